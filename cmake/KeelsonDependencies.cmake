@@ -1,0 +1,18 @@
+# Third-party libraries, all from Debian's packages (cmake/install-deps.sh installs them).
+find_package(Threads REQUIRED)
+find_package(fmt REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(prometheus-cpp REQUIRED COMPONENTS core)
+find_package(Boost 1.74 REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka>=2.0)
+
+# Boost.Asio and Beast are header-only here; one target carries the definitions every user needs.
+add_library(keelson_boost_net INTERFACE)
+target_link_libraries(keelson_boost_net INTERFACE Boost::headers Threads::Threads OpenSSL::SSL
+                                                  OpenSSL::Crypto)
+target_compile_definitions(keelson_boost_net INTERFACE BOOST_ASIO_NO_DEPRECATED
+                                                       BOOST_BEAST_USE_STD_STRING_VIEW)

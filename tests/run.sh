@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): installs what is missing, builds, provisions the real peers
+# (Kafka, kube-apiserver + etcd, Prometheus; cached outside the checkout) and runs every test.
+#   tests/run.sh            everything: unit, integration, e2e
+#   tests/run.sh -L unit    only what matches a ctest label (any ctest arguments pass through)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmake/install-deps.sh
+cmake --preset default >/dev/null
+cmake --build --preset default
+
+# Peers are fetched/built once per machine (first run: minutes; cached: seconds); ctest's fixtures
+# then start and stop them.
+if [[ -x tests/peers/provision && " $* " != *" -L unit "* ]]; then
+  tests/peers/provision
+fi
+ctest --preset default --no-tests=error "$@"
