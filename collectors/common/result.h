@@ -26,7 +26,9 @@ struct Failure {
 inline Failure fail(std::string reason, std::string message) {
   return Failure{Error{std::move(reason), std::move(message)}};
 }
-inline Failure fail(Error error) { return Failure{std::move(error)}; }
+inline Failure fail(Error error) {
+  return Failure{std::move(error)};
+}
 
 namespace detail {
 [[noreturn]] inline void resultMisuse(const char* what) {
