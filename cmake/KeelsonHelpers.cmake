@@ -58,3 +58,17 @@ function(keelson_add_peer_test)
     FIXTURES_REQUIRED "${ARG_PEERS}"
     ENVIRONMENT "KEELSON_PEERS_DIR=${KEELSON_PEERS_DIR};KEELSON_SOURCE_DIR=${PROJECT_SOURCE_DIR};KEELSON_BINARY_DIR=${PROJECT_BINARY_DIR}")
 endfunction()
+
+# keelson_collector_libraries(<out-var>): every library under collectors/ (what agent/ and
+# autoscaler/ may depend on, DESIGN.md's layout table).
+function(keelson_collector_libraries out)
+  get_property(all GLOBAL PROPERTY KEELSON_LIBRARIES)
+  set(result)
+  foreach(lib ${all})
+    get_target_property(dir ${lib} SOURCE_DIR)
+    if(dir MATCHES "^${PROJECT_SOURCE_DIR}/collectors(/|$)")
+      list(APPEND result ${lib})
+    endif()
+  endforeach()
+  set(${out} ${result} PARENT_SCOPE)
+endfunction()
