@@ -200,14 +200,14 @@ std::uint16_t Server::port() const {
 void Server::stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
-  asio::post(impl_->ioc, [impl = impl_.get()] {
-    beast::error_code ec;
-    impl->acceptor.close(ec);
-  });
   impl_->ioc.stop();
   for (auto& t : impl_->threads) {
     if (t.joinable()) t.join();
   }
+  // No I/O thread is left: closing here cannot race a handler. Open connections are released
+  // with the io_context when the Server is destroyed.
+  beast::error_code ec;
+  impl_->acceptor.close(ec);
 }
 
 }  // namespace keelson::http

@@ -44,7 +44,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   std::uint16_t port() const;
-  // Stops accepting, closes connections and joins the threads. Idempotent.
+  // Stops accepting and serving and joins the threads. Idempotent. Open connections are closed
+  // when the Server is destroyed.
   void stop();
 
   struct Impl;
