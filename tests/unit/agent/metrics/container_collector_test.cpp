@@ -34,7 +34,8 @@ const std::string kDockerId = kPod3 + "/docker-" + C + ".scope";
 const std::string kV1Pod = "/kubepods/burstable/pod22222222-3333-4444-5555-666666666666";
 const std::string kWorkerId = kV1Pod + "/" + D;
 const std::string kSidecarId =
-    kV1Pod + "/kubepods-burstable-pod22222222_3333_4444_5555_666666666666.slice:cri-containerd:" + E;
+    kV1Pod +
+    "/kubepods-burstable-pod22222222_3333_4444_5555_666666666666.slice:cri-containerd:" + E;
 const std::string kV2FsPod = "/kubepods/besteffort/pod33333333-4444-5555-6666-777777777777";
 const std::string kShId = kV2FsPod + "/" + F;
 
@@ -94,7 +95,8 @@ struct Want {
 void expectAll(const Scraped& s, const std::vector<Want>& wants) {
   for (const auto& w : wants) {
     std::string where = w.metric;
-    for (const auto& [k, v] : w.labels) where += " " + k + "=" + v;
+    for (const auto& [k, v] : w.labels)
+      where += " " + k + "=" + v;
     const auto got = value(s, w.metric, w.labels);
     if (!w.value) {
       EXPECT_FALSE(got.has_value()) << where << " should be absent";
@@ -107,105 +109,117 @@ void expectAll(const Scraped& s, const std::vector<Want>& wants) {
 
 TEST(ContainerCollectorTest, V2SystemdAppContainerEveryMetric) {
   const auto s = scrapeTree("v2-systemd");
-  const Labels app = {{"id", kAppId},     {"namespace", "shop"}, {"pod", "checkout-7d9f8"},
-                      {"container", "app"}, {"name", A},          {"image", ""}};
+  const Labels app = {{"id", kAppId},       {"namespace", "shop"}, {"pod", "checkout-7d9f8"},
+                      {"container", "app"}, {"name", A},           {"image", ""}};
   auto with = [&](Labels extra) {
     Labels l = app;
     l.insert(extra.begin(), extra.end());
     return l;
   };
-  expectAll(s, {
-      {"container_cpu_usage_seconds_total", with({{"cpu", "total"}}), 1.5},
-      {"container_cpu_user_seconds_total", app, 1.0},
-      {"container_cpu_system_seconds_total", app, 0.5},
-      {"container_cpu_cfs_periods_total", app, 100},
-      {"container_cpu_cfs_throttled_periods_total", app, 10},
-      {"container_cpu_cfs_throttled_seconds_total", app, 0.25},
-      {"container_memory_usage_bytes", app, 104857600},
-      {"container_memory_working_set_bytes", app, 104857600 - 20971520},
-      {"container_memory_rss", app, 52428800},
-      {"container_memory_cache", app, 41943040},
-      {"container_memory_mapped_file", app, 4194304},
-      {"container_memory_swap", app, 0},
-      {"container_memory_max_usage_bytes", app, 209715200},
-      {"container_memory_failcnt", app, 2},
-      {"container_memory_failures_total", with({{"failure_type", "pgfault"}, {"scope", "container"}}), 1000},
-      {"container_memory_failures_total", with({{"failure_type", "pgmajfault"}, {"scope", "container"}}), 10},
-      {"container_memory_failures_total", with({{"failure_type", "pgfault"}, {"scope", "hierarchy"}}), 1000},
-      {"container_memory_failures_total", with({{"failure_type", "pgmajfault"}, {"scope", "hierarchy"}}), 10},
-      {"container_oom_events_total", app, 1},
-      {"keelson_container_memory_events_total", with({{"event", "high"}}), 3},
-      {"keelson_container_memory_events_total", with({{"event", "max"}}), 2},
-      {"container_fs_reads_bytes_total", with({{"device", "/dev/sda"}}), 4096},
-      {"container_fs_writes_bytes_total", with({{"device", "/dev/sda"}}), 8192},
-      {"container_fs_reads_total", with({{"device", "/dev/sda"}}), 1},
-      {"container_fs_writes_total", with({{"device", "/dev/sda"}}), 2},
-      {"container_fs_reads_bytes_total", with({{"device", "253:0"}}), 100},
-      {"container_fs_writes_bytes_total", with({{"device", "253:0"}}), 200},
-      {"container_fs_reads_total", with({{"device", "253:0"}}), 3},
-      {"container_fs_writes_total", with({{"device", "253:0"}}), 4},
-      {"container_pressure_cpu_waiting_seconds_total", app, 2.0},
-      {"container_pressure_cpu_stalled_seconds_total", app, 1.0},
-      {"container_pressure_memory_waiting_seconds_total", app, 0.3},
-      {"container_pressure_memory_stalled_seconds_total", app, 0.1},
-      {"container_pressure_io_waiting_seconds_total", app, 0.05},
-      {"container_pressure_io_stalled_seconds_total", app, 0.025},
-      {"container_threads", app, 7},
-      {"container_threads_max", app, 4096},
-      {"container_spec_cpu_quota", app, 50000},
-      {"container_spec_cpu_period", app, 100000},
-      // cpu.weight 39 (the kubelet's mapping of 1024 shares) back to shares, cAdvisor's way.
-      {"container_spec_cpu_shares", app, 998},
-      {"container_spec_memory_limit_bytes", app, 268435456},
-      // Network is a pod-level (network namespace) statistic.
-      {"container_network_receive_bytes_total", with({{"interface", "eth0"}}), std::nullopt},
-  });
+  expectAll(
+      s, {
+             {"container_cpu_usage_seconds_total", with({{"cpu", "total"}}), 1.5},
+             {"container_cpu_user_seconds_total", app, 1.0},
+             {"container_cpu_system_seconds_total", app, 0.5},
+             {"container_cpu_cfs_periods_total", app, 100},
+             {"container_cpu_cfs_throttled_periods_total", app, 10},
+             {"container_cpu_cfs_throttled_seconds_total", app, 0.25},
+             {"container_memory_usage_bytes", app, 104857600},
+             {"container_memory_working_set_bytes", app, 104857600 - 20971520},
+             {"container_memory_rss", app, 52428800},
+             {"container_memory_cache", app, 41943040},
+             {"container_memory_mapped_file", app, 4194304},
+             {"container_memory_swap", app, 0},
+             {"container_memory_max_usage_bytes", app, 209715200},
+             {"container_memory_failcnt", app, 2},
+             {"container_memory_failures_total",
+              with({{"failure_type", "pgfault"}, {"scope", "container"}}), 1000},
+             {"container_memory_failures_total",
+              with({{"failure_type", "pgmajfault"}, {"scope", "container"}}), 10},
+             {"container_memory_failures_total",
+              with({{"failure_type", "pgfault"}, {"scope", "hierarchy"}}), 1000},
+             {"container_memory_failures_total",
+              with({{"failure_type", "pgmajfault"}, {"scope", "hierarchy"}}), 10},
+             {"container_oom_events_total", app, 1},
+             {"keelson_container_memory_events_total", with({{"event", "high"}}), 3},
+             {"keelson_container_memory_events_total", with({{"event", "max"}}), 2},
+             {"container_fs_reads_bytes_total", with({{"device", "/dev/sda"}}), 4096},
+             {"container_fs_writes_bytes_total", with({{"device", "/dev/sda"}}), 8192},
+             {"container_fs_reads_total", with({{"device", "/dev/sda"}}), 1},
+             {"container_fs_writes_total", with({{"device", "/dev/sda"}}), 2},
+             {"container_fs_reads_bytes_total", with({{"device", "253:0"}}), 100},
+             {"container_fs_writes_bytes_total", with({{"device", "253:0"}}), 200},
+             {"container_fs_reads_total", with({{"device", "253:0"}}), 3},
+             {"container_fs_writes_total", with({{"device", "253:0"}}), 4},
+             {"container_pressure_cpu_waiting_seconds_total", app, 2.0},
+             {"container_pressure_cpu_stalled_seconds_total", app, 1.0},
+             {"container_pressure_memory_waiting_seconds_total", app, 0.3},
+             {"container_pressure_memory_stalled_seconds_total", app, 0.1},
+             {"container_pressure_io_waiting_seconds_total", app, 0.05},
+             {"container_pressure_io_stalled_seconds_total", app, 0.025},
+             {"container_threads", app, 7},
+             {"container_threads_max", app, 4096},
+             {"container_spec_cpu_quota", app, 50000},
+             {"container_spec_cpu_period", app, 100000},
+             // cpu.weight 39 (the kubelet's mapping of 1024 shares) back to shares, cAdvisor's way.
+             {"container_spec_cpu_shares", app, 998},
+             {"container_spec_memory_limit_bytes", app, 268435456},
+             // Network is a pod-level (network namespace) statistic.
+             {"container_network_receive_bytes_total", with({{"interface", "eth0"}}), std::nullopt},
+         });
 }
 
 TEST(ContainerCollectorTest, V2SystemdPodLevelSandboxAndBadInput) {
   const auto s = scrapeTree("v2-systemd");
-  const Labels pod = {{"id", kPod1}, {"namespace", "shop"}, {"pod", "checkout-7d9f8"},
-                      {"container", ""}, {"name", ""}};
+  const Labels pod = {{"id", kPod1},
+                      {"namespace", "shop"},
+                      {"pod", "checkout-7d9f8"},
+                      {"container", ""},
+                      {"name", ""}};
   auto with = [](Labels l, Labels extra) {
     l.insert(extra.begin(), extra.end());
     return l;
   };
   const Labels sandbox = {{"id", kSandboxId}, {"container", "POD"}, {"pod", "checkout-7d9f8"}};
-  const Labels nginx = {{"id", kNginxId}, {"container", "nginx"}, {"namespace", "web"},
-                        {"pod", "frontend-abc"}};
+  const Labels nginx = {
+      {"id", kNginxId}, {"container", "nginx"}, {"namespace", "web"}, {"pod", "frontend-abc"}};
   const Labels docker = {{"id", kDockerId}, {"container", "POD"}, {"namespace", ""}, {"pod", ""}};
-  expectAll(s, {
-      {"container_cpu_usage_seconds_total", with(pod, {{"cpu", "total"}}), 1.6},
-      {"container_cpu_user_seconds_total", pod, 1.05},
-      {"container_cpu_system_seconds_total", pod, 0.55},
-      // No quota ("max"): no CFS series and no quota series, as in cAdvisor.
-      {"container_cpu_cfs_periods_total", pod, std::nullopt},
-      {"container_spec_cpu_quota", pod, std::nullopt},
-      {"container_spec_cpu_period", pod, 100000},
-      {"container_spec_memory_limit_bytes", pod, 0},
-      {"container_threads_max", pod, 0},
-      {"container_threads", pod, 9},
-      {"container_memory_working_set_bytes", pod, 85000000},
-      {"container_network_receive_bytes_total", with(pod, {{"interface", "eth0"}}), 1000000},
-      {"container_network_receive_packets_total", with(pod, {{"interface", "eth0"}}), 2000},
-      {"container_network_receive_errors_total", with(pod, {{"interface", "eth0"}}), 3},
-      {"container_network_receive_packets_dropped_total", with(pod, {{"interface", "eth0"}}), 4},
-      {"container_network_transmit_bytes_total", with(pod, {{"interface", "eth0"}}), 500000},
-      {"container_network_transmit_packets_total", with(pod, {{"interface", "eth0"}}), 1000},
-      {"container_network_transmit_errors_total", with(pod, {{"interface", "eth0"}}), 5},
-      {"container_network_transmit_packets_dropped_total", with(pod, {{"interface", "eth0"}}), 6},
-      {"container_network_receive_bytes_total", with(pod, {{"interface", "lo"}}), std::nullopt},
-      {"container_cpu_usage_seconds_total", with(sandbox, {{"cpu", "total"}}), 0.01},
-      // Garbage in cpu.stat: CPU series skipped, memory still there.
-      {"container_cpu_usage_seconds_total", with(nginx, {{"cpu", "total"}}), std::nullopt},
-      {"container_memory_usage_bytes", nginx, 2048},
-      // Truncated memory.stat: rss etc. skipped, the rest still there; pod not in the log root.
-      {"container_memory_rss", docker, std::nullopt},
-      {"container_memory_usage_bytes", docker, 8192},
-      {"container_cpu_usage_seconds_total", with(docker, {{"cpu", "total"}}), 0.006},
-      {"machine_cpu_cores", {}, 4},
-      {"machine_memory_bytes", {}, 16384000.0 * 1024},
-  });
+  expectAll(
+      s,
+      {
+          {"container_cpu_usage_seconds_total", with(pod, {{"cpu", "total"}}), 1.6},
+          {"container_cpu_user_seconds_total", pod, 1.05},
+          {"container_cpu_system_seconds_total", pod, 0.55},
+          // No quota ("max"): no CFS series and no quota series, as in cAdvisor.
+          {"container_cpu_cfs_periods_total", pod, std::nullopt},
+          {"container_spec_cpu_quota", pod, std::nullopt},
+          {"container_spec_cpu_period", pod, 100000},
+          {"container_spec_memory_limit_bytes", pod, 0},
+          {"container_threads_max", pod, 0},
+          {"container_threads", pod, 9},
+          {"container_memory_working_set_bytes", pod, 85000000},
+          {"container_network_receive_bytes_total", with(pod, {{"interface", "eth0"}}), 1000000},
+          {"container_network_receive_packets_total", with(pod, {{"interface", "eth0"}}), 2000},
+          {"container_network_receive_errors_total", with(pod, {{"interface", "eth0"}}), 3},
+          {"container_network_receive_packets_dropped_total", with(pod, {{"interface", "eth0"}}),
+           4},
+          {"container_network_transmit_bytes_total", with(pod, {{"interface", "eth0"}}), 500000},
+          {"container_network_transmit_packets_total", with(pod, {{"interface", "eth0"}}), 1000},
+          {"container_network_transmit_errors_total", with(pod, {{"interface", "eth0"}}), 5},
+          {"container_network_transmit_packets_dropped_total", with(pod, {{"interface", "eth0"}}),
+           6},
+          {"container_network_receive_bytes_total", with(pod, {{"interface", "lo"}}), std::nullopt},
+          {"container_cpu_usage_seconds_total", with(sandbox, {{"cpu", "total"}}), 0.01},
+          // Garbage in cpu.stat: CPU series skipped, memory still there.
+          {"container_cpu_usage_seconds_total", with(nginx, {{"cpu", "total"}}), std::nullopt},
+          {"container_memory_usage_bytes", nginx, 2048},
+          // Truncated memory.stat: rss etc. skipped, the rest still there; pod not in the log root.
+          {"container_memory_rss", docker, std::nullopt},
+          {"container_memory_usage_bytes", docker, 8192},
+          {"container_cpu_usage_seconds_total", with(docker, {{"cpu", "total"}}), 0.006},
+          {"machine_cpu_cores", {}, 4},
+          {"machine_memory_bytes", {}, 16384000.0 * 1024},
+      });
   // crio-conmon-<id>.scope and system.slice are not containers: 3 pods + 4 containers.
   EXPECT_EQ(s.result.samples.size(), 7u);
   EXPECT_EQ(s.result.errors.get("ParseError"), 2u);
@@ -218,94 +232,111 @@ TEST(ContainerCollectorTest, V2SystemdPodLevelSandboxAndBadInput) {
 
 TEST(ContainerCollectorTest, V1CgroupfsEveryMetric) {
   const auto s = scrapeTree("v1-cgroupfs");
-  const Labels w = {{"id", kWorkerId}, {"namespace", "batch"}, {"pod", "job-x"},
-                    {"container", "worker"}, {"name", D}};
+  const Labels w = {{"id", kWorkerId},
+                    {"namespace", "batch"},
+                    {"pod", "job-x"},
+                    {"container", "worker"},
+                    {"name", D}};
   auto with = [&](Labels extra) {
     Labels l = w;
     l.insert(extra.begin(), extra.end());
     return l;
   };
-  expectAll(s, {
-      {"container_cpu_usage_seconds_total", with({{"cpu", "total"}}), 3.0},
-      {"container_cpu_user_seconds_total", w, 2.0},    // 200 ticks at USER_HZ 100
-      {"container_cpu_system_seconds_total", w, 0.5},  // 50 ticks
-      {"container_cpu_cfs_periods_total", w, 50},
-      {"container_cpu_cfs_throttled_periods_total", w, 5},
-      {"container_cpu_cfs_throttled_seconds_total", w, 1.5},
-      {"container_memory_usage_bytes", w, 52428800},
-      {"container_memory_working_set_bytes", w, 52428800 - 5242880},
-      {"container_memory_rss", w, 31457280},
-      {"container_memory_cache", w, 10485760},
-      {"container_memory_mapped_file", w, 1048576},
-      {"container_memory_swap", w, 0},
-      {"container_memory_max_usage_bytes", w, 62914560},
-      {"container_memory_failcnt", w, 4},
-      {"container_memory_failures_total", with({{"failure_type", "pgfault"}, {"scope", "container"}}), 500},
-      {"container_memory_failures_total", with({{"failure_type", "pgmajfault"}, {"scope", "container"}}), 5},
-      {"container_memory_failures_total", with({{"failure_type", "pgfault"}, {"scope", "hierarchy"}}), 600},
-      {"container_memory_failures_total", with({{"failure_type", "pgmajfault"}, {"scope", "hierarchy"}}), 6},
-      {"container_oom_events_total", w, 2},
-      {"keelson_container_memory_events_total", with({{"event", "high"}}), std::nullopt},
-      {"container_fs_reads_bytes_total", with({{"device", "/dev/vda"}}), 1024},
-      {"container_fs_writes_bytes_total", with({{"device", "/dev/vda"}}), 2048},
-      {"container_fs_reads_total", with({{"device", "/dev/vda"}}), 3},
-      {"container_fs_writes_total", with({{"device", "/dev/vda"}}), 4},
-      {"container_pressure_cpu_waiting_seconds_total", w, std::nullopt},
-      {"container_threads", w, 3},
-      {"container_threads_max", w, 0},
-      {"container_spec_cpu_quota", w, 20000},
-      {"container_spec_cpu_period", w, 100000},
-      {"container_spec_cpu_shares", w, 204},
-      // v1's "unlimited" (9223372036854771712) is exported as 0, as cAdvisor does.
-      {"container_spec_memory_limit_bytes", w, 0},
-      {"container_cpu_usage_seconds_total",
-       {{"id", kSidecarId}, {"container", "sidecar"}, {"name", E}, {"cpu", "total"}}, 3.0},
-      {"container_spec_cpu_quota", {{"id", kV1Pod}, {"container", ""}}, std::nullopt},
-      {"container_network_transmit_bytes_total",
-       {{"id", kV1Pod}, {"container", ""}, {"interface", "eth0"}}, 500000},
-  });
+  expectAll(s,
+            {
+                {"container_cpu_usage_seconds_total", with({{"cpu", "total"}}), 3.0},
+                {"container_cpu_user_seconds_total", w, 2.0},    // 200 ticks at USER_HZ 100
+                {"container_cpu_system_seconds_total", w, 0.5},  // 50 ticks
+                {"container_cpu_cfs_periods_total", w, 50},
+                {"container_cpu_cfs_throttled_periods_total", w, 5},
+                {"container_cpu_cfs_throttled_seconds_total", w, 1.5},
+                {"container_memory_usage_bytes", w, 52428800},
+                {"container_memory_working_set_bytes", w, 52428800 - 5242880},
+                {"container_memory_rss", w, 31457280},
+                {"container_memory_cache", w, 10485760},
+                {"container_memory_mapped_file", w, 1048576},
+                {"container_memory_swap", w, 0},
+                {"container_memory_max_usage_bytes", w, 62914560},
+                {"container_memory_failcnt", w, 4},
+                {"container_memory_failures_total",
+                 with({{"failure_type", "pgfault"}, {"scope", "container"}}), 500},
+                {"container_memory_failures_total",
+                 with({{"failure_type", "pgmajfault"}, {"scope", "container"}}), 5},
+                {"container_memory_failures_total",
+                 with({{"failure_type", "pgfault"}, {"scope", "hierarchy"}}), 600},
+                {"container_memory_failures_total",
+                 with({{"failure_type", "pgmajfault"}, {"scope", "hierarchy"}}), 6},
+                {"container_oom_events_total", w, 2},
+                {"keelson_container_memory_events_total", with({{"event", "high"}}), std::nullopt},
+                {"container_fs_reads_bytes_total", with({{"device", "/dev/vda"}}), 1024},
+                {"container_fs_writes_bytes_total", with({{"device", "/dev/vda"}}), 2048},
+                {"container_fs_reads_total", with({{"device", "/dev/vda"}}), 3},
+                {"container_fs_writes_total", with({{"device", "/dev/vda"}}), 4},
+                {"container_pressure_cpu_waiting_seconds_total", w, std::nullopt},
+                {"container_threads", w, 3},
+                {"container_threads_max", w, 0},
+                {"container_spec_cpu_quota", w, 20000},
+                {"container_spec_cpu_period", w, 100000},
+                {"container_spec_cpu_shares", w, 204},
+                // v1's "unlimited" (9223372036854771712) is exported as 0, as cAdvisor does.
+                {"container_spec_memory_limit_bytes", w, 0},
+                {"container_cpu_usage_seconds_total",
+                 {{"id", kSidecarId}, {"container", "sidecar"}, {"name", E}, {"cpu", "total"}},
+                 3.0},
+                {"container_spec_cpu_quota", {{"id", kV1Pod}, {"container", ""}}, std::nullopt},
+                {"container_network_transmit_bytes_total",
+                 {{"id", kV1Pod}, {"container", ""}, {"interface", "eth0"}},
+                 500000},
+            });
   EXPECT_EQ(s.result.samples.size(), 3u);
   EXPECT_TRUE(s.result.errors.by_reason.empty());
 }
 
 TEST(ContainerCollectorTest, V2CgroupfsEveryMetric) {
   const auto s = scrapeTree("v2-cgroupfs");
-  const Labels sh = {{"id", kShId}, {"namespace", "default"}, {"pod", "busybox"},
-                     {"container", "sh"}, {"name", F}};
+  const Labels sh = {{"id", kShId},
+                     {"namespace", "default"},
+                     {"pod", "busybox"},
+                     {"container", "sh"},
+                     {"name", F}};
   auto with = [&](Labels extra) {
     Labels l = sh;
     l.insert(extra.begin(), extra.end());
     return l;
   };
-  expectAll(s, {
-      {"container_cpu_usage_seconds_total", with({{"cpu", "total"}}), 0.0008},
-      {"container_cpu_user_seconds_total", sh, 0.0005},
-      {"container_cpu_system_seconds_total", sh, 0.0003},
-      {"container_cpu_cfs_periods_total", sh, std::nullopt},
-      {"container_memory_usage_bytes", sh, 1048576},
-      // inactive_file larger than usage: the working set is clamped at 0, never negative.
-      {"container_memory_working_set_bytes", sh, 0},
-      {"container_memory_rss", sh, 524288},
-      {"container_memory_cache", sh, 0},
-      {"container_memory_mapped_file", sh, 0},
-      {"container_memory_swap", sh, std::nullopt},
-      {"container_memory_max_usage_bytes", sh, std::nullopt},
-      {"container_memory_failcnt", sh, std::nullopt},
-      {"container_memory_failures_total", with({{"failure_type", "pgfault"}, {"scope", "container"}}), 2},
-      {"container_memory_failures_total", with({{"failure_type", "pgmajfault"}, {"scope", "hierarchy"}}), 1},
-      {"container_pressure_cpu_waiting_seconds_total", sh, 0.0007},
-      // cpu.pressure without a "full" line (kernels before 5.13): no stalled series.
-      {"container_pressure_cpu_stalled_seconds_total", sh, std::nullopt},
-      {"container_threads", sh, 1},
-      {"container_threads_max", sh, 0},
-      {"container_spec_cpu_period", sh, 100000},
-      {"container_spec_cpu_quota", sh, std::nullopt},
-      {"container_spec_cpu_shares", sh, 2},  // cpu.weight 1
-      {"container_spec_memory_limit_bytes", sh, 0},
-      {"container_fs_reads_total", with({{"device", "8:0"}}), std::nullopt},
-      {"container_network_receive_bytes_total",
-       {{"id", kV2FsPod}, {"container", ""}, {"interface", "eth0"}}, 1000000},
-  });
+  expectAll(s,
+            {
+                {"container_cpu_usage_seconds_total", with({{"cpu", "total"}}), 0.0008},
+                {"container_cpu_user_seconds_total", sh, 0.0005},
+                {"container_cpu_system_seconds_total", sh, 0.0003},
+                {"container_cpu_cfs_periods_total", sh, std::nullopt},
+                {"container_memory_usage_bytes", sh, 1048576},
+                // inactive_file larger than usage: the working set is clamped at 0, never negative.
+                {"container_memory_working_set_bytes", sh, 0},
+                {"container_memory_rss", sh, 524288},
+                {"container_memory_cache", sh, 0},
+                {"container_memory_mapped_file", sh, 0},
+                {"container_memory_swap", sh, std::nullopt},
+                {"container_memory_max_usage_bytes", sh, std::nullopt},
+                {"container_memory_failcnt", sh, std::nullopt},
+                {"container_memory_failures_total",
+                 with({{"failure_type", "pgfault"}, {"scope", "container"}}), 2},
+                {"container_memory_failures_total",
+                 with({{"failure_type", "pgmajfault"}, {"scope", "hierarchy"}}), 1},
+                {"container_pressure_cpu_waiting_seconds_total", sh, 0.0007},
+                // cpu.pressure without a "full" line (kernels before 5.13): no stalled series.
+                {"container_pressure_cpu_stalled_seconds_total", sh, std::nullopt},
+                {"container_threads", sh, 1},
+                {"container_threads_max", sh, 0},
+                {"container_spec_cpu_period", sh, 100000},
+                {"container_spec_cpu_quota", sh, std::nullopt},
+                {"container_spec_cpu_shares", sh, 2},  // cpu.weight 1
+                {"container_spec_memory_limit_bytes", sh, 0},
+                {"container_fs_reads_total", with({{"device", "8:0"}}), std::nullopt},
+                {"container_network_receive_bytes_total",
+                 {{"id", kV2FsPod}, {"container", ""}, {"interface", "eth0"}},
+                 1000000},
+            });
   EXPECT_TRUE(s.result.errors.by_reason.empty());
 }
 
