@@ -84,22 +84,36 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks) {
 ContainerCollector::ContainerCollector(CollectorRoots roots, SelfMetrics* self)
     : roots_(std::move(roots)), self_(self), clock_ticks_(::sysconf(_SC_CLK_TCK)) {}
 
-std::vector<prometheus::MetricFamily> ContainerCollector::Collect() const {
+template <typename Emit>
+void ContainerCollector::scrape(Emit&& emit) const {
   std::lock_guard lock(mu_);
   const auto start = std::chrono::steady_clock::now();
+  ScrapeResult r = scrapeContainers(roots_, clock_ticks_);
+  emit(r);
+  if (self_ != nullptr) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    self_->recordScrape(took.count(), r.cgroups_scanned, r.errors);
+  }
+}
+
+std::vector<prometheus::MetricFamily> ContainerCollector::Collect() const {
   std::vector<prometheus::MetricFamily> out;
   try {
-    ScrapeResult r = scrapeContainers(roots_, clock_ticks_);
-    appendContainerFamilies(r.samples, r.machine, out);
-    if (self_ != nullptr) {
-      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-      self_->recordScrape(took.count(), r.cgroups_scanned, r.errors);
-    }
+    scrape([&](const ScrapeResult& r) { appendContainerFamilies(r.samples, r.machine, out); });
   } catch (const std::exception&) {
     // Only allocation failure can get here; an empty exposition beats a dead agent.
     out.clear();
   }
   return out;
+}
+
+void ContainerCollector::appendText(std::string& out) const {
+  const auto size = out.size();
+  try {
+    scrape([&](const ScrapeResult& r) { appendContainerExposition(r.samples, r.machine, out); });
+  } catch (const std::exception&) {
+    out.resize(size);
+  }
 }
 
 }  // namespace keelson::agent

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "agent/metrics/container_families.h"
+#include "agent/metrics/exposition.h"
 #include "agent/metrics/self_metrics.h"
 
 namespace keelson::agent {
@@ -43,15 +44,20 @@ struct ScrapeResult {
 // Reads everything once. `clock_ticks` is USER_HZ for v1's cpuacct.stat.
 ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks);
 
-class ContainerCollector : public prometheus::Collectable {
+class ContainerCollector : public TextCollectable {
  public:
   // `self` may be null (tests); otherwise it must outlive the collector.
   ContainerCollector(CollectorRoots roots, SelfMetrics* self);
   std::vector<prometheus::MetricFamily> Collect() const override;
+  // The same exposition as text, appended to `out` (the /metrics hot path).
+  void appendText(std::string& out) const override;
 
  private:
   CollectorRoots roots_;
   SelfMetrics* self_;
+  template <typename Emit>
+  void scrape(Emit&& emit) const;
+
   long clock_ticks_;
   mutable std::mutex mu_;
 };

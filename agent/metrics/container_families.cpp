@@ -1,7 +1,11 @@
 #include "agent/metrics/container_families.h"
 
+#include <charconv>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
+#include <string_view>
+#include <utility>
 
 namespace keelson::agent {
 namespace {
@@ -13,40 +17,48 @@ using prometheus::MetricType;
 constexpr double kNs = 1e9;
 constexpr double kUs = 1e6;
 
-std::vector<ClientMetric::Label> baseLabels(const ContainerSample& s) {
-  return {{"container", s.container},      {"id", s.id},  {"image", s.image}, {"name", s.name},
-          {"namespace", s.namespace_name}, {"pod", s.pod}};
-}
+using Extra = std::initializer_list<std::pair<const char*, std::string_view>>;
 
-void push(MetricFamily& f, std::vector<ClientMetric::Label> labels, double value) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  if (f.type == MetricType::Counter)
-    m.counter.value = value;
-  else
-    m.gauge.value = value;
-  f.metric.push_back(std::move(m));
-}
+// Receives the series family by family. A family with no series is never begun, so sinks need
+// not drop empty ones.
+class SeriesSink {
+ public:
+  virtual ~SeriesSink() = default;
+  virtual void beginFamily(const char* name, const char* help, MetricType type) = 0;
+  // `s` is null for machine-level series (no labels).
+  virtual void series(const ContainerSample* s, Extra extra, double value) = 0;
+};
 
-MetricFamily family(const char* name, const char* help, MetricType type) {
-  MetricFamily f;
-  f.name = name;
-  f.help = help;
-  f.type = type;
-  return f;
-}
+// Defers beginFamily until the first series.
+class Family {
+ public:
+  Family(SeriesSink& sink, const char* name, const char* help, MetricType type)
+      : sink_(sink), name_(name), help_(help), type_(type) {}
+  void add(const ContainerSample* s, Extra extra, double value) {
+    if (!begun_) {
+      sink_.beginFamily(name_, help_, type_);
+      begun_ = true;
+    }
+    sink_.series(s, extra, value);
+  }
+
+ private:
+  SeriesSink& sink_;
+  const char* name_;
+  const char* help_;
+  MetricType type_;
+  bool begun_ = false;
+};
 
 // One series per sample from an optional field (scaled by 1/divisor).
 template <typename Get>
-void simple(const std::vector<ContainerSample>& samples, std::vector<MetricFamily>& out,
-            const char* name, const char* help, MetricType type, double divisor, Get get) {
-  auto f = family(name, help, type);
-  f.metric.reserve(samples.size());
+void simple(const std::vector<ContainerSample>& samples, SeriesSink& sink, const char* name,
+            const char* help, MetricType type, double divisor, Get get) {
+  Family f(sink, name, help, type);
   for (const auto& s : samples) {
     const std::optional<std::uint64_t> v = get(s);
-    if (v) push(f, baseLabels(s), static_cast<double>(*v) / divisor);
+    if (v) f.add(&s, {}, static_cast<double>(*v) / divisor);
   }
-  if (!f.metric.empty()) out.push_back(std::move(f));
 }
 
 bool hasQuota(const ContainerSample& s) {
@@ -55,8 +67,10 @@ bool hasQuota(const ContainerSample& s) {
 
 }  // namespace
 
-void appendContainerFamilies(const std::vector<ContainerSample>& samples,
-                             const procfs::MachineInfo& machine, std::vector<MetricFamily>& out) {
+namespace {
+
+void visitSeries(const std::vector<ContainerSample>& samples, const procfs::MachineInfo& machine,
+                 SeriesSink& out) {
   using C = const ContainerSample&;
   using Opt = std::optional<std::uint64_t>;
   const auto G = MetricType::Gauge;
@@ -69,15 +83,12 @@ void appendContainerFamilies(const std::vector<ContainerSample>& samples,
          "Cumulative system cpu time consumed in seconds.", K, kNs,
          [](C s) { return s.stats.cpu_system_ns; });
   {
-    auto f =
-        family("container_cpu_usage_seconds_total", "Cumulative cpu time consumed in seconds.", K);
+    Family f(out, "container_cpu_usage_seconds_total", "Cumulative cpu time consumed in seconds.",
+             K);
     for (const auto& s : samples) {
       if (!s.stats.cpu_usage_ns) continue;
-      auto labels = baseLabels(s);
-      labels.push_back({"cpu", "total"});
-      push(f, std::move(labels), static_cast<double>(*s.stats.cpu_usage_ns) / kNs);
+      f.add(&s, {{"cpu", "total"}}, static_cast<double>(*s.stats.cpu_usage_ns) / kNs);
     }
-    if (!f.metric.empty()) out.push_back(std::move(f));
   }
   // cAdvisor emits CFS statistics only for containers with a CPU quota.
   simple(samples, out, "container_cpu_cfs_periods_total",
@@ -108,8 +119,8 @@ void appendContainerFamilies(const std::vector<ContainerSample>& samples,
   simple(samples, out, "container_memory_working_set_bytes", "Current working set in bytes.", G, 1,
          [](C s) { return s.stats.memory_working_set; });
   {
-    auto f = family("container_memory_failures_total",
-                    "Cumulative count of memory allocation failures.", K);
+    Family f(out, "container_memory_failures_total",
+             "Cumulative count of memory allocation failures.", K);
     for (const auto& s : samples) {
       const auto& st = s.stats;
       if (!st.pgfault || !st.pgmajfault || !st.pgfault_hierarchy || !st.pgmajfault_hierarchy) {
@@ -121,35 +132,27 @@ void appendContainerFamilies(const std::vector<ContainerSample>& samples,
           {{"pgfault", "hierarchy"}, *st.pgfault_hierarchy},
           {{"pgmajfault", "hierarchy"}, *st.pgmajfault_hierarchy}};
       for (const auto& [labels, v] : values) {
-        auto l = baseLabels(s);
-        l.push_back({"failure_type", labels.first});
-        l.push_back({"scope", labels.second});
-        push(f, std::move(l), static_cast<double>(v));
+        f.add(&s, {{"failure_type", labels.first}, {"scope", labels.second}},
+              static_cast<double>(v));
       }
     }
-    if (!f.metric.empty()) out.push_back(std::move(f));
   }
   simple(samples, out, "container_oom_events_total",
          "Count of out of memory events observed for the container", K, 1,
          [](C s) { return s.stats.oom_kills; });
   {
-    auto f = family("keelson_container_memory_events_total",
-                    "cgroup v2 memory.events: times usage went over memory.high (event=\"high\") "
-                    "or hit memory.max (event=\"max\").",
-                    K);
+    Family f(out, "keelson_container_memory_events_total",
+             "cgroup v2 memory.events: times usage went over memory.high (event=\"high\") "
+             "or hit memory.max (event=\"max\").",
+             K);
     for (const auto& s : samples) {
       if (s.stats.memory_events_high) {
-        auto l = baseLabels(s);
-        l.push_back({"event", "high"});
-        push(f, std::move(l), static_cast<double>(*s.stats.memory_events_high));
+        f.add(&s, {{"event", "high"}}, static_cast<double>(*s.stats.memory_events_high));
       }
       if (s.stats.memory_events_max) {
-        auto l = baseLabels(s);
-        l.push_back({"event", "max"});
-        push(f, std::move(l), static_cast<double>(*s.stats.memory_events_max));
+        f.add(&s, {{"event", "max"}}, static_cast<double>(*s.stats.memory_events_max));
       }
     }
-    if (!f.metric.empty()) out.push_back(std::move(f));
   }
 
   // Block I/O, one series per device.
@@ -168,15 +171,14 @@ void appendContainerFamilies(const std::vector<ContainerSample>& samples,
       {"container_fs_writes_total", "Cumulative count of writes completed",
        &cgroup::IoDeviceStats::writes}};
   for (const auto& m : io_metrics) {
-    auto f = family(m.name, m.help, K);
+    Family f(out, m.name, m.help, K);
     for (const auto& s : samples) {
       for (std::size_t i = 0; i < s.stats.io.size(); ++i) {
-        auto l = baseLabels(s);
-        l.push_back({"device", i < s.device_names.size() ? s.device_names[i] : std::string()});
-        push(f, std::move(l), static_cast<double>(s.stats.io[i].*m.field));
+        const std::string_view device =
+            i < s.device_names.size() ? std::string_view(s.device_names[i]) : std::string_view();
+        f.add(&s, {{"device", device}}, static_cast<double>(s.stats.io[i].*m.field));
       }
     }
-    if (!f.metric.empty()) out.push_back(std::move(f));
   }
 
   // Network, one series per interface (pod-level cgroups: the pod's network namespace).
@@ -203,15 +205,12 @@ void appendContainerFamilies(const std::vector<ContainerSample>& samples,
       {"container_network_transmit_errors_total",
        "Cumulative count of errors encountered while transmitting", &N::tx_errors}};
   for (const auto& m : net_metrics) {
-    auto f = family(m.name, m.help, K);
+    Family f(out, m.name, m.help, K);
     for (const auto& s : samples) {
       for (const auto& iface : s.stats.network) {
-        auto l = baseLabels(s);
-        l.push_back({"interface", iface.name});
-        push(f, std::move(l), static_cast<double>(iface.*m.field));
+        f.add(&s, {{"interface", iface.name}}, static_cast<double>(iface.*m.field));
       }
     }
-    if (!f.metric.empty()) out.push_back(std::move(f));
   }
 
   // Pressure: "some" is waiting, "full" is stalled; PSI totals are microseconds.
@@ -244,14 +243,13 @@ void appendContainerFamilies(const std::vector<ContainerSample>& samples,
        "Total time duration tasks in the container have waited due to IO congestion.",
        &S::io_pressure, false}};
   for (const auto& m : psi_metrics) {
-    auto f = family(m.name, m.help, K);
+    Family f(out, m.name, m.help, K);
     for (const auto& s : samples) {
       const auto& p = s.stats.*m.field;
       if (!p || (m.full && !p->has_full)) continue;
       const auto usec = m.full ? p->full_total_usec : p->some_total_usec;
-      push(f, baseLabels(s), static_cast<double>(usec) / kUs);
+      f.add(&s, {}, static_cast<double>(usec) / kUs);
     }
-    if (!f.metric.empty()) out.push_back(std::move(f));
   }
 
   simple(samples, out, "container_threads", "Number of threads running inside the container", G, 1,
@@ -270,15 +268,137 @@ void appendContainerFamilies(const std::vector<ContainerSample>& samples,
          [](C s) { return s.stats.memory_limit_bytes; });
 
   if (machine.cpu_cores) {
-    auto f = family("machine_cpu_cores", "Number of logical CPU cores.", G);
-    push(f, {}, static_cast<double>(*machine.cpu_cores));
-    out.push_back(std::move(f));
+    Family(out, "machine_cpu_cores", "Number of logical CPU cores.", G)
+        .add(nullptr, {}, static_cast<double>(*machine.cpu_cores));
   }
   if (machine.memory_bytes) {
-    auto f = family("machine_memory_bytes", "Amount of memory installed on the machine.", G);
-    push(f, {}, static_cast<double>(*machine.memory_bytes));
-    out.push_back(std::move(f));
+    Family(out, "machine_memory_bytes", "Amount of memory installed on the machine.", G)
+        .add(nullptr, {}, static_cast<double>(*machine.memory_bytes));
   }
+}
+
+// Builds prometheus-cpp MetricFamily objects.
+class FamilySink : public SeriesSink {
+ public:
+  explicit FamilySink(std::vector<MetricFamily>& out) : out_(out) {}
+  void beginFamily(const char* name, const char* help, MetricType type) override {
+    MetricFamily f;
+    f.name = name;
+    f.help = help;
+    f.type = type;
+    out_.push_back(std::move(f));
+  }
+  void series(const ContainerSample* s, Extra extra, double value) override {
+    auto& f = out_.back();
+    ClientMetric m;
+    if (s != nullptr) {
+      m.label = {
+          {"container", s->container},      {"id", s->id},  {"image", s->image}, {"name", s->name},
+          {"namespace", s->namespace_name}, {"pod", s->pod}};
+    }
+    for (const auto& [k, v] : extra)
+      m.label.push_back({k, std::string(v)});
+    if (f.type == MetricType::Counter)
+      m.counter.value = value;
+    else
+      m.gauge.value = value;
+    f.metric.push_back(std::move(m));
+  }
+
+ private:
+  std::vector<MetricFamily>& out_;
+};
+
+// Writes the text format directly, byte for byte what prometheus-cpp's TextSerializer writes for
+// the same families (a test holds the two equal): "%.16g" values, escaped label values.
+class TextSink : public SeriesSink {
+ public:
+  TextSink(const std::vector<ContainerSample>& samples, std::string& out)
+      : samples_(samples), out_(out), prefixes_(samples.size()) {}
+  void beginFamily(const char* name, const char* help, MetricType type) override {
+    name_ = name;
+    out_.append("# HELP ").append(name).append(" ");
+    escape(help, false, out_);
+    out_.append("\n# TYPE ")
+        .append(name)
+        .append(type == MetricType::Counter ? " counter\n" : " gauge\n");
+  }
+  void series(const ContainerSample* s, Extra extra, double value) override {
+    out_.append(name_);
+    if (s != nullptr) {
+      // Every series of a sample starts with the same six labels: format them once.
+      std::string& prefix = prefixes_[static_cast<std::size_t>(s - samples_.data())];
+      if (prefix.empty()) {
+        char sep = '{';
+        auto label = [&](const char* k, std::string_view v) {
+          prefix.push_back(sep);
+          sep = ',';
+          prefix.append(k).append("=\"");
+          escape(v, true, prefix);
+          prefix.push_back('"');
+        };
+        label("container", s->container);
+        label("id", s->id);
+        label("image", s->image);
+        label("name", s->name);
+        label("namespace", s->namespace_name);
+        label("pod", s->pod);
+      }
+      out_.append(prefix);
+    }
+    char sep = s != nullptr ? ',' : '{';
+    for (const auto& [k, v] : extra) {
+      out_.push_back(sep);
+      sep = ',';
+      out_.append(k).append("=\"");
+      escape(v, true, out_);
+      out_.push_back('"');
+    }
+    if (s != nullptr || extra.size() > 0) out_.push_back('}');
+    out_.push_back(' ');
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::general, 16);
+    out_.append(buf, r.ptr);
+    out_.push_back('\n');
+  }
+
+ private:
+  static void escape(std::string_view v, bool quote, std::string& out) {
+    const std::string_view special = quote ? std::string_view("\\\n\"") : std::string_view("\\\n");
+    if (v.find_first_of(special) == std::string_view::npos) {
+      out.append(v);
+      return;
+    }
+    for (const char c : v) {
+      if (c == '\\')
+        out.append("\\\\");
+      else if (c == '\n')
+        out.append("\\n");
+      else if (quote && c == '"')
+        out.append("\\\"");
+      else
+        out.push_back(c);
+    }
+  }
+
+  const std::vector<ContainerSample>& samples_;
+  std::string& out_;
+  std::vector<std::string> prefixes_;
+  const char* name_ = "";
+};
+
+}  // namespace
+
+void appendContainerFamilies(const std::vector<ContainerSample>& samples,
+                             const procfs::MachineInfo& machine, std::vector<MetricFamily>& out) {
+  FamilySink sink(out);
+  visitSeries(samples, machine, sink);
+}
+
+void appendContainerExposition(const std::vector<ContainerSample>& samples,
+                               const procfs::MachineInfo& machine, std::string& out) {
+  TextSink sink(samples, out);
+  visitSeries(samples, machine, sink);
 }
 
 }  // namespace keelson::agent

@@ -8,13 +8,16 @@ namespace keelson::agent {
 
 std::string renderExposition(const std::vector<std::shared_ptr<prometheus::Collectable>>& sources) {
   try {
-    std::vector<prometheus::MetricFamily> families;
+    std::string out;
+    const prometheus::TextSerializer serializer;
     for (const auto& s : sources) {
-      auto f = s->Collect();
-      families.insert(families.end(), std::make_move_iterator(f.begin()),
-                      std::make_move_iterator(f.end()));
+      if (const auto* text = dynamic_cast<const TextCollectable*>(s.get())) {
+        text->appendText(out);
+      } else {
+        out += serializer.Serialize(s->Collect());
+      }
     }
-    return prometheus::TextSerializer().Serialize(families);
+    return out;
   } catch (const std::exception&) {
     return {};
   }

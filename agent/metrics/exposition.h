@@ -9,7 +9,16 @@
 
 namespace keelson::agent {
 
-// Collects each collectable in order and serializes the families. Never throws.
+// A Collectable that can also write its text exposition directly (the container collector: its
+// tens of thousands of series are cheaper written than built as objects and serialized).
+// appendText must produce exactly what TextSerializer would for Collect()'s families.
+class TextCollectable : public prometheus::Collectable {
+ public:
+  virtual void appendText(std::string& out) const = 0;
+};
+
+// Collects each collectable in order into one text exposition (TextCollectables write their
+// text directly; the others go through prometheus::TextSerializer). Never throws.
 std::string renderExposition(const std::vector<std::shared_ptr<prometheus::Collectable>>& sources);
 
 }  // namespace keelson::agent

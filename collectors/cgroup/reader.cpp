@@ -1,7 +1,10 @@
 #include "collectors/cgroup/reader.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <limits>
 
@@ -144,18 +147,70 @@ CgroupReader::CgroupReader(Layout layout, long clock_ticks)
   buf_.reserve(8192);
 }
 
+int CgroupReader::dirFd(const std::string& hierarchy, const std::string& rel) {
+  for (const auto& [h, fd] : dirs_) {
+    if (h == &hierarchy) return fd;
+  }
+  path_.assign(hierarchy).append(rel);
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int err = errno;
+  dirs_.emplace_back(&hierarchy, fd);
+  if (fd < 0) errno = err;
+  return fd;
+}
+
+void CgroupReader::closeDirs() {
+  for (const auto& [h, fd] : dirs_) {
+    if (fd >= 0) ::close(fd);
+  }
+  dirs_.clear();
+}
+
 bool CgroupReader::load(const std::string& dir, const std::string& rel, const char* file,
                         bool required, ErrorCounts& errors) {
   if (dir.empty()) return false;
-  path_.assign(dir).append(rel).append("/").append(file);
-  auto status = readSmallFile(path_, buf_, kMaxFile);
-  if (status) return true;
-  if (status.error().reason != "NotFound" || required) errors.add(status.error().reason);
-  return false;
+  const int dfd = dirFd(dir, rel);
+  int fd = -1;
+  if (dfd >= 0) fd = ::openat(dfd, file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = dfd < 0 ? ENOENT : errno;
+    const std::string reason = errnoReason(err);
+    if (reason == "NotFound") saw_not_found_ = true;
+    if (reason != "NotFound" || required) errors.add(reason);
+    return false;
+  }
+  // Kernel pseudo-files report size 0: read until EOF into the reused buffer.
+  buf_.clear();
+  for (;;) {
+    const std::size_t used = buf_.size();
+    if (used > kMaxFile) {
+      ::close(fd);
+      errors.add("TooLarge");
+      return false;
+    }
+    buf_.resize(used + 4096);
+    const ssize_t n = ::read(fd, buf_.data() + used, 4096);
+    if (n < 0) {
+      const int err = errno;
+      buf_.resize(used);
+      if (err == EINTR) continue;
+      ::close(fd);
+      const std::string reason = errnoReason(err);
+      if (reason == "NotFound") saw_not_found_ = true;
+      errors.add(reason);
+      return false;
+    }
+    buf_.resize(used + static_cast<std::size_t>(n));
+    if (n == 0) break;
+  }
+  ::close(fd);
+  return true;
 }
 
 std::optional<long> CgroupReader::firstPid(const std::string& rel, ErrorCounts& errors) {
-  if (!load(layout_.discovery, rel, "cgroup.procs", false, errors)) return std::nullopt;
+  const bool loaded = load(layout_.discovery, rel, "cgroup.procs", false, errors);
+  closeDirs();
+  if (!loaded) return std::nullopt;
   std::string_view text = buf_;
   while (!text.empty()) {
     const auto line = nextLine(text);
@@ -170,8 +225,11 @@ std::optional<long> CgroupReader::firstPid(const std::string& rel, ErrorCounts& 
 
 bool CgroupReader::read(const std::string& rel, CgroupStats& out, ErrorCounts& errors) {
   out.clear();
-  if (!dirExists(layout_.discovery + rel)) {
-    errors.add("CgroupVanished");
+  saw_not_found_ = false;
+  if (dirFd(layout_.discovery, rel) < 0) {
+    const int err = errno;
+    closeDirs();
+    errors.add(err == ENOENT || err == ENOTDIR ? "CgroupVanished" : errnoReason(err));
     return false;
   }
   if (layout_.mode == Mode::kV2) {
@@ -179,9 +237,10 @@ bool CgroupReader::read(const std::string& rel, CgroupStats& out, ErrorCounts& e
   } else {
     readV1(rel, out, errors);
   }
+  closeDirs();
   // Files missing because the directory went away mid-read: drop the whole cgroup rather than
   // emit a partial one.
-  if (!dirExists(layout_.discovery + rel)) {
+  if (saw_not_found_ && !dirExists(layout_.discovery + rel)) {
     errors.add("CgroupVanished");
     return false;
   }

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "collectors/cgroup/errors.h"
@@ -36,10 +37,18 @@ class CgroupReader {
   void readV2(const std::string& rel, CgroupStats& out, ErrorCounts& errors);
   void readV1(const std::string& rel, CgroupStats& out, ErrorCounts& errors);
 
+  // Directory descriptors of the cgroup being read, one per hierarchy, so each file is one
+  // openat() of a single name instead of a walk of the whole path (the kernel's path lookup is
+  // most of a scrape's cost). Closed at the end of each read().
+  int dirFd(const std::string& hierarchy, const std::string& rel);
+  void closeDirs();
+
   Layout layout_;
   long clock_ticks_;
   std::string path_;
   std::string buf_;
+  std::vector<std::pair<const std::string*, int>> dirs_;
+  bool saw_not_found_ = false;
 };
 
 // Pure parsers of the multi-line formats (exposed for tests).

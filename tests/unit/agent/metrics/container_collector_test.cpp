@@ -384,3 +384,32 @@ TEST(ContainerCollectorTest, SmokeOnThisMachine) {
 
 }  // namespace
 }  // namespace keelson::agent
+
+namespace keelson::agent {
+namespace {
+
+// The hot-path text writer must say exactly what prometheus-cpp's TextSerializer says.
+TEST(ContainerCollectorTest, TextWriterMatchesTextSerializerByteForByte) {
+  for (const char* tree : {"v2-systemd", "v1-cgroupfs", "v2-cgroupfs"}) {
+    const auto s = scrapeTree(tree);
+    std::string text;
+    appendContainerExposition(s.result.samples, s.result.machine, text);
+    EXPECT_EQ(text, prometheus::TextSerializer().Serialize(s.families)) << tree;
+  }
+  // Values that need escaping and awkward doubles.
+  ContainerSample odd;
+  odd.id = "/a\"b\\c\nd";
+  odd.pod = "p";
+  odd.stats.cpu_usage_ns = 600000;  // 0.0006 s
+  odd.stats.memory_usage = 123456789012345678;
+  odd.stats.cpu_user_ns = 1;
+  const std::vector<ContainerSample> samples = {odd};
+  std::vector<prometheus::MetricFamily> families;
+  appendContainerFamilies(samples, {}, families);
+  std::string text;
+  appendContainerExposition(samples, {}, text);
+  EXPECT_EQ(text, prometheus::TextSerializer().Serialize(families));
+}
+
+}  // namespace
+}  // namespace keelson::agent
