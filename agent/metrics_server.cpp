@@ -37,8 +37,9 @@ Status MetricsServer::start() {
   options.threads = 1;
   std::map<std::string, http::Handler> handlers;
   handlers["/metrics"] = [this] {
-    return http::Response{200, "text/plain; version=0.0.4; charset=utf-8",
-                          renderExposition(sources_)};
+    std::string body = renderExposition(sources_, last_size_.load());
+    last_size_ = body.size();
+    return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", std::move(body)};
   };
   handlers["/healthz"] = [this] { return health_.healthz(); };
   handlers["/readyz"] = [this] { return health_.readyz(); };

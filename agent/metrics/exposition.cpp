@@ -6,9 +6,11 @@
 
 namespace keelson::agent {
 
-std::string renderExposition(const std::vector<std::shared_ptr<prometheus::Collectable>>& sources) {
+std::string renderExposition(const std::vector<std::shared_ptr<prometheus::Collectable>>& sources,
+                             std::size_t size_hint) {
   try {
     std::string out;
+    out.reserve(size_hint + size_hint / 8);
     const prometheus::TextSerializer serializer;
     for (const auto& s : sources) {
       if (const auto* text = dynamic_cast<const TextCollectable*>(s.get())) {

@@ -18,7 +18,10 @@ class TextCollectable : public prometheus::Collectable {
 };
 
 // Collects each collectable in order into one text exposition (TextCollectables write their
-// text directly; the others go through prometheus::TextSerializer). Never throws.
-std::string renderExposition(const std::vector<std::shared_ptr<prometheus::Collectable>>& sources);
+// text directly; the others go through prometheus::TextSerializer). Never throws. `size_hint`
+// (the previous exposition's size) is reserved up front: a 16 MB exposition grown by doubling
+// would briefly hold twice that.
+std::string renderExposition(const std::vector<std::shared_ptr<prometheus::Collectable>>& sources,
+                             std::size_t size_hint = 0);
 
 }  // namespace keelson::agent

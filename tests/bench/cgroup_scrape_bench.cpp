@@ -4,7 +4,8 @@
 // Prints, per N: CPU time per scrape, allocations per scrape (counted by the replaced global
 // operator new below), exposition bytes, and the process RSS. See tests/bench/README.md.
 //
-//   build/tests/bench/keelson_cgroup_scrape_bench [scrapes-per-size]
+//   build-release/tests/bench/keelson_cgroup_scrape_bench [scrapes-per-size]
+//   KEELSON_BENCH_KEEP=1 ... keeps the generated trees and prints where they are
 #include <fcntl.h>
 #include <prometheus/text_serializer.h>
 #include <sys/stat.h>
@@ -164,6 +165,8 @@ long statusKib(const char* key) {
 
 int main(int argc, char** argv) {
   const int scrapes = argc > 1 ? std::atoi(argv[1]) : 20;
+  // KEELSON_BENCH_KEEP=1 keeps the generated trees (to run the agent itself on them).
+  const bool keep = std::getenv("KEELSON_BENCH_KEEP") != nullptr;
   const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
   const fs::path dir = base / ("keelson-scrape-bench-" + std::to_string(::getpid()));
   std::printf("%-10s %-6s %-14s %-16s %-14s %-10s %-10s\n", "containers", "pods", "cpu_ms/scrape",
@@ -198,8 +201,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "unexpected: %zu cgroups read, want %zu\n", series_cgroups, n / 4 * 5);
       return 1;
     }
-    fs::remove_all(tree);
+    if (keep) {
+      std::printf("kept %s\n", tree.c_str());
+    } else {
+      fs::remove_all(tree);
+    }
   }
-  fs::remove_all(dir);
+  if (!keep) fs::remove_all(dir);
   return 0;
 }
