@@ -1,7 +1,9 @@
 #include "agent/config.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <exception>
 
 #include "collectors/common/file.h"
@@ -112,6 +114,15 @@ Result<AgentConfig> resolveConfig(const std::map<std::string, std::string>& flag
     return fail("ConfigMissing", "--config FILE is required");
   }
   applyOverrides(config, flags);
+  if (config.node_name.empty()) {
+    // Inside the DaemonSet NODE_NAME comes from the downward API; the host name is the fallback.
+    if (const char* env = std::getenv("NODE_NAME"); env != nullptr && *env != '\0') {
+      config.node_name = env;
+    } else {
+      char host[256] = {};
+      if (::gethostname(host, sizeof(host) - 1) == 0) config.node_name = host;
+    }
+  }
   if (auto addr = http::parseListenAddress(config.listen); !addr) {
     return fail("ConfigValue", "--listen: " + addr.error().message);
   }

@@ -34,7 +34,7 @@ struct AgentConfig {
   std::string log_root = "/var/log";
   std::string state_dir = "/var/lib/keelson";
   std::string listen = ":9445";
-  std::string node_name;  // empty: the host name
+  std::string node_name;  // resolveConfig fills it: $NODE_NAME, else the host name
   std::string sink = "stdout";
   std::string port_file;  // empty: none
   YAML::Node logs;        // raw; null when absent
