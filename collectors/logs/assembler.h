@@ -109,6 +109,7 @@ class FileAssembler {
     // Partial-line group (P ... F).
     bool in_partial = false;
     std::uint64_t partial_start = 0;
+    std::uint64_t partial_end = 0;
     std::string partial_time;
     std::string partial_msg;
     bool partial_truncated = false;
