@@ -236,7 +236,7 @@ class Tailer::Impl final : public AssembledSink {
     emitted_ = 0;
     stop_ = false;
     const Instant now = clock_.now();
-    drainInotify();
+    drainInotify(now);
     if (rescan_requested_ || now >= last_rescan_ + config_.rescan_interval) rescan(sink);
     for (auto& fp : files_) {
       TrackedFile& f = *fp;
@@ -508,7 +508,7 @@ class Tailer::Impl final : public AssembledSink {
     if (wd >= 0) watches_[wd] = rel;
   }
 
-  void drainInotify() {
+  void drainInotify(Instant now) {
     if (inotify_fd_ < 0) return;
     alignas(inotify_event) char buf[16 * 1024];
     std::set<std::string> modified_dirs;
@@ -536,10 +536,13 @@ class Tailer::Impl final : public AssembledSink {
     }
     if (modified_dirs.empty()) return;
     for (auto& f : files_) {
-      if (modified_dirs.count(f->dir)) {
-        f->dirty = true;
-        f->eof = false;
-      }
+      if (f->released || !modified_dirs.count(f->dir)) continue;
+      f->dirty = true;
+      f->eof = false;
+      // A write may also be a copytruncate's truncation: look at the size now, not at the rescan.
+      struct stat st {};
+      if (::fstat(f->fd.get(), &st) == 0)
+        checkSize(*f, static_cast<std::uint64_t>(st.st_size), now);
     }
   }
 
