@@ -136,6 +136,7 @@ class FileAssembler {
   std::size_t max_record_bytes_;
   std::shared_ptr<const CompiledMultilineRule> multiline_;
   StreamState streams_[2];
+  std::uint64_t last_end_ = 0;  // end_offset of the last record emitted
 };
 
 }  // namespace keelson::logs
