@@ -493,6 +493,7 @@ class Tailer::Impl final : public AssembledSink {
     auto d = openBeneath(root_.get(), rel, true);
     if (!d) {
       const auto& reason = d.error().reason;
+      if (reason == kOpenFailed) scan_complete_ = false;
       if (reason != kOpenNotFound && reason != kOpenFailed) refuse(rel, reason);
       return Fd();
     }
@@ -616,7 +617,10 @@ class Tailer::Impl final : public AssembledSink {
         ++counters_.read_errors;
         continue;
       }
-      if ((!f.seen || st.st_nlink == 0) && f.state != FileState::Deleted) {
+      // Not found where it was: deleted, or moved out of our view. A scan that failed to open some
+      // directory (fd limit, I/O error) proves nothing, so only st_nlink == 0 counts then.
+      const bool gone = st.st_nlink == 0 || (!f.seen && scan_complete_);
+      if (gone && f.state != FileState::Deleted) {
         f.state = FileState::Deleted;
         f.deleted_at = now;
         ++counters_.rotations_delete;
@@ -676,6 +680,7 @@ class Tailer::Impl final : public AssembledSink {
     auto opened = openBeneath(root_.get(), rel, false);
     if (!opened) {
       const auto& reason = opened.error().reason;
+      if (reason == kOpenFailed) scan_complete_ = false;
       if (reason != kOpenNotFound && reason != kOpenFailed) refuse(rel, reason);
       return;
     }
@@ -771,6 +776,7 @@ class Tailer::Impl final : public AssembledSink {
   std::size_t cursor_ = 0;
   Instant last_rescan_{};
   bool rescan_requested_ = false;
+  bool scan_complete_ = true;  // every directory and file of the last scan could be opened
   bool first_scan_ = true;
   // Per call of poll/handleEvents.
   RecordSink* sink_ = nullptr;

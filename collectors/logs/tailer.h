@@ -108,8 +108,8 @@ enum class ReleaseReason : std::uint8_t {
   Deleted,      // deleted (or rotated and deleted) and read to its end
   HoldExpired,  // deleted, not read to its end within deleted_hold_time: bytes abandoned
   Truncated,    // copytruncate: the instance ends, a new serial starts at 0
-  Vanished,     // not found any more at a rescan and no fd could be kept (I/O error)
-  Excluded,     // its namespace is now filtered out
+  Vanished,     // reserved (not emitted yet): the fd became unusable
+  Excluded,     // reserved (not emitted yet): namespace filtered out by a config reload
 };
 std::string_view releaseReasonName(ReleaseReason r);
 
