@@ -173,6 +173,16 @@ void FileAssembler::flushExpired(Instant now, AssembledSink& out) {
   }
 }
 
+void FileAssembler::flushMultilineNow(AssembledSink& out) {
+  const auto& a = streams_[0];
+  const auto& b = streams_[1];
+  if (a.ml_pending && b.ml_pending && b.ml_end < a.ml_end) {
+    flushMultiline(Stream::Stderr, out);
+  }
+  flushMultiline(Stream::Stdout, out);
+  flushMultiline(Stream::Stderr, out);
+}
+
 void FileAssembler::flushAll(AssembledSink& out) {
   // Everything still open, oldest end first so end offsets keep increasing (a pending multiline
   // record of one stream may end after an open partial group of the other).

@@ -92,6 +92,9 @@ class FileAssembler {
   // Emits pending multiline records whose flush timeout has passed.
   void flushExpired(Instant now, AssembledSink& out);
 
+  // Emits pending multiline records now, whatever their timeout (partial groups stay open).
+  void flushMultilineNow(AssembledSink& out);
+
   // Emits everything still open (partial groups flagged kRecordIncomplete): the file is let go.
   void flushAll(AssembledSink& out);
 

@@ -190,6 +190,10 @@ class Tailer {
   // and flushes expired multiline records into `sink`. Never blocks.
   void handleEvents(RecordSink& sink);
 
+  // Emits every pending multiline record now instead of at its flush timeout (open partial-line
+  // groups stay open: their line is not complete). For `ship`, once poll() has no backlog.
+  void flushMultiline(RecordSink& sink);
+
   // Waits up to `timeout` for eventFd() to become readable (plain poll(2)); returns true if it did.
   // A convenience for callers without their own event loop; returns false at once without inotify.
   bool waitForEvents(Duration timeout) const;

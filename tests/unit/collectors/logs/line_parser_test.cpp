@@ -99,6 +99,41 @@ TEST(ParseDockerJsonLineTest, Table) {
     expectParsed(parseDockerJsonLine(c.input, scratch), c.want, c.input);
 }
 
+TEST(ParseDockerJsonCutTest, Table) {
+  struct Case {
+    std::string head;
+    std::string tail;
+    Want want;
+  };
+  const std::string tail = R"(xxxx\n","stream":"stderr","time":"2026-11-21T10:00:00Z"})";
+  const Case cases[] = {
+      {R"({"log":"abc)",
+       tail,
+       {"2026-11-21T10:00:00Z", Stream::Stderr, false, "abc", ParseError::None}},
+      {R"({"log":"ab\)",
+       tail,
+       {"2026-11-21T10:00:00Z", Stream::Stderr, false, "ab", ParseError::None}},
+      {R"({"log":"ab\u00)",
+       tail,
+       {"2026-11-21T10:00:00Z", Stream::Stderr, false, "ab", ParseError::None}},
+      {R"({"log":"ab\u00e9\t)",
+       tail,
+       {"2026-11-21T10:00:00Z", Stream::Stderr, false, "ab\xC3\xA9\t", ParseError::None}},
+      {R"({"log":"whole\n","attrs":{"k":"vvvvv)",
+       tail,
+       {"2026-11-21T10:00:00Z", Stream::Stderr, false, "whole", ParseError::None}},
+      {R"({"log":"no tail fields)",
+       "zzz",
+       {"", Stream::Unknown, false, "no tail fields", ParseError::None}},
+      {R"({"stream":"stdout","log":"x)",
+       tail,
+       {"", Stream::Unknown, false, R"({"stream":"stdout","log":"x)", ParseError::JsonSyntax}},
+  };
+  std::string scratch;
+  for (const auto& c : cases)
+    expectParsed(parseDockerJsonCut(c.head, c.tail, scratch), c.want, c.head);
+}
+
 TEST(DetectFormatTest, Table) {
   EXPECT_EQ(detectFormat(R"({"log":"x"})"), LogFormat::DockerJson);
   EXPECT_EQ(detectFormat(std::string(kT) + " stdout F x"), LogFormat::Cri);

@@ -374,6 +374,34 @@ TEST_F(TailerTest, TenMebibyteLineIsTruncatedAndReadingContinues) {
   EXPECT_EQ(t->counters().records_truncated, 1u);
 }
 
+TEST_F(TailerTest, OverlongDockerJsonLineKeepsStreamAndTime) {
+  std::string big = R"({"log":")";
+  for (int i = 0; i < 200000; ++i)
+    big += "ab\\u00e9\\t";  // 12 bytes of JSON per 5 decoded
+  big += R"(\n","stream":"stderr","time":"2026-11-21T10:00:00.5Z"})";
+  big += "\n";
+  write(kLog, big + R"({"log":"next\n","stream":"stdout","time":"2026-11-21T10:00:01Z"})"
+                    "\n");
+  auto c = config();
+  c.max_record_bytes = 64 * 1024;
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  ASSERT_EQ(s.records.size(), 2u);
+  const auto d = s.records[0].doc();
+  EXPECT_EQ(d["stream"], "stderr");
+  EXPECT_EQ(d["time"], "2026-11-21T10:00:00.5Z");
+  EXPECT_EQ(d["truncated"], true);
+  EXPECT_FALSE(d.contains("parse_error"));
+  // The reader keeps 2 * max_record_bytes + 4 KiB of the line's JSON; heavy escaping decodes to
+  // less.
+  EXPECT_LE(s.records[0].log().size(), 64u * 1024u);
+  EXPECT_GE(s.records[0].log().size(), 50000u);
+  EXPECT_EQ(s.records[0].log().substr(0, 10), "ab\xC3\xA9\tab\xC3\xA9\t");
+  EXPECT_EQ(s.records[0].end, big.size());
+  EXPECT_EQ(s.records[1].log(), "next");
+}
+
 TEST_F(TailerTest, NulBytesAndGarbageAreShippedFlagged) {
   write(kLog, cri("ok") + std::string(5000, '\0') + "\n" + std::string("\xff\xfe garbage\n") +
                   cri("still ok"));
@@ -438,6 +466,48 @@ TEST_F(TailerTest, MultilineFlushTimeoutIsDrivenByTheClock) {
   clock_.advance(std::chrono::seconds(2));
   t->handleEvents(s);
   EXPECT_EQ(s.logs(), std::vector<std::string>{"S first\n  at x"});
+}
+
+TEST_F(TailerTest, FlushMultilineEmitsPendingRecordsButNotOpenPartials) {
+  write(kLog, cri("S one", "stderr") + cri("  two", "stderr") + cri("open ", "stderr", 'P'));
+  auto c = config();
+  c.multiline.push_back({"", "", "^S", std::chrono::seconds(60)});
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  EXPECT_TRUE(s.records.empty());
+  t->flushMultiline(s);
+  EXPECT_EQ(s.logs(), std::vector<std::string>{"S one\n  two"});
+}
+
+TEST_F(TailerTest, StartAtEndForExistingFilesWhenConfigured) {
+  write(kLog, cri("old"));
+  auto c = config();
+  c.read_existing_from_start = false;
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  EXPECT_TRUE(s.records.empty());
+  write(kLog, cri("new"));
+  write(kPodDir + "/other/0.log", cri("new file"));
+  drain(*t, s);
+  auto logs = s.logs();
+  std::sort(logs.begin(), logs.end());
+  EXPECT_EQ(logs, (std::vector<std::string>{"new", "new file"}));
+}
+
+TEST_F(TailerTest, TruncateAndRewritePastTheOffsetIsCaughtByTheFingerprint) {
+  write(kLog, cri("first version of the file"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  // Rewritten longer than before between two looks: the size alone would not show it.
+  write(kLog, cri("second version, longer than the first one") + cri("and more"), false);
+  drain(*t, s);
+  EXPECT_EQ(t->counters().rotations_truncate, 1u);
+  EXPECT_EQ(s.logs(),
+            (std::vector<std::string>{"first version of the file",
+                                      "second version, longer than the first one", "and more"}));
 }
 
 TEST_F(TailerTest, NamespaceFilter) {
