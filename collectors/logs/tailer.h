@@ -27,7 +27,8 @@
 //     line boundary at which no group is open.
 //   * The tailer never emits a line it has not seen end with '\n' (a live file's incomplete last
 //     line waits); a file let go (deleted and read to its end, or rotated away and deleted) has its
-//     open groups flushed, flagged kRecordIncomplete.
+//     open groups flushed, flagged kRecordIncomplete (end offsets still strictly increase; see
+//     assembler.h).
 //
 // BACKPRESSURE: poll() emits at most `max_bytes` of encoded JSON (the first record of a call is
 // always emitted even if larger, so progress never stops); the files are the buffer. Files are

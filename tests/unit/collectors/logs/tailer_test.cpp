@@ -553,6 +553,22 @@ TEST_F(TailerTest, DockerJsonFileIsDetectedFromItsFirstLine) {
   EXPECT_EQ(t->files().at(0).format, LogFormat::DockerJson);
 }
 
+TEST(TailerCreateTest, ConfigurationErrors) {
+  ManualClock clock;
+  TailerConfig missing;
+  missing.log_root = "/nonexistent/keelson/log/root";
+  auto a = Tailer::create(missing, clock);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.error().reason, "RootNotFound");
+  TempDir d;
+  TailerConfig bad;
+  bad.log_root = d.path().string();
+  bad.multiline.push_back({"", "", "([unclosed", std::chrono::seconds(1)});
+  auto b = Tailer::create(bad, clock);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().reason, "BadMultilinePattern");
+}
+
 TEST(SafeOpenTest, RefusesEscapesSymlinksAndNonRegularFiles) {
   TempDir d;
   fs::create_directories(d.path() / "a");
