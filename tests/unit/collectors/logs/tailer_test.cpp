@@ -238,6 +238,25 @@ TEST_F(TailerTest, DeletedFileIsReadToItsEndBeforeRelease) {
   EXPECT_EQ(t->counters().bytes_abandoned, 0u);
 }
 
+TEST_F(TailerTest, LettingGoFlushesOpenGroupsWithIncreasingOffsets) {
+  // A partial group overtaken by a malformed line, then an unterminated last line: all shipped
+  // when the file is deleted, end offsets still strictly increasing.
+  const std::string data =
+      cri("never finished ", "stdout", 'P') + "garbage\n" + T + " stderr F tail";
+  write(kLog, data);
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  ASSERT_EQ(s.logs(), std::vector<std::string>{"garbage"});
+  fs::remove(at(kLog));
+  drain(*t, s);
+  ASSERT_EQ(s.logs(), (std::vector<std::string>{"garbage", "tail", "never finished "}));
+  EXPECT_EQ(s.records[1].end, data.size());
+  EXPECT_EQ(s.records[2].end, data.size() + 1);
+  EXPECT_TRUE(s.records[2].flags & kRecordIncomplete);
+  ASSERT_EQ(s.released.size(), 1u);
+}
+
 TEST_F(TailerTest, DeletedFileHoldExpiresAndCountsAbandonedBytes) {
   write(kLog, cri("never read"));
   auto c = config();
