@@ -1,0 +1,223 @@
+#include "collectors/logs/assembler.h"
+
+#include <algorithm>
+
+#include "collectors/logs/record_encoder.h"
+
+namespace keelson::logs {
+namespace {
+
+// Largest n' <= n such that cutting `s` at n' does not split a UTF-8 sequence.
+std::size_t utf8Cut(std::string_view s, std::size_t n) {
+  if (n >= s.size()) return s.size();
+  std::size_t k = n;
+  for (int back = 0; back < 3 && k > 0 && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80;
+       ++back) {
+    --k;
+  }
+  return (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80 ? n : k;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const CompiledMultilineRule>> CompiledMultilineRule::compile(
+    const MultilineRule& rule) {
+  auto compiled = std::make_shared<CompiledMultilineRule>();
+  compiled->rule_ = rule;
+  try {
+    compiled->start_ = std::regex(rule.start_pattern, std::regex::ECMAScript | std::regex::optimize);
+  } catch (const std::regex_error& e) {
+    return fail("BadMultilinePattern", "multiline start pattern \"" + rule.start_pattern +
+                                           "\" does not compile: " + e.what());
+  }
+  return std::shared_ptr<const CompiledMultilineRule>(std::move(compiled));
+}
+
+bool CompiledMultilineRule::selects(std::string_view namespace_name,
+                                    std::string_view container_name) const {
+  return (rule_.namespace_name.empty() || rule_.namespace_name == namespace_name) &&
+         (rule_.container_name.empty() || rule_.container_name == container_name);
+}
+
+bool CompiledMultilineRule::isStart(std::string_view message) const {
+  return std::regex_search(message.begin(), message.end(), start_);
+}
+
+FileAssembler::FileAssembler(std::size_t max_record_bytes,
+                             std::shared_ptr<const CompiledMultilineRule> multiline)
+    : max_record_bytes_(max_record_bytes == 0 ? 1 : max_record_bytes),
+      multiline_(std::move(multiline)) {}
+
+void FileAssembler::appendCapped(std::string& buf, std::string_view piece, bool& truncated) const {
+  if (buf.size() >= max_record_bytes_) {
+    if (!piece.empty()) truncated = true;
+    return;
+  }
+  const std::size_t room = max_record_bytes_ - buf.size();
+  if (piece.size() > room) {
+    buf.append(piece.substr(0, utf8Cut(piece, room)));
+    truncated = true;
+  } else {
+    buf.append(piece);
+  }
+}
+
+void FileAssembler::emit(std::string_view time, Stream s, std::string_view msg,
+                         std::uint32_t flags, ParseError error, std::uint64_t end,
+                         std::uint32_t lines, AssembledSink& out) {
+  AssembledRecord r;
+  r.time = time;
+  r.stream = s;
+  if (msg.size() > max_record_bytes_) {
+    msg = msg.substr(0, utf8Cut(msg, max_record_bytes_));
+    flags |= kRecordTruncated;
+  }
+  r.log = msg;
+  r.flags = flags;
+  r.error = error;
+  r.end_offset = end;
+  r.restart_offset = restartOffset(end);
+  r.lines = lines;
+  out.onAssembled(r);
+}
+
+void FileAssembler::flushMultiline(Stream s, AssembledSink& out) {
+  auto& st = streams_[static_cast<int>(s)];
+  if (!st.ml_pending) return;
+  st.ml_pending = false;
+  emit(st.ml_time, s, st.ml_msg, st.ml_truncated ? kRecordTruncated : 0u, ParseError::None,
+       st.ml_end, st.ml_lines, out);
+  st.ml_msg.clear();
+}
+
+void FileAssembler::push(const ParsedLine& line, std::uint64_t start, std::uint64_t end,
+                         bool line_cut, Instant now, AssembledSink& out) {
+  const std::uint32_t cut_flag = line_cut ? kRecordTruncated : 0u;
+  if (line.error != ParseError::None || line.stream == Stream::Unknown) {
+    // A standalone record: pending multiline records end before it, so they go first.
+    flushMultiline(Stream::Stdout, out);
+    flushMultiline(Stream::Stderr, out);
+    emit(line.time, line.stream, line.message,
+         cut_flag | (line.error != ParseError::None ? kRecordParseError : 0u), line.error, end, 1,
+         out);
+    return;
+  }
+  const int si = static_cast<int>(line.stream);
+  flushMultiline(static_cast<Stream>(1 - si), out);
+  auto& st = streams_[si];
+  if (line.partial) {
+    if (!st.in_partial) {
+      st.in_partial = true;
+      st.partial_start = start;
+      st.partial_time.assign(line.time);
+      st.partial_msg.clear();
+      st.partial_truncated = false;
+      st.partial_lines = 0;
+    }
+    appendCapped(st.partial_msg, line.message, st.partial_truncated);
+    st.partial_truncated = st.partial_truncated || line_cut;
+    ++st.partial_lines;
+    st.partial_end = end;
+    return;
+  }
+  if (st.in_partial) {
+    appendCapped(st.partial_msg, line.message, st.partial_truncated);
+    st.in_partial = false;
+    logical(line.stream, st.partial_time, st.partial_msg, st.partial_start, end,
+            st.partial_truncated || line_cut, st.partial_lines + 1, now, out);
+    st.partial_msg.clear();
+    return;
+  }
+  logical(line.stream, line.time, line.message, start, end, line_cut, 1, now, out);
+}
+
+void FileAssembler::logical(Stream s, std::string_view time, std::string_view msg,
+                            std::uint64_t start, std::uint64_t end, bool truncated,
+                            std::uint32_t lines, Instant now, AssembledSink& out) {
+  if (!multiline_) {
+    emit(time, s, msg, truncated ? kRecordTruncated : 0u, ParseError::None, end, lines, out);
+    return;
+  }
+  auto& st = streams_[static_cast<int>(s)];
+  if (st.ml_pending && !multiline_->isStart(msg)) {
+    bool t = st.ml_truncated;
+    appendCapped(st.ml_msg, "\n", t);
+    appendCapped(st.ml_msg, msg, t);
+    st.ml_truncated = t || truncated;
+    st.ml_end = end;
+    st.ml_lines += lines;
+    st.ml_last = now;
+    return;
+  }
+  flushMultiline(s, out);
+  st.ml_pending = true;
+  st.ml_start = start;
+  st.ml_end = end;
+  st.ml_time.assign(time);
+  st.ml_msg.clear();
+  st.ml_truncated = truncated;
+  appendCapped(st.ml_msg, msg, st.ml_truncated);
+  st.ml_lines = lines;
+  st.ml_last = now;
+}
+
+void FileAssembler::flushExpired(Instant now, AssembledSink& out) {
+  if (!multiline_) return;
+  for (int i = 0; i < 2; ++i) {
+    auto& st = streams_[i];
+    if (st.ml_pending && now - st.ml_last >= multiline_->rule().flush_timeout) {
+      flushMultiline(static_cast<Stream>(i), out);
+    }
+  }
+}
+
+void FileAssembler::flushAll(AssembledSink& out) {
+  flushMultiline(Stream::Stdout, out);
+  flushMultiline(Stream::Stderr, out);
+  // Open partial groups, in the order of their last line so end offsets stay increasing.
+  int order[2] = {0, 1};
+  if (streams_[1].in_partial && streams_[0].in_partial &&
+      streams_[1].partial_end < streams_[0].partial_end) {
+    std::swap(order[0], order[1]);
+  }
+  for (const int i : order) {
+    auto& st = streams_[i];
+    if (!st.in_partial) continue;
+    st.in_partial = false;
+    emit(st.partial_time, static_cast<Stream>(i), st.partial_msg,
+         kRecordIncomplete | (st.partial_truncated ? kRecordTruncated : 0u), ParseError::None,
+         st.partial_end, st.partial_lines, out);
+    st.partial_msg.clear();
+  }
+}
+
+std::optional<Instant> FileAssembler::nextDeadline() const {
+  if (!multiline_) return std::nullopt;
+  std::optional<Instant> next;
+  for (const auto& st : streams_) {
+    if (!st.ml_pending) continue;
+    const Instant t = st.ml_last + multiline_->rule().flush_timeout;
+    if (!next || t < *next) next = t;
+  }
+  return next;
+}
+
+std::uint64_t FileAssembler::restartOffset(std::uint64_t fallback) const {
+  std::uint64_t r = fallback;
+  for (const auto& st : streams_) {
+    if (st.in_partial) r = std::min(r, st.partial_start);
+    if (st.ml_pending) r = std::min(r, st.ml_start);
+  }
+  return r;
+}
+
+bool FileAssembler::idle() const {
+  return !streams_[0].in_partial && !streams_[1].in_partial && !streams_[0].ml_pending &&
+         !streams_[1].ml_pending;
+}
+
+void FileAssembler::reset() {
+  for (auto& st : streams_) st = StreamState{};
+}
+
+}  // namespace keelson::logs

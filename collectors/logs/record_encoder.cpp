@@ -1,0 +1,66 @@
+#include "collectors/logs/record_encoder.h"
+
+#include "collectors/logs/json_escape.h"
+
+namespace keelson::logs {
+namespace {
+
+void appendField(std::string& out, std::string_view key, std::string_view value, bool comma) {
+  if (comma) out.push_back(',');
+  appendJsonString(out, key);
+  out.push_back(':');
+  appendJsonString(out, value);
+}
+
+void appendMap(std::string& out, std::string_view key,
+               const std::map<std::string, std::string>& map) {
+  out.push_back(',');
+  appendJsonString(out, key);
+  out.append(":{");
+  bool first = true;
+  for (const auto& [k, v] : map) {
+    appendField(out, k, v, !first);
+    first = false;
+  }
+  out.push_back('}');
+}
+
+}  // namespace
+
+void RecordEncoder::setMetadata(PodMetadata metadata) {
+  metadata_ = std::move(metadata);
+  suffix_.clear();
+  suffix_.append(",\"kubernetes\":{");
+  appendField(suffix_, "namespace_name", metadata_.namespace_name, false);
+  appendField(suffix_, "pod_name", metadata_.pod_name, true);
+  appendField(suffix_, "pod_id", metadata_.pod_uid, true);
+  appendField(suffix_, "container_name", metadata_.container_name, true);
+  if (!metadata_.container_id.empty()) {
+    appendField(suffix_, "container_id", metadata_.container_id, true);
+  }
+  appendField(suffix_, "host", metadata_.host, true);
+  appendMap(suffix_, "labels", metadata_.labels);
+  appendMap(suffix_, "annotations", metadata_.annotations);
+  suffix_.append("}}");
+}
+
+void RecordEncoder::encode(std::string& out, std::string_view time, Stream stream,
+                           std::string_view log, std::uint32_t flags, ParseError error) const {
+  out.reserve(out.size() + 48 + time.size() + log.size() + log.size() / 8 + suffix_.size());
+  out.append("{\"time\":\"");
+  appendJsonEscaped(out, time);
+  out.append("\",\"stream\":\"");
+  out.append(streamName(stream));
+  out.append("\",\"log\":\"");
+  appendJsonEscaped(out, log);
+  out.push_back('"');
+  if (flags & kRecordTruncated) out.append(",\"truncated\":true");
+  if (error != ParseError::None) {
+    out.append(",\"parse_error\":\"");
+    out.append(parseErrorReason(error));
+    out.push_back('"');
+  }
+  out.append(suffix_);
+}
+
+}  // namespace keelson::logs

@@ -1,0 +1,226 @@
+// The log-file tailer: discovers container log files under the log root, reads them in large
+// sequential chunks, parses and assembles records, encodes them as JSON and hands them to the
+// pipeline through a pull API. It owns no thread: the pipeline's thread calls everything.
+//
+//   root/pods/<ns>_<pod>_<uid>/<container>/<n>.log         the live file
+//   root/pods/<ns>_<pod>_<uid>/<container>/<n>.log.<ts>    rotated siblings (".gz" ignored)
+//   root/containers/<pod>_<ns>_<container>-<id>.log        links, only read by name (container id)
+//
+// THE OFFSET CONTRACT (what checkpoints rely on)
+//   * Every record carries the file's identity: FileId (device + inode) + Fingerprint (hash of the
+//     first up-to-1-KiB) for checkpoints, and `serial`, a number unique for the Tailer's lifetime
+//     for each file *instance* (a copytruncate or an inode reused by a new file gets a new serial).
+//     Key in-flight state by serial; key checkpoints by FileId + path with the fingerprint.
+//   * end_offset: the byte offset just past the '\n' of the last line making up the record (for a
+//     reassembled partial group or a multiline record, its last constituent line).
+//   * Within one serial, emitted records have strictly increasing end_offset.
+//   * restart_offset (<= end_offset, non-decreasing): the offset from which reading must start
+//     again to re-create every record after this one. It differs from end_offset only while a group
+//     of the *other* stream (or a multiline record) that started earlier is still open: e.g. stdout
+//     "P" at 100, stderr "F" ending at 200, stdout "F" ending at 300: the stderr record has
+//     end_offset 200 and restart_offset 100.
+//   * Resuming: checkpoint the (restart_offset, end_offset) of the last record acknowledged in
+//     order, and pass them back as a ResumePoint. The tailer reads from restart_offset, re-assembles
+//     any group straddling end_offset from its start, and suppresses every record whose
+//     end_offset <= the committed end_offset. So a resume re-emits exactly the records after the
+//     checkpoint: the tailer only ever emits whole records, and a restart offset is always a line
+//     boundary at which no group is open.
+//   * The tailer never emits a line it has not seen end with '\n' (a live file's incomplete last
+//     line waits); a file let go (deleted and read to its end, or rotated away and deleted) has its
+//     open groups flushed, flagged kRecordIncomplete.
+//
+// BACKPRESSURE: poll() emits at most `max_bytes` of encoded JSON (the first record of a call is
+// always emitted even if larger, so progress never stops); the files are the buffer. Files are
+// served round-robin, at most one read chunk per file per turn, so one noisy file cannot starve
+// others.
+//
+// Thread safety: none; one thread owns the Tailer. Errors: I/O errors on one file are counted and
+// that file retried at the next rescan; the Tailer itself fails only at create() (root not openable,
+// bad multiline pattern).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "collectors/common/result.h"
+#include "collectors/logs/assembler.h"
+#include "collectors/logs/clock.h"
+#include "collectors/logs/fingerprint.h"
+#include "collectors/logs/line_parser.h"
+#include "collectors/logs/record_encoder.h"
+
+namespace keelson::logs {
+
+// Namespaces to read. Empty `include` means all; `exclude` wins over `include`.
+struct NamespaceFilter {
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  bool allows(std::string_view namespace_name) const;
+};
+
+struct TailerConfig {
+  std::string log_root = "/var/log";  // contains pods/ and containers/
+  std::string node_name;              // the record's kubernetes.host
+  NamespaceFilter namespaces;
+  std::vector<MultilineRule> multiline;  // first rule selecting (namespace, container) wins
+  std::size_t max_record_bytes = kDefaultMaxRecordBytes;
+  std::size_t read_chunk_bytes = 256 * 1024;
+  Duration rescan_interval = std::chrono::seconds(10);  // fallback when inotify misses something
+  Duration deleted_hold_time = std::chrono::seconds(60);  // max time a deleted file is kept open
+  // Files found at the first scan without a ResumePoint: read from their start (true; what `ship`
+  // needs) or from their current end (false). Files appearing later are always read from 0.
+  bool read_existing_from_start = true;
+  bool use_inotify = true;  // false: rescans only (tests of the fallback)
+};
+
+// A checkpoint handed back at start-up.
+struct ResumePoint {
+  FileId file;
+  std::string path;  // relative to the log root; a hint (the file may have been renamed since)
+  Fingerprint fingerprint;
+  std::uint64_t restart_offset = 0;
+  std::uint64_t end_offset = 0;  // records with end_offset <= this are not re-emitted
+};
+
+// One record handed to the pipeline. Every pointer/view is valid only during the callback.
+struct Record {
+  std::uint64_t serial = 0;
+  FileId file;
+  Fingerprint fingerprint;  // current fingerprint of the file (for the checkpoint)
+  std::string_view path;    // relative to the log root, e.g. "pods/ns_pod_uid/app/0.log"
+  const PodMetadata* pod = nullptr;  // namespace/pod/uid/container: topic template and Kafka key
+  std::uint64_t end_offset = 0;
+  std::uint64_t restart_offset = 0;
+  std::string_view json;  // the encoded record (record_encoder.h), no trailing newline
+  std::uint32_t flags = 0;  // RecordFlag bits
+};
+
+// Why a file instance was let go.
+enum class ReleaseReason : std::uint8_t {
+  Deleted,         // deleted (or rotated and deleted) and read to its end
+  HoldExpired,     // deleted, not read to its end within deleted_hold_time: bytes abandoned
+  Truncated,       // copytruncate: the instance ends, a new serial starts at 0
+  Vanished,        // not found any more at a rescan and no fd could be kept (I/O error)
+  Excluded,        // its namespace is now filtered out
+};
+std::string_view releaseReasonName(ReleaseReason r);
+
+struct FileReleased {
+  std::uint64_t serial = 0;
+  FileId file;
+  std::string_view path;
+  ReleaseReason reason = ReleaseReason::Deleted;
+  std::uint64_t read_offset = 0;      // bytes consumed
+  std::uint64_t bytes_abandoned = 0;  // size - read_offset when let go unread
+};
+
+// Receives what poll() and handleEvents() produce. Called synchronously on the owner's thread;
+// implementations must not call back into the Tailer.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual void onRecord(const Record& record) = 0;
+  // The instance will emit nothing more; in-flight records of it may still be acknowledged.
+  virtual void onFileReleased(const FileReleased& /*released*/) {}
+};
+
+enum class FileState : std::uint8_t { Live, Rotated, Deleted };
+
+// Per-file report (for keelson_log_lag_bytes and the status page).
+struct FileStatus {
+  std::uint64_t serial = 0;
+  FileId file;
+  Fingerprint fingerprint;
+  std::string path;
+  PodMetadata pod;
+  LogFormat format = LogFormat::Unknown;
+  FileState state = FileState::Live;
+  std::uint64_t size = 0;         // at the last fstat
+  std::uint64_t read_offset = 0;  // bytes consumed from the file
+  std::uint64_t emitted_end_offset = 0;  // end_offset of the last record emitted
+};
+
+// Counters (monotonic unless noted) the pipeline turns into the keelson_log_* metrics.
+struct NamespaceCounters {
+  std::uint64_t lines_read = 0;  // physical lines
+  std::uint64_t bytes_read = 0;
+};
+struct TailerCounters {
+  std::unordered_map<std::string, NamespaceCounters> by_namespace;
+  std::uint64_t files_open = 0;          // gauge
+  std::uint64_t rotations_rename = 0;    // kind="rename"
+  std::uint64_t rotations_truncate = 0;  // kind="truncate"
+  std::uint64_t rotations_delete = 0;    // kind="delete"
+  std::uint64_t records_truncated = 0;
+  std::map<std::string, std::uint64_t, std::less<>> paths_refused;  // by reason (safe_open.h)
+  std::array<std::uint64_t, kParseErrorCount> parse_errors{};  // index: ParseError
+  std::uint64_t bytes_abandoned = 0;
+  std::uint64_t records_emitted = 0;
+  std::uint64_t read_errors = 0;
+  std::uint64_t fingerprint_mismatches = 0;  // resume points refused (inode reused / truncated)
+  std::uint64_t rescans = 0;
+};
+
+class Tailer {
+ public:
+  // Opens the root, compiles multiline rules, sets up inotify (if available and enabled) and does
+  // the first scan. `clock` must outlive the Tailer. Fails with "RootNotFound"/"RootOpenFailed"
+  // or "BadMultilinePattern".
+  static Result<std::unique_ptr<Tailer>> create(TailerConfig config, const Clock& clock,
+                                                std::vector<ResumePoint> resume = {});
+  ~Tailer();
+  Tailer(const Tailer&) = delete;
+  Tailer& operator=(const Tailer&) = delete;
+
+  // An fd that becomes readable when something under the root changed (inotify), or -1 when
+  // inotify is unavailable/disabled. Wait on it (poll/epoll/Asio) with a timeout of at most
+  // nextWakeup() - now, then call handleEvents().
+  int eventFd() const;
+
+  // Drains inotify events (non-blocking), rescans when due (or when events asked for it),
+  // detects rotation/truncation/deletion, releases files that are done or past their hold time,
+  // and flushes expired multiline records into `sink`. Never blocks.
+  void handleEvents(RecordSink& sink);
+
+  // Waits up to `timeout` for eventFd() to become readable (plain poll(2)); returns true if it did.
+  // A convenience for callers without their own event loop; returns false at once without inotify.
+  bool waitForEvents(Duration timeout) const;
+
+  // The next instant handleEvents() has timed work to do (rescan, multiline flush, hold expiry).
+  Instant nextWakeup() const;
+
+  // Reads and emits records, round-robin over the files with unread data, until `max_bytes` of
+  // encoded JSON were emitted or no file has anything more. Returns the JSON bytes emitted.
+  std::size_t poll(std::size_t max_bytes, RecordSink& sink);
+
+  // True when the last poll() stopped on the byte budget (more may be ready) rather than on EOF of
+  // every file. poll() returning with hasBacklog() false means every tracked file was read to its
+  // end-of-file during that call (what `keelson-agent ship` waits for before draining acks).
+  bool hasBacklog() const;
+
+  // Swaps labels/annotations (from the API) for every file of the pod; re-encodes their suffix once.
+  void setPodLabels(std::string_view pod_uid, const std::map<std::string, std::string>& labels,
+                    const std::map<std::string, std::string>& annotations);
+
+  std::vector<FileStatus> files() const;
+  const TailerCounters& counters() const;
+
+  // Bytes in tracked files not yet read (sum of size - read_offset at the last fstat).
+  std::uint64_t lagBytes() const;
+
+  class Impl;
+
+ private:
+  explicit Tailer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keelson::logs
