@@ -39,8 +39,10 @@ std::string encodeCheckpoints(const std::vector<Entry>& entries) {
     files.push_back({{"device", e.device},
                      {"inode", e.inode},
                      {"path", e.path},
-                     {"fingerprint", e.fingerprint},
-                     {"offset", e.offset}});
+                     {"fingerprint_length", e.fingerprint_length},
+                     {"fingerprint_hash", e.fingerprint_hash},
+                     {"restart_offset", e.restart_offset},
+                     {"end_offset", e.end_offset}});
   }
   nlohmann::json doc = {{"version", kVersion}, {"files", std::move(files)}};
   // Paths are bytes, not necessarily UTF-8: replace rather than throw.
@@ -74,13 +76,20 @@ Result<std::vector<Entry>> decodeCheckpoints(std::string_view text,
     if (!f.contains("device") || !f["device"].is_number_unsigned()) return bad("device");
     if (!f.contains("inode") || !f["inode"].is_number_unsigned()) return bad("inode");
     if (!f.contains("path") || !f["path"].is_string()) return bad("path");
-    if (!f.contains("fingerprint") || !f["fingerprint"].is_string()) return bad("fingerprint");
-    if (!f.contains("offset") || !f["offset"].is_number_unsigned()) return bad("offset");
+    for (const char* field : {"fingerprint_length", "fingerprint_hash", "restart_offset",
+                              "end_offset"}) {
+      if (!f.contains(field) || !f[field].is_number_unsigned()) return bad(field);
+    }
     e.device = f["device"].get<std::uint64_t>();
     e.inode = f["inode"].get<std::uint64_t>();
     e.path = f["path"].get<std::string>();
-    e.fingerprint = f["fingerprint"].get<std::string>();
-    e.offset = f["offset"].get<std::uint64_t>();
+    e.fingerprint_length = f["fingerprint_length"].get<std::uint32_t>();
+    e.fingerprint_hash = f["fingerprint_hash"].get<std::uint64_t>();
+    e.restart_offset = f["restart_offset"].get<std::uint64_t>();
+    e.end_offset = f["end_offset"].get<std::uint64_t>();
+    if (e.restart_offset > e.end_offset) {
+      return corrupt("entry " + std::to_string(i) + ": restart_offset beyond end_offset");
+    }
     out.push_back(std::move(e));
   }
   return out;

@@ -20,8 +20,10 @@ struct Entry {
   std::uint64_t device = 0;
   std::uint64_t inode = 0;
   std::string path;         // path relative to the log root when read
-  std::string fingerprint;  // the tailer's content fingerprint, opaque here
-  std::uint64_t offset = 0;
+  std::uint32_t fingerprint_length = 0;  // the tailer's content fingerprint (bytes hashed, hash)
+  std::uint64_t fingerprint_hash = 0;
+  std::uint64_t restart_offset = 0;  // where reading restarts (<= end_offset)
+  std::uint64_t end_offset = 0;      // every record ending at or before this is acknowledged
   friend bool operator==(const Entry&, const Entry&) = default;
 };
 

@@ -5,7 +5,8 @@
 
 namespace keelson::logship {
 
-std::uint64_t AckTracker::add(std::uint64_t end_offset) {
+std::uint64_t AckTracker::add(Position position) {
+  const std::uint64_t end_offset = position.end_offset;
   if (end_offset <= last_end_) {
     std::fprintf(stderr, "keelson: broken invariant: record end offset %llu does not exceed %llu\n",
                  static_cast<unsigned long long>(end_offset),
@@ -13,7 +14,7 @@ std::uint64_t AckTracker::add(std::uint64_t end_offset) {
     std::abort();
   }
   last_end_ = end_offset;
-  window_.push_back(Entry{end_offset, false});
+  window_.push_back(Entry{position, false});
   return base_seq_ + window_.size() - 1;
 }
 
@@ -23,7 +24,7 @@ bool AckTracker::ack(std::uint64_t seq) {
   if (e.acked) return false;
   e.acked = true;
   while (!window_.empty() && window_.front().acked) {
-    committed_ = window_.front().end_offset;
+    committed_ = window_.front().position;
     window_.pop_front();
     ++base_seq_;
   }

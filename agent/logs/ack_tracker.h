@@ -13,21 +13,31 @@
 
 namespace keelson::logship {
 
+// A resumable position: the tailer's (restart_offset, end_offset) pair (collectors/logs/tailer.h,
+// "THE OFFSET CONTRACT"). For plain lines both are equal.
+struct Position {
+  std::uint64_t restart_offset = 0;
+  std::uint64_t end_offset = 0;
+  friend bool operator==(const Position&, const Position&) = default;
+};
+
 class AckTracker {
  public:
-  // `start` is where reading began (0, or the checkpoint resumed from).
-  explicit AckTracker(std::uint64_t start = 0) : committed_(start), last_end_(start) {}
+  // `start` is where reading began ({0,0}, or the checkpoint resumed from).
+  explicit AckTracker(Position start = {}) : committed_(start), last_end_(start.end_offset) {}
 
   // Registers the next record of the file; returns its sequence number. `end_offset` must exceed
   // every earlier one (the tailer's contract); a violation is a bug and aborts.
-  std::uint64_t add(std::uint64_t end_offset);
+  std::uint64_t add(std::uint64_t end_offset) { return add(Position{end_offset, end_offset}); }
+  std::uint64_t add(Position position);
 
   // Marks record `seq` acknowledged. Returns false (and changes nothing) for a sequence number
   // that is unknown or already acknowledged.
   bool ack(std::uint64_t seq);
 
-  // Offset up to which every record is acknowledged.
-  std::uint64_t committed() const { return committed_; }
+  // Position up to which every record is acknowledged.
+  std::uint64_t committed() const { return committed_.end_offset; }
+  Position committedPosition() const { return committed_; }
   // End offset of the last registered record.
   std::uint64_t lastRegistered() const { return last_end_; }
   // Registered and not yet part of the committed prefix.
@@ -35,12 +45,12 @@ class AckTracker {
 
  private:
   struct Entry {
-    std::uint64_t end_offset;
+    Position position;
     bool acked;
   };
   std::deque<Entry> window_;
   std::uint64_t base_seq_ = 0;  // sequence number of window_.front()
-  std::uint64_t committed_;
+  Position committed_;
   std::uint64_t last_end_;
 };
 

@@ -18,6 +18,9 @@ class InflightBudget {
     used_ += bytes;
     return true;
   }
+  // Takes `bytes` unconditionally: Tailer::poll may emit one record beyond the bytes it was
+  // given (so that progress never stops); the budget is then over until acknowledgements arrive.
+  void forceAcquire(std::uint64_t bytes) { used_ += bytes; }
   void release(std::uint64_t bytes) { used_ = bytes > used_ ? 0 : used_ - bytes; }
 
   std::uint64_t used() const { return used_; }
