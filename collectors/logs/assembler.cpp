@@ -25,7 +25,8 @@ Result<std::shared_ptr<const CompiledMultilineRule>> CompiledMultilineRule::comp
   auto compiled = std::make_shared<CompiledMultilineRule>();
   compiled->rule_ = rule;
   try {
-    compiled->start_ = std::regex(rule.start_pattern, std::regex::ECMAScript | std::regex::optimize);
+    compiled->start_ =
+        std::regex(rule.start_pattern, std::regex::ECMAScript | std::regex::optimize);
   } catch (const std::regex_error& e) {
     return fail("BadMultilinePattern", "multiline start pattern \"" + rule.start_pattern +
                                            "\" does not compile: " + e.what());
@@ -62,9 +63,9 @@ void FileAssembler::appendCapped(std::string& buf, std::string_view piece, bool&
   }
 }
 
-void FileAssembler::emit(std::string_view time, Stream s, std::string_view msg,
-                         std::uint32_t flags, ParseError error, std::uint64_t end,
-                         std::uint32_t lines, AssembledSink& out) {
+void FileAssembler::emit(std::string_view time, Stream s, std::string_view msg, std::uint32_t flags,
+                         ParseError error, std::uint64_t end, std::uint32_t lines,
+                         AssembledSink& out) {
   AssembledRecord r;
   r.time = time;
   r.stream = s;
@@ -217,7 +218,8 @@ bool FileAssembler::idle() const {
 }
 
 void FileAssembler::reset() {
-  for (auto& st : streams_) st = StreamState{};
+  for (auto& st : streams_)
+    st = StreamState{};
 }
 
 }  // namespace keelson::logs

@@ -3,13 +3,13 @@
 // the time, it emits whole records; it never reads files.
 //
 // Offsets. Every line pushed carries [start, end): `end` is just past its '\n'. A record's
-// end_offset is the `end` of the last line that makes it up. Records come out in strictly increasing
-// end_offset order (lines are pushed in file order and a record is emitted when its last line is
-// pushed; a pending multiline record of one stream is flushed before any line of the other stream
-// is taken, see below). A record's restart_offset is where to start reading again to re-create every
-// later record: the start of the oldest group still open after it was emitted (a partial-line group
-// or a multiline record of either stream), or its end_offset when none is open. restart_offset is
-// non-decreasing and <= end_offset.
+// end_offset is the `end` of the last line that makes it up. Records come out in strictly
+// increasing end_offset order (lines are pushed in file order and a record is emitted when its last
+// line is pushed; a pending multiline record of one stream is flushed before any line of the other
+// stream is taken, see below). A record's restart_offset is where to start reading again to
+// re-create every later record: the start of the oldest group still open after it was emitted (a
+// partial-line group or a multiline record of either stream), or its end_offset when none is open.
+// restart_offset is non-decreasing and <= end_offset.
 //
 // Multiline (opt-in; the default path has no regex): a logical line (after partial reassembly)
 // matching the rule's start pattern starts a new record; others are appended to the pending one
@@ -19,8 +19,8 @@
 // stderr therefore split a multiline record: documented limitation).
 //
 // Size: a record's message is cut at max_record_bytes (at a UTF-8 boundary), flagged
-// kRecordTruncated; the rest of its lines are consumed (offsets tracked) but not buffered, so memory
-// per stream is bounded by max_record_bytes.
+// kRecordTruncated; the rest of its lines are consumed (offsets tracked) but not buffered, so
+// memory per stream is bounded by max_record_bytes.
 //
 // Not thread-safe (one per file, owned by the Tailer thread).
 #pragma once
@@ -65,7 +65,7 @@ class CompiledMultilineRule {
 struct AssembledRecord {
   std::string_view time;  // verbatim, of the record's first line ("" for unparsed lines)
   Stream stream = Stream::Unknown;
-  std::string_view log;   // without trailing newline; valid only during the callback
+  std::string_view log;     // without trailing newline; valid only during the callback
   std::uint32_t flags = 0;  // RecordFlag bits (record_encoder.h)
   ParseError error = ParseError::None;
   std::uint64_t end_offset = 0;

@@ -7,9 +7,9 @@
 
 namespace keelson::logs {
 
-// Bytes hashed at most. A file shorter than this is fingerprinted on what it has and re-fingerprinted
-// as it grows (the length is part of the fingerprint, so a checkpoint taken on a 300-byte file is
-// checked against the first 300 bytes of the file found at restart).
+// Bytes hashed at most. A file shorter than this is fingerprinted on what it has and
+// re-fingerprinted as it grows (the length is part of the fingerprint, so a checkpoint taken on a
+// 300-byte file is checked against the first 300 bytes of the file found at restart).
 inline constexpr std::uint32_t kFingerprintMaxBytes = 1024;
 
 struct FileId {

@@ -9,10 +9,12 @@ namespace {
 // 0: copy as is; 1: needs escaping (control, '"', '\\'); 2: start of a non-ASCII sequence.
 constexpr std::array<std::uint8_t, 256> makeClass() {
   std::array<std::uint8_t, 256> t{};
-  for (int i = 0; i < 0x20; ++i) t[static_cast<std::size_t>(i)] = 1;
+  for (int i = 0; i < 0x20; ++i)
+    t[static_cast<std::size_t>(i)] = 1;
   t['"'] = 1;
   t['\\'] = 1;
-  for (int i = 0x80; i < 0x100; ++i) t[static_cast<std::size_t>(i)] = 2;
+  for (int i = 0x80; i < 0x100; ++i)
+    t[static_cast<std::size_t>(i)] = 2;
   return t;
 }
 constexpr auto kClass = makeClass();
@@ -61,20 +63,35 @@ void appendJsonEscaped(std::string& out, std::string_view bytes) {
   const std::size_t n = bytes.size();
   while (i < n) {
     std::size_t run = i;
-    while (run < n && kClass[static_cast<unsigned char>(bytes[run])] == 0) ++run;
+    while (run < n && kClass[static_cast<unsigned char>(bytes[run])] == 0)
+      ++run;
     if (run > i) out.append(bytes.data() + i, run - i);
     i = run;
     if (i >= n) break;
     const unsigned char c = static_cast<unsigned char>(bytes[i]);
     if (kClass[c] == 1) {
       switch (c) {
-        case '"': out.append("\\\""); break;
-        case '\\': out.append("\\\\"); break;
-        case '\b': out.append("\\b"); break;
-        case '\f': out.append("\\f"); break;
-        case '\n': out.append("\\n"); break;
-        case '\r': out.append("\\r"); break;
-        case '\t': out.append("\\t"); break;
+        case '"':
+          out.append("\\\"");
+          break;
+        case '\\':
+          out.append("\\\\");
+          break;
+        case '\b':
+          out.append("\\b");
+          break;
+        case '\f':
+          out.append("\\f");
+          break;
+        case '\n':
+          out.append("\\n");
+          break;
+        case '\r':
+          out.append("\\r");
+          break;
+        case '\t':
+          out.append("\\t");
+          break;
         default: {
           const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
           out.append(esc, 6);

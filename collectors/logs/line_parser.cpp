@@ -4,21 +4,31 @@ namespace keelson::logs {
 
 std::string_view streamName(Stream s) {
   switch (s) {
-    case Stream::Stdout: return "stdout";
-    case Stream::Stderr: return "stderr";
-    default: return "unknown";
+    case Stream::Stdout:
+      return "stdout";
+    case Stream::Stderr:
+      return "stderr";
+    default:
+      return "unknown";
   }
 }
 
 std::string_view parseErrorReason(ParseError e) {
   switch (e) {
-    case ParseError::None: return "None";
-    case ParseError::CriTime: return "CriTime";
-    case ParseError::CriStream: return "CriStream";
-    case ParseError::CriTag: return "CriTag";
-    case ParseError::JsonSyntax: return "JsonSyntax";
-    case ParseError::JsonMissingField: return "JsonMissingField";
-    default: return "Unknown";
+    case ParseError::None:
+      return "None";
+    case ParseError::CriTime:
+      return "CriTime";
+    case ParseError::CriStream:
+      return "CriStream";
+    case ParseError::CriTag:
+      return "CriTag";
+    case ParseError::JsonSyntax:
+      return "JsonSyntax";
+    case ParseError::JsonMissingField:
+      return "JsonMissingField";
+    default:
+      return "Unknown";
   }
 }
 
@@ -29,7 +39,9 @@ LogFormat detectFormat(std::string_view first_line) {
 
 namespace {
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Cheap shape check of an RFC3339 timestamp: "YYYY-MM-DDTHH:MM:SS" then anything without spaces
 // (fraction and zone). Verbatim is what we ship; this only tells a CRI line from garbage.
@@ -80,7 +92,8 @@ ParsedLine parseCriLine(std::string_view line) {
   p.partial = rest[0] == 'P';
   std::size_t i = 1;
   if (i < rest.size() && rest[i] == ':') {
-    while (i < rest.size() && rest[i] != ' ') ++i;
+    while (i < rest.size() && rest[i] != ' ')
+      ++i;
   }
   if (i < rest.size() && rest[i] != ' ') {
     auto m = malformed(line, ParseError::CriTag);
@@ -143,14 +156,30 @@ class JsonCursor {
       const char e = s_[i_++];
       char lit = 0;
       switch (e) {
-        case '"': lit = '"'; break;
-        case '\\': lit = '\\'; break;
-        case '/': lit = '/'; break;
-        case 'b': lit = '\b'; break;
-        case 'f': lit = '\f'; break;
-        case 'n': lit = '\n'; break;
-        case 'r': lit = '\r'; break;
-        case 't': lit = '\t'; break;
+        case '"':
+          lit = '"';
+          break;
+        case '\\':
+          lit = '\\';
+          break;
+        case '/':
+          lit = '/';
+          break;
+        case 'b':
+          lit = '\b';
+          break;
+        case 'f':
+          lit = '\f';
+          break;
+        case 'n':
+          lit = '\n';
+          break;
+        case 'r':
+          lit = '\r';
+          break;
+        case 't':
+          lit = '\t';
+          break;
         case 'u': {
           std::uint32_t cp;
           if (!hex4(cp)) return false;
@@ -175,7 +204,8 @@ class JsonCursor {
           run = i_;
           continue;
         }
-        default: return false;
+        default:
+          return false;
       }
       if (out) out->push_back(lit);
       run = i_;
@@ -225,10 +255,14 @@ class JsonCursor {
     for (int k = 0; k < 4; ++k) {
       const char h = s_[i_++];
       v <<= 4;
-      if (h >= '0' && h <= '9') v |= static_cast<std::uint32_t>(h - '0');
-      else if (h >= 'a' && h <= 'f') v |= static_cast<std::uint32_t>(h - 'a' + 10);
-      else if (h >= 'A' && h <= 'F') v |= static_cast<std::uint32_t>(h - 'A' + 10);
-      else return false;
+      if (h >= '0' && h <= '9')
+        v |= static_cast<std::uint32_t>(h - '0');
+      else if (h >= 'a' && h <= 'f')
+        v |= static_cast<std::uint32_t>(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F')
+        v |= static_cast<std::uint32_t>(h - 'A' + 10);
+      else
+        return false;
     }
     return true;
   }

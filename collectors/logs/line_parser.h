@@ -43,7 +43,7 @@ enum class LogFormat : std::uint8_t { Unknown, Cri, DockerJson };
 struct ParsedLine {
   std::string_view time;  // verbatim; empty when unknown (malformed lines)
   Stream stream = Stream::Unknown;
-  bool partial = false;   // CRI "P" tag, or a docker "log" value without a trailing '\n'
+  bool partial = false;      // CRI "P" tag, or a docker "log" value without a trailing '\n'
   std::string_view message;  // without the trailing newline; the raw line when error != None
   ParseError error = ParseError::None;
 };

@@ -20,11 +20,11 @@
 //     "P" at 100, stderr "F" ending at 200, stdout "F" ending at 300: the stderr record has
 //     end_offset 200 and restart_offset 100.
 //   * Resuming: checkpoint the (restart_offset, end_offset) of the last record acknowledged in
-//     order, and pass them back as a ResumePoint. The tailer reads from restart_offset, re-assembles
-//     any group straddling end_offset from its start, and suppresses every record whose
-//     end_offset <= the committed end_offset. So a resume re-emits exactly the records after the
-//     checkpoint: the tailer only ever emits whole records, and a restart offset is always a line
-//     boundary at which no group is open.
+//     order, and pass them back as a ResumePoint. The tailer reads from restart_offset,
+//     re-assembles any group straddling end_offset from its start, and suppresses every record
+//     whose end_offset <= the committed end_offset. So a resume re-emits exactly the records after
+//     the checkpoint: the tailer only ever emits whole records, and a restart offset is always a
+//     line boundary at which no group is open.
 //   * The tailer never emits a line it has not seen end with '\n' (a live file's incomplete last
 //     line waits); a file let go (deleted and read to its end, or rotated away and deleted) has its
 //     open groups flushed, flagged kRecordIncomplete.
@@ -35,8 +35,8 @@
 // others.
 //
 // Thread safety: none; one thread owns the Tailer. Errors: I/O errors on one file are counted and
-// that file retried at the next rescan; the Tailer itself fails only at create() (root not openable,
-// bad multiline pattern).
+// that file retried at the next rescan; the Tailer itself fails only at create() (root not
+// openable, bad multiline pattern).
 #pragma once
 
 #include <array>
@@ -73,7 +73,7 @@ struct TailerConfig {
   std::vector<MultilineRule> multiline;  // first rule selecting (namespace, container) wins
   std::size_t max_record_bytes = kDefaultMaxRecordBytes;
   std::size_t read_chunk_bytes = 256 * 1024;
-  Duration rescan_interval = std::chrono::seconds(10);  // fallback when inotify misses something
+  Duration rescan_interval = std::chrono::seconds(10);    // fallback when inotify misses something
   Duration deleted_hold_time = std::chrono::seconds(60);  // max time a deleted file is kept open
   // Files found at the first scan without a ResumePoint: read from their start (true; what `ship`
   // needs) or from their current end (false). Files appearing later are always read from 0.
@@ -94,22 +94,22 @@ struct ResumePoint {
 struct Record {
   std::uint64_t serial = 0;
   FileId file;
-  Fingerprint fingerprint;  // current fingerprint of the file (for the checkpoint)
-  std::string_view path;    // relative to the log root, e.g. "pods/ns_pod_uid/app/0.log"
+  Fingerprint fingerprint;           // current fingerprint of the file (for the checkpoint)
+  std::string_view path;             // relative to the log root, e.g. "pods/ns_pod_uid/app/0.log"
   const PodMetadata* pod = nullptr;  // namespace/pod/uid/container: topic template and Kafka key
   std::uint64_t end_offset = 0;
   std::uint64_t restart_offset = 0;
-  std::string_view json;  // the encoded record (record_encoder.h), no trailing newline
+  std::string_view json;    // the encoded record (record_encoder.h), no trailing newline
   std::uint32_t flags = 0;  // RecordFlag bits
 };
 
 // Why a file instance was let go.
 enum class ReleaseReason : std::uint8_t {
-  Deleted,         // deleted (or rotated and deleted) and read to its end
-  HoldExpired,     // deleted, not read to its end within deleted_hold_time: bytes abandoned
-  Truncated,       // copytruncate: the instance ends, a new serial starts at 0
-  Vanished,        // not found any more at a rescan and no fd could be kept (I/O error)
-  Excluded,        // its namespace is now filtered out
+  Deleted,      // deleted (or rotated and deleted) and read to its end
+  HoldExpired,  // deleted, not read to its end within deleted_hold_time: bytes abandoned
+  Truncated,    // copytruncate: the instance ends, a new serial starts at 0
+  Vanished,     // not found any more at a rescan and no fd could be kept (I/O error)
+  Excluded,     // its namespace is now filtered out
 };
 std::string_view releaseReasonName(ReleaseReason r);
 
@@ -143,8 +143,8 @@ struct FileStatus {
   PodMetadata pod;
   LogFormat format = LogFormat::Unknown;
   FileState state = FileState::Live;
-  std::uint64_t size = 0;         // at the last fstat
-  std::uint64_t read_offset = 0;  // bytes consumed from the file
+  std::uint64_t size = 0;                // at the last fstat
+  std::uint64_t read_offset = 0;         // bytes consumed from the file
   std::uint64_t emitted_end_offset = 0;  // end_offset of the last record emitted
 };
 
@@ -161,7 +161,7 @@ struct TailerCounters {
   std::uint64_t rotations_delete = 0;    // kind="delete"
   std::uint64_t records_truncated = 0;
   std::map<std::string, std::uint64_t, std::less<>> paths_refused;  // by reason (safe_open.h)
-  std::array<std::uint64_t, kParseErrorCount> parse_errors{};  // index: ParseError
+  std::array<std::uint64_t, kParseErrorCount> parse_errors{};       // index: ParseError
   std::uint64_t bytes_abandoned = 0;
   std::uint64_t records_emitted = 0;
   std::uint64_t read_errors = 0;
@@ -206,7 +206,8 @@ class Tailer {
   // end-of-file during that call (what `keelson-agent ship` waits for before draining acks).
   bool hasBacklog() const;
 
-  // Swaps labels/annotations (from the API) for every file of the pod; re-encodes their suffix once.
+  // Swaps labels/annotations (from the API) for every file of the pod; re-encodes their suffix
+  // once.
   void setPodLabels(std::string_view pod_uid, const std::map<std::string, std::string>& labels,
                     const std::map<std::string, std::string>& annotations);
 

@@ -1,0 +1,827 @@
+#include "collectors/logs/tailer.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <set>
+
+#include "collectors/logroot/names.h"
+#include "collectors/logs/safe_open.h"
+
+namespace keelson::logs {
+
+bool NamespaceFilter::allows(std::string_view namespace_name) const {
+  for (const auto& e : exclude) {
+    if (e == namespace_name) return false;
+  }
+  if (include.empty()) return true;
+  for (const auto& i : include) {
+    if (i == namespace_name) return true;
+  }
+  return false;
+}
+
+std::string_view releaseReasonName(ReleaseReason r) {
+  switch (r) {
+    case ReleaseReason::Deleted:
+      return "Deleted";
+    case ReleaseReason::HoldExpired:
+      return "HoldExpired";
+    case ReleaseReason::Truncated:
+      return "Truncated";
+    case ReleaseReason::Vanished:
+      return "Vanished";
+    case ReleaseReason::Excluded:
+      return "Excluded";
+  }
+  return "Unknown";
+}
+
+namespace {
+
+struct PendingRecord {
+  std::string json;
+  std::uint64_t end_offset = 0;
+  std::uint64_t restart_offset = 0;
+  std::uint32_t flags = 0;
+};
+
+struct TrackedFile {
+  std::uint64_t serial = 0;
+  FileId id;
+  Fingerprint fingerprint;
+  std::string path;  // relative to the root
+  std::string dir;   // its container directory, relative
+  Fd fd;
+  RecordEncoder encoder;
+  FileAssembler assembler;
+  LogFormat format = LogFormat::Unknown;
+  FileState state = FileState::Live;
+  std::uint64_t size = 0;
+  std::uint64_t read_offset = 0;
+  std::uint64_t skip_through = 0;  // resume: records ending at or before this were shipped
+  bool resuming = false;
+  std::uint64_t emitted_end = 0;
+  // Bytes of the current, not yet terminated line (starting at carry_offset). While `discarding`,
+  // carry holds the line's head and the rest of the line is dropped until its '\n'.
+  std::string carry;
+  std::uint64_t carry_offset = 0;
+  bool discarding = false;
+  bool dirty = true;
+  bool eof = false;
+  bool seen = false;
+  bool released = false;
+  Instant deleted_at{};
+  NamespaceCounters* ns = nullptr;
+  std::deque<PendingRecord> pending;
+};
+
+bool isLogFileName(std::string_view name) {
+  return !name.ends_with(".gz") && !name.ends_with(".tmp");
+}
+
+struct DirEntry {
+  std::string name;
+  unsigned char type;
+};
+
+// Lists a directory opened with openBeneath (the fd stays owned by the caller).
+std::vector<DirEntry> listDir(int dir_fd) {
+  std::vector<DirEntry> out;
+  const int dup_fd = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+  if (dup_fd < 0) return out;
+  DIR* d = ::fdopendir(dup_fd);
+  if (!d) {
+    ::close(dup_fd);
+    return out;
+  }
+  ::rewinddir(d);
+  while (const dirent* e = ::readdir(d)) {
+    const std::string_view name = e->d_name;
+    if (name == "." || name == "..") continue;
+    out.push_back(DirEntry{std::string(name), e->d_type});
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  return out;
+}
+
+}  // namespace
+
+class Tailer::Impl final : public AssembledSink {
+ public:
+  Impl(TailerConfig config, const Clock& clock) : config_(std::move(config)), clock_(clock) {}
+  ~Impl() override {
+    if (inotify_fd_ >= 0) ::close(inotify_fd_);
+  }
+
+  Status init(std::vector<ResumePoint> resume) {
+    auto root = openRoot(config_.log_root);
+    if (!root) return fail(root.error());
+    root_ = std::move(*root);
+    for (const auto& rule : config_.multiline) {
+      auto compiled = CompiledMultilineRule::compile(rule);
+      if (!compiled) return fail(compiled.error());
+      rules_.push_back(std::move(*compiled));
+    }
+    for (auto& r : resume)
+      resume_.push_back(std::move(r));
+    if (config_.read_chunk_bytes < 4096) config_.read_chunk_bytes = 4096;
+    chunk_.resize(config_.read_chunk_bytes);
+    line_limit_ = config_.max_record_bytes * 2 + 4096;
+    if (config_.use_inotify) inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    NullSink null;
+    rescan(null);
+    first_scan_ = false;
+    return {};
+  }
+
+  // --- AssembledSink: encode and deliver (or queue over budget) one record of current_. ---
+  void onAssembled(const AssembledRecord& r) override {
+    TrackedFile& f = *current_;
+    if (r.end_offset <= f.skip_through && f.resuming) return;
+    PendingRecord p;
+    json_.clear();
+    f.encoder.encode(json_, r.time, r.stream, r.log, r.flags, r.error);
+    if (r.flags & kRecordTruncated) ++counters_.records_truncated;
+    f.emitted_end = r.end_offset;
+    if (f.pending.empty() && (emitted_ == 0 || emitted_ + json_.size() <= budget_)) {
+      deliver(f, json_, r.end_offset, r.restart_offset, r.flags);
+      return;
+    }
+    stop_ = true;
+    f.pending.push_back(PendingRecord{json_, r.end_offset, r.restart_offset, r.flags});
+  }
+
+  void deliver(TrackedFile& f, std::string_view json, std::uint64_t end, std::uint64_t restart,
+               std::uint32_t flags) {
+    Record rec;
+    rec.serial = f.serial;
+    rec.file = f.id;
+    rec.fingerprint = f.fingerprint;
+    rec.path = f.path;
+    rec.pod = &f.encoder.metadata();
+    rec.end_offset = end;
+    rec.restart_offset = restart;
+    rec.json = json;
+    rec.flags = flags;
+    emitted_ += json.size();
+    ++counters_.records_emitted;
+    sink_->onRecord(rec);
+  }
+
+  // Delivers queued records while the budget allows; false if some remain.
+  bool drainPending(TrackedFile& f) {
+    while (!f.pending.empty()) {
+      auto& p = f.pending.front();
+      if (emitted_ != 0 && emitted_ + p.json.size() > budget_) return false;
+      deliver(f, p.json, p.end_offset, p.restart_offset, p.flags);
+      f.pending.pop_front();
+    }
+    return true;
+  }
+
+  std::size_t poll(std::size_t max_bytes, RecordSink& sink) {
+    sink_ = &sink;
+    budget_ = max_bytes;
+    emitted_ = 0;
+    stop_ = false;
+    backlog_ = false;
+    const Instant now = clock_.now();
+    bool progress = true;
+    while (progress && !stop_ && !files_.empty()) {
+      progress = false;
+      const std::size_t n = files_.size();
+      for (std::size_t k = 0; k < n && !stop_; ++k) {
+        TrackedFile& f = *files_[(cursor_ + k) % n];
+        if (f.released) continue;
+        if (!drainPending(f)) {
+          stop_ = true;
+          cursor_ = (cursor_ + k) % n;
+          break;
+        }
+        if (f.eof && !f.dirty) continue;
+        current_ = &f;
+        const std::size_t got = readChunk(f, now);
+        current_ = nullptr;
+        if (got > 0) progress = true;
+        if (stop_) {
+          cursor_ = (cursor_ + k + 1) % n;  // the next call starts with the next file
+          break;
+        }
+        if (got == 0 && f.state == FileState::Deleted && f.pending.empty()) {
+          release(f, ReleaseReason::Deleted, now);
+        }
+      }
+    }
+    backlog_ = stop_;
+    sweep();
+    sink_ = nullptr;
+    return emitted_;
+  }
+
+  void handleEvents(RecordSink& sink) {
+    sink_ = &sink;
+    budget_ = std::numeric_limits<std::size_t>::max();
+    emitted_ = 0;
+    stop_ = false;
+    const Instant now = clock_.now();
+    drainInotify();
+    if (rescan_requested_ || now >= last_rescan_ + config_.rescan_interval) rescan(sink);
+    for (auto& fp : files_) {
+      TrackedFile& f = *fp;
+      if (f.released) continue;
+      current_ = &f;
+      if (f.pending.empty()) f.assembler.flushExpired(now, *this);
+      if (f.state == FileState::Deleted) {
+        if (f.eof && !f.dirty && f.pending.empty() && f.read_offset >= f.size) {
+          release(f, ReleaseReason::Deleted, now);
+        } else if (now >= f.deleted_at + config_.deleted_hold_time) {
+          release(f, ReleaseReason::HoldExpired, now);
+        }
+      }
+      current_ = nullptr;
+    }
+    sweep();
+    sink_ = nullptr;
+  }
+
+  Instant nextWakeup() const {
+    Instant next = last_rescan_ + config_.rescan_interval;
+    for (const auto& f : files_) {
+      if (auto d = f->assembler.nextDeadline(); d && *d < next) next = *d;
+      if (f->state == FileState::Deleted)
+        next = std::min(next, f->deleted_at + config_.deleted_hold_time);
+    }
+    return next;
+  }
+
+  int eventFd() const { return inotify_fd_; }
+  bool hasBacklog() const { return backlog_; }
+
+  void setPodLabels(std::string_view uid, const std::map<std::string, std::string>& labels,
+                    const std::map<std::string, std::string>& annotations) {
+    for (auto& f : files_) {
+      if (f->encoder.metadata().pod_uid != uid) continue;
+      PodMetadata m = f->encoder.metadata();
+      if (m.labels == labels && m.annotations == annotations) continue;
+      m.labels = labels;
+      m.annotations = annotations;
+      f->encoder.setMetadata(std::move(m));
+    }
+    labels_[std::string(uid)] = {labels, annotations};
+  }
+
+  std::vector<FileStatus> files() const {
+    std::vector<FileStatus> out;
+    for (const auto& f : files_) {
+      FileStatus s;
+      s.serial = f->serial;
+      s.file = f->id;
+      s.fingerprint = f->fingerprint;
+      s.path = f->path;
+      s.pod = f->encoder.metadata();
+      s.format = f->format;
+      s.state = f->state;
+      s.size = f->size;
+      s.read_offset = f->read_offset;
+      s.emitted_end_offset = f->emitted_end;
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  const TailerCounters& counters() const { return counters_; }
+
+  std::uint64_t lagBytes() const {
+    std::uint64_t lag = 0;
+    for (const auto& f : files_)
+      lag += f->size > f->read_offset ? f->size - f->read_offset : 0;
+    return lag;
+  }
+
+ private:
+  class NullSink final : public RecordSink {
+   public:
+    void onRecord(const Record&) override {}
+  };
+
+  // ---------------------------------------------------------------- reading
+
+  std::size_t readChunk(TrackedFile& f, Instant now) {
+    ssize_t n;
+    do {
+      n = ::pread(f.fd.get(), chunk_.data(), chunk_.size(), static_cast<off_t>(f.read_offset));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      ++counters_.read_errors;
+      f.eof = true;
+      f.dirty = false;
+      return 0;
+    }
+    if (n == 0) {
+      f.eof = true;
+      f.dirty = false;
+      return 0;
+    }
+    const std::uint64_t base = f.read_offset;
+    const auto len = static_cast<std::size_t>(n);
+    f.read_offset += len;
+    f.size = std::max(f.size, f.read_offset);
+    f.eof = len < chunk_.size();
+    if (f.eof) f.dirty = false;
+    if (f.fingerprint.length < kFingerprintMaxBytes) refingerprint(f);
+    const std::uint64_t new_bytes = f.read_offset > std::max(base, f.skip_through)
+                                        ? f.read_offset - std::max(base, f.skip_through)
+                                        : 0;
+    f.ns->bytes_read += new_bytes;
+
+    const char* data = chunk_.data();
+    std::size_t pos = 0;
+    if (f.discarding || !f.carry.empty()) {
+      const void* nl = std::memchr(data, '\n', len);
+      if (!nl) {
+        appendCarry(f, std::string_view(data, len));
+        return len;
+      }
+      const auto at = static_cast<std::size_t>(static_cast<const char*>(nl) - data);
+      const bool cut = f.discarding;
+      if (!f.discarding) appendCarry(f, std::string_view(data, at));
+      processLine(f, f.carry, f.carry_offset, base + at + 1, cut || f.discarding, now);
+      f.carry.clear();
+      f.discarding = false;
+      if (f.carry.capacity() > 64 * 1024) f.carry.shrink_to_fit();
+      pos = at + 1;
+    }
+    while (pos < len && !stop_) {
+      const void* nl = std::memchr(data + pos, '\n', len - pos);
+      if (!nl) {
+        f.carry_offset = base + pos;
+        appendCarry(f, std::string_view(data + pos, len - pos));
+        pos = len;
+        break;
+      }
+      const auto at = static_cast<std::size_t>(static_cast<const char*>(nl) - data);
+      processLine(f, std::string_view(data + pos, at - pos), base + pos, base + at + 1, false, now);
+      pos = at + 1;
+    }
+    if (pos < len) {
+      // Stopped on the budget: the rest of the chunk is read again next time.
+      f.read_offset = base + pos;
+      f.eof = false;
+    }
+    return len;
+  }
+
+  void appendCarry(TrackedFile& f, std::string_view bytes) {
+    if (f.discarding) return;
+    if (f.carry.size() + bytes.size() > line_limit_) {
+      f.carry.append(bytes.substr(0, line_limit_ - f.carry.size()));
+      f.discarding = true;
+      return;
+    }
+    f.carry.append(bytes);
+  }
+
+  void processLine(TrackedFile& f, std::string_view line, std::uint64_t start, std::uint64_t end,
+                   bool cut, Instant now) {
+    const bool fresh = end > f.skip_through || !f.resuming;
+    if (f.format == LogFormat::Unknown) {
+      f.format = detectFormat(line);
+      if (f.format == LogFormat::Unknown) f.format = LogFormat::Cri;
+    }
+    const ParsedLine parsed = parseLine(f.format, line, scratch_);
+    if (fresh) {
+      ++f.ns->lines_read;
+      if (parsed.error != ParseError::None)
+        ++counters_.parse_errors[static_cast<int>(parsed.error)];
+    }
+    f.assembler.push(parsed, start, end, cut, now, *this);
+  }
+
+  void refingerprint(TrackedFile& f) {
+    const std::uint64_t want = std::min<std::uint64_t>(kFingerprintMaxBytes, f.read_offset);
+    if (want <= f.fingerprint.length) return;
+    char buf[kFingerprintMaxBytes];
+    const ssize_t n = ::pread(f.fd.get(), buf, want, 0);
+    if (n > 0) f.fingerprint = fingerprintOf(std::string_view(buf, static_cast<std::size_t>(n)));
+  }
+
+  bool fingerprintMatches(int fd, const Fingerprint& want) {
+    if (want.length == 0) return true;
+    if (want.length > kFingerprintMaxBytes) return false;
+    char buf[kFingerprintMaxBytes];
+    const ssize_t n = ::pread(fd, buf, want.length, 0);
+    if (n != static_cast<ssize_t>(want.length)) return false;
+    return fingerprintOf(std::string_view(buf, want.length)) == want;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  void release(TrackedFile& f, ReleaseReason reason, Instant now) {
+    if (f.released) return;
+    TrackedFile* saved = current_;
+    current_ = &f;
+    const auto saved_budget = budget_;
+    budget_ = std::numeric_limits<std::size_t>::max();
+    drainPending(f);
+    std::uint64_t abandoned = 0;
+    if (reason == ReleaseReason::HoldExpired) {
+      abandoned = f.size > f.read_offset ? f.size - f.read_offset : 0;
+      counters_.bytes_abandoned += abandoned;
+    }
+    // A last line without '\n' in a file that will never grow again is still a line.
+    if (!f.carry.empty()) processLine(f, f.carry, f.carry_offset, f.read_offset, f.discarding, now);
+    f.carry.clear();
+    f.discarding = false;
+    f.assembler.flushAll(*this);
+    drainPending(f);
+    budget_ = saved_budget;
+    current_ = saved;
+    f.released = true;
+    FileReleased r;
+    r.serial = f.serial;
+    r.file = f.id;
+    r.path = f.path;
+    r.reason = reason;
+    r.read_offset = f.read_offset;
+    r.bytes_abandoned = abandoned;
+    if (sink_) sink_->onFileReleased(r);
+  }
+
+  void sweep() {
+    std::size_t removed_before_cursor = 0;
+    for (std::size_t i = 0; i < files_.size() && i < cursor_; ++i) {
+      if (files_[i]->released) ++removed_before_cursor;
+    }
+    files_.erase(std::remove_if(files_.begin(), files_.end(),
+                                [](const std::unique_ptr<TrackedFile>& f) { return f->released; }),
+                 files_.end());
+    for (auto& f : added_)
+      files_.push_back(std::move(f));
+    added_.clear();
+    cursor_ -= removed_before_cursor;
+    if (cursor_ >= files_.size()) cursor_ = 0;
+    counters_.files_open = files_.size();
+  }
+
+  // ---------------------------------------------------------------- discovery
+
+  void refuse(const std::string& path, std::string_view reason) {
+    if (refused_.insert(path).second) {
+      auto it = counters_.paths_refused.find(reason);
+      if (it == counters_.paths_refused.end()) {
+        counters_.paths_refused.emplace(std::string(reason), 1);
+      } else {
+        ++it->second;
+      }
+    }
+  }
+
+  // Opens a directory beneath the root; counts refusals. Empty Fd when unusable.
+  Fd openDir(const std::string& rel) {
+    auto d = openBeneath(root_.get(), rel, true);
+    if (!d) {
+      const auto& reason = d.error().reason;
+      if (reason != kOpenNotFound && reason != kOpenFailed) refuse(rel, reason);
+      return Fd();
+    }
+    return std::move(*d);
+  }
+
+  void watch(int dir_fd, const std::string& rel) {
+    if (inotify_fd_ < 0) return;
+    const std::string proc = "/proc/self/fd/" + std::to_string(dir_fd);
+    const int wd = ::inotify_add_watch(inotify_fd_, proc.c_str(),
+                                       IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+                                           IN_MODIFY | IN_DELETE_SELF | IN_ONLYDIR);
+    if (wd >= 0) watches_[wd] = rel;
+  }
+
+  void drainInotify() {
+    if (inotify_fd_ < 0) return;
+    alignas(inotify_event) char buf[16 * 1024];
+    std::set<std::string> modified_dirs;
+    for (;;) {
+      const ssize_t n = ::read(inotify_fd_, buf, sizeof buf);
+      if (n <= 0) break;
+      for (ssize_t off = 0; off < n;) {
+        const auto* ev = reinterpret_cast<const inotify_event*>(buf + off);
+        off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+        if (ev->mask & IN_Q_OVERFLOW) {
+          rescan_requested_ = true;
+          continue;
+        }
+        const auto w = watches_.find(ev->wd);
+        if (ev->mask & IN_IGNORED) {
+          if (w != watches_.end()) watches_.erase(w);
+          continue;
+        }
+        if (ev->mask & IN_MODIFY) {
+          if (w != watches_.end()) modified_dirs.insert(w->second);
+          continue;
+        }
+        rescan_requested_ = true;
+      }
+    }
+    if (modified_dirs.empty()) return;
+    for (auto& f : files_) {
+      if (modified_dirs.count(f->dir)) {
+        f->dirty = true;
+        f->eof = false;
+      }
+    }
+  }
+
+  void loadContainerIds() {
+    container_ids_.clear();
+    Fd dir = openDir("containers");
+    if (!dir) return;
+    for (const auto& e : listDir(dir.get())) {
+      // Only the name is read: the link itself is never followed.
+      if (auto link = logroot::parseContainerLinkName(e.name)) {
+        container_ids_[link->namespace_name + "/" + link->pod_name + "/" + link->container_name] =
+            link->container_id;
+      }
+    }
+  }
+
+  void rescan(RecordSink& sink) {
+    RecordSink* saved_sink = sink_;
+    sink_ = &sink;
+    const Instant now = clock_.now();
+    last_rescan_ = now;
+    rescan_requested_ = false;
+    ++counters_.rescans;
+    for (auto& f : files_)
+      f->seen = false;
+    loadContainerIds();
+    if (Fd pods = openDir("pods")) {
+      watch(pods.get(), "pods");
+      for (const auto& pe : listDir(pods.get())) {
+        const std::string pod_rel = "pods/" + pe.name;
+        const auto pod = logroot::parsePodDirName(pe.name);
+        if (!pod) continue;
+        if (!config_.namespaces.allows(pod->namespace_name)) continue;
+        if (pe.type == DT_LNK) {
+          refuse(pod_rel, kRefusedSymlink);
+          continue;
+        }
+        Fd pod_dir = openDir(pod_rel);
+        if (!pod_dir) continue;
+        watch(pod_dir.get(), pod_rel);
+        for (const auto& ce : listDir(pod_dir.get())) {
+          const std::string cont_rel = pod_rel + "/" + ce.name;
+          if (ce.type == DT_LNK) {
+            refuse(cont_rel, kRefusedSymlink);
+            continue;
+          }
+          if (ce.type != DT_DIR && ce.type != DT_UNKNOWN) continue;
+          Fd cont_dir = openDir(cont_rel);
+          if (!cont_dir) continue;
+          watch(cont_dir.get(), cont_rel);
+          for (const auto& fe : listDir(cont_dir.get())) {
+            if (!isLogFileName(fe.name)) continue;
+            const std::string file_rel = cont_rel + "/" + fe.name;
+            const auto parsed = logroot::parsePodLogPath(file_rel);
+            if (!parsed) continue;
+            if (fe.type == DT_LNK) {
+              refuse(file_rel, kRefusedSymlink);
+              continue;
+            }
+            consider(file_rel, cont_rel, *parsed);
+          }
+        }
+      }
+    }
+    // Files not found where they were: deleted (or moved away); keep reading through the fd.
+    for (auto& fp : files_) {
+      TrackedFile& f = *fp;
+      if (f.released) continue;
+      struct stat st {};
+      if (::fstat(f.fd.get(), &st) != 0) {
+        ++counters_.read_errors;
+        continue;
+      }
+      if ((!f.seen || st.st_nlink == 0) && f.state != FileState::Deleted) {
+        f.state = FileState::Deleted;
+        f.deleted_at = now;
+        ++counters_.rotations_delete;
+      }
+      checkSize(f, static_cast<std::uint64_t>(st.st_size), now);
+    }
+    sweep();
+    sink_ = saved_sink;
+  }
+
+  void checkSize(TrackedFile& f, std::uint64_t size, Instant now) {
+    bool truncated = size < f.read_offset;
+    if (!truncated && f.fingerprint.length > 0 && !fingerprintMatches(f.fd.get(), f.fingerprint)) {
+      truncated = true;  // truncated and rewritten past our offset between two looks
+    }
+    if (truncated) {
+      restartInstance(f, now);
+      return;
+    }
+    f.size = size;
+    if (size > f.read_offset) {
+      f.dirty = true;
+      f.eof = false;
+    }
+  }
+
+  // copytruncate: the old instance ends (what was read is flushed), a new serial starts at 0.
+  void restartInstance(TrackedFile& f, Instant now) {
+    ++counters_.rotations_truncate;
+    auto fresh = std::make_unique<TrackedFile>();
+    fresh->serial = next_serial_++;
+    fresh->id = f.id;
+    fresh->path = f.path;
+    fresh->dir = f.dir;
+    fresh->fd = Fd(::fcntl(f.fd.get(), F_DUPFD_CLOEXEC, 0));
+    fresh->encoder = f.encoder;
+    fresh->assembler = FileAssembler(config_.max_record_bytes, ruleFor(f.encoder.metadata()));
+    fresh->state = f.state;
+    fresh->deleted_at = f.deleted_at;
+    fresh->ns = f.ns;
+    fresh->seen = true;
+    struct stat st {};
+    if (::fstat(fresh->fd.get(), &st) == 0) fresh->size = static_cast<std::uint64_t>(st.st_size);
+    release(f, ReleaseReason::Truncated, now);
+    added_.push_back(std::move(fresh));  // appended by sweep(): callers may be iterating files_
+  }
+
+  std::shared_ptr<const CompiledMultilineRule> ruleFor(const PodMetadata& m) const {
+    for (const auto& r : rules_) {
+      if (r->selects(m.namespace_name, m.container_name)) return r;
+    }
+    return nullptr;
+  }
+
+  void consider(const std::string& rel, const std::string& dir_rel,
+                const logroot::PodLogPath& where) {
+    auto opened = openBeneath(root_.get(), rel, false);
+    if (!opened) {
+      const auto& reason = opened.error().reason;
+      if (reason != kOpenNotFound && reason != kOpenFailed) refuse(rel, reason);
+      return;
+    }
+    Fd fd = std::move(*opened);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return;
+    const FileId id{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+    for (auto& f : files_) {
+      if (f->released || !(f->id == id)) continue;
+      f->seen = true;
+      if (f->path != rel) {
+        // Renamed: the kubelet's rotation moves <n>.log to <n>.log.<timestamp>.
+        if (f->state == FileState::Live && where.rotated) {
+          ++counters_.rotations_rename;
+          f->state = FileState::Rotated;
+        }
+        f->path = rel;
+        f->dir = dir_rel;
+      }
+      return;
+    }
+    auto f = std::make_unique<TrackedFile>();
+    f->serial = next_serial_++;
+    f->id = id;
+    f->path = rel;
+    f->dir = dir_rel;
+    f->state = where.rotated ? FileState::Rotated : FileState::Live;
+    f->size = static_cast<std::uint64_t>(st.st_size);
+    f->seen = true;
+    PodMetadata m;
+    m.namespace_name = where.pod.namespace_name;
+    m.pod_name = where.pod.pod_name;
+    m.pod_uid = where.pod.pod_uid;
+    m.container_name = where.container_name;
+    m.host = config_.node_name;
+    if (auto it = container_ids_.find(m.namespace_name + "/" + m.pod_name + "/" + m.container_name);
+        it != container_ids_.end()) {
+      m.container_id = it->second;
+    }
+    if (auto it = labels_.find(m.pod_uid); it != labels_.end()) {
+      m.labels = it->second.first;
+      m.annotations = it->second.second;
+    }
+    f->ns = &counters_.by_namespace[m.namespace_name];
+    f->assembler = FileAssembler(config_.max_record_bytes, ruleFor(m));
+    f->encoder.setMetadata(std::move(m));
+    f->fd = std::move(fd);
+    // Where to start: a matching checkpoint, else the start (or the end at the very first scan
+    // when configured so).
+    bool placed = false;
+    for (auto it = resume_.begin(); it != resume_.end(); ++it) {
+      if (!(it->file == id)) continue;
+      if (fingerprintMatches(f->fd.get(), it->fingerprint) && it->restart_offset <= f->size &&
+          it->restart_offset <= it->end_offset) {
+        f->read_offset = it->restart_offset;
+        f->skip_through = it->end_offset;
+        f->resuming = true;
+        f->emitted_end = it->end_offset;
+        placed = true;
+      } else {
+        ++counters_.fingerprint_mismatches;
+      }
+      resume_.erase(it);
+      break;
+    }
+    if (!placed && first_scan_ && !config_.read_existing_from_start) f->read_offset = f->size;
+    if (f->read_offset > 0) refingerprint(*f);
+    f->dirty = true;
+    files_.push_back(std::move(f));
+    counters_.files_open = files_.size();
+  }
+
+  TailerConfig config_;
+  const Clock& clock_;
+  Fd root_;
+  int inotify_fd_ = -1;
+  std::map<int, std::string> watches_;
+  std::vector<std::shared_ptr<const CompiledMultilineRule>> rules_;
+  std::vector<ResumePoint> resume_;
+  std::vector<std::unique_ptr<TrackedFile>> files_;
+  std::vector<std::unique_ptr<TrackedFile>> added_;
+  std::unordered_map<std::string, std::string> container_ids_;
+  std::unordered_map<std::string, std::pair<std::map<std::string, std::string>,
+                                            std::map<std::string, std::string>>>
+      labels_;
+  std::set<std::string> refused_;
+  TailerCounters counters_;
+  std::vector<char> chunk_;
+  std::string json_;
+  std::string scratch_;
+  std::size_t line_limit_ = 0;
+  std::uint64_t next_serial_ = 1;
+  std::size_t cursor_ = 0;
+  Instant last_rescan_{};
+  bool rescan_requested_ = false;
+  bool first_scan_ = true;
+  // Per call of poll/handleEvents.
+  RecordSink* sink_ = nullptr;
+  TrackedFile* current_ = nullptr;
+  std::size_t budget_ = 0;
+  std::size_t emitted_ = 0;
+  bool stop_ = false;
+  bool backlog_ = false;
+};
+
+Result<std::unique_ptr<Tailer>> Tailer::create(TailerConfig config, const Clock& clock,
+                                               std::vector<ResumePoint> resume) {
+  auto impl = std::make_unique<Impl>(std::move(config), clock);
+  if (auto s = impl->init(std::move(resume)); !s) return fail(s.error());
+  return std::unique_ptr<Tailer>(new Tailer(std::move(impl)));
+}
+
+Tailer::Tailer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Tailer::~Tailer() = default;
+int Tailer::eventFd() const {
+  return impl_->eventFd();
+}
+void Tailer::handleEvents(RecordSink& sink) {
+  impl_->handleEvents(sink);
+}
+bool Tailer::waitForEvents(Duration timeout) const {
+  const int fd = impl_->eventFd();
+  if (fd < 0) return false;
+  pollfd p{fd, POLLIN, 0};
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
+  return ::poll(&p, 1, static_cast<int>(std::clamp<long long>(ms, 0, 1 << 30))) > 0;
+}
+Instant Tailer::nextWakeup() const {
+  return impl_->nextWakeup();
+}
+std::size_t Tailer::poll(std::size_t max_bytes, RecordSink& sink) {
+  return impl_->poll(max_bytes, sink);
+}
+bool Tailer::hasBacklog() const {
+  return impl_->hasBacklog();
+}
+void Tailer::setPodLabels(std::string_view pod_uid,
+                          const std::map<std::string, std::string>& labels,
+                          const std::map<std::string, std::string>& annotations) {
+  impl_->setPodLabels(pod_uid, labels, annotations);
+}
+std::vector<FileStatus> Tailer::files() const {
+  return impl_->files();
+}
+const TailerCounters& Tailer::counters() const {
+  return impl_->counters();
+}
+std::uint64_t Tailer::lagBytes() const {
+  return impl_->lagBytes();
+}
+
+}  // namespace keelson::logs
