@@ -1,7 +1,6 @@
 #include "agent/cmd_ship.h"
 
 #include <unistd.h>
-
 #include <yaml-cpp/yaml.h>
 
 #include "agent/logs/logs_config.h"
@@ -67,11 +66,16 @@ int runShipCommand(const std::vector<std::string>& args, std::ostream& out, std:
       return true;
     };
     bool ok = true;
-    if (a == "--log-root") ok = value(o.log_root);
-    else if (a == "--sink") ok = value(o.sink);
-    else if (a == "--node-name") ok = value(o.node_name);
-    else if (a == "--state-dir") ok = value(o.state_dir);
-    else if (a == "--config") ok = value(o.config_file);
+    if (a == "--log-root")
+      ok = value(o.log_root);
+    else if (a == "--sink")
+      ok = value(o.sink);
+    else if (a == "--node-name")
+      ok = value(o.node_name);
+    else if (a == "--state-dir")
+      ok = value(o.state_dir);
+    else if (a == "--config")
+      ok = value(o.config_file);
     else {
       err << "keelson-agent ship: unknown argument '" << a
           << "'\nusage: keelson-agent ship --log-root DIR --sink SINK [--node-name NAME] "

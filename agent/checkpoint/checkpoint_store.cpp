@@ -76,8 +76,8 @@ Result<std::vector<Entry>> decodeCheckpoints(std::string_view text,
     if (!f.contains("device") || !f["device"].is_number_unsigned()) return bad("device");
     if (!f.contains("inode") || !f["inode"].is_number_unsigned()) return bad("inode");
     if (!f.contains("path") || !f["path"].is_string()) return bad("path");
-    for (const char* field : {"fingerprint_length", "fingerprint_hash", "restart_offset",
-                              "end_offset"}) {
+    for (const char* field :
+         {"fingerprint_length", "fingerprint_hash", "restart_offset", "end_offset"}) {
       if (!f.contains(field) || !f[field].is_number_unsigned()) return bad(field);
     }
     e.device = f["device"].get<std::uint64_t>();

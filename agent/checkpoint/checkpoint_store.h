@@ -19,7 +19,7 @@ namespace keelson::checkpoint {
 struct Entry {
   std::uint64_t device = 0;
   std::uint64_t inode = 0;
-  std::string path;         // path relative to the log root when read
+  std::string path;                      // path relative to the log root when read
   std::uint32_t fingerprint_length = 0;  // the tailer's content fingerprint (bytes hashed, hash)
   std::uint64_t fingerprint_hash = 0;
   std::uint64_t restart_offset = 0;  // where reading restarts (<= end_offset)

@@ -14,8 +14,14 @@ LogMetrics::LogMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
   using prometheus::BuildCounter;
   using prometheus::BuildGauge;
   auto& r = *registry_;
-  lines_read_ = &BuildCounter().Name("keelson_log_lines_read_total").Help("Lines read from files").Register(r);
-  bytes_read_ = &BuildCounter().Name("keelson_log_bytes_read_total").Help("Bytes read from files").Register(r);
+  lines_read_ = &BuildCounter()
+                     .Name("keelson_log_lines_read_total")
+                     .Help("Lines read from files")
+                     .Register(r);
+  bytes_read_ = &BuildCounter()
+                     .Name("keelson_log_bytes_read_total")
+                     .Help("Bytes read from files")
+                     .Register(r);
   lines_delivered_ = &BuildCounter()
                           .Name("keelson_log_lines_delivered_total")
                           .Help("Records acknowledged by the sink")
@@ -24,8 +30,10 @@ LogMetrics::LogMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
                           .Name("keelson_log_bytes_delivered_total")
                           .Help("Record bytes acknowledged by the sink")
                           .Register(r);
-  files_open_ = &BuildGauge().Name("keelson_log_files_open").Help("Files being tailed").Register(r).Add({});
-  rotations_ = &BuildCounter().Name("keelson_log_rotations_total").Help("Rotations seen").Register(r);
+  files_open_ =
+      &BuildGauge().Name("keelson_log_files_open").Help("Files being tailed").Register(r).Add({});
+  rotations_ =
+      &BuildCounter().Name("keelson_log_rotations_total").Help("Rotations seen").Register(r);
   records_truncated_ = &BuildCounter()
                             .Name("keelson_log_records_truncated_total")
                             .Help("Records cut at the maximum record size")
@@ -58,7 +66,11 @@ LogMetrics::LogMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
                  .Help("The configured hard budget")
                  .Register(r)
                  .Add({});
-  lag_ = &BuildGauge().Name("keelson_log_lag_bytes").Help("Bytes in files not yet read").Register(r).Add({});
+  lag_ = &BuildGauge()
+              .Name("keelson_log_lag_bytes")
+              .Help("Bytes in files not yet read")
+              .Register(r)
+              .Add({});
   bytes_abandoned_ = &BuildCounter()
                           .Name("keelson_log_bytes_abandoned_total")
                           .Help("Bytes of deleted files let go unread after the hold time")
@@ -73,8 +85,10 @@ LogMetrics::LogMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
                             .Help("Checkpoint file writes")
                             .Register(r);
   // Series that dashboards expect to exist at zero.
-  for (const char* kind : {"rename", "truncate", "delete"}) rotations_->Add({{"kind", kind}});
-  for (const char* result : {"ok", "error"}) checkpoint_writes_->Add({{"result", result}});
+  for (const char* kind : {"rename", "truncate", "delete"})
+    rotations_->Add({{"kind", kind}});
+  for (const char* result : {"ok", "error"})
+    checkpoint_writes_->Add({{"result", result}});
 }
 
 LogMetrics::NamespaceDelivery LogMetrics::delivered(const std::string& namespace_name) {
@@ -119,9 +133,10 @@ void LogMetrics::syncTailer(const logs::TailerCounters& c) {
   for (int i = 1; i < logs::kParseErrorCount; ++i) {
     const auto idx = static_cast<std::size_t>(i);
     if (c.parse_errors[idx] == 0) continue;
-    addDelta(parse_errors_->Add({{"reason", std::string(logs::parseErrorReason(
-                                                static_cast<logs::ParseError>(i)))}}),
-             c.parse_errors[idx], last_.parse_errors[idx]);
+    addDelta(
+        parse_errors_->Add(
+            {{"reason", std::string(logs::parseErrorReason(static_cast<logs::ParseError>(i)))}}),
+        c.parse_errors[idx], last_.parse_errors[idx]);
   }
   addDelta(*bytes_abandoned_, c.bytes_abandoned, last_.bytes_abandoned);
   last_ = c;

@@ -163,8 +163,10 @@ class LogPipeline::Impl final : public logs::RecordSink {
     f.used = false;
     f.track = nullptr;
     // Large records should not pin their capacity in a reused slot.
-    if (f.json.capacity() > 4096) std::string().swap(f.json);
-    else f.json.clear();
+    if (f.json.capacity() > 4096)
+      std::string().swap(f.json);
+    else
+      f.json.clear();
     free_slots.push_back(s);
   }
 
@@ -290,8 +292,10 @@ class LogPipeline::Impl final : public logs::RecordSink {
       }
       // A copytruncate gives the same inode a new serial: the newest serial wins.
       const auto [it, inserted] = index.emplace(s.file, out.size());
-      if (inserted) out.push_back(std::move(e));
-      else out[it->second] = std::move(e);
+      if (inserted)
+        out.push_back(std::move(e));
+      else
+        out[it->second] = std::move(e);
     }
     // Checkpoints of files that no longer exist are dropped.
     carried.swap(still_carried);
@@ -353,7 +357,8 @@ class LogPipeline::Impl final : public logs::RecordSink {
     auto wait = opts.config.poll_interval;
     if (in_flight_records > 0) wait = kAckPollSlice;
     if (!retries.empty()) {
-      const auto until = std::chrono::duration_cast<milliseconds>(retries.begin()->first - Clock::now());
+      const auto until =
+          std::chrono::duration_cast<milliseconds>(retries.begin()->first - Clock::now());
       wait = std::clamp(until, milliseconds(0), wait);
     }
     const auto next = std::chrono::duration_cast<milliseconds>(tailer->nextWakeup() - clock.now());
@@ -393,9 +398,10 @@ class LogPipeline::Impl final : public logs::RecordSink {
       sink->flush(std::clamp(left, milliseconds(0), milliseconds(100)));
     }
     if (!everythingAcknowledged()) {
-      warn(fmt::format("shutdown: {} records not acknowledged within {} ms; they are re-read at the "
-                       "next start",
-                       in_flight_records, opts.config.shutdown_timeout.count()));
+      warn(
+          fmt::format("shutdown: {} records not acknowledged within {} ms; they are re-read at the "
+                      "next start",
+                      in_flight_records, opts.config.shutdown_timeout.count()));
     }
     syncMetrics(true);
     writeCheckpoints();
@@ -411,7 +417,8 @@ LogPipeline::~LogPipeline() {
 Result<std::unique_ptr<LogPipeline>> LogPipeline::create(PipelineOptions options) {
   auto impl = std::make_unique<Impl>();
   Impl& p = *impl;
-  if (options.sink.empty()) options.sink = options.config.sink.empty() ? "embedded" : options.config.sink;
+  if (options.sink.empty())
+    options.sink = options.config.sink.empty() ? "embedded" : options.config.sink;
   auto spec = sinks::parseSinkSpec(options.sink);
   if (!spec) return fail(spec.error());
   p.opts = std::move(options);
@@ -460,9 +467,9 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::create(PipelineOptions options
   // The encoded JSON of a maximal record: escaping can double the message, plus metadata.
   so.max_record_bytes = static_cast<std::size_t>(cfg.max_record_bytes) * 2 + 64 * 1024;
   Impl* raw = &p;
-  auto sink = sinks::makeSink(*spec, so, [raw](std::uint64_t token, const sinks::DeliveryReport& r) {
-    raw->onDelivery(token, r);
-  });
+  auto sink = sinks::makeSink(
+      *spec, so,
+      [raw](std::uint64_t token, const sinks::DeliveryReport& r) { raw->onDelivery(token, r); });
   if (!sink) return fail(sink.error());
   p.sink = std::move(sink).value();
   p.syncMetrics(true);
@@ -506,12 +513,12 @@ Result<ShipResult> LogPipeline::shipOnce() {
   r.unacknowledged = p.in_flight_records;
   r.last_error = p.last_error;
   if (!(p.drained && p.everythingAcknowledged())) {
-    return fail("DeliveryTimeout",
-                fmt::format("not everything was delivered within {} s to {}: {} records "
-                            "acknowledged, {} not acknowledged{}{}",
-                            p.opts.config.ship_timeout.count() / 1000, p.sink->describe(), r.records,
-                            r.unacknowledged, r.last_error.empty() ? "" : "; last error: ",
-                            r.last_error));
+    return fail(
+        "DeliveryTimeout",
+        fmt::format("not everything was delivered within {} s to {}: {} records "
+                    "acknowledged, {} not acknowledged{}{}",
+                    p.opts.config.ship_timeout.count() / 1000, p.sink->describe(), r.records,
+                    r.unacknowledged, r.last_error.empty() ? "" : "; last error: ", r.last_error));
   }
   return r;
 }

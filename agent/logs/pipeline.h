@@ -52,10 +52,10 @@ struct PipelineOptions {
 };
 
 struct ShipResult {
-  std::uint64_t records = 0;        // acknowledged records
-  std::uint64_t bytes = 0;          // acknowledged record bytes
+  std::uint64_t records = 0;         // acknowledged records
+  std::uint64_t bytes = 0;           // acknowledged record bytes
   std::uint64_t unacknowledged = 0;  // records still outstanding when it gave up
-  std::string last_error;           // last delivery error, if any
+  std::string last_error;            // last delivery error, if any
 };
 
 class LogPipeline {

@@ -5,6 +5,7 @@
 //                          [--config FILE]
 // `run` runs the pipeline until SIGTERM/SIGINT, then stops it (bounded flush, checkpoints).
 #include <signal.h>
+#include <yaml-cpp/yaml.h>
 
 #include <atomic>
 #include <chrono>
@@ -13,15 +14,15 @@
 #include <thread>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "agent/cmd_ship.h"
 #include "agent/logs/logs_config.h"
 #include "agent/logs/pipeline.h"
 
 namespace {
 std::atomic<bool> g_stop{false};
-void onSignal(int) { g_stop = true; }
+void onSignal(int) {
+  g_stop = true;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -40,11 +41,16 @@ int main(int argc, char** argv) {
   keelson::logship::PipelineOptions po;
   std::string config;
   for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
-    if (args[i] == "--log-root") po.log_root = args[i + 1];
-    else if (args[i] == "--sink") po.sink = args[i + 1];
-    else if (args[i] == "--state-dir") po.state_dir = args[i + 1];
-    else if (args[i] == "--node-name") po.node_name = args[i + 1];
-    else if (args[i] == "--config") config = args[i + 1];
+    if (args[i] == "--log-root")
+      po.log_root = args[i + 1];
+    else if (args[i] == "--sink")
+      po.sink = args[i + 1];
+    else if (args[i] == "--state-dir")
+      po.state_dir = args[i + 1];
+    else if (args[i] == "--node-name")
+      po.node_name = args[i + 1];
+    else if (args[i] == "--config")
+      config = args[i + 1];
     else {
       std::cerr << "unknown argument " << args[i] << "\n";
       return 2;
@@ -74,7 +80,8 @@ int main(int argc, char** argv) {
   }
   (*p)->start();
   std::cerr << "keelson_logs_agent: running\n";
-  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (!g_stop)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   (*p)->stop();
   return 0;
 }
