@@ -2,12 +2,16 @@
 // integration tests start it as a separate process so they can SIGKILL it.
 //   keelson_logs_agent ship <ship arguments>
 //   keelson_logs_agent run --log-root DIR --sink SINK [--state-dir DIR] [--node-name N]
-//                          [--config FILE]
-// `run` runs the pipeline until SIGTERM/SIGINT, then stops it (bounded flush, checkpoints).
+//                          [--config FILE] [--metrics-out FILE]
+// `run` runs the pipeline until SIGTERM/SIGINT, then stops it (bounded flush, checkpoints) and
+// writes the keelson_log_* exposition to --metrics-out.
 #include <signal.h>
 #include <yaml-cpp/yaml.h>
 
+#include <prometheus/text_serializer.h>
+
 #include <atomic>
+#include <fstream>
 #include <chrono>
 #include <iostream>
 #include <string>
@@ -40,6 +44,7 @@ int main(int argc, char** argv) {
   }
   keelson::logship::PipelineOptions po;
   std::string config;
+  std::string metrics_out;
   for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
     if (args[i] == "--log-root")
       po.log_root = args[i + 1];
@@ -51,6 +56,8 @@ int main(int argc, char** argv) {
       po.node_name = args[i + 1];
     else if (args[i] == "--config")
       config = args[i + 1];
+    else if (args[i] == "--metrics-out")
+      metrics_out = args[i + 1];
     else {
       std::cerr << "unknown argument " << args[i] << "\n";
       return 2;
@@ -83,5 +90,9 @@ int main(int argc, char** argv) {
   while (!g_stop)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   (*p)->stop();
+  if (!metrics_out.empty()) {
+    std::ofstream(metrics_out) << prometheus::TextSerializer().Serialize(
+        (*p)->metricsRegistry()->Collect());
+  }
   return 0;
 }
