@@ -27,6 +27,10 @@ constexpr milliseconds kMetricsEvery{250};
 // While records are in flight, acknowledgements are served at least this often: the latency from
 // a broker's ack to the committed offset (and to freeing budget) is bounded by it.
 constexpr milliseconds kAckPollSlice{5};
+// Bytes read per turn of the loop at most, so that file events (a rotation, a new file) are
+// handled between reads even when a large budget is free: at a high write rate a renamed file can
+// be deleted soon after, and it must have been opened by then.
+constexpr std::uint64_t kReadSlice = 1u << 20;
 
 struct FileIdHash {
   std::size_t operator()(const logs::FileId& f) const {
@@ -334,7 +338,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     releaseRateLimited();
     bool more = false;
     if (reading) {
-      const auto free = budget.remaining();
+      const auto free = std::min(budget.remaining(), kReadSlice);
       if (free > 0) {
         tailer->poll(static_cast<std::size_t>(free), *this);
         more = tailer->hasBacklog();

@@ -250,8 +250,11 @@ TEST(LogsAcceptance, RotationStormLosesNothing) {
     const std::string dir = podDir(s.root, f);
     const int n = rotations[static_cast<std::size_t>(f)]++;
     fs::rename(dir + "/0.log", dir + "/" + rotatedName(n));
+    // Open before closing so the descriptor number changes (that is how the writer notices).
+    const int fresh =
+        ::open((dir + "/0.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     ::close(fd);
-    fd = ::open((dir + "/0.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    fd = fresh;
     if (n >= 5) fs::remove(dir + "/" + rotatedName(n - 5));
   };
   AgentProcess agent(s.runArgs());
@@ -291,7 +294,7 @@ TEST(LogsAcceptance, CopyTruncateLosesNothingOutsideTheInherentWindow) {
     // A fresh descriptor tells the writer its live file restarted at 0 (O_APPEND keeps writing
     // at the new end either way).
     const int fresh = ::open((dir + "/0.log").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-    ::close(fd);
+    ::close(fd);  // opened first, so the number differs
     fd = fresh;
   };
   AgentProcess agent(s.runArgs());
