@@ -31,6 +31,11 @@ constexpr milliseconds kAckPollSlice{5};
 // handled between reads even when a large budget is free: at a high write rate a renamed file can
 // be deleted soon after, and it must have been opened by then.
 constexpr std::uint64_t kReadSlice = 1u << 20;
+// What one record costs beyond its JSON bytes while in flight: librdkafka's message header
+// (rd_kafka_msg_t and queue links, ~200 bytes), our slot and the allocator's rounding. Charging it
+// to the budget keeps the process's memory, not just the payload, inside the budget when records
+// are small (64 MiB of 200-byte records is 300,000 messages).
+constexpr std::uint64_t kRecordOverhead = 256;
 
 struct FileIdHash {
   std::size_t operator()(const logs::FileId& f) const {
@@ -108,7 +113,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     f.json.assign(rec.json);
     f.attempts = 0;
     // Tailer::poll emits one record beyond max_bytes at most; admit it so reading never stalls.
-    budget.forceAcquire(f.json.size());
+    budget.forceAcquire(f.json.size() + kRecordOverhead);
     ++in_flight_records;
     if (opts.config.rate_limit && !admitByRate(track, slot)) return;
     produce(slot);
@@ -248,7 +253,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     t->delivered.bytes->Increment(static_cast<double>(f.json.size()));
     ++acked_records;
     acked_bytes += f.json.size();
-    budget.release(f.json.size());
+    budget.release(f.json.size() + kRecordOverhead);
     --in_flight_records;
     dirty = true;
     freeSlot(slot);

@@ -11,9 +11,10 @@
 //   * Bounded duplicates: after a crash the records re-sent are those read but not covered by the
 //     last checkpoint: at most the in-flight budget (inflight_budget bytes of encoded records)
 //     plus what was acknowledged during the last checkpoint_interval.
-//   * Bounded memory: bytes in flight never exceed the budget (except one record larger than the
-//     whole budget, admitted alone); when the budget is full, reading pauses and the files are
-//     the buffer.
+//   * Bounded memory: bytes in flight never exceed the budget by more than one read slice (1 MiB;
+//     a single record larger than that is admitted alone); when the budget is full, reading
+//     pauses and the files are the buffer. Each record is charged its JSON bytes plus a fixed
+//     256-byte allowance for the producer's and the pipeline's per-record bookkeeping.
 //
 // Two ways to drive it:
 //   * start()/stop(): `keelson-agent run`. start() owns one thread running the loop; stop() stops
