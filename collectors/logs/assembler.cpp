@@ -79,6 +79,7 @@ void FileAssembler::emit(std::string_view time, Stream s, std::string_view msg, 
   r.end_offset = end;
   r.restart_offset = restartOffset(end);
   r.lines = lines;
+  last_end_ = end;
   out.onAssembled(r);
 }
 
@@ -172,22 +173,49 @@ void FileAssembler::flushExpired(Instant now, AssembledSink& out) {
   }
 }
 
-void FileAssembler::flushAll(AssembledSink& out) {
+void FileAssembler::flushMultilineNow(AssembledSink& out) {
+  const auto& a = streams_[0];
+  const auto& b = streams_[1];
+  if (a.ml_pending && b.ml_pending && b.ml_end < a.ml_end) {
+    flushMultiline(Stream::Stderr, out);
+  }
   flushMultiline(Stream::Stdout, out);
   flushMultiline(Stream::Stderr, out);
-  // Open partial groups, in the order of their last line so end offsets stay increasing.
-  int order[2] = {0, 1};
-  if (streams_[1].in_partial && streams_[0].in_partial &&
-      streams_[1].partial_end < streams_[0].partial_end) {
-    std::swap(order[0], order[1]);
-  }
-  for (const int i : order) {
-    auto& st = streams_[i];
-    if (!st.in_partial) continue;
+}
+
+void FileAssembler::flushAll(AssembledSink& out) {
+  // Everything still open, oldest end first so end offsets keep increasing (a pending multiline
+  // record of one stream may end after an open partial group of the other).
+  for (;;) {
+    int best_stream = -1;
+    bool best_is_partial = false;
+    std::uint64_t best_end = 0;
+    for (int i = 0; i < 2; ++i) {
+      const auto& st = streams_[i];
+      if (st.ml_pending && (best_stream < 0 || st.ml_end < best_end)) {
+        best_stream = i;
+        best_is_partial = false;
+        best_end = st.ml_end;
+      }
+      if (st.in_partial && (best_stream < 0 || st.partial_end < best_end)) {
+        best_stream = i;
+        best_is_partial = true;
+        best_end = st.partial_end;
+      }
+    }
+    if (best_stream < 0) return;
+    const auto s = static_cast<Stream>(best_stream);
+    if (!best_is_partial) {
+      flushMultiline(s, out);
+      continue;
+    }
+    auto& st = streams_[best_stream];
     st.in_partial = false;
-    emit(st.partial_time, static_cast<Stream>(i), st.partial_msg,
+    // A group that never got its "F" may have been overtaken by later records (of the other
+    // stream, or malformed lines): it is given the latest end offset so offsets never go back.
+    emit(st.partial_time, s, st.partial_msg,
          kRecordIncomplete | (st.partial_truncated ? kRecordTruncated : 0u), ParseError::None,
-         st.partial_end, st.partial_lines, out);
+         std::max(st.partial_end, last_end_), st.partial_lines, out);
     st.partial_msg.clear();
   }
 }

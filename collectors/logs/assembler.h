@@ -92,6 +92,9 @@ class FileAssembler {
   // Emits pending multiline records whose flush timeout has passed.
   void flushExpired(Instant now, AssembledSink& out);
 
+  // Emits pending multiline records now, whatever their timeout (partial groups stay open).
+  void flushMultilineNow(AssembledSink& out);
+
   // Emits everything still open (partial groups flagged kRecordIncomplete): the file is let go.
   void flushAll(AssembledSink& out);
 
@@ -136,6 +139,7 @@ class FileAssembler {
   std::size_t max_record_bytes_;
   std::shared_ptr<const CompiledMultilineRule> multiline_;
   StreamState streams_[2];
+  std::uint64_t last_end_ = 0;  // end_offset of the last record emitted
 };
 
 }  // namespace keelson::logs

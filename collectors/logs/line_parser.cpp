@@ -340,6 +340,58 @@ ParsedLine parseDockerJsonLine(std::string_view line, std::string& scratch) {
   return p;
 }
 
+namespace {
+
+// The string value of `"key":"` found last in `s` (no escapes expected in stream/time values).
+std::string_view lastStringField(std::string_view s, std::string_view key) {
+  const auto at = s.rfind(key);
+  if (at == std::string_view::npos) return {};
+  const auto begin = at + key.size();
+  const auto end = s.find('"', begin);
+  if (end == std::string_view::npos) return {};
+  return s.substr(begin, end - begin);
+}
+
+}  // namespace
+
+ParsedLine parseDockerJsonCut(std::string_view head, std::string_view tail, std::string& scratch) {
+  scratch.clear();
+  constexpr std::string_view kLogKey = "{\"log\":\"";
+  if (!head.starts_with(kLogKey)) return malformed(head, ParseError::JsonSyntax);
+  // Unescape the head as a JSON string that was cut: keep it up to the last complete escape (or
+  // up to the closing quote, when the whole value fits in the head), then close it.
+  std::string_view body = head.substr(kLogKey.size());
+  std::size_t keep = 0;
+  while (keep < body.size() && body[keep] != '"') {
+    if (body[keep] != '\\') {
+      ++keep;
+      continue;
+    }
+    const std::size_t len = (keep + 1 < body.size() && body[keep + 1] == 'u') ? 6 : 2;
+    if (keep + len > body.size()) break;
+    keep += len;
+  }
+  body = body.substr(0, keep);
+  std::string quoted;
+  quoted.reserve(body.size() + 2);
+  quoted.push_back('"');
+  quoted.append(body);
+  quoted.push_back('"');
+  JsonCursor j(quoted);
+  std::string_view raw;
+  if (!j.string(raw, &scratch)) return malformed(head, ParseError::JsonSyntax);
+  ParsedLine p;
+  p.time = lastStringField(tail, "\"time\":\"");
+  const auto stream = lastStringField(tail, "\"stream\":\"");
+  p.stream = stream == "stdout"   ? Stream::Stdout
+             : stream == "stderr" ? Stream::Stderr
+                                  : Stream::Unknown;
+  std::string_view msg = scratch;
+  if (!msg.empty() && msg.back() == '\n') msg.remove_suffix(1);
+  p.message = msg;
+  return p;
+}
+
 ParsedLine parseLine(LogFormat format, std::string_view line, std::string& scratch) {
   return format == LogFormat::DockerJson ? parseDockerJsonLine(line, scratch) : parseCriLine(line);
 }

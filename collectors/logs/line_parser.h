@@ -57,6 +57,13 @@ ParsedLine parseCriLine(std::string_view line);
 // surrogate becomes U+FFFD). `scratch` is cleared and reused; keep its capacity between calls.
 ParsedLine parseDockerJsonLine(std::string_view line, std::string& scratch);
 
+// A docker json line too long to keep whole: the reader kept its first bytes (`head`) and its last
+// bytes (`tail`). Docker writes "log" first and "stream"/"time" last, so the message prefix is
+// unescaped from the head (stopping before an escape cut in half) and stream/time are read from
+// the tail. Falls back to a raw JsonSyntax line (the head) when the head does not start with
+// {"log":". The result is not partial (it ends where the physical line ends).
+ParsedLine parseDockerJsonCut(std::string_view head, std::string_view tail, std::string& scratch);
+
 // Dispatch on `format` (Unknown is treated as CRI).
 ParsedLine parseLine(LogFormat format, std::string_view line, std::string& scratch);
 

@@ -76,6 +76,7 @@ struct TrackedFile {
   std::string carry;
   std::uint64_t carry_offset = 0;
   bool discarding = false;
+  std::string tail;  // while discarding: the last bytes of the line seen so far
   bool dirty = true;
   bool eof = false;
   bool seen = false;
@@ -236,7 +237,7 @@ class Tailer::Impl final : public AssembledSink {
     emitted_ = 0;
     stop_ = false;
     const Instant now = clock_.now();
-    drainInotify();
+    drainInotify(now);
     if (rescan_requested_ || now >= last_rescan_ + config_.rescan_interval) rescan(sink);
     for (auto& fp : files_) {
       TrackedFile& f = *fp;
@@ -253,6 +254,19 @@ class Tailer::Impl final : public AssembledSink {
       current_ = nullptr;
     }
     sweep();
+    sink_ = nullptr;
+  }
+
+  void flushMultiline(RecordSink& sink) {
+    sink_ = &sink;
+    budget_ = std::numeric_limits<std::size_t>::max();
+    emitted_ = 0;
+    for (auto& f : files_) {
+      if (f->released || !f->pending.empty()) continue;
+      current_ = f.get();
+      f->assembler.flushMultilineNow(*this);
+    }
+    current_ = nullptr;
     sink_ = nullptr;
   }
 
@@ -355,10 +369,10 @@ class Tailer::Impl final : public AssembledSink {
         return len;
       }
       const auto at = static_cast<std::size_t>(static_cast<const char*>(nl) - data);
-      const bool cut = f.discarding;
-      if (!f.discarding) appendCarry(f, std::string_view(data, at));
-      processLine(f, f.carry, f.carry_offset, base + at + 1, cut || f.discarding, now);
+      appendCarry(f, std::string_view(data, at));
+      processLine(f, f.carry, f.carry_offset, base + at + 1, f.discarding, now);
       f.carry.clear();
+      f.tail.clear();
       f.discarding = false;
       if (f.carry.capacity() > 64 * 1024) f.carry.shrink_to_fit();
       pos = at + 1;
@@ -384,13 +398,27 @@ class Tailer::Impl final : public AssembledSink {
   }
 
   void appendCarry(TrackedFile& f, std::string_view bytes) {
-    if (f.discarding) return;
-    if (f.carry.size() + bytes.size() > line_limit_) {
-      f.carry.append(bytes.substr(0, line_limit_ - f.carry.size()));
+    if (!f.discarding && f.carry.size() + bytes.size() > line_limit_) {
+      const std::size_t room = line_limit_ - f.carry.size();
+      f.carry.append(bytes.substr(0, room));
       f.discarding = true;
+      // Seed the tail with the head's end, so a field cut between head and tail is still whole.
+      f.tail.assign(std::string_view(f.carry).substr(f.carry.size() -
+                                                     std::min<std::size_t>(512, f.carry.size())));
+      bytes.remove_prefix(room);
+    }
+    if (!f.discarding) {
+      f.carry.append(bytes);
       return;
     }
-    f.carry.append(bytes);
+    // The line's last bytes: where docker json keeps "stream" and "time".
+    constexpr std::size_t kTail = 512;
+    if (bytes.size() >= kTail) {
+      f.tail.assign(bytes.substr(bytes.size() - kTail));
+    } else {
+      f.tail.append(bytes);
+      if (f.tail.size() > 2 * kTail) f.tail.erase(0, f.tail.size() - kTail);
+    }
   }
 
   void processLine(TrackedFile& f, std::string_view line, std::uint64_t start, std::uint64_t end,
@@ -400,7 +428,9 @@ class Tailer::Impl final : public AssembledSink {
       f.format = detectFormat(line);
       if (f.format == LogFormat::Unknown) f.format = LogFormat::Cri;
     }
-    const ParsedLine parsed = parseLine(f.format, line, scratch_);
+    const ParsedLine parsed = cut && f.format == LogFormat::DockerJson
+                                  ? parseDockerJsonCut(line, f.tail, scratch_)
+                                  : parseLine(f.format, line, scratch_);
     if (fresh) {
       ++f.ns->lines_read;
       if (parsed.error != ParseError::None)
@@ -443,6 +473,7 @@ class Tailer::Impl final : public AssembledSink {
     // A last line without '\n' in a file that will never grow again is still a line.
     if (!f.carry.empty()) processLine(f, f.carry, f.carry_offset, f.read_offset, f.discarding, now);
     f.carry.clear();
+    f.tail.clear();
     f.discarding = false;
     f.assembler.flushAll(*this);
     drainPending(f);
@@ -493,6 +524,7 @@ class Tailer::Impl final : public AssembledSink {
     auto d = openBeneath(root_.get(), rel, true);
     if (!d) {
       const auto& reason = d.error().reason;
+      if (reason == kOpenFailed) scan_complete_ = false;
       if (reason != kOpenNotFound && reason != kOpenFailed) refuse(rel, reason);
       return Fd();
     }
@@ -508,7 +540,7 @@ class Tailer::Impl final : public AssembledSink {
     if (wd >= 0) watches_[wd] = rel;
   }
 
-  void drainInotify() {
+  void drainInotify(Instant now) {
     if (inotify_fd_ < 0) return;
     alignas(inotify_event) char buf[16 * 1024];
     std::set<std::string> modified_dirs;
@@ -536,10 +568,13 @@ class Tailer::Impl final : public AssembledSink {
     }
     if (modified_dirs.empty()) return;
     for (auto& f : files_) {
-      if (modified_dirs.count(f->dir)) {
-        f->dirty = true;
-        f->eof = false;
-      }
+      if (f->released || !modified_dirs.count(f->dir)) continue;
+      f->dirty = true;
+      f->eof = false;
+      // A write may also be a copytruncate's truncation: look at the size now, not at the rescan.
+      struct stat st {};
+      if (::fstat(f->fd.get(), &st) == 0)
+        checkSize(*f, static_cast<std::uint64_t>(st.st_size), now);
     }
   }
 
@@ -613,7 +648,10 @@ class Tailer::Impl final : public AssembledSink {
         ++counters_.read_errors;
         continue;
       }
-      if ((!f.seen || st.st_nlink == 0) && f.state != FileState::Deleted) {
+      // Not found where it was: deleted, or moved out of our view. A scan that failed to open some
+      // directory (fd limit, I/O error) proves nothing, so only st_nlink == 0 counts then.
+      const bool gone = st.st_nlink == 0 || (!f.seen && scan_complete_);
+      if (gone && f.state != FileState::Deleted) {
         f.state = FileState::Deleted;
         f.deleted_at = now;
         ++counters_.rotations_delete;
@@ -673,6 +711,7 @@ class Tailer::Impl final : public AssembledSink {
     auto opened = openBeneath(root_.get(), rel, false);
     if (!opened) {
       const auto& reason = opened.error().reason;
+      if (reason == kOpenFailed) scan_complete_ = false;
       if (reason != kOpenNotFound && reason != kOpenFailed) refuse(rel, reason);
       return;
     }
@@ -768,6 +807,7 @@ class Tailer::Impl final : public AssembledSink {
   std::size_t cursor_ = 0;
   Instant last_rescan_{};
   bool rescan_requested_ = false;
+  bool scan_complete_ = true;  // every directory and file of the last scan could be opened
   bool first_scan_ = true;
   // Per call of poll/handleEvents.
   RecordSink* sink_ = nullptr;
@@ -792,6 +832,9 @@ int Tailer::eventFd() const {
 }
 void Tailer::handleEvents(RecordSink& sink) {
   impl_->handleEvents(sink);
+}
+void Tailer::flushMultiline(RecordSink& sink) {
+  impl_->flushMultiline(sink);
 }
 bool Tailer::waitForEvents(Duration timeout) const {
   const int fd = impl_->eventFd();

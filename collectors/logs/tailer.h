@@ -108,8 +108,8 @@ enum class ReleaseReason : std::uint8_t {
   Deleted,      // deleted (or rotated and deleted) and read to its end
   HoldExpired,  // deleted, not read to its end within deleted_hold_time: bytes abandoned
   Truncated,    // copytruncate: the instance ends, a new serial starts at 0
-  Vanished,     // not found any more at a rescan and no fd could be kept (I/O error)
-  Excluded,     // its namespace is now filtered out
+  Vanished,     // reserved (not emitted yet): the fd became unusable
+  Excluded,     // reserved (not emitted yet): namespace filtered out by a config reload
 };
 std::string_view releaseReasonName(ReleaseReason r);
 
@@ -189,6 +189,10 @@ class Tailer {
   // detects rotation/truncation/deletion, releases files that are done or past their hold time,
   // and flushes expired multiline records into `sink`. Never blocks.
   void handleEvents(RecordSink& sink);
+
+  // Emits every pending multiline record now instead of at its flush timeout (open partial-line
+  // groups stay open: their line is not complete). For `ship`, once poll() has no backlog.
+  void flushMultiline(RecordSink& sink);
 
   // Waits up to `timeout` for eventFd() to become readable (plain poll(2)); returns true if it did.
   // A convenience for callers without their own event loop; returns false at once without inotify.

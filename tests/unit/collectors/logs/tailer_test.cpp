@@ -1,0 +1,594 @@
+// Tailer tests on temporary log roots. Time is a ManualClock; changes are observed through
+// inotify (drained synchronously by handleEvents) or forced rescans: no test sleeps.
+#include "collectors/logs/tailer.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "collectors/logs/safe_open.h"
+
+namespace keelson::logs {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string T = "2026-11-21T10:00:00.000000001Z";
+const std::string kPodDir = "pods/shop_checkout-7d9f8_uid-1";
+const std::string kLog = kPodDir + "/app/0.log";
+const std::string kId = "3b1f0c2e9d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c";
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "keelson-logs-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+struct Got {
+  std::uint64_t serial;
+  std::string path;
+  std::uint64_t end;
+  std::uint64_t restart;
+  std::string json;
+  std::uint32_t flags;
+  nlohmann::json doc() const { return nlohmann::json::parse(json); }
+  std::string log() const { return doc()["log"].get<std::string>(); }
+};
+
+class Sink final : public RecordSink {
+ public:
+  void onRecord(const Record& r) override {
+    records.push_back(Got{r.serial, std::string(r.path), r.end_offset, r.restart_offset,
+                          std::string(r.json), r.flags});
+    EXPECT_TRUE(nlohmann::json::accept(r.json)) << r.json;
+  }
+  void onFileReleased(const FileReleased& r) override {
+    released.push_back(r);
+    released_paths.emplace_back(r.path);
+  }
+  std::vector<std::string> logs() const {
+    std::vector<std::string> out;
+    for (const auto& r : records)
+      out.push_back(r.log());
+    return out;
+  }
+  std::vector<Got> records;
+  std::vector<FileReleased> released;
+  std::vector<std::string> released_paths;
+};
+
+class TailerTest : public ::testing::Test {
+ protected:
+  fs::path root() const { return dir_.path(); }
+  fs::path at(const std::string& rel) const { return dir_.path() / rel; }
+
+  void write(const std::string& rel, const std::string& data, bool append = true) {
+    fs::create_directories(at(rel).parent_path());
+    std::ofstream out(at(rel), std::ios::binary | (append ? std::ios::app : std::ios::trunc));
+    out << data;
+  }
+  static std::string cri(const std::string& msg, const std::string& stream = "stdout",
+                         char tag = 'F') {
+    return T + " " + stream + " " + tag + " " + msg + "\n";
+  }
+
+  TailerConfig config() const {
+    TailerConfig c;
+    c.log_root = root().string();
+    c.node_name = "node-1";
+    return c;
+  }
+
+  std::unique_ptr<Tailer> make(TailerConfig c, std::vector<ResumePoint> resume = {}) {
+    auto t = Tailer::create(std::move(c), clock_, std::move(resume));
+    EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
+    return t.ok() ? std::move(*t) : nullptr;
+  }
+
+  // Polls until nothing more comes (bounded).
+  static void drain(Tailer& t, Sink& s, std::size_t budget = 1 << 20) {
+    for (int i = 0; i < 1000; ++i) {
+      t.handleEvents(s);
+      const auto n = t.poll(budget, s);
+      if (n == 0 && !t.hasBacklog()) return;
+    }
+    ADD_FAILURE() << "tailer did not settle";
+  }
+
+  TempDir dir_;
+  ManualClock clock_;
+};
+
+TEST_F(TailerTest, ReadsPodLogWithMetadataAndContainerId) {
+  write(kLog, cri("one") + cri("two", "stderr"));
+  fs::create_directories(at("containers"));
+  fs::create_symlink(at(kLog), at("containers/checkout-7d9f8_shop_app-" + kId + ".log"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  ASSERT_EQ(s.records.size(), 2u);
+  const auto d = s.records[0].doc();
+  EXPECT_EQ(d["time"], T);
+  EXPECT_EQ(d["stream"], "stdout");
+  EXPECT_EQ(d["log"], "one");
+  EXPECT_EQ(d["kubernetes"]["namespace_name"], "shop");
+  EXPECT_EQ(d["kubernetes"]["pod_name"], "checkout-7d9f8");
+  EXPECT_EQ(d["kubernetes"]["pod_id"], "uid-1");
+  EXPECT_EQ(d["kubernetes"]["container_name"], "app");
+  EXPECT_EQ(d["kubernetes"]["container_id"], kId);
+  EXPECT_EQ(d["kubernetes"]["host"], "node-1");
+  EXPECT_EQ(s.records[0].path, kLog);
+  EXPECT_EQ(s.records[0].end, cri("one").size());
+  EXPECT_EQ(s.records[1].end, cri("one").size() + cri("two", "stderr").size());
+  EXPECT_EQ(t->counters().by_namespace.at("shop").lines_read, 2u);
+  EXPECT_EQ(t->counters().by_namespace.at("shop").bytes_read, fs::file_size(at(kLog)));
+  EXPECT_EQ(t->counters().files_open, 1u);
+  EXPECT_EQ(t->lagBytes(), 0u);
+  // The containers/ link was only read by name: nothing refused, nothing read twice.
+  EXPECT_TRUE(t->counters().paths_refused.empty());
+}
+
+TEST_F(TailerTest, IncompleteLastLineWaitsForItsNewline) {
+  write(kLog, cri("a") + T + " stdout F unfinished");
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  ASSERT_EQ(s.logs(), std::vector<std::string>{"a"});
+  write(kLog, " now\n");
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"a", "unfinished now"}));
+}
+
+TEST_F(TailerTest, WithoutInotifyTheRescanFindsNewData) {
+  write(kLog, cri("a"));
+  auto c = config();
+  c.use_inotify = false;
+  c.rescan_interval = std::chrono::seconds(5);
+  auto t = make(c);
+  EXPECT_EQ(t->eventFd(), -1);
+  Sink s;
+  drain(*t, s);
+  write(kLog, cri("b"));
+  write(kPodDir + "/sidecar/0.log", cri("c"));
+  drain(*t, s);
+  EXPECT_EQ(s.records.size(), 1u);  // nothing observed before the rescan is due
+  EXPECT_EQ(t->nextWakeup(), clock_.now() + std::chrono::seconds(5));
+  clock_.advance(std::chrono::seconds(5));
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"a", "b", "c"}));
+}
+
+TEST_F(TailerTest, RenameAndCreateRotationReadsTheOldFileToItsEnd) {
+  write(kLog, cri("old-1"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  write(kLog, cri("old-2"));  // written just before the rotation, not yet read
+  fs::rename(at(kLog), at(kLog + ".20261121-100000"));
+  write(kLog, cri("new-1"));
+  drain(*t, s);
+  EXPECT_EQ(t->counters().rotations_rename, 1u);
+  auto logs = s.logs();
+  std::sort(logs.begin(), logs.end());
+  EXPECT_EQ(logs, (std::vector<std::string>{"new-1", "old-1", "old-2"}));
+  EXPECT_EQ(t->counters().files_open, 2u);
+  // The rotated file is deleted later (the kubelet keeps a few): let go once read to its end.
+  fs::remove(at(kLog + ".20261121-100000"));
+  drain(*t, s);
+  EXPECT_EQ(t->counters().rotations_delete, 1u);
+  ASSERT_EQ(s.released.size(), 1u);
+  EXPECT_EQ(s.released[0].reason, ReleaseReason::Deleted);
+  EXPECT_EQ(s.released[0].bytes_abandoned, 0u);
+  EXPECT_EQ(t->counters().files_open, 1u);
+}
+
+TEST_F(TailerTest, CopyTruncateRestartsFromZeroWithANewSerial) {
+  write(kLog, cri("before-1") + cri("before-2"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  const auto first_serial = s.records.at(0).serial;
+  write(kLog, cri("after"), /*append=*/false);
+  drain(*t, s);
+  EXPECT_EQ(t->counters().rotations_truncate, 1u);
+  ASSERT_EQ(s.records.size(), 3u);
+  EXPECT_EQ(s.records[2].log(), "after");
+  EXPECT_NE(s.records[2].serial, first_serial);
+  EXPECT_EQ(s.records[2].end, cri("after").size());
+  ASSERT_EQ(s.released.size(), 1u);
+  EXPECT_EQ(s.released[0].reason, ReleaseReason::Truncated);
+  EXPECT_EQ(s.released[0].serial, first_serial);
+}
+
+TEST_F(TailerTest, DeletedFileIsReadToItsEndBeforeRelease) {
+  std::string data;
+  for (int i = 0; i < 100; ++i)
+    data += cri("line " + std::to_string(i));
+  write(kLog, data);
+  auto t = make(config());
+  Sink s;
+  t->poll(1, s);  // one record: the budget is tiny
+  ASSERT_EQ(s.records.size(), 1u);
+  fs::remove(at(kLog));
+  t->handleEvents(s);
+  EXPECT_TRUE(s.released.empty());  // held open: unread bytes remain
+  ASSERT_EQ(t->files().size(), 1u);
+  EXPECT_EQ(t->files()[0].state, FileState::Deleted);
+  drain(*t, s);
+  EXPECT_EQ(s.records.size(), 100u);
+  ASSERT_EQ(s.released.size(), 1u);
+  EXPECT_EQ(s.released[0].reason, ReleaseReason::Deleted);
+  EXPECT_EQ(t->counters().bytes_abandoned, 0u);
+}
+
+TEST_F(TailerTest, DeletedFileHoldExpiresAndCountsAbandonedBytes) {
+  write(kLog, cri("never read"));
+  auto c = config();
+  c.deleted_hold_time = std::chrono::seconds(30);
+  auto t = make(c);
+  Sink s;
+  fs::remove(at(kLog));
+  t->handleEvents(s);
+  clock_.advance(std::chrono::seconds(29));
+  t->handleEvents(s);
+  EXPECT_TRUE(s.released.empty());
+  clock_.advance(std::chrono::seconds(1));
+  t->handleEvents(s);
+  ASSERT_EQ(s.released.size(), 1u);
+  EXPECT_EQ(s.released[0].reason, ReleaseReason::HoldExpired);
+  EXPECT_EQ(s.released[0].bytes_abandoned, cri("never read").size());
+  EXPECT_EQ(t->counters().bytes_abandoned, cri("never read").size());
+  EXPECT_TRUE(s.records.empty());
+}
+
+FileId idOf(const fs::path& p) {
+  struct stat st {};
+  ::stat(p.c_str(), &st);
+  return FileId{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+}
+
+TEST_F(TailerTest, ResumePointWithMatchingFingerprintResumes) {
+  write(kLog, cri("a") + cri("b") + cri("c"));
+  const std::uint64_t after_a = cri("a").size();
+  auto t = make(config(),
+                {ResumePoint{idOf(at(kLog)), kLog, fingerprintOf(cri("a") + cri("b") + cri("c")),
+                             after_a, after_a}});
+  Sink s;
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(t->counters().fingerprint_mismatches, 0u);
+}
+
+TEST_F(TailerTest, InodeReuseIsDetectedByTheFingerprint) {
+  // Same device+inode as the checkpoint, different content: a new file; read from 0.
+  write(kLog, cri("new content 1") + cri("new content 2"));
+  auto t = make(config(), {ResumePoint{idOf(at(kLog)), kLog, fingerprintOf(cri("old content")),
+                                       cri("old content").size(), cri("old content").size()}});
+  Sink s;
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"new content 1", "new content 2"}));
+  EXPECT_EQ(t->counters().fingerprint_mismatches, 1u);
+}
+
+TEST_F(TailerTest, ResumeReEmitsExactlyTheRecordsAfterEachCheckpoint) {
+  // Interleaved partial groups and a multiline rule: the hard cases for restart offsets.
+  const std::string data = cri("p1 ", "stdout", 'P') + cri("e1", "stderr") + cri("p2", "stdout") +
+                           cri("S start", "stderr") + cri("  more", "stderr") +
+                           cri("q1 ", "stderr", 'P') + cri("o1") + cri("q2", "stderr") +
+                           cri("S next", "stderr") + cri("o2");
+  write(kLog, data);
+  auto c = config();
+  c.multiline.push_back({"shop", "", "^S", std::chrono::seconds(1)});
+  std::vector<Got> all;
+  {
+    auto t = make(c);
+    Sink s;
+    drain(*t, s);
+    clock_.advance(std::chrono::seconds(1));
+    t->handleEvents(s);  // flush the last multiline record
+    all = s.records;
+  }
+  ASSERT_GE(all.size(), 6u);
+  for (std::size_t k = 0; k + 1 < all.size(); ++k) {
+    EXPECT_LT(all[k].end, all[k + 1].end);
+    EXPECT_LE(all[k].restart, all[k + 1].restart);
+    EXPECT_LE(all[k].restart, all[k].end);
+  }
+  for (std::size_t k = 0; k < all.size(); ++k) {
+    auto t = make(c, {ResumePoint{idOf(at(kLog)), kLog, fingerprintOf(data.substr(0, 1024)),
+                                  all[k].restart, all[k].end}});
+    Sink s;
+    drain(*t, s);
+    clock_.advance(std::chrono::seconds(1));
+    t->handleEvents(s);
+    ASSERT_EQ(s.records.size(), all.size() - k - 1) << "resumed after record " << k;
+    for (std::size_t i = 0; i < s.records.size(); ++i) {
+      EXPECT_EQ(s.records[i].json, all[k + 1 + i].json);
+      EXPECT_EQ(s.records[i].end, all[k + 1 + i].end);
+      EXPECT_EQ(s.records[i].restart, all[k + 1 + i].restart);
+    }
+  }
+}
+
+TEST_F(TailerTest, SymlinkToAFileOutsideTheRootIsNeverRead) {
+  TempDir outside;
+  std::ofstream(outside.path() / "shadow") << cri("SECRET");
+  fs::create_directories(at(kPodDir + "/app"));
+  fs::create_symlink(outside.path() / "shadow", at(kLog));
+  write(kPodDir + "/app/1.log", cri("legit"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  clock_.advance(std::chrono::minutes(1));
+  drain(*t, s);  // a second rescan does not count it again
+  EXPECT_EQ(s.logs(), std::vector<std::string>{"legit"});
+  EXPECT_EQ(t->counters().paths_refused.at("Symlink"), 1u);
+}
+
+TEST_F(TailerTest, SymlinkedPodDirectoryIsRefused) {
+  TempDir outside;
+  fs::create_directories(outside.path() / "app");
+  std::ofstream(outside.path() / "app/0.log") << cri("SECRET");
+  fs::create_directories(at("pods"));
+  fs::create_symlink(outside.path(), at("pods/evil_pod_uid-2"));
+  fs::create_directories(at(kPodDir + "/app"));
+  fs::create_directory_symlink(outside.path() / "app", at(kPodDir + "/linked"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  EXPECT_TRUE(s.records.empty());
+  EXPECT_EQ(t->counters().paths_refused.at("Symlink"), 2u);
+}
+
+TEST_F(TailerTest, TenMebibyteLineIsTruncatedAndReadingContinues) {
+  std::string big = T + " stdout F ";
+  big.append(10 * 1024 * 1024, 'x');
+  big += "\n";
+  write(kLog, big + cri("after"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  ASSERT_EQ(s.records.size(), 2u);
+  EXPECT_EQ(s.records[0].log().size(), kDefaultMaxRecordBytes);
+  EXPECT_TRUE(s.records[0].flags & kRecordTruncated);
+  EXPECT_EQ(s.records[0].doc()["truncated"], true);
+  EXPECT_EQ(s.records[0].end, big.size());
+  EXPECT_EQ(s.records[1].log(), "after");
+  EXPECT_EQ(t->counters().records_truncated, 1u);
+}
+
+TEST_F(TailerTest, OverlongDockerJsonLineKeepsStreamAndTime) {
+  std::string big = R"({"log":")";
+  for (int i = 0; i < 200000; ++i)
+    big += "ab\\u00e9\\t";  // 12 bytes of JSON per 5 decoded
+  big += R"(\n","stream":"stderr","time":"2026-11-21T10:00:00.5Z"})";
+  big += "\n";
+  write(kLog, big + R"({"log":"next\n","stream":"stdout","time":"2026-11-21T10:00:01Z"})"
+                    "\n");
+  auto c = config();
+  c.max_record_bytes = 64 * 1024;
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  ASSERT_EQ(s.records.size(), 2u);
+  const auto d = s.records[0].doc();
+  EXPECT_EQ(d["stream"], "stderr");
+  EXPECT_EQ(d["time"], "2026-11-21T10:00:00.5Z");
+  EXPECT_EQ(d["truncated"], true);
+  EXPECT_FALSE(d.contains("parse_error"));
+  // The reader keeps 2 * max_record_bytes + 4 KiB of the line's JSON; heavy escaping decodes to
+  // less.
+  EXPECT_LE(s.records[0].log().size(), 64u * 1024u);
+  EXPECT_GE(s.records[0].log().size(), 50000u);
+  EXPECT_EQ(s.records[0].log().substr(0, 10), "ab\xC3\xA9\tab\xC3\xA9\t");
+  EXPECT_EQ(s.records[0].end, big.size());
+  EXPECT_EQ(s.records[1].log(), "next");
+}
+
+TEST_F(TailerTest, NulBytesAndGarbageAreShippedFlagged) {
+  write(kLog, cri("ok") + std::string(5000, '\0') + "\n" + std::string("\xff\xfe garbage\n") +
+                  cri("still ok"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  ASSERT_EQ(s.records.size(), 4u);
+  EXPECT_EQ(s.records[1].doc()["parse_error"], "CriTime");
+  EXPECT_EQ(s.records[3].log(), "still ok");
+  EXPECT_EQ(t->counters().parse_errors[static_cast<int>(ParseError::CriTime)], 2u);
+}
+
+TEST_F(TailerTest, NoisyFileCannotStarveOthers) {
+  std::string noisy;
+  for (int i = 0; i < 2000; ++i)
+    noisy += cri("noise " + std::to_string(i));
+  write("pods/a_noisy_uid-a/app/0.log", noisy);
+  write("pods/b_quiet_uid-b/app/0.log", cri("quiet"));
+  auto t = make(config());
+  Sink s;
+  t->poll(4096, s);
+  EXPECT_TRUE(t->hasBacklog());
+  t->poll(4096, s);
+  bool quiet_seen = false;
+  for (const auto& r : s.records)
+    quiet_seen |= r.log() == "quiet";
+  EXPECT_TRUE(quiet_seen);
+  EXPECT_LT(s.records.size(), 200u);
+  drain(*t, s, 4096);
+  EXPECT_EQ(s.records.size(), 2001u);
+}
+
+TEST_F(TailerTest, BudgetIsRespectedExceptForTheFirstRecord) {
+  std::string data;
+  for (int i = 0; i < 50; ++i)
+    data += cri("record " + std::to_string(i));
+  write(kLog, data);
+  auto t = make(config());
+  Sink s;
+  const auto n = t->poll(1000, s);
+  EXPECT_LE(n, 1000u);
+  EXPECT_GT(n, 0u);
+  std::size_t sum = 0;
+  for (const auto& r : s.records)
+    sum += r.json.size();
+  EXPECT_EQ(sum, n);
+  drain(*t, s, 1000);
+  ASSERT_EQ(s.records.size(), 50u);
+  for (int i = 0; i < 50; ++i)
+    EXPECT_EQ(s.records[i].log(), "record " + std::to_string(i));
+}
+
+TEST_F(TailerTest, MultilineFlushTimeoutIsDrivenByTheClock) {
+  write(kLog, cri("S first", "stderr") + cri("  at x", "stderr"));
+  auto c = config();
+  c.multiline.push_back({"", "app", "^S", std::chrono::seconds(2)});
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  EXPECT_TRUE(s.records.empty());
+  EXPECT_EQ(t->nextWakeup(), clock_.now() + std::chrono::seconds(2));
+  clock_.advance(std::chrono::seconds(2));
+  t->handleEvents(s);
+  EXPECT_EQ(s.logs(), std::vector<std::string>{"S first\n  at x"});
+}
+
+TEST_F(TailerTest, FlushMultilineEmitsPendingRecordsButNotOpenPartials) {
+  write(kLog, cri("S one", "stderr") + cri("  two", "stderr") + cri("open ", "stderr", 'P'));
+  auto c = config();
+  c.multiline.push_back({"", "", "^S", std::chrono::seconds(60)});
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  EXPECT_TRUE(s.records.empty());
+  t->flushMultiline(s);
+  EXPECT_EQ(s.logs(), std::vector<std::string>{"S one\n  two"});
+}
+
+TEST_F(TailerTest, StartAtEndForExistingFilesWhenConfigured) {
+  write(kLog, cri("old"));
+  auto c = config();
+  c.read_existing_from_start = false;
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  EXPECT_TRUE(s.records.empty());
+  write(kLog, cri("new"));
+  write(kPodDir + "/other/0.log", cri("new file"));
+  drain(*t, s);
+  auto logs = s.logs();
+  std::sort(logs.begin(), logs.end());
+  EXPECT_EQ(logs, (std::vector<std::string>{"new", "new file"}));
+}
+
+TEST_F(TailerTest, TruncateAndRewritePastTheOffsetIsCaughtByTheFingerprint) {
+  write(kLog, cri("first version of the file"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  // Rewritten longer than before between two looks: the size alone would not show it.
+  write(kLog, cri("second version, longer than the first one") + cri("and more"), false);
+  drain(*t, s);
+  EXPECT_EQ(t->counters().rotations_truncate, 1u);
+  EXPECT_EQ(s.logs(),
+            (std::vector<std::string>{"first version of the file",
+                                      "second version, longer than the first one", "and more"}));
+}
+
+TEST_F(TailerTest, NamespaceFilter) {
+  write("pods/shop_a_uid-a/app/0.log", cri("shop"));
+  write("pods/kube-system_b_uid-b/app/0.log", cri("system"));
+  write("pods/dev_c_uid-c/app/0.log", cri("dev"));
+  auto c = config();
+  c.namespaces.exclude = {"kube-system"};
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  auto logs = s.logs();
+  std::sort(logs.begin(), logs.end());
+  EXPECT_EQ(logs, (std::vector<std::string>{"dev", "shop"}));
+  NamespaceFilter only{{"shop"}, {}};
+  EXPECT_TRUE(only.allows("shop"));
+  EXPECT_FALSE(only.allows("dev"));
+}
+
+TEST_F(TailerTest, PodLabelsAreSwappedIn) {
+  write(kLog, cri("before"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  t->setPodLabels("uid-1", {{"app", "checkout"}}, {{"team", "payments"}});
+  write(kLog, cri("after"));
+  drain(*t, s);
+  ASSERT_EQ(s.records.size(), 2u);
+  EXPECT_TRUE(s.records[0].doc()["kubernetes"]["labels"].empty());
+  EXPECT_EQ(s.records[1].doc()["kubernetes"]["labels"]["app"], "checkout");
+  EXPECT_EQ(s.records[1].doc()["kubernetes"]["annotations"]["team"], "payments");
+}
+
+TEST_F(TailerTest, DockerJsonFileIsDetectedFromItsFirstLine) {
+  write(kLog, R"({"log":"hello \u00e9\n","stream":"stderr","time":"2026-11-21T10:00:00Z"})"
+              "\n");
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  ASSERT_EQ(s.records.size(), 1u);
+  EXPECT_EQ(s.records[0].log(), "hello \xC3\xA9");
+  EXPECT_EQ(s.records[0].doc()["stream"], "stderr");
+  EXPECT_EQ(t->files().at(0).format, LogFormat::DockerJson);
+}
+
+TEST(SafeOpenTest, RefusesEscapesSymlinksAndNonRegularFiles) {
+  TempDir d;
+  fs::create_directories(d.path() / "a");
+  std::ofstream(d.path() / "a/f") << "x";
+  fs::create_symlink("/etc/hostname", d.path() / "a/link");
+  fs::create_directory_symlink("/etc", d.path() / "dirlink");
+  ::mkfifo((d.path() / "a/fifo").c_str(), 0600);
+  auto root = openRoot(d.path().string());
+  ASSERT_TRUE(root.ok());
+  struct Case {
+    std::string rel;
+    std::string reason;  // "" = opens
+  };
+  const Case cases[] = {
+      {"a/f", ""},
+      {"a/link", "Symlink"},
+      {"dirlink/hostname", "Symlink"},
+      {"../etc/hostname", "OutsideRoot"},
+      {"a/../../etc/hostname", "OutsideRoot"},
+      {"/etc/hostname", "OutsideRoot"},
+      {"a/fifo", "NotRegularFile"},
+      {"a/missing", "NotFound"},
+  };
+  for (const auto& c : cases) {
+    for (const bool fallback : {false, true}) {
+      auto r = fallback ? detail::openBeneathByComponent(root->get(), c.rel, false)
+                        : openBeneath(root->get(), c.rel, false);
+      if (c.reason.empty()) {
+        EXPECT_TRUE(r.ok()) << c.rel << " fallback=" << fallback;
+      } else {
+        ASSERT_FALSE(r.ok()) << c.rel << " fallback=" << fallback;
+        EXPECT_EQ(r.error().reason, c.reason) << c.rel << " fallback=" << fallback;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace keelson::logs
