@@ -510,6 +510,9 @@ Result<ShipResult> LogPipeline::shipOnce() {
   const auto deadline = Clock::now() + p.opts.config.ship_timeout;
   while (Clock::now() < deadline) {
     const bool may_wait = p.step(true);
+    // Every file read to its end: a multiline record still waiting for its flush timeout is
+    // complete as far as this pass is concerned.
+    if (p.drained) p.tailer->flushMultiline(p);
     if (p.drained && p.everythingAcknowledged()) break;
     if (may_wait) p.idle();
   }
