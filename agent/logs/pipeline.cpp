@@ -51,6 +51,10 @@ void warn(const std::string& message) {
 
 class LogPipeline::Impl final : public logs::RecordSink {
  public:
+  // The producer may still be reading record values (they are not copied) until it is destroyed:
+  // it goes first, before the slots that own those bytes.
+  ~Impl() override { sink.reset(); }
+
   PipelineOptions opts;
   logs::SteadyClock clock;
   std::unique_ptr<logs::Tailer> tailer;
