@@ -81,8 +81,10 @@ ChildFigures reap(pid_t pid, Clock::time_point started) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s BOOTSTRAP [--files F] [--lines L] [--pad B] [--budget MIB] "
-                         "[--latency-seconds S]\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s BOOTSTRAP [--files F] [--lines L] [--pad B] [--budget MIB] "
+                 "[--latency-seconds S]\n",
+                 argv[0]);
     return 2;
   }
   const std::string bootstrap = argv[1];
@@ -94,12 +96,18 @@ int main(int argc, char** argv) {
   double latency_rate = 0;  // 0: half the measured maximum
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--files") files = std::atoi(argv[i + 1]);
-    else if (a == "--lines") lines = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (a == "--pad") pad = std::strtoul(argv[i + 1], nullptr, 10);
-    else if (a == "--budget") budget_mib = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (a == "--latency-seconds") latency_seconds = std::atoi(argv[i + 1]);
-    else if (a == "--latency-rate") latency_rate = std::atof(argv[i + 1]);
+    if (a == "--files")
+      files = std::atoi(argv[i + 1]);
+    else if (a == "--lines")
+      lines = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (a == "--pad")
+      pad = std::strtoul(argv[i + 1], nullptr, 10);
+    else if (a == "--budget")
+      budget_mib = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (a == "--latency-seconds")
+      latency_seconds = std::atoi(argv[i + 1]);
+    else if (a == "--latency-rate")
+      latency_rate = std::atof(argv[i + 1]);
   }
   const std::uint64_t budget = budget_mib << 20;
   const std::uint64_t total = lines * static_cast<std::uint64_t>(files);
@@ -110,7 +118,8 @@ int main(int argc, char** argv) {
   {
     Writers w(root, files, 0, pad, lines);
     w.start();
-    while (!w.finished()) std::this_thread::sleep_for(20ms);
+    while (!w.finished())
+      std::this_thread::sleep_for(20ms);
   }
   std::uint64_t file_bytes = 0;
   for (auto& e : fs::recursive_directory_iterator(root)) {
@@ -121,11 +130,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot create topic %s at %s\n", topic.c_str(), bootstrap.c_str());
     return 1;
   }
-  std::printf("log_e2e_bench: %d files x %llu lines = %llu lines, %.1f MiB of CRI logs, "
-              "budget %llu MiB, broker %s\n",
-              files, static_cast<unsigned long long>(lines), static_cast<unsigned long long>(total),
-              file_bytes / 1048576.0, static_cast<unsigned long long>(budget_mib),
-              bootstrap.c_str());
+  std::printf(
+      "log_e2e_bench: %d files x %llu lines = %llu lines, %.1f MiB of CRI logs, "
+      "budget %llu MiB, broker %s\n",
+      files, static_cast<unsigned long long>(lines), static_cast<unsigned long long>(total),
+      file_bytes / 1048576.0, static_cast<unsigned long long>(budget_mib), bootstrap.c_str());
   std::fflush(stdout);
   auto started = Clock::now();
   pid_t pid = ::fork();
@@ -177,7 +186,8 @@ int main(int argc, char** argv) {
     if (v.size() <= n) v.resize(std::max<std::size_t>(n + 1, v.size() * 2), -1);
     v[n] = t;
   };
-  for (int f = 0; f < files; ++f) fs::create_directories(podDir(root2, f));
+  for (int f = 0; f < files; ++f)
+    fs::create_directories(podDir(root2, f));
   pid = ::fork();
   if (pid == 0) {
     auto p = keelson::logship::LogPipeline::create(
@@ -201,18 +211,19 @@ int main(int argc, char** argv) {
   {
     Consumer c(bootstrap, topic2);
     const auto until = Clock::now() + std::chrono::seconds(latency_seconds);
-    c.consumeUntil(log, [&] { return Clock::now() >= until; }, std::chrono::seconds(latency_seconds + 5),
-                   [&](std::string_view v, std::int64_t) {
-                     const auto p = v.find("\"log\":\"seq ");
-                     if (p == std::string_view::npos) return;
-                     char* end = nullptr;
-                     const long f = std::strtol(v.data() + p + 11, &end, 10);
-                     const unsigned long long n = std::strtoull(end + 1, nullptr, 10);
-                     const double now = std::chrono::duration<double>(Clock::now() - t0).count();
-                     std::lock_guard<std::mutex> l(mu);
-                     const auto& wv = written_at[static_cast<std::size_t>(f)];
-                     if (n < wv.size() && wv[n] >= 0) latencies.push_back(now - wv[n]);
-                   });
+    c.consumeUntil(
+        log, [&] { return Clock::now() >= until; }, std::chrono::seconds(latency_seconds + 5),
+        [&](std::string_view v, std::int64_t) {
+          const auto p = v.find("\"log\":\"seq ");
+          if (p == std::string_view::npos) return;
+          char* end = nullptr;
+          const long f = std::strtol(v.data() + p + 11, &end, 10);
+          const unsigned long long n = std::strtoull(end + 1, nullptr, 10);
+          const double now = std::chrono::duration<double>(Clock::now() - t0).count();
+          std::lock_guard<std::mutex> l(mu);
+          const auto& wv = written_at[static_cast<std::size_t>(f)];
+          if (n < wv.size() && wv[n] >= 0) latencies.push_back(now - wv[n]);
+        });
   }
   w.stop();
   ::kill(pid, SIGTERM);
@@ -221,12 +232,14 @@ int main(int argc, char** argv) {
   const auto pct = [&](double q) {
     return latencies.empty() ? 0.0
                              : latencies[std::min(latencies.size() - 1,
-                                                  static_cast<std::size_t>(q * latencies.size()))] * 1000;
+                                                  static_cast<std::size_t>(q * latencies.size()))] *
+                                   1000;
   };
-  std::printf("latency at %.0f lines/s over %d s: %zu lines, write-to-consumer "
-              "p50 %.1f ms, p99 %.1f ms, max %.1f ms; agent peak RSS %.1f MiB, %.2f CPU-s\n",
-              half, latency_seconds, latencies.size(), pct(0.5), pct(0.99),
-              latencies.empty() ? 0.0 : latencies.back() * 1000, run.max_rss_mib, run.cpu_seconds);
+  std::printf(
+      "latency at %.0f lines/s over %d s: %zu lines, write-to-consumer "
+      "p50 %.1f ms, p99 %.1f ms, max %.1f ms; agent peak RSS %.1f MiB, %.2f CPU-s\n",
+      half, latency_seconds, latencies.size(), pct(0.5), pct(0.99),
+      latencies.empty() ? 0.0 : latencies.back() * 1000, run.max_rss_mib, run.cpu_seconds);
   fs::remove_all(dir);
   return 0;
 }

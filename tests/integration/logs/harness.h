@@ -136,11 +136,13 @@ class Consumer {
     char err[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     const std::string group = "g-" + topic;
-    const std::pair<const char*, std::string> props[] = {
-        {"bootstrap.servers", bootstrap},  {"group.id", group},
-        {"auto.offset.reset", "earliest"}, {"enable.auto.commit", "false"},
-        {"fetch.wait.max.ms", "20"},       {"log_level", "3"},
-        {"isolation.level", "read_uncommitted"}};
+    const std::pair<const char*, std::string> props[] = {{"bootstrap.servers", bootstrap},
+                                                         {"group.id", group},
+                                                         {"auto.offset.reset", "earliest"},
+                                                         {"enable.auto.commit", "false"},
+                                                         {"fetch.wait.max.ms", "20"},
+                                                         {"log_level", "3"},
+                                                         {"isolation.level", "read_uncommitted"}};
     for (const auto& [k, v] : props) {
       if (rd_kafka_conf_set(conf, k, v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
         throw std::runtime_error(err);
@@ -209,7 +211,8 @@ class Writers {
   Writers(std::string root, int files, double lines_per_second, std::size_t pad,
           std::uint64_t max_lines)
       : root_(std::move(root)), files_(files), rate_(lines_per_second), pad_(pad), max_(max_lines) {
-    for (int f = 0; f < files_; ++f) fs::create_directories(podDir(root_, f));
+    for (int f = 0; f < files_; ++f)
+      fs::create_directories(podDir(root_, f));
     counts_.assign(static_cast<std::size_t>(files_), 0);
   }
   ~Writers() { stop(); }
@@ -227,12 +230,14 @@ class Writers {
   std::map<int, std::uint64_t> written() {
     std::lock_guard<std::mutex> l(mu_);
     std::map<int, std::uint64_t> out;
-    for (int f = 0; f < files_; ++f) out[f] = counts_[static_cast<std::size_t>(f)];
+    for (int f = 0; f < files_; ++f)
+      out[f] = counts_[static_cast<std::size_t>(f)];
     return out;
   }
   std::uint64_t total() {
     std::uint64_t t = 0;
-    for (const auto& [f, n] : written()) t += n;
+    for (const auto& [f, n] : written())
+      t += n;
     return t;
   }
   bool finished() const { return finished_; }
@@ -259,15 +264,18 @@ class Writers {
         // Write in small batches per file so rotation points stay near their byte targets.
         batch.clear();
         const std::uint64_t first = counts_[fi];
-        const std::uint64_t n = std::min<std::uint64_t>(rate_ > 0 && rate_ < 20000 ? 1 : 64, max_ - first);
-        for (std::uint64_t i = 0; i < n; ++i) batch += seqLine(f, first + i, pad_);
+        const std::uint64_t n =
+            std::min<std::uint64_t>(rate_ > 0 && rate_ < 20000 ? 1 : 64, max_ - first);
+        for (std::uint64_t i = 0; i < n; ++i)
+          batch += seqLine(f, first + i, pad_);
         if (::write(fds[fi], batch.data(), batch.size()) != static_cast<ssize_t>(batch.size())) {
           std::perror("writer");
           return;
         }
         live[fi] += batch.size();
         if (on_line) {
-          for (std::uint64_t i = 0; i < n; ++i) on_line(f, first + i);
+          for (std::uint64_t i = 0; i < n; ++i)
+            on_line(f, first + i);
         }
         {
           std::lock_guard<std::mutex> l(mu_);
@@ -283,12 +291,14 @@ class Writers {
       }
       if (all_done) break;
       if (rate_ > 0) {
-        const auto due = t0 + std::chrono::duration_cast<Clock::duration>(
-                                  std::chrono::duration<double>(static_cast<double>(total) / rate_));
+        const auto due =
+            t0 + std::chrono::duration_cast<Clock::duration>(
+                     std::chrono::duration<double>(static_cast<double>(total) / rate_));
         if (due > Clock::now()) std::this_thread::sleep_until(due);
       }
     }
-    for (int fd : fds) ::close(fd);
+    for (int fd : fds)
+      ::close(fd);
     finished_ = true;
   }
 
@@ -318,7 +328,8 @@ class AgentProcess {
     pid_ = ::fork();
     if (pid_ == 0) {
       std::vector<char*> args;
-      for (auto& a : argv_) args.push_back(a.data());
+      for (auto& a : argv_)
+        args.push_back(a.data());
       args.push_back(nullptr);
       ::execv(args[0], args.data());
       std::perror("execv");

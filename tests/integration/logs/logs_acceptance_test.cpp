@@ -73,8 +73,8 @@ struct Scenario {
     }
   }
   std::vector<std::string> runArgs() const {
-    return {KEELSON_LOGS_AGENT, "run",     "--log-root", root,      "--sink",        sink,
-            "--state-dir",      state,     "--config",   config,    "--metrics-out", metrics,
+    return {KEELSON_LOGS_AGENT, "run",    "--log-root", root,   "--sink",        sink,
+            "--state-dir",      state,    "--config",   config, "--metrics-out", metrics,
             "--node-name",      "node-it"};
   }
   std::string readMetrics() const {
@@ -89,27 +89,30 @@ struct Scenario {
 SeqLog consumeAll(const Scenario& s, const std::map<int, std::uint64_t>& written,
                   std::chrono::seconds limit) {
   std::uint64_t total = 0;
-  for (const auto& [f, n] : written) total += n;
+  for (const auto& [f, n] : written)
+    total += n;
   SeqLog log;
   Consumer c(bootstrap(), s.topic);
-  c.consumeUntil(log, [&] { return log.distinct() >= total; }, limit);
-  c.consumeUntil(log, [] { return false; }, 2s);
+  c.consumeUntil(
+      log, [&] { return log.distinct() >= total; }, limit);
+  c.consumeUntil(
+      log, [] { return false; }, 2s);
   return log;
 }
 
 void report(const char* name, const SeqLog& log, const Verdict& v,
             const std::map<int, std::uint64_t>& written) {
   std::uint64_t total = 0;
-  for (const auto& [f, n] : written) total += n;
-  std::fprintf(stderr,
-               "[%s] written %llu lines, received %llu messages, missing %llu, duplicates %llu, "
-               "out of order %llu%s%s\n",
-               name, static_cast<unsigned long long>(total),
-               static_cast<unsigned long long>(log.messages),
-               static_cast<unsigned long long>(v.missing),
-               static_cast<unsigned long long>(v.duplicates),
-               static_cast<unsigned long long>(v.out_of_order),
-               v.first_missing.empty() ? "" : ", first missing ", v.first_missing.c_str());
+  for (const auto& [f, n] : written)
+    total += n;
+  std::fprintf(
+      stderr,
+      "[%s] written %llu lines, received %llu messages, missing %llu, duplicates %llu, "
+      "out of order %llu%s%s\n",
+      name, static_cast<unsigned long long>(total), static_cast<unsigned long long>(log.messages),
+      static_cast<unsigned long long>(v.missing), static_cast<unsigned long long>(v.duplicates),
+      static_cast<unsigned long long>(v.out_of_order),
+      v.first_missing.empty() ? "" : ", first missing ", v.first_missing.c_str());
 }
 
 // 1. Clean run: N files x M lines, written while the agent runs, arrive exactly once, in order
@@ -124,7 +127,8 @@ TEST(LogsAcceptance, CleanRunExactlyOnceInOrder) {
   agent.start();
   w.start();
   const auto deadline = Clock::now() + 60s;
-  while (!w.finished() && Clock::now() < deadline) std::this_thread::sleep_for(50ms);
+  while (!w.finished() && Clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
   ASSERT_TRUE(w.finished());
   const auto written = w.written();
   const SeqLog log = consumeAll(s, written, 120s);
@@ -141,8 +145,9 @@ TEST(LogsAcceptance, CleanRunExactlyOnceInOrder) {
   EXPECT_GT(metricValue(m, "keelson_log_checkpoint_writes_total{result=\"ok\"}"), 0u);
 
   // `ship` afterwards starts from the checkpoints: nothing is left to send.
-  AgentProcess ship(std::vector<std::string>{KEELSON_LOGS_AGENT, "ship", "--log-root", s.root, "--sink", s.sink,
-                     "--state-dir", s.state, "--config", s.config});
+  AgentProcess ship(std::vector<std::string>{KEELSON_LOGS_AGENT, "ship", "--log-root", s.root,
+                                             "--sink", s.sink, "--state-dir", s.state, "--config",
+                                             s.config});
   ship.start();
   EXPECT_EQ(ship.stop(0), 0);
 }
@@ -156,7 +161,8 @@ TEST(LogsAcceptance, SigkillAtRandomMomentsLosesNothing) {
   Scenario s("kill", "  inflight_budget: 2MiB\n  checkpoint_interval: 200ms\n");
   createTopic(s.topic, 3);
   const char* seed_env = std::getenv("KEELSON_TEST_SEED");
-  const unsigned seed = seed_env != nullptr ? static_cast<unsigned>(std::atoi(seed_env)) : 20261121u;
+  const unsigned seed =
+      seed_env != nullptr ? static_cast<unsigned>(std::atoi(seed_env)) : 20261121u;
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> pause_ms(300, 2000);
   constexpr int kFiles = 4;
@@ -184,8 +190,8 @@ TEST(LogsAcceptance, SigkillAtRandomMomentsLosesNothing) {
   const double record_bytes = log.messages > 0 ? static_cast<double>(log.bytes) / log.messages : 1;
   const double window_records =
       static_cast<double>(kBudget) / record_bytes + kRate * (kCheckpointSeconds + 0.1);
-  std::fprintf(stderr, "[sigkill] allowed duplicates %.0f (%.0f per crash)\n", window_records * kills,
-               window_records);
+  std::fprintf(stderr, "[sigkill] allowed duplicates %.0f (%.0f per crash)\n",
+               window_records * kills, window_records);
   EXPECT_LE(static_cast<double>(v.duplicates), window_records * kills);
 }
 
@@ -261,7 +267,8 @@ TEST(LogsAcceptance, RotationStormLosesNothing) {
   agent.start();
   w.start();
   const auto deadline = Clock::now() + 60s;
-  while (!w.finished() && Clock::now() < deadline) std::this_thread::sleep_for(50ms);
+  while (!w.finished() && Clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
   ASSERT_TRUE(w.finished());
   const auto written = w.written();
   const SeqLog log = consumeAll(s, written, 120s);
@@ -301,7 +308,8 @@ TEST(LogsAcceptance, CopyTruncateLosesNothingOutsideTheInherentWindow) {
   agent.start();
   w.start();
   const auto deadline = Clock::now() + 60s;
-  while (!w.finished() && Clock::now() < deadline) std::this_thread::sleep_for(50ms);
+  while (!w.finished() && Clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
   ASSERT_TRUE(w.finished());
   const auto written = w.written();
   const SeqLog log = consumeAll(s, written, 120s);
@@ -337,7 +345,8 @@ TEST(LogsAcceptance, MalformedCorpusIsCountedAndOutsideFilesNeverRead) {
     for (std::uint64_t i = 0; i < 200; ++i) {
       out << seqLine(0, i, 10);
       std::string junk(1 + rng() % 300, '\0');
-      for (auto& c : junk) c = static_cast<char>(rng() % 256);
+      for (auto& c : junk)
+        c = static_cast<char>(rng() % 256);
       out << junk << '\n';
     }
     expected[0] = 200;
@@ -355,7 +364,8 @@ TEST(LogsAcceptance, MalformedCorpusIsCountedAndOutsideFilesNeverRead) {
   {  // 2: docker json with broken objects
     std::ofstream out(podFile(2));
     for (std::uint64_t i = 0; i < 200; ++i) {
-      out << "{\"log\":\"seq 2 " << i << " x\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-21T10:00:00Z\"}\n"
+      out << "{\"log\":\"seq 2 " << i
+          << " x\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-21T10:00:00Z\"}\n"
           << "{\"log\":\"unterminated\n"
           << "[1,2,3]\n"
           << "{\"stream\":\"stdout\"}\n";
@@ -382,13 +392,14 @@ TEST(LogsAcceptance, MalformedCorpusIsCountedAndOutsideFilesNeverRead) {
   fs::create_directories(podDir(s.root, 5));
   fs::create_symlink(outside + "/secret.log", podDir(s.root, 5) + "/0.log");
   fs::create_directory_symlink(outside, s.root + "/pods/shop_linked-6_uid-6");
-  fs::create_symlink(outside + "/secret.log", s.root + "/containers/evil_shop_app-" +
-                                                  std::string(64, 'a') + ".log");
+  fs::create_symlink(outside + "/secret.log",
+                     s.root + "/containers/evil_shop_app-" + std::string(64, 'a') + ".log");
 
   AgentProcess agent(s.runArgs());
   agent.start();
   std::uint64_t total = 0;
-  for (const auto& [f, n] : expected) total += n;
+  for (const auto& [f, n] : expected)
+    total += n;
   SeqLog log;
   bool secret = false;
   {
@@ -398,9 +409,11 @@ TEST(LogsAcceptance, MalformedCorpusIsCountedAndOutsideFilesNeverRead) {
         [&](std::string_view v, std::int64_t) {
           if (v.find("TOPSECRET") != std::string_view::npos) secret = true;
         });
-    c.consumeUntil(log, [] { return false; }, 2s, [&](std::string_view v, std::int64_t) {
-      if (v.find("TOPSECRET") != std::string_view::npos) secret = true;
-    });
+    c.consumeUntil(
+        log, [] { return false; }, 2s,
+        [&](std::string_view v, std::int64_t) {
+          if (v.find("TOPSECRET") != std::string_view::npos) secret = true;
+        });
   }
   EXPECT_TRUE(agent.alive()) << "the agent died on malformed input";
   EXPECT_EQ(agent.stop(SIGTERM), 0);
@@ -409,10 +422,11 @@ TEST(LogsAcceptance, MalformedCorpusIsCountedAndOutsideFilesNeverRead) {
   EXPECT_EQ(v.missing, 0u) << "first missing " << v.first_missing;
   EXPECT_FALSE(secret) << "a file outside the log root was shipped";
   const std::string m = s.readMetrics();
-  std::fprintf(stderr, "[malformed] parse errors %llu, paths refused %llu, truncated %llu\n",
-               static_cast<unsigned long long>(metricValue(m, "keelson_log_parse_errors_total{")),
-               static_cast<unsigned long long>(metricValue(m, "keelson_log_paths_refused_total{")),
-               static_cast<unsigned long long>(metricValue(m, "keelson_log_records_truncated_total")));
+  std::fprintf(
+      stderr, "[malformed] parse errors %llu, paths refused %llu, truncated %llu\n",
+      static_cast<unsigned long long>(metricValue(m, "keelson_log_parse_errors_total{")),
+      static_cast<unsigned long long>(metricValue(m, "keelson_log_paths_refused_total{")),
+      static_cast<unsigned long long>(metricValue(m, "keelson_log_records_truncated_total")));
   EXPECT_GT(metricValue(m, "keelson_log_parse_errors_total{"), 0u) << m;
   EXPECT_GT(metricValue(m, "keelson_log_paths_refused_total{"), 0u) << m;
   EXPECT_GE(metricValue(m, "keelson_log_records_truncated_total"), 1u) << m;

@@ -5,14 +5,13 @@
 //                          [--config FILE] [--metrics-out FILE]
 // `run` runs the pipeline until SIGTERM/SIGINT, then stops it (bounded flush, checkpoints) and
 // writes the keelson_log_* exposition to --metrics-out.
+#include <prometheus/text_serializer.h>
 #include <signal.h>
 #include <yaml-cpp/yaml.h>
 
-#include <prometheus/text_serializer.h>
-
 #include <atomic>
-#include <fstream>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <thread>
