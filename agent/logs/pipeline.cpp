@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <deque>
 #include <map>
@@ -59,6 +60,8 @@ class LogPipeline::Impl final : public logs::RecordSink {
   logs::SteadyClock clock;
   std::unique_ptr<logs::Tailer> tailer;
   std::unique_ptr<sinks::Sink> sink;
+  sinks::SinkSpec sink_spec;
+  sinks::SinkOptions sink_options;
   std::unique_ptr<checkpoint::Store> store;
   LogMetrics metrics;
   InflightBudget budget{64ull << 20};
@@ -342,6 +345,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
   // One turn: events, retries, reading within the budget, delivery reports, bookkeeping.
   // Returns true when the caller may wait (nothing more to read right now).
   bool step(bool reading) {
+    replaceBrokenSink();
     tailer->handleEvents(*this);
     serveRetries();
     releaseRateLimited();
@@ -386,6 +390,43 @@ class LogPipeline::Impl final : public logs::RecordSink {
       sink->poll(wait);
     } else {
       std::this_thread::sleep_for(wait);
+    }
+  }
+
+  sinks::DeliveryFn deliveryFn() {
+    return [this](std::uint64_t token, const sinks::DeliveryReport& r) { onDelivery(token, r); };
+  }
+
+  // A sink that can never deliver again (a fatal error of the idempotent producer) is replaced,
+  // and every record it held is re-produced, in file order, to the new one.
+  void replaceBrokenSink() {
+    if (!sink->broken()) return;
+    std::vector<bool> held(slots.size(), false);
+    for (const auto& [when, s] : retries)
+      held[s] = true;
+    for (const auto& [uid, lim] : limiters) {
+      for (const auto s : lim.waiting)
+        held[s] = true;
+    }
+    auto fresh = sinks::makeSink(sink_spec, sink_options, deliveryFn());
+    if (!fresh) {
+      warn("cannot recreate the sink (tried again next turn): " + fresh.error().message);
+      return;
+    }
+    sink.reset();  // outstanding records get no report: they are re-produced below
+    sink = std::move(fresh).value();
+    std::vector<std::uint32_t> again;
+    for (std::uint32_t s = 0; s < slots.size(); ++s) {
+      if (slots[s].used && !held[s]) again.push_back(s);
+    }
+    std::sort(again.begin(), again.end(), [this](std::uint32_t a, std::uint32_t b) {
+      if (slots[a].track != slots[b].track) return slots[a].track->serial < slots[b].track->serial;
+      return slots[a].seq < slots[b].seq;
+    });
+    const auto now = Clock::now();
+    for (const auto s : again) {
+      metrics.retry();
+      retries.emplace(now, s);
     }
   }
 
@@ -472,7 +513,8 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::create(PipelineOptions options
   if (!tailer) return fail(tailer.error());
   p.tailer = std::move(tailer).value();
 
-  sinks::SinkOptions so;
+  sinks::SinkOptions& so = p.sink_options;
+  p.sink_spec = *spec;
   so.kafka_properties = cfg.kafka_properties;
   so.compression = cfg.kafka_compression;
   so.linger_ms = cfg.kafka_linger_ms;
@@ -537,6 +579,10 @@ Result<ShipResult> LogPipeline::shipOnce() {
                     r.unacknowledged, r.last_error.empty() ? "" : "; last error: ", r.last_error));
   }
   return r;
+}
+
+sinks::Sink* LogPipeline::sinkForTest() const {
+  return impl_->sink.get();
 }
 
 std::shared_ptr<prometheus::Registry> LogPipeline::metricsRegistry() const {

@@ -38,6 +38,10 @@
 #include "agent/logs/logs_config.h"
 #include "collectors/common/result.h"
 
+namespace keelson::sinks {
+class Sink;
+}
+
 namespace keelson::logship {
 
 struct PipelineOptions {
@@ -82,6 +86,9 @@ class LogPipeline {
 
   // keelson_log_* metrics; add to the agent's /metrics.
   std::shared_ptr<prometheus::Registry> metricsRegistry() const;
+
+  // The current sink (tests inject faults through it). Not for use while start()ed.
+  sinks::Sink* sinkForTest() const;
 
   class Impl;
 

@@ -130,6 +130,11 @@ Status KafkaSink::produce(const OutRecord& record, std::uint64_t token) {
   return fail(rd_kafka_err2name(e), rd_kafka_err2str(e));
 }
 
+void KafkaSink::injectFatalErrorForTest() {
+  rd_kafka_test_fatal_error(rk_, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                            "injected by a test");
+}
+
 void KafkaSink::poll(std::chrono::milliseconds timeout) {
   rd_kafka_poll(rk_, static_cast<int>(timeout.count()));
 }
@@ -169,8 +174,11 @@ void KafkaSink::onError(rd_kafka_s* rk, int err, const char* reason, void* opaqu
   if (e == RD_KAFKA_RESP_ERR__FATAL) {
     std::array<char, 512> buf{};
     const rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf.data(), buf.size());
-    std::fprintf(stderr, "keelson-agent: error: Kafka producer fatal error %s: %s\n",
+    std::fprintf(stderr,
+                 "keelson-agent: error: Kafka producer fatal error %s: %s (the producer is "
+                 "replaced and its records re-sent)\n",
                  rd_kafka_err2name(orig), buf.data());
+    self->fatal_ = true;
     return;
   }
   // Transport errors repeat every reconnect attempt during an outage: warn once per episode.

@@ -35,6 +35,10 @@ class KafkaSink final : public Sink {
   std::size_t flush(std::chrono::milliseconds timeout) override;
   std::size_t outstanding() const override { return outstanding_; }
   std::string describe() const override { return description_; }
+  bool broken() const override { return fatal_; }
+
+  // Raises a librdkafka fatal error as if the broker had caused one (tests).
+  void injectFatalErrorForTest();
 
   // The embedded cluster, or null (fault injection in tests).
   MockCluster* mockCluster() const { return cluster_.get(); }
@@ -54,6 +58,7 @@ class KafkaSink final : public Sink {
   std::size_t outstanding_ = 0;
   std::string description_;
   bool outage_logged_ = false;
+  bool fatal_ = false;
 };
 
 }  // namespace keelson::sinks

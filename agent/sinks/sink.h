@@ -62,6 +62,11 @@ class Sink {
   // Records produced and not yet reported.
   virtual std::size_t outstanding() const = 0;
 
+  // True once the sink can never deliver again (librdkafka's fatal error of an idempotent
+  // producer): the owner must destroy it (its outstanding records get no report) and re-produce
+  // those records to a new sink.
+  virtual bool broken() const { return false; }
+
   // Short description for logs ("kafka://127.0.0.1:9092/logs").
   virtual std::string describe() const = 0;
 };

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "agent/checkpoint/checkpoint_store.h"
+#include "agent/sinks/kafka_sink.h"
 #include "agent/sinks/mock_cluster.h"
 
 namespace keelson::logship {
@@ -167,6 +168,35 @@ TEST(Pipeline, BrokerDownCommitsNothingAndShipFailsWithinItsBound) {
   auto res = (*p)->shipOnce();
   ASSERT_TRUE(res.ok()) << res.error().message;
   EXPECT_EQ(res->records, 50u);
+}
+
+TEST(Pipeline, FatalProducerErrorReplacesTheSinkAndResendsItsRecords) {
+  LogRoot r;
+  r.append(0, 50);
+  auto cluster = sinks::MockCluster::create(1);
+  ASSERT_TRUE(cluster.ok());
+  (*cluster)->setBrokersDown(true);
+  auto o = options(r, "kafka://" + (*cluster)->bootstraps() + "/logs");
+  o.config.ship_timeout = std::chrono::seconds(1);
+  o.config.kafka_linger_ms = 1;
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok());
+  ASSERT_FALSE((*p)->shipOnce().ok());  // all 50 records now wait inside the producer
+  auto* kafka = dynamic_cast<sinks::KafkaSink*>((*p)->sinkForTest());
+  ASSERT_NE(kafka, nullptr);
+  kafka->injectFatalErrorForTest();
+  (*cluster)->setBrokersDown(false);
+  // The pass itself is bounded by ship_timeout; it is raised for the recovery.
+  const auto res = [&] {
+    for (int i = 0; i < 20; ++i) {
+      auto r2 = (*p)->shipOnce();
+      if (r2.ok()) return r2;
+    }
+    return (*p)->shipOnce();
+  }();
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->records, 50u);
+  EXPECT_NE((*p)->sinkForTest(), static_cast<sinks::Sink*>(kafka));
 }
 
 TEST(Pipeline, RunStopsWithinTheShutdownBoundAndCheckpoints) {

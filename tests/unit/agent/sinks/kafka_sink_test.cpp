@@ -105,6 +105,23 @@ TEST(KafkaSink, BrokerOutageIsRetriedNotFailed) {
     EXPECT_TRUE(r.ok) << token << " " << r.error;
 }
 
+TEST(KafkaSink, FatalErrorMarksTheSinkBroken) {
+  auto cluster = MockCluster::create(1);
+  ASSERT_TRUE(cluster.ok());
+  Reports reports;
+  auto sink = makeKafka(*cluster, reports);
+  EXPECT_FALSE(sink->broken());
+  sink->injectFatalErrorForTest();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!sink->broken() && std::chrono::steady_clock::now() < deadline) {
+    sink->poll(milliseconds(50));
+  }
+  EXPECT_TRUE(sink->broken());
+  // A broken producer refuses new records instead of accepting and losing them.
+  const std::string v = "{}";
+  EXPECT_FALSE(sink->produce(OutRecord{v, "k", "shop", "web", "app"}, 1).ok());
+}
+
 TEST(KafkaSink, RefusedPropertyIsNamed) {
   auto tmpl = TopicTemplate::parse("logs");
   ASSERT_TRUE(tmpl.ok());
