@@ -1,0 +1,145 @@
+#include "agent/logs/log_metrics.h"
+
+#include "collectors/logs/line_parser.h"
+
+namespace keelson::logship {
+
+namespace {
+void addDelta(prometheus::Counter& c, std::uint64_t now, std::uint64_t before) {
+  if (now > before) c.Increment(static_cast<double>(now - before));
+}
+}  // namespace
+
+LogMetrics::LogMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  using prometheus::BuildCounter;
+  using prometheus::BuildGauge;
+  auto& r = *registry_;
+  lines_read_ = &BuildCounter()
+                     .Name("keelson_log_lines_read_total")
+                     .Help("Lines read from files")
+                     .Register(r);
+  bytes_read_ = &BuildCounter()
+                     .Name("keelson_log_bytes_read_total")
+                     .Help("Bytes read from files")
+                     .Register(r);
+  lines_delivered_ = &BuildCounter()
+                          .Name("keelson_log_lines_delivered_total")
+                          .Help("Records acknowledged by the sink")
+                          .Register(r);
+  bytes_delivered_ = &BuildCounter()
+                          .Name("keelson_log_bytes_delivered_total")
+                          .Help("Record bytes acknowledged by the sink")
+                          .Register(r);
+  files_open_ =
+      &BuildGauge().Name("keelson_log_files_open").Help("Files being tailed").Register(r).Add({});
+  rotations_ =
+      &BuildCounter().Name("keelson_log_rotations_total").Help("Rotations seen").Register(r);
+  records_truncated_ = &BuildCounter()
+                            .Name("keelson_log_records_truncated_total")
+                            .Help("Records cut at the maximum record size")
+                            .Register(r)
+                            .Add({});
+  paths_refused_ = &BuildCounter()
+                        .Name("keelson_log_paths_refused_total")
+                        .Help("Paths refused (symlink, outside the log root, ...)")
+                        .Register(r);
+  parse_errors_ = &BuildCounter()
+                       .Name("keelson_log_parse_errors_total")
+                       .Help("Malformed lines (shipped raw, counted)")
+                       .Register(r);
+  delivery_errors_ = &BuildCounter()
+                          .Name("keelson_log_delivery_errors_total")
+                          .Help("Failed delivery reports, by librdkafka error name")
+                          .Register(r);
+  retries_ = &BuildCounter()
+                  .Name("keelson_log_delivery_retries_total")
+                  .Help("Records re-enqueued after a failed delivery")
+                  .Register(r)
+                  .Add({});
+  inflight_ = &BuildGauge()
+                   .Name("keelson_log_inflight_bytes")
+                   .Help("Bytes handed to the sink and not yet acknowledged")
+                   .Register(r)
+                   .Add({});
+  budget_ = &BuildGauge()
+                 .Name("keelson_log_inflight_budget_bytes")
+                 .Help("The configured hard budget")
+                 .Register(r)
+                 .Add({});
+  lag_ = &BuildGauge()
+              .Name("keelson_log_lag_bytes")
+              .Help("Bytes in files not yet read")
+              .Register(r)
+              .Add({});
+  bytes_abandoned_ = &BuildCounter()
+                          .Name("keelson_log_bytes_abandoned_total")
+                          .Help("Bytes of deleted files let go unread after the hold time")
+                          .Register(r)
+                          .Add({});
+  records_dropped_ = &BuildCounter()
+                          .Name("keelson_log_records_dropped_total")
+                          .Help("Records dropped (0 unless configured to drop)")
+                          .Register(r);
+  checkpoint_writes_ = &BuildCounter()
+                            .Name("keelson_log_checkpoint_writes_total")
+                            .Help("Checkpoint file writes")
+                            .Register(r);
+  // Series that dashboards expect to exist at zero.
+  for (const char* kind : {"rename", "truncate", "delete"})
+    rotations_->Add({{"kind", kind}});
+  for (const char* result : {"ok", "error"})
+    checkpoint_writes_->Add({{"result", result}});
+}
+
+LogMetrics::NamespaceDelivery LogMetrics::delivered(const std::string& namespace_name) {
+  auto it = delivered_by_ns_.find(namespace_name);
+  if (it != delivered_by_ns_.end()) return it->second;
+  NamespaceDelivery d{&lines_delivered_->Add({{"namespace", namespace_name}}),
+                      &bytes_delivered_->Add({{"namespace", namespace_name}})};
+  delivered_by_ns_.emplace(namespace_name, d);
+  return d;
+}
+
+void LogMetrics::deliveryError(const std::string& error_name) {
+  delivery_errors_->Add({{"error", error_name}}).Increment();
+}
+
+void LogMetrics::recordDropped(const std::string& reason) {
+  records_dropped_->Add({{"reason", reason}}).Increment();
+}
+
+void LogMetrics::checkpointWrite(const std::string& result) {
+  checkpoint_writes_->Add({{"result", result}}).Increment();
+}
+
+void LogMetrics::syncTailer(const logs::TailerCounters& c) {
+  for (const auto& [ns, n] : c.by_namespace) {
+    const auto before = last_.by_namespace.find(ns);
+    const logs::NamespaceCounters old =
+        before == last_.by_namespace.end() ? logs::NamespaceCounters{} : before->second;
+    addDelta(lines_read_->Add({{"namespace", ns}}), n.lines_read, old.lines_read);
+    addDelta(bytes_read_->Add({{"namespace", ns}}), n.bytes_read, old.bytes_read);
+  }
+  files_open_->Set(static_cast<double>(c.files_open));
+  addDelta(rotations_->Add({{"kind", "rename"}}), c.rotations_rename, last_.rotations_rename);
+  addDelta(rotations_->Add({{"kind", "truncate"}}), c.rotations_truncate, last_.rotations_truncate);
+  addDelta(rotations_->Add({{"kind", "delete"}}), c.rotations_delete, last_.rotations_delete);
+  addDelta(*records_truncated_, c.records_truncated, last_.records_truncated);
+  for (const auto& [reason, n] : c.paths_refused) {
+    const auto before = last_.paths_refused.find(reason);
+    addDelta(paths_refused_->Add({{"reason", reason}}), n,
+             before == last_.paths_refused.end() ? 0 : before->second);
+  }
+  for (int i = 1; i < logs::kParseErrorCount; ++i) {
+    const auto idx = static_cast<std::size_t>(i);
+    if (c.parse_errors[idx] == 0) continue;
+    addDelta(
+        parse_errors_->Add(
+            {{"reason", std::string(logs::parseErrorReason(static_cast<logs::ParseError>(i)))}}),
+        c.parse_errors[idx], last_.parse_errors[idx]);
+  }
+  addDelta(*bytes_abandoned_, c.bytes_abandoned, last_.bytes_abandoned);
+  last_ = c;
+}
+
+}  // namespace keelson::logship

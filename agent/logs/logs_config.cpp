@@ -1,0 +1,230 @@
+#include "agent/logs/logs_config.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cmath>
+#include <set>
+
+namespace keelson::logship {
+
+namespace {
+
+Failure configError(const std::string& file, const YAML::Node& node, const std::string& message) {
+  const auto mark = node.Mark();
+  const int line = mark.line >= 0 ? mark.line + 1 : 0;
+  return fail("ConfigError", fmt::format("{}:{}: {}", file, line, message));
+}
+
+// yaml-cpp throws on conversions; everything below goes through these non-throwing helpers.
+std::optional<std::string> scalar(const YAML::Node& node) {
+  if (!node.IsScalar()) return std::nullopt;
+  return node.Scalar();
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parseByteSize(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
+    ++i;
+  if (i == 0 || i > 18) return std::nullopt;
+  const std::uint64_t n = std::stoull(text.substr(0, i));
+  std::string unit = text.substr(i);
+  while (!unit.empty() && unit.front() == ' ')
+    unit.erase(0, 1);
+  static const std::map<std::string, std::uint64_t> kUnits = {
+      {"", 1},
+      {"B", 1},
+      {"KB", 1000},
+      {"MB", 1000 * 1000},
+      {"GB", 1000ull * 1000 * 1000},
+      {"KiB", 1024},
+      {"MiB", 1024 * 1024},
+      {"GiB", 1024ull * 1024 * 1024},
+  };
+  const auto it = kUnits.find(unit);
+  if (it == kUnits.end()) return std::nullopt;
+  if (n > UINT64_MAX / it->second) return std::nullopt;
+  return n * it->second;
+}
+
+std::optional<std::chrono::milliseconds> parseDuration(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
+    ++i;
+  if (i == 0 || i > 12) return std::nullopt;
+  const long long n = std::stoll(text.substr(0, i));
+  const std::string unit = text.substr(i);
+  if (unit == "ms") return std::chrono::milliseconds(n);
+  if (unit == "s") return std::chrono::milliseconds(n * 1000);
+  if (unit == "m") return std::chrono::milliseconds(n * 60 * 1000);
+  if (unit == "h") return std::chrono::milliseconds(n * 3600 * 1000);
+  return std::nullopt;
+}
+
+Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& file) {
+  LogsConfig cfg;
+  if (!logs.IsDefined() || logs.IsNull()) return cfg;
+  if (!logs.IsMap()) return configError(file, logs, "`logs` must be a mapping");
+
+  const auto needScalar = [&](const YAML::Node& v, const std::string& key) -> Result<std::string> {
+    auto s = scalar(v);
+    if (!s) return configError(file, v, fmt::format("`logs.{}` must be a single value", key));
+    return *s;
+  };
+  const auto bytesOf = [&](const YAML::Node& v, const std::string& key,
+                           std::uint64_t min) -> Result<std::uint64_t> {
+    auto s = needScalar(v, key);
+    if (!s) return fail(s.error());
+    auto b = parseByteSize(*s);
+    if (!b) {
+      return configError(
+          file, v, fmt::format("`logs.{}`: '{}' is not a size (e.g. 64MiB, 1MB, 4096)", key, *s));
+    }
+    if (*b < min) {
+      return configError(file, v, fmt::format("`logs.{}` must be at least {} bytes", key, min));
+    }
+    return *b;
+  };
+  const auto durationOf = [&](const YAML::Node& v,
+                              const std::string& key) -> Result<std::chrono::milliseconds> {
+    auto s = needScalar(v, key);
+    if (!s) return fail(s.error());
+    auto d = parseDuration(*s);
+    if (!d || d->count() <= 0) {
+      return configError(
+          file, v,
+          fmt::format("`logs.{}`: '{}' is not a positive duration (e.g. 10s, 250ms)", key, *s));
+    }
+    return *d;
+  };
+  const auto numberOf = [&](const YAML::Node& v, const std::string& key) -> Result<double> {
+    auto s = needScalar(v, key);
+    if (!s) return fail(s.error());
+    char* end = nullptr;
+    const double d = std::strtod(s->c_str(), &end);
+    if (s->empty() || end != s->c_str() + s->size() || !std::isfinite(d) || d <= 0) {
+      return configError(file, v, fmt::format("`logs.{}`: '{}' is not a positive number", key, *s));
+    }
+    return d;
+  };
+
+  for (const auto& kv : logs) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+    const YAML::Node& v = kv.second;
+#define KEELSON_TRY(var, expr) \
+  auto var = (expr);           \
+  if (!var) return fail(var.error());
+    if (key == "enabled") {
+      KEELSON_TRY(s, needScalar(v, key));
+      if (*s == "true")
+        cfg.enabled = true;
+      else if (*s == "false")
+        cfg.enabled = false;
+      else
+        return configError(file, v, "`logs.enabled` must be true or false");
+    } else if (key == "sink") {
+      KEELSON_TRY(s, needScalar(v, key));
+      cfg.sink = *s;
+    } else if (key == "inflight_budget") {
+      KEELSON_TRY(b, bytesOf(v, key, 64 * 1024));
+      cfg.inflight_budget = *b;
+    } else if (key == "max_record_bytes") {
+      KEELSON_TRY(b, bytesOf(v, key, 1024));
+      cfg.max_record_bytes = *b;
+    } else if (key == "checkpoint_interval") {
+      KEELSON_TRY(d, durationOf(v, key));
+      cfg.checkpoint_interval = *d;
+    } else if (key == "shutdown_timeout") {
+      KEELSON_TRY(d, durationOf(v, key));
+      cfg.shutdown_timeout = *d;
+    } else if (key == "ship_timeout") {
+      KEELSON_TRY(d, durationOf(v, key));
+      cfg.ship_timeout = *d;
+    } else if (key == "poll_interval") {
+      KEELSON_TRY(d, durationOf(v, key));
+      cfg.poll_interval = *d;
+    } else if (key == "retry_backoff") {
+      KEELSON_TRY(d, durationOf(v, key));
+      cfg.retry_backoff = *d;
+    } else if (key == "rate_limit") {
+      if (!v.IsMap()) return configError(file, v, "`logs.rate_limit` must be a mapping");
+      RateLimit rl;
+      for (const auto& r : v) {
+        const std::string rk = r.first.IsScalar() ? r.first.Scalar() : std::string();
+        if (rk == "lines_per_second") {
+          KEELSON_TRY(n, numberOf(r.second, "rate_limit.lines_per_second"));
+          rl.lines_per_second = *n;
+        } else if (rk == "burst") {
+          KEELSON_TRY(n, numberOf(r.second, "rate_limit.burst"));
+          rl.burst = *n;
+        } else {
+          return configError(
+              file, r.first,
+              fmt::format("unknown key `logs.rate_limit.{}` (known: lines_per_second, burst)", rk));
+        }
+      }
+      if (rl.lines_per_second <= 0) {
+        return configError(file, v, "`logs.rate_limit` needs `lines_per_second`");
+      }
+      if (rl.burst <= 0) rl.burst = rl.lines_per_second;
+      cfg.rate_limit = rl;
+    } else if (key == "kafka") {
+      if (!v.IsMap()) return configError(file, v, "`logs.kafka` must be a mapping");
+      for (const auto& k : v) {
+        const std::string kk = k.first.IsScalar() ? k.first.Scalar() : std::string();
+        if (kk == "compression") {
+          KEELSON_TRY(s, needScalar(k.second, "kafka.compression"));
+          static const std::set<std::string> kCodecs = {"none", "gzip", "snappy", "lz4", "zstd"};
+          if (!kCodecs.contains(*s)) {
+            return configError(
+                file, k.second,
+                fmt::format("`logs.kafka.compression`: '{}' is not one of none, gzip, "
+                            "snappy, lz4, zstd",
+                            *s));
+          }
+          cfg.kafka_compression = *s;
+        } else if (kk == "linger_ms") {
+          KEELSON_TRY(n, numberOf(k.second, "kafka.linger_ms"));
+          cfg.kafka_linger_ms = static_cast<int>(*n);
+        } else if (kk == "batch_bytes") {
+          KEELSON_TRY(b, bytesOf(k.second, "kafka.batch_bytes", 1024));
+          cfg.kafka_batch_bytes = *b;
+        } else if (kk == "properties") {
+          if (!k.second.IsMap()) {
+            return configError(
+                file, k.second,
+                "`logs.kafka.properties` must be a mapping of librdkafka properties");
+          }
+          for (const auto& p : k.second) {
+            auto pk = scalar(p.first);
+            auto pv = scalar(p.second);
+            if (!pk || !pv) {
+              return configError(file, p.first,
+                                 "`logs.kafka.properties` values must be single values");
+            }
+            cfg.kafka_properties[*pk] = *pv;
+          }
+        } else {
+          return configError(
+              file, k.first,
+              fmt::format("unknown key `logs.kafka.{}` (known: compression, linger_ms, "
+                          "batch_bytes, properties)",
+                          kk));
+        }
+      }
+    } else {
+      return configError(
+          file, kv.first,
+          fmt::format("unknown key `logs.{}` (known: enabled, sink, inflight_budget, "
+                      "checkpoint_interval, shutdown_timeout, ship_timeout, max_record_bytes, "
+                      "poll_interval, retry_backoff, rate_limit, kafka)",
+                      key));
+    }
+#undef KEELSON_TRY
+  }
+  return cfg;
+}
+
+}  // namespace keelson::logship

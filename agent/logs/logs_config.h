@@ -1,0 +1,68 @@
+// The `logs:` section of the agent config file, and its parser. Every key is optional; an unknown
+// key or a mistyped value is an error naming file:line, found at start-up (check-config).
+//
+//   logs:
+//     enabled: true
+//     sink: kafka://127.0.0.1:9092/logs-{namespace}   # --sink wins
+//     inflight_budget: 64MiB          # hard limit on bytes read and not yet acknowledged
+//     checkpoint_interval: 5s
+//     shutdown_timeout: 10s           # bound on the final flush at SIGTERM
+//     ship_timeout: 60s               # `ship`: give up (exit 1) if not all delivered by then
+//     max_record_bytes: 1MiB          # records are cut (and counted) beyond this
+//     poll_interval: 200ms            # how often idle files are looked at again
+//     retry_backoff: 100ms            # first back-off of a failed delivery (doubles, max 10 s)
+//     rate_limit:                     # optional, per pod
+//       lines_per_second: 5000
+//       burst: 20000
+//     kafka:
+//       compression: lz4
+//       linger_ms: 10
+//       batch_bytes: 1MiB
+//       properties:                   # any librdkafka property (TLS, SASL, ...)
+//         security.protocol: SASL_SSL
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "collectors/common/result.h"
+
+namespace keelson::logship {
+
+struct RateLimit {
+  double lines_per_second = 0;
+  double burst = 0;
+  friend bool operator==(const RateLimit&, const RateLimit&) = default;
+};
+
+struct LogsConfig {
+  bool enabled = true;
+  std::string sink;  // empty: the agent's default (--sink, else `embedded`)
+  std::uint64_t inflight_budget = 64ull << 20;
+  std::chrono::milliseconds checkpoint_interval{5000};
+  std::chrono::milliseconds shutdown_timeout{10000};
+  std::chrono::milliseconds ship_timeout{60000};
+  std::uint64_t max_record_bytes = 1u << 20;
+  std::chrono::milliseconds poll_interval{200};
+  std::chrono::milliseconds retry_backoff{100};
+  std::optional<RateLimit> rate_limit;
+  std::string kafka_compression = "lz4";
+  int kafka_linger_ms = 10;
+  std::uint64_t kafka_batch_bytes = 1u << 20;
+  std::map<std::string, std::string> kafka_properties;
+};
+
+// Parses the `logs:` node (a null/undefined node gives the defaults). Errors: "ConfigError" with
+// "<file>:<line>: <message>".
+Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& file);
+
+// Pure helpers (exposed for tests): "64MiB", "1MB", "4096" -> bytes; "10s", "250ms", "2m" -> ms.
+std::optional<std::uint64_t> parseByteSize(const std::string& text);
+std::optional<std::chrono::milliseconds> parseDuration(const std::string& text);
+
+}  // namespace keelson::logship

@@ -1,0 +1,592 @@
+#include "agent/logs/pipeline.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/checkpoint/checkpoint_store.h"
+#include "agent/logs/ack_tracker.h"
+#include "agent/logs/budget.h"
+#include "agent/logs/token_bucket.h"
+#include "agent/sinks/sink.h"
+#include "collectors/logs/tailer.h"
+
+namespace keelson::logship {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kMaxBackoff{10000};
+constexpr milliseconds kMetricsEvery{250};
+// While records are in flight, acknowledgements are served at least this often: the latency from
+// a broker's ack to the committed offset (and to freeing budget) is bounded by it.
+constexpr milliseconds kAckPollSlice{5};
+// Bytes read per turn of the loop at most, so that file events (a rotation, a new file) are
+// handled between reads even when a large budget is free: at a high write rate a renamed file can
+// be deleted soon after, and it must have been opened by then.
+constexpr std::uint64_t kReadSlice = 1u << 20;
+// What one record costs beyond its JSON bytes while in flight: librdkafka's message header
+// (rd_kafka_msg_t and queue links, ~200 bytes), our slot and the allocator's rounding. Charging it
+// to the budget keeps the process's memory, not just the payload, inside the budget when records
+// are small (64 MiB of 200-byte records is 300,000 messages).
+constexpr std::uint64_t kRecordOverhead = 256;
+
+struct FileIdHash {
+  std::size_t operator()(const logs::FileId& f) const {
+    return std::hash<std::uint64_t>()(f.device * 1000003u ^ f.inode);
+  }
+};
+
+void warn(const std::string& message) {
+  std::fprintf(stderr, "keelson-agent: warn: %s\n", message.c_str());
+}
+
+}  // namespace
+
+class LogPipeline::Impl final : public logs::RecordSink {
+ public:
+  // The producer may still be reading record values (they are not copied) until it is destroyed:
+  // it goes first, before the slots that own those bytes.
+  ~Impl() override { sink.reset(); }
+
+  PipelineOptions opts;
+  logs::SteadyClock clock;
+  std::unique_ptr<logs::Tailer> tailer;
+  std::unique_ptr<sinks::Sink> sink;
+  sinks::SinkSpec sink_spec;
+  sinks::SinkOptions sink_options;
+  std::unique_ptr<checkpoint::Store> store;
+  LogMetrics metrics;
+  InflightBudget budget{64ull << 20};
+
+  struct FileTrack {
+    std::uint64_t serial = 0;
+    logs::FileId file;
+    AckTracker tracker;
+    bool from_checkpoint = false;
+    bool released = false;
+    std::string namespace_name, pod_name, pod_uid, container_name;
+    LogMetrics::NamespaceDelivery delivered{};
+  };
+  std::unordered_map<std::uint64_t, std::unique_ptr<FileTrack>> tracks;
+
+  struct InFlight {
+    FileTrack* track = nullptr;
+    std::uint64_t seq = 0;
+    std::string json;
+    std::uint32_t attempts = 0;
+    bool used = false;
+  };
+  std::vector<InFlight> slots;
+  std::vector<std::uint32_t> free_slots;
+  std::multimap<Clock::time_point, std::uint32_t> retries;
+
+  struct PodLimiter {
+    TokenBucket bucket;
+    std::deque<std::uint32_t> waiting;
+  };
+  std::map<std::string, PodLimiter, std::less<>> limiters;
+  std::size_t waiting_count = 0;
+
+  // Checkpoints loaded at start-up and not yet superseded by a file this process read from.
+  std::unordered_map<logs::FileId, checkpoint::Entry, FileIdHash> carried;
+
+  std::uint64_t in_flight_records = 0;
+  std::uint64_t acked_records = 0;
+  std::uint64_t acked_bytes = 0;
+  std::string last_error;
+  std::string last_error_name;
+  bool dirty = false;
+  bool drained = false;  // the last tailer poll read every file to its end
+  Clock::time_point last_checkpoint = Clock::now();
+  Clock::time_point last_metrics{};
+
+  // ---- RecordSink (called from inside Tailer::poll / handleEvents) ----
+
+  void onRecord(const logs::Record& rec) override {
+    FileTrack& track = trackFor(rec);
+    const std::uint64_t seq = track.tracker.add(Position{rec.restart_offset, rec.end_offset});
+    const std::uint32_t slot = allocSlot();
+    InFlight& f = slots[slot];
+    f.track = &track;
+    f.seq = seq;
+    f.json.assign(rec.json);
+    f.attempts = 0;
+    // Tailer::poll emits one record beyond max_bytes at most; admit it so reading never stalls.
+    budget.forceAcquire(f.json.size() + kRecordOverhead);
+    ++in_flight_records;
+    if (opts.config.rate_limit && !admitByRate(track, slot)) return;
+    produce(slot);
+  }
+
+  void onFileReleased(const logs::FileReleased& released) override {
+    const auto it = tracks.find(released.serial);
+    if (it == tracks.end()) return;
+    it->second->released = true;
+    if (it->second->tracker.pending() == 0) tracks.erase(it);
+    dirty = true;
+  }
+
+  FileTrack& trackFor(const logs::Record& rec) {
+    auto it = tracks.find(rec.serial);
+    if (it != tracks.end()) return *it->second;
+    auto t = std::make_unique<FileTrack>();
+    t->serial = rec.serial;
+    t->file = rec.file;
+    Position start{};
+    const auto c = carried.find(rec.file);
+    if (c != carried.end()) {
+      // The tailer resumed this file from the checkpoint (it suppresses records at or before the
+      // checkpoint's end_offset), so the committed position starts there.
+      if (c->second.end_offset < rec.end_offset) {
+        start = Position{c->second.restart_offset, c->second.end_offset};
+        t->from_checkpoint = true;
+      }
+      carried.erase(c);
+    }
+    t->tracker = AckTracker(start);
+    if (rec.pod != nullptr) {
+      t->namespace_name = rec.pod->namespace_name;
+      t->pod_name = rec.pod->pod_name;
+      t->pod_uid = rec.pod->pod_uid;
+      t->container_name = rec.pod->container_name;
+    }
+    t->delivered = metrics.delivered(t->namespace_name);
+    return *tracks.emplace(rec.serial, std::move(t)).first->second;
+  }
+
+  std::uint32_t allocSlot() {
+    if (!free_slots.empty()) {
+      const std::uint32_t s = free_slots.back();
+      free_slots.pop_back();
+      slots[s].used = true;
+      return s;
+    }
+    slots.emplace_back();
+    slots.back().used = true;
+    return static_cast<std::uint32_t>(slots.size() - 1);
+  }
+
+  void freeSlot(std::uint32_t s) {
+    InFlight& f = slots[s];
+    f.used = false;
+    f.track = nullptr;
+    // Large records should not pin their capacity in a reused slot.
+    if (f.json.capacity() > 4096)
+      std::string().swap(f.json);
+    else
+      f.json.clear();
+    free_slots.push_back(s);
+  }
+
+  bool admitByRate(FileTrack& track, std::uint32_t slot) {
+    auto it = limiters.find(track.pod_uid);
+    const auto now = Clock::now();
+    if (it == limiters.end()) {
+      it = limiters
+               .emplace(track.pod_uid,
+                        PodLimiter{TokenBucket(opts.config.rate_limit->lines_per_second,
+                                               opts.config.rate_limit->burst, now),
+                                   {}})
+               .first;
+    }
+    if (it->second.waiting.empty() && it->second.bucket.tryTake(1, now)) return true;
+    it->second.waiting.push_back(slot);
+    ++waiting_count;
+    return false;
+  }
+
+  void releaseRateLimited() {
+    if (waiting_count == 0) return;
+    const auto now = Clock::now();
+    for (auto& [uid, lim] : limiters) {
+      while (!lim.waiting.empty() && lim.bucket.tryTake(1, now)) {
+        const std::uint32_t s = lim.waiting.front();
+        lim.waiting.pop_front();
+        --waiting_count;
+        produce(s);
+      }
+    }
+  }
+
+  void produce(std::uint32_t slot) {
+    InFlight& f = slots[slot];
+    const FileTrack& t = *f.track;
+    const sinks::OutRecord out{f.json, t.pod_uid, t.namespace_name, t.pod_name, t.container_name};
+    const Status st = sink->produce(out, slot);
+    if (st) return;
+    if (st.error().reason == "QueueFull") {
+      // Not a delivery failure: the producer is momentarily full. Serve reports, try again soon.
+      retries.emplace(Clock::now(), slot);
+      return;
+    }
+    failed(slot, st.error().reason, st.error().message);
+  }
+
+  void failed(std::uint32_t slot, const std::string& error, const std::string& message) {
+    InFlight& f = slots[slot];
+    metrics.deliveryError(error);
+    metrics.retry();
+    // Warn once per episode (a new error name), not once per record.
+    if (last_error_name != error) {
+      warn(fmt::format("delivery failed ({}: {}); records are retried", error, message));
+      last_error_name = error;
+    }
+    last_error = error + ": " + message;
+    ++f.attempts;
+    auto backoff = opts.config.retry_backoff * (1u << std::min<std::uint32_t>(f.attempts - 1, 16));
+    if (backoff > kMaxBackoff) backoff = kMaxBackoff;
+    retries.emplace(Clock::now() + backoff, slot);
+  }
+
+  void onDelivery(std::uint64_t token, const sinks::DeliveryReport& report) {
+    if (token >= slots.size() || !slots[token].used) return;  // cannot happen; never crash on it
+    const auto slot = static_cast<std::uint32_t>(token);
+    if (!report.ok) {
+      failed(slot, report.error, report.message);
+      return;
+    }
+    InFlight& f = slots[slot];
+    FileTrack* t = f.track;
+    t->tracker.ack(f.seq);
+    t->delivered.lines->Increment();
+    t->delivered.bytes->Increment(static_cast<double>(f.json.size()));
+    ++acked_records;
+    acked_bytes += f.json.size();
+    budget.release(f.json.size() + kRecordOverhead);
+    --in_flight_records;
+    dirty = true;
+    freeSlot(slot);
+    if (t->released && t->tracker.pending() == 0) tracks.erase(t->serial);
+  }
+
+  std::uint64_t inflightBytes() const { return budget.used(); }
+
+  void serveRetries() {
+    const auto now = Clock::now();
+    while (!retries.empty() && retries.begin()->first <= now) {
+      const std::uint32_t s = retries.begin()->second;
+      retries.erase(retries.begin());
+      produce(s);
+    }
+  }
+
+  // ---- checkpoints ----
+
+  std::vector<checkpoint::Entry> checkpointEntries() {
+    std::vector<checkpoint::Entry> out;
+    std::unordered_map<logs::FileId, std::size_t, FileIdHash> index;
+    std::unordered_map<logs::FileId, checkpoint::Entry, FileIdHash> still_carried;
+    for (const auto& s : tailer->files()) {
+      checkpoint::Entry e;
+      e.device = s.file.device;
+      e.inode = s.file.inode;
+      e.path = s.path;
+      e.fingerprint_length = s.fingerprint.length;
+      e.fingerprint_hash = s.fingerprint.hash;
+      const auto t = tracks.find(s.serial);
+      if (t != tracks.end()) {
+        const Position p = t->second->tracker.committedPosition();
+        // Nothing acknowledged yet and no checkpoint to carry: leave the file to the start-up
+        // rule, as if this process had never seen it.
+        if (p.end_offset == 0 && !t->second->from_checkpoint) continue;
+        e.restart_offset = p.restart_offset;
+        e.end_offset = p.end_offset;
+      } else {
+        const auto c = carried.find(s.file);
+        if (c == carried.end()) continue;
+        e = c->second;
+        e.path = s.path;
+        still_carried.emplace(s.file, c->second);
+      }
+      // A copytruncate gives the same inode a new serial: the newest serial wins.
+      const auto [it, inserted] = index.emplace(s.file, out.size());
+      if (inserted)
+        out.push_back(std::move(e));
+      else
+        out[it->second] = std::move(e);
+    }
+    // Checkpoints of files that no longer exist are dropped.
+    carried.swap(still_carried);
+    return out;
+  }
+
+  void writeCheckpoints() {
+    if (!store) return;
+    const Status st = store->save(checkpointEntries());
+    if (st) {
+      metrics.checkpointWrite("ok");
+      dirty = false;
+    } else {
+      metrics.checkpointWrite("error");
+      warn(st.error().message);
+    }
+    last_checkpoint = Clock::now();
+  }
+
+  // ---- the loop ----
+
+  void syncMetrics(bool force) {
+    const auto now = Clock::now();
+    if (!force && now - last_metrics < kMetricsEvery) return;
+    last_metrics = now;
+    metrics.syncTailer(tailer->counters());
+    metrics.setInflight(static_cast<double>(inflightBytes()));
+    metrics.setLag(static_cast<double>(tailer->lagBytes()));
+  }
+
+  // One turn: events, retries, reading within the budget, delivery reports, bookkeeping.
+  // Returns true when the caller may wait (nothing more to read right now).
+  bool step(bool reading) {
+    replaceBrokenSink();
+    tailer->handleEvents(*this);
+    serveRetries();
+    releaseRateLimited();
+    bool more = false;
+    if (reading) {
+      const auto free = std::min(budget.remaining(), kReadSlice);
+      if (free > 0) {
+        tailer->poll(static_cast<std::size_t>(free), *this);
+        more = tailer->hasBacklog();
+        drained = !more;
+      } else {
+        drained = false;
+      }
+    }
+    sink->poll(milliseconds(0));
+    syncMetrics(false);
+    if (store && dirty && Clock::now() - last_checkpoint >= opts.config.checkpoint_interval) {
+      writeCheckpoints();
+    }
+    return !more || budget.remaining() == 0;
+  }
+
+  void idle() {
+    // Waiting on acknowledgements (budget full, or records in flight): serve delivery reports
+    // promptly. Otherwise wait for file events up to the poll interval or the tailer's next timer.
+    auto wait = opts.config.poll_interval;
+    if (in_flight_records > 0) wait = kAckPollSlice;
+    if (!retries.empty()) {
+      const auto until =
+          std::chrono::duration_cast<milliseconds>(retries.begin()->first - Clock::now());
+      wait = std::clamp(until, milliseconds(0), wait);
+    }
+    const auto next = std::chrono::duration_cast<milliseconds>(tailer->nextWakeup() - clock.now());
+    wait = std::clamp(next, milliseconds(0), wait);
+    if (budget.remaining() == 0) {
+      sink->poll(wait);
+      return;
+    }
+    if (tailer->eventFd() >= 0) {
+      tailer->waitForEvents(wait);
+    } else if (in_flight_records > 0) {
+      sink->poll(wait);
+    } else {
+      std::this_thread::sleep_for(wait);
+    }
+  }
+
+  sinks::DeliveryFn deliveryFn() {
+    return [this](std::uint64_t token, const sinks::DeliveryReport& r) { onDelivery(token, r); };
+  }
+
+  // A sink that can never deliver again (a fatal error of the idempotent producer) is replaced,
+  // and every record it held is re-produced, in file order, to the new one.
+  void replaceBrokenSink() {
+    if (!sink->broken()) return;
+    std::vector<bool> held(slots.size(), false);
+    for (const auto& [when, s] : retries)
+      held[s] = true;
+    for (const auto& [uid, lim] : limiters) {
+      for (const auto s : lim.waiting)
+        held[s] = true;
+    }
+    auto fresh = sinks::makeSink(sink_spec, sink_options, deliveryFn());
+    if (!fresh) {
+      warn("cannot recreate the sink (tried again next turn): " + fresh.error().message);
+      return;
+    }
+    sink.reset();  // outstanding records get no report: they are re-produced below
+    sink = std::move(fresh).value();
+    std::vector<std::uint32_t> again;
+    for (std::uint32_t s = 0; s < slots.size(); ++s) {
+      if (slots[s].used && !held[s]) again.push_back(s);
+    }
+    std::sort(again.begin(), again.end(), [this](std::uint32_t a, std::uint32_t b) {
+      if (slots[a].track != slots[b].track) return slots[a].track->serial < slots[b].track->serial;
+      return slots[a].seq < slots[b].seq;
+    });
+    const auto now = Clock::now();
+    for (const auto s : again) {
+      metrics.retry();
+      retries.emplace(now, s);
+    }
+  }
+
+  bool everythingAcknowledged() const {
+    return in_flight_records == 0 && retries.empty() && waiting_count == 0;
+  }
+
+  void runLoop(const std::atomic<bool>& stop) {
+    while (!stop.load(std::memory_order_relaxed)) {
+      if (step(true)) idle();
+    }
+    shutdown();
+  }
+
+  void shutdown() {
+    // Stop reading; give the sink a bounded time to deliver what is in flight (failed records are
+    // re-produced meanwhile), then write what was acknowledged.
+    const auto deadline = Clock::now() + opts.config.shutdown_timeout;
+    while (!everythingAcknowledged() && Clock::now() < deadline) {
+      serveRetries();
+      releaseRateLimited();
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+      sink->flush(std::clamp(left, milliseconds(0), milliseconds(100)));
+    }
+    if (!everythingAcknowledged()) {
+      warn(
+          fmt::format("shutdown: {} records not acknowledged within {} ms; they are re-read at the "
+                      "next start",
+                      in_flight_records, opts.config.shutdown_timeout.count()));
+    }
+    syncMetrics(true);
+    writeCheckpoints();
+  }
+};
+
+LogPipeline::LogPipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+LogPipeline::~LogPipeline() {
+  stop();
+}
+
+Result<std::unique_ptr<LogPipeline>> LogPipeline::create(PipelineOptions options) {
+  auto impl = std::make_unique<Impl>();
+  Impl& p = *impl;
+  if (options.sink.empty())
+    options.sink = options.config.sink.empty() ? "embedded" : options.config.sink;
+  auto spec = sinks::parseSinkSpec(options.sink);
+  if (!spec) return fail(spec.error());
+  p.opts = std::move(options);
+  const LogsConfig& cfg = p.opts.config;
+  p.budget = InflightBudget(cfg.inflight_budget);
+  p.metrics.setBudget(static_cast<double>(cfg.inflight_budget));
+
+  std::vector<logs::ResumePoint> resume;
+  if (!p.opts.state_dir.empty()) {
+    p.store = std::make_unique<checkpoint::Store>(p.opts.state_dir);
+    auto loaded = p.store->load();
+    if (!loaded) {
+      if (loaded.error().reason != "CorruptCheckpoint") return fail(loaded.error());
+      warn(loaded.error().message);
+      p.store->quarantine();
+      p.metrics.checkpointWrite("corrupt");
+    } else {
+      for (const auto& e : *loaded) {
+        logs::ResumePoint r;
+        r.file = logs::FileId{e.device, e.inode};
+        r.path = e.path;
+        r.fingerprint = logs::Fingerprint{e.fingerprint_length, e.fingerprint_hash};
+        r.restart_offset = e.restart_offset;
+        r.end_offset = e.end_offset;
+        resume.push_back(r);
+        p.carried.emplace(r.file, e);
+      }
+    }
+  }
+
+  logs::TailerConfig tc;
+  tc.log_root = p.opts.log_root;
+  tc.node_name = p.opts.node_name;
+  tc.max_record_bytes = static_cast<std::size_t>(cfg.max_record_bytes);
+  tc.read_existing_from_start = p.opts.read_existing_from_start;
+  tc.use_inotify = p.opts.use_inotify;
+  auto tailer = logs::Tailer::create(tc, p.clock, std::move(resume));
+  if (!tailer) return fail(tailer.error());
+  p.tailer = std::move(tailer).value();
+
+  sinks::SinkOptions& so = p.sink_options;
+  p.sink_spec = *spec;
+  so.kafka_properties = cfg.kafka_properties;
+  so.compression = cfg.kafka_compression;
+  so.linger_ms = cfg.kafka_linger_ms;
+  so.batch_bytes = static_cast<int>(cfg.kafka_batch_bytes);
+  // The encoded JSON of a maximal record: escaping can double the message, plus metadata.
+  so.max_record_bytes = static_cast<std::size_t>(cfg.max_record_bytes) * 2 + 64 * 1024;
+  Impl* raw = &p;
+  auto sink = sinks::makeSink(
+      *spec, so,
+      [raw](std::uint64_t token, const sinks::DeliveryReport& r) { raw->onDelivery(token, r); });
+  if (!sink) return fail(sink.error());
+  p.sink = std::move(sink).value();
+  p.syncMetrics(true);
+  return std::unique_ptr<LogPipeline>(new LogPipeline(std::move(impl)));
+}
+
+void LogPipeline::start() {
+  if (thread_.joinable()) return;
+  stop_requested_ = false;
+  thread_ = std::thread([this] {
+    try {
+      impl_->runLoop(stop_requested_);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "keelson-agent: error: log pipeline stopped: %s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "keelson-agent: error: log pipeline stopped by an unknown error\n");
+    }
+  });
+}
+
+void LogPipeline::stop() {
+  if (!thread_.joinable()) return;
+  stop_requested_ = true;
+  thread_.join();
+}
+
+Result<ShipResult> LogPipeline::shipOnce() {
+  Impl& p = *impl_;
+  const auto deadline = Clock::now() + p.opts.config.ship_timeout;
+  while (Clock::now() < deadline) {
+    const bool may_wait = p.step(true);
+    // Every file read to its end: a multiline record still waiting for its flush timeout is
+    // complete as far as this pass is concerned.
+    if (p.drained) p.tailer->flushMultiline(p);
+    if (p.drained && p.everythingAcknowledged()) break;
+    if (may_wait) p.idle();
+  }
+  p.sink->flush(milliseconds(0));
+  p.syncMetrics(true);
+  p.writeCheckpoints();
+  ShipResult r;
+  r.records = p.acked_records;
+  r.bytes = p.acked_bytes;
+  r.unacknowledged = p.in_flight_records;
+  r.last_error = p.last_error;
+  if (!(p.drained && p.everythingAcknowledged())) {
+    return fail(
+        "DeliveryTimeout",
+        fmt::format("not everything was delivered within {} s to {}: {} records "
+                    "acknowledged, {} not acknowledged{}{}",
+                    p.opts.config.ship_timeout.count() / 1000, p.sink->describe(), r.records,
+                    r.unacknowledged, r.last_error.empty() ? "" : "; last error: ", r.last_error));
+  }
+  return r;
+}
+
+sinks::Sink* LogPipeline::sinkForTest() const {
+  return impl_->sink.get();
+}
+
+std::shared_ptr<prometheus::Registry> LogPipeline::metricsRegistry() const {
+  return impl_->metrics.registry();
+}
+
+}  // namespace keelson::logship

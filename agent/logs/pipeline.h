@@ -1,0 +1,102 @@
+// The log pipeline: tailer (collectors/logs) -> sink, with delivery-acknowledged checkpoints.
+//
+//   read (Tailer::poll, round-robin, at most the free budget) -> in-flight buffer (the only copy
+//   of each record) -> Sink::produce -> delivery report -> AckTracker of the record's file ->
+//   committed (restart_offset, end_offset) -> checkpoint file (interval + shutdown).
+//
+// Guarantees:
+//   * At least once: a file's checkpoint only covers records whose delivery succeeded, and only
+//     their contiguous prefix. Failed deliveries are re-produced with exponential back-off
+//     (retry_backoff doubling up to 10 s), never skipped.
+//   * Bounded duplicates: after a crash the records re-sent are those read but not covered by the
+//     last checkpoint: at most the in-flight budget (inflight_budget bytes of encoded records)
+//     plus what was acknowledged during the last checkpoint_interval.
+//   * Bounded memory: bytes in flight never exceed the budget by more than one read slice (1 MiB;
+//     a single record larger than that is admitted alone); when the budget is full, reading
+//     pauses and the files are the buffer. Each record is charged its JSON bytes plus a fixed
+//     256-byte allowance for the producer's and the pipeline's per-record bookkeeping.
+//
+// Two ways to drive it:
+//   * start()/stop(): `keelson-agent run`. start() owns one thread running the loop; stop() stops
+//     reading, flushes the sink for at most shutdown_timeout, writes the checkpoints and joins.
+//   * shipOnce(): `keelson-agent ship`, on the caller's thread: read every complete line of every
+//     file, wait until all are acknowledged, write checkpoints, return.
+//
+// Thread safety: start/stop/shipOnce from one controlling thread; metricsRegistry() is safe to
+// collect from any thread. Nothing throws out of the pipeline thread.
+#pragma once
+
+#include <prometheus/registry.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "agent/logs/log_metrics.h"
+#include "agent/logs/logs_config.h"
+#include "collectors/common/result.h"
+
+namespace keelson::sinks {
+class Sink;
+}
+
+namespace keelson::logship {
+
+struct PipelineOptions {
+  LogsConfig config;
+  std::string log_root = "/var/log";
+  std::string node_name;
+  std::string state_dir;  // empty: no checkpoints (every start reads everything again)
+  std::string sink;       // the SINK spec; empty: config.sink, else "embedded"
+  // Files present at start-up without a checkpoint: read from their start (ship, and the
+  // default: a DaemonSet's first start ships what is on the node) or from their end.
+  bool read_existing_from_start = true;
+  bool use_inotify = true;
+};
+
+struct ShipResult {
+  std::uint64_t records = 0;         // acknowledged records
+  std::uint64_t bytes = 0;           // acknowledged record bytes
+  std::uint64_t unacknowledged = 0;  // records still outstanding when it gave up
+  std::string last_error;            // last delivery error, if any
+};
+
+class LogPipeline {
+ public:
+  // Checks the sink spec, opens the log root, loads checkpoints (a corrupt checkpoint file is
+  // moved aside to *.corrupt, reported on stderr and counted as
+  // keelson_log_checkpoint_writes_total{result="corrupt"}; reading then starts from 0), creates
+  // the sink. Errors: "InvalidSink", "InvalidSinkConfig", "RootNotFound", "RootOpenFailed",
+  // "IoError", "KafkaError".
+  static Result<std::unique_ptr<LogPipeline>> create(PipelineOptions options);
+  ~LogPipeline();  // stop()s if running
+  LogPipeline(const LogPipeline&) = delete;
+  LogPipeline& operator=(const LogPipeline&) = delete;
+
+  void start();
+  // Idempotent. Returns after the thread has flushed (bounded by shutdown_timeout) and written
+  // the checkpoints.
+  void stop();
+
+  // One pass (see above). Fails with "DeliveryTimeout" when not everything was acknowledged
+  // within config.ship_timeout (the result's numbers are in the message).
+  Result<ShipResult> shipOnce();
+
+  // keelson_log_* metrics; add to the agent's /metrics.
+  std::shared_ptr<prometheus::Registry> metricsRegistry() const;
+
+  // The current sink (tests inject faults through it). Not for use while start()ed.
+  sinks::Sink* sinkForTest() const;
+
+  class Impl;
+
+ private:
+  explicit LogPipeline(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  std::thread thread_;
+  std::atomic<bool> stop_requested_{false};
+};
+
+}  // namespace keelson::logship

@@ -1,0 +1,191 @@
+#include "agent/sinks/kafka_sink.h"
+
+#include <fmt/format.h>
+#include <librdkafka/rdkafka.h>
+
+#include <array>
+#include <cstdio>
+
+namespace keelson::sinks {
+
+namespace {
+
+struct ConfDeleter {
+  void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
+};
+
+}  // namespace
+
+Result<std::unique_ptr<KafkaSink>> KafkaSink::create(const std::string& brokers,
+                                                     TopicTemplate topic,
+                                                     const SinkOptions& options,
+                                                     DeliveryFn on_delivery,
+                                                     std::shared_ptr<MockCluster> cluster) {
+  std::unique_ptr<KafkaSink> sink(new KafkaSink());
+  sink->cluster_ = std::move(cluster);
+  sink->topic_ = std::move(topic);
+  sink->on_delivery_ = std::move(on_delivery);
+  sink->description_ = fmt::format("kafka://{}/{}", brokers, sink->topic_.text());
+
+  std::unique_ptr<rd_kafka_conf_t, ConfDeleter> conf(rd_kafka_conf_new());
+  std::array<char, 512> err{};
+  // message.max.bytes must hold the largest record plus protocol overhead.
+  const std::size_t max_message = std::max<std::size_t>(1000000, options.max_record_bytes + 65536);
+  std::map<std::string, std::string> props = {
+      {"bootstrap.servers", brokers},
+      {"acks", "all"},
+      {"enable.idempotence", "true"},
+      {"compression.type", options.compression},
+      {"linger.ms", std::to_string(options.linger_ms)},
+      {"batch.size", std::to_string(options.batch_bytes)},
+      // 0 = infinite: an outage is retried, never turned into lost records. The pipeline's byte
+      // budget, not a timeout, bounds what waits.
+      {"message.timeout.ms", "0"},
+      // The byte budget is the limit on queued data; the message-count limit must not bite first
+      // for small lines (64 MiB of 60-byte lines is a million messages).
+      {"queue.buffering.max.messages", "10000000"},
+      {"queue.buffering.max.kbytes", "2097151"},
+      {"message.max.bytes", std::to_string(max_message)},
+      {"batch.num.messages", "100000"},
+      {"socket.keepalive.enable", "true"},
+      {"log_level", "4"},
+  };
+  for (const auto& [key, value] : options.kafka_properties)
+    props[key] = value;
+  for (const auto& [key, value] : props) {
+    if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), err.data(), err.size()) !=
+        RD_KAFKA_CONF_OK) {
+      return fail("InvalidSinkConfig",
+                  fmt::format("Kafka property '{}' = '{}' refused: {}", key, value, err.data()));
+    }
+  }
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaSink::onDelivery);
+  rd_kafka_conf_set_error_cb(conf.get(), &KafkaSink::onError);
+  rd_kafka_conf_set_opaque(conf.get(), sink.get());
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err.data(), err.size());
+  if (rk == nullptr) {
+    return fail("KafkaError", fmt::format("cannot create the Kafka producer: {}", err.data()));
+  }
+  conf.release();  // owned by rk now
+  sink->rk_ = rk;
+  if (sink->topic_.isConstant()) {
+    sink->constant_topic_ =
+        rd_kafka_topic_new(rk, sink->topic_.render("", "", "").c_str(), nullptr);
+  }
+  return sink;
+}
+
+KafkaSink::~KafkaSink() {
+  if (rk_ == nullptr) return;
+  if (constant_topic_ != nullptr) rd_kafka_topic_destroy(constant_topic_);
+  for (auto& [name, t] : topics_)
+    rd_kafka_topic_destroy(t);
+  // Whatever is still queued is not acknowledged, so its offsets were never committed: a restart
+  // re-reads it. Purge so that destroy does not block on an unreachable broker.
+  rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  on_delivery_ = nullptr;
+  rd_kafka_poll(rk_, 0);
+  rd_kafka_destroy(rk_);
+}
+
+rd_kafka_topic_s* KafkaSink::topicFor(const OutRecord& record) {
+  if (constant_topic_ != nullptr) return constant_topic_;
+  std::string name = topic_.render(record.namespace_name, record.pod_name, record.container_name);
+  auto it = topics_.find(name);
+  if (it != topics_.end()) return it->second;
+  rd_kafka_topic_t* t = rd_kafka_topic_new(rk_, name.c_str(), nullptr);
+  if (t == nullptr) return nullptr;
+  topics_.emplace(std::move(name), t);
+  return t;
+}
+
+Status KafkaSink::produce(const OutRecord& record, std::uint64_t token) {
+  rd_kafka_topic_t* topic = topicFor(record);
+  if (topic == nullptr) return fail("KafkaError", "cannot create a topic handle");
+  // No RD_KAFKA_MSG_F_COPY: the caller keeps the value alive until the delivery report (sink.h),
+  // so the in-flight buffer is the only copy of the data. The key is always copied by librdkafka.
+  // rd_kafka_produceva rather than the RD_KAFKA_V_* macros, which are C casts.
+  rd_kafka_vu_t vus[5];
+  vus[0].vtype = RD_KAFKA_VTYPE_RKT;
+  vus[0].u.rkt = topic;
+  vus[1].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  vus[1].u.i = 0;
+  vus[2].vtype = RD_KAFKA_VTYPE_VALUE;
+  vus[2].u.mem.ptr = const_cast<char*>(record.value.data());
+  vus[2].u.mem.size = record.value.size();
+  vus[3].vtype = RD_KAFKA_VTYPE_KEY;
+  vus[3].u.mem.ptr = const_cast<char*>(record.key.data());
+  vus[3].u.mem.size = record.key.size();
+  vus[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  vus[4].u.ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(token));
+  rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus, 5);
+  const rd_kafka_resp_err_t e =
+      error == nullptr ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_error_code(error);
+  if (error != nullptr) rd_kafka_error_destroy(error);
+  if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ++outstanding_;
+    return {};
+  }
+  if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) return fail("QueueFull", "the producer queue is full");
+  return fail(rd_kafka_err2name(e), rd_kafka_err2str(e));
+}
+
+void KafkaSink::injectFatalErrorForTest() {
+  rd_kafka_test_fatal_error(rk_, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                            "injected by a test");
+}
+
+void KafkaSink::poll(std::chrono::milliseconds timeout) {
+  rd_kafka_poll(rk_, static_cast<int>(timeout.count()));
+}
+
+std::size_t KafkaSink::flush(std::chrono::milliseconds timeout) {
+  rd_kafka_flush(rk_, static_cast<int>(timeout.count()));
+  rd_kafka_poll(rk_, 0);
+  return outstanding_;
+}
+
+void KafkaSink::onDelivery(rd_kafka_s* /*rk*/, const rd_kafka_message_s* message, void* opaque) {
+  auto* self = static_cast<KafkaSink*>(opaque);
+  if (self->outstanding_ > 0) --self->outstanding_;
+  if (!self->on_delivery_) return;
+  DeliveryReport report;
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    report.ok = false;
+    report.error = rd_kafka_err2name(message->err);
+    report.message = rd_kafka_err2str(message->err);
+  } else if (self->outage_logged_) {
+    self->outage_logged_ = false;
+    std::fprintf(stderr, "keelson-agent: info: Kafka deliveries succeed again (%s)\n",
+                 self->description_.c_str());
+  }
+  // Nothing may unwind through librdkafka.
+  try {
+    self->on_delivery_(
+        static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(message->_private)), report);
+  } catch (...) {
+    std::fprintf(stderr, "keelson-agent: error: a delivery handler threw; report dropped\n");
+  }
+}
+
+void KafkaSink::onError(rd_kafka_s* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<KafkaSink*>(opaque);
+  const auto e = static_cast<rd_kafka_resp_err_t>(err);
+  if (e == RD_KAFKA_RESP_ERR__FATAL) {
+    std::array<char, 512> buf{};
+    const rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf.data(), buf.size());
+    std::fprintf(stderr,
+                 "keelson-agent: error: Kafka producer fatal error %s: %s (the producer is "
+                 "replaced and its records re-sent)\n",
+                 rd_kafka_err2name(orig), buf.data());
+    self->fatal_ = true;
+    return;
+  }
+  // Transport errors repeat every reconnect attempt during an outage: warn once per episode.
+  if (self->outage_logged_) return;
+  self->outage_logged_ = true;
+  std::fprintf(stderr, "keelson-agent: warn: Kafka %s: %s (records are kept and retried)\n",
+               rd_kafka_err2name(e), reason != nullptr ? reason : "");
+}
+
+}  // namespace keelson::sinks

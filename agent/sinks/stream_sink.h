@@ -1,0 +1,42 @@
+// The `file:PATH` and `stdout` sinks: the encoded records as JSON lines. A record is acknowledged
+// once its line has been written to the file descriptor (write(2) returned; the kernel has it),
+// so the file sink gives the same at-least-once contract as Kafka against a crash of the agent
+// (not of the machine). Records are buffered in produce() and written in poll()/flush().
+// See sink.h for the contract.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "agent/sinks/sink.h"
+
+namespace keelson::sinks {
+
+class StreamSink final : public Sink {
+ public:
+  // Appends to `path` (created 0644 if missing). Fails with "IoError".
+  static Result<std::unique_ptr<StreamSink>> openFile(const std::string& path,
+                                                      DeliveryFn on_delivery);
+  // Writes to standard output (not closed on destruction).
+  static std::unique_ptr<StreamSink> standardOutput(DeliveryFn on_delivery);
+  ~StreamSink() override;
+
+  Status produce(const OutRecord& record, std::uint64_t token) override;
+  void poll(std::chrono::milliseconds timeout) override;
+  std::size_t flush(std::chrono::milliseconds timeout) override;
+  std::size_t outstanding() const override { return pending_.size(); }
+  std::string describe() const override { return description_; }
+
+ private:
+  StreamSink(int fd, bool owned, std::string description, DeliveryFn on_delivery);
+  void writeOut();
+
+  int fd_;
+  bool owned_;
+  std::string description_;
+  DeliveryFn on_delivery_;
+  std::string buffer_;
+  std::vector<std::uint64_t> pending_;
+};
+
+}  // namespace keelson::sinks

@@ -1,0 +1,66 @@
+#include "agent/logs/ack_tracker.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace keelson::logship {
+namespace {
+
+TEST(AckTracker, CommitsOnlyTheAcknowledgedPrefix) {
+  struct Case {
+    const char* name;
+    std::vector<std::uint64_t> ends;  // registered in this order
+    std::vector<std::uint64_t> acks;  // sequence numbers, in arrival order
+    std::vector<std::uint64_t> want;  // committed() after each ack
+  };
+  const std::vector<Case> cases = {
+      {"in order", {10, 20, 30}, {0, 1, 2}, {10, 20, 30}},
+      {"reverse", {10, 20, 30}, {2, 1, 0}, {0, 0, 30}},
+      {"gap held back", {10, 20, 30, 40}, {0, 2, 3, 1}, {10, 10, 10, 40}},
+      {"duplicate ack ignored", {10, 20}, {1, 1, 0}, {0, 0, 20}},
+      {"unknown seq ignored", {10}, {5, 0}, {0, 10}},
+  };
+  for (const auto& c : cases) {
+    AckTracker t;
+    for (auto e : c.ends)
+      t.add(e);
+    for (std::size_t i = 0; i < c.acks.size(); ++i) {
+      t.ack(c.acks[i]);
+      EXPECT_EQ(t.committed(), c.want[i]) << c.name << " after ack #" << i;
+    }
+  }
+}
+
+TEST(AckTracker, StartsAtTheResumePointAndCarriesRestartOffsets) {
+  AckTracker t(Position{90, 100});
+  EXPECT_EQ(t.committedPosition(), (Position{90, 100}));
+  const auto a = t.add(Position{100, 200});  // a record of the other stream still open at 100
+  const auto b = t.add(Position{300, 300});
+  EXPECT_TRUE(t.ack(b));
+  EXPECT_EQ(t.committedPosition(), (Position{90, 100}));
+  EXPECT_TRUE(t.ack(a));
+  EXPECT_EQ(t.committedPosition(), (Position{300, 300}));
+  EXPECT_EQ(t.pending(), 0u);
+  EXPECT_FALSE(t.ack(a));
+}
+
+TEST(AckTracker, SequenceNumbersSurviveTheWindowMoving) {
+  AckTracker t;
+  for (std::uint64_t i = 1; i <= 1000; ++i) {
+    const auto seq = t.add(i * 10);
+    EXPECT_EQ(seq, i - 1);
+    EXPECT_TRUE(t.ack(seq));
+    EXPECT_EQ(t.committed(), i * 10);
+  }
+  EXPECT_EQ(t.pending(), 0u);
+}
+
+TEST(AckTrackerDeathTest, NonIncreasingOffsetIsABug) {
+  AckTracker t;
+  t.add(10);
+  EXPECT_DEATH(t.add(10), "broken invariant");
+}
+
+}  // namespace
+}  // namespace keelson::logship

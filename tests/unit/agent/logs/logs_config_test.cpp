@@ -1,0 +1,104 @@
+#include "agent/logs/logs_config.h"
+
+#include <gtest/gtest.h>
+
+namespace keelson::logship {
+namespace {
+
+Result<LogsConfig> parse(const std::string& yaml) {
+  return parseLogsConfig(YAML::Load(yaml)["logs"], "agent.yaml");
+}
+
+TEST(LogsConfig, DefaultsWhenAbsent) {
+  auto c = parse("other: 1\n");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->inflight_budget, 64ull << 20);
+  EXPECT_EQ(c->shutdown_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(c->kafka_compression, "lz4");
+  EXPECT_FALSE(c->rate_limit.has_value());
+}
+
+TEST(LogsConfig, ParsesEveryKey) {
+  auto c = parse(R"(logs:
+  enabled: false
+  sink: kafka://127.0.0.1:9092/logs-{namespace}
+  inflight_budget: 16MiB
+  checkpoint_interval: 2s
+  shutdown_timeout: 500ms
+  ship_timeout: 1m
+  max_record_bytes: 256KiB
+  poll_interval: 100ms
+  retry_backoff: 50ms
+  rate_limit:
+    lines_per_second: 100
+    burst: 500
+  kafka:
+    compression: zstd
+    linger_ms: 20
+    batch_bytes: 2MB
+    properties:
+      security.protocol: SASL_SSL
+      sasl.mechanism: PLAIN
+)");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_FALSE(c->enabled);
+  EXPECT_EQ(c->sink, "kafka://127.0.0.1:9092/logs-{namespace}");
+  EXPECT_EQ(c->inflight_budget, 16ull << 20);
+  EXPECT_EQ(c->checkpoint_interval, std::chrono::seconds(2));
+  EXPECT_EQ(c->shutdown_timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(c->ship_timeout, std::chrono::minutes(1));
+  EXPECT_EQ(c->max_record_bytes, 256u * 1024);
+  EXPECT_EQ(c->poll_interval, std::chrono::milliseconds(100));
+  EXPECT_EQ(c->retry_backoff, std::chrono::milliseconds(50));
+  ASSERT_TRUE(c->rate_limit.has_value());
+  EXPECT_EQ(*c->rate_limit, (RateLimit{100, 500}));
+  EXPECT_EQ(c->kafka_compression, "zstd");
+  EXPECT_EQ(c->kafka_linger_ms, 20);
+  EXPECT_EQ(c->kafka_batch_bytes, 2000000u);
+  EXPECT_EQ(c->kafka_properties.at("security.protocol"), "SASL_SSL");
+  EXPECT_EQ(c->kafka_properties.at("sasl.mechanism"), "PLAIN");
+}
+
+TEST(LogsConfig, ErrorsNameFileAndLine) {
+  struct Case {
+    std::string yaml;
+    std::string want;  // prefix of the message
+  };
+  const std::vector<Case> cases = {
+      {"logs:\n  inflight_budget: lots\n",
+       "agent.yaml:2: `logs.inflight_budget`: 'lots' is not a size"},
+      {"logs:\n  enabled: true\n  bogus: 1\n", "agent.yaml:3: unknown key `logs.bogus`"},
+      {"logs:\n  shutdown_timeout: 10\n",
+       "agent.yaml:2: `logs.shutdown_timeout`: '10' is not a positive duration"},
+      {"logs:\n  inflight_budget: 1KiB\n", "agent.yaml:2: `logs.inflight_budget` must be at least"},
+      {"logs:\n  rate_limit:\n    burst: 5\n",
+       "agent.yaml:3: `logs.rate_limit` needs `lines_per_second`"},
+      {"logs:\n  kafka:\n    compression: brotli\n",
+       "agent.yaml:3: `logs.kafka.compression`: 'brotli'"},
+      {"logs:\n  kafka:\n    properties: [a, b]\n",
+       "agent.yaml:3: `logs.kafka.properties` must be a mapping"},
+      {"logs:\n  kafka:\n    lingr_ms: 5\n", "agent.yaml:3: unknown key `logs.kafka.lingr_ms`"},
+      {"logs: [1]\n", "agent.yaml:1: `logs` must be a mapping"},
+      {"logs:\n  enabled: maybe\n", "agent.yaml:2: `logs.enabled` must be true or false"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse(c.yaml);
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_EQ(r.error().reason, "ConfigError");
+    EXPECT_EQ(r.error().message.substr(0, c.want.size()), c.want) << r.error().message;
+  }
+}
+
+TEST(LogsConfig, SizesAndDurations) {
+  EXPECT_EQ(parseByteSize("64MiB"), 64ull << 20);
+  EXPECT_EQ(parseByteSize("1MB"), 1000000u);
+  EXPECT_EQ(parseByteSize("4096"), 4096u);
+  EXPECT_EQ(parseByteSize("12XB"), std::nullopt);
+  EXPECT_EQ(parseByteSize(""), std::nullopt);
+  EXPECT_EQ(parseDuration("250ms"), std::chrono::milliseconds(250));
+  EXPECT_EQ(parseDuration("2h"), std::chrono::hours(2));
+  EXPECT_EQ(parseDuration("5"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace keelson::logship

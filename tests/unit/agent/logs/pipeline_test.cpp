@@ -1,0 +1,225 @@
+// The pipeline end to end on a temporary log root, with librdkafka's mock cluster as the fault
+// injector (delivery errors, broker down) and the file sink for exact output checks. Acceptance
+// against the real broker is in tests/integration/logs/.
+#include "agent/logs/pipeline.h"
+
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <prometheus/text_serializer.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "agent/checkpoint/checkpoint_store.h"
+#include "agent/sinks/kafka_sink.h"
+#include "agent/sinks/mock_cluster.h"
+
+namespace keelson::logship {
+namespace {
+
+namespace fs = std::filesystem;
+
+class LogRoot {
+ public:
+  LogRoot() {
+    char t[] = "/tmp/keelson-pipe-XXXXXX";
+    root_ = ::mkdtemp(t);
+    fs::create_directories(root_ + "/root/pods/shop_web-1_uid-1/app");
+    fs::create_directories(root_ + "/root/containers");
+  }
+  ~LogRoot() { fs::remove_all(root_); }
+  std::string logRoot() const { return root_ + "/root"; }
+  std::string state() const { return root_ + "/state"; }
+  std::string out() const { return root_ + "/out.json"; }
+  std::string file() const { return root_ + "/root/pods/shop_web-1_uid-1/app/0.log"; }
+  void append(int from, int to) const {
+    std::ofstream f(file(), std::ios::app);
+    for (int i = from; i < to; ++i) {
+      f << "2026-11-21T10:00:00.000000000Z stdout F line " << i << "\n";
+    }
+  }
+
+ private:
+  std::string root_;
+};
+
+std::vector<std::string> readLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);)
+    lines.push_back(l);
+  return lines;
+}
+
+std::string exposition(const LogPipeline& p) {
+  return prometheus::TextSerializer().Serialize(p.metricsRegistry()->Collect());
+}
+
+PipelineOptions options(const LogRoot& r, std::string sink) {
+  PipelineOptions o;
+  o.log_root = r.logRoot();
+  o.state_dir = r.state();
+  o.sink = std::move(sink);
+  o.node_name = "node-1";
+  o.use_inotify = false;
+  o.config.ship_timeout = std::chrono::seconds(20);
+  o.config.retry_backoff = std::chrono::milliseconds(10);
+  return o;
+}
+
+TEST(Pipeline, ShipResumesFromCheckpoints) {
+  LogRoot r;
+  r.append(0, 100);
+  {
+    auto p = LogPipeline::create(options(r, "file:" + r.out()));
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    auto res = (*p)->shipOnce();
+    ASSERT_TRUE(res.ok()) << res.error().message;
+    EXPECT_EQ(res->records, 100u);
+  }
+  r.append(100, 150);
+  {
+    auto p = LogPipeline::create(options(r, "file:" + r.out()));
+    ASSERT_TRUE(p.ok());
+    auto res = (*p)->shipOnce();
+    ASSERT_TRUE(res.ok()) << res.error().message;
+    EXPECT_EQ(res->records, 50u);  // only what the checkpoint does not cover
+  }
+  const auto lines = readLines(r.out());
+  ASSERT_EQ(lines.size(), 150u);
+  for (int i = 0; i < 150; ++i) {
+    EXPECT_NE(lines[static_cast<std::size_t>(i)].find("\"log\":\"line " + std::to_string(i) + "\""),
+              std::string::npos)
+        << lines[static_cast<std::size_t>(i)];
+  }
+  auto ck = checkpoint::Store(r.state()).load();
+  ASSERT_TRUE(ck.ok());
+  ASSERT_EQ(ck->size(), 1u);
+  EXPECT_EQ((*ck)[0].end_offset, fs::file_size(r.file()));
+}
+
+TEST(Pipeline, CorruptCheckpointStartsFromZeroAndIsCounted) {
+  LogRoot r;
+  r.append(0, 10);
+  fs::create_directories(r.state());
+  std::ofstream(r.state() + "/logs-checkpoints.json") << "{broken";
+  auto p = LogPipeline::create(options(r, "file:" + r.out()));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  auto res = (*p)->shipOnce();
+  ASSERT_TRUE(res.ok());
+  EXPECT_EQ(res->records, 10u);
+  EXPECT_NE(exposition(**p).find("keelson_log_checkpoint_writes_total{result=\"corrupt\"} 1"),
+            std::string::npos);
+  EXPECT_TRUE(fs::exists(r.state() + "/logs-checkpoints.json.corrupt"));
+}
+
+TEST(Pipeline, FailedDeliveriesAreRetriedNeverSkipped) {
+  LogRoot r;
+  r.append(0, 200);
+  auto cluster = sinks::MockCluster::create(1);
+  ASSERT_TRUE(cluster.ok());
+  // Every one of the first 5 Produce requests fails permanently (a non-retriable error, so the
+  // failure reaches the pipeline): the records must be re-produced and all arrive.
+  (*cluster)->failNextProduces(RD_KAFKA_RESP_ERR_POLICY_VIOLATION, 5);
+  auto o = options(r, "kafka://" + (*cluster)->bootstraps() + "/logs");
+  o.config.kafka_linger_ms = 1;
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  auto res = (*p)->shipOnce();
+  ASSERT_TRUE(res.ok()) << res.error().message << exposition(**p);
+  EXPECT_EQ(res->records, 200u);
+  const std::string m = exposition(**p);
+  EXPECT_NE(m.find("keelson_log_delivery_errors_total{error=\"POLICY_VIOLATION\"}"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("keelson_log_lines_delivered_total{namespace=\"shop\"} 200"), std::string::npos);
+  auto ck = checkpoint::Store(r.state()).load();
+  ASSERT_TRUE(ck.ok());
+  ASSERT_EQ(ck->size(), 1u);
+  EXPECT_EQ((*ck)[0].end_offset, fs::file_size(r.file()));
+}
+
+TEST(Pipeline, BrokerDownCommitsNothingAndShipFailsWithinItsBound) {
+  LogRoot r;
+  r.append(0, 50);
+  auto cluster = sinks::MockCluster::create(1);
+  ASSERT_TRUE(cluster.ok());
+  (*cluster)->setBrokersDown(true);
+  auto o = options(r, "kafka://" + (*cluster)->bootstraps() + "/logs");
+  o.config.ship_timeout = std::chrono::seconds(2);
+  o.config.kafka_linger_ms = 1;
+  {
+    auto p = LogPipeline::create(o);
+    ASSERT_TRUE(p.ok());
+    auto res = (*p)->shipOnce();
+    ASSERT_FALSE(res.ok());
+    EXPECT_EQ(res.error().reason, "DeliveryTimeout");
+    EXPECT_NE(res.error().message.find("50 not acknowledged"), std::string::npos)
+        << res.error().message;
+  }
+  auto ck = checkpoint::Store(r.state()).load();
+  ASSERT_TRUE(ck.ok());
+  EXPECT_TRUE(ck->empty());  // nothing was acknowledged, so nothing is committed
+  (*cluster)->setBrokersDown(false);
+  o.config.ship_timeout = std::chrono::seconds(20);
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok());
+  auto res = (*p)->shipOnce();
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->records, 50u);
+}
+
+TEST(Pipeline, FatalProducerErrorReplacesTheSinkAndResendsItsRecords) {
+  LogRoot r;
+  r.append(0, 50);
+  auto cluster = sinks::MockCluster::create(1);
+  ASSERT_TRUE(cluster.ok());
+  (*cluster)->setBrokersDown(true);
+  auto o = options(r, "kafka://" + (*cluster)->bootstraps() + "/logs");
+  o.config.ship_timeout = std::chrono::seconds(1);
+  o.config.kafka_linger_ms = 1;
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok());
+  ASSERT_FALSE((*p)->shipOnce().ok());  // all 50 records now wait inside the producer
+  auto* kafka = dynamic_cast<sinks::KafkaSink*>((*p)->sinkForTest());
+  ASSERT_NE(kafka, nullptr);
+  kafka->injectFatalErrorForTest();
+  (*cluster)->setBrokersDown(false);
+  // The pass itself is bounded by ship_timeout; it is raised for the recovery.
+  const auto res = [&] {
+    for (int i = 0; i < 20; ++i) {
+      auto r2 = (*p)->shipOnce();
+      if (r2.ok()) return r2;
+    }
+    return (*p)->shipOnce();
+  }();
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->records, 50u);
+  EXPECT_NE((*p)->sinkForTest(), static_cast<sinks::Sink*>(kafka));
+}
+
+TEST(Pipeline, RunStopsWithinTheShutdownBoundAndCheckpoints) {
+  LogRoot r;
+  r.append(0, 1000);
+  auto o = options(r, "file:" + r.out());
+  o.use_inotify = true;
+  o.config.checkpoint_interval = std::chrono::hours(1);  // only the shutdown writes
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok());
+  (*p)->start();
+  // Observe delivery through the output file (bounded), then stop.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (readLines(r.out()).size() < 1000 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  (*p)->stop();
+  EXPECT_EQ(readLines(r.out()).size(), 1000u);
+  auto ck = checkpoint::Store(r.state()).load();
+  ASSERT_TRUE(ck.ok());
+  ASSERT_EQ(ck->size(), 1u);
+  EXPECT_EQ((*ck)[0].end_offset, fs::file_size(r.file()));
+}
+
+}  // namespace
+}  // namespace keelson::logship
