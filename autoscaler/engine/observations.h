@@ -54,7 +54,9 @@ struct PodSample {
   PodGroup group = PodGroup::Ready;
   std::int64_t valueMilli = 0;    // usage (cpu in millicores, memory in milli-bytes); unused when
                                   // group is Missing
-  std::int64_t requestMilli = 0;  // sum of the containers' requests (Utilization targets only)
+  // Sum of the containers' requests (Utilization targets only); nullopt when a container has no
+  // request for the resource (the HPA then fails the metric: "missing request for cpu ...").
+  std::optional<std::int64_t> requestMilli;
 };
 
 // Kafka offsets of one partition of the consumer group's topic(s) (KafkaLag).

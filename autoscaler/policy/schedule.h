@@ -31,6 +31,8 @@ class CronExpr {
   // Does the local wall-clock minute match? Fields as in struct tm-like calendar terms:
   // month 1-12, dayOfMonth 1-31, dayOfWeek 0-6 (0 = Sunday).
   bool matches(int minute, int hour, int dayOfMonth, int month, int dayOfWeek) const;
+  // Does the calendar day match (ignoring minute and hour)?
+  bool matchesDay(int dayOfMonth, int month, int dayOfWeek) const;
 
  private:
   std::uint64_t minutes_ = 0;
