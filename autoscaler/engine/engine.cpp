@@ -43,8 +43,8 @@ Computed shapeMismatch(const MetricSpec& spec, Shape shape) {
   return c;
 }
 
-Computed computeMetric(const MetricSpec& spec, const MetricObservation& o,
-                       const Observations& obs, Tolerances tol) {
+Computed computeMetric(const MetricSpec& spec, const MetricObservation& o, const Observations& obs,
+                       Tolerances tol) {
   Computed c;
   const std::int32_t current = obs.specReplicas;
   if (isPerPodType(spec.type)) {
@@ -145,8 +145,8 @@ std::int32_t scaleUpLimit(std::int32_t current, const History& h, const ScalingR
                           Time now) {
   if (rules.selectPolicy == SelectPolicy::Disabled) return current;
   const bool useMin = rules.selectPolicy == SelectPolicy::Min;
-  std::int32_t result = useMin ? std::numeric_limits<std::int32_t>::max()
-                               : std::numeric_limits<std::int32_t>::min();
+  std::int32_t result =
+      useMin ? std::numeric_limits<std::int32_t>::max() : std::numeric_limits<std::int32_t>::min();
   for (const auto& p : rules.policies) {
     const std::int32_t added = changeInPeriod(p.periodSeconds, h.scaleUpEvents, now);
     const std::int32_t deleted = changeInPeriod(p.periodSeconds, h.scaleDownEvents, now);
@@ -156,8 +156,8 @@ std::int32_t scaleUpLimit(std::int32_t current, const History& h, const ScalingR
       proposed = periodStart + p.value;
     } else {
       // Rounded up, or a small Percent would never add a pod.
-      proposed = static_cast<std::int32_t>(std::ceil(
-          static_cast<double>(periodStart) * (1 + static_cast<double>(p.value) / 100)));
+      proposed = static_cast<std::int32_t>(
+          std::ceil(static_cast<double>(periodStart) * (1 + static_cast<double>(p.value) / 100)));
     }
     result = useMin ? std::min(result, proposed) : std::max(result, proposed);
   }
@@ -168,8 +168,8 @@ std::int32_t scaleDownLimit(std::int32_t current, const History& h, const Scalin
                             Time now) {
   if (rules.selectPolicy == SelectPolicy::Disabled) return current;
   const bool useMin = rules.selectPolicy == SelectPolicy::Min;
-  std::int32_t result = useMin ? std::numeric_limits<std::int32_t>::min()
-                               : std::numeric_limits<std::int32_t>::max();
+  std::int32_t result =
+      useMin ? std::numeric_limits<std::int32_t>::min() : std::numeric_limits<std::int32_t>::max();
   for (const auto& p : rules.policies) {
     const std::int32_t added = changeInPeriod(p.periodSeconds, h.scaleUpEvents, now);
     const std::int32_t deleted = changeInPeriod(p.periodSeconds, h.scaleDownEvents, now);
@@ -198,8 +198,7 @@ struct Stabilized {
 Stabilized stabilize(const policy::Behavior& behavior, History& h, std::int32_t current,
                      std::int32_t desired, Time now) {
   const Time upCutoff = now - std::chrono::seconds(behavior.scaleUp.stabilizationWindowSeconds);
-  const Time downCutoff =
-      now - std::chrono::seconds(behavior.scaleDown.stabilizationWindowSeconds);
+  const Time downCutoff = now - std::chrono::seconds(behavior.scaleDown.stabilizationWindowSeconds);
   std::int32_t up = desired;
   std::int32_t down = desired;
   bool foundOld = false;
@@ -356,8 +355,9 @@ Decision decide(const policy::Policy& policy, const Observations& obs, const His
         c.proposal = policy.fallback->replicas;
         result.fallback = true;
       } else {
-        if (invalid == 0) firstError = policy::toString(spec.type) + std::string(" metric ") +
-                                       std::to_string(i) + ": " + c.error;
+        if (invalid == 0)
+          firstError = policy::toString(spec.type) + std::string(" metric ") + std::to_string(i) +
+                       ": " + c.error;
         ++invalid;
         continue;
       }
@@ -420,14 +420,15 @@ Decision decide(const policy::Policy& policy, const Observations& obs, const His
   return finish(l.replicas, why, std::move(message));
 }
 
-void recordScale(const policy::Policy& policy, History& history, std::int32_t from,
-                 std::int32_t to, Time now) {
+void recordScale(const policy::Policy& policy, History& history, std::int32_t from, std::int32_t to,
+                 Time now) {
   if (from == to) return;
   const bool up = to > from;
   const ScalingRules& rules = up ? policy.behavior.scaleUp : policy.behavior.scaleDown;
   auto& events = up ? history.scaleUpEvents : history.scaleDownEvents;
   std::int32_t longest = 0;
-  for (const auto& p : rules.policies) longest = std::max(longest, p.periodSeconds);
+  for (const auto& p : rules.policies)
+    longest = std::max(longest, p.periodSeconds);
   const Time cutoff = now - std::chrono::seconds(longest);
   for (auto& e : events) {
     if (e.at < cutoff) e.outdated = true;  // free slot: bounded memory, as the HPA
