@@ -297,9 +297,10 @@ void recordScale(const policy::Policy& policy, History& history, std::int32_t fr
     if (e.at < cutoff) e.outdated = true;  // free slot: bounded memory, as the HPA
   }
   const ScaleEvent event{up ? to - from : from - to, now, false};
-  for (auto& e : events) {
-    if (e.outdated) {
-      e = event;
+  // The HPA reuses the *last* outdated slot.
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    if (it->outdated) {
+      *it = event;
       return;
     }
   }
