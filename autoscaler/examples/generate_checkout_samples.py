@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Writes checkout-samples.yaml: one day of 1-minute samples for checkout-policy.yaml.
+"""Writes samples/checkout-day.yaml: one day of 1-minute samples for checkout-policy.yaml.
 
 The load is a synthetic but typical shop day (night trough, morning ramp, lunch bump, evening
 peak), recorded from a deployment whose replica count followed the load, so per-pod values are
 total / recorded replicas. Deterministic (fixed seed): rerunning gives the same file.
 """
 import math
+import os
 import random
 
 random.seed(20261120)
@@ -56,5 +57,5 @@ for minute in range(24 * 60):
         cpu = "null"
     lines.append(f"  - {{metrics: [{cpu}, {rps}], replicas: {recorded}}}")
 
-with open("checkout-samples.yaml", "w") as out:
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "samples", "checkout-day.yaml"), "w") as out:
     out.write("\n".join(lines) + "\n")

@@ -74,12 +74,13 @@ class Doc {
   std::optional<std::string> str(const YAML::Node& parent, const char* key, const std::string& path,
                                  bool required) {
     const YAML::Node n = parent[key];
+    const std::string full = path.empty() ? std::string(key) : path + "." + key;
     if (!n.IsDefined() || n.IsNull()) {
-      if (required) error(parent, path + "." + key + " is required");
+      if (required) error(parent, full + " is required");
       return std::nullopt;
     }
     if (!n.IsScalar()) {
-      error(n, path + "." + key + " must be a string");
+      error(n, full + " must be a string");
       return std::nullopt;
     }
     return n.Scalar();
@@ -170,7 +171,8 @@ class Doc {
     std::string list;
     for (const char* v : values)
       list += std::string(list.empty() ? "" : ", ") + v;
-    error(parent[key], path + "." + key + " must be one of " + list + ", got \"" + *s + "\"");
+    error(parent[key], path + "." + key + (values.size() == 1 ? " must be " : " must be one of ") +
+                           list + ", got \"" + *s + "\"");
     return std::nullopt;
   }
 
@@ -273,12 +275,16 @@ std::optional<MetricSpec> parseMetric(Doc& doc, const YAML::Node& node, const st
                {"prometheus", "kafkaLag"})) {
     return std::nullopt;
   }
-  auto type = doc.hpa ? doc.oneOf(node, "type", path, true,
-                                  {"Resource", "ContainerResource", "Pods", "Object", "External"})
-                      : doc.oneOf(node, "type", path, true,
-                                  {"Resource", "ContainerResource", "Pods", "Object", "External",
-                                   "Prometheus", "KafkaLag"});
+  auto type = doc.oneOf(node, "type", path, true,
+                        {"Resource", "ContainerResource", "Pods", "Object", "External",
+                         "Prometheus", "KafkaLag"});
   if (!type) return std::nullopt;
+  if (doc.hpa && (*type == "Prometheus" || *type == "KafkaLag")) {
+    doc.error(node["type"], path + ".type " + *type +
+                                " is a Keelson metric type; use kind: ScalingPolicy (apiVersion: "
+                                "keelson.io/v1) to use it");
+    return std::nullopt;
+  }
   static const std::map<std::string, std::pair<MetricType, const char*>> kTypes = {
       {"Resource", {MetricType::Resource, "resource"}},
       {"ContainerResource", {MetricType::ContainerResource, "containerResource"}},
@@ -493,8 +499,8 @@ void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
     doc.error(root, "a policy document must be a mapping with apiVersion, kind, metadata, spec");
     return;
   }
-  const auto apiVersion = doc.str(root, "apiVersion", "document", true);
-  const auto kind = doc.str(root, "kind", "document", true);
+  const auto apiVersion = doc.str(root, "apiVersion", "", true);
+  const auto kind = doc.str(root, "kind", "", true);
   if (!apiVersion || !kind) return;
   Policy policy;
   policy.source = {doc.file(), doc.line(root)};
@@ -642,6 +648,9 @@ ParseOutput parsePolicies(std::string_view text, const std::string& fileName) {
           {fileName, root.Mark().line + 1, std::string("cannot read this document: ") + e.what()});
     }
   }
+  // Report in file order, whatever order the checks ran in.
+  std::stable_sort(out.diagnostics.begin(), out.diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) { return a.line < b.line; });
   if (out.policies.empty() && out.diagnostics.empty()) {
     out.diagnostics.push_back({fileName, 0, "holds no policy document"});
   }

@@ -29,6 +29,7 @@ Result<std::int64_t> parseQuantityMilli(std::string_view text) {
   int fractionDigits = 0;
   int digits = 0;
   bool seenDot = false;
+  bool sawDigit = false;
   for (; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '.') {
@@ -37,6 +38,7 @@ Result<std::int64_t> parseQuantityMilli(std::string_view text) {
       continue;
     }
     if (c < '0' || c > '9') break;
+    sawDigit = true;
     // Digits beyond 30 significant ones cannot change an int64 milli-value by more than rounding;
     // Kubernetes itself rejects such precision, so do we.
     if (mantissa != 0 || c != '0') ++digits;
@@ -44,13 +46,7 @@ Result<std::int64_t> parseQuantityMilli(std::string_view text) {
     mantissa = mantissa * 10 + (c - '0');
     if (seenDot) ++fractionDigits;
   }
-  if (digits == 0 && mantissa == 0) {
-    // "0", "0.0" are fine; an empty number is not.
-    bool anyDigit = false;
-    for (char c : text)
-      if (c >= '0' && c <= '9') anyDigit = true;
-    if (!anyDigit) return invalid(text, "no digits");
-  }
+  if (!sawDigit) return invalid(text, "no digits");
   const std::string_view suffix = text.substr(i);
   int exp10 = 0;
   int exp2 = 0;
