@@ -249,7 +249,9 @@ std::string plotSvg(const policy::Policy& policy, const Samples& samples,
   const std::size_t metricCount = policy.metrics.size();
   const double height = kTop + static_cast<double>(metricCount) * (kMetricHeight + kPanelGap) +
                         kReplicaHeight + kPanelGap + 20;
-  const std::int64_t total = steps.empty() ? samples.intervalMillis : steps.back().offsetMillis;
+  // The last step holds for one interval, so the time axis runs to one interval past it.
+  const std::int64_t total =
+      steps.empty() ? samples.intervalMillis : steps.back().offsetMillis + samples.intervalMillis;
   std::string svg;
   svg.reserve(64 * 1024);
   svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(kWidth) + "\" height=\"" +
