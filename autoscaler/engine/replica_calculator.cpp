@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <limits>
-#include <map>
 #include <string>
 
 namespace keelson::engine {
@@ -27,66 +26,62 @@ std::int32_t toInt32(double v) {
   return static_cast<std::int32_t>(v);
 }
 
-struct Utilization {
-  double ratio = 0;
-  std::int32_t utilization = 0;
-};
-
-// metrics/utilization.go GetResourceUtilizationRatio: a ratio of sums, integer percent.
-Result<Utilization> utilizationRatio(const std::map<std::string, std::int64_t>& metrics,
-                                     const std::map<std::string, std::int64_t>& requests,
-                                     std::int32_t target) {
-  std::int64_t metricsTotal = 0;
-  std::int64_t requestsTotal = 0;
-  for (const auto& [pod, value] : metrics) {
-    const auto it = requests.find(pod);
-    if (it == requests.end()) continue;
-    metricsTotal += value;
-    requestsTotal += it->second;
+// The HPA keeps maps pod -> value and pod -> request; sums are all it needs from them, so these
+// run over the samples without building maps (the controller syncs thousands of targets).
+struct Sums {
+  std::int64_t metrics = 0;
+  std::int64_t requests = 0;
+  std::int64_t entries = 0;
+  void add(std::int64_t value, std::int64_t request) {
+    metrics += value;
+    requests += request;
+    ++entries;
   }
-  if (requestsTotal == 0) return metricsFailure("no metrics returned matched known pods");
-  Utilization u;
-  u.utilization = static_cast<std::int32_t>((metricsTotal * 100) / requestsTotal);
-  u.ratio = static_cast<double>(u.utilization) / static_cast<double>(target);
-  return u;
-}
-
-// metrics/utilization.go GetMetricUsageRatio.
-std::pair<double, std::int64_t> usageRatio(const std::map<std::string, std::int64_t>& metrics,
-                                           std::int64_t target) {
-  std::int64_t total = 0;
-  for (const auto& [pod, value] : metrics)
-    total += value;
-  const std::int64_t current = total / static_cast<std::int64_t>(metrics.size());
-  return {static_cast<double>(current) / static_cast<double>(target), current};
-}
-
-struct Groups {
-  std::map<std::string, std::int64_t> metrics;  // ready pods' values
-  std::vector<const PodSample*> unready;
-  std::vector<const PodSample*> missing;
-  std::int32_t readyCount = 0;
 };
 
-Groups group(const std::vector<PodSample>& pods) {
-  Groups g;
+struct Counts {
+  std::int32_t ready = 0;
+  std::int32_t unready = 0;
+  std::int32_t missing = 0;
+};
+
+Counts count(const std::vector<PodSample>& pods) {
+  Counts c;
   for (const auto& pod : pods) {
     switch (pod.group) {
       case PodGroup::Ready:
-        g.metrics[pod.name] = pod.valueMilli;
-        ++g.readyCount;
+        ++c.ready;
         break;
       case PodGroup::Unready:
-        g.unready.push_back(&pod);
+        ++c.unready;
         break;
       case PodGroup::Missing:
-        g.missing.push_back(&pod);
+        ++c.missing;
         break;
       case PodGroup::Ignored:
         break;
     }
   }
-  return g;
+  return c;
+}
+
+// metrics/utilization.go GetResourceUtilizationRatio: a ratio of sums, integer percent.
+struct Utilization {
+  double ratio = 0;
+  std::int32_t utilization = 0;
+};
+Result<Utilization> utilizationRatio(const Sums& sums, std::int32_t target) {
+  if (sums.requests == 0) return metricsFailure("no metrics returned matched known pods");
+  Utilization u;
+  u.utilization = static_cast<std::int32_t>((sums.metrics * 100) / sums.requests);
+  u.ratio = static_cast<double>(u.utilization) / static_cast<double>(target);
+  return u;
+}
+
+// metrics/utilization.go GetMetricUsageRatio.
+std::pair<double, std::int64_t> usageRatio(const Sums& sums, std::int64_t target) {
+  const std::int64_t current = sums.metrics / sums.entries;
+  return {static_cast<double>(current) / static_cast<double>(target), current};
 }
 
 }  // namespace
@@ -96,51 +91,48 @@ Result<ReplicaProposal> resourceUtilizationReplicas(std::int32_t currentReplicas
                                                     const std::vector<PodSample>& pods,
                                                     Tolerances tolerances) {
   if (pods.empty()) return metricsFailure(kNoPods);
-  Groups g = group(pods);
-  if (g.metrics.empty()) return metricsFailure(kNoMetrics);
-  std::map<std::string, std::int64_t> requests;
+  const Counts c = count(pods);
+  if (c.ready == 0) return metricsFailure(kNoMetrics);
+  Sums sums;
   for (const auto& pod : pods) {
     if (!pod.requestMilli) {
       return metricsFailure("missing request for the resource in pod " + pod.name);
     }
-    requests[pod.name] = *pod.requestMilli;
+    if (pod.group == PodGroup::Ready) sums.add(pod.valueMilli, *pod.requestMilli);
   }
-  auto first = utilizationRatio(g.metrics, requests, targetUtilization);
+  auto first = utilizationRatio(sums, targetUtilization);
   if (!first.ok()) return fail(first.error());
   const double ratio = first->ratio;
   const std::int32_t utilization = first->utilization;
 
-  const bool scaleUpWithUnready = !g.unready.empty() && ratio > 1.0;
-  if (!scaleUpWithUnready && g.missing.empty()) {
+  const bool scaleUpWithUnready = c.unready > 0 && ratio > 1.0;
+  if (!scaleUpWithUnready && c.missing == 0) {
     if (tolerances.isWithin(ratio)) return ReplicaProposal{currentReplicas, utilization};
-    return ReplicaProposal{toInt32(std::ceil(ratio * static_cast<double>(g.readyCount))),
-                           utilization};
+    return ReplicaProposal{toInt32(std::ceil(ratio * static_cast<double>(c.ready))), utilization};
   }
-  if (!g.missing.empty()) {
-    if (ratio < 1.0) {
-      // Scale-down: a pod without a sample is assumed busy, at 100% of its request (or the target
-      // when that is above 100%), so missing data never drives a scale-down.
-      const std::int64_t fallback = std::max<std::int64_t>(100, targetUtilization);
-      for (const auto* pod : g.missing)
-        g.metrics[pod->name] = requests[pod->name] * fallback / 100;
-    } else if (ratio > 1.0) {
-      for (const auto* pod : g.missing)
-        g.metrics[pod->name] = 0;
+  // Scale-down: a pod without a sample is assumed busy, at 100% of its request (or the target
+  // when that is above 100%), so missing data never drives a scale-down. Scale-up: missing and
+  // unready pods count as idle.
+  const std::int64_t fallback = std::max<std::int64_t>(100, targetUtilization);
+  for (const auto& pod : pods) {
+    if (pod.group == PodGroup::Missing) {
+      if (ratio < 1.0) {
+        sums.add(*pod.requestMilli * fallback / 100, *pod.requestMilli);
+      } else if (ratio > 1.0) {
+        sums.add(0, *pod.requestMilli);
+      }
+    } else if (pod.group == PodGroup::Unready && scaleUpWithUnready) {
+      sums.add(0, *pod.requestMilli);
     }
   }
-  if (scaleUpWithUnready) {
-    for (const auto* pod : g.unready)
-      g.metrics[pod->name] = 0;
-  }
-  auto second = utilizationRatio(g.metrics, requests, targetUtilization);
+  auto second = utilizationRatio(sums, targetUtilization);
   if (!second.ok()) return fail(second.error());
   const double newRatio = second->ratio;
   if (tolerances.isWithin(newRatio) || (ratio < 1.0 && newRatio > 1.0) ||
       (ratio > 1.0 && newRatio < 1.0)) {
     return ReplicaProposal{currentReplicas, utilization};
   }
-  const std::int32_t newReplicas =
-      toInt32(std::ceil(newRatio * static_cast<double>(g.metrics.size())));
+  const std::int32_t newReplicas = toInt32(std::ceil(newRatio * static_cast<double>(sums.entries)));
   if ((newRatio < 1.0 && newReplicas > currentReplicas) ||
       (newRatio > 1.0 && newReplicas < currentReplicas)) {
     return ReplicaProposal{currentReplicas, utilization};
@@ -153,34 +145,36 @@ Result<ReplicaProposal> plainMetricReplicas(std::int32_t currentReplicas,
                                             const std::vector<PodSample>& pods,
                                             Tolerances tolerances) {
   if (pods.empty()) return metricsFailure(kNoPods);
-  Groups g = group(pods);
-  if (g.metrics.empty()) return metricsFailure(kNoMetrics);
-  const auto [ratio, usage] = usageRatio(g.metrics, targetUsageMilli);
-  const bool scaleUpWithUnready = !g.unready.empty() && ratio > 1.0;
-  if (!scaleUpWithUnready && g.missing.empty()) {
-    if (tolerances.isWithin(ratio)) return ReplicaProposal{currentReplicas, usage};
-    return ReplicaProposal{toInt32(std::ceil(ratio * static_cast<double>(g.readyCount))), usage};
+  const Counts c = count(pods);
+  if (c.ready == 0) return metricsFailure(kNoMetrics);
+  Sums sums;
+  for (const auto& pod : pods) {
+    if (pod.group == PodGroup::Ready) sums.add(pod.valueMilli, 0);
   }
-  if (!g.missing.empty()) {
-    if (ratio < 1.0) {
-      for (const auto* pod : g.missing)
-        g.metrics[pod->name] = targetUsageMilli;
-    } else if (ratio > 1.0) {
-      for (const auto* pod : g.missing)
-        g.metrics[pod->name] = 0;
+  const auto [ratio, usage] = usageRatio(sums, targetUsageMilli);
+  const bool scaleUpWithUnready = c.unready > 0 && ratio > 1.0;
+  if (!scaleUpWithUnready && c.missing == 0) {
+    if (tolerances.isWithin(ratio)) return ReplicaProposal{currentReplicas, usage};
+    return ReplicaProposal{toInt32(std::ceil(ratio * static_cast<double>(c.ready))), usage};
+  }
+  for (const auto& pod : pods) {
+    if (pod.group == PodGroup::Missing) {
+      // Scale-down: missing pods use exactly the target; scale-up: nothing.
+      if (ratio < 1.0) {
+        sums.add(targetUsageMilli, 0);
+      } else if (ratio > 1.0) {
+        sums.add(0, 0);
+      }
+    } else if (pod.group == PodGroup::Unready && scaleUpWithUnready) {
+      sums.add(0, 0);
     }
   }
-  if (scaleUpWithUnready) {
-    for (const auto* pod : g.unready)
-      g.metrics[pod->name] = 0;
-  }
-  const double newRatio = usageRatio(g.metrics, targetUsageMilli).first;
+  const double newRatio = usageRatio(sums, targetUsageMilli).first;
   if (tolerances.isWithin(newRatio) || (ratio < 1.0 && newRatio > 1.0) ||
       (ratio > 1.0 && newRatio < 1.0)) {
     return ReplicaProposal{currentReplicas, usage};
   }
-  const std::int32_t newReplicas =
-      toInt32(std::ceil(newRatio * static_cast<double>(g.metrics.size())));
+  const std::int32_t newReplicas = toInt32(std::ceil(newRatio * static_cast<double>(sums.entries)));
   if ((newRatio < 1.0 && newReplicas > currentReplicas) ||
       (newRatio > 1.0 && newReplicas < currentReplicas)) {
     return ReplicaProposal{currentReplicas, usage};

@@ -275,9 +275,9 @@ std::optional<MetricSpec> parseMetric(Doc& doc, const YAML::Node& node, const st
                {"prometheus", "kafkaLag"})) {
     return std::nullopt;
   }
-  auto type = doc.oneOf(node, "type", path, true,
-                        {"Resource", "ContainerResource", "Pods", "Object", "External",
-                         "Prometheus", "KafkaLag"});
+  auto type = doc.oneOf(
+      node, "type", path, true,
+      {"Resource", "ContainerResource", "Pods", "Object", "External", "Prometheus", "KafkaLag"});
   if (!type) return std::nullopt;
   if (doc.hpa && (*type == "Prometheus" || *type == "KafkaLag")) {
     doc.error(node["type"], path + ".type " + *type +

@@ -273,29 +273,39 @@ bool scheduleActive(const CronExpr& cron, const TimeZone& zone, std::int64_t dur
                     Seconds now) {
   using namespace std::chrono;
   if (durationSeconds <= 0) return false;
+  // Find the latest firing at or before `now`; the schedule is active iff it is younger than the
+  // duration. Searching calendar fields backwards (days, then the hours and minutes the cron
+  // allows) costs a handful of steps instead of one per minute of the window.
   const std::int64_t nowS = now.time_since_epoch().count();
-  std::int64_t m = nowS - ((nowS % 60) + 60) % 60;       // floor to the minute
-  const std::int64_t earliest = nowS - durationSeconds;  // a firing at m counts if m > earliest
-  while (m > earliest) {
-    const std::int64_t local = m + zone.offsetAt(Seconds(seconds(m)));
-    const std::int64_t dayIndex = local >= 0 ? local / 86400 : (local - 86399) / 86400;
-    const std::int64_t secOfDay = local - dayIndex * 86400;
+  const std::int64_t offsetNow = zone.offsetAt(now);
+  const std::int64_t local = nowS + offsetNow;
+  const std::int64_t today = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+  const std::int64_t secOfDay = local - today * 86400;
+  const std::int64_t maxDays = durationSeconds / 86400 + 2;
+  for (std::int64_t back = 0; back <= maxDays; ++back) {
+    const std::int64_t dayIndex = today - back;
     const sys_days day{days(dayIndex)};
     const year_month_day ymd{day};
     const int dow = static_cast<int>(weekday{day}.c_encoding());
-    const int dom = static_cast<int>(static_cast<unsigned>(ymd.day()));
-    const int month = static_cast<int>(static_cast<unsigned>(ymd.month()));
-    // Does any minute of this local day match at all? If not, jump to the previous day.
-    if (!cron.matchesDay(dom, month, dow)) {
-      // Jump to the last minute of the previous local day.
-      m -= secOfDay + 60;
-      m -= ((m % 60) + 60) % 60;
+    if (!cron.matchesDay(static_cast<int>(static_cast<unsigned>(ymd.day())),
+                         static_cast<int>(static_cast<unsigned>(ymd.month())), dow)) {
       continue;
     }
-    const int hour = static_cast<int>(secOfDay / 3600);
-    const int minute = static_cast<int>(secOfDay % 3600 / 60);
-    if (cron.matches(minute, hour, dom, month, dow)) return true;
-    m -= 60;
+    const int hourStart = back == 0 ? static_cast<int>(secOfDay / 3600) : 23;
+    for (int h = hourStart; h >= 0; --h) {
+      if (!cron.hasHour(h)) continue;
+      const int minuteStart =
+          (back == 0 && h == hourStart) ? static_cast<int>(secOfDay % 3600 / 60) : 59;
+      for (int m = minuteStart; m >= 0; --m) {
+        if (!cron.hasMinute(m)) continue;
+        const std::int64_t fireLocal = dayIndex * 86400 + h * 3600 + m * 60;
+        // Local wall time to UTC with the offset in force then (DST changes between).
+        const std::int64_t fire =
+            fireLocal - zone.offsetAt(Seconds(seconds(fireLocal - offsetNow)));
+        if (fire > nowS) continue;  // a DST jump put this wall time after `now`
+        return fire > nowS - durationSeconds;
+      }
+    }
   }
   return false;
 }

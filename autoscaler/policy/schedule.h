@@ -33,6 +33,8 @@ class CronExpr {
   bool matches(int minute, int hour, int dayOfMonth, int month, int dayOfWeek) const;
   // Does the calendar day match (ignoring minute and hour)?
   bool matchesDay(int dayOfMonth, int month, int dayOfWeek) const;
+  bool hasMinute(int minute) const { return (minutes_ >> minute) & 1; }
+  bool hasHour(int hour) const { return (hours_ >> hour) & 1; }
 
  private:
   std::uint64_t minutes_ = 0;
