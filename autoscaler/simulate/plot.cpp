@@ -18,7 +18,7 @@ using policy::TargetType;
 
 constexpr double kWidth = 1100;
 constexpr double kLeft = 80;
-constexpr double kRight = 190;  // room for the legend
+constexpr double kRight = 220;  // room for the legend
 constexpr double kPlotWidth = kWidth - kLeft - kRight;
 constexpr double kMetricHeight = 170;
 constexpr double kReplicaHeight = 230;
@@ -268,6 +268,7 @@ std::string plotSvg(const policy::Policy& policy, const Samples& samples,
       ".replicas{fill:none;stroke:#2ca02c;stroke-width:2}\n"
       ".desired{fill:none;stroke:#ff7f0e;stroke-width:1.3;stroke-dasharray:4 3}\n"
       ".min{fill:none;stroke:#7f7f7f;stroke-width:1.3;stroke-dasharray:2 3}\n"
+      ".recommended{fill:none;stroke:#9467bd;stroke-width:1;opacity:0.8}\n"
       ".max{fill:none;stroke:#444;stroke-width:1.3;stroke-dasharray:8 4}\n"
       "</style>\n";
   svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
@@ -337,12 +338,16 @@ std::string plotSvg(const policy::Policy& policy, const Samples& samples,
 
   // Replicas panel.
   double maxR = policy.maxReplicas;
-  std::vector<Point> replicas, desired, minR, maxRs;
+  std::vector<Point> replicas, desired, minR, maxRs, recommended;
   for (const auto& s : steps) {
     maxR = std::max<double>(maxR, std::max(s.replicas, s.desired));
     // replicas[i] holds from step i until the next step: a step function.
     replicas.push_back({s.offsetMillis, static_cast<double>(s.replicas)});
     desired.push_back({s.offsetMillis, static_cast<double>(s.desired)});
+    // Before behavior: shows what stabilization and rate limits held back.
+    std::optional<double> rec;
+    if (s.recommended >= 0) rec = s.recommended;  // off-scale values are drawn at the top
+    recommended.push_back({s.offsetMillis, rec});
     minR.push_back({s.offsetMillis, static_cast<double>(s.minReplicas)});
     maxRs.push_back({s.offsetMillis, static_cast<double>(s.maxReplicas)});
   }
@@ -350,20 +355,26 @@ std::string plotSvg(const policy::Policy& policy, const Samples& samples,
     // Extend the step functions to the right edge.
     replicas.push_back({total, static_cast<double>(steps.back().desired)});
     desired.push_back({total, static_cast<double>(steps.back().desired)});
+    recommended.push_back({total, recommended.back().v});
     minR.push_back({total, static_cast<double>(steps.back().minReplicas)});
     maxRs.push_back({total, static_cast<double>(steps.back().maxReplicas)});
   }
   const auto [yMax, yStep] = niceAxis(maxR * 1.1);
   const Frame f{top, kReplicaHeight, yMax, std::max(1.0, yStep), total};
-  axes(svg, f, "replicas: current vs desired, within min (schedule floors) and max", "replicas",
-       samples.start);
+  axes(svg, f,
+       "replicas; metrics ask = before stabilization and rate limits; min includes schedule floors",
+       "replicas", samples.start);
   svg += "<path d=\"" + path(f, maxRs, true) + "\" class=\"max\"/>\n";
   svg += "<path d=\"" + path(f, minR, true) + "\" class=\"min\"/>\n";
+  svg += "<path d=\"" + path(f, recommended, true) + "\" class=\"recommended\"/>\n";
   svg += "<path d=\"" + path(f, desired, true) + "\" class=\"desired\"/>\n";
   svg += "<path d=\"" + path(f, replicas, true) + "\" class=\"replicas\"/>\n";
-  legend(
-      svg, f,
-      {{"replicas", "replicas"}, {"desired", "desired"}, {"min", "min (floors)"}, {"max", "max"}});
+  legend(svg, f,
+         {{"replicas", "replicas"},
+          {"desired", "desired"},
+          {"recommended", "metrics ask"},
+          {"min", "min (floors)"},
+          {"max", "max"}});
   svg += "</svg>\n";
   return svg;
 }

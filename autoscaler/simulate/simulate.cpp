@@ -189,6 +189,7 @@ Result<std::vector<Step>> run(const policy::Policy& policy, const Samples& sampl
     s.reason = d.reason;
     s.metrics = values;
     s.metrics.resize(policy.metrics.size());
+    s.recommended = d.metricReplicas;
     s.minReplicas = d.minReplicas;
     s.maxReplicas = d.maxReplicas;
     out.push_back(std::move(s));
