@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <string_view>
 
 #include "autoscaler/engine/behavior.h"
 #include "autoscaler/engine/kafka_lag.h"
@@ -263,7 +264,8 @@ Decision decide(const policy::Policy& policy, const Observations& obs, const His
   const char* why = l.reason;
   std::string message = l.message;
   if (l.replicas != s.replicas) {
-    if (why == reason::kTooFewReplicas && floorRaised) {
+    // Compare text: constexpr pointers to literals need not be equal across translation units.
+    if (std::string_view(why) == reason::kTooFewReplicas && floorRaised) {
       why = reason::kScheduleFloor;
       message = "the desired replica count is less than the active schedule's minReplicas";
     }
