@@ -1,5 +1,6 @@
 #include "autoscaler/policy/quantity.h"
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -187,6 +188,14 @@ Result<std::int64_t> parseDurationMillis(std::string_view text) {
     total += n * unit;
   }
   return total;
+}
+
+std::int64_t milliFromDouble(double value) {
+  if (std::isnan(value)) return 0;
+  const double milli = std::round(value * 1000.0);
+  if (milli >= 9.2e18) return std::numeric_limits<std::int64_t>::max();
+  if (milli <= -9.2e18) return std::numeric_limits<std::int64_t>::min();
+  return static_cast<std::int64_t>(milli);
 }
 
 std::string formatMilli(std::int64_t milli) {

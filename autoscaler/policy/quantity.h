@@ -21,6 +21,11 @@ Result<std::int64_t> parseQuantityMilli(std::string_view text);
 // or a bare integer meaning seconds. Errors: reason "InvalidDuration".
 Result<std::int64_t> parseDurationMillis(std::string_view text);
 
+// A metric source's float sample (a PromQL result, cores, bytes, requests/s) in milli-units,
+// rounded to the nearest milli-unit as KEDA does (NaN -> 0; saturates at the int64 range). Every
+// metric source must use this so `simulate` and the controller see the same numbers.
+std::int64_t milliFromDouble(double value);
+
 // Canonical short text of a milli-value for messages and plots: 1500 -> "1500m", 2000 -> "2".
 std::string formatMilli(std::int64_t milli);
 

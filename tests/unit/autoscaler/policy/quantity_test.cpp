@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 namespace keelson::policy {
 namespace {
 
@@ -49,6 +52,14 @@ TEST(Durations, GoStyle) {
   EXPECT_EQ(*parseDurationMillis("90"), 90000);
   EXPECT_FALSE(parseDurationMillis("1 h").ok());
   EXPECT_FALSE(parseDurationMillis("h").ok());
+}
+
+TEST(Quantities, FromDouble) {
+  EXPECT_EQ(milliFromDouble(0.25), 250);
+  EXPECT_EQ(milliFromDouble(1.0005), 1001);
+  EXPECT_EQ(milliFromDouble(-0.0004), 0);
+  EXPECT_EQ(milliFromDouble(std::nan("")), 0);
+  EXPECT_EQ(milliFromDouble(1e300), std::numeric_limits<std::int64_t>::max());
 }
 
 TEST(Quantities, Format) {
