@@ -88,6 +88,29 @@ TEST(Samples, Errors) {
             "s.yaml:2: interval must be a positive duration such as 15s");
 }
 
+TEST(Samples, StructureErrors) {
+  auto message = [](const char* text) { return parseSamples(text, "s.yaml").error().message; };
+  EXPECT_EQ(message("replicas: 2\nsteps: 5\n"),
+            "s.yaml:2: steps must be a list of {metrics: [...]}");
+  EXPECT_EQ(message("replicas: 2\nsteps:\n  - {metrics: [1], foo: 2}\n"),
+            "s.yaml:3: steps[0]: unknown field \"foo\"; expected metrics, replicas");
+  EXPECT_EQ(message("replicas: 2\nsteps:\n  - metrics: [[1]]\n"),
+            "s.yaml:3: steps[0].metrics holds a list; write one value per metric");
+  EXPECT_EQ(message("replicas: 2\nsteps:\n  - {replicas: 3}\n"),
+            "s.yaml:3: steps[0] must be {metrics: [value, ...]} (and optionally replicas: N, the "
+            "count it was recorded at)");
+  EXPECT_EQ(message("- 1\n"), "s.yaml:1: samples must be a mapping with interval, replicas, steps");
+  EXPECT_EQ(message("replicas: 2\nsteps: [{metrics: [1}\n"),
+            "s.yaml:2: invalid YAML: illegal flow end");
+  const auto ok = parseSamples(
+      "replicas: 2\nsteps:\n  - {metrics: [1, null, ~, 500m], replicas: 4}\n", "s.yaml");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  ASSERT_EQ(ok->steps.size(), 1u);
+  EXPECT_EQ(ok->steps[0].values,
+            (std::vector<std::optional<std::int64_t>>{1000, std::nullopt, std::nullopt, 500}));
+  EXPECT_EQ(ok->steps[0].recordedReplicas, 4);
+}
+
 TEST(Samples, TooManyValues) {
   policy::Policy p;
   p.maxReplicas = 3;
