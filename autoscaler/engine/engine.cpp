@@ -2,24 +2,18 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <limits>
 #include <string>
 #include <string_view>
 
 #include "autoscaler/engine/behavior.h"
 #include "autoscaler/engine/kafka_lag.h"
 #include "autoscaler/engine/replica_calculator.h"
-#include "autoscaler/policy/quantity.h"
 
 namespace keelson::engine {
 namespace {
 
 using policy::MetricSpec;
 using policy::MetricType;
-using policy::ScalingPolicyType;
-using policy::ScalingRules;
-using policy::SelectPolicy;
 using policy::TargetType;
 using Shape = MetricObservation::Shape;
 
