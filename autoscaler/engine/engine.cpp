@@ -283,7 +283,7 @@ void recordScale(const policy::Policy& policy, History& history, std::int32_t fr
                  Time now) {
   if (from == to) return;
   const bool up = to > from;
-  const ScalingRules& rules = up ? policy.behavior.scaleUp : policy.behavior.scaleDown;
+  const policy::ScalingRules& rules = up ? policy.behavior.scaleUp : policy.behavior.scaleDown;
   auto& events = up ? history.scaleUpEvents : history.scaleDownEvents;
   std::int32_t longest = 0;
   for (const auto& p : rules.policies)
