@@ -47,7 +47,7 @@ struct Step {
   std::vector<std::optional<std::int64_t>> metrics;  // the values the engine saw (milli), after
                                                      //   any rescaling to the replica count
   std::int32_t recommended = -1;  // what the metrics asked for before behavior; -1 = none
-  std::int32_t minReplicas = 0;                      // effective min (schedule floors)
+  std::int32_t minReplicas = 0;   // effective min (schedule floors)
   std::int32_t maxReplicas = 0;
 };
 

@@ -23,15 +23,13 @@ TEST_P(Quantities, MilliValueLikeKubernetes) {
 
 INSTANTIATE_TEST_SUITE_P(
     Kubernetes, Quantities,
-    ::testing::Values(QuantityCase{"500m", 500}, QuantityCase{"100", 100000},
-                      QuantityCase{"1.5", 1500}, QuantityCase{"0.1", 100},
-                      QuantityCase{"1Gi", 1073741824000}, QuantityCase{"1Ki", 1024000},
-                      QuantityCase{"2k", 2000000}, QuantityCase{"1M", 1000000000},
-                      QuantityCase{"1e3", 1000000}, QuantityCase{"1E-3", 1},
-                      QuantityCase{"250u", 1},  // rounds up like MilliValue()
-                      QuantityCase{"0.0001", 1}, QuantityCase{"1n", 1}, QuantityCase{"0", 0},
-                      QuantityCase{"-1", -1000}, QuantityCase{"+2", 2000},
-                      QuantityCase{"1.5Gi", 1610612736000}));
+    ::testing::Values(
+        QuantityCase{"500m", 500}, QuantityCase{"100", 100000}, QuantityCase{"1.5", 1500},
+        QuantityCase{"0.1", 100}, QuantityCase{"1Gi", 1073741824000}, QuantityCase{"1Ki", 1024000},
+        QuantityCase{"2k", 2000000}, QuantityCase{"1M", 1000000000}, QuantityCase{"1e3", 1000000},
+        QuantityCase{"1E-3", 1}, QuantityCase{"250u", 1},  // rounds up like MilliValue()
+        QuantityCase{"0.0001", 1}, QuantityCase{"1n", 1}, QuantityCase{"0", 0},
+        QuantityCase{"-1", -1000}, QuantityCase{"+2", 2000}, QuantityCase{"1.5Gi", 1610612736000}));
 
 TEST(Quantities, TooLarge) {
   // 8Ei milli-bytes does not fit in int64.
