@@ -84,5 +84,17 @@ TEST(Schedules, ActiveWindowIsHalfOpenInLocalTime) {
   EXPECT_FALSE(scheduleActive(weekdays, TimeZone::utc(), 4 * 3600, utc(2026, 11, 22, 1, 0)));
 }
 
+TEST(Schedules, DaylightSavingTransitions) {
+  const auto cron = CronExpr::parse("30 2 * * *").value();
+  const auto berlin = TimeZone::load("Europe/Berlin").value();
+  // 2026-10-25: 02:30 local happens twice (00:30 UTC in CEST, 01:30 UTC in CET): both fire.
+  EXPECT_TRUE(scheduleActive(cron, berlin, 1800, utc(2026, 10, 25, 0, 45)));
+  EXPECT_FALSE(scheduleActive(cron, berlin, 1800, utc(2026, 10, 25, 1, 15)));
+  EXPECT_TRUE(scheduleActive(cron, berlin, 1800, utc(2026, 10, 25, 1, 45)));
+  // 2026-03-29: 02:30 local does not exist (02:00 -> 03:00): that day does not fire.
+  EXPECT_FALSE(scheduleActive(cron, berlin, 3600, utc(2026, 3, 29, 1, 10)));
+  EXPECT_TRUE(scheduleActive(cron, berlin, 3600, utc(2026, 3, 30, 0, 40)));
+}
+
 }  // namespace
 }  // namespace keelson::policy
