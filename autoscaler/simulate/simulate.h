@@ -1,0 +1,57 @@
+// `simulate`: replay recorded samples through the decision engine (DESIGN.md "simulate").
+//
+// Pure apart from the thin file-reading wrapper in main. Time starts at `start` (default the Unix
+// epoch, which is a Thursday 00:00 UTC) and advances by the samples' interval; schedule floors are
+// evaluated at those instants, so a samples file can set `start:` (RFC 3339, UTC) to place the
+// replay on a real day.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "autoscaler/engine/engine.h"
+#include "autoscaler/policy/policy.h"
+#include "collectors/common/result.h"
+
+namespace keelson::simulate {
+
+struct Samples {
+  std::int64_t intervalMillis = 15000;
+  std::int32_t replicas = 1;
+  std::optional<engine::Time> start;  // `start:`; absent = the Unix epoch
+  // steps[i][m]: value of policy metric m at step i, in the samples' own unit (see DESIGN.md);
+  // nullopt = unavailable. Values are milli-units (a sample "850" is 850000).
+  std::vector<std::vector<std::optional<std::int64_t>>> steps;
+};
+
+// Parses the samples YAML. Errors (reason "InvalidSamples") read "FILE:LINE: sentence".
+Result<Samples> parseSamples(std::string_view text, const std::string& fileName);
+
+struct Step {
+  std::int32_t step = 0;
+  std::int64_t offsetMillis = 0;  // since the start
+  std::int32_t replicas = 0;      // before the step
+  std::int32_t desired = 0;       // applied after it
+  std::string reason;
+  std::vector<std::optional<std::int64_t>> metrics;  // the step's samples (milli)
+  std::int32_t minReplicas = 0;  // effective min (schedule floors)
+  std::int32_t maxReplicas = 0;
+};
+
+// Errors: "InvalidSamples" when a step has more values than the policy has metrics.
+Result<std::vector<Step>> run(const policy::Policy& policy, const Samples& samples);
+
+// One JSON object: {"step":0,"time":"0s","replicas":10,"desired":20,"reason":"ScaleUpLimit"}.
+// `time` is the offset since the start in Go-duration style ("0s", "15s", "1h2m30s").
+std::string formatStep(const Step& step);
+std::string formatDuration(std::int64_t millis);
+
+// A self-contained SVG chart: one panel per metric (value vs target) and a replicas panel
+// (replicas, desired, min, max) over time. Deterministic output for a given input.
+std::string plotSvg(const policy::Policy& policy, const Samples& samples,
+                    const std::vector<Step>& steps);
+
+}  // namespace keelson::simulate
