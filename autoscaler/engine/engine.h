@@ -55,8 +55,8 @@ inline constexpr const char* kScaledToZero = "ScaledToZero";
 // What one metric contributed.
 struct MetricResult {
   bool available = false;
-  bool fallback = false;    // failed >= failureThreshold times: proposed fallback.replicas
-  bool active = true;       // scale-to-zero activation (always true for per-pod metrics)
+  bool fallback = false;       // failed >= failureThreshold times: proposed fallback.replicas
+  bool active = true;          // scale-to-zero activation (always true for per-pod metrics)
   std::int32_t proposal = -1;  // replicas this metric asked for; -1 when unavailable
   // The HPA's "current" status value: utilization percent (Utilization), average per pod
   // (AverageValue, milli) or total value (Value, milli). 0 when unavailable.
@@ -87,7 +87,7 @@ Decision decide(const policy::Policy& policy, const Observations& observations,
 
 // Records a successful scale from `from` to `to` replicas at `now` into `history` (the HPA's
 // storeScaleEvent). No-op when from == to.
-void recordScale(const policy::Policy& policy, History& history, std::int32_t from,
-                 std::int32_t to, Time now);
+void recordScale(const policy::Policy& policy, History& history, std::int32_t from, std::int32_t to,
+                 Time now);
 
 }  // namespace keelson::engine

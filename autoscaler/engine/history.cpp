@@ -7,24 +7,29 @@ namespace {
 
 using nlohmann::json;
 
-std::int64_t millis(Time t) { return t.time_since_epoch().count(); }
-Time fromMillis(std::int64_t ms) { return Time(std::chrono::milliseconds(ms)); }
+std::int64_t millis(Time t) {
+  return t.time_since_epoch().count();
+}
+Time fromMillis(std::int64_t ms) {
+  return Time(std::chrono::milliseconds(ms));
+}
 
 json eventsToJson(const std::vector<ScaleEvent>& events) {
   json out = json::array();
-  for (const auto& e : events) out.push_back({e.change, millis(e.at), e.outdated ? 1 : 0});
+  for (const auto& e : events)
+    out.push_back({e.change, millis(e.at), e.outdated ? 1 : 0});
   return out;
 }
 
 bool eventsFromJson(const json& in, std::vector<ScaleEvent>& out) {
   if (!in.is_array()) return false;
   for (const auto& e : in) {
-    if (!e.is_array() || e.size() != 3 || !e[0].is_number_integer() ||
-        !e[1].is_number_integer() || !e[2].is_number_integer()) {
+    if (!e.is_array() || e.size() != 3 || !e[0].is_number_integer() || !e[1].is_number_integer() ||
+        !e[2].is_number_integer()) {
       return false;
     }
-    out.push_back({e[0].get<std::int32_t>(), fromMillis(e[1].get<std::int64_t>()),
-                   e[2].get<int>() != 0});
+    out.push_back(
+        {e[0].get<std::int32_t>(), fromMillis(e[1].get<std::int64_t>()), e[2].get<int>() != 0});
   }
   return true;
 }
@@ -33,7 +38,8 @@ bool eventsFromJson(const json& in, std::vector<ScaleEvent>& out) {
 
 std::string historyToJson(const History& history) {
   json recs = json::array();
-  for (const auto& r : history.recommendations) recs.push_back({r.replicas, millis(r.at)});
+  for (const auto& r : history.recommendations)
+    recs.push_back({r.replicas, millis(r.at)});
   // nlohmann::json orders object keys alphabetically, which keeps the text stable.
   json out = {{"v", 1},
               {"recommendations", recs},

@@ -31,10 +31,10 @@ enum class PodPhase { Pending, Running, Succeeded, Failed, Unknown };
 struct PodState {
   std::string name;
   PodPhase phase = PodPhase::Running;
-  bool deleting = false;              // metadata.deletionTimestamp set
-  std::optional<bool> ready;          // Ready condition status; nullopt = no Ready condition
-  Time readyTransition{};             // Ready condition lastTransitionTime
-  std::optional<Time> startTime;      // status.startTime
+  bool deleting = false;          // metadata.deletionTimestamp set
+  std::optional<bool> ready;      // Ready condition status; nullopt = no Ready condition
+  Time readyTransition{};         // Ready condition lastTransitionTime
+  std::optional<Time> startTime;  // status.startTime
 };
 
 // The HPA's groupPods() for one pod, pure. `hasMetric`: the metric source returned a value for the
@@ -42,18 +42,18 @@ struct PodState {
 // initialisation rules); `metricTimestamp`/`metricWindow`: the sample's time and window.
 // Defaults as kube-controller-manager: cpu initialization period 5 min, initial readiness delay
 // 30 s.
-PodGroup classifyPod(const PodState& pod, bool hasMetric, bool isCpu, Time metricTimestamp,
-                     std::chrono::milliseconds metricWindow, Time now,
-                     std::chrono::milliseconds cpuInitializationPeriod = std::chrono::minutes(5),
-                     std::chrono::milliseconds delayOfInitialReadinessStatus =
-                         std::chrono::seconds(30));
+PodGroup classifyPod(
+    const PodState& pod, bool hasMetric, bool isCpu, Time metricTimestamp,
+    std::chrono::milliseconds metricWindow, Time now,
+    std::chrono::milliseconds cpuInitializationPeriod = std::chrono::minutes(5),
+    std::chrono::milliseconds delayOfInitialReadinessStatus = std::chrono::seconds(30));
 
 // One pod's sample for a per-pod metric (Resource, ContainerResource, Pods).
 struct PodSample {
   std::string name;
   PodGroup group = PodGroup::Ready;
-  std::int64_t valueMilli = 0;    // usage (cpu in millicores, memory in milli-bytes); unused when
-                                  // group is Missing
+  std::int64_t valueMilli = 0;  // usage (cpu in millicores, memory in milli-bytes); unused when
+                                // group is Missing
   // Sum of the containers' requests (Utilization targets only); nullopt when a container has no
   // request for the resource (the HPA then fails the metric: "missing request for cpu ...").
   std::optional<std::int64_t> requestMilli;

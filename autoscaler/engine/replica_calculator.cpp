@@ -55,7 +55,8 @@ Result<Utilization> utilizationRatio(const std::map<std::string, std::int64_t>& 
 std::pair<double, std::int64_t> usageRatio(const std::map<std::string, std::int64_t>& metrics,
                                            std::int64_t target) {
   std::int64_t total = 0;
-  for (const auto& [pod, value] : metrics) total += value;
+  for (const auto& [pod, value] : metrics)
+    total += value;
   const std::int64_t current = total / static_cast<std::int64_t>(metrics.size());
   return {static_cast<double>(current) / static_cast<double>(target), current};
 }
@@ -75,9 +76,14 @@ Groups group(const std::vector<PodSample>& pods) {
         g.metrics[pod.name] = pod.valueMilli;
         ++g.readyCount;
         break;
-      case PodGroup::Unready: g.unready.push_back(&pod); break;
-      case PodGroup::Missing: g.missing.push_back(&pod); break;
-      case PodGroup::Ignored: break;
+      case PodGroup::Unready:
+        g.unready.push_back(&pod);
+        break;
+      case PodGroup::Missing:
+        g.missing.push_back(&pod);
+        break;
+      case PodGroup::Ignored:
+        break;
     }
   }
   return g;
@@ -115,13 +121,16 @@ Result<ReplicaProposal> resourceUtilizationReplicas(std::int32_t currentReplicas
       // Scale-down: a pod without a sample is assumed busy, at 100% of its request (or the target
       // when that is above 100%), so missing data never drives a scale-down.
       const std::int64_t fallback = std::max<std::int64_t>(100, targetUtilization);
-      for (const auto* pod : g.missing) g.metrics[pod->name] = requests[pod->name] * fallback / 100;
+      for (const auto* pod : g.missing)
+        g.metrics[pod->name] = requests[pod->name] * fallback / 100;
     } else if (ratio > 1.0) {
-      for (const auto* pod : g.missing) g.metrics[pod->name] = 0;
+      for (const auto* pod : g.missing)
+        g.metrics[pod->name] = 0;
     }
   }
   if (scaleUpWithUnready) {
-    for (const auto* pod : g.unready) g.metrics[pod->name] = 0;
+    for (const auto* pod : g.unready)
+      g.metrics[pod->name] = 0;
   }
   auto second = utilizationRatio(g.metrics, requests, targetUtilization);
   if (!second.ok()) return fail(second.error());
@@ -154,13 +163,16 @@ Result<ReplicaProposal> plainMetricReplicas(std::int32_t currentReplicas,
   }
   if (!g.missing.empty()) {
     if (ratio < 1.0) {
-      for (const auto* pod : g.missing) g.metrics[pod->name] = targetUsageMilli;
+      for (const auto* pod : g.missing)
+        g.metrics[pod->name] = targetUsageMilli;
     } else if (ratio > 1.0) {
-      for (const auto* pod : g.missing) g.metrics[pod->name] = 0;
+      for (const auto* pod : g.missing)
+        g.metrics[pod->name] = 0;
     }
   }
   if (scaleUpWithUnready) {
-    for (const auto* pod : g.unready) g.metrics[pod->name] = 0;
+    for (const auto* pod : g.unready)
+      g.metrics[pod->name] = 0;
   }
   const double newRatio = usageRatio(g.metrics, targetUsageMilli).first;
   if (tolerances.isWithin(newRatio) || (ratio < 1.0 && newRatio > 1.0) ||
@@ -181,7 +193,8 @@ Result<std::int32_t> usageRatioReplicaCount(std::int32_t currentReplicas, double
                                             Tolerances tolerances) {
   if (currentReplicas != 0) {
     if (tolerances.isWithin(ratio)) return currentReplicas;
-    if (totalPods == 0) return metricsFailure(std::string("unable to calculate ready pods: ") + kNoPods);
+    if (totalPods == 0)
+      return metricsFailure(std::string("unable to calculate ready pods: ") + kNoPods);
     const double count = ratio * static_cast<double>(readyPods);
     if (count > static_cast<double>(std::numeric_limits<std::int32_t>::max())) {
       return std::numeric_limits<std::int32_t>::max();
@@ -197,8 +210,8 @@ ReplicaProposal perPodTotalReplicas(std::int32_t statusReplicas, std::int64_t ta
   const double ratio = static_cast<double>(totalUsageMilli) /
                        (static_cast<double>(targetAverageMilli) * static_cast<double>(replicas));
   if (!tolerances.isWithin(ratio)) {
-    replicas = toInt32(std::ceil(static_cast<double>(totalUsageMilli) /
-                                 static_cast<double>(targetAverageMilli)));
+    replicas = toInt32(
+        std::ceil(static_cast<double>(totalUsageMilli) / static_cast<double>(targetAverageMilli)));
   }
   const double perPod =
       std::ceil(static_cast<double>(totalUsageMilli) / static_cast<double>(statusReplicas));

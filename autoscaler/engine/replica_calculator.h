@@ -57,8 +57,7 @@ ReplicaProposal perPodTotalReplicas(std::int32_t statusReplicas, std::int64_t ta
 Result<ReplicaProposal> aggregateUtilizationReplicas(std::int32_t currentReplicas,
                                                      std::int32_t targetUtilization,
                                                      std::int64_t utilizationMilliPercent,
-                                                     std::int32_t readyPods,
-                                                     Tolerances tolerances);
+                                                     std::int32_t readyPods, Tolerances tolerances);
 Result<ReplicaProposal> aggregateAverageReplicas(std::int32_t currentReplicas,
                                                  std::int64_t targetUsageMilli,
                                                  std::int64_t averageMilli, std::int32_t readyPods,

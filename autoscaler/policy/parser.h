@@ -31,7 +31,7 @@ struct Diagnostic {
 };
 
 struct ParseOutput {
-  std::vector<Policy> policies;        // the valid documents, in file order
+  std::vector<Policy> policies;         // the valid documents, in file order
   std::vector<Diagnostic> diagnostics;  // empty = everything valid
   bool ok() const { return diagnostics.empty(); }
 };

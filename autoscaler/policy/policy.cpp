@@ -25,12 +25,14 @@ namespace {
 
 std::string selectorSuffix(const std::vector<LabelMatch>& selector) {
   std::string out;
-  for (const auto& m : selector) out += "," + m.name + "=\"" + m.value + "\"";
+  for (const auto& m : selector)
+    out += "," + m.name + "=\"" + m.value + "\"";
   return out;
 }
 
 std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -71,22 +73,32 @@ std::string defaultQuery(const MetricSpec& metric) {
 
 const char* toString(MetricType type) {
   switch (type) {
-    case MetricType::Resource: return "Resource";
-    case MetricType::ContainerResource: return "ContainerResource";
-    case MetricType::Pods: return "Pods";
-    case MetricType::Object: return "Object";
-    case MetricType::External: return "External";
-    case MetricType::Prometheus: return "Prometheus";
-    case MetricType::KafkaLag: return "KafkaLag";
+    case MetricType::Resource:
+      return "Resource";
+    case MetricType::ContainerResource:
+      return "ContainerResource";
+    case MetricType::Pods:
+      return "Pods";
+    case MetricType::Object:
+      return "Object";
+    case MetricType::External:
+      return "External";
+    case MetricType::Prometheus:
+      return "Prometheus";
+    case MetricType::KafkaLag:
+      return "KafkaLag";
   }
   return "?";
 }
 
 const char* toString(TargetType type) {
   switch (type) {
-    case TargetType::Utilization: return "Utilization";
-    case TargetType::Value: return "Value";
-    case TargetType::AverageValue: return "AverageValue";
+    case TargetType::Utilization:
+      return "Utilization";
+    case TargetType::Value:
+      return "Value";
+    case TargetType::AverageValue:
+      return "AverageValue";
   }
   return "?";
 }

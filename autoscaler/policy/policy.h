@@ -50,11 +50,11 @@ struct LabelMatch {
 struct KafkaLagSource {
   std::string bootstrapServers;  // "host:port[,host:port]"
   std::string consumerGroup;
-  std::string topic;  // empty = every topic the group has committed offsets for
-  std::int64_t lagThreshold = 10;          // target average lag per replica (KEDA default 10)
+  std::string topic;               // empty = every topic the group has committed offsets for
+  std::int64_t lagThreshold = 10;  // target average lag per replica (KEDA default 10)
   std::int64_t activationLagThreshold = 0;  // active (scale from zero) when total lag > this
-  bool allowIdleConsumers = false;  // false: total lag capped at partitions x lagThreshold
-  bool limitToPartitionsWithLag = false;  // cap at partitionsWithLag x lagThreshold instead
+  bool allowIdleConsumers = false;          // false: total lag capped at partitions x lagThreshold
+  bool limitToPartitionsWithLag = false;    // cap at partitionsWithLag x lagThreshold instead
   // What a partition without a committed offset counts as (KEDA offsetResetPolicy):
   // "latest" -> lag 1 (0 when scaleToZeroOnInvalidOffset), "earliest" -> the high watermark.
   std::string offsetResetPolicy = "latest";
@@ -69,9 +69,9 @@ struct MetricSpec {
   // Resource / ContainerResource: "cpu" or "memory"; Pods / Object / External: the metric name;
   // Prometheus: an optional display name (defaults to "prometheus<index>"); KafkaLag: "kafka_lag".
   std::string name;
-  std::string container;                 // ContainerResource
+  std::string container;                   // ContainerResource
   std::vector<LabelMatch> metricSelector;  // Pods / Object / External metric.selector.matchLabels
-  ScaleTargetRef describedObject;        // Object
+  ScaleTargetRef describedObject;          // Object
 
   // The PromQL query that answers this metric. For Resource/ContainerResource/Pods/Object/External
   // it is the documented default (defaultQuery() below) unless the policy sets `query`.
@@ -125,8 +125,8 @@ struct Behavior {
 // scaling above it continues.
 struct Schedule {
   std::string name;
-  std::string cron;       // "minute hour day-of-month month day-of-week", Vixie semantics
-  std::string timeZone;   // IANA name ("Europe/Berlin") or "UTC"; default "UTC"
+  std::string cron;      // "minute hour day-of-month month day-of-week", Vixie semantics
+  std::string timeZone;  // IANA name ("Europe/Berlin") or "UTC"; default "UTC"
   std::int64_t durationSeconds = 0;
   std::int32_t minReplicas = 0;
   SourceRef source;
@@ -145,16 +145,16 @@ enum class PolicyKind { ScalingPolicy, HorizontalPodAutoscaler };
 
 struct Policy {
   PolicyKind kind = PolicyKind::ScalingPolicy;
-  std::string name;       // metadata.name
+  std::string name;        // metadata.name
   std::string namespace_;  // metadata.namespace, default "default"
-  SourceRef source;       // the document's first line
+  SourceRef source;        // the document's first line
 
   ScaleTargetRef scaleTargetRef;
   std::int32_t minReplicas = 1;  // 0 enables scale to zero
   std::int32_t maxReplicas = 0;
   std::vector<MetricSpec> metrics;  // defaulted to [cpu Utilization 80%] when omitted (as the HPA)
   Behavior behavior;
-  std::vector<Schedule> schedules;  // Keelson
+  std::vector<Schedule> schedules;   // Keelson
   std::optional<Fallback> fallback;  // Keelson
 
   // "namespace/name", the key under which the controller keeps this policy's History.

@@ -17,6 +17,10 @@ namespace keelson::policy {
 // fit int64 milli-units). The message names the offending text, not the file (the caller adds it).
 Result<std::int64_t> parseQuantityMilli(std::string_view text);
 
+// Go-style durations as used in policy and samples files: "15s", "1m", "4h", "1h30m", "500ms",
+// or a bare integer meaning seconds. Errors: reason "InvalidDuration".
+Result<std::int64_t> parseDurationMillis(std::string_view text);
+
 // Canonical short text of a milli-value for messages and plots: 1500 -> "1500m", 2000 -> "2".
 std::string formatMilli(std::int64_t milli);
 

@@ -45,7 +45,8 @@ struct FieldSpec {
 Result<int> parseValue(const std::string& text, const FieldSpec& spec) {
   if (text.empty()) return fail("InvalidCron", std::string(spec.name) + " field: empty value");
   std::string low;
-  for (char c : text) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : text)
+    low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (int i = 0; i < spec.nameCount; ++i) {
     if (low == spec.names[i]) return spec.lo + i;
   }
@@ -76,8 +77,8 @@ Result<std::uint64_t> parseField(const std::string& text, const FieldSpec& spec,
       if (!stepValue.ok()) return fail(stepValue.error());
       step = *stepValue;
       if (step <= 0) {
-        return fail("InvalidCron", std::string(spec.name) + " field: step must be > 0 in \"" +
-                                       part + "\"");
+        return fail("InvalidCron",
+                    std::string(spec.name) + " field: step must be > 0 in \"" + part + "\"");
       }
     }
     int from = spec.lo;
@@ -104,10 +105,11 @@ Result<std::uint64_t> parseField(const std::string& text, const FieldSpec& spec,
       }
     }
     if (from > to) {
-      return fail("InvalidCron", std::string(spec.name) + " field: range \"" + range +
-                                     "\" runs backwards");
+      return fail("InvalidCron",
+                  std::string(spec.name) + " field: range \"" + range + "\" runs backwards");
     }
-    for (int v = from; v <= to; v += step) bits |= std::uint64_t{1} << v;
+    for (int v = from; v <= to; v += step)
+      bits |= std::uint64_t{1} << v;
   }
   return bits;
 }
@@ -125,7 +127,8 @@ Result<CronExpr> CronExpr::parse(const std::string& input) {
   }
   std::vector<std::string> fields;
   std::istringstream in(text);
-  for (std::string f; in >> f;) fields.push_back(f);
+  for (std::string f; in >> f;)
+    fields.push_back(f);
   if (fields.size() != 5) {
     return fail("InvalidCron", "\"" + input + "\" has " + std::to_string(fields.size()) +
                                    " fields; a cron expression has 5: minute hour day-of-month "
@@ -179,9 +182,13 @@ struct TimeZone::Data {
 
 TimeZone::TimeZone() : data_(std::make_shared<Data>(Data{"UTC", {}, {}, 0})) {}
 
-TimeZone TimeZone::utc() { return TimeZone(); }
+TimeZone TimeZone::utc() {
+  return TimeZone();
+}
 
-const std::string& TimeZone::name() const { return data_->name; }
+const std::string& TimeZone::name() const {
+  return data_->name;
+}
 
 std::int32_t TimeZone::offsetAt(Seconds t) const {
   const auto& d = *data_;
@@ -195,7 +202,8 @@ namespace {
 
 std::int64_t readBigEndian(const std::string& b, std::size_t pos, int bytes) {
   std::uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = v << 8 | static_cast<unsigned char>(b[pos + i]);
+  for (int i = 0; i < bytes; ++i)
+    v = v << 8 | static_cast<unsigned char>(b[pos + i]);
   if (bytes == 4) return static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
   return static_cast<std::int64_t>(v);
 }
@@ -209,7 +217,8 @@ Result<TimeZone> TimeZone::fromTzif(const std::string& name, const std::string& 
   if (b.size() < 44 || b.compare(0, 4, "TZif") != 0) return bad("not a TZif file");
   if (b[4] < '2') return bad("TZif version 1 files are not supported");
   auto counts = [&](std::size_t at, std::array<std::int64_t, 6>& c) {
-    for (int i = 0; i < 6; ++i) c[i] = readBigEndian(b, at + 20 + 4 * i, 4);
+    for (int i = 0; i < 6; ++i)
+      c[i] = readBigEndian(b, at + 20 + 4 * i, 4);
   };
   std::array<std::int64_t, 6> c{};  // isut, isstd, leap, time, type, char
   counts(0, c);
@@ -265,7 +274,7 @@ bool scheduleActive(const CronExpr& cron, const TimeZone& zone, std::int64_t dur
   using namespace std::chrono;
   if (durationSeconds <= 0) return false;
   const std::int64_t nowS = now.time_since_epoch().count();
-  std::int64_t m = nowS - ((nowS % 60) + 60) % 60;  // floor to the minute
+  std::int64_t m = nowS - ((nowS % 60) + 60) % 60;       // floor to the minute
   const std::int64_t earliest = nowS - durationSeconds;  // a firing at m counts if m > earliest
   while (m > earliest) {
     const std::int64_t local = m + zone.offsetAt(Seconds(seconds(m)));

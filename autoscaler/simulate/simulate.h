@@ -22,9 +22,17 @@ struct Samples {
   std::int64_t intervalMillis = 15000;
   std::int32_t replicas = 1;
   std::optional<engine::Time> start;  // `start:`; absent = the Unix epoch
-  // steps[i][m]: value of policy metric m at step i, in the samples' own unit (see DESIGN.md);
-  // nullopt = unavailable. Values are milli-units (a sample "850" is 850000).
-  std::vector<std::vector<std::optional<std::int64_t>>> steps;
+  struct StepSample {
+    // values[m]: policy metric m at this step, in the samples' own unit (see DESIGN.md);
+    // nullopt = unavailable. Milli-units (a sample "850" is 850000).
+    std::vector<std::optional<std::int64_t>> values;
+    // Keelson extension `steps[].replicas`: the replica count the sample was recorded at. When
+    // set, per-pod samples (Utilization, AverageValue) are rescaled to the simulated replica
+    // count assuming the same total load (value x recorded / simulated), so a what-if with other
+    // replica counts does not replay per-pod load that would have been spread differently.
+    std::optional<std::int32_t> recordedReplicas;
+  };
+  std::vector<StepSample> steps;
 };
 
 // Parses the samples YAML. Errors (reason "InvalidSamples") read "FILE:LINE: sentence".
@@ -36,8 +44,9 @@ struct Step {
   std::int32_t replicas = 0;      // before the step
   std::int32_t desired = 0;       // applied after it
   std::string reason;
-  std::vector<std::optional<std::int64_t>> metrics;  // the step's samples (milli)
-  std::int32_t minReplicas = 0;  // effective min (schedule floors)
+  std::vector<std::optional<std::int64_t>> metrics;  // the values the engine saw (milli), after
+                                                     //   any rescaling to the replica count
+  std::int32_t minReplicas = 0;                      // effective min (schedule floors)
   std::int32_t maxReplicas = 0;
 };
 
