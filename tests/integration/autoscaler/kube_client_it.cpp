@@ -58,7 +58,8 @@ TEST_F(KubeClientIT, ScalesUpAndDownWithLeastPrivilegeToken) {
   // Events and pods with the same token.
   auto pods = client->listPods(ns_, scale->selector);
   ASSERT_TRUE(pods.ok()) << pods.error().message;
-  EXPECT_TRUE(pods->empty());  // no controller-manager: no pods
+  // The peer's controller-manager creates (unscheduled) pods; all match the selector.
+  for (const auto& pod : *pods) EXPECT_EQ(pod.labels.at("app"), "web");
   auto event = client->createEvent(kube::eventBody({"apps/v1", "Deployment", "web", ns_, ""},
                                                    "Normal", "SuccessfulRescale",
                                                    "New size: 1; reason: test", "keelson-test",
@@ -79,7 +80,8 @@ TEST_F(KubeClientIT, ConcurrentWriterConflictIsRetried) {
   auto written =
       client->setReplicas(kDeployments, ns_, "web", 4, scale->resourceVersion, &conflicts);
   ASSERT_TRUE(written.ok()) << written.error().message;
-  EXPECT_EQ(conflicts, 1);
+  // At least the writer's change; the controller-manager's status updates may add more.
+  EXPECT_GE(conflicts, 1);
   EXPECT_EQ(specReplicas(peer_, ns_, "web"), 4);
 }
 
