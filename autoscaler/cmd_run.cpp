@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -25,6 +26,7 @@
 #include "autoscaler/policy/parser.h"
 #include "autoscaler/sources/sources.h"
 #include "collectors/http/server.h"
+#include "collectors/kafkalag/lag_reader.h"
 #include "collectors/kube/client.h"
 #include "collectors/kube/config.h"
 #include "collectors/procfs/process_collector.h"
@@ -244,7 +246,24 @@ int runRunCommand(int argc, char** argv) {
   logLine(fmt::format("identity {}; lease {}/{}{}", election.identity, leaseNamespace,
                       flags.leaseName, flags.dryRun ? "; dry run: the scale is never written" : ""));
 
-  sources::DefaultMetricReader reader(prometheus.get(), nullptr);
+  // One librdkafka handle per bootstrap list, created on first use.
+  std::map<std::string, std::unique_ptr<kafkalag::LagReader>> lagReaders;
+  sources::KafkaOffsetsReader kafka =
+      [&lagReaders](const policy::KafkaLagSource& source)
+      -> Result<std::vector<engine::PartitionOffsets>> {
+    auto& reader = lagReaders[source.bootstrapServers];
+    if (!reader) {
+      auto created = kafkalag::LagReader::create(source.bootstrapServers);
+      if (!created) return fail(created.error());
+      reader = std::move(created).value();
+    }
+    auto offsets = reader->read(source.consumerGroup, source.topic);
+    if (!offsets) return fail(offsets.error());
+    std::vector<engine::PartitionOffsets> out;
+    for (const auto& o : *offsets) out.push_back({o.topic, o.partition, o.highWatermark, o.committed});
+    return out;
+  };
+  sources::DefaultMetricReader reader(prometheus.get(), kafka);
   controller::KubeClusterApi api(**client);
   controller::ControllerOptions options;
   options.dryRun = flags.dryRun;
