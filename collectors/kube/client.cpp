@@ -94,6 +94,36 @@ Result<json> KubeClient::call(const std::string& verb, const std::string& path,
   return fail(last);
 }
 
+Result<HttpResponse> KubeClient::getRaw(const std::string& path) {
+  Error last{"ConnectionError", "no attempt made"};
+  for (int attempt = 0; attempt < options_.maxAttempts; ++attempt) {
+    if (attempt > 0) {
+      clock_.sleepFor(backoffDelay(attempt - 1, options_.backoffBase, options_.backoffCap));
+    }
+    if (const auto wait = bucket_.take(clock_.now()); wait.count() > 0) clock_.sleepFor(wait);
+    auto token = bearerToken();
+    if (!token) return fail(token.error());
+    HttpRequest request;
+    request.method = "GET";
+    request.target = path;
+    request.headers.emplace_back("Accept", "application/json");
+    if (!token->empty()) request.headers.emplace_back("Authorization", "Bearer " + *token);
+    ++requests_;
+    auto response = transport_->send(request);
+    if (observer_) observer_("GET", response ? response->status : 0);
+    if (!response) {
+      last = response.error();
+      continue;
+    }
+    if (retryableStatus(response->status)) {
+      last = apiError(response->status, response->body, "get", path, "");
+      continue;
+    }
+    return response;
+  }
+  return fail(last);
+}
+
 Result<Scale> KubeClient::getScale(const GroupVersionResource& gvr, const std::string& ns,
                                    const std::string& name) {
   auto doc = call("GET", resourcePath(gvr, ns, name, "scale"), "", "", gvr.resource + "/scale",

@@ -60,6 +60,10 @@ class KubeClient {
                               const std::string& body, const std::string& contentType,
                               const std::string& what, const std::string& ns);
 
+  // One GET with rate limit, auth and retries of connection errors / 5xx, returning the raw
+  // answer whatever its status (watch streams are newline-delimited JSON, not one document).
+  Result<HttpResponse> getRaw(const std::string& path);
+
   Result<Scale> getScale(const GroupVersionResource& gvr, const std::string& ns,
                          const std::string& name);
 

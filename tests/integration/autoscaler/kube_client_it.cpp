@@ -11,7 +11,7 @@ namespace {
 
 const kube::GroupVersionResource kDeployments{"apps", "v1", "deployments"};
 
-std::unique_ptr<kube::KubeClient> clientFor(const KubePeer& peer, const std::string& kubeconfig,
+std::unique_ptr<kube::KubeClient> clientFor(const KubePeer&, const std::string& kubeconfig,
                                             kube::Clock& clock) {
   auto config = kube::loadKubeconfig(kubeconfig);
   EXPECT_TRUE(config.ok()) << config.error().message;
