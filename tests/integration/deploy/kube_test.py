@@ -8,6 +8,7 @@
    (asked as the admin, who may impersonate): every verb a component needs is allowed, a list of
    dangerous or unneeded ones is denied, and no rule of ours uses a wildcard.
 4. Everything deleted again.
+Also renders the prometheus-operator component on top of the overlay (client side: no CRDs here).
 
 Reads $KEELSON_PEERS_DIR/kube.env (KEELSON_KUBECTL, KEELSON_KUBECONFIG). Standard library only.
 """
@@ -205,6 +206,13 @@ def main():
             checks.expect(proc.returncode == 0,
                           f"apply --dry-run=server -k {directory.relative_to(SOURCE)}: "
                           f"{proc.stdout}{proc.stderr}")
+        # The prometheus-operator component composes with an overlay (rendered only: the peer has
+        # no monitoring.coreos.com CRDs to validate it against).
+        rendered = kube.run("kustomize", str(Path(__file__).resolve().parent /
+                                             "with-prometheus-operator"), check=False)
+        for kind in ("PodMonitor", "ServiceMonitor", "PrometheusRule", "DaemonSet"):
+            checks.expect(rendered.returncode == 0 and f"\nkind: {kind}\n" in rendered.stdout,
+                          f"component renders a {kind}: {rendered.stderr}")
         # A dry run creates nothing.
         checks.expect(kube.run("get", "daemonset", "keelson-agent", "-n", NS, "--ignore-not-found",
                                "-o", "name").stdout == "", "dry run created nothing")
