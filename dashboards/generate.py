@@ -116,7 +116,9 @@ def query_var(name, label, query, *, multi=True, include_all=True, hide=0):
         "label": label,
         "datasource": DS,
         "definition": query,
-        "query": {"query": query, "refId": f"{name}-query"},
+        # A plain string: every Grafana version's Prometheus variable support reads it (newer
+        # editors migrate it to their object form on save).
+        "query": query,
         "refresh": 2,  # on time range change: pods come and go
         "sort": 1,
         "multi": multi,
