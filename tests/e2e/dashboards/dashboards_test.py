@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Every dashboard panel's query, its variables substituted, returns data from a real Prometheus.
 
-    dashboards_test.py            e2e: runs `keelson-agent run` (on a fixture cgroup/proc tree and a
-                                  demo log workload written by this test) and
+    dashboards_test.py            e2e: runs `keelson-agent run` (on a node fixture of
+                                  tests/fixtures: cgroup/proc trees, and a copy of its log root
+                                  where this test runs a demo log workload) and
                                   `keelson-autoscaler run --dry-run` from $KEELSON_BINARY_DIR,
                                   has the `prometheus` peer scrape them, and checks every panel.
     dashboards_test.py --contract stands in for the two binaries with contract_exposition.py (every
@@ -106,42 +107,35 @@ def contract_targets():
 
 # --- e2e mode -----------------------------------------------------------------------------------
 
-def find_fixture_roots():
-    """The metrics fixtures: a cgroup tree with a kubepods hierarchy and a proc tree (override
-    with KEELSON_E2E_CGROUP_ROOT / KEELSON_E2E_PROC_ROOT)."""
+def find_fixture_node():
+    """A node fixture of the metrics tests: a directory holding sys/fs/cgroup (cgroup v2 with a
+    kubepods hierarchy), proc and log (the matching pods' log files, whose names give the metrics
+    their namespace/pod labels). KEELSON_E2E_NODE_FIXTURE overrides the choice."""
+    chosen = os.environ.get("KEELSON_E2E_NODE_FIXTURE")
+    if chosen:
+        return Path(chosen)
     fixtures = SOURCE / "tests" / "fixtures"
-    cgroup = os.environ.get("KEELSON_E2E_CGROUP_ROOT")
-    proc = os.environ.get("KEELSON_E2E_PROC_ROOT")
-    if not cgroup:
-        candidates = sorted(p.parent for p in fixtures.rglob("cgroup.controllers")
-                            if any(p.parent.glob("kubepods*")))
-        if not candidates:
-            sys.exit(f"no cgroup v2 fixture tree with a kubepods hierarchy under {fixtures}")
-        cgroup = str(candidates[0])
-    if not proc:
-        candidates = sorted(p.parent.parent for p in fixtures.rglob("net/dev")
-                            if p.parent.parent.name.isdigit())
-        proc = str(candidates[0].parent) if candidates else "/proc"
-    return cgroup, proc
+    candidates = sorted(
+        (p.parents[3] for p in fixtures.rglob("sys/fs/cgroup/cgroup.controllers")
+         if any(p.parent.glob("kubepods*")) and (p.parents[3] / "proc").is_dir()
+         and (p.parents[3] / "log" / "pods").is_dir()),
+        key=lambda d: ("systemd" not in d.name, d.name))
+    if not candidates:
+        sys.exit(f"no node fixture (sys/fs/cgroup with kubepods, proc, log/pods) under {fixtures}")
+    return candidates[0]
 
 
 class LogWorkload:
-    """A demo workload in a temporary log root: three containers of two namespaces writing CRI
-    lines (with a partial line and a rotation), as the kubelet lays them out."""
-
-    PODS = [("shop", "checkout-7d9f8-abcde", "1f0e1c9a-0000-4000-8000-000000000001", "app"),
-            ("shop", "cart-5c6b7-klmno", "1f0e1c9a-0000-4000-8000-000000000002", "app"),
-            ("payment", "payment-6f5d4-pqrst", "1f0e1c9a-0000-4000-8000-000000000003", "app")]
+    """A demo workload in a copy of the fixture's log root: every container log file of the
+    fixture keeps getting CRI lines (a partial line joined by a full one, stdout and stderr), and
+    the first one is rotated the way the kubelet does (rename, then a new 0.log)."""
 
     def __init__(self, root):
         self.root = Path(root)
         self.stop = threading.Event()
-        self.files = []
-        for ns, pod, uid, container in self.PODS:
-            directory = self.root / "pods" / f"{ns}_{pod}_{uid}" / container
-            directory.mkdir(parents=True)
-            self.files.append(directory / "0.log")
-            (self.root / "containers").mkdir(exist_ok=True)
+        self.files = sorted(self.root.glob("pods/*/*/0.log"))
+        if not self.files:
+            sys.exit(f"no pods/*/*/0.log in {root}")
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def start(self):
@@ -157,9 +151,42 @@ class LogWorkload:
                     f.write(f"{stamp}.000000000Z stdout F part two of {n}\n")
                     f.write(f"{stamp}.000000000Z stderr F warning {n}\n")
             n += 1
-            if n == 100:  # the kubelet's rename rotation of the first container
+            if n == 100:
                 self.files[0].rename(self.files[0].with_name("0.log.20261122-000000"))
             self.stop.wait(0.05)
+
+
+class CgroupTicker:
+    """Keeps a copy of the fixture's cgroup tree alive: every cgroup v2 cpu.stat advances each
+    second (usage, CFS periods, throttling), as on a busy node, so rate() panels and the
+    throttling ratio (which needs periods > 0) see movement. Files are replaced atomically."""
+
+    STEP = {"usage_usec": 50000, "user_usec": 40000, "system_usec": 10000, "nr_periods": 10,
+            "nr_throttled": 2, "throttled_usec": 5000}
+
+    def __init__(self, root):
+        self.files = sorted(Path(root).rglob("cpu.stat"))
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def run(self):
+        ticks = 0
+        while not self.stop.is_set() and ticks < 3600:
+            for path in self.files:
+                out = []
+                for line in path.read_text().splitlines():
+                    key, _, value = line.partition(" ")
+                    if key in self.STEP and value.isdigit():
+                        value = str(int(value) + self.STEP[key])
+                    out.append(f"{key} {value}" if value else key)
+                tmp = path.with_name(".cpu.stat.tmp")
+                tmp.write_text("\n".join(out) + "\n")
+                tmp.rename(path)
+            ticks += 1
+            self.stop.wait(1)
 
 
 def start_processes(workdir, kube_env, prometheus_url):
@@ -168,8 +195,14 @@ def start_processes(workdir, kube_env, prometheus_url):
     missing = [str(p) for p in (agent_bin, autoscaler_bin) if not os.access(p, os.X_OK)]
     if missing:
         sys.exit(f"not built: {', '.join(missing)} (this test needs both binaries)")
-    cgroup, proc = find_fixture_roots()
+    node = find_fixture_node()
+    cgroup, proc = workdir / "cgroup", str(node / "proc")
+    shutil.copytree(node / "sys" / "fs" / "cgroup", cgroup, symlinks=True)
+    ticker = CgroupTicker(cgroup)
+    ticker.start()
+    cgroup = str(cgroup)
     log_root = workdir / "log"
+    shutil.copytree(node / "log", log_root, symlinks=True)
     workload = LogWorkload(log_root)
     workload.start()
     config = workdir / "agent.yaml"
@@ -182,6 +215,19 @@ def start_processes(workdir, kube_env, prometheus_url):
     subprocess.run(kubectl + ["-n", "shop", "create", "deployment", "checkout",
                               "--image=registry.shop.example/checkout:1.4", "--replicas=3"],
                    capture_output=True)
+    # No kubelet runs here: three pods of the Deployment's selector are created and marked Ready
+    # through the status subresource, so the HPA maths has ready pods to count.
+    for i in range(3):
+        pod = f"checkout-e2e-{i}"
+        subprocess.run(kubectl + ["-n", "shop", "run", pod, "--labels=app=checkout",
+                                  "--image=registry.shop.example/checkout:1.4",
+                                  "--restart=Never"], capture_output=True)
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 600))
+        status = {"status": {"phase": "Running", "startTime": now, "conditions": [
+            {"type": "Ready", "status": "True", "lastTransitionTime": now}]}}
+        subprocess.run(kubectl + ["-n", "shop", "patch", "pod", pod, "--subresource=status",
+                                  "--type=merge", "-p", json.dumps(status)],
+                       capture_output=True, check=True)
     policies = workdir / "policies"
     policies.mkdir()
     (policies / "checkout.yaml").write_text(
@@ -189,11 +235,12 @@ def start_processes(workdir, kube_env, prometheus_url):
         "  namespace: shop\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n"
         "    kind: Deployment\n    name: checkout\n  minReplicas: 2\n  maxReplicas: 10\n"
         "  metrics:\n    - type: Prometheus\n      prometheus:\n"
-        "        query: sum(rate(keelson_log_lines_read_total[1m]))\n"
+        "        query: sum(up{job=\"keelson-agent\"})\n"
         "        target:\n          type: Value\n          value: \"10\"\n")
     env = dict(os.environ, POD_NAME=f"{RUN_ID}-autoscaler", POD_NAMESPACE="keelson-system")
     logs = workdir / "logs"
     logs.mkdir()
+    (workdir / "state").mkdir()
     procs = [
         subprocess.Popen([str(agent_bin), "run", "--config", str(config), "--cgroup-root", cgroup,
                           "--proc-root", proc, "--log-root", str(log_root), "--state-dir",
@@ -205,12 +252,11 @@ def start_processes(workdir, kube_env, prometheus_url):
                           prometheus_url, "--dry-run"], env=env,
                          stdout=(logs / "autoscaler.out").open("w"), stderr=subprocess.STDOUT),
     ]
-    (workdir / "state").mkdir(exist_ok=True)
     targets = [(f"127.0.0.1:{agent_port}", {"job": "keelson-agent", "node": "e2e-node",
                                             "keelson_test": RUN_ID}),
                (f"127.0.0.1:{autoscaler_port}", {"job": "keelson-autoscaler",
                                                  "keelson_test": RUN_ID})]
-    return procs, workload, targets, logs
+    return procs, (workload, ticker), targets, logs
 
 
 def main(argv):
@@ -228,12 +274,16 @@ def main(argv):
                 workdir, load_env("kube"), prom_env["KEELSON_PROMETHEUS_URL"])
         targets_file = register_targets(prom_env["KEELSON_PROMETHEUS_TARGETS_DIR"], targets)
         # Every target of this run up, then enough samples for the 15 s rate windows.
+        def alive():
+            for p in procs:
+                if p.poll() is not None:
+                    raise AssertionError(f"{p.args[0]} exited with {p.returncode}")
+
         prometheus.wait_for(f'count(up{{keelson_test="{RUN_ID}"}} == 1) == {len(targets)}', 90,
-                            "every target scraped and up")
+                            "every target scraped and up", alive)
+        # Enough samples for the 15 s rate windows (scraped every second).
         time.sleep(20)
-        for p in procs:
-            if p.poll() is not None:
-                raise AssertionError(f"{p.args[0]} exited with {p.returncode}; see {logs}")
+        alive()
         report, errors = panels.check_panels(prometheus, dashboards, strict=contract)
         print("\n".join(report))
         for error in errors:
@@ -247,7 +297,8 @@ def main(argv):
         for server in servers:
             server.shutdown()
         if workload:
-            workload.stop.set()
+            for helper in workload:
+                helper.stop.set()
         for p in procs:
             p.send_signal(signal.SIGTERM)
         for p in procs:

@@ -76,9 +76,12 @@ class Prometheus:
             raise AssertionError(f"label_values({match}, {label}): {answer}")
         return sorted({s[label] for s in answer["data"] if label in s})
 
-    def wait_for(self, expr, timeout, what):
+    def wait_for(self, expr, timeout, what, alive=lambda: None):
+        """Polls `expr` until it returns a sample; alive() may raise to stop early (a process
+        under test died)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            alive()
             answer = self.query(expr)
             if answer.get("status") == "success" and answer["data"]["result"]:
                 return answer["data"]["result"]
