@@ -35,6 +35,8 @@ import panels  # noqa: E402
 SOURCE = Path(os.environ.get("KEELSON_SOURCE_DIR", Path(__file__).resolve().parents[3]))
 BINARY = Path(os.environ.get("KEELSON_BINARY_DIR", SOURCE / "build"))
 RUN_ID = f"dashboards-{os.getpid()}"
+# The autoscaler's target and its Lease, apart from the namespaces other tests use.
+E2E_NAMESPACES = ("shop-e2e", "keelson-e2e")
 
 
 def load_env(peer):
@@ -210,34 +212,40 @@ def start_processes(workdir, kube_env, prometheus_url):
     agent_port, autoscaler_port = free_port(), 9446
     kubectl = [kube_env["KEELSON_KUBECTL"], "--kubeconfig", kube_env["KEELSON_KUBECONFIG"]]
     # The autoscaler scales shop/checkout (dry run: it reads the scale, never writes it).
-    subprocess.run(kubectl + ["create", "namespace", "shop"], capture_output=True)
-    subprocess.run(kubectl + ["create", "namespace", "keelson-system"], capture_output=True)
-    subprocess.run(kubectl + ["-n", "shop", "create", "deployment", "checkout",
+    for ns in E2E_NAMESPACES:  # an earlier run's may still be terminating
+        deadline = time.monotonic() + 120
+        while subprocess.run(kubectl + ["get", "namespace", ns, "--ignore-not-found", "-o",
+                                        "name"], capture_output=True, text=True).stdout.strip():
+            if time.monotonic() > deadline:
+                sys.exit(f"namespace {ns} is still terminating")
+            time.sleep(0.5)
+        subprocess.run(kubectl + ["create", "namespace", ns], capture_output=True)
+    subprocess.run(kubectl + ["-n", "shop-e2e", "create", "deployment", "checkout",
                               "--image=registry.shop.example/checkout:1.4", "--replicas=3"],
                    capture_output=True)
     # No kubelet runs here: three pods of the Deployment's selector are created and marked Ready
     # through the status subresource, so the HPA maths has ready pods to count.
     for i in range(3):
         pod = f"checkout-e2e-{i}"
-        subprocess.run(kubectl + ["-n", "shop", "run", pod, "--labels=app=checkout",
+        subprocess.run(kubectl + ["-n", "shop-e2e", "run", pod, "--labels=app=checkout",
                                   "--image=registry.shop.example/checkout:1.4",
                                   "--restart=Never"], capture_output=True)
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 600))
         status = {"status": {"phase": "Running", "startTime": now, "conditions": [
             {"type": "Ready", "status": "True", "lastTransitionTime": now}]}}
-        subprocess.run(kubectl + ["-n", "shop", "patch", "pod", pod, "--subresource=status",
+        subprocess.run(kubectl + ["-n", "shop-e2e", "patch", "pod", pod, "--subresource=status",
                                   "--type=merge", "-p", json.dumps(status)],
                        capture_output=True, check=True)
     policies = workdir / "policies"
     policies.mkdir()
     (policies / "checkout.yaml").write_text(
         "apiVersion: keelson.io/v1\nkind: ScalingPolicy\nmetadata:\n  name: checkout\n"
-        "  namespace: shop\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n"
+        "  namespace: shop-e2e\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n"
         "    kind: Deployment\n    name: checkout\n  minReplicas: 2\n  maxReplicas: 10\n"
         "  metrics:\n    - type: Prometheus\n      prometheus:\n"
         "        query: sum(up{job=\"keelson-agent\"})\n"
         "        target:\n          type: Value\n          value: \"10\"\n")
-    env = dict(os.environ, POD_NAME=f"{RUN_ID}-autoscaler", POD_NAMESPACE="keelson-system")
+    env = dict(os.environ, POD_NAME=f"{RUN_ID}-autoscaler", POD_NAMESPACE="keelson-e2e")
     logs = workdir / "logs"
     logs.mkdir()
     (workdir / "state").mkdir()
@@ -256,7 +264,7 @@ def start_processes(workdir, kube_env, prometheus_url):
                                             "keelson_test": RUN_ID}),
                (f"127.0.0.1:{autoscaler_port}", {"job": "keelson-autoscaler",
                                                  "keelson_test": RUN_ID})]
-    return procs, (workload, ticker), targets, logs
+    return procs, (workload, ticker), targets, logs, kubectl
 
 
 def main(argv):
@@ -265,12 +273,12 @@ def main(argv):
     prometheus = panels.Prometheus(prom_env["KEELSON_PROMETHEUS_URL"])
     dashboards = panels.load_dashboards(SOURCE / "dashboards")
     workdir = Path(tempfile.mkdtemp(prefix="keelson-dashboards-"))
-    procs, servers, workload, logs, targets_file = [], [], None, None, None
+    procs, servers, workload, logs, targets_file, kubectl = [], [], None, None, None, None
     try:
         if contract:
             servers, targets = contract_targets()
         else:
-            procs, workload, targets, logs = start_processes(
+            procs, workload, targets, logs, kubectl = start_processes(
                 workdir, load_env("kube"), prom_env["KEELSON_PROMETHEUS_URL"])
         targets_file = register_targets(prom_env["KEELSON_PROMETHEUS_TARGETS_DIR"], targets)
         # Every target of this run up, then enough samples for the 15 s rate windows.
@@ -309,6 +317,10 @@ def main(argv):
         if logs:
             for log in logs.iterdir():
                 print(f"--- {log.name} (last lines)\n" + "".join(log.read_text().splitlines(True)[-20:]))
+        if kubectl:
+            for ns in E2E_NAMESPACES:
+                subprocess.run(kubectl + ["delete", "namespace", ns, "--wait=false"],
+                               capture_output=True)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
