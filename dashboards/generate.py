@@ -70,8 +70,9 @@ def timeseries(title, description, unit, queries, *, stack=False, legend_table=F
     }
 
 
-def stat(title, description, unit, expr, *, thresholds=None, decimals=None, legend=""):
-    steps = [{"color": "green", "value": None}]
+def stat(title, description, unit, expr, *, thresholds=None, decimals=None, legend="",
+         base="green"):
+    steps = [{"color": base, "value": None}]
     for value, color in thresholds or []:
         steps.append({"color": color, "value": value})
     defaults = {"unit": unit, "color": {"mode": "thresholds"},
@@ -446,7 +447,9 @@ def logs():
                         [(f"sum by (node, reason) (increase(keelson_log_records_dropped_total"
                           f"{{{LOG}}}[{RATE}]))", "{{node}} dropped {{reason}}"),
                          (f"sum by (node) (increase(keelson_log_bytes_abandoned_total{{{LOG}}}"
-                          f"[{RATE}]))", "{{node}} abandoned bytes")], draw="bars"), 12, 8),
+                          f"[{RATE}]))", "{{node}} abandoned bytes")], draw="bars",
+                        overrides=[{"matcher": {"id": "byRegexp", "options": ".* abandoned bytes$"},
+                                    "properties": [{"id": "unit", "value": "bytes"}]}]), 12, 8),
         ]),
         ("Files", [
             (timeseries("Files tailed", "Log files open per node.", "short",
@@ -520,8 +523,8 @@ def autoscaler():
     sections = [
         ("Overview", [
             (stat("Leaders", "Replicas reporting keelson_autoscaler_leader == 1 (should be 1).",
-                  "short", f"sum(keelson_autoscaler_leader{{{AS}}})",
-                  thresholds=[(2, "red")], decimals=0), 6, 4),
+                  "short", f"sum(keelson_autoscaler_leader{{{AS}}}) or vector(0)",
+                  base="red", thresholds=[(1, "green"), (2, "red")], decimals=0), 6, 4),
             (stat("Policies", "Policies the leader is running.", "short",
                   f"count(keelson_autoscaler_desired_replicas{{{AS}}} {leader})", decimals=0),
              6, 4),
