@@ -261,12 +261,24 @@ def main():
         env = {e["name"]: e for e in agent["env"]}
         checks.expect(env["NODE_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "spec.nodeName",
                       "NODE_NAME from the downward API")
-        checks.expect("--node-name=$(NODE_NAME)" in agent["args"], "agent --node-name")
+        args = agent["args"]
+        checks.expect(args[:1] == ["run"] and "--node-name" in args
+                      and args[args.index("--node-name") + 1] == "$(NODE_NAME)",
+                      "agent run --node-name $(NODE_NAME)")
+        for flag, value in (("--cgroup-root", "/host/sys/fs/cgroup"), ("--proc-root", "/host/proc"),
+                            ("--log-root", "/host/var/log"), ("--state-dir", "/var/lib/keelson"),
+                            ("--config", "/etc/keelson/agent.yaml")):
+            checks.expect(flag in args and args[args.index(flag) + 1] == value,
+                          f"agent {flag} {value}")
 
         dep = kube.json("get", "deployment", "keelson-autoscaler", "-n", NS)["spec"]
         pod = dep["template"]["spec"]
         autoscaler = pod["containers"][0]
         checks.expect(dep["replicas"] == 2, "autoscaler has 2 replicas")
+        checks.expect(autoscaler["args"] == [
+            "run", "--policies", "/etc/keelson/policies", "--prometheus",
+            "http://prometheus-operated.monitoring.svc.cluster.local:9090"],
+            f"autoscaler command line with the overlay's Prometheus: {autoscaler['args']}")
         checks.expect(pod["securityContext"]["runAsNonRoot"] is True, "autoscaler non-root")
         checks.expect(autoscaler["securityContext"]["readOnlyRootFilesystem"] is True,
                       "autoscaler RO root")
