@@ -18,8 +18,8 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEELSON_BUILD_TES
  && strip /build/agent/keelson-agent
 
 FROM debian:bookworm-slim
-# The shared libraries keelson-agent links (Boost.Asio/Beast are header-only; librdkafka pulls in its own compression and SASL
-# libraries as dependencies); ca-certificates for TLS to Kafka brokers.
+# The shared libraries keelson-agent links (Boost.Asio/Beast are header-only; librdkafka pulls in
+# its own compression and SASL libraries as dependencies); ca-certificates for TLS to Kafka.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       librdkafka1 libyaml-cpp0.7 libprometheus-cpp-core1.0 libfmt9 libssl3 zlib1g \
