@@ -289,8 +289,10 @@ def main(argv):
 
         prometheus.wait_for(f'count(up{{keelson_test="{RUN_ID}"}} == 1) == {len(targets)}', 90,
                             "every target scraped and up", alive)
-        # Enough samples for the 15 s rate windows (scraped every second).
-        time.sleep(20)
+        # Enough samples in the 15 s windows the panels' rate() and increase() use: every target
+        # scraped at least 14 times in the last 15 s (observed, not slept for).
+        prometheus.wait_for(f'min(count_over_time(up{{keelson_test="{RUN_ID}"}}[15s])) >= 14',
+                            90, "15 s of samples from every target", alive)
         alive()
         report, errors = panels.check_panels(prometheus, dashboards, strict=contract)
         print("\n".join(report))
