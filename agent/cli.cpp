@@ -4,6 +4,7 @@
 
 #include <ostream>
 
+#include "agent/cmd_ship.h"
 #include "agent/commands.h"
 #include "collectors/common/version.h"
 
@@ -15,6 +16,8 @@ constexpr const char* kUsage =
     "  keelson-agent run --config FILE [--cgroup-root DIR] [--proc-root DIR] [--log-root DIR]\n"
     "                    [--state-dir DIR] [--listen HOST:PORT] [--node-name NAME] [--sink SINK]\n"
     "                    [--port-file FILE]\n"
+    "  keelson-agent ship --log-root DIR --sink SINK [--node-name NAME] [--state-dir DIR]\n"
+    "                    [--config FILE]\n"
     "  keelson-agent check-config --config FILE\n"
     "  keelson-agent dump-metrics [--config FILE] [--cgroup-root DIR] [--proc-root DIR]\n"
     "                    [--log-root DIR]\n"
@@ -25,9 +28,13 @@ struct Command {
   int (*run)(const std::vector<std::string>&, std::ostream&, std::ostream&);
 };
 
-// The log pipeline's `ship` joins this table at merge (agent/README.md).
+int shipCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  return runShipCommand(args, out, err);
+}
+
 constexpr Command kCommands[] = {
     {"run", runRunCommand},
+    {"ship", shipCommand},
     {"check-config", runCheckConfigCommand},
     {"dump-metrics", runDumpMetricsCommand},
 };

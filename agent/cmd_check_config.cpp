@@ -3,6 +3,7 @@
 #include "agent/cli.h"
 #include "agent/commands.h"
 #include "agent/config.h"
+#include "agent/logs/logs_config.h"
 
 namespace keelson::agent {
 
@@ -18,9 +19,10 @@ int runCheckConfigCommand(const std::vector<std::string>& args, std::ostream& ou
     err << config.error().message << "\n";
     return 1;
   }
-  // LOGS SEAM (wired at merge): validate the log pipeline's section too, e.g.
-  //   if (auto logs = parseLogsConfig(config->logs, config->file); !logs) {
-  //     err << logs.error().message << "\n"; return 1; }
+  if (auto logs = logship::parseLogsConfig(config->logs, config->file); !logs) {
+    err << logs.error().message << "\n";
+    return 1;
+  }
   out << config->file << ": ok\n";
   return 0;
 }

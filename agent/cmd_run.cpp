@@ -10,6 +10,8 @@
 #include "agent/component.h"
 #include "agent/config.h"
 #include "agent/health.h"
+#include "agent/logs/logs_config.h"
+#include "agent/logs/pipeline_component.h"
 #include "agent/metrics/sources.h"
 #include "agent/metrics_server.h"
 
@@ -27,9 +29,11 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
     err << config.error().message << "\n";
     return 1;
   }
-  // LOGS SEAM (wired at merge): parse the log pipeline's section before anything starts, e.g.
-  //   auto logs = parseLogsConfig(config->logs, config->file);
-  //   if (!logs) { err << logs.error().message << "\n"; return 1; }
+  auto logs = logship::parseLogsConfig(config->logs, config->file);
+  if (!logs) {
+    err << logs.error().message << "\n";
+    return 1;
+  }
 
   // Block the stop signals before any thread exists, so every thread inherits the mask and
   // only sigwait() below sees them: no async-signal-safety concerns in the components.
@@ -43,11 +47,34 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
   Health health;
   MetricSources sources = makeMetricSources(*config);
 
-  // Started in order, stopped in reverse. The log pipeline is appended here at merge, e.g.
-  //   components.push_back(std::make_unique<logs::LogPipeline>(*logs, *config,
-  //                                                             *sources.registry, health));
+  // The pipeline is created (sink checked, checkpoints loaded) before anything starts, and after
+  // the signals are blocked: librdkafka starts threads that must inherit the mask.
+  std::unique_ptr<logship::LogPipeline> pipeline;
+  if (logs->enabled) {
+    if (config->sink.empty() || config->sink == "embedded") {
+      err << "keelson-agent: sink 'embedded': an in-process Kafka-protocol cluster for demos; "
+             "records are not kept (set sink: kafka://host:port/topic)\n";
+    }
+    logship::PipelineOptions options;
+    options.config = *logs;
+    options.log_root = config->log_root;
+    options.node_name = config->node_name;
+    options.state_dir = config->state_dir;
+    options.sink = config->sink;
+    auto created = logship::LogPipeline::create(std::move(options));
+    if (!created) {
+      err << "keelson-agent: log pipeline: " << created.error().message << "\n";
+      pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+      return 1;
+    }
+    pipeline = std::move(created).value();
+    sources.list.push_back(pipeline->metricsRegistry());
+  }
+
+  // Started in order, stopped in reverse.
   std::vector<std::unique_ptr<Component>> components;
   components.push_back(std::make_unique<MetricsServer>(*config, health, sources.list, err));
+  if (pipeline) components.push_back(std::make_unique<LogPipelineComponent>(std::move(pipeline)));
 
   std::size_t started = 0;
   int code = 0;

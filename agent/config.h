@@ -8,7 +8,7 @@
 //   state_dir: /var/lib/keelson     # --state-dir
 //   listen: ":9445"                 # --listen
 //   node_name: node-1               # --node-name
-//   sink: stdout                    # --sink
+//   sink: kafka://k:9092/logs       # --sink; default `embedded`
 //   port_file: /run/keelson.port    # --port-file (write the bound metrics port there)
 //   logs: {...}                     # the log pipeline's section (agent/logs/config.h)
 //
@@ -35,7 +35,7 @@ struct AgentConfig {
   std::string state_dir = "/var/lib/keelson";
   std::string listen = ":9445";
   std::string node_name;  // resolveConfig fills it: $NODE_NAME, else the host name
-  std::string sink = "stdout";
+  std::string sink;       // empty: `embedded` (DESIGN.md: the demo default)
   std::string port_file;  // empty: none
   YAML::Node logs;        // raw; null when absent
   std::string file;       // the config file it came from ("" for defaults)

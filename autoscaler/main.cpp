@@ -4,10 +4,8 @@
 #include <vector>
 
 #include "autoscaler/cli.h"
-#include "collectors/common/version.h"
-#if KEELSON_HAVE_RUN_COMMAND
 #include "autoscaler/cmd_run.h"
-#endif
+#include "collectors/common/version.h"
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + (argc > 1 ? 2 : 1), argv + argc);
@@ -21,12 +19,7 @@ int main(int argc, char** argv) {
     return keelson::autoscaler::simulateCommand(args, std::cout, std::cerr);
   }
   if (command == "run") {
-#if KEELSON_HAVE_RUN_COMMAND
     return keelson::autoscaler::runRunCommand(argc - 1, argv + 1);
-#else
-    std::cerr << "keelson-autoscaler: `run` is not part of this build\n";
-    return 2;
-#endif
   }
   if (command == "--help" || command == "-h" || command == "help") {
     keelson::autoscaler::printUsage(std::cout);

@@ -47,9 +47,15 @@ TEST(CliTest, UnknownCommandAndFlag) {
 }
 
 TEST(CliTest, CheckConfig) {
-  const auto good = writeTemp("log_root: /var/log\nlogs:\n  whatever: 1\n");
+  const auto good = writeTemp("log_root: /var/log\nlogs:\n  inflight_budget: 16MiB\n");
   auto r = run({"check-config", "--config", good});
   EXPECT_EQ(r.code, 0) << r.err;
+  // The log pipeline's section is validated too, with its file and line.
+  const auto bad_logs = writeTemp("log_root: /var/log\nlogs:\n  whatever: 1\n");
+  r = run({"check-config", "--config", bad_logs});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(r.err.starts_with(bad_logs + ":3: unknown key `logs.whatever`")) << r.err;
+  std::remove(bad_logs.c_str());
   const auto bad = writeTemp("log_root: /var/log\nlisten: ':9445'\nbogus: 1\n");
   r = run({"check-config", "--config=" + bad});
   EXPECT_EQ(r.code, 1);
