@@ -171,3 +171,40 @@ TEST(KubeClient, ListPodsEscapesSelector) {
 
 }  // namespace
 }  // namespace keelson::kube
+
+namespace keelson::kube {
+namespace {
+
+TEST(KubeClient, TokenFileIsReReadSoRotationIsPickedUp) {
+  const std::string path = ::testing::TempDir() + "keelson_token_rotation";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs("first\n", f);
+    std::fclose(f);
+  }
+  auto owned = std::make_unique<ScriptedTransport>(std::deque<Result<HttpResponse>>{
+      HttpResponse{200, scale(1, "1")}, HttpResponse{200, scale(1, "1")}});
+  auto* transport = owned.get();
+  ManualClock clock;
+  ClusterConfig config;
+  config.tokenFile = path;
+  KubeClient client(config, std::move(owned), clock);
+  ASSERT_TRUE(client.getScale(kDeployments, "a", "b").ok());
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs("second\n", f);
+    std::fclose(f);
+  }
+  ASSERT_TRUE(client.getScale(kDeployments, "a", "b").ok());
+  auto auth = [](const HttpRequest& r) {
+    for (const auto& [k, v] : r.headers)
+      if (k == "Authorization") return v;
+    return std::string();
+  };
+  EXPECT_EQ(auth(transport->sent[0]), "Bearer first");
+  EXPECT_EQ(auth(transport->sent[1]), "Bearer second");
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace keelson::kube
