@@ -38,8 +38,12 @@ namespace {
 std::atomic<bool> gStop{false};
 std::atomic<bool> gReload{false};
 
-extern "C" void onStopSignal(int) { gStop = true; }
-extern "C" void onHangup(int) { gReload = true; }
+extern "C" void onStopSignal(int) {
+  gStop = true;
+}
+extern "C" void onHangup(int) {
+  gReload = true;
+}
 
 struct RunFlags {
   std::string policies;
@@ -119,8 +123,10 @@ std::string pathSignature(const std::string& path) {
   };
   if (fs::is_directory(path, ec)) {
     std::set<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(path, ec)) files.insert(entry.path());
-    for (const auto& f : files) add(f);
+    for (const auto& entry : fs::directory_iterator(path, ec))
+      files.insert(entry.path());
+    for (const auto& f : files)
+      add(f);
   } else {
     add(path);
   }
@@ -132,14 +138,17 @@ std::string pathSignature(const std::string& path) {
 bool loadInto(const std::string& path, const std::vector<policy::Policy>* previous,
               std::vector<policy::Policy>& out) {
   auto parsed = policy::loadPolicies(path);
-  for (const auto& d : parsed.diagnostics) logLine("policy error: " + d.format());
+  for (const auto& d : parsed.diagnostics)
+    logLine("policy error: " + d.format());
   if (!parsed.ok() && previous == nullptr) return false;
   out = parsed.policies;
   if (previous != nullptr && !parsed.ok()) {
     std::set<std::string> badFiles;
-    for (const auto& d : parsed.diagnostics) badFiles.insert(d.file);
+    for (const auto& d : parsed.diagnostics)
+      badFiles.insert(d.file);
     std::set<std::string> present;
-    for (const auto& p : out) present.insert(p.key());
+    for (const auto& p : out)
+      present.insert(p.key());
     for (const auto& old : *previous) {
       if (present.count(old.key()) == 0 && badFiles.count(old.source.file) != 0) {
         logLine("policy " + old.key() + ": keeping the last good version (its file has errors)");
@@ -208,28 +217,30 @@ int runRunCommand(int argc, char** argv) {
   serverOptions.host = listen->first;
   serverOptions.port = listen->second;
   auto server = http::Server::start(
-      serverOptions,
-      {{"/metrics",
-        [registry, processCollector]() {
-          auto families = registry->Collect();
-          auto process = processCollector->Collect();
-          families.insert(families.end(), process.begin(), process.end());
-          return http::Response{200, "text/plain; version=0.0.4; charset=utf-8",
-                                prometheus::TextSerializer().Serialize(families)};
-        }},
-       {"/healthz", [] { return http::Response{200, "text/plain", "ok\n"}; }},
-       {"/readyz", [&ready] {
-          return ready ? http::Response{200, "text/plain", "ok\n"}
-                       : http::Response{503, "text/plain", "not ready\n"};
-        }}});
+      serverOptions, {{"/metrics",
+                       [registry, processCollector]() {
+                         auto families = registry->Collect();
+                         auto process = processCollector->Collect();
+                         families.insert(families.end(), process.begin(), process.end());
+                         return http::Response{200, "text/plain; version=0.0.4; charset=utf-8",
+                                               prometheus::TextSerializer().Serialize(families)};
+                       }},
+                      {"/healthz",
+                       [] {
+                         return http::Response{200, "text/plain", "ok\n"};
+                       }},
+                      {"/readyz", [&ready] {
+                         return ready ? http::Response{200, "text/plain", "ok\n"}
+                                      : http::Response{503, "text/plain", "not ready\n"};
+                       }}});
   if (!server) {
     logLine("error: --listen " + flags.listen + ": " + server.error().message);
     return 1;
   }
   logLine(fmt::format("serving /metrics on port {}", (*server)->port()));
 
-  std::string leaseNamespace =
-      flags.leaseNamespace.empty() ? envOr("POD_NAMESPACE", config->namespace_)
+  std::string leaseNamespace = flags.leaseNamespace.empty()
+                                   ? envOr("POD_NAMESPACE", config->namespace_)
                                    : flags.leaseNamespace;
   leader::ElectionConfig election;
   election.ns = leaseNamespace;
@@ -244,13 +255,14 @@ int runRunCommand(int argc, char** argv) {
   leader::KubeLeaseStore leaseStore(**client, leaseNamespace, flags.leaseName);
   leader::LeaderElector elector(election, leaseStore);
   logLine(fmt::format("identity {}; lease {}/{}{}", election.identity, leaseNamespace,
-                      flags.leaseName, flags.dryRun ? "; dry run: the scale is never written" : ""));
+                      flags.leaseName,
+                      flags.dryRun ? "; dry run: the scale is never written" : ""));
 
   // One librdkafka handle per bootstrap list, created on first use.
   std::map<std::string, std::unique_ptr<kafkalag::LagReader>> lagReaders;
   sources::KafkaOffsetsReader kafka =
-      [&lagReaders](const policy::KafkaLagSource& source)
-      -> Result<std::vector<engine::PartitionOffsets>> {
+      [&lagReaders](
+          const policy::KafkaLagSource& source) -> Result<std::vector<engine::PartitionOffsets>> {
     auto& reader = lagReaders[source.bootstrapServers];
     if (!reader) {
       auto created = kafkalag::LagReader::create(source.bootstrapServers);
@@ -260,7 +272,8 @@ int runRunCommand(int argc, char** argv) {
     auto offsets = reader->read(source.consumerGroup, source.topic);
     if (!offsets) return fail(offsets.error());
     std::vector<engine::PartitionOffsets> out;
-    for (const auto& o : *offsets) out.push_back({o.topic, o.partition, o.highWatermark, o.committed});
+    for (const auto& o : *offsets)
+      out.push_back({o.topic, o.partition, o.highWatermark, o.committed});
     return out;
   };
   sources::DefaultMetricReader reader(prometheus.get(), kafka);

@@ -103,8 +103,7 @@ std::string podsPath(const std::string& nodeName, const std::string& resourceVer
   std::string path = "/api/v1/pods?fieldSelector=" + kube::queryEscape("spec.nodeName=" + nodeName);
   if (!resourceVersion.empty()) path += "&resourceVersion=" + kube::queryEscape(resourceVersion);
   if (watch) {
-    path += "&watch=true&allowWatchBookmarks=true&timeoutSeconds=" +
-            std::to_string(timeoutSeconds);
+    path += "&watch=true&allowWatchBookmarks=true&timeoutSeconds=" + std::to_string(timeoutSeconds);
   }
   return path;
 }
@@ -119,8 +118,8 @@ PodWatcher::PodWatcher(kube::KubeClient& client, PodCache& cache, kube::Clock& c
 
 Status PodWatcher::step() {
   if (failures_ > 0) {
-    clock_.sleepFor(kube::backoffDelay(failures_ - 1, std::chrono::seconds(1),
-                                       std::chrono::seconds(30)));
+    clock_.sleepFor(
+        kube::backoffDelay(failures_ - 1, std::chrono::seconds(1), std::chrono::seconds(30)));
   }
   Status st = resourceVersion_.empty() ? list() : watch();
   if (st) {

@@ -10,10 +10,9 @@
 // the cache may be read from any.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -33,8 +32,8 @@ struct PodList {
 Result<PodList> parsePodListMeta(const std::string& body);
 
 struct WatchEvent {
-  std::string type;  // ADDED, MODIFIED, DELETED, BOOKMARK, ERROR
-  PodMeta pod;       // ADDED/MODIFIED/DELETED
+  std::string type;             // ADDED, MODIFIED, DELETED, BOOKMARK, ERROR
+  PodMeta pod;                  // ADDED/MODIFIED/DELETED
   std::string resourceVersion;  // of the object (BOOKMARK: the new position)
   int code = 0;                 // ERROR: the Status code (410 = Gone)
 };

@@ -13,11 +13,10 @@
 // Thread safety: none; one thread drives it.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,8 +33,8 @@ namespace keelson::controller {
 class ClusterApi {
  public:
   virtual ~ClusterApi() = default;
-  virtual Result<kube::Scale> getScale(const kube::GroupVersionResource& gvr,
-                                       const std::string& ns, const std::string& name) = 0;
+  virtual Result<kube::Scale> getScale(const kube::GroupVersionResource& gvr, const std::string& ns,
+                                       const std::string& name) = 0;
   virtual Result<kube::Scale> setReplicas(const kube::GroupVersionResource& gvr,
                                           const std::string& ns, const std::string& name,
                                           int replicas, const std::string& resourceVersion) = 0;

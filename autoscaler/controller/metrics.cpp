@@ -28,14 +28,15 @@ ControllerMetrics::ControllerMetrics(std::shared_ptr<prometheus::Registry> regis
       errors(counter(*registry, "keelson_autoscaler_errors_total", "Failed syncs, by reason")),
       leader(gauge(*registry, "keelson_autoscaler_leader", "1 on the replica that holds the Lease")
                  .Add({})),
-      syncDuration(prometheus::BuildHistogram()
-                       .Name("keelson_autoscaler_sync_duration_seconds")
-                       .Help("One sync of all policies")
-                       .Register(*registry)
-                       .Add({}, prometheus::Histogram::BucketBoundaries{
-                                    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})),
-      apiRequests(counter(*registry, "keelson_autoscaler_api_requests_total",
-                          "Kubernetes API requests")),
+      syncDuration(
+          prometheus::BuildHistogram()
+              .Name("keelson_autoscaler_sync_duration_seconds")
+              .Help("One sync of all policies")
+              .Register(*registry)
+              .Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                               0.5, 1, 2.5, 5, 10})),
+      apiRequests(
+          counter(*registry, "keelson_autoscaler_api_requests_total", "Kubernetes API requests")),
       registry_(std::move(registry)) {
   gauge(*registry_, "keelson_autoscaler_build_info", "Build identity")
       .Add({{"version", kVersion}, {"revision", kRevision}})

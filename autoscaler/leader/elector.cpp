@@ -55,9 +55,8 @@ std::optional<std::string> LeaderElector::takeAcquiredState() {
 
 bool LeaderElector::tryAcquireOrRenew(TimePoint now, const std::string& state) {
   const std::string nowText = kube::formatMicroTime(unixMicros(now));
-  const int durationSeconds =
-      static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(config_.leaseDuration)
-                           .count());
+  const int durationSeconds = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::seconds>(config_.leaseDuration).count());
   auto current = store_.get();
   if (!current) {
     if (current.error().reason != "NotFound") {

@@ -14,10 +14,9 @@
 // tested without an API server. Thread safety: none.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -53,7 +52,8 @@ class LeaderElector {
  public:
   using TimePoint = kube::Clock::TimePoint;
 
-  LeaderElector(ElectionConfig config, LeaseStore& store) : config_(std::move(config)), store_(store) {}
+  LeaderElector(ElectionConfig config, LeaseStore& store)
+      : config_(std::move(config)), store_(store) {}
 
   // One attempt to acquire or renew, at `now`. Call it every retryPeriod (nextStep() says when).
   // `state` is written into the state annotation when this replica holds the Lease. Returns

@@ -21,7 +21,8 @@ std::optional<engine::Time> toTime(const std::string& text) {
 }
 
 void replaceAll(std::string& text, const std::string& from, const std::string& to) {
-  for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
+  for (auto pos = text.find(from); pos != std::string::npos;
+       pos = text.find(from, pos + to.size())) {
     text.replace(pos, from.size(), to);
   }
 }
@@ -53,8 +54,10 @@ engine::PodState toPodState(const kube::PodInfo& pod) {
   engine::PodState state;
   state.name = pod.name;
   static const std::map<std::string, engine::PodPhase> phases = {
-      {"Pending", engine::PodPhase::Pending},     {"Running", engine::PodPhase::Running},
-      {"Succeeded", engine::PodPhase::Succeeded}, {"Failed", engine::PodPhase::Failed}};
+      {"Pending", engine::PodPhase::Pending},
+      {"Running", engine::PodPhase::Running},
+      {"Succeeded", engine::PodPhase::Succeeded},
+      {"Failed", engine::PodPhase::Failed}};
   const auto it = phases.find(pod.phase);
   state.phase = it == phases.end() ? engine::PodPhase::Unknown : it->second;
   state.deleting = pod.deleting;
@@ -72,8 +75,7 @@ bool isPerPod(const policy::MetricSpec& metric) {
 bool needsPods(const policy::Policy& policy) {
   for (const auto& metric : policy.metrics) {
     if (isPerPod(metric)) return true;
-    if (metric.type != MetricType::KafkaLag &&
-        metric.target.type == policy::TargetType::Value) {
+    if (metric.type != MetricType::KafkaLag && metric.target.type == policy::TargetType::Value) {
       return true;
     }
   }
@@ -86,8 +88,7 @@ MetricObservation observationFromSamples(const policy::MetricSpec& metric,
   if (!isPerPod(metric)) {
     if (samples.empty()) return MetricObservation::unavailable("the query returned no data");
     if (samples.size() > 1) {
-      return MetricObservation::unavailable("the query returned " +
-                                            std::to_string(samples.size()) +
+      return MetricObservation::unavailable("the query returned " + std::to_string(samples.size()) +
                                             " series; it must aggregate to one value");
     }
     return MetricObservation::total(toMilli(samples[0].value));
@@ -106,8 +107,8 @@ MetricObservation observationFromSamples(const policy::MetricSpec& metric,
     sample.name = pod.name;
     const auto value = byPod.find(pod.name);
     const bool hasMetric = value != byPod.end();
-    sample.group = engine::classifyPod(toPodState(pod), hasMetric, isCpu, now,
-                                       std::chrono::minutes(1), now);
+    sample.group =
+        engine::classifyPod(toPodState(pod), hasMetric, isCpu, now, std::chrono::minutes(1), now);
     if (hasMetric) sample.valueMilli = toMilli(value->second);
     if (metric.type != MetricType::Pods) {
       const auto request = pod.requests.find(resource);
@@ -133,8 +134,8 @@ MetricObservation DefaultMetricReader::read(const policy::Policy& policy,
     return MetricObservation::unavailable(
         "no Prometheus to query (start keelson-autoscaler with --prometheus URL)");
   }
-  const std::string promql = expandQuery(metric.query, policy.namespace_,
-                                         podNameRegex(pods.pods), metric.container);
+  const std::string promql =
+      expandQuery(metric.query, policy.namespace_, podNameRegex(pods.pods), metric.container);
   ++queries_;
   auto samples = prometheus_->query(promql);
   if (!samples) return MetricObservation::unavailable(samples.error().message);

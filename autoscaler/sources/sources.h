@@ -58,8 +58,8 @@ engine::MetricObservation observationFromSamples(const policy::MetricSpec& metri
                                                  const TargetPods& pods, engine::Time now);
 
 // Reads Kafka offsets for a KafkaLag metric (collectors/kafkalag behind it).
-using KafkaOffsetsReader = std::function<Result<std::vector<engine::PartitionOffsets>>(
-    const policy::KafkaLagSource&)>;
+using KafkaOffsetsReader =
+    std::function<Result<std::vector<engine::PartitionOffsets>>(const policy::KafkaLagSource&)>;
 
 class MetricReader {
  public:

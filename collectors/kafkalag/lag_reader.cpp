@@ -78,7 +78,8 @@ Result<std::vector<PartitionOffsets>> LagReader::read(const std::string& group,
     auto partitions = topicPartitions(rk, topic, timeoutMs);
     if (!partitions) return fail(partitions.error());
     wanted = rd_kafka_topic_partition_list_new(static_cast<int>(partitions->size()));
-    for (const auto p : *partitions) rd_kafka_topic_partition_list_add(wanted, topic.c_str(), p);
+    for (const auto p : *partitions)
+      rd_kafka_topic_partition_list_add(wanted, topic.c_str(), p);
   }
   rd_kafka_ListConsumerGroupOffsets_t* request =
       rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), wanted);

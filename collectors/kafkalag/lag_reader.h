@@ -34,9 +34,9 @@ class LagReader {
 
   // Offsets of `group` on `topic` (every partition of the topic, committed or not), or on every
   // topic the group has committed offsets for when `topic` is empty.
-  Result<std::vector<PartitionOffsets>> read(const std::string& group, const std::string& topic,
-                                             std::chrono::milliseconds timeout =
-                                                 std::chrono::seconds(5));
+  Result<std::vector<PartitionOffsets>> read(
+      const std::string& group, const std::string& topic,
+      std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
   struct Impl;
 

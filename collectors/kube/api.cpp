@@ -12,7 +12,8 @@ namespace {
 using nlohmann::json;
 
 std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : text)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
 }
 
@@ -53,8 +54,7 @@ Result<GroupVersionResource> resourceForKind(const std::string& apiVersion,
   } else {
     gvr.group = apiVersion.substr(0, slash);
     gvr.version = apiVersion.substr(slash + 1);
-    if (gvr.group.empty() || gvr.version.empty() ||
-        gvr.version.find('/') != std::string::npos) {
+    if (gvr.group.empty() || gvr.version.empty() || gvr.version.find('/') != std::string::npos) {
       return fail("ConfigError", "scaleTargetRef apiVersion '" + apiVersion + "' is malformed");
     }
   }
@@ -71,8 +71,8 @@ Result<GroupVersionResource> resourceForKind(const std::string& apiVersion,
 
 std::string resourcePath(const GroupVersionResource& gvr, const std::string& ns,
                          const std::string& name, const std::string& subresource) {
-  std::string path = gvr.group.empty() ? "/api/" + gvr.version
-                                       : "/apis/" + gvr.group + "/" + gvr.version;
+  std::string path =
+      gvr.group.empty() ? "/api/" + gvr.version : "/apis/" + gvr.group + "/" + gvr.version;
   if (!ns.empty()) path += "/namespaces/" + ns;
   path += "/" + gvr.resource;
   if (!name.empty()) path += "/" + name;
@@ -144,8 +144,8 @@ Error apiError(int status, const std::string& body, const std::string& verb,
       return {"Unauthorized",
               "unauthorized: the API server rejected the credentials for " + action + detail};
     case 403:
-      return {"Forbidden", "forbidden: cannot " + action + detail +
-                               ": grant '" + verb + "' on " + what + " to this service account"};
+      return {"Forbidden", "forbidden: cannot " + action + detail + ": grant '" + verb + "' on " +
+                               what + " to this service account"};
     case 404:
       return {"NotFound", "not found: " + action + detail};
     case 409:
@@ -177,10 +177,21 @@ std::optional<double> parseQuantity(const std::string& text) {
   if (suffix.empty()) return number;
   if ((end > begin) && (end[-1] == 'e' || end[-1] == 'E')) return std::nullopt;
   static const std::map<std::string, double> suffixes = {
-      {"n", 1e-9},         {"u", 1e-6},        {"m", 1e-3},        {"k", 1e3},
-      {"M", 1e6},          {"G", 1e9},         {"T", 1e12},        {"P", 1e15},
-      {"E", 1e18},         {"Ki", 1024.0},     {"Mi", 1048576.0},  {"Gi", 1073741824.0},
-      {"Ti", 1099511627776.0}, {"Pi", 1125899906842624.0}, {"Ei", 1152921504606846976.0},
+      {"n", 1e-9},
+      {"u", 1e-6},
+      {"m", 1e-3},
+      {"k", 1e3},
+      {"M", 1e6},
+      {"G", 1e9},
+      {"T", 1e12},
+      {"P", 1e15},
+      {"E", 1e18},
+      {"Ki", 1024.0},
+      {"Mi", 1048576.0},
+      {"Gi", 1073741824.0},
+      {"Ti", 1099511627776.0},
+      {"Pi", 1125899906842624.0},
+      {"Ei", 1152921504606846976.0},
   };
   const auto it = suffixes.find(suffix);
   if (it == suffixes.end()) return std::nullopt;
@@ -238,9 +249,9 @@ Result<std::vector<PodInfo>> parsePodList(const std::string& body) {
   return pods;
 }
 
-json eventBody(const ObjectReference& involved, const std::string& type,
-               const std::string& reason, const std::string& message,
-               const std::string& component, const std::string& timestamp) {
+json eventBody(const ObjectReference& involved, const std::string& type, const std::string& reason,
+               const std::string& message, const std::string& component,
+               const std::string& timestamp) {
   json ref = {{"apiVersion", involved.apiVersion},
               {"kind", involved.kind},
               {"name", involved.name},
@@ -294,7 +305,8 @@ std::optional<std::int64_t> parseMicroTime(const std::string& text) {
       ++digits;
       ++pos;
     }
-    for (; digits < 6; ++digits) micros *= 10;
+    for (; digits < 6; ++digits)
+      micros *= 10;
   }
   if (pos + 1 != text.size() || text[pos] != 'Z') return std::nullopt;
   std::tm tm{};

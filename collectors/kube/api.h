@@ -10,10 +10,9 @@
 //   rollouts. Custom resources whose plural is irregular need a policy `resource:` override.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>

@@ -16,8 +16,8 @@ std::string trim(std::string text) {
 
 }  // namespace
 
-KubeClient::KubeClient(ClusterConfig config, std::unique_ptr<HttpTransport> transport,
-                       Clock& clock, ClientOptions options)
+KubeClient::KubeClient(ClusterConfig config, std::unique_ptr<HttpTransport> transport, Clock& clock,
+                       ClientOptions options)
     : config_(std::move(config)),
       transport_(std::move(transport)),
       clock_(clock),
@@ -83,11 +83,12 @@ Result<json> KubeClient::call(const std::string& verb, const std::string& path,
       }
       return doc;
     }
-    last = apiError(response->status, response->body, verb == "PATCH" ? "patch"
-                                                     : verb == "POST" ? "create"
-                                                     : verb == "PUT"  ? "update"
-                                                     : verb == "GET"  ? "get"
-                                                                      : verb,
+    last = apiError(response->status, response->body,
+                    verb == "PATCH"  ? "patch"
+                    : verb == "POST" ? "create"
+                    : verb == "PUT"  ? "update"
+                    : verb == "GET"  ? "get"
+                                     : verb,
                     what, ns);
     if (!retryableStatus(response->status)) return fail(last);
   }
@@ -126,8 +127,7 @@ Result<HttpResponse> KubeClient::getRaw(const std::string& path) {
 
 Result<Scale> KubeClient::getScale(const GroupVersionResource& gvr, const std::string& ns,
                                    const std::string& name) {
-  auto doc = call("GET", resourcePath(gvr, ns, name, "scale"), "", "", gvr.resource + "/scale",
-                  ns);
+  auto doc = call("GET", resourcePath(gvr, ns, name, "scale"), "", "", gvr.resource + "/scale", ns);
   if (!doc) return fail(doc.error());
   return parseScale(doc->dump());
 }
@@ -137,9 +137,9 @@ Result<Scale> KubeClient::setReplicas(const GroupVersionResource& gvr, const std
                                       const std::string& resourceVersion, int* conflicts) {
   std::string version = resourceVersion;
   for (int round = 0;; ++round) {
-    auto doc = call("PATCH", resourcePath(gvr, ns, name, "scale"),
-                    scalePatchBody(replicas, version), "application/merge-patch+json",
-                    gvr.resource + "/scale", ns);
+    auto doc =
+        call("PATCH", resourcePath(gvr, ns, name, "scale"), scalePatchBody(replicas, version),
+             "application/merge-patch+json", gvr.resource + "/scale", ns);
     if (doc) return parseScale(doc->dump());
     if (doc.error().reason != "Conflict" || round >= options_.conflictRetries) {
       return fail(doc.error());

@@ -11,12 +11,11 @@
 // through the Clock, so tests with a ManualClock never sleep.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -30,7 +29,7 @@
 namespace keelson::kube {
 
 struct ClientOptions {
-  double qps = 5;     // client-go's defaults
+  double qps = 5;  // client-go's defaults
   double burst = 10;
   int maxAttempts = 5;  // for retryable failures (5xx, 429, connection errors)
   std::chrono::milliseconds backoffBase{200};

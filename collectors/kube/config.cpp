@@ -106,10 +106,12 @@ Result<ClusterConfig> parseKubeconfig(const std::string& yamlText, const std::st
     const std::string contextName = context.empty() ? scalar(root, "current-context") : context;
     if (contextName.empty()) return configError("kubeconfig has no current-context");
     const YAML::Node ctx = findNamed(root["contexts"], contextName, "context");
-    if (!ctx || !ctx.IsMap()) return configError("kubeconfig has no context named '" + contextName + "'");
+    if (!ctx || !ctx.IsMap())
+      return configError("kubeconfig has no context named '" + contextName + "'");
     const std::string clusterName = scalar(ctx, "cluster");
     const YAML::Node cluster = findNamed(root["clusters"], clusterName, "cluster");
-    if (!cluster || !cluster.IsMap()) return configError("kubeconfig has no cluster named '" + clusterName + "'");
+    if (!cluster || !cluster.IsMap())
+      return configError("kubeconfig has no cluster named '" + clusterName + "'");
     ClusterConfig config;
     if (auto ns = scalar(ctx, "namespace"); !ns.empty()) config.namespace_ = ns;
     if (auto st = parseServerUrl(scalar(cluster, "server"), config); !st) {
@@ -124,13 +126,15 @@ Result<ClusterConfig> parseKubeconfig(const std::string& yamlText, const std::st
     const std::string userName = scalar(ctx, "user");
     if (!userName.empty()) {
       const YAML::Node user = findNamed(root["users"], userName, "user");
-      if (!user || !user.IsMap()) return configError("kubeconfig has no user named '" + userName + "'");
+      if (!user || !user.IsMap())
+        return configError("kubeconfig has no user named '" + userName + "'");
       config.token = scalar(user, "token");
       if (auto file = scalar(user, "tokenFile"); !file.empty()) {
         config.tokenFile = joinPath(baseDir, file);
       }
       const std::string what = "user " + userName;
-      if (auto st = pemField(user, "client-certificate", baseDir, what, config.clientCertPem); !st) {
+      if (auto st = pemField(user, "client-certificate", baseDir, what, config.clientCertPem);
+          !st) {
         return fail(st.error());
       }
       if (auto st = pemField(user, "client-key", baseDir, what, config.clientKeyPem); !st) {
@@ -172,8 +176,8 @@ Result<ClusterConfig> inClusterConfig(const std::map<std::string, std::string>& 
   }
   ClusterConfig config;
   const bool ipv6 = host->second.find(':') != std::string::npos;
-  const std::string url = "https://" + (ipv6 ? "[" + host->second + "]" : host->second) + ":" +
-                          port->second;
+  const std::string url =
+      "https://" + (ipv6 ? "[" + host->second + "]" : host->second) + ":" + port->second;
   if (auto st = parseServerUrl(url, config); !st) return fail(st.error());
   config.tokenFile = saDir + "/token";
   auto token = readSmallFile(config.tokenFile);
@@ -183,7 +187,8 @@ Result<ClusterConfig> inClusterConfig(const std::map<std::string, std::string>& 
   config.caPem = std::move(ca).value();
   if (auto ns = readSmallFile(saDir + "/namespace"); ns && !ns->empty()) {
     std::string value = std::move(ns).value();
-    while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.pop_back();
+    while (!value.empty() && (value.back() == '\n' || value.back() == ' '))
+      value.pop_back();
     config.namespace_ = value;
   }
   return config;

@@ -70,7 +70,8 @@ class BeastTransport final : public HttpTransport {
     req.version(11);
     req.set(http::field::host, config_.host);
     req.set(http::field::user_agent, "keelson");
-    for (const auto& [name, value] : request.headers) req.set(name, value);
+    for (const auto& [name, value] : request.headers)
+      req.set(name, value);
     if (!request.body.empty() || request.method != "GET") {
       req.body() = request.body;
       req.prepare_payload();
@@ -99,8 +100,9 @@ class BeastTransport final : public HttpTransport {
       };
       if (!connected()) {
         tcp::resolver resolver(ioc_);
-        auto endpoints = co_await resolver.async_resolve(
-            config_.host, std::to_string(config_.port), asio::redirect_error(asio::use_awaitable, ec));
+        auto endpoints =
+            co_await resolver.async_resolve(config_.host, std::to_string(config_.port),
+                                            asio::redirect_error(asio::use_awaitable, ec));
         if (!check("resolve")) co_return;
         if (config_.scheme == "https") {
           tlsStream_.emplace(ioc_, tls_);

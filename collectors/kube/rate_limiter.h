@@ -44,7 +44,8 @@ class TokenBucket {
 inline std::chrono::milliseconds backoffDelay(int attempt, std::chrono::milliseconds base,
                                               std::chrono::milliseconds cap) {
   auto delay = base;
-  for (int i = 0; i < attempt && delay < cap; ++i) delay *= 2;
+  for (int i = 0; i < attempt && delay < cap; ++i)
+    delay *= 2;
   return std::min(delay, cap);
 }
 

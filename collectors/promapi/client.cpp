@@ -1,9 +1,8 @@
 #include "collectors/promapi/client.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 #include "collectors/kube/api.h"
 #include "collectors/kube/config.h"
@@ -42,7 +41,8 @@ Result<std::vector<Sample>> parseQueryResponse(int httpStatus, const std::string
     return samples;
   }
   if (type != "vector") {
-    return fail("QueryError", "query returned a " + type + ", expected an instant vector or scalar");
+    return fail("QueryError",
+                "query returned a " + type + ", expected an instant vector or scalar");
   }
   for (const json& series : data.value("result", json::array())) {
     if (!series.is_object()) continue;
@@ -61,7 +61,8 @@ Result<std::vector<Sample>> parseQueryResponse(int httpStatus, const std::string
 
 PromClient::PromClient(std::unique_ptr<kube::HttpTransport> transport, std::string pathPrefix)
     : transport_(std::move(transport)), prefix_(std::move(pathPrefix)) {
-  while (!prefix_.empty() && prefix_.back() == '/') prefix_.pop_back();
+  while (!prefix_.empty() && prefix_.back() == '/')
+    prefix_.pop_back();
 }
 
 Result<std::unique_ptr<PromClient>> PromClient::create(const std::string& url) {

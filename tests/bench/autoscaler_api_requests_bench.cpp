@@ -21,7 +21,8 @@ std::string sh(const std::string& command) {
   FILE* p = popen(command.c_str(), "r");
   char buf[4096];
   size_t n = 0;
-  while (p != nullptr && (n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  while (p != nullptr && (n = fread(buf, 1, sizeof buf, p)) > 0)
+    out.append(buf, n);
   if (p != nullptr) pclose(p);
   return out;
 }
@@ -46,8 +47,7 @@ class CountingApi final : public keelson::controller::ClusterApi {
   }
   keelson::Result<keelson::kube::Scale> setReplicas(const keelson::kube::GroupVersionResource& gvr,
                                                     const std::string& ns, const std::string& name,
-                                                    int replicas,
-                                                    const std::string& rv) override {
+                                                    int replicas, const std::string& rv) override {
     ++patches;
     return inner_.setReplicas(gvr, ns, name, replicas, rv);
   }

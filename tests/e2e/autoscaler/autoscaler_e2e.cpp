@@ -45,7 +45,8 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
     dup2(fd, 2);
     std::vector<std::string> copy = argv;
     std::vector<char*> args;
-    for (auto& a : copy) args.push_back(a.data());
+    for (auto& a : copy)
+      args.push_back(a.data());
     args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
@@ -90,17 +91,18 @@ TEST(AutoscalerE2E, AgentPrometheusAutoscalerApiServer) {
   };
 
   // The agent.
-  std::ofstream(dir / "agent.yaml") << "cgroup_root: " << cgroupRoot.string() << "\nproc_root: "
-                                    << (dir / "root/proc").string() << "\nlog_root: "
-                                    << (dir / "root/log").string() << "\nstate_dir: "
-                                    << dir.string() << "\nlisten: 127.0.0.1:0\nport_file: "
-                                    << (dir / "agent.port").string() << "\nsink: stdout\n";
+  std::ofstream(dir / "agent.yaml")
+      << "cgroup_root: " << cgroupRoot.string() << "\nproc_root: " << (dir / "root/proc").string()
+      << "\nlog_root: " << (dir / "root/log").string() << "\nstate_dir: " << dir.string()
+      << "\nlisten: 127.0.0.1:0\nport_file: " << (dir / "agent.port").string()
+      << "\nsink: stdout\n";
   const pid_t agent = spawn({KEELSON_AGENT_BIN, "run", "--config", (dir / "agent.yaml").string()},
                             (dir / "agent.log").string());
   ASSERT_TRUE(eventually([&] { return !slurp((dir / "agent.port").string()).empty(); }, 20s))
       << slurp((dir / "agent.log").string());
   std::string port = slurp((dir / "agent.port").string());
-  while (!port.empty() && (port.back() == '\n' || port.back() == ' ')) port.pop_back();
+  while (!port.empty() && (port.back() == '\n' || port.back() == ' '))
+    port.pop_back();
   const std::string targets = peerValue(promEnv, "KEELSON_PROMETHEUS_TARGETS_DIR");
   std::ofstream(targets + "/" + ns + ".json")
       << R"([{"targets":["127.0.0.1:)" << port << R"("],"labels":{"e2e":")" << ns << R"("}}])";
@@ -116,8 +118,8 @@ TEST(AutoscalerE2E, AgentPrometheusAutoscalerApiServer) {
       << "}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n"
       << "  minReplicas: 1\n  maxReplicas: 10\n  metrics:\n  - type: Prometheus\n"
       << "    prometheus:\n      name: cpu_cores\n"
-      << "      query: sum(rate(container_cpu_usage_seconds_total{e2e=\"" << ns
-      << "\",id=\"/" << kContainer << "\"}[5s]))\n"
+      << "      query: sum(rate(container_cpu_usage_seconds_total{e2e=\"" << ns << "\",id=\"/"
+      << kContainer << "\"}[5s]))\n"
       << "      target: {type: AverageValue, averageValue: \"500m\"}\n"
       << "  behavior:\n    scaleDown:\n      stabilizationWindowSeconds: 0\n"
       << "      policies: [{type: Percent, value: 100, periodSeconds: 15}]\n";

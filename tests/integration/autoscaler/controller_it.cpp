@@ -59,7 +59,8 @@ class Autoscaler {
       std::string helper = KEELSON_RUN_HELPER;
       argv.push_back(helper.data());
       std::vector<std::string> copy = args;
-      for (auto& a : copy) argv.push_back(a.data());
+      for (auto& a : copy)
+        argv.push_back(a.data());
       argv.push_back(nullptr);
       execv(helper.c_str(), argv.data());
       _exit(127);
@@ -109,15 +110,15 @@ class ControllerIT : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   std::vector<std::string> args(const std::string& identity) const {
-    return {"--policies",        policy_,    "--kubeconfig", kubeconfig_, "--prometheus",
-            prometheus_,         "--sync-period", "1",       "--listen",   "127.0.0.1:0",
-            "--lease-namespace", ns_,        "--identity",   identity};
+    return {"--policies",   policy_,       "--kubeconfig",      kubeconfig_,
+            "--prometheus", prometheus_,   "--sync-period",     "1",
+            "--listen",     "127.0.0.1:0", "--lease-namespace", ns_,
+            "--identity",   identity};
   }
   int replicas() const { return specReplicas(peer_, ns_, "web"); }
   std::string holder() const {
-    return peer_.kubectl("get lease keelson-autoscaler -n " + ns_ +
-                             " -o jsonpath={.spec.holderIdentity}",
-                         "", true);
+    return peer_.kubectl(
+        "get lease keelson-autoscaler -n " + ns_ + " -o jsonpath={.spec.holderIdentity}", "", true);
   }
 
   KubePeer peer_;
@@ -131,13 +132,14 @@ TEST_F(ControllerIT, ScalesUpAndDownAndKeepsLastGoodPolicyOnReload) {
   writeFile(policy_, policyYaml(ns_, "web", 100, 0));
   EXPECT_TRUE(eventually([&] { return replicas() == 1; }, 30s)) << a.log();
   // A broken file is reported; the last good version keeps running (and scaling).
-  writeFile(policy_, "apiVersion: keelson.io/v1\nkind: ScalingPolicy\nmetadata: {name: web, "
-                     "namespace: " + ns_ + "}\nspec: {maxReplicas: -3}\n");
+  writeFile(policy_,
+            "apiVersion: keelson.io/v1\nkind: ScalingPolicy\nmetadata: {name: web, "
+            "namespace: " +
+                ns_ + "}\nspec: {maxReplicas: -3}\n");
   EXPECT_TRUE(eventually([&] { return a.log().find("policy error") != std::string::npos; }, 10s))
       << a.log();
-  EXPECT_TRUE(eventually([&] { return a.log().find("keeping the last good version") !=
-                                      std::string::npos; },
-                         10s))
+  EXPECT_TRUE(eventually(
+      [&] { return a.log().find("keeping the last good version") != std::string::npos; }, 10s))
       << a.log();
   peer_.kubectl("scale deployment web -n " + ns_ + " --replicas=4");
   EXPECT_TRUE(eventually([&] { return replicas() == 1; }, 30s)) << a.log();

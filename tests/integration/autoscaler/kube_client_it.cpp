@@ -37,8 +37,7 @@ class KubeClientIT : public ::testing::Test {
 };
 
 TEST_F(KubeClientIT, ScalesUpAndDownWithLeastPrivilegeToken) {
-  const auto kubeconfig =
-      peer_.writeKubeconfig(ns_ + "-scaler", peer_.token(ns_, "scaler"), ns_);
+  const auto kubeconfig = peer_.writeKubeconfig(ns_ + "-scaler", peer_.token(ns_, "scaler"), ns_);
   auto client = clientFor(peer_, kubeconfig, clock_);
   auto scale = client->getScale(kDeployments, ns_, "web");
   ASSERT_TRUE(scale.ok()) << scale.error().message;
@@ -59,18 +58,17 @@ TEST_F(KubeClientIT, ScalesUpAndDownWithLeastPrivilegeToken) {
   auto pods = client->listPods(ns_, scale->selector);
   ASSERT_TRUE(pods.ok()) << pods.error().message;
   // The peer's controller-manager creates (unscheduled) pods; all match the selector.
-  for (const auto& pod : *pods) EXPECT_EQ(pod.labels.at("app"), "web");
-  auto event = client->createEvent(kube::eventBody({"apps/v1", "Deployment", "web", ns_, ""},
-                                                   "Normal", "SuccessfulRescale",
-                                                   "New size: 1; reason: test", "keelson-test",
-                                                   "2026-11-21T10:00:00.000000Z"));
+  for (const auto& pod : *pods)
+    EXPECT_EQ(pod.labels.at("app"), "web");
+  auto event = client->createEvent(
+      kube::eventBody({"apps/v1", "Deployment", "web", ns_, ""}, "Normal", "SuccessfulRescale",
+                      "New size: 1; reason: test", "keelson-test", "2026-11-21T10:00:00.000000Z"));
   ASSERT_TRUE(event.ok()) << event.error().message;
   EXPECT_NE(peer_.kubectl("get events -n " + ns_).find("SuccessfulRescale"), std::string::npos);
 }
 
 TEST_F(KubeClientIT, ConcurrentWriterConflictIsRetried) {
-  const auto kubeconfig =
-      peer_.writeKubeconfig(ns_ + "-scaler", peer_.token(ns_, "scaler"), ns_);
+  const auto kubeconfig = peer_.writeKubeconfig(ns_ + "-scaler", peer_.token(ns_, "scaler"), ns_);
   auto client = clientFor(peer_, kubeconfig, clock_);
   auto scale = client->getScale(kDeployments, ns_, "web");
   ASSERT_TRUE(scale.ok());
@@ -94,9 +92,9 @@ TEST_F(KubeClientIT, MissingGrantIsAClearForbiddenError) {
   auto written = client->setReplicas(kDeployments, ns_, "web", 4, scale->resourceVersion);
   ASSERT_FALSE(written.ok());
   EXPECT_EQ(written.error().reason, "Forbidden");
-  EXPECT_NE(written.error().message.find("forbidden: cannot patch deployments/scale in namespace " +
-                                         ns_),
-            std::string::npos)
+  EXPECT_NE(
+      written.error().message.find("forbidden: cannot patch deployments/scale in namespace " + ns_),
+      std::string::npos)
       << written.error().message;
   EXPECT_NE(written.error().message.find("system:serviceaccount:" + ns_ + ":readonly"),
             std::string::npos)
@@ -108,8 +106,7 @@ TEST_F(KubeClientIT, MissingGrantIsAClearForbiddenError) {
 }
 
 TEST_F(KubeClientIT, RejectsAServerWithTheWrongCertificateAuthority) {
-  const auto kubeconfig =
-      peer_.writeKubeconfig(ns_ + "-scaler", peer_.token(ns_, "scaler"), ns_);
+  const auto kubeconfig = peer_.writeKubeconfig(ns_ + "-scaler", peer_.token(ns_, "scaler"), ns_);
   auto config = kube::loadKubeconfig(kubeconfig);
   ASSERT_TRUE(config.ok());
   // Trust only the system store: the peer's self-made CA is not in it.

@@ -58,7 +58,8 @@ inline CommandResult runShell(const std::string& command, const std::string& inp
   if (pipe == nullptr) throw std::runtime_error("popen failed");
   std::array<char, 4096> buffer{};
   size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
   result.status = pclose(pipe);
   if (!inputFile.empty()) unlink(inputFile.c_str());
   return result;
@@ -86,7 +87,8 @@ class KubePeer {
 
   std::string token(const std::string& ns, const std::string& sa) const {
     std::string t = kubectl("create token " + sa + " -n " + ns + " --duration=1h");
-    while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+    while (!t.empty() && (t.back() == '\n' || t.back() == ' '))
+      t.pop_back();
     return t;
   }
 
@@ -118,8 +120,11 @@ inline std::string uniqueName(const std::string& prefix) {
 inline std::string deploymentYaml(const std::string& ns, const std::string& name, int replicas) {
   return "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " + name + ", namespace: " + ns +
          "}\nspec:\n  replicas: " + std::to_string(replicas) +
-         "\n  selector: {matchLabels: {app: " + name + "}}\n  template:\n    metadata: {labels: "
-         "{app: " + name + "}}\n    spec:\n      containers:\n      - {name: app, image: "
+         "\n  selector: {matchLabels: {app: " + name +
+         "}}\n  template:\n    metadata: {labels: "
+         "{app: " +
+         name +
+         "}}\n    spec:\n      containers:\n      - {name: app, image: "
          "registry.invalid/app:1, resources: {requests: {cpu: 100m}}}\n";
 }
 
@@ -139,9 +144,10 @@ inline std::string rbacYaml(const std::string& ns, const std::string& sa, bool w
          "- {apiGroups: [coordination.k8s.io], resources: [leases], verbs: [get, create, update]}\n"
          "- {apiGroups: [''], resources: [configmaps], verbs: [get, create, update]}\n"
          "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: " +
-         sa + ", namespace: " + ns + "}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, "
-         "name: " + sa + "}\nsubjects:\n- {kind: ServiceAccount, name: " + sa + ", namespace: " +
-         ns + "}\n";
+         sa + ", namespace: " + ns +
+         "}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, "
+         "name: " +
+         sa + "}\nsubjects:\n- {kind: ServiceAccount, name: " + sa + ", namespace: " + ns + "}\n";
 }
 
 inline int specReplicas(const KubePeer& peer, const std::string& ns, const std::string& name) {

@@ -48,19 +48,22 @@ TEST(PodWatchIT, ListWatchAndGoneRecovery) {
 
   peer.apply(podYaml(ns, "c", node));
   const std::string c = uidOf(peer, ns, "c");
-  for (int i = 0; i < 5 && !cache.lookup(c); ++i) ASSERT_TRUE(watcher.step().ok());
+  for (int i = 0; i < 5 && !cache.lookup(c); ++i)
+    ASSERT_TRUE(watcher.step().ok());
   EXPECT_TRUE(cache.lookup(c).has_value());
 
   const std::string b = uidOf(peer, ns, "b");
   peer.kubectl("delete pod b -n " + ns + " --grace-period=0 --force");
-  for (int i = 0; i < 5 && cache.lookup(b); ++i) ASSERT_TRUE(watcher.step().ok());
+  for (int i = 0; i < 5 && cache.lookup(b); ++i)
+    ASSERT_TRUE(watcher.step().ok());
   EXPECT_FALSE(cache.lookup(b).has_value());
 
   // An expired resourceVersion: the server answers 410 Gone; the watcher relists and the cache
   // is still exactly this node's pods.
   const auto relists = watcher.relists();
   watcher.forceResourceVersion("1");
-  for (int i = 0; i < 3 && watcher.relists() == relists; ++i) ASSERT_TRUE(watcher.step().ok());
+  for (int i = 0; i < 3 && watcher.relists() == relists; ++i)
+    ASSERT_TRUE(watcher.step().ok());
   EXPECT_EQ(watcher.relists(), relists + 1);
   EXPECT_EQ(cache.size(), 2u);
   EXPECT_TRUE(cache.lookup(c).has_value());

@@ -10,7 +10,8 @@
 namespace keelson::metadata {
 namespace {
 
-const char* kPod = R"({"metadata":{"name":"web-1","namespace":"shop","uid":"u1","resourceVersion":"5",
+const char* kPod =
+    R"({"metadata":{"name":"web-1","namespace":"shop","uid":"u1","resourceVersion":"5",
   "labels":{"app":"web"},"annotations":{"a":"b"},
   "ownerReferences":[{"kind":"ReplicaSet","name":"web-7d","controller":true}]},
   "spec":{"nodeName":"n1","initContainers":[{"name":"init","image":"busybox"}],
@@ -18,7 +19,9 @@ const char* kPod = R"({"metadata":{"name":"web-1","namespace":"shop","uid":"u1",
   "status":{"containerStatuses":[{"name":"app","containerID":"containerd://abc","image":"shop/web:1"}]}})";
 
 // One line, as the API server writes watch events.
-std::string podLine() { return nlohmann::json::parse(kPod).dump(); }
+std::string podLine() {
+  return nlohmann::json::parse(kPod).dump();
+}
 
 PodMeta meta(const std::string& name, const std::string& uid) {
   PodMeta m;
@@ -44,10 +47,11 @@ TEST(ParsePod, ReadsTheFieldsTheAgentNeeds) {
 }
 
 TEST(ParseWatchEvents, TypesBookmarksErrorsAndGarbage) {
-  const std::string body = std::string(R"({"type":"ADDED","object":)") + podLine() + "}\n" +
-                           R"({"type":"BOOKMARK","object":{"kind":"Pod","metadata":{"resourceVersion":"9"}}})" + "\n" +
-                           "not json\n" +
-                           R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired"}})" + "\n";
+  const std::string body =
+      std::string(R"({"type":"ADDED","object":)") + podLine() + "}\n" +
+      R"({"type":"BOOKMARK","object":{"kind":"Pod","metadata":{"resourceVersion":"9"}}})" + "\n" +
+      "not json\n" +
+      R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired"}})" + "\n";
   int bad = 0;
   const auto events = parseWatchEvents(body, &bad);
   ASSERT_EQ(events.size(), 3u);
@@ -85,7 +89,9 @@ class ScriptedTransport final : public kube::HttpTransport {
 };
 
 TEST(PodWatcher, ListWatchGoneRelist) {
-  const std::string list = std::string(R"({"kind":"PodList","metadata":{"resourceVersion":"10"},"items":[)") + kPod + "]}";
+  const std::string list =
+      std::string(R"({"kind":"PodList","metadata":{"resourceVersion":"10"},"items":[)") + kPod +
+      "]}";
   const std::string modified =
       std::string(R"({"type":"DELETED","object":)") + podLine() + "}\n" +
       R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"12"}}})" + "\n";
@@ -119,7 +125,7 @@ TEST(PodWatcher, ListWatchGoneRelist) {
   ASSERT_TRUE(watcher.step().ok());  // relist again
   EXPECT_EQ(watcher.relists(), 3u);
   EXPECT_EQ(clock.slept().count(), 0);  // 410 relists without back-off
-  EXPECT_FALSE(watcher.step().ok());   // connection down
+  EXPECT_FALSE(watcher.step().ok());    // connection down
   EXPECT_FALSE(watcher.apiUp());
   EXPECT_EQ(up.Collect()[0].metric[0].gauge.value, 0);
   EXPECT_FALSE(watcher.step().ok());  // backs off first
@@ -128,16 +134,19 @@ TEST(PodWatcher, ListWatchGoneRelist) {
 
 TEST(PodCache, BoundedAndThreadSafe) {
   PodCache cache(2);
-  for (int i = 0; i < 3; ++i) cache.upsert(meta("p", "u" + std::to_string(i)));
+  for (int i = 0; i < 3; ++i)
+    cache.upsert(meta("p", "u" + std::to_string(i)));
   EXPECT_EQ(cache.size(), 2u);
   EXPECT_EQ(cache.dropped(), 1u);
   cache.erase("u0");
   cache.upsert(meta("p", "u2"));
   EXPECT_TRUE(cache.lookup("u2").has_value());
   std::thread reader([&] {
-    for (int i = 0; i < 10000; ++i) (void)cache.lookup("u1");
+    for (int i = 0; i < 10000; ++i)
+      (void)cache.lookup("u1");
   });
-  for (int i = 0; i < 10000; ++i) cache.upsert(meta(std::to_string(i), "u1"));
+  for (int i = 0; i < 10000; ++i)
+    cache.upsert(meta(std::to_string(i), "u1"));
   reader.join();
   EXPECT_EQ(cache.lookup("u1")->name, "9999");
 }

@@ -73,7 +73,8 @@ spec:
       target: {type: AverageValue, averageValue: "100"}
   behavior:
     scaleDown:
-      stabilizationWindowSeconds: )" + std::to_string(downWindow) + R"(
+      stabilizationWindowSeconds: )" +
+                           std::to_string(downWindow) + R"(
       policies: [{type: Percent, value: 100, periodSeconds: 15}]
 )";
   auto parsed = policy::parsePolicies(yaml, "web.yaml");

@@ -26,7 +26,8 @@ class MemoryLeaseStore final : public LeaseStore {
   }
   Result<json> replace(const json& object) override {
     if (failing) return fail("ConnectionError", "down");
-    if (object["metadata"].value("resourceVersion", "") != lease["metadata"].value("resourceVersion", "")) {
+    if (object["metadata"].value("resourceVersion", "") !=
+        lease["metadata"].value("resourceVersion", "")) {
       return fail("Conflict", "modified");
     }
     lease = object;

@@ -22,9 +22,11 @@ kube::PodInfo pod(const std::string& name, bool ready, double cpuRequest) {
 const engine::Time kNow = engine::Time(std::chrono::milliseconds(1'795'255'200'000));  // 10:00
 
 TEST(ExpandQuery, SubstitutesPlaceholders) {
-  EXPECT_EQ(expandQuery(R"(sum by (pod) (x{namespace="{namespace}",pod=~"{pods}",container="{container}"}))",
-                        "shop", "a|b", "app"),
-            R"(sum by (pod) (x{namespace="shop",pod=~"a|b",container="app"}))");
+  EXPECT_EQ(
+      expandQuery(
+          R"(sum by (pod) (x{namespace="{namespace}",pod=~"{pods}",container="{container}"}))",
+          "shop", "a|b", "app"),
+      R"(sum by (pod) (x{namespace="shop",pod=~"a|b",container="app"}))");
   EXPECT_EQ(podNameRegex({pod("web-1", true, 0), pod("web.2", true, 0)}), R"(web-1|web\\.2)");
   EXPECT_EQ(podNameRegex({}), "");
 }

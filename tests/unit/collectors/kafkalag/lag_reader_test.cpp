@@ -11,7 +11,8 @@
 namespace keelson::kafkalag {
 namespace {
 
-rd_kafka_t* newClient(rd_kafka_type_t type, const std::vector<std::pair<std::string, std::string>>& props) {
+rd_kafka_t* newClient(rd_kafka_type_t type,
+                      const std::vector<std::pair<std::string, std::string>>& props) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   for (const auto& [k, v] : props) {
@@ -43,9 +44,9 @@ TEST(LagReader, ReadsCommittedOffsetsAndWatermarks) {
   ASSERT_EQ(rd_kafka_flush(producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
   rd_kafka_destroy(producer);
 
-  rd_kafka_t* consumer = newClient(RD_KAFKA_CONSUMER, {{"bootstrap.servers", bootstrap},
-                                                       {"group.id", "billing"},
-                                                       {"enable.auto.commit", "false"}});
+  rd_kafka_t* consumer = newClient(
+      RD_KAFKA_CONSUMER,
+      {{"bootstrap.servers", bootstrap}, {"group.id", "billing"}, {"enable.auto.commit", "false"}});
   rd_kafka_topic_partition_list_t* commit = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(commit, "orders", 0)->offset = 3;
   ASSERT_EQ(rd_kafka_commit(consumer, commit, 0), RD_KAFKA_RESP_ERR_NO_ERROR);

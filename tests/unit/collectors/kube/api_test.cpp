@@ -60,7 +60,8 @@ TEST(ParseScale, ReadsSpecStatusAndVersion) {
 }
 
 TEST(ScalePatchBody, CarriesResourceVersionWhenKnown) {
-  EXPECT_EQ(scalePatchBody(5, "42"), R"({"metadata":{"resourceVersion":"42"},"spec":{"replicas":5}})");
+  EXPECT_EQ(scalePatchBody(5, "42"),
+            R"({"metadata":{"resourceVersion":"42"},"spec":{"replicas":5}})");
   EXPECT_EQ(scalePatchBody(0, ""), R"({"spec":{"replicas":0}})");
 }
 
@@ -103,9 +104,10 @@ TEST(ParseQuantity, Table) {
     std::optional<double> want;
   };
   const Case cases[] = {
-      {"100m", 0.1},       {"1", 1.0},          {"1.5", 1.5},       {"512Mi", 536870912.0},
-      {"2G", 2e9},         {"1Ki", 1024.0},     {"1e3", 1000.0},    {"250u", 250e-6},
-      {"", std::nullopt},  {"abc", std::nullopt}, {"1Q", std::nullopt}, {"3E", 3e18},
+      {"100m", 0.1},          {"1", 1.0},           {"1.5", 1.5},
+      {"512Mi", 536870912.0}, {"2G", 2e9},          {"1Ki", 1024.0},
+      {"1e3", 1000.0},        {"250u", 250e-6},     {"", std::nullopt},
+      {"abc", std::nullopt},  {"1Q", std::nullopt}, {"3E", 3e18},
   };
   for (const auto& c : cases) {
     auto got = parseQuantity(c.text);

@@ -63,7 +63,8 @@ TEST(KubeClient, GetScaleSendsAuthenticatedGet) {
   EXPECT_EQ(req.method, "GET");
   EXPECT_EQ(req.target, "/apis/apps/v1/namespaces/shop/deployments/web/scale");
   bool auth = false;
-  for (const auto& [k, v] : req.headers) auth |= (k == "Authorization" && v == "Bearer tok");
+  for (const auto& [k, v] : req.headers)
+    auth |= (k == "Authorization" && v == "Bearer tok");
   EXPECT_TRUE(auth);
 }
 
@@ -137,9 +138,11 @@ TEST(KubeClient, RateLimitWaitsOnTheClock) {
   options.qps = 2;
   options.burst = 1;
   std::deque<Result<HttpResponse>> script;
-  for (int i = 0; i < 3; ++i) script.push_back(HttpResponse{200, scale(1, "1")});
+  for (int i = 0; i < 3; ++i)
+    script.push_back(HttpResponse{200, scale(1, "1")});
   Fixture f(std::move(script), options);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(f.client->getScale(kDeployments, "a", "b").ok());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(f.client->getScale(kDeployments, "a", "b").ok());
   EXPECT_EQ(f.clock.slept(), std::chrono::milliseconds(1000));  // 2 waits of 500 ms
   EXPECT_EQ(f.client->requests(), 3u);
 }
@@ -151,10 +154,12 @@ TEST(TokenBucket, RefillsUpToBurst) {
   EXPECT_EQ(bucket.take(t0).count(), 0);
   EXPECT_EQ(bucket.take(t0).count(), 100);
   EXPECT_EQ(bucket.take(t0 + std::chrono::seconds(10)).count(), 0);
-  EXPECT_EQ(backoffDelay(0, std::chrono::milliseconds(200), std::chrono::milliseconds(1000)).count(),
-            200);
-  EXPECT_EQ(backoffDelay(5, std::chrono::milliseconds(200), std::chrono::milliseconds(1000)).count(),
-            1000);
+  EXPECT_EQ(
+      backoffDelay(0, std::chrono::milliseconds(200), std::chrono::milliseconds(1000)).count(),
+      200);
+  EXPECT_EQ(
+      backoffDelay(5, std::chrono::milliseconds(200), std::chrono::milliseconds(1000)).count(),
+      1000);
 }
 
 TEST(KubeClient, ListPodsEscapesSelector) {
@@ -162,6 +167,43 @@ TEST(KubeClient, ListPodsEscapesSelector) {
   auto pods = f.client->listPods("shop", "app=web");
   ASSERT_TRUE(pods.ok());
   EXPECT_EQ(f.transport->sent[0].target, "/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb");
+}
+
+}  // namespace
+}  // namespace keelson::kube
+
+namespace keelson::kube {
+namespace {
+
+TEST(KubeClient, TokenFileIsReReadSoRotationIsPickedUp) {
+  const std::string path = ::testing::TempDir() + "keelson_token_rotation";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs("first\n", f);
+    std::fclose(f);
+  }
+  auto owned = std::make_unique<ScriptedTransport>(std::deque<Result<HttpResponse>>{
+      HttpResponse{200, scale(1, "1")}, HttpResponse{200, scale(1, "1")}});
+  auto* transport = owned.get();
+  ManualClock clock;
+  ClusterConfig config;
+  config.tokenFile = path;
+  KubeClient client(config, std::move(owned), clock);
+  ASSERT_TRUE(client.getScale(kDeployments, "a", "b").ok());
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs("second\n", f);
+    std::fclose(f);
+  }
+  ASSERT_TRUE(client.getScale(kDeployments, "a", "b").ok());
+  auto auth = [](const HttpRequest& r) {
+    for (const auto& [k, v] : r.headers)
+      if (k == "Authorization") return v;
+    return std::string();
+  };
+  EXPECT_EQ(auth(transport->sent[0]), "Bearer first");
+  EXPECT_EQ(auth(transport->sent[1]), "Bearer second");
+  std::remove(path.c_str());
 }
 
 }  // namespace

@@ -17,29 +17,34 @@ TEST(ParseQueryResponse, VectorScalarAndErrors) {
   EXPECT_DOUBLE_EQ((*vec)[0].value, 0.25);
   EXPECT_DOUBLE_EQ((*vec)[1].value, 3.0);
 
-  auto scalar = parseQueryResponse(200, R"({"status":"success","data":{"resultType":"scalar","result":[1.5,"42"]}})");
+  auto scalar = parseQueryResponse(
+      200, R"({"status":"success","data":{"resultType":"scalar","result":[1.5,"42"]}})");
   ASSERT_TRUE(scalar.ok());
   ASSERT_EQ(scalar->size(), 1u);
   EXPECT_DOUBLE_EQ((*scalar)[0].value, 42.0);
 
-  auto nanScalar = parseQueryResponse(200, R"({"status":"success","data":{"resultType":"scalar","result":[1.5,"NaN"]}})");
+  auto nanScalar = parseQueryResponse(
+      200, R"({"status":"success","data":{"resultType":"scalar","result":[1.5,"NaN"]}})");
   ASSERT_TRUE(nanScalar.ok());
   EXPECT_TRUE(nanScalar->empty());
 
-  auto empty = parseQueryResponse(200, R"({"status":"success","data":{"resultType":"vector","result":[]}})");
+  auto empty =
+      parseQueryResponse(200, R"({"status":"success","data":{"resultType":"vector","result":[]}})");
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->empty());
 
-  auto bad = parseQueryResponse(400, R"({"status":"error","errorType":"bad_data","error":"parse error at char 3"})");
+  auto bad = parseQueryResponse(
+      400, R"({"status":"error","errorType":"bad_data","error":"parse error at char 3"})");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().reason, "QueryError");
   EXPECT_NE(bad.error().message.find("parse error at char 3"), std::string::npos);
 
   EXPECT_EQ(parseQueryResponse(502, "Bad Gateway").error().reason, "BadResponse");
-  EXPECT_EQ(parseQueryResponse(200, R"({"status":"success","data":{"resultType":"matrix","result":[]}})")
-                .error()
-                .reason,
-            "QueryError");
+  EXPECT_EQ(
+      parseQueryResponse(200, R"({"status":"success","data":{"resultType":"matrix","result":[]}})")
+          .error()
+          .reason,
+      "QueryError");
 }
 
 }  // namespace
