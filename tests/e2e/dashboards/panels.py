@@ -98,10 +98,13 @@ def substitute(text, values):
     return text
 
 
-def resolve_variables(prometheus, dashboard, errors):
+def resolve_variables(prometheus, dashboard, errors, preferred=None):
     """Evaluates each query variable in order (later ones may use earlier ones), as Grafana does,
-    and returns {name: value}: the `All` value for multi-value variables with includeAll, the
-    first value otherwise. A variable with no value is an error (an empty dropdown)."""
+    and returns {name: value}: the `All` value for multi-value variables with includeAll, else the
+    first found value listed in preferred[name] (the test's own targets: the Prometheus peer is
+    shared, and other tests' targets stay in its TSDB), else the first value. A variable with no
+    value is an error (an empty dropdown)."""
+    preferred = preferred or {}
     values = {}
     for var in dashboard["templating"]["list"]:
         if var["type"] != "query":
@@ -120,17 +123,18 @@ def resolve_variables(prometheus, dashboard, errors):
         elif var.get("includeAll"):
             values[var["name"]] = var.get("allValue", ".*")
         else:
-            values[var["name"]] = found[0]
+            mine = [v for v in found if v in preferred.get(var["name"], ())]
+            values[var["name"]] = mine[0] if mine else found[0]
     return values
 
 
-def check_panels(prometheus, dashboards, strict):
+def check_panels(prometheus, dashboards, strict, preferred=None):
     """Runs every target of every panel with its variables substituted. Returns (report lines,
     errors). strict: every target must return data; otherwise panels made only of EVENT_ONLY
     families may be empty (but must still be valid PromQL)."""
     report, errors = [], []
     for name, dashboard in dashboards.items():
-        values = resolve_variables(prometheus, dashboard, errors)
+        values = resolve_variables(prometheus, dashboard, errors, preferred)
         with_data = empty_allowed = 0
         for panel in panels_of(dashboard):
             got_data, families = False, set()
