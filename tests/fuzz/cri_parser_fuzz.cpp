@@ -10,29 +10,10 @@
 
 #include "collectors/logs/line_parser.h"
 #include "collectors/logs/record_encoder.h"
-
-// The input being run, written to fuzz-failure.bin when an invariant fails (the gcc replay
-// driver does not save crashing inputs itself).
-static std::string g_input;
-static void fuzzDumpInput() {
-  if (std::FILE* f = std::fopen("fuzz-failure.bin", "wb")) {
-    std::fwrite(g_input.data(), 1, g_input.size(), f);
-    std::fclose(f);
-  }
-}
-
-// Aborts with the failed invariant named, so a replay says what broke.
-#define FUZZ_CHECK(cond)                                                         \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      std::fprintf(stderr, "invariant failed: %s (line %d)\n", #cond, __LINE__); \
-      fuzzDumpInput();                                                           \
-      std::abort();                                                              \
-    }                                                                            \
-  } while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  g_input.assign(reinterpret_cast<const char*>(data), size);
+  fuzzSetInput(data, size);
   using namespace keelson::logs;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   static const RecordEncoder encoder(PodMetadata{"ns", "pod", "uid", "c", "", "node", {}, {}});
