@@ -13,7 +13,9 @@
 
 namespace keelson::agent {
 
-ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks) {
+ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
+                              cgroup::SpecCache* spec_cache,
+                              cgroup::SpecCache::Clock::time_point now) {
   ScrapeResult r;
   r.machine = procfs::readMachineInfo(roots.proc_root);
   auto layout = cgroup::detectLayout(roots.cgroup_root);
@@ -26,7 +28,7 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks) {
   if (refs.empty()) return r;
 
   const logroot::PodIndex pods = logroot::scanLogRoot(roots.log_root);
-  cgroup::CgroupReader reader(*layout, clock_ticks);
+  cgroup::CgroupReader reader(*layout, clock_ticks, spec_cache, now);
   cgroup::DeviceNames devices(
       roots.sys_root.empty() ? cgroup::sysRootForCgroupRoot(roots.cgroup_root) : roots.sys_root);
   static const logroot::PodMeta kUnknownPod;
@@ -38,7 +40,7 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks) {
   for (std::size_t i = 0; i < refs.size(); ++i) {
     const auto& ref = refs[i];
     ContainerSample sample;
-    if (!reader.read(ref.path, sample.stats, r.errors)) continue;
+    if (!reader.read(ref.path, ref.ino, sample.stats, r.errors)) continue;
     const auto pod_it = pods.find(ref.pod_uid);
     const logroot::PodMeta& meta = pod_it == pods.end() ? kUnknownPod : pod_it->second;
     sample.id = ref.path;
@@ -88,7 +90,8 @@ template <typename Emit>
 void ContainerCollector::scrape(Emit&& emit) const {
   std::lock_guard lock(mu_);
   const auto start = std::chrono::steady_clock::now();
-  ScrapeResult r = scrapeContainers(roots_, clock_ticks_);
+  ScrapeResult r = scrapeContainers(roots_, clock_ticks_, &spec_cache_, start);
+  spec_cache_.sweep();  // forget the cgroups this scrape did not see
   emit(r);
   if (self_ != nullptr) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;

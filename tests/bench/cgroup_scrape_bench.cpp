@@ -8,10 +8,12 @@
 //   KEELSON_BENCH_KEEP=1 ... keeps the generated trees and prints where they are
 #include <fcntl.h>
 #include <prometheus/text_serializer.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -152,6 +154,55 @@ double cpuSeconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+// User and system CPU seconds of this process (getrusage), to split a scrape's cost.
+std::pair<double, double> userSystemSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto sec = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return {sec(ru.ru_utime), sec(ru.ru_stime)};
+}
+
+// The kernel's floor: CPU microseconds for one open()+read()+close() of `path`, best of 5 runs of
+// `reps` each (what every per-cgroup file costs before any parsing).
+double openReadCloseUs(const std::string& path, int reps) {
+  char buf[8192];
+  double best = 1e9;
+  for (int run = 0; run < 5; ++run) {
+    const double t0 = cpuSeconds();
+    for (int i = 0; i < reps; ++i) {
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return -1;
+      if (::read(fd, buf, sizeof(buf)) < 0) {
+        ::close(fd);
+        return -1;
+      }
+      ::close(fd);
+    }
+    best = std::min(best, (cpuSeconds() - t0) * 1e6 / reps);
+  }
+  return best;
+}
+
+// For comparison: one pread() at offset 0 of a descriptor kept open (seq_files regenerate their
+// content at offset 0), i.e. the cost per file if descriptors were kept across scrapes.
+double preadKeptUs(const std::string& path, int reps) {
+  char buf[8192];
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  double best = 1e9;
+  for (int run = 0; run < 5; ++run) {
+    const double t0 = cpuSeconds();
+    for (int i = 0; i < reps; ++i) {
+      if (::pread(fd, buf, sizeof(buf), 0) < 0) break;
+    }
+    best = std::min(best, (cpuSeconds() - t0) * 1e6 / reps);
+  }
+  ::close(fd);
+  return best;
+}
+
 long statusKib(const char* key) {
   std::ifstream in("/proc/self/status");
   std::string line;
@@ -165,13 +216,17 @@ long statusKib(const char* key) {
 
 int main(int argc, char** argv) {
   const int scrapes = argc > 1 ? std::atoi(argv[1]) : 20;
+  // Optional second argument: one tree size instead of the four (for strace / callgrind runs).
+  std::vector<std::size_t> sizes = {250, 500, 1000, 2000};
+  if (argc > 2) sizes = {static_cast<std::size_t>(std::atol(argv[2]))};
   // KEELSON_BENCH_KEEP=1 keeps the generated trees (to run the agent itself on them).
   const bool keep = std::getenv("KEELSON_BENCH_KEEP") != nullptr;
   const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
   const fs::path dir = base / ("keelson-scrape-bench-" + std::to_string(::getpid()));
-  std::printf("%-10s %-6s %-14s %-16s %-14s %-10s %-10s\n", "containers", "pods", "cpu_ms/scrape",
-              "allocs/scrape", "expo_bytes", "rss_mib", "hwm_mib");
-  for (const std::size_t n : {250u, 500u, 1000u, 2000u}) {
+  std::printf("%-10s %-6s %-14s %-8s %-8s %-16s %-14s %-10s %-10s\n", "containers", "pods",
+              "cpu_ms/scrape", "user_ms", "sys_ms", "allocs/scrape", "expo_bytes", "rss_mib",
+              "hwm_mib");
+  for (const std::size_t n : sizes) {
     const fs::path tree = generate(dir, n);
     keelson::agent::CollectorRoots roots;
     roots.cgroup_root = (tree / "sys/fs/cgroup").string();
@@ -189,17 +244,40 @@ int main(int argc, char** argv) {
     };
     once();  // warm the page cache and the allocator
     const auto allocs0 = g_allocations.load();
+    const auto [user0, sys0] = userSystemSeconds();
     const double cpu0 = cpuSeconds();
     for (int i = 0; i < scrapes; ++i)
       once();
     const double cpu_ms = (cpuSeconds() - cpu0) * 1000 / scrapes;
+    const auto [user1, sys1] = userSystemSeconds();
     const double allocs = static_cast<double>(g_allocations.load() - allocs0) / scrapes;
-    std::printf("%-10zu %-6zu %-14.2f %-16.0f %-14zu %-10.1f %-10.1f\n", n, n / 4, cpu_ms, allocs,
+    std::printf("%-10zu %-6zu %-14.2f %-8.2f %-8.2f %-16.0f %-14zu %-10.1f %-10.1f\n", n, n / 4,
+                cpu_ms, (user1 - user0) * 1000 / scrapes, (sys1 - sys0) * 1000 / scrapes, allocs,
                 bytes, static_cast<double>(statusKib("VmRSS:")) / 1024,
                 static_cast<double>(statusKib("VmHWM:")) / 1024);
     if (series_cgroups != n / 4 * 5) {
       std::fprintf(stderr, "unexpected: %zu cgroups read, want %zu\n", series_cgroups, n / 4 * 5);
       return 1;
+    }
+    if (n == sizes.back()) {
+      const std::string one = roots.cgroup_root +
+                              "/kubepods.slice/kubepods-burstable.slice/"
+                              "kubepods-burstable-pod00000000_0000_4000_8000_000000000000.slice/"
+                              "memory.current";
+      std::printf(
+          "open+read+close of one file: %.2f us on this tree (tmpfs); pread of a kept fd "
+          "%.2f us\n",
+          openReadCloseUs(one, 20000), preadKeptUs(one, 20000));
+      // The same on the kernel's cgroupfs (kernfs), which is what a real node serves.
+      for (const char* real : {"/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/cpu.stat",
+                               "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+                               "/sys/fs/cgroup/cpuacct/cpuacct.usage"}) {
+        const double us = openReadCloseUs(real, 20000);
+        if (us >= 0) {
+          std::printf("open+read+close of one file: %.2f us on %s; pread of a kept fd %.2f us\n",
+                      us, real, preadKeptUs(real, 20000));
+        }
+      }
     }
     if (keep) {
       std::printf("kept %s\n", tree.c_str());
