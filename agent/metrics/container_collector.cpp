@@ -92,10 +92,12 @@ void ContainerCollector::scrape(Emit&& emit) const {
   const auto start = std::chrono::steady_clock::now();
   ScrapeResult r = scrapeContainers(roots_, clock_ticks_, &spec_cache_, start);
   spec_cache_.sweep();  // forget the cgroups this scrape did not see
+  const std::size_t scanned = r.cgroups_scanned;
+  const cgroup::ErrorCounts errors = r.errors;
   emit(r);
   if (self_ != nullptr) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    self_->recordScrape(took.count(), r.cgroups_scanned, r.errors);
+    self_->recordScrape(took.count(), scanned, errors);
   }
 }
 
@@ -108,6 +110,31 @@ std::vector<prometheus::MetricFamily> ContainerCollector::Collect() const {
     out.clear();
   }
   return out;
+}
+
+namespace {
+
+// Owns one scrape's result while its text is written piece by piece.
+class ContainerPieces : public TextPieces {
+ public:
+  explicit ContainerPieces(ScrapeResult r)
+      : result_(std::move(r)), writer_(result_.samples, result_.machine) {}
+  bool appendNext(std::string& out, std::size_t min_bytes) override {
+    return writer_.appendNext(out, min_bytes);
+  }
+
+ private:
+  ScrapeResult result_;
+  ContainerTextWriter writer_;
+};
+
+}  // namespace
+
+std::unique_ptr<TextPieces> ContainerCollector::openText() const {
+  ScrapeResult result;
+  // The scrape duration covers reading; the text is written while the response is sent.
+  scrape([&](ScrapeResult& r) { result = std::move(r); });
+  return std::make_unique<ContainerPieces>(std::move(result));
 }
 
 void ContainerCollector::appendText(std::string& out) const {

@@ -54,8 +54,10 @@ class ContainerCollector : public TextCollectable {
   // `self` may be null (tests); otherwise it must outlive the collector.
   ContainerCollector(CollectorRoots roots, SelfMetrics* self);
   std::vector<prometheus::MetricFamily> Collect() const override;
-  // The same exposition as text, appended to `out` (the /metrics hot path).
+  // The same exposition as text, appended to `out` (dump-metrics).
   void appendText(std::string& out) const override;
+  // Scrapes now (under the lock) and returns the text in pieces (the /metrics hot path, streamed).
+  std::unique_ptr<TextPieces> openText() const override;
 
  private:
   CollectorRoots roots_;
