@@ -83,6 +83,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (r.stream && (head || req.version() < 11)) {
       // Neither can carry chunks: gather the pieces (HTTP/1.0 scrapers are rare).
+      r.body.clear();
       try {
         std::string piece;
         for (bool more = true; more;) {
