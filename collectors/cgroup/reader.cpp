@@ -159,12 +159,34 @@ CgroupReader::CgroupReader(Layout layout, long clock_ticks, SpecCache* cache,
   buf_.reserve(8192);
 }
 
+CgroupReader::~CgroupReader() {
+  closeDirs();
+  for (const auto& [h, fd] : roots_) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+int CgroupReader::rootFd(const std::string& hierarchy) {
+  for (const auto& [h, fd] : roots_) {
+    if (h == &hierarchy) return fd;
+  }
+  const int fd = ::open(hierarchy.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  roots_.emplace_back(&hierarchy, fd);
+  return fd;
+}
+
 int CgroupReader::dirFd(const std::string& hierarchy, const std::string& rel) {
   for (const auto& [h, fd] : dirs_) {
     if (h == &hierarchy) return fd;
   }
-  path_.assign(hierarchy).append(rel);
-  const int fd = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = -1;
+  const int root = rel.size() > 1 && rel.front() == '/' ? rootFd(hierarchy) : -1;
+  if (root >= 0) {
+    fd = ::openat(root, rel.c_str() + 1, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  } else {
+    path_.assign(hierarchy).append(rel);
+    fd = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  }
   const int err = errno;
   dirs_.emplace_back(&hierarchy, fd);
   if (fd < 0) errno = err;

@@ -25,6 +25,9 @@ class CgroupReader {
   // taken from it while fresh at `now` (the scrape's time) and stored in it when read.
   CgroupReader(Layout layout, long clock_ticks, SpecCache* cache = nullptr,
                SpecCache::Clock::time_point now = {});
+  ~CgroupReader();
+  CgroupReader(const CgroupReader&) = delete;
+  CgroupReader& operator=(const CgroupReader&) = delete;
 
   // Reads the cgroup `rel_path`, whose directory has inode `ino` (0: unknown, the cache is not
   // used).
@@ -55,12 +58,16 @@ class CgroupReader {
   // most of a scrape's cost). Closed at the end of each read().
   int dirFd(const std::string& hierarchy, const std::string& rel);
   void closeDirs();
+  // A descriptor of each hierarchy's root, kept for the reader's life (one scrape): cgroup
+  // directories are opened relative to it, a 3-4 component lookup instead of the whole path.
+  int rootFd(const std::string& hierarchy);
 
   Layout layout_;
   long clock_ticks_;
   std::string path_;
   std::string buf_;
   std::vector<std::pair<const std::string*, int>> dirs_;
+  std::vector<std::pair<const std::string*, int>> roots_;
   bool saw_not_found_ = false;
   bool last_not_found_ = false;
   SpecCache* cache_;
