@@ -60,7 +60,7 @@ std::string hex64(std::size_t n, char prefix) {
 }
 
 std::string uid(std::size_t n) {
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof(buf), "%08zx-0000-4000-8000-%012zx", n, n);
   return buf;
 }
@@ -131,7 +131,7 @@ fs::path generate(const fs::path& base, std::size_t containers) {
       const std::size_t n = p * 4 + c;
       const std::string id = hex64(n, 'a');
       cgroupFiles(pod / ("cri-containerd-" + id + ".scope"), n);
-      const std::string cname = "c" + std::to_string(c);
+      const std::string cname = std::string("c").append(std::to_string(c));
       fs::create_directories(logdir / cname);
       fs::create_symlink(
           logdir / cname / "0.log",
