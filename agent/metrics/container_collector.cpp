@@ -62,13 +62,30 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
   // themselves under v2, so look at the containers too).
   for (std::size_t i = 0; i < refs.size(); ++i) {
     if (pod_sample[i] == static_cast<std::size_t>(-1)) continue;
-    std::optional<long> pid;
-    for (std::size_t j = i; j < refs.size() && refs[j].pod_index == i && !pid; ++j) {
-      pid = reader.firstPid(refs[j].path, r.errors);
-    }
+    const auto& pod = refs[i];
+    auto resolve = [&]() -> std::optional<long> {
+      std::optional<long> found;
+      for (std::size_t j = i; j < refs.size() && refs[j].pod_index == i && !found; ++j) {
+        found = reader.firstPid(refs[j].path, r.errors);
+      }
+      if (found && spec_cache != nullptr) spec_cache->storeNetPid(pod.path, pod.ino, now, *found);
+      return found;
+    };
+    std::optional<long> pid =
+        spec_cache != nullptr ? spec_cache->netPid(pod.path, pod.ino, now) : std::nullopt;
+    const bool remembered = pid.has_value();
+    if (!pid) pid = resolve();
     if (!pid) continue;
-    const std::string path = roots.proc_root + "/" + std::to_string(*pid) + "/net/dev";
-    auto status = readSmallFile(path, net_buf, 1 << 20);
+    auto status =
+        readSmallFile(roots.proc_root + "/" + std::to_string(*pid) + "/net/dev", net_buf, 1 << 20);
+    if (!status && remembered && status.error().reason == "NotFound") {
+      // The remembered process has exited: find a live one.
+      spec_cache->forgetNetPid(pod.path);
+      pid = resolve();
+      if (!pid) continue;
+      status = readSmallFile(roots.proc_root + "/" + std::to_string(*pid) + "/net/dev", net_buf,
+                             1 << 20);
+    }
     if (!status) {
       // The process may have exited since cgroup.procs was read: not worth a series error.
       if (status.error().reason != "NotFound") r.errors.add(status.error().reason);

@@ -35,6 +35,28 @@ void SpecCache::store(const std::string& path, std::uint64_t ino, Clock::time_po
   e.seen = true;
 }
 
+std::optional<long> SpecCache::netPid(const std::string& path, std::uint64_t ino,
+                                      Clock::time_point now) {
+  const auto it = entries_.find(path);
+  if (it == entries_.end() || it->second.ino != ino || now >= it->second.net_pid_expires) {
+    return std::nullopt;
+  }
+  return it->second.net_pid;
+}
+
+void SpecCache::storeNetPid(const std::string& path, std::uint64_t ino, Clock::time_point now,
+                            long pid) {
+  const auto it = entries_.find(path);
+  if (it == entries_.end() || it->second.ino != ino) return;
+  it->second.net_pid = pid;
+  it->second.net_pid_expires = expiry(path, now);
+}
+
+void SpecCache::forgetNetPid(const std::string& path) {
+  const auto it = entries_.find(path);
+  if (it != entries_.end()) it->second.net_pid.reset();
+}
+
 void SpecCache::sweep() {
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (!it->second.seen) {

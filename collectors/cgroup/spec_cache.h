@@ -47,6 +47,15 @@ class SpecCache {
   // After a scrape: drops the entries neither found nor stored since the previous sweep.
   void sweep();
 
+  // A pid of the pod cgroup `path` whose /proc/<pid>/net/dev shows the pod's network namespace,
+  // remembered for the same 15-30 s as the limits (finding one costs 2-4 opens per pod). Kept
+  // only on an existing entry of the same inode. The caller forgets it when the process is gone;
+  // a pid reused by another process within the TTL (a pid wrap-around in under 30 s) would show
+  // that process's interfaces until then.
+  std::optional<long> netPid(const std::string& path, std::uint64_t ino, Clock::time_point now);
+  void storeNetPid(const std::string& path, std::uint64_t ino, Clock::time_point now, long pid);
+  void forgetNetPid(const std::string& path);
+
   std::size_t size() const { return entries_.size(); }
   Clock::duration ttl() const { return ttl_; }
   // When an entry stored at `now` for `path` expires (now + ttl/2 .. now + ttl).
@@ -57,6 +66,8 @@ class SpecCache {
     std::uint64_t ino = 0;
     Clock::time_point expires;
     CgroupSpec spec;
+    std::optional<long> net_pid;
+    Clock::time_point net_pid_expires;
     bool seen = true;
   };
   Clock::duration ttl_;

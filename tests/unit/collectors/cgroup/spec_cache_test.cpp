@@ -68,6 +68,19 @@ TEST(SpecCacheTest, SweepDropsCgroupsNotSeenInTheScrape) {
   EXPECT_NE(cache.find("/a", 7, kT0 + seconds(2)), nullptr);
 }
 
+TEST(SpecCacheTest, NetPidLivesOnTheEntryWithTheSameExpiry) {
+  SpecCache cache(seconds(30));
+  cache.storeNetPid("/p", 7, kT0, 42);  // no entry yet: not kept
+  EXPECT_FALSE(cache.netPid("/p", 7, kT0));
+  cache.store("/p", 7, kT0, spec(1));
+  cache.storeNetPid("/p", 7, kT0, 42);
+  EXPECT_EQ(cache.netPid("/p", 7, kT0 + seconds(1)), 42);
+  EXPECT_FALSE(cache.netPid("/p", 8, kT0 + seconds(1)));
+  EXPECT_FALSE(cache.netPid("/p", 7, cache.expiry("/p", kT0)));
+  cache.forgetNetPid("/p");
+  EXPECT_FALSE(cache.netPid("/p", 7, kT0 + seconds(1)));
+}
+
 void writeFile(const fs::path& p, const std::string& text) {
   std::ofstream(p) << text;
 }
