@@ -168,7 +168,7 @@ CgroupReader::~CgroupReader() {
 
 int CgroupReader::rootFd(const std::string& hierarchy) {
   for (const auto& [h, fd] : roots_) {
-    if (h == &hierarchy) return fd;
+    if (h == &hierarchy || *h == hierarchy) return fd;
   }
   const int fd = ::open(hierarchy.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   roots_.emplace_back(&hierarchy, fd);
@@ -177,7 +177,7 @@ int CgroupReader::rootFd(const std::string& hierarchy) {
 
 int CgroupReader::dirFd(const std::string& hierarchy, const std::string& rel) {
   for (const auto& [h, fd] : dirs_) {
-    if (h == &hierarchy) return fd;
+    if (h == &hierarchy || *h == hierarchy) return fd;
   }
   int fd = -1;
   const int root = rel.size() > 1 && rel.front() == '/' ? rootFd(hierarchy) : -1;

@@ -55,7 +55,8 @@ class CgroupReader {
 
   // Directory descriptors of the cgroup being read, one per hierarchy, so each file is one
   // openat() of a single name instead of a walk of the whole path (the kernel's path lookup is
-  // most of a scrape's cost). Closed at the end of each read().
+  // most of a scrape's cost). Closed at the end of each read(). Keyed by the hierarchy's path
+  // (v2's discovery and controller hierarchies are equal strings: one descriptor, not two).
   int dirFd(const std::string& hierarchy, const std::string& rel);
   void closeDirs();
   // A descriptor of each hierarchy's root, kept for the reader's life (one scrape): cgroup
