@@ -11,6 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 cmake/install-deps.sh
+# ccache keys on paths relative to the checkout, so a fresh clone on the same machine (CI's case)
+# reuses what an earlier build compiled.
+export CCACHE_BASEDIR="$PWD"
 cmake --preset default >/dev/null
 cmake --build --preset default --target keelson-agent keelson-autoscaler
 agent=build/agent/keelson-agent
