@@ -19,6 +19,9 @@
 
 namespace keelson::logs {
 
+// paths_refused reason for the files of a pod excluded by its annotation.
+constexpr std::string_view kRefusedExcluded = "Excluded";
+
 bool NamespaceFilter::allows(std::string_view namespace_name) const {
   for (const auto& e : exclude) {
     if (e == namespace_name) return false;
@@ -294,6 +297,27 @@ class Tailer::Impl final : public AssembledSink {
       f->encoder.setMetadata(std::move(m));
     }
     labels_[std::string(uid)] = {labels, annotations};
+  }
+
+  void setPodExcluded(std::string_view uid, bool excluded, RecordSink& sink) {
+    const std::string key(uid);
+    if (!excluded) {
+      if (excluded_.erase(key) > 0) {
+        from_end_.insert(key);
+        rescan_requested_ = true;
+      }
+      return;
+    }
+    if (!excluded_.insert(key).second) return;
+    sink_ = &sink;
+    const Instant now = clock_.now();
+    for (auto& f : files_) {
+      if (f->released || f->encoder.metadata().pod_uid != uid) continue;
+      refuse(f->path, kRefusedExcluded);
+      release(*f, ReleaseReason::Excluded, now);
+    }
+    sweep();
+    sink_ = nullptr;
   }
 
   std::vector<FileStatus> files() const {
@@ -608,6 +632,7 @@ class Tailer::Impl final : public AssembledSink {
         const auto pod = logroot::parsePodDirName(pe.name);
         if (!pod) continue;
         if (!config_.namespaces.allows(pod->namespace_name)) continue;
+        const bool excluded_pod = excluded_.contains(pod->pod_uid);
         if (pe.type == DT_LNK) {
           refuse(pod_rel, kRefusedSymlink);
           continue;
@@ -634,6 +659,10 @@ class Tailer::Impl final : public AssembledSink {
               refuse(file_rel, kRefusedSymlink);
               continue;
             }
+            if (excluded_pod) {
+              refuse(file_rel, kRefusedExcluded);
+              continue;
+            }
             consider(file_rel, cont_rel, *parsed);
           }
         }
@@ -658,6 +687,7 @@ class Tailer::Impl final : public AssembledSink {
       }
       checkSize(f, static_cast<std::uint64_t>(st.st_size), now);
     }
+    from_end_.clear();
     sweep();
     sink_ = saved_sink;
   }
@@ -778,6 +808,7 @@ class Tailer::Impl final : public AssembledSink {
       break;
     }
     if (!placed && first_scan_ && !config_.read_existing_from_start) f->read_offset = f->size;
+    if (!placed && from_end_.contains(f->encoder.metadata().pod_uid)) f->read_offset = f->size;
     if (f->read_offset > 0) refingerprint(*f);
     f->dirty = true;
     files_.push_back(std::move(f));
@@ -798,6 +829,8 @@ class Tailer::Impl final : public AssembledSink {
                                             std::map<std::string, std::string>>>
       labels_;
   std::set<std::string> refused_;
+  std::set<std::string, std::less<>> excluded_;  // pod uids (setPodExcluded)
+  std::set<std::string> from_end_;  // pod uids included again: new files start at their end
   TailerCounters counters_;
   std::vector<char> chunk_;
   std::string json_;
@@ -856,6 +889,9 @@ void Tailer::setPodLabels(std::string_view pod_uid,
                           const std::map<std::string, std::string>& labels,
                           const std::map<std::string, std::string>& annotations) {
   impl_->setPodLabels(pod_uid, labels, annotations);
+}
+void Tailer::setPodExcluded(std::string_view pod_uid, bool excluded, RecordSink& sink) {
+  impl_->setPodExcluded(pod_uid, excluded, sink);
 }
 std::vector<FileStatus> Tailer::files() const {
   return impl_->files();

@@ -560,6 +560,32 @@ TEST_F(TailerTest, PodLabelsAreSwappedIn) {
   EXPECT_EQ(s.records[1].doc()["kubernetes"]["annotations"]["team"], "payments");
 }
 
+TEST_F(TailerTest, ExcludedPodIsLetGoCountedAndReadFromItsEndWhenIncludedAgain) {
+  write("pods/shop_a_uid-a/app/0.log", cri("a1"));
+  write("pods/shop_b_uid-b/app/0.log", cri("b1"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  t->setPodExcluded("uid-a", true, s);
+  ASSERT_EQ(s.released.size(), 1u);
+  EXPECT_EQ(s.released[0].reason, ReleaseReason::Excluded);
+  EXPECT_EQ(s.released_paths[0], "pods/shop_a_uid-a/app/0.log");
+  write("pods/shop_a_uid-a/app/0.log", cri("a2"));
+  write("pods/shop_a_uid-a/app/1.log", cri("a-new-file"));
+  write("pods/shop_b_uid-b/app/0.log", cri("b2"));
+  clock_.advance(std::chrono::seconds(11));  // a rescan: the excluded pod's files stay closed
+  drain(*t, s);
+  EXPECT_EQ(t->counters().paths_refused.at("Excluded"), 2u);
+  t->setPodExcluded("uid-a", false, s);
+  write("pods/shop_a_uid-a/app/0.log", cri("a3"));  // before the rescan: read from the end
+  drain(*t, s);
+  write("pods/shop_a_uid-a/app/0.log", cri("a4"));
+  drain(*t, s);
+  auto logs = s.logs();
+  std::sort(logs.begin(), logs.end());
+  EXPECT_EQ(logs, (std::vector<std::string>{"a1", "a4", "b1", "b2"}));
+}
+
 TEST_F(TailerTest, DockerJsonFileIsDetectedFromItsFirstLine) {
   write(kLog, R"({"log":"hello \u00e9\n","stream":"stderr","time":"2026-11-21T10:00:00Z"})"
               "\n");
