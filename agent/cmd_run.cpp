@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -35,6 +36,13 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
     err << logs.error().message << "\n";
     return 1;
   }
+
+  // A fixed mmap threshold: every /metrics body (16 MB at 1,000 containers) is its own mapping,
+  // returned to the kernel when the response has been written. With glibc's default dynamic
+  // threshold, the first freed body raises the threshold to its size, later bodies come from the
+  // (never trimmed) thread arena, and the agent keeps the largest body's pages resident forever.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 
   // Block the stop signals before any thread exists, so every thread inherits the mask and
   // only sigwait() below sees them: no async-signal-safety concerns in the components.

@@ -33,7 +33,6 @@ class MetricsServer : public Component {
   std::vector<std::shared_ptr<prometheus::Collectable>> sources_;
   std::ostream& log_;
   std::unique_ptr<http::Server> server_;
-  std::atomic<std::size_t> last_size_{0};
 };
 
 // Writes "<port>\n" to `path` via a temporary file and rename.

@@ -30,7 +30,9 @@ void applyMetadata(const ContainerMetadata& metadata, const cgroup::CgroupRef& r
 
 }  // namespace
 
-ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks) {
+ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
+                              cgroup::SpecCache* spec_cache,
+                              cgroup::SpecCache::Clock::time_point now) {
   ScrapeResult r;
   r.machine = procfs::readMachineInfo(roots.proc_root);
   auto layout = cgroup::detectLayout(roots.cgroup_root);
@@ -43,7 +45,7 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks) {
   if (refs.empty()) return r;
 
   const logroot::PodIndex pods = logroot::scanLogRoot(roots.log_root);
-  cgroup::CgroupReader reader(*layout, clock_ticks);
+  cgroup::CgroupReader reader(*layout, clock_ticks, spec_cache, now);
   cgroup::DeviceNames devices(
       roots.sys_root.empty() ? cgroup::sysRootForCgroupRoot(roots.cgroup_root) : roots.sys_root);
   static const logroot::PodMeta kUnknownPod;
@@ -55,7 +57,7 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks) {
   for (std::size_t i = 0; i < refs.size(); ++i) {
     const auto& ref = refs[i];
     ContainerSample sample;
-    if (!reader.read(ref.path, sample.stats, r.errors)) continue;
+    if (!reader.read(ref.path, ref.ino, sample.stats, r.errors)) continue;
     const auto pod_it = pods.find(ref.pod_uid);
     const logroot::PodMeta& meta = pod_it == pods.end() ? kUnknownPod : pod_it->second;
     sample.id = ref.path;
@@ -78,13 +80,30 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks) {
   // themselves under v2, so look at the containers too).
   for (std::size_t i = 0; i < refs.size(); ++i) {
     if (pod_sample[i] == static_cast<std::size_t>(-1)) continue;
-    std::optional<long> pid;
-    for (std::size_t j = i; j < refs.size() && refs[j].pod_index == i && !pid; ++j) {
-      pid = reader.firstPid(refs[j].path, r.errors);
-    }
+    const auto& pod = refs[i];
+    auto resolve = [&]() -> std::optional<long> {
+      std::optional<long> found;
+      for (std::size_t j = i; j < refs.size() && refs[j].pod_index == i && !found; ++j) {
+        found = reader.firstPid(refs[j].path, r.errors);
+      }
+      if (found && spec_cache != nullptr) spec_cache->storeNetPid(pod.path, pod.ino, now, *found);
+      return found;
+    };
+    std::optional<long> pid =
+        spec_cache != nullptr ? spec_cache->netPid(pod.path, pod.ino, now) : std::nullopt;
+    const bool remembered = pid.has_value();
+    if (!pid) pid = resolve();
     if (!pid) continue;
-    const std::string path = roots.proc_root + "/" + std::to_string(*pid) + "/net/dev";
-    auto status = readSmallFile(path, net_buf, 1 << 20);
+    auto status =
+        readSmallFile(roots.proc_root + "/" + std::to_string(*pid) + "/net/dev", net_buf, 1 << 20);
+    if (!status && remembered && status.error().reason == "NotFound") {
+      // The remembered process has exited: find a live one.
+      spec_cache->forgetNetPid(pod.path);
+      pid = resolve();
+      if (!pid) continue;
+      status = readSmallFile(roots.proc_root + "/" + std::to_string(*pid) + "/net/dev", net_buf,
+                             1 << 20);
+    }
     if (!status) {
       // The process may have exited since cgroup.procs was read: not worth a series error.
       if (status.error().reason != "NotFound") r.errors.add(status.error().reason);
@@ -106,11 +125,14 @@ template <typename Emit>
 void ContainerCollector::scrape(Emit&& emit) const {
   std::lock_guard lock(mu_);
   const auto start = std::chrono::steady_clock::now();
-  ScrapeResult r = scrapeContainers(roots_, clock_ticks_);
+  ScrapeResult r = scrapeContainers(roots_, clock_ticks_, &spec_cache_, start);
+  spec_cache_.sweep();  // forget the cgroups this scrape did not see
+  const std::size_t scanned = r.cgroups_scanned;
+  const cgroup::ErrorCounts errors = r.errors;
   emit(r);
   if (self_ != nullptr) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    self_->recordScrape(took.count(), r.cgroups_scanned, r.errors);
+    self_->recordScrape(took.count(), scanned, errors);
   }
 }
 
@@ -123,6 +145,31 @@ std::vector<prometheus::MetricFamily> ContainerCollector::Collect() const {
     out.clear();
   }
   return out;
+}
+
+namespace {
+
+// Owns one scrape's result while its text is written piece by piece.
+class ContainerPieces : public TextPieces {
+ public:
+  explicit ContainerPieces(ScrapeResult r)
+      : result_(std::move(r)), writer_(result_.samples, result_.machine) {}
+  bool appendNext(std::string& out, std::size_t min_bytes) override {
+    return writer_.appendNext(out, min_bytes);
+  }
+
+ private:
+  ScrapeResult result_;
+  ContainerTextWriter writer_;
+};
+
+}  // namespace
+
+std::unique_ptr<TextPieces> ContainerCollector::openText() const {
+  ScrapeResult result;
+  // The scrape duration covers reading; the text is written while the response is sent.
+  scrape([&](ScrapeResult& r) { result = std::move(r); });
+  return std::make_unique<ContainerPieces>(std::move(result));
 }
 
 void ContainerCollector::appendText(std::string& out) const {

@@ -23,6 +23,7 @@
 #include "agent/metrics/container_families.h"
 #include "agent/metrics/exposition.h"
 #include "agent/metrics/self_metrics.h"
+#include "collectors/cgroup/spec_cache.h"
 
 namespace keelson::agent {
 
@@ -59,16 +60,22 @@ struct ScrapeResult {
   cgroup::ErrorCounts errors;
 };
 
-// Reads everything once. `clock_ticks` is USER_HZ for v1's cpuacct.stat.
-ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks);
+// Reads everything once. `clock_ticks` is USER_HZ for v1's cpuacct.stat. With `spec_cache`
+// (collectors/cgroup/spec_cache.h), limit files are read at most once per its TTL per cgroup;
+// `now` is the scrape's time. The caller sweeps the cache after the scrape.
+ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
+                              cgroup::SpecCache* spec_cache = nullptr,
+                              cgroup::SpecCache::Clock::time_point now = {});
 
 class ContainerCollector : public TextCollectable {
  public:
   // `self` may be null (tests); otherwise it must outlive the collector.
   ContainerCollector(CollectorRoots roots, SelfMetrics* self);
   std::vector<prometheus::MetricFamily> Collect() const override;
-  // The same exposition as text, appended to `out` (the /metrics hot path).
+  // The same exposition as text, appended to `out` (dump-metrics).
   void appendText(std::string& out) const override;
+  // Scrapes now (under the lock) and returns the text in pieces (the /metrics hot path, streamed).
+  std::unique_ptr<TextPieces> openText() const override;
 
  private:
   CollectorRoots roots_;
@@ -78,6 +85,7 @@ class ContainerCollector : public TextCollectable {
 
   long clock_ticks_;
   mutable std::mutex mu_;
+  mutable cgroup::SpecCache spec_cache_;  // guarded by mu_
 };
 
 }  // namespace keelson::agent

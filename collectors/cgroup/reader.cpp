@@ -25,6 +25,14 @@ std::uint64_t specMemory(std::uint64_t v) {
   return v > kUnlimitedMemory ? 0 : v;
 }
 
+void applySpec(const CgroupSpec& spec, CgroupStats& out) {
+  out.cpu_quota_usec = spec.cpu_quota_usec;
+  out.cpu_period_usec = spec.cpu_period_usec;
+  out.cpu_shares = spec.cpu_shares;
+  out.memory_limit_bytes = spec.memory_limit_bytes;
+  out.threads_max = spec.threads_max;
+}
+
 bool dirExists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -141,18 +149,44 @@ bool parseNetDev(std::string_view text, std::vector<NetInterfaceStats>& out) {
   return true;
 }
 
-CgroupReader::CgroupReader(Layout layout, long clock_ticks)
-    : layout_(std::move(layout)), clock_ticks_(clock_ticks > 0 ? clock_ticks : 100) {
+CgroupReader::CgroupReader(Layout layout, long clock_ticks, SpecCache* cache,
+                           SpecCache::Clock::time_point now)
+    : layout_(std::move(layout)),
+      clock_ticks_(clock_ticks > 0 ? clock_ticks : 100),
+      cache_(cache),
+      now_(now) {
   path_.reserve(512);
   buf_.reserve(8192);
 }
 
+CgroupReader::~CgroupReader() {
+  closeDirs();
+  for (const auto& [h, fd] : roots_) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+int CgroupReader::rootFd(const std::string& hierarchy) {
+  for (const auto& [h, fd] : roots_) {
+    if (h == &hierarchy || *h == hierarchy) return fd;
+  }
+  const int fd = ::open(hierarchy.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  roots_.emplace_back(&hierarchy, fd);
+  return fd;
+}
+
 int CgroupReader::dirFd(const std::string& hierarchy, const std::string& rel) {
   for (const auto& [h, fd] : dirs_) {
-    if (h == &hierarchy) return fd;
+    if (h == &hierarchy || *h == hierarchy) return fd;
   }
-  path_.assign(hierarchy).append(rel);
-  const int fd = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = -1;
+  const int root = rel.size() > 1 && rel.front() == '/' ? rootFd(hierarchy) : -1;
+  if (root >= 0) {
+    fd = ::openat(root, rel.c_str() + 1, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  } else {
+    path_.assign(hierarchy).append(rel);
+    fd = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  }
   const int err = errno;
   dirs_.emplace_back(&hierarchy, fd);
   if (fd < 0) errno = err;
@@ -168,6 +202,7 @@ void CgroupReader::closeDirs() {
 
 bool CgroupReader::load(const std::string& dir, const std::string& rel, const char* file,
                         bool required, ErrorCounts& errors) {
+  last_not_found_ = false;
   if (dir.empty()) return false;
   const int dfd = dirFd(dir, rel);
   int fd = -1;
@@ -175,7 +210,7 @@ bool CgroupReader::load(const std::string& dir, const std::string& rel, const ch
   if (fd < 0) {
     const int err = dfd < 0 ? ENOENT : errno;
     const std::string reason = errnoReason(err);
-    if (reason == "NotFound") saw_not_found_ = true;
+    if (reason == "NotFound") saw_not_found_ = last_not_found_ = true;
     if (reason != "NotFound" || required) errors.add(reason);
     return false;
   }
@@ -210,6 +245,15 @@ bool CgroupReader::load(const std::string& dir, const std::string& rel, const ch
   return true;
 }
 
+bool CgroupReader::loadOptional(unsigned bit, const std::string& dir, const std::string& rel,
+                                const char* file, ErrorCounts& errors) {
+  const std::uint32_t mask = std::uint32_t{1} << bit;
+  if (cached_ != nullptr && (cached_->absent & mask) != 0) return false;
+  if (load(dir, rel, file, false, errors)) return true;
+  if (last_not_found_) fresh_.absent |= mask;
+  return false;
+}
+
 std::optional<long> CgroupReader::firstPid(const std::string& rel, ErrorCounts& errors) {
   const bool loaded = load(layout_.discovery, rel, "cgroup.procs", false, errors);
   closeDirs();
@@ -226,9 +270,25 @@ std::optional<long> CgroupReader::firstPid(const std::string& rel, ErrorCounts& 
   return std::nullopt;
 }
 
-bool CgroupReader::read(const std::string& rel, CgroupStats& out, ErrorCounts& errors) {
+namespace {
+
+std::uint64_t totalErrors(const ErrorCounts& errors) {
+  std::uint64_t n = 0;
+  for (const auto& [reason, count] : errors.by_reason)
+    n += count;
+  return n;
+}
+
+}  // namespace
+
+bool CgroupReader::read(const std::string& rel, std::uint64_t ino, CgroupStats& out,
+                        ErrorCounts& errors) {
   out.clear();
   saw_not_found_ = false;
+  const bool use_cache = cache_ != nullptr && ino != 0;
+  cached_ = use_cache ? cache_->find(rel, ino, now_) : nullptr;
+  fresh_ = CgroupSpec{};
+  const std::uint64_t errors_before = use_cache ? totalErrors(errors) : 0;
   if (dirFd(layout_.discovery, rel) < 0) {
     const int err = errno;
     closeDirs();
@@ -246,6 +306,9 @@ bool CgroupReader::read(const std::string& rel, CgroupStats& out, ErrorCounts& e
   if (saw_not_found_ && !dirExists(layout_.discovery + rel)) {
     errors.add("CgroupVanished");
     return false;
+  }
+  if (use_cache && cached_ == nullptr && totalErrors(errors) == errors_before) {
+    cache_->store(rel, ino, now_, fresh_);
   }
   return true;
 }
@@ -281,22 +344,37 @@ void CgroupReader::readV2(const std::string& rel, CgroupStats& out, ErrorCounts&
       }
     }
   }
-  if (load(d, rel, "cpu.max", false, errors)) {
-    if (auto m = parseCpuMax(buf_)) {
-      out.cpu_quota_usec = m->quota_usec;
-      out.cpu_period_usec = m->period_usec;
-    } else {
-      errors.add("ParseError");
+  if (cached_ == nullptr) {
+    if (load(d, rel, "cpu.max", false, errors)) {
+      if (auto m = parseCpuMax(buf_)) {
+        fresh_.cpu_quota_usec = m->quota_usec;
+        fresh_.cpu_period_usec = m->period_usec;
+      } else {
+        errors.add("ParseError");
+      }
+    }
+    if (load(d, rel, "cpu.weight", false, errors)) {
+      const auto w = parseUint(buf_);
+      const auto shares = w ? cpuWeightToShares(*w) : std::nullopt;
+      if (shares)
+        fresh_.cpu_shares = shares;
+      else
+        errors.add("ParseError");
+    }
+    if (load(d, rel, "memory.max", false, errors)) {
+      if (auto m = parseMaxOrUint(buf_))
+        fresh_.memory_limit_bytes = m->is_max ? 0 : specMemory(m->value);
+      else
+        errors.add("ParseError");
+    }
+    if (load(d, rel, "pids.max", false, errors)) {
+      if (auto m = parseMaxOrUint(buf_))
+        fresh_.threads_max = m->is_max ? 0 : m->value;
+      else
+        errors.add("ParseError");
     }
   }
-  if (load(d, rel, "cpu.weight", false, errors)) {
-    const auto w = parseUint(buf_);
-    const auto shares = w ? cpuWeightToShares(*w) : std::nullopt;
-    if (shares)
-      out.cpu_shares = shares;
-    else
-      errors.add("ParseError");
-  }
+  applySpec(cached_ != nullptr ? *cached_ : fresh_, out);
   if (load(d, rel, "memory.current", true, errors)) {
     if (auto v = parseUint(buf_))
       out.memory_usage = v;
@@ -336,19 +414,19 @@ void CgroupReader::readV2(const std::string& rel, CgroupStats& out, ErrorCounts&
       }
     }
   }
-  if (load(d, rel, "memory.swap.current", false, errors)) {
+  if (loadOptional(0, d, rel, "memory.swap.current", errors)) {
     if (auto v = parseUint(buf_))
       out.memory_swap = v;
     else
       errors.add("ParseError");
   }
-  if (load(d, rel, "memory.peak", false, errors)) {
+  if (loadOptional(1, d, rel, "memory.peak", errors)) {
     if (auto v = parseUint(buf_))
       out.memory_max_usage = v;
     else
       errors.add("ParseError");
   }
-  if (load(d, rel, "memory.events", false, errors)) {
+  if (loadOptional(2, d, rel, "memory.events", errors)) {
     std::optional<std::uint64_t> high, max, oom_kill;
     const bool ok = forEachKeyValue(buf_, [&](std::string_view k, std::uint64_t v) {
       if (k == "high")
@@ -368,13 +446,7 @@ void CgroupReader::readV2(const std::string& rel, CgroupStats& out, ErrorCounts&
       out.oom_kills = oom_kill;
     }
   }
-  if (load(d, rel, "memory.max", false, errors)) {
-    if (auto m = parseMaxOrUint(buf_))
-      out.memory_limit_bytes = m->is_max ? 0 : specMemory(m->value);
-    else
-      errors.add("ParseError");
-  }
-  if (load(d, rel, "io.stat", false, errors)) {
+  if (loadOptional(3, d, rel, "io.stat", errors)) {
     if (!parseIoStatV2(buf_, out.io)) {
       out.io.clear();
       errors.add("ParseError");
@@ -384,22 +456,17 @@ void CgroupReader::readV2(const std::string& rel, CgroupStats& out, ErrorCounts&
       {"cpu.pressure", &out.cpu_pressure},
       {"memory.pressure", &out.memory_pressure},
       {"io.pressure", &out.io_pressure}};
+  unsigned bit = 4;  // cpu.pressure 4, memory.pressure 5, io.pressure 6
   for (const auto& [file, field] : pressures) {
-    if (!load(d, rel, file, false, errors)) continue;
+    if (!loadOptional(bit++, d, rel, file, errors)) continue;
     if (auto p = parsePsi(buf_))
       *field = p;
     else
       errors.add("ParseError");
   }
-  if (load(d, rel, "pids.current", false, errors)) {
+  if (loadOptional(7, d, rel, "pids.current", errors)) {
     if (auto v = parseUint(buf_))
       out.threads = v;
-    else
-      errors.add("ParseError");
-  }
-  if (load(d, rel, "pids.max", false, errors)) {
-    if (auto m = parseMaxOrUint(buf_))
-      out.threads_max = m->is_max ? 0 : m->value;
     else
       errors.add("ParseError");
   }
@@ -429,7 +496,7 @@ void CgroupReader::readV1(const std::string& rel, CgroupStats& out, ErrorCounts&
       out.cpu_system_ns = *system * ns_per_tick;
     }
   }
-  if (load(l.cpu, rel, "cpu.stat", false, errors)) {
+  if (loadOptional(0, l.cpu, rel, "cpu.stat", errors)) {
     std::optional<std::uint64_t> periods, throttled, throttled_ns;
     const bool ok = forEachKeyValue(buf_, [&](std::string_view k, std::uint64_t v) {
       if (k == "nr_periods")
@@ -447,45 +514,54 @@ void CgroupReader::readV1(const std::string& rel, CgroupStats& out, ErrorCounts&
       out.cfs_throttled_ns = throttled_ns;
     }
   }
-  if (load(l.cpu, rel, "cpu.cfs_quota_us", false, errors)) {
-    if (auto v = parseInt(buf_))
-      out.cpu_quota_usec = *v > 0 ? static_cast<std::uint64_t>(*v) : 0;
-    else
-      errors.add("ParseError");
+  if (cached_ == nullptr) {
+    if (load(l.cpu, rel, "cpu.cfs_quota_us", false, errors)) {
+      if (auto v = parseInt(buf_))
+        fresh_.cpu_quota_usec = *v > 0 ? static_cast<std::uint64_t>(*v) : 0;
+      else
+        errors.add("ParseError");
+    }
+    if (load(l.cpu, rel, "cpu.cfs_period_us", false, errors)) {
+      if (auto v = parseUint(buf_))
+        fresh_.cpu_period_usec = v;
+      else
+        errors.add("ParseError");
+    }
+    if (load(l.cpu, rel, "cpu.shares", false, errors)) {
+      if (auto v = parseUint(buf_))
+        fresh_.cpu_shares = v;
+      else
+        errors.add("ParseError");
+    }
+    if (load(l.memory, rel, "memory.limit_in_bytes", false, errors)) {
+      if (auto v = parseUint(buf_))
+        fresh_.memory_limit_bytes = specMemory(*v);
+      else
+        errors.add("ParseError");
+    }
+    if (load(l.pids, rel, "pids.max", false, errors)) {
+      if (auto m = parseMaxOrUint(buf_))
+        fresh_.threads_max = m->is_max ? 0 : m->value;
+      else
+        errors.add("ParseError");
+    }
   }
-  if (load(l.cpu, rel, "cpu.cfs_period_us", false, errors)) {
-    if (auto v = parseUint(buf_))
-      out.cpu_period_usec = v;
-    else
-      errors.add("ParseError");
-  }
-  if (load(l.cpu, rel, "cpu.shares", false, errors)) {
-    if (auto v = parseUint(buf_))
-      out.cpu_shares = v;
-    else
-      errors.add("ParseError");
-  }
+  applySpec(cached_ != nullptr ? *cached_ : fresh_, out);
   if (load(l.memory, rel, "memory.usage_in_bytes", true, errors)) {
     if (auto v = parseUint(buf_))
       out.memory_usage = v;
     else
       errors.add("ParseError");
   }
-  if (load(l.memory, rel, "memory.max_usage_in_bytes", false, errors)) {
+  if (loadOptional(1, l.memory, rel, "memory.max_usage_in_bytes", errors)) {
     if (auto v = parseUint(buf_))
       out.memory_max_usage = v;
     else
       errors.add("ParseError");
   }
-  if (load(l.memory, rel, "memory.failcnt", false, errors)) {
+  if (loadOptional(2, l.memory, rel, "memory.failcnt", errors)) {
     if (auto v = parseUint(buf_))
       out.memory_failcnt = v;
-    else
-      errors.add("ParseError");
-  }
-  if (load(l.memory, rel, "memory.limit_in_bytes", false, errors)) {
-    if (auto v = parseUint(buf_))
-      out.memory_limit_bytes = specMemory(*v);
     else
       errors.add("ParseError");
   }
@@ -531,7 +607,7 @@ void CgroupReader::readV1(const std::string& rel, CgroupStats& out, ErrorCounts&
       }
     }
   }
-  if (load(l.memory, rel, "memory.oom_control", false, errors)) {
+  if (loadOptional(3, l.memory, rel, "memory.oom_control", errors)) {
     std::optional<std::uint64_t> oom_kill;
     const bool ok = forEachKeyValue(buf_, [&](std::string_view k, std::uint64_t v) {
       if (k == "oom_kill") oom_kill = v;
@@ -541,26 +617,20 @@ void CgroupReader::readV1(const std::string& rel, CgroupStats& out, ErrorCounts&
     else
       errors.add("ParseError");
   }
-  if (load(l.blkio, rel, "blkio.throttle.io_service_bytes_recursive", false, errors)) {
+  if (loadOptional(4, l.blkio, rel, "blkio.throttle.io_service_bytes_recursive", errors)) {
     if (!parseBlkioV1(buf_, true, out.io)) {
       out.io.clear();
       errors.add("ParseError");
-    } else if (load(l.blkio, rel, "blkio.throttle.io_serviced_recursive", false, errors)) {
+    } else if (loadOptional(5, l.blkio, rel, "blkio.throttle.io_serviced_recursive", errors)) {
       if (!parseBlkioV1(buf_, false, out.io)) {
         out.io.clear();
         errors.add("ParseError");
       }
     }
   }
-  if (load(l.pids, rel, "pids.current", false, errors)) {
+  if (loadOptional(6, l.pids, rel, "pids.current", errors)) {
     if (auto v = parseUint(buf_))
       out.threads = v;
-    else
-      errors.add("ParseError");
-  }
-  if (load(l.pids, rel, "pids.max", false, errors)) {
-    if (auto m = parseMaxOrUint(buf_))
-      out.threads_max = m->is_max ? 0 : m->value;
     else
       errors.add("ParseError");
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "collectors/cgroup/errors.h"
+#include "collectors/cgroup/spec_cache.h"
 #include "collectors/cgroup/stats.h"
 #include "collectors/cgroup/walk.h"
 
@@ -19,10 +20,21 @@ namespace keelson::cgroup {
 
 class CgroupReader {
  public:
-  // `clock_ticks` converts v1 cpuacct.stat ticks (USER_HZ) to time; tests pass 100.
-  CgroupReader(Layout layout, long clock_ticks);
+  // `clock_ticks` converts v1 cpuacct.stat ticks (USER_HZ) to time; tests pass 100. With a
+  // `cache` (which must outlive the reader), limit files and the absence of optional files are
+  // taken from it while fresh at `now` (the scrape's time) and stored in it when read.
+  CgroupReader(Layout layout, long clock_ticks, SpecCache* cache = nullptr,
+               SpecCache::Clock::time_point now = {});
+  ~CgroupReader();
+  CgroupReader(const CgroupReader&) = delete;
+  CgroupReader& operator=(const CgroupReader&) = delete;
 
-  bool read(const std::string& rel_path, CgroupStats& out, ErrorCounts& errors);
+  // Reads the cgroup `rel_path`, whose directory has inode `ino` (0: unknown, the cache is not
+  // used).
+  bool read(const std::string& rel_path, std::uint64_t ino, CgroupStats& out, ErrorCounts& errors);
+  bool read(const std::string& rel_path, CgroupStats& out, ErrorCounts& errors) {
+    return read(rel_path, 0, out, errors);
+  }
 
   // The first pid listed in cgroup.procs of `rel_path` (discovery hierarchy), if any.
   std::optional<long> firstPid(const std::string& rel_path, ErrorCounts& errors);
@@ -34,21 +46,35 @@ class CgroupReader {
   // `required`) or unreadable (counted).
   bool load(const std::string& dir, const std::string& rel, const char* file, bool required,
             ErrorCounts& errors);
+  // An optional file, numbered `bit` within its cgroup version: skipped while the cache says it
+  // is absent; its absence is recorded for the cache.
+  bool loadOptional(unsigned bit, const std::string& dir, const std::string& rel, const char* file,
+                    ErrorCounts& errors);
   void readV2(const std::string& rel, CgroupStats& out, ErrorCounts& errors);
   void readV1(const std::string& rel, CgroupStats& out, ErrorCounts& errors);
 
   // Directory descriptors of the cgroup being read, one per hierarchy, so each file is one
   // openat() of a single name instead of a walk of the whole path (the kernel's path lookup is
-  // most of a scrape's cost). Closed at the end of each read().
+  // most of a scrape's cost). Closed at the end of each read(). Keyed by the hierarchy's path
+  // (v2's discovery and controller hierarchies are equal strings: one descriptor, not two).
   int dirFd(const std::string& hierarchy, const std::string& rel);
   void closeDirs();
+  // A descriptor of each hierarchy's root, kept for the reader's life (one scrape): cgroup
+  // directories are opened relative to it, a 3-4 component lookup instead of the whole path.
+  int rootFd(const std::string& hierarchy);
 
   Layout layout_;
   long clock_ticks_;
   std::string path_;
   std::string buf_;
   std::vector<std::pair<const std::string*, int>> dirs_;
+  std::vector<std::pair<const std::string*, int>> roots_;
   bool saw_not_found_ = false;
+  bool last_not_found_ = false;
+  SpecCache* cache_;
+  SpecCache::Clock::time_point now_;
+  const CgroupSpec* cached_ = nullptr;  // the fresh cache entry of the cgroup being read
+  CgroupSpec fresh_;                    // what this read found, to store when not cached
 };
 
 // Pure parsers of the multi-line formats (exposed for tests).

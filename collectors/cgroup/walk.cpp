@@ -43,7 +43,7 @@ bool forEachSubdir(const std::string& dir, ErrorCounts& errors, Fn&& fn) {
       const std::string full = dir + "/" + std::string(name);
       is_dir = ::lstat(full.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
     }
-    if (is_dir) fn(name);
+    if (is_dir) fn(name, static_cast<std::uint64_t>(e->d_ino));
   }
   ::closedir(d);
   return true;
@@ -99,32 +99,32 @@ std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, Erro
   if (kubepods.empty()) return 0;
   ++examined;
 
-  auto walkPod = [&](const std::string& pod_rel, std::string uid) {
+  auto walkPod = [&](const std::string& pod_rel, std::string uid, std::uint64_t pod_ino) {
     ++examined;
     const std::size_t pod_index = out.size();
-    out.push_back(CgroupRef{pod_rel, std::move(uid), {}, pod_index});
-    forEachSubdir(base + pod_rel, errors, [&](std::string_view name) {
+    out.push_back(CgroupRef{pod_rel, std::move(uid), {}, pod_index, pod_ino});
+    forEachSubdir(base + pod_rel, errors, [&](std::string_view name, std::uint64_t ino) {
       auto id = containerIdFromDirName(name);
       if (!id) return;
       ++examined;
       out.push_back(CgroupRef{pod_rel + "/" + std::string(name), out[pod_index].pod_uid,
-                              std::move(*id), pod_index});
+                              std::move(*id), pod_index, ino});
     });
   };
 
   std::vector<std::string> qos_dirs;
-  forEachSubdir(base + kubepods, errors, [&](std::string_view name) {
+  forEachSubdir(base + kubepods, errors, [&](std::string_view name, std::uint64_t ino) {
     if (isQosDirName(name)) {
       qos_dirs.push_back(kubepods + "/" + std::string(name));
     } else if (auto uid = podUidFromDirName(name)) {
-      walkPod(kubepods + "/" + std::string(name), std::move(*uid));
+      walkPod(kubepods + "/" + std::string(name), std::move(*uid), ino);
     }
   });
   for (const auto& qos : qos_dirs) {
     ++examined;
-    forEachSubdir(base + qos, errors, [&](std::string_view name) {
+    forEachSubdir(base + qos, errors, [&](std::string_view name, std::uint64_t ino) {
       if (auto uid = podUidFromDirName(name))
-        walkPod(qos + "/" + std::string(name), std::move(*uid));
+        walkPod(qos + "/" + std::string(name), std::move(*uid), ino);
     });
   }
   return examined;

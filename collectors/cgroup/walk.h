@@ -3,6 +3,7 @@
 // followed. Thread-safe: no shared state.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct CgroupRef {
   std::string pod_uid;        // with '-'
   std::string container_id;   // empty for the pod-level cgroup
   std::size_t pod_index = 0;  // index into the output of the pod-level entry of this pod
+  std::uint64_t ino = 0;      // the directory's inode number (readdir's d_ino), 0 if unknown
 };
 
 // Appends every pod cgroup and, right after it, its container cgroups, found under the kubepods

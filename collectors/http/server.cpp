@@ -81,7 +81,84 @@ class Session : public std::enable_shared_from_this<Session> {
         }
       }
     }
+    if (r.stream && (head || req.version() < 11)) {
+      // Neither can carry chunks: gather the pieces (HTTP/1.0 scrapers are rare).
+      r.body.clear();
+      try {
+        std::string piece;
+        for (bool more = true; more;) {
+          piece.clear();
+          more = r.stream(piece);
+          r.body += piece;
+        }
+      } catch (...) {
+        return fail(500, "internal error\n");
+      }
+      r.stream = nullptr;
+    }
+    if (r.stream) return sendStream(std::move(r), req.keep_alive(), req.version());
     send(std::move(r), req.keep_alive(), req.version(), head);
+  }
+
+  struct Streamed {
+    bhttp::response<bhttp::empty_body> header;
+    std::optional<bhttp::response_serializer<bhttp::empty_body>> serializer;
+    BodyStream stream;
+    std::string piece;
+    bool keep_alive = false;
+  };
+
+  void sendStream(Response r, bool keep_alive, unsigned version) {
+    auto st = std::make_shared<Streamed>();
+    st->header = bhttp::response<bhttp::empty_body>(static_cast<bhttp::status>(r.status), version);
+    st->header.set(bhttp::field::server, "keelson");
+    st->header.set(bhttp::field::content_type, r.content_type);
+    st->header.keep_alive(keep_alive);
+    st->header.chunked(true);
+    st->stream = std::move(r.stream);
+    st->keep_alive = keep_alive;
+    st->serializer.emplace(st->header);
+    stream_.expires_after(server_.options.idle_timeout);
+    bhttp::async_write_header(stream_, *st->serializer,
+                              [self = shared_from_this(), st](beast::error_code ec, std::size_t) {
+                                if (ec) return self->close();
+                                self->writePiece(st);
+                              });
+  }
+
+  void writePiece(const std::shared_ptr<Streamed>& st) {
+    st->piece.clear();
+    bool more = false;
+    try {
+      more = st->stream(st->piece);
+    } catch (...) {
+      return close();
+    }
+    stream_.expires_after(server_.options.idle_timeout);
+    if (st->piece.empty()) {
+      if (more) {
+        // Nothing to send yet: ask again from the executor rather than recursing.
+        return asio::post(stream_.get_executor(),
+                          [self = shared_from_this(), st] { self->writePiece(st); });
+      }
+      return writeLast(st);
+    }
+    asio::async_write(stream_, bhttp::make_chunk(asio::buffer(st->piece)),
+                      [self = shared_from_this(), st, more](beast::error_code ec, std::size_t) {
+                        if (ec) return self->close();
+                        if (more) return self->writePiece(st);
+                        self->writeLast(st);
+                      });
+  }
+
+  void writeLast(const std::shared_ptr<Streamed>& st) {
+    st->stream = nullptr;  // release what the body was made from before waiting for the client
+    st->piece = std::string();
+    asio::async_write(stream_, bhttp::make_chunk_last(),
+                      [self = shared_from_this(), st](beast::error_code ec, std::size_t) {
+                        if (ec || !st->keep_alive) return self->close();
+                        self->read();
+                      });
   }
 
   void send(Response r, bool keep_alive, unsigned version, bool head) {

@@ -13,15 +13,32 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "collectors/common/result.h"
 
 namespace keelson::http {
 
+// A body produced piece by piece: appends the next piece to `piece` (empty on entry) and
+// returns false when that was the last one. Called on the I/O thread between socket writes, so
+// the server holds one piece at a time. An exception ends the response by closing the connection
+// (the client sees a truncated chunked body, never a partial one passed off as complete).
+using BodyStream = std::function<bool(std::string& piece)>;
+
 struct Response {
+  Response() = default;
+  Response(int status_code, std::string type, std::string text, BodyStream body_stream = {})
+      : status(status_code),
+        content_type(std::move(type)),
+        body(std::move(text)),
+        stream(std::move(body_stream)) {}
+
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  // When set, `body` is ignored and the body is sent with chunked transfer encoding (HTTP/1.1;
+  // for HTTP/1.0 and HEAD the pieces are gathered first).
+  BodyStream stream;
 };
 
 using Handler = std::function<Response()>;

@@ -1,6 +1,7 @@
 // Cost of one container-metrics scrape (walk + read + families + text exposition) on a generated
 // cgroup v2 (systemd driver) tree of N containers in N/4 pods, with a matching log root.
-// The measured path is ContainerCollector::appendText, what /metrics runs for container metrics.
+// The measured path is ContainerCollector::openText, pieces of 1 MiB, what /metrics streams for
+// container metrics (KEELSON_BENCH_WHOLE=1: appendText, the whole exposition in one string).
 // Prints, per N: CPU time per scrape, allocations per scrape (counted by the replaced global
 // operator new below), exposition bytes, and the process RSS. See tests/bench/README.md.
 //
@@ -8,10 +9,12 @@
 //   KEELSON_BENCH_KEEP=1 ... keeps the generated trees and prints where they are
 #include <fcntl.h>
 #include <prometheus/text_serializer.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -57,7 +60,7 @@ std::string hex64(std::size_t n, char prefix) {
 }
 
 std::string uid(std::size_t n) {
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof(buf), "%08zx-0000-4000-8000-%012zx", n, n);
   return buf;
 }
@@ -128,7 +131,7 @@ fs::path generate(const fs::path& base, std::size_t containers) {
       const std::size_t n = p * 4 + c;
       const std::string id = hex64(n, 'a');
       cgroupFiles(pod / ("cri-containerd-" + id + ".scope"), n);
-      const std::string cname = "c" + std::to_string(c);
+      const std::string cname = std::string("c").append(std::to_string(c));
       fs::create_directories(logdir / cname);
       fs::create_symlink(
           logdir / cname / "0.log",
@@ -152,6 +155,55 @@ double cpuSeconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+// User and system CPU seconds of this process (getrusage), to split a scrape's cost.
+std::pair<double, double> userSystemSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto sec = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return {sec(ru.ru_utime), sec(ru.ru_stime)};
+}
+
+// The kernel's floor: CPU microseconds for one open()+read()+close() of `path`, best of 5 runs of
+// `reps` each (what every per-cgroup file costs before any parsing).
+double openReadCloseUs(const std::string& path, int reps) {
+  char buf[8192];
+  double best = 1e9;
+  for (int run = 0; run < 5; ++run) {
+    const double t0 = cpuSeconds();
+    for (int i = 0; i < reps; ++i) {
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return -1;
+      if (::read(fd, buf, sizeof(buf)) < 0) {
+        ::close(fd);
+        return -1;
+      }
+      ::close(fd);
+    }
+    best = std::min(best, (cpuSeconds() - t0) * 1e6 / reps);
+  }
+  return best;
+}
+
+// For comparison: one pread() at offset 0 of a descriptor kept open (seq_files regenerate their
+// content at offset 0), i.e. the cost per file if descriptors were kept across scrapes.
+double preadKeptUs(const std::string& path, int reps) {
+  char buf[8192];
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  double best = 1e9;
+  for (int run = 0; run < 5; ++run) {
+    const double t0 = cpuSeconds();
+    for (int i = 0; i < reps; ++i) {
+      if (::pread(fd, buf, sizeof(buf), 0) < 0) break;
+    }
+    best = std::min(best, (cpuSeconds() - t0) * 1e6 / reps);
+  }
+  ::close(fd);
+  return best;
+}
+
 long statusKib(const char* key) {
   std::ifstream in("/proc/self/status");
   std::string line;
@@ -165,13 +217,17 @@ long statusKib(const char* key) {
 
 int main(int argc, char** argv) {
   const int scrapes = argc > 1 ? std::atoi(argv[1]) : 20;
+  // Optional second argument: one tree size instead of the four (for strace / callgrind runs).
+  std::vector<std::size_t> sizes = {250, 500, 1000, 2000};
+  if (argc > 2) sizes = {static_cast<std::size_t>(std::atol(argv[2]))};
   // KEELSON_BENCH_KEEP=1 keeps the generated trees (to run the agent itself on them).
   const bool keep = std::getenv("KEELSON_BENCH_KEEP") != nullptr;
   const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
   const fs::path dir = base / ("keelson-scrape-bench-" + std::to_string(::getpid()));
-  std::printf("%-10s %-6s %-14s %-16s %-14s %-10s %-10s\n", "containers", "pods", "cpu_ms/scrape",
-              "allocs/scrape", "expo_bytes", "rss_mib", "hwm_mib");
-  for (const std::size_t n : {250u, 500u, 1000u, 2000u}) {
+  std::printf("%-10s %-6s %-14s %-8s %-8s %-16s %-14s %-10s %-10s\n", "containers", "pods",
+              "cpu_ms/scrape", "user_ms", "sys_ms", "allocs/scrape", "expo_bytes", "rss_mib",
+              "hwm_mib");
+  for (const std::size_t n : sizes) {
     const fs::path tree = generate(dir, n);
     keelson::agent::CollectorRoots roots;
     roots.cgroup_root = (tree / "sys/fs/cgroup").string();
@@ -179,27 +235,68 @@ int main(int argc, char** argv) {
     roots.log_root = (tree / "log").string();
     std::size_t bytes = 0;
     const std::size_t series_cgroups = keelson::agent::scrapeContainers(roots, 100).samples.size();
-    // What /metrics does for the container part: ContainerCollector::appendText into a buffer.
     keelson::agent::ContainerCollector collector(roots, nullptr);
+    // KEELSON_BENCH_WHOLE=1 measures appendText (the whole exposition in one string, as
+    // dump-metrics writes it) instead of the streamed pieces /metrics sends.
+    const bool whole = std::getenv("KEELSON_BENCH_WHOLE") != nullptr;
+    const std::size_t piece_bytes = std::size_t{1} << 20;
     std::string text;
+    std::size_t max_piece = 0;
     auto once = [&] {
       text.clear();
-      collector.appendText(text);
-      bytes = text.size();
+      if (whole) {
+        collector.appendText(text);
+        bytes = text.size();
+        max_piece = bytes;
+        return;
+      }
+      bytes = 0;
+      auto pieces = collector.openText();
+      for (bool more = true; more;) {
+        text.clear();
+        more = pieces->appendNext(text, piece_bytes);
+        bytes += text.size();
+        max_piece = std::max(max_piece, text.size());
+      }
     };
     once();  // warm the page cache and the allocator
     const auto allocs0 = g_allocations.load();
+    const auto [user0, sys0] = userSystemSeconds();
     const double cpu0 = cpuSeconds();
     for (int i = 0; i < scrapes; ++i)
       once();
     const double cpu_ms = (cpuSeconds() - cpu0) * 1000 / scrapes;
+    const auto [user1, sys1] = userSystemSeconds();
     const double allocs = static_cast<double>(g_allocations.load() - allocs0) / scrapes;
-    std::printf("%-10zu %-6zu %-14.2f %-16.0f %-14zu %-10.1f %-10.1f\n", n, n / 4, cpu_ms, allocs,
+    std::printf("%-10zu %-6zu %-14.2f %-8.2f %-8.2f %-16.0f %-14zu %-10.1f %-10.1f\n", n, n / 4,
+                cpu_ms, (user1 - user0) * 1000 / scrapes, (sys1 - sys0) * 1000 / scrapes, allocs,
                 bytes, static_cast<double>(statusKib("VmRSS:")) / 1024,
                 static_cast<double>(statusKib("VmHWM:")) / 1024);
     if (series_cgroups != n / 4 * 5) {
       std::fprintf(stderr, "unexpected: %zu cgroups read, want %zu\n", series_cgroups, n / 4 * 5);
       return 1;
+    }
+    std::printf("  (%s; largest piece %zu bytes)\n", whole ? "whole exposition" : "streamed",
+                max_piece);
+    if (n == sizes.back()) {
+      const std::string one = roots.cgroup_root +
+                              "/kubepods.slice/kubepods-burstable.slice/"
+                              "kubepods-burstable-pod00000000_0000_4000_8000_000000000000.slice/"
+                              "memory.current";
+      std::printf(
+          "open+read+close of one file: %.2f us on this tree (tmpfs); pread of a kept fd "
+          "%.2f us\n",
+          openReadCloseUs(one, 20000), preadKeptUs(one, 20000));
+      // The same on the kernel's cgroupfs (kernfs), which is what a real node serves.
+      for (const char* real : {"/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/cpu.stat",
+                               "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+                               "/sys/fs/cgroup/cpuacct/cpuacct.usage"}) {
+        const double us = openReadCloseUs(real, 20000);
+        if (us >= 0) {
+          std::printf("open+read+close of one file: %.2f us on %s; pread of a kept fd %.2f us\n",
+                      us, real, preadKeptUs(real, 20000));
+        }
+      }
     }
     if (keep) {
       std::printf("kept %s\n", tree.c_str());

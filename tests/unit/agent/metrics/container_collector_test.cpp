@@ -5,12 +5,17 @@
 
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "collectors/cgroup/walk.h"
 
 namespace keelson::agent {
 namespace {
@@ -409,6 +414,108 @@ TEST(ContainerCollectorTest, TextWriterMatchesTextSerializerByteForByte) {
   std::string text;
   appendContainerExposition(samples, {}, text);
   EXPECT_EQ(text, prometheus::TextSerializer().Serialize(families));
+}
+
+// The streamed pieces /metrics sends, concatenated, are the whole exposition byte for byte,
+// whatever the piece size; each piece holds whole families.
+TEST(ContainerCollectorTest, StreamedPiecesMatchTheWholeExposition) {
+  for (const char* tree : {"v2-systemd", "v1-cgroupfs", "v2-cgroupfs"}) {
+    const auto s = scrapeTree(tree);
+    std::string whole;
+    appendContainerExposition(s.result.samples, s.result.machine, whole);
+    std::size_t families = 0;
+    for (std::size_t at = whole.find("# TYPE "); at != std::string::npos;
+         at = whole.find("# TYPE ", at + 1)) {
+      ++families;
+    }
+    for (const std::size_t min_bytes : {std::size_t{1}, std::size_t{700}, std::size_t{1} << 20}) {
+      ContainerTextWriter writer(s.result.samples, s.result.machine);
+      std::string joined, piece;
+      std::size_t pieces = 0;
+      for (bool more = true; more;) {
+        piece.clear();
+        more = writer.appendNext(piece, min_bytes);
+        EXPECT_TRUE(piece.starts_with("# HELP ")) << tree << " " << min_bytes;
+        joined += piece;
+        ++pieces;
+      }
+      EXPECT_EQ(joined, whole) << tree << " " << min_bytes;
+      if (min_bytes == 1) {
+        EXPECT_EQ(pieces, families) << tree;
+      }
+      if (min_bytes == (std::size_t{1} << 20)) {
+        EXPECT_EQ(pieces, 1u) << tree;
+      }
+      std::string after;
+      EXPECT_FALSE(writer.appendNext(after, 1));
+      EXPECT_TRUE(after.empty());
+    }
+  }
+}
+
+// Through the collector: openText (the /metrics path) and appendText give the same text.
+TEST(ContainerCollectorTest, OpenTextMatchesAppendText) {
+  CollectorRoots roots;
+  roots.cgroup_root = kFixtures + "/v2-systemd/sys/fs/cgroup";
+  roots.proc_root = kFixtures + "/v2-systemd/proc";
+  roots.log_root = kFixtures + "/v2-systemd/log";
+  ContainerCollector collector(roots, nullptr);
+  std::string whole;
+  collector.appendText(whole);
+  ASSERT_FALSE(whole.empty());
+  auto pieces = collector.openText();
+  std::string joined;
+  while (pieces->appendNext(joined, 1)) {
+  }
+  EXPECT_EQ(joined, whole);
+}
+
+// The pod's network pid is remembered between scrapes; when that process is gone, a live one is
+// found in the same scrape (no missing network series, no error).
+TEST(ContainerCollectorTest, RememberedNetworkPidIsReplacedWhenItExits) {
+  namespace fs = std::filesystem;
+  const fs::path tmp =
+      fs::temp_directory_path() / ("keelson-netpid-test-" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  fs::copy(kFixtures + "/v2-systemd", tmp,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  CollectorRoots roots;
+  roots.cgroup_root = (tmp / "sys/fs/cgroup").string();
+  roots.proc_root = (tmp / "proc").string();
+  roots.log_root = (tmp / "log").string();
+  cgroup::SpecCache cache;
+  const cgroup::SpecCache::Clock::time_point t0{std::chrono::seconds(1000)};
+  cgroup::ErrorCounts first_errors;  // the fixture has bad files elsewhere: the same each time
+  auto podNetwork = [&](cgroup::SpecCache::Clock::time_point now) {
+    ScrapeResult r = scrapeContainers(roots, 100, &cache, now);
+    cache.sweep();
+    if (now == t0) first_errors = r.errors;
+    EXPECT_EQ(r.errors.by_reason, first_errors.by_reason);
+    for (const auto& s : r.samples) {
+      if (s.id == kPod1) return s.stats.network;
+    }
+    return std::vector<cgroup::NetInterfaceStats>{};
+  };
+  const auto first = podNetwork(t0);
+  ASSERT_FALSE(first.empty());
+  // The pid is remembered for the pod.
+  auto layout = cgroup::detectLayout(roots.cgroup_root);
+  ASSERT_TRUE(layout);
+  std::vector<cgroup::CgroupRef> refs;
+  cgroup::ErrorCounts walk_errors;
+  cgroup::walkKubepods(*layout, refs, walk_errors);
+  std::uint64_t pod_ino = 0;
+  for (const auto& ref : refs) {
+    if (ref.path == kPod1) pod_ino = ref.ino;
+  }
+  EXPECT_EQ(cache.netPid(kPod1, pod_ino, t0 + std::chrono::seconds(1)), 4242);
+  // Process 4242 exits; the container now runs 4343, whose namespace has the same interfaces.
+  fs::rename(tmp / "proc/4242", tmp / "proc/4343");
+  std::ofstream(roots.cgroup_root + kAppId + "/cgroup.procs") << "4343\n";
+  EXPECT_EQ(podNetwork(t0 + std::chrono::seconds(1)), first);
+  EXPECT_EQ(cache.netPid(kPod1, pod_ino, t0 + std::chrono::seconds(2)), 4343);
+  EXPECT_EQ(podNetwork(t0 + std::chrono::seconds(2)), first);
+  fs::remove_all(tmp);
 }
 
 }  // namespace

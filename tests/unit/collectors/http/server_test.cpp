@@ -6,6 +6,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <memory>
+#include <stdexcept>
 
 namespace keelson::http {
 namespace {
@@ -26,6 +28,23 @@ std::unique_ptr<Server> startServer(std::atomic<int>* calls) {
     return Response{200, "text/plain; version=0.0.4", "up 1\n"};
   };
   handlers["/boom"] = []() -> Response { throw std::runtime_error("boom"); };
+  // A streamed body: "a\n", an empty piece, "bb\n", then the last piece "c\n".
+  handlers["/stream"] = [] {
+    auto n = std::make_shared<int>(0);
+    return Response{200, "text/plain", "ignored", [n](std::string& piece) {
+                      const char* pieces[] = {"a\n", "", "bb\n", "c\n"};
+                      piece += pieces[*n];
+                      return ++*n < 4;
+                    }};
+  };
+  handlers["/stream-boom"] = [] {
+    auto n = std::make_shared<int>(0);
+    return Response{200, "text/plain", "", [n](std::string& piece) -> bool {
+                      if (++*n > 1) throw std::runtime_error("boom");
+                      piece += "a\n";
+                      return true;
+                    }};
+  };
   auto server = Server::start(options, std::move(handlers));
   EXPECT_TRUE(server) << (server ? "" : server.error().message);
   return std::move(*server);
@@ -40,8 +59,8 @@ struct Client {
     stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   }
   bhttp::response<bhttp::string_body> request(bhttp::verb verb, const std::string& target,
-                                              std::size_t extra_header = 0) {
-    bhttp::request<bhttp::string_body> req{verb, target, 11};
+                                              std::size_t extra_header = 0, unsigned version = 11) {
+    bhttp::request<bhttp::string_body> req{verb, target, version};
     req.set(bhttp::field::host, "127.0.0.1");
     if (extra_header > 0) req.set("X-Padding", std::string(extra_header, 'x'));
     req.keep_alive(true);
@@ -69,6 +88,34 @@ TEST(HttpServerTest, ServesHandlersWithKeepAlive) {
   EXPECT_EQ(client.request(bhttp::verb::post, "/metrics").result_int(), 405u);
   EXPECT_EQ(client.request(bhttp::verb::get, "/boom").result_int(), 500u);
   EXPECT_EQ(calls.load(), 2);
+}
+
+// A streamed body goes out chunked on HTTP/1.1 (and the connection stays usable), gathered
+// with a Content-Length on HTTP/1.0; a stream that throws midway closes the connection.
+TEST(HttpServerTest, StreamsBodiesInChunks) {
+  std::atomic<int> calls{0};
+  auto server = startServer(&calls);
+  Client client(server->port());
+  auto res = client.request(bhttp::verb::get, "/stream");
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_TRUE(res.chunked());
+  EXPECT_EQ(res.body(), "a\nbb\nc\n");
+  EXPECT_EQ(client.request(bhttp::verb::get, "/metrics").body(), "up 1\n");
+
+  Client old(server->port());
+  res = old.request(bhttp::verb::get, "/stream", 0, 10);
+  EXPECT_FALSE(res.chunked());
+  EXPECT_EQ(res[bhttp::field::content_length], "7");
+  EXPECT_EQ(res.body(), "a\nbb\nc\n");
+
+  Client boom(server->port());
+  bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/stream-boom", 11};
+  req.set(bhttp::field::host, "127.0.0.1");
+  bhttp::write(boom.stream, req);
+  bhttp::response<bhttp::string_body> partial;
+  beast::error_code ec;
+  bhttp::read(boom.stream, boom.buffer, partial, ec);
+  EXPECT_TRUE(ec);  // the body never completes: no last chunk, the connection is closed
 }
 
 TEST(HttpServerTest, RejectsOversizedRequests) {
