@@ -212,10 +212,12 @@ void FileAssembler::flushAll(AssembledSink& out) {
     auto& st = streams_[best_stream];
     st.in_partial = false;
     // A group that never got its "F" may have been overtaken by later records (of the other
-    // stream, or malformed lines): it is given the latest end offset so offsets never go back.
+    // stream, or malformed lines). Offsets must still strictly increase (the pipeline's ack
+    // tracking relies on it), so it then takes the next offset after the previous record's: the
+    // instance is being let go, so this offset is never used to resume.
     emit(st.partial_time, s, st.partial_msg,
          kRecordIncomplete | (st.partial_truncated ? kRecordTruncated : 0u), ParseError::None,
-         std::max(st.partial_end, last_end_), st.partial_lines, out);
+         st.partial_end > last_end_ ? st.partial_end : last_end_ + 1, st.partial_lines, out);
     st.partial_msg.clear();
   }
 }

@@ -11,6 +11,11 @@
 // partial-line group or a multiline record of either stream), or its end_offset when none is open.
 // restart_offset is non-decreasing and <= end_offset.
 //
+// flushAll() (the file is let go; nothing will ever be resumed in it) emits partial groups that
+// never got their final line, flagged kRecordIncomplete. If later records overtook such a group
+// (other stream, malformed lines), it gets end_offset = previous record's end_offset + 1, so
+// offsets still strictly increase (and may then exceed the file size by a few bytes).
+//
 // Multiline (opt-in; the default path has no regex): a logical line (after partial reassembly)
 // matching the rule's start pattern starts a new record; others are appended to the pending one
 // (joined with '\n'). The pending record is emitted when the next start line comes, when

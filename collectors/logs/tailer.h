@@ -26,8 +26,10 @@
 //     the checkpoint: the tailer only ever emits whole records, and a restart offset is always a
 //     line boundary at which no group is open.
 //   * The tailer never emits a line it has not seen end with '\n' (a live file's incomplete last
-//     line waits); a file let go (deleted and read to its end, or rotated away and deleted) has its
-//     open groups flushed, flagged kRecordIncomplete.
+//     line waits), except when a file is let go (deleted and read to its end, hold expired, or
+//     truncated): then its unterminated last line is emitted as a line and its open groups are
+//     flushed, flagged kRecordIncomplete (end offsets still strictly increase; see
+//     assembler.h).
 //
 // BACKPRESSURE: poll() emits at most `max_bytes` of encoded JSON (the first record of a call is
 // always emitted even if larger, so progress never stops); the files are the buffer. Files are

@@ -238,6 +238,25 @@ TEST_F(TailerTest, DeletedFileIsReadToItsEndBeforeRelease) {
   EXPECT_EQ(t->counters().bytes_abandoned, 0u);
 }
 
+TEST_F(TailerTest, LettingGoFlushesOpenGroupsWithIncreasingOffsets) {
+  // A partial group overtaken by a malformed line, then an unterminated last line: all shipped
+  // when the file is deleted, end offsets still strictly increasing.
+  const std::string data =
+      cri("never finished ", "stdout", 'P') + "garbage\n" + T + " stderr F tail";
+  write(kLog, data);
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  ASSERT_EQ(s.logs(), std::vector<std::string>{"garbage"});
+  fs::remove(at(kLog));
+  drain(*t, s);
+  ASSERT_EQ(s.logs(), (std::vector<std::string>{"garbage", "tail", "never finished "}));
+  EXPECT_EQ(s.records[1].end, data.size());
+  EXPECT_EQ(s.records[2].end, data.size() + 1);
+  EXPECT_TRUE(s.records[2].flags & kRecordIncomplete);
+  ASSERT_EQ(s.released.size(), 1u);
+}
+
 TEST_F(TailerTest, DeletedFileHoldExpiresAndCountsAbandonedBytes) {
   write(kLog, cri("never read"));
   auto c = config();
@@ -551,6 +570,22 @@ TEST_F(TailerTest, DockerJsonFileIsDetectedFromItsFirstLine) {
   EXPECT_EQ(s.records[0].log(), "hello \xC3\xA9");
   EXPECT_EQ(s.records[0].doc()["stream"], "stderr");
   EXPECT_EQ(t->files().at(0).format, LogFormat::DockerJson);
+}
+
+TEST(TailerCreateTest, ConfigurationErrors) {
+  ManualClock clock;
+  TailerConfig missing;
+  missing.log_root = "/nonexistent/keelson/log/root";
+  auto a = Tailer::create(missing, clock);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.error().reason, "RootNotFound");
+  TempDir d;
+  TailerConfig bad;
+  bad.log_root = d.path().string();
+  bad.multiline.push_back({"", "", "([unclosed", std::chrono::seconds(1)});
+  auto b = Tailer::create(bad, clock);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().reason, "BadMultilinePattern");
 }
 
 TEST(SafeOpenTest, RefusesEscapesSymlinksAndNonRegularFiles) {
