@@ -11,8 +11,10 @@ cmake --preset default >/dev/null
 cmake --build --preset default
 
 # Peers are fetched/built once per machine (first run: minutes; cached: seconds); ctest's fixtures
-# then start and stop them.
+# then start and stop them (tests/peers/README.md). A peer that fails to provision is not fatal
+# here: its fixture's setup test retries and fails with the reason, its dependent tests fail, and
+# ctest exits non-zero, while the unit tests still run and report.
 if [[ -x tests/peers/provision && " $* " != *" -L unit "* ]]; then
-  tests/peers/provision
+  tests/peers/provision || echo "run.sh: some peers could not be provisioned; their tests will fail" >&2
 fi
 ctest --preset default --no-tests=error "$@"

@@ -1,5 +1,7 @@
 #include "agent/sinks/sink.h"
 
+#include <cstdio>
+
 #include "agent/sinks/kafka_sink.h"
 #include "agent/sinks/mock_cluster.h"
 #include "agent/sinks/stream_sink.h"
@@ -27,6 +29,9 @@ Result<std::unique_ptr<Sink>> makeSink(const SinkSpec& spec, const SinkOptions& 
         if (!c) return fail(c.error());
         cluster = std::move(c).value();
         brokers = cluster->bootstraps();
+        // The only way to see what the demo sink received: `kcat -b <address> -t <topic> -C`.
+        std::fprintf(stderr, "keelson-agent: embedded Kafka cluster listening on %s\n",
+                     brokers.c_str());
       }
       auto s = KafkaSink::create(brokers, std::move(tmpl).value(), options, std::move(on_delivery),
                                  std::move(cluster));

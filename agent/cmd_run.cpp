@@ -1,0 +1,105 @@
+#include <pthread.h>
+#include <signal.h>
+
+#include <memory>
+#include <ostream>
+#include <vector>
+
+#include "agent/cli.h"
+#include "agent/commands.h"
+#include "agent/component.h"
+#include "agent/config.h"
+#include "agent/health.h"
+#include "agent/logs/logs_config.h"
+#include "agent/logs/pipeline_component.h"
+#include "agent/metrics/sources.h"
+#include "agent/metrics_server.h"
+
+namespace keelson::agent {
+
+int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, std::ostream& err) {
+  auto flags = parseFlags(args, {"config", "cgroup-root", "proc-root", "log-root", "state-dir",
+                                 "listen", "node-name", "sink", "port-file"});
+  if (!flags) {
+    err << "keelson-agent run: " << flags.error().message << "\n";
+    return 2;
+  }
+  auto config = resolveConfig(*flags, false);
+  if (!config) {
+    err << config.error().message << "\n";
+    return 1;
+  }
+  auto logs = logship::parseLogsConfig(config->logs, config->file);
+  if (!logs) {
+    err << logs.error().message << "\n";
+    return 1;
+  }
+
+  // Block the stop signals before any thread exists, so every thread inherits the mask and
+  // only sigwait() below sees them: no async-signal-safety concerns in the components.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  sigset_t previous;
+  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+
+  Health health;
+  MetricSources sources = makeMetricSources(*config);
+
+  // The pipeline is created (sink checked, checkpoints loaded) before anything starts, and after
+  // the signals are blocked: librdkafka starts threads that must inherit the mask.
+  std::unique_ptr<logship::LogPipeline> pipeline;
+  if (logs->enabled) {
+    if (config->sink.empty() || config->sink == "embedded") {
+      err << "keelson-agent: sink 'embedded': an in-process Kafka-protocol cluster for demos; "
+             "records are not kept (set sink: kafka://host:port/topic)\n";
+    }
+    logship::PipelineOptions options;
+    options.config = *logs;
+    options.log_root = config->log_root;
+    options.node_name = config->node_name;
+    options.state_dir = config->state_dir;
+    options.sink = config->sink;
+    auto created = logship::LogPipeline::create(std::move(options));
+    if (!created) {
+      err << "keelson-agent: log pipeline: " << created.error().message << "\n";
+      pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+      return 1;
+    }
+    pipeline = std::move(created).value();
+    sources.list.push_back(pipeline->metricsRegistry());
+  }
+
+  // Started in order, stopped in reverse.
+  std::vector<std::unique_ptr<Component>> components;
+  components.push_back(std::make_unique<MetricsServer>(*config, health, sources.list, err));
+  if (pipeline) components.push_back(std::make_unique<LogPipelineComponent>(std::move(pipeline)));
+
+  std::size_t started = 0;
+  int code = 0;
+  for (; started < components.size(); ++started) {
+    if (auto s = components[started]->start(); !s) {
+      err << "keelson-agent: " << components[started]->name()
+          << " failed to start: " << s.error().message << "\n";
+      code = 1;
+      break;
+    }
+  }
+  if (code == 0) {
+    health.setStarted(true);
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    err << "keelson-agent: received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
+    health.setStarted(false);
+  }
+  while (started > 0) {
+    --started;
+    components[started]->stop();
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (code == 0) err << "keelson-agent: stopped\n";
+  return code;
+}
+
+}  // namespace keelson::agent

@@ -1,0 +1,131 @@
+#include "agent/config.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <exception>
+
+#include "collectors/common/file.h"
+#include "collectors/http/server.h"
+
+namespace keelson::agent {
+namespace {
+
+struct StringKey {
+  const char* key;
+  std::string AgentConfig::*field;
+};
+constexpr StringKey kStringKeys[] = {
+    {"cgroup_root", &AgentConfig::cgroup_root},
+    {"proc_root", &AgentConfig::proc_root},
+    {"log_root", &AgentConfig::log_root},
+    {"state_dir", &AgentConfig::state_dir},
+    {"listen", &AgentConfig::listen},
+    {"node_name", &AgentConfig::node_name},
+    {"sink", &AgentConfig::sink},
+    {"port_file", &AgentConfig::port_file},
+};
+
+std::string where(const std::string& file, const YAML::Mark& mark) {
+  if (mark.is_null()) return file;
+  return fmt::format("{}:{}", file, mark.line + 1);
+}
+
+}  // namespace
+
+Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string& file) {
+  AgentConfig config;
+  config.file = file;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return fail("ConfigSyntax", fmt::format("{}: {}", where(file, e.mark), e.msg));
+  }
+  try {
+    if (root.IsNull()) return config;  // an empty file means all defaults
+    if (!root.IsMap()) {
+      return fail("ConfigType", fmt::format("{}: the configuration must be a mapping of keys",
+                                            where(file, root.Mark())));
+    }
+    for (const auto& entry : root) {
+      const auto key = entry.first.as<std::string>();
+      const YAML::Node& value = entry.second;
+      if (key == "logs") {
+        config.logs = value;
+        continue;
+      }
+      const StringKey* known = nullptr;
+      for (const auto& k : kStringKeys) {
+        if (key == k.key) known = &k;
+      }
+      if (known == nullptr) {
+        std::string keys = "logs";
+        for (const auto& k : kStringKeys)
+          keys += std::string(", ") + k.key;
+        return fail("ConfigUnknownKey", fmt::format("{}: unknown key '{}' (known keys: {})",
+                                                    where(file, entry.first.Mark()), key, keys));
+      }
+      if (!value.IsScalar() || value.Scalar().empty()) {
+        return fail("ConfigType", fmt::format("{}: '{}' must be a non-empty string",
+                                              where(file, value.Mark()), key));
+      }
+      config.*(known->field) = value.Scalar();
+      if (key == "listen") {
+        if (auto addr = http::parseListenAddress(value.Scalar()); !addr) {
+          return fail("ConfigValue", fmt::format("{}: listen: {}", where(file, value.Mark()),
+                                                 addr.error().message));
+        }
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return fail("ConfigSyntax", fmt::format("{}: {}", where(file, e.mark), e.msg));
+  }
+  return config;
+}
+
+Result<AgentConfig> loadAgentConfig(const std::string& path) {
+  auto text = readSmallFile(path, 4 << 20);
+  if (!text)
+    return fail("ConfigRead", fmt::format("{}: cannot read: {}", path, text.error().message));
+  return parseAgentConfig(*text, path);
+}
+
+void applyOverrides(AgentConfig& config, const std::map<std::string, std::string>& overrides) {
+  for (const auto& [key, value] : overrides) {
+    for (const auto& k : kStringKeys) {
+      if (key == k.key) config.*(k.field) = value;
+    }
+  }
+}
+
+}  // namespace keelson::agent
+
+namespace keelson::agent {
+Result<AgentConfig> resolveConfig(const std::map<std::string, std::string>& flags,
+                                  bool require_file) {
+  AgentConfig config;
+  if (const auto it = flags.find("config"); it != flags.end()) {
+    auto loaded = loadAgentConfig(it->second);
+    if (!loaded) return loaded;
+    config = std::move(*loaded);
+  } else if (require_file) {
+    return fail("ConfigMissing", "--config FILE is required");
+  }
+  applyOverrides(config, flags);
+  if (config.node_name.empty()) {
+    // Inside the DaemonSet NODE_NAME comes from the downward API; the host name is the fallback.
+    if (const char* env = std::getenv("NODE_NAME"); env != nullptr && *env != '\0') {
+      config.node_name = env;
+    } else {
+      char host[256] = {};
+      if (::gethostname(host, sizeof(host) - 1) == 0) config.node_name = host;
+    }
+  }
+  if (auto addr = http::parseListenAddress(config.listen); !addr) {
+    return fail("ConfigValue", "--listen: " + addr.error().message);
+  }
+  return config;
+}
+}  // namespace keelson::agent

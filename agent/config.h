@@ -1,0 +1,61 @@
+// keelson-agent's configuration: a YAML file whose keys mirror the command-line flags (the flag
+// wins), validated at start-up. Errors are "FILE:LINE: message" sentences; unknown keys are
+// errors.
+//
+//   cgroup_root: /sys/fs/cgroup     # --cgroup-root
+//   proc_root: /proc                # --proc-root
+//   log_root: /var/log              # --log-root
+//   state_dir: /var/lib/keelson     # --state-dir
+//   listen: ":9445"                 # --listen
+//   node_name: node-1               # --node-name
+//   sink: kafka://k:9092/logs       # --sink; default `embedded`
+//   port_file: /run/keelson.port    # --port-file (write the bound metrics port there)
+//   logs: {...}                     # the log pipeline's section (agent/logs/config.h)
+//
+// The `logs:` section belongs to the log pipeline: it is kept here as a raw YAML::Node and not
+// validated by parseAgentConfig. agent/logs/config.h provides
+//   keelson::Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& file);
+// which check-config and run call on AgentConfig::logs (see agent/README.md).
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "collectors/common/result.h"
+
+namespace keelson::agent {
+
+struct AgentConfig {
+  std::string cgroup_root = "/sys/fs/cgroup";
+  std::string proc_root = "/proc";
+  std::string log_root = "/var/log";
+  std::string state_dir = "/var/lib/keelson";
+  std::string listen = ":9445";
+  std::string node_name;  // resolveConfig fills it: $NODE_NAME, else the host name
+  std::string sink;       // empty: `embedded` (DESIGN.md: the demo default)
+  std::string port_file;  // empty: none
+  YAML::Node logs;        // raw; null when absent
+  std::string file;       // the config file it came from ("" for defaults)
+};
+
+// Parses a config document. `file` names it in error messages. Reasons: "ConfigSyntax",
+// "ConfigUnknownKey", "ConfigType", "ConfigValue".
+Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string& file);
+
+// Reads and parses `path` ("ConfigRead" when it cannot be read).
+Result<AgentConfig> loadAgentConfig(const std::string& path);
+
+// Applies flags (by config key name, e.g. "cgroup_root") over a config: the flag wins.
+void applyOverrides(AgentConfig& config, const std::map<std::string, std::string>& overrides);
+
+}  // namespace keelson::agent
+
+namespace keelson::agent {
+// The config for a command: the file named by flags["config"] (if any; `require_file` makes it
+// mandatory: "ConfigMissing"), then every other flag over it.
+Result<AgentConfig> resolveConfig(const std::map<std::string, std::string>& flags,
+                                  bool require_file);
+}  // namespace keelson::agent

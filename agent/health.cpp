@@ -1,0 +1,31 @@
+#include "agent/health.h"
+
+namespace keelson::agent {
+
+void Health::addCheck(std::string name, std::function<bool()> check) {
+  std::lock_guard lock(mu_);
+  checks_.emplace_back(std::move(name), std::move(check));
+}
+
+http::Response Health::healthz() const {
+  return {200, "text/plain; charset=utf-8", "ok\n"};
+}
+
+http::Response Health::readyz() const {
+  if (!started_) return {503, "text/plain; charset=utf-8", "starting\n"};
+  std::lock_guard lock(mu_);
+  std::string failing;
+  for (const auto& [name, check] : checks_) {
+    bool ok = false;
+    try {
+      ok = check();
+    } catch (...) {
+      ok = false;
+    }
+    if (!ok) failing += "not ready: " + name + "\n";
+  }
+  if (!failing.empty()) return {503, "text/plain; charset=utf-8", failing};
+  return {200, "text/plain; charset=utf-8", "ok\n"};
+}
+
+}  // namespace keelson::agent

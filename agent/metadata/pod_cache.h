@@ -1,0 +1,60 @@
+// The agent's Kubernetes metadata: the pods of this node, by uid, filled by PodWatcher and read
+// by the log pipeline and the metrics collectors (labels, annotations, owner, container ids and
+// images).
+//
+// Bounded: at most `capacity` pods (a node runs ~110); beyond it, new pods are refused and
+// counted (dropped()) rather than growing without limit. Thread-safe: lookups take a shared lock,
+// updates an exclusive one; lookup returns a copy, so callers never hold references into it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace keelson::metadata {
+
+struct ContainerMeta {
+  std::string id;  // "containerd://abc..." as the kubelet reports it; empty before it starts
+  std::string image;
+};
+
+struct PodMeta {
+  std::string ns;
+  std::string name;
+  std::string uid;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  std::string ownerKind;  // the controller owner reference, e.g. "ReplicaSet"
+  std::string ownerName;
+  std::map<std::string, ContainerMeta> containers;  // by container name (init containers too)
+  std::string resourceVersion;
+
+  friend bool operator==(const PodMeta&, const PodMeta&) = default;
+};
+
+class PodCache {
+ public:
+  explicit PodCache(std::size_t capacity = 1024) : capacity_(capacity) {}
+
+  std::optional<PodMeta> lookup(const std::string& uid) const;
+  std::size_t size() const;
+  std::uint64_t dropped() const;
+
+  void upsert(PodMeta pod);
+  void erase(const std::string& uid);
+  // Replaces everything (after a list).
+  void replaceAll(std::vector<PodMeta> pods);
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string, PodMeta> pods_;
+  std::size_t capacity_;
+  std::uint64_t dropped_ = 0;
+};
+
+}  // namespace keelson::metadata

@@ -1,0 +1,177 @@
+#include "agent/metadata/pod_watch.h"
+
+#include <sstream>
+
+#include "collectors/kube/api.h"
+#include "collectors/kube/rate_limiter.h"
+
+namespace keelson::metadata {
+namespace {
+
+using nlohmann::json;
+
+std::map<std::string, std::string> stringMap(const json& object) {
+  std::map<std::string, std::string> out;
+  if (!object.is_object()) return out;
+  for (const auto& [k, v] : object.items()) {
+    if (v.is_string()) out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
+void addContainers(const json& list, const json& statuses, PodMeta& pod) {
+  if (list.is_array()) {
+    for (const auto& c : list) {
+      if (c.is_object()) pod.containers[c.value("name", "")].image = c.value("image", "");
+    }
+  }
+  if (statuses.is_array()) {
+    for (const auto& c : statuses) {
+      if (!c.is_object()) continue;
+      auto& meta = pod.containers[c.value("name", "")];
+      meta.id = c.value("containerID", "");
+      if (meta.image.empty()) meta.image = c.value("image", "");
+    }
+  }
+}
+
+}  // namespace
+
+PodMeta parsePod(const json& pod) {
+  PodMeta meta;
+  const json md = pod.value("metadata", json::object());
+  meta.ns = md.value("namespace", "");
+  meta.name = md.value("name", "");
+  meta.uid = md.value("uid", "");
+  meta.resourceVersion = md.value("resourceVersion", "");
+  meta.labels = stringMap(md.value("labels", json::object()));
+  meta.annotations = stringMap(md.value("annotations", json::object()));
+  for (const auto& owner : md.value("ownerReferences", json::array())) {
+    if (owner.is_object() && owner.value("controller", false)) {
+      meta.ownerKind = owner.value("kind", "");
+      meta.ownerName = owner.value("name", "");
+    }
+  }
+  const json spec = pod.value("spec", json::object());
+  const json status = pod.value("status", json::object());
+  addContainers(spec.value("initContainers", json::array()),
+                status.value("initContainerStatuses", json::array()), meta);
+  addContainers(spec.value("containers", json::array()),
+                status.value("containerStatuses", json::array()), meta);
+  return meta;
+}
+
+Result<PodList> parsePodListMeta(const std::string& body) {
+  const json doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("items")) {
+    return fail("BadResponse", "expected a PodList");
+  }
+  PodList list;
+  list.resourceVersion = doc.value("metadata", json::object()).value("resourceVersion", "");
+  for (const auto& item : doc["items"]) {
+    if (item.is_object()) list.pods.push_back(parsePod(item));
+  }
+  return list;
+}
+
+std::vector<WatchEvent> parseWatchEvents(const std::string& body, int* bad) {
+  std::vector<WatchEvent> events;
+  std::istringstream in(body);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line == "\r") continue;
+    const json doc = json::parse(line, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("object")) {
+      if (bad) ++*bad;
+      continue;
+    }
+    WatchEvent event;
+    event.type = doc.value("type", "");
+    const json& object = doc["object"];
+    if (event.type == "ERROR") {
+      event.code = object.value("code", 0);
+    } else {
+      event.pod = parsePod(object);
+      event.resourceVersion = event.pod.resourceVersion;
+    }
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
+std::string podsPath(const std::string& nodeName, const std::string& resourceVersion, bool watch,
+                     int timeoutSeconds) {
+  std::string path = "/api/v1/pods?fieldSelector=" + kube::queryEscape("spec.nodeName=" + nodeName);
+  if (!resourceVersion.empty()) path += "&resourceVersion=" + kube::queryEscape(resourceVersion);
+  if (watch) {
+    path += "&watch=true&allowWatchBookmarks=true&timeoutSeconds=" +
+            std::to_string(timeoutSeconds);
+  }
+  return path;
+}
+
+PodWatcher::PodWatcher(kube::KubeClient& client, PodCache& cache, kube::Clock& clock,
+                       std::string nodeName, int watchTimeoutSeconds)
+    : client_(client),
+      cache_(cache),
+      clock_(clock),
+      nodeName_(std::move(nodeName)),
+      watchTimeoutSeconds_(watchTimeoutSeconds) {}
+
+Status PodWatcher::step() {
+  if (failures_ > 0) {
+    clock_.sleepFor(kube::backoffDelay(failures_ - 1, std::chrono::seconds(1),
+                                       std::chrono::seconds(30)));
+  }
+  Status st = resourceVersion_.empty() ? list() : watch();
+  if (st) {
+    failures_ = 0;
+    up_ = true;
+  } else {
+    ++failures_;
+    up_ = false;
+  }
+  return st;
+}
+
+Status PodWatcher::list() {
+  auto response = client_.getRaw(podsPath(nodeName_, "", false, 0));
+  if (!response) return fail(response.error());
+  if (response->status != 200) {
+    return fail(kube::apiError(response->status, response->body, "list", "pods", ""));
+  }
+  auto list = parsePodListMeta(response->body);
+  if (!list) return fail(list.error());
+  cache_.replaceAll(std::move(list->pods));
+  resourceVersion_ = list->resourceVersion;
+  ++relists_;
+  return {};
+}
+
+Status PodWatcher::watch() {
+  auto response = client_.getRaw(podsPath(nodeName_, resourceVersion_, true, watchTimeoutSeconds_));
+  if (!response) return fail(response.error());
+  if (response->status == 410) {
+    resourceVersion_.clear();  // too old: relist at the next step, without back-off
+    return {};
+  }
+  if (response->status != 200) {
+    resourceVersion_.clear();
+    return fail(kube::apiError(response->status, response->body, "watch", "pods", ""));
+  }
+  for (auto& event : parseWatchEvents(response->body)) {
+    if (event.type == "ERROR") {
+      resourceVersion_.clear();
+      if (event.code == 410) return {};
+      return fail("WatchError", "pod watch ended with error code " + std::to_string(event.code));
+    }
+    if (!event.resourceVersion.empty()) resourceVersion_ = event.resourceVersion;
+    if (event.type == "ADDED" || event.type == "MODIFIED") {
+      cache_.upsert(std::move(event.pod));
+    } else if (event.type == "DELETED") {
+      cache_.erase(event.pod.uid);
+    }
+  }
+  return {};
+}
+
+}  // namespace keelson::metadata

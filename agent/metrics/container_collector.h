@@ -1,0 +1,65 @@
+// The container metrics collector: a prometheus::Collectable that walks the cgroup tree and reads
+// the files each metric needs on every Collect(), so the series of vanished containers disappear
+// without bookkeeping (DESIGN.md, "Metrics").
+//
+// Pod uid and container id come from the cgroup path; namespace, pod and container names from the
+// log root's directory and link names (collectors/logroot/scan.h). Containers whose id has no
+// link under containers/ (the pod sandbox, which writes no log) are labelled container="POD",
+// the kubelet's historical name for the sandbox, so sums over container!="" stay correct only
+// when dashboards also exclude "POD" — as the kubelet's own dashboards do.
+//
+// Thread-safe: concurrent Collect() calls are serialised (they share read buffers). Never throws;
+// problems are counted in SelfMetrics by reason and the affected series are left out.
+#pragma once
+
+#include <prometheus/collectable.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "agent/metrics/container_families.h"
+#include "agent/metrics/exposition.h"
+#include "agent/metrics/self_metrics.h"
+
+namespace keelson::agent {
+
+struct CollectorRoots {
+  std::string cgroup_root = "/sys/fs/cgroup";
+  std::string proc_root = "/proc";
+  std::string log_root = "/var/log";
+  // For block device names; empty derives it from cgroup_root ("<x>/sys/fs/cgroup" -> "<x>/sys").
+  std::string sys_root;
+};
+
+// One scrape's result before serialization (exposed for tests and the benchmark).
+struct ScrapeResult {
+  std::vector<ContainerSample> samples;
+  procfs::MachineInfo machine;
+  std::size_t cgroups_scanned = 0;
+  cgroup::ErrorCounts errors;
+};
+
+// Reads everything once. `clock_ticks` is USER_HZ for v1's cpuacct.stat.
+ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks);
+
+class ContainerCollector : public TextCollectable {
+ public:
+  // `self` may be null (tests); otherwise it must outlive the collector.
+  ContainerCollector(CollectorRoots roots, SelfMetrics* self);
+  std::vector<prometheus::MetricFamily> Collect() const override;
+  // The same exposition as text, appended to `out` (the /metrics hot path).
+  void appendText(std::string& out) const override;
+
+ private:
+  CollectorRoots roots_;
+  SelfMetrics* self_;
+  template <typename Emit>
+  void scrape(Emit&& emit) const;
+
+  long clock_ticks_;
+  mutable std::mutex mu_;
+};
+
+}  // namespace keelson::agent

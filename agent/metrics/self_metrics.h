@@ -1,0 +1,29 @@
+// keelson-agent's own metrics (dashboards/METRICS.md): build info, scrape duration, cgroups
+// scanned, collector errors by reason. Registered in a prometheus::Registry owned by the caller.
+// Thread-safe (prometheus-cpp metrics are atomic).
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <cstddef>
+
+#include "collectors/cgroup/errors.h"
+
+namespace keelson::agent {
+
+class SelfMetrics {
+ public:
+  explicit SelfMetrics(prometheus::Registry& registry);
+  void recordScrape(double seconds, std::size_t cgroups_scanned, const cgroup::ErrorCounts& errors);
+
+ private:
+  prometheus::Histogram& duration_;
+  prometheus::Gauge& scanned_;
+  prometheus::Family<prometheus::Counter>& errors_;
+};
+
+}  // namespace keelson::agent

@@ -1,0 +1,258 @@
+#include "autoscaler/controller/controller.h"
+
+#include <fmt/format.h>
+
+namespace keelson::controller {
+namespace {
+
+using nlohmann::json;
+
+engine::Time toEngineTime(kube::Clock::TimePoint t) {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(t);
+}
+
+std::string targetLabel(const policy::Policy& policy) {
+  return policy.scaleTargetRef.kind + "/" + policy.scaleTargetRef.name;
+}
+
+std::string metricLabel(const policy::MetricSpec& metric, std::size_t index) {
+  if (!metric.name.empty()) return metric.name;
+  return std::string(policy::toString(metric.type)) + std::to_string(index);
+}
+
+double targetValue(const policy::MetricTarget& target) {
+  switch (target.type) {
+    case policy::TargetType::Utilization:
+      return target.averageUtilization;
+    case policy::TargetType::Value:
+      return static_cast<double>(target.valueMilli) / 1000.0;
+    case policy::TargetType::AverageValue:
+      return static_cast<double>(target.averageValueMilli) / 1000.0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Controller::Controller(ClusterApi& api, sources::MetricReader& reader, ControllerMetrics* metrics,
+                       ControllerOptions options, Logger log)
+    : api_(api), reader_(reader), metrics_(metrics), options_(options), log_(std::move(log)) {}
+
+void Controller::setPolicies(std::vector<policy::Policy> policies) {
+  std::map<std::string, engine::History> kept;
+  for (const auto& p : policies) {
+    if (auto it = histories_.find(p.key()); it != histories_.end()) kept[p.key()] = it->second;
+  }
+  histories_ = std::move(kept);
+  policies_ = std::move(policies);
+}
+
+kube::Clock::TimePoint Controller::nextDue() const {
+  kube::Clock::TimePoint next = kube::Clock::TimePoint::max();
+  for (const auto& p : policies_) {
+    const auto it = nextSync_.find(p.key());
+    if (it == nextSync_.end()) return kube::Clock::TimePoint::min();
+    next = std::min(next, it->second);
+  }
+  return next;
+}
+
+std::map<std::string, SyncOutcome> Controller::syncDue(kube::Clock::TimePoint now,
+                                                       const std::function<bool()>& mayWrite) {
+  std::map<std::string, SyncOutcome> outcomes;
+  for (const auto& p : policies_) {
+    auto& next = nextSync_[p.key()];
+    if (next > now) continue;
+    next = now + options_.syncPeriod;
+    outcomes[p.key()] = syncPolicy(p, now, mayWrite);
+  }
+  return outcomes;
+}
+
+void Controller::countError(const policy::Policy& policy, const std::string& reason) {
+  if (metrics_) metrics_->errors.Add({{"policy", policy.key()}, {"reason", reason}}).Increment();
+}
+
+void Controller::recordEvent(const policy::Policy& policy, const kube::Scale* scale,
+                             const std::string& type, const std::string& reason,
+                             const std::string& message, kube::Clock::TimePoint now) {
+  if (type == "Warning") {
+    // One Warning per episode: the same reason again is only logged.
+    auto& last = lastWarning_[policy.key()];
+    if (last == reason) return;
+    last = reason;
+  } else {
+    lastWarning_.erase(policy.key());
+  }
+  const kube::ObjectReference ref{policy.scaleTargetRef.apiVersion, policy.scaleTargetRef.kind,
+                                  policy.scaleTargetRef.name, policy.namespace_,
+                                  scale ? scale->uid : ""};
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  auto st = api_.createEvent(kube::eventBody(ref, type, reason, message, options_.component,
+                                             kube::formatMicroTime(micros)));
+  if (!st) {
+    log_(fmt::format("policy {}: cannot record event {}: {}", policy.key(), reason,
+                     st.error().message));
+    countError(policy, "FailedCreateEvent");
+  }
+}
+
+SyncOutcome Controller::syncPolicy(const policy::Policy& policy, kube::Clock::TimePoint now,
+                                   const std::function<bool()>& mayWrite) {
+  SyncOutcome out;
+  const auto& ref = policy.scaleTargetRef;
+  auto gvr = kube::resourceForKind(ref.apiVersion, ref.kind);
+  if (!gvr) {
+    out.errorReason = "InvalidTarget";
+    out.error = gvr.error().message;
+    countError(policy, out.errorReason);
+    log_(fmt::format("policy {}: {}", policy.key(), out.error));
+    return out;
+  }
+  auto scale = api_.getScale(*gvr, policy.namespace_, ref.name);
+  if (!scale) {
+    out.errorReason = scale.error().reason == "Forbidden" ? "Forbidden" : "FailedGetScale";
+    out.error = scale.error().message;
+    countError(policy, out.errorReason);
+    log_(fmt::format("policy {}: FailedGetScale: {}", policy.key(), out.error));
+    recordEvent(policy, nullptr, "Warning", "FailedGetScale", out.error, now);
+    return out;
+  }
+  out.current = scale->specReplicas;
+
+  sources::TargetPods pods;
+  engine::Observations obs;
+  obs.specReplicas = scale->specReplicas;
+  obs.statusReplicas = scale->statusReplicas;
+  if (sources::needsPods(policy)) {
+    auto listed = api_.listPods(policy.namespace_, scale->selector);
+    if (listed) {
+      pods.listed = true;
+      pods.pods = std::move(listed).value();
+      for (const auto& pod : pods.pods) {
+        if (pod.deleting || pod.phase == "Failed") continue;
+        ++obs.totalPods;
+        if (pod.ready && pod.phase == "Running") ++obs.readyPods;
+      }
+    } else {
+      pods.error = listed.error().message;
+      countError(policy, listed.error().reason == "Forbidden" ? "Forbidden" : "FailedListPods");
+      log_(fmt::format("policy {}: cannot list pods: {}", policy.key(), pods.error));
+    }
+  }
+  const engine::Time engineNow = toEngineTime(now);
+  for (const auto& metric : policy.metrics) {
+    obs.metrics.push_back(reader_.read(policy, metric, pods, engineNow));
+  }
+
+  auto& history = histories_[policy.key()];
+  engine::Decision decision = engine::decide(policy, obs, history, engineNow);
+  history = decision.history;
+  out.desired = decision.desiredReplicas;
+  out.reason = decision.reason;
+
+  if (metrics_) {
+    const prometheus::Labels labels{{"policy", policy.key()}, {"target", targetLabel(policy)}};
+    metrics_->currentReplicas.Add(labels).Set(scale->specReplicas);
+    metrics_->desiredReplicas.Add(labels).Set(decision.desiredReplicas);
+    for (std::size_t i = 0; i < policy.metrics.size() && i < decision.metrics.size(); ++i) {
+      const prometheus::Labels ml{{"policy", policy.key()},
+                                  {"metric", metricLabel(policy.metrics[i], i)}};
+      metrics_->metricTarget.Add(ml).Set(targetValue(policy.metrics[i].target));
+      if (decision.metrics[i].available) {
+        const bool percent = policy.metrics[i].target.type == policy::TargetType::Utilization;
+        const double value = static_cast<double>(decision.metrics[i].current);
+        metrics_->metricValue.Add(ml).Set(percent ? value : value / 1000.0);
+      }
+    }
+  }
+  if (decision.reason == engine::reason::kFailedGetMetrics) {
+    countError(policy, "FailedGetMetrics");
+    recordEvent(policy, &*scale, "Warning", "FailedGetMetrics", decision.message, now);
+  }
+
+  if (!decision.rescale) {
+    out.ok = decision.reason != engine::reason::kFailedGetMetrics;
+    if (!out.ok) {
+      out.errorReason = "FailedGetMetrics";
+      out.error = decision.message;
+    }
+    return out;
+  }
+  const std::string message =
+      fmt::format("New size: {}; reason: {}", decision.desiredReplicas, decision.message);
+  if (options_.dryRun) {
+    log_(fmt::format("policy {}: dry run: would scale {} from {} to {} ({})", policy.key(),
+                     targetLabel(policy), decision.currentReplicas, decision.desiredReplicas,
+                     decision.reason));
+    recordEvent(policy, &*scale, "Normal", "DryRunRescale", message + " (dry run, not written)",
+                now);
+    out.ok = true;
+    return out;
+  }
+  if (!mayWrite()) {
+    out.errorReason = "NotLeader";
+    out.error = "lost leadership before writing the scale";
+    log_(fmt::format("policy {}: {}", policy.key(), out.error));
+    return out;
+  }
+  auto written = api_.setReplicas(*gvr, policy.namespace_, ref.name, decision.desiredReplicas,
+                                  scale->resourceVersion);
+  if (!written) {
+    out.errorReason = written.error().reason == "Forbidden" ? "Forbidden" : "FailedRescale";
+    out.error = written.error().message;
+    countError(policy, out.errorReason);
+    log_(fmt::format("policy {}: FailedRescale: {}", policy.key(), out.error));
+    recordEvent(policy, &*scale, "Warning", "FailedRescale",
+                message + "; error: " + written.error().message, now);
+    return out;
+  }
+  engine::recordScale(policy, history, decision.currentReplicas, decision.desiredReplicas,
+                      engineNow);
+  if (metrics_) {
+    metrics_->scaleEvents
+        .Add({{"policy", policy.key()},
+              {"direction", decision.desiredReplicas > decision.currentReplicas ? "up" : "down"}})
+        .Increment();
+  }
+  log_(fmt::format("policy {}: scaled {} from {} to {} ({})", policy.key(), targetLabel(policy),
+                   decision.currentReplicas, decision.desiredReplicas, decision.reason));
+  recordEvent(policy, &*scale, "Normal", "SuccessfulRescale", message, now);
+  out.ok = true;
+  out.wrote = true;
+  return out;
+}
+
+std::string Controller::exportState() const {
+  json state = json::object();
+  for (const auto& [key, history] : histories_) {
+    state[key] = json::parse(engine::historyToJson(history), nullptr, false);
+  }
+  return state.dump();
+}
+
+void Controller::importState(const std::string& text) {
+  if (text.empty()) return;
+  const json state = json::parse(text, nullptr, false);
+  if (state.is_discarded() || !state.is_object()) {
+    log_("persisted state is not a JSON object; starting with empty histories");
+    return;
+  }
+  for (const auto& [key, value] : state.items()) {
+    auto history = engine::historyFromJson(value.dump());
+    if (!history) {
+      log_(fmt::format("persisted history of {} is unreadable ({}); starting it empty", key,
+                       history.error().message));
+      continue;
+    }
+    histories_[key] = std::move(history).value();
+  }
+}
+
+const engine::History* Controller::history(const std::string& key) const {
+  const auto it = histories_.find(key);
+  return it == histories_.end() ? nullptr : &it->second;
+}
+
+}  // namespace keelson::controller

@@ -1,0 +1,129 @@
+// The controller: every sync period, for each policy, read the target's scale -> list its pods
+// when a metric needs them -> read each metric -> engine::decide -> write the scale only when the
+// count changes (merge patch guarded by the scale's resourceVersion; 409 re-reads and retries in
+// the client) -> record an Event and the metrics. With dryRun it decides, logs and records Events
+// but never writes the scale.
+//
+// The cluster is behind ClusterApi (KubeClusterApi wraps the KubeClient) and metrics behind
+// sources::MetricReader, so the loop is unit-tested with fakes. Writes happen only when the
+// `mayWrite` callback (the leader elector's isLeader at that instant) allows them.
+//
+// Per-policy engine histories are kept by Policy::key() across policy reloads, and exported /
+// imported as one JSON object ({"<ns>/<name>": <historyToJson>, ...}) for the Lease annotation.
+// Thread safety: none; one thread drives it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "autoscaler/controller/metrics.h"
+#include "autoscaler/engine/engine.h"
+#include "autoscaler/policy/policy.h"
+#include "autoscaler/sources/sources.h"
+#include "collectors/kube/client.h"
+#include "collectors/kube/clock.h"
+
+namespace keelson::controller {
+
+class ClusterApi {
+ public:
+  virtual ~ClusterApi() = default;
+  virtual Result<kube::Scale> getScale(const kube::GroupVersionResource& gvr,
+                                       const std::string& ns, const std::string& name) = 0;
+  virtual Result<kube::Scale> setReplicas(const kube::GroupVersionResource& gvr,
+                                          const std::string& ns, const std::string& name,
+                                          int replicas, const std::string& resourceVersion) = 0;
+  virtual Result<std::vector<kube::PodInfo>> listPods(const std::string& ns,
+                                                      const std::string& selector) = 0;
+  virtual Status createEvent(const nlohmann::json& event) = 0;
+};
+
+class KubeClusterApi final : public ClusterApi {
+ public:
+  explicit KubeClusterApi(kube::KubeClient& client) : client_(client) {}
+  Result<kube::Scale> getScale(const kube::GroupVersionResource& gvr, const std::string& ns,
+                               const std::string& name) override {
+    return client_.getScale(gvr, ns, name);
+  }
+  Result<kube::Scale> setReplicas(const kube::GroupVersionResource& gvr, const std::string& ns,
+                                  const std::string& name, int replicas,
+                                  const std::string& resourceVersion) override {
+    return client_.setReplicas(gvr, ns, name, replicas, resourceVersion);
+  }
+  Result<std::vector<kube::PodInfo>> listPods(const std::string& ns,
+                                              const std::string& selector) override {
+    return client_.listPods(ns, selector);
+  }
+  Status createEvent(const nlohmann::json& event) override { return client_.createEvent(event); }
+
+ private:
+  kube::KubeClient& client_;
+};
+
+struct ControllerOptions {
+  bool dryRun = false;
+  std::chrono::milliseconds syncPeriod{15000};
+  std::string component = "keelson-autoscaler";
+};
+
+// What one policy's sync did (logged, and asserted by tests).
+struct SyncOutcome {
+  bool ok = false;
+  std::string errorReason;  // "FailedGetScale", "FailedRescale", "Forbidden", ...
+  std::string error;        // sentence
+  int current = -1;
+  int desired = -1;
+  bool wrote = false;
+  std::string reason;  // the decision's reason
+};
+
+using Logger = std::function<void(const std::string& line)>;
+
+class Controller {
+ public:
+  Controller(ClusterApi& api, sources::MetricReader& reader, ControllerMetrics* metrics,
+             ControllerOptions options, Logger log);
+
+  // Replaces the running policy set; histories of policies that stay (same key) are kept.
+  void setPolicies(std::vector<policy::Policy> policies);
+  const std::vector<policy::Policy>& policies() const { return policies_; }
+
+  // Syncs every policy whose period has elapsed at `now`; returns the outcomes by policy key.
+  std::map<std::string, SyncOutcome> syncDue(kube::Clock::TimePoint now,
+                                             const std::function<bool()>& mayWrite);
+  // Syncs one policy now.
+  SyncOutcome syncPolicy(const policy::Policy& policy, kube::Clock::TimePoint now,
+                         const std::function<bool()>& mayWrite);
+
+  // When the next policy is due.
+  kube::Clock::TimePoint nextDue() const;
+
+  std::string exportState() const;
+  // Replaces the histories with the exported ones; unreadable entries are skipped (logged).
+  void importState(const std::string& json);
+  const engine::History* history(const std::string& key) const;
+
+ private:
+  void recordEvent(const policy::Policy& policy, const kube::Scale* scale, const std::string& type,
+                   const std::string& reason, const std::string& message,
+                   kube::Clock::TimePoint now);
+  void countError(const policy::Policy& policy, const std::string& reason);
+
+  ClusterApi& api_;
+  sources::MetricReader& reader_;
+  ControllerMetrics* metrics_;
+  ControllerOptions options_;
+  Logger log_;
+  std::vector<policy::Policy> policies_;
+  std::map<std::string, engine::History> histories_;
+  std::map<std::string, kube::Clock::TimePoint> nextSync_;
+  std::map<std::string, std::string> lastWarning_;  // one Warning Event per episode
+};
+
+}  // namespace keelson::controller

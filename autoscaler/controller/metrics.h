@@ -1,0 +1,37 @@
+// keelson-autoscaler's own metrics, exactly as dashboards/METRICS.md names them
+// (keelson_autoscaler_*), registered in one prometheus::Registry that the /metrics endpoint
+// serves. Thread-safe (prometheus-cpp's metrics are).
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+namespace keelson::controller {
+
+class ControllerMetrics {
+ public:
+  explicit ControllerMetrics(std::shared_ptr<prometheus::Registry> registry);
+
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+  prometheus::Family<prometheus::Gauge>& desiredReplicas;
+  prometheus::Family<prometheus::Gauge>& currentReplicas;
+  prometheus::Family<prometheus::Gauge>& metricValue;
+  prometheus::Family<prometheus::Gauge>& metricTarget;
+  prometheus::Family<prometheus::Counter>& scaleEvents;
+  prometheus::Family<prometheus::Counter>& errors;
+  prometheus::Gauge& leader;
+  prometheus::Histogram& syncDuration;
+  prometheus::Family<prometheus::Counter>& apiRequests;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+};
+
+}  // namespace keelson::controller

@@ -1,0 +1,142 @@
+#include "autoscaler/engine/behavior.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "autoscaler/engine/engine.h"
+
+namespace keelson::engine {
+
+using policy::ScalingPolicyType;
+using policy::ScalingRules;
+using policy::SelectPolicy;
+
+// getReplicasChangePerPeriod: events strictly younger than the period count.
+std::int32_t changeInPeriod(std::int32_t periodSeconds, const std::vector<ScaleEvent>& events,
+                            Time now) {
+  const Time cutoff = now - std::chrono::seconds(periodSeconds);
+  std::int32_t replicas = 0;
+  for (const auto& e : events) {
+    if (e.at > cutoff) replicas += e.change;
+  }
+  return replicas;
+}
+
+std::int32_t scaleUpLimit(std::int32_t current, const History& h, const ScalingRules& rules,
+                          Time now) {
+  if (rules.selectPolicy == SelectPolicy::Disabled) return current;
+  const bool useMin = rules.selectPolicy == SelectPolicy::Min;
+  std::int32_t result =
+      useMin ? std::numeric_limits<std::int32_t>::max() : std::numeric_limits<std::int32_t>::min();
+  for (const auto& p : rules.policies) {
+    const std::int32_t added = changeInPeriod(p.periodSeconds, h.scaleUpEvents, now);
+    const std::int32_t deleted = changeInPeriod(p.periodSeconds, h.scaleDownEvents, now);
+    const std::int32_t periodStart = current - added + deleted;
+    std::int32_t proposed = 0;
+    if (p.type == ScalingPolicyType::Pods) {
+      proposed = periodStart + p.value;
+    } else {
+      // Rounded up, or a small Percent would never add a pod.
+      proposed = static_cast<std::int32_t>(
+          std::ceil(static_cast<double>(periodStart) * (1 + static_cast<double>(p.value) / 100)));
+    }
+    result = useMin ? std::min(result, proposed) : std::max(result, proposed);
+  }
+  return result;
+}
+
+std::int32_t scaleDownLimit(std::int32_t current, const History& h, const ScalingRules& rules,
+                            Time now) {
+  if (rules.selectPolicy == SelectPolicy::Disabled) return current;
+  const bool useMin = rules.selectPolicy == SelectPolicy::Min;
+  std::int32_t result =
+      useMin ? std::numeric_limits<std::int32_t>::min() : std::numeric_limits<std::int32_t>::max();
+  for (const auto& p : rules.policies) {
+    const std::int32_t added = changeInPeriod(p.periodSeconds, h.scaleUpEvents, now);
+    const std::int32_t deleted = changeInPeriod(p.periodSeconds, h.scaleDownEvents, now);
+    const std::int32_t periodStart = current - added + deleted;
+    std::int32_t proposed = 0;
+    if (p.type == ScalingPolicyType::Pods) {
+      proposed = periodStart - p.value;
+    } else {
+      // Truncated (Go's int32(float64)), as the HPA.
+      proposed = static_cast<std::int32_t>(static_cast<double>(periodStart) *
+                                           (1 - static_cast<double>(p.value) / 100));
+    }
+    // For a scale-down the least change ("Min") is the highest count.
+    result = useMin ? std::max(result, proposed) : std::min(result, proposed);
+  }
+  return result;
+}
+
+// stabilizeRecommendationWithBehaviors, with the recommendation recorded into `h`.
+Stabilized stabilize(const policy::Behavior& behavior, History& h, std::int32_t current,
+                     std::int32_t desired, Time now) {
+  const Time upCutoff = now - std::chrono::seconds(behavior.scaleUp.stabilizationWindowSeconds);
+  const Time downCutoff = now - std::chrono::seconds(behavior.scaleDown.stabilizationWindowSeconds);
+  std::int32_t up = desired;
+  std::int32_t down = desired;
+  bool foundOld = false;
+  std::size_t oldIndex = 0;
+  for (std::size_t i = 0; i < h.recommendations.size(); ++i) {
+    const auto& rec = h.recommendations[i];
+    if (rec.at > upCutoff) up = std::min(rec.replicas, up);
+    if (rec.at > downCutoff) down = std::max(rec.replicas, down);
+    if (rec.at < upCutoff && rec.at < downCutoff) {
+      foundOld = true;
+      oldIndex = i;
+    }
+  }
+  std::int32_t recommendation = current;
+  if (recommendation < up) recommendation = up;
+  if (recommendation > down) recommendation = down;
+  if (foundOld) {
+    h.recommendations[oldIndex] = {desired, now};
+  } else {
+    h.recommendations.push_back({desired, now});
+  }
+  if (desired >= current) {
+    return {recommendation, reason::kScaleUpStabilized,
+            "recent recommendations were lower than current one, applying the lowest recent "
+            "recommendation"};
+  }
+  return {recommendation, reason::kScaleDownStabilized,
+          "recent recommendations were higher than current one, applying the highest recent "
+          "recommendation"};
+}
+
+// convertDesiredReplicasWithBehaviorRate.
+Limited limitRate(const policy::Behavior& behavior, const History& h, std::int32_t current,
+                  std::int32_t desired, std::int32_t minReplicas, std::int32_t maxReplicas,
+                  Time now) {
+  if (desired > current) {
+    std::int32_t limit = scaleUpLimit(current, h, behavior.scaleUp, now);
+    if (limit < current) limit = current;  // no further scale-up until old events expire
+    std::int32_t allowed = maxReplicas;
+    const char* why = reason::kTooManyReplicas;
+    const char* message = "the desired replica count is more than the maximum replica count";
+    if (allowed > limit) {
+      allowed = limit;
+      why = reason::kScaleUpLimit;
+      message = "the desired replica count is increasing faster than the maximum scale rate";
+    }
+    if (desired > allowed) return {allowed, why, message};
+  } else if (desired < current) {
+    std::int32_t limit = scaleDownLimit(current, h, behavior.scaleDown, now);
+    if (limit > current) limit = current;
+    std::int32_t allowed = minReplicas;
+    const char* why = reason::kTooFewReplicas;
+    const char* message = "the desired replica count is less than the minimum replica count";
+    if (allowed < limit) {
+      allowed = limit;
+      why = reason::kScaleDownLimit;
+      message = "the desired replica count is decreasing faster than the maximum scale rate";
+    }
+    if (desired < allowed) return {allowed, why, message};
+  }
+  return {desired, reason::kDesiredWithinRange, "the desired count is within the acceptable range"};
+}
+
+}  // namespace keelson::engine

@@ -1,0 +1,147 @@
+#include "autoscaler/leader/elector.h"
+
+#include <random>
+
+#include "collectors/kube/api.h"
+
+namespace keelson::leader {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t unixMicros(kube::Clock::TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+std::string recordKey(const json& spec) {
+  return spec.value("holderIdentity", "") + "|" + spec.value("renewTime", "") + "|" +
+         std::to_string(spec.value("leaseTransitions", 0));
+}
+
+}  // namespace
+
+std::string makeIdentity(const std::string& podName) {
+  std::random_device device;
+  std::uniform_int_distribution<std::uint32_t> dist;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%08x", dist(device));
+  return podName + "_" + suffix;
+}
+
+bool LeaderElector::step(TimePoint now, const std::string& state) {
+  const bool ok = tryAcquireOrRenew(now, state);
+  if (ok) {
+    if (!leader_) {
+      leader_ = true;
+    }
+    lastRenew_ = now;
+  } else if (leader_ && now - lastRenew_ >= config_.renewDeadline) {
+    // client-go: failing to renew for renewDeadline means someone else may soon acquire; stop.
+    leader_ = false;
+  }
+  nextStep_ = now + config_.retryPeriod;
+  return isLeader(now);
+}
+
+bool LeaderElector::isLeader(TimePoint now) const {
+  return leader_ && now - lastRenew_ < config_.renewDeadline;
+}
+
+std::optional<std::string> LeaderElector::takeAcquiredState() {
+  auto out = std::move(acquiredState_);
+  acquiredState_.reset();
+  return out;
+}
+
+bool LeaderElector::tryAcquireOrRenew(TimePoint now, const std::string& state) {
+  const std::string nowText = kube::formatMicroTime(unixMicros(now));
+  const int durationSeconds =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(config_.leaseDuration)
+                           .count());
+  auto current = store_.get();
+  if (!current) {
+    if (current.error().reason != "NotFound") {
+      lastError_ = current.error().message;
+      return false;
+    }
+    json lease = {{"apiVersion", "coordination.k8s.io/v1"},
+                  {"kind", "Lease"},
+                  {"metadata",
+                   {{"name", config_.name},
+                    {"namespace", config_.ns},
+                    {"annotations", {{kStateAnnotation, state}}}}},
+                  {"spec",
+                   {{"holderIdentity", config_.identity},
+                    {"leaseDurationSeconds", durationSeconds},
+                    {"acquireTime", nowText},
+                    {"renewTime", nowText},
+                    {"leaseTransitions", 0}}}};
+    auto created = store_.create(lease);
+    if (!created) {
+      lastError_ = created.error().message;
+      return false;
+    }
+    lease_ = std::move(created).value();
+    observedRecord_ = recordKey(lease_["spec"]);
+    observedTime_ = now;
+    if (!leader_) acquiredState_ = std::string();
+    return true;
+  }
+  json lease = std::move(current).value();
+  json spec = lease.value("spec", json::object());
+  const std::string holder = spec.value("holderIdentity", "");
+  const std::string key = recordKey(spec);
+  if (key != observedRecord_) {
+    observedRecord_ = key;
+    observedTime_ = now;
+  }
+  const bool mine = holder == config_.identity;
+  if (!mine && !holder.empty()) {
+    const int leaseSeconds = spec.value("leaseDurationSeconds", durationSeconds);
+    if (now < observedTime_ + std::chrono::seconds(leaseSeconds)) {
+      lastError_ = "lease held by " + holder;
+      leader_ = false;
+      return false;
+    }
+  }
+  const bool acquiring = !mine || !leader_;
+  std::string previousState;
+  if (lease.contains("metadata") && lease["metadata"].contains("annotations") &&
+      lease["metadata"]["annotations"].contains(kStateAnnotation) &&
+      lease["metadata"]["annotations"][kStateAnnotation].is_string()) {
+    previousState = lease["metadata"]["annotations"][kStateAnnotation].get<std::string>();
+  }
+  if (!mine) {
+    spec["acquireTime"] = nowText;
+    spec["leaseTransitions"] = spec.value("leaseTransitions", 0) + 1;
+  }
+  spec["holderIdentity"] = config_.identity;
+  spec["leaseDurationSeconds"] = durationSeconds;
+  spec["renewTime"] = nowText;
+  lease["spec"] = spec;
+  // A replica that just took over writes back what it found: its own (empty) state must not
+  // overwrite the previous leader's history before it has been loaded.
+  lease["metadata"]["annotations"][kStateAnnotation] = acquiring ? previousState : state;
+  auto replaced = store_.replace(lease);
+  if (!replaced) {
+    lastError_ = replaced.error().message;
+    return false;
+  }
+  lease_ = std::move(replaced).value();
+  observedRecord_ = recordKey(lease_.value("spec", json::object()));
+  observedTime_ = now;
+  if (acquiring) acquiredState_ = previousState;
+  return true;
+}
+
+void LeaderElector::release(TimePoint now) {
+  if (!isLeader(now) || lease_.is_null()) return;
+  json lease = lease_;
+  lease["spec"]["holderIdentity"] = "";
+  lease["spec"]["leaseDurationSeconds"] = 1;
+  lease["spec"]["renewTime"] = kube::formatMicroTime(unixMicros(now));
+  (void)store_.replace(lease);
+  leader_ = false;
+}
+
+}  // namespace keelson::leader

@@ -1,0 +1,95 @@
+// Leader election over a coordination.k8s.io/v1 Lease, with client-go's semantics
+// (k8s.io/client-go/tools/leaderelection): a candidate acquires the Lease when it is free or its
+// holder has not renewed it for leaseDuration (measured on the candidate's own clock from when it
+// last saw the record change, so clocks need not agree); the leader renews every retryPeriod and
+// steps down when it could not renew for renewDeadline. Since renewDeadline < leaseDuration, a
+// leader stops acting before anyone else may take over: two replicas never both write.
+//
+// The Lease also carries Keelson's persisted state (the engine histories of every policy) in the
+// annotation `keelson.io/autoscaler-state`: only the holder can update the Lease (every write is
+// conditional on its resourceVersion), so the state is fenced by the same lock. A new leader
+// reads it when it acquires.
+//
+// Time is an argument (step(now)); the Lease I/O goes through LeaseStore so the state machine is
+// tested without an API server. Thread safety: none.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "collectors/common/result.h"
+#include "collectors/kube/clock.h"
+
+namespace keelson::leader {
+
+inline constexpr const char* kStateAnnotation = "keelson.io/autoscaler-state";
+
+// Lease access: get (NotFound is an error with reason "NotFound"), create, conditional replace.
+class LeaseStore {
+ public:
+  virtual ~LeaseStore() = default;
+  virtual Result<nlohmann::json> get() = 0;
+  virtual Result<nlohmann::json> create(const nlohmann::json& lease) = 0;
+  virtual Result<nlohmann::json> replace(const nlohmann::json& lease) = 0;
+};
+
+struct ElectionConfig {
+  std::string ns;
+  std::string name = "keelson-autoscaler";
+  std::string identity;  // pod name + random suffix (makeIdentity)
+  std::chrono::milliseconds leaseDuration{15000};
+  std::chrono::milliseconds renewDeadline{10000};
+  std::chrono::milliseconds retryPeriod{2000};
+};
+
+// "<pod name or host name>_<8 random hex digits>".
+std::string makeIdentity(const std::string& podName);
+
+class LeaderElector {
+ public:
+  using TimePoint = kube::Clock::TimePoint;
+
+  LeaderElector(ElectionConfig config, LeaseStore& store) : config_(std::move(config)), store_(store) {}
+
+  // One attempt to acquire or renew, at `now`. Call it every retryPeriod (nextStep() says when).
+  // `state` is written into the state annotation when this replica holds the Lease. Returns
+  // whether this replica leads after the attempt.
+  bool step(TimePoint now, const std::string& state);
+
+  // True while the last successful renew is younger than renewDeadline: the only test a writer
+  // needs before acting.
+  bool isLeader(TimePoint now) const;
+
+  TimePoint nextStep() const { return nextStep_; }
+
+  // Set when this replica just became leader: the state annotation it found (empty when none).
+  // Returns it once.
+  std::optional<std::string> takeAcquiredState();
+
+  // Gives the Lease up (holderIdentity cleared) so a successor need not wait for it to expire.
+  void release(TimePoint now);
+
+  std::string lastError() const { return lastError_; }
+  const std::string& identity() const { return config_.identity; }
+
+ private:
+  bool tryAcquireOrRenew(TimePoint now, const std::string& state);
+
+  ElectionConfig config_;
+  LeaseStore& store_;
+  bool leader_ = false;
+  TimePoint lastRenew_{};
+  TimePoint nextStep_{};
+  // The last record seen (holder + renewTime + transitions) and when it was first seen.
+  std::string observedRecord_;
+  TimePoint observedTime_{};
+  std::optional<std::string> acquiredState_;
+  nlohmann::json lease_;  // the last Lease object read or written
+  std::string lastError_;
+};
+
+}  // namespace keelson::leader

@@ -1,0 +1,30 @@
+// keelson-autoscaler: dispatches to the commands (autoscaler/cli.h, autoscaler/cmd_run.h).
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "autoscaler/cli.h"
+#include "autoscaler/cmd_run.h"
+#include "collectors/common/version.h"
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + (argc > 1 ? 2 : 1), argv + argc);
+  const std::string command = argc > 1 ? argv[1] : "";
+  if (command == "--version" || command == "version") {
+    std::cout << "keelson-autoscaler " << keelson::kVersion << " (" << keelson::kRevision << ")\n";
+    return 0;
+  }
+  if (command == "check") return keelson::autoscaler::checkCommand(args, std::cout, std::cerr);
+  if (command == "simulate") {
+    return keelson::autoscaler::simulateCommand(args, std::cout, std::cerr);
+  }
+  if (command == "run") {
+    return keelson::autoscaler::runRunCommand(argc - 1, argv + 1);
+  }
+  if (command == "--help" || command == "-h" || command == "help") {
+    keelson::autoscaler::printUsage(std::cout);
+    return 0;
+  }
+  keelson::autoscaler::printUsage(std::cerr);
+  return 2;
+}

@@ -1,0 +1,707 @@
+#include "autoscaler/policy/parser.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "autoscaler/policy/quantity.h"
+
+namespace keelson::policy {
+
+std::string Diagnostic::format() const {
+  if (line > 0) return file + ":" + std::to_string(line) + ": " + message;
+  return file + ": " + message;
+}
+
+namespace {
+
+// One document's parsing context: where we are and what we found wrong.
+class Doc {
+ public:
+  Doc(const std::string& file, std::vector<Diagnostic>& out, int fallbackLine)
+      : file_(file), out_(out), fallbackLine_(fallbackLine) {}
+
+  bool hpa = false;  // a HorizontalPodAutoscaler document: no Keelson extensions
+  std::size_t errors() const { return errors_; }
+
+  void error(const YAML::Node& at, const std::string& message) {
+    int line = fallbackLine_;
+    if (at.IsDefined() && at.Mark().line >= 0) line = at.Mark().line + 1;
+    out_.push_back({file_, line, message});
+    ++errors_;
+  }
+
+  // Rejects keys outside `allowed`, naming the closest spelling a user meant.
+  bool map(const YAML::Node& node, const std::string& path,
+           std::initializer_list<const char*> allowed,
+           std::initializer_list<const char*> keelsonOnly = {}) {
+    if (!node.IsMap()) {
+      error(node, path + " must be a mapping (key: value lines)");
+      return false;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = it->first.as<std::string>("");
+      const bool known =
+          std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
+      const bool extension = std::any_of(keelsonOnly.begin(), keelsonOnly.end(),
+                                         [&](const char* a) { return key == a; });
+      if (extension && hpa) {
+        error(it->first, path + "." + key +
+                             " is a Keelson extension; use kind: ScalingPolicy (apiVersion: "
+                             "keelson.io/v1) to use it");
+      } else if (!known && !extension) {
+        std::string list;
+        for (const char* a : allowed)
+          list += std::string(list.empty() ? "" : ", ") + a;
+        if (!hpa) {
+          for (const char* a : keelsonOnly)
+            list += std::string(list.empty() ? "" : ", ") + a;
+        }
+        error(it->first, path + ": unknown field \"" + key + "\"; expected one of: " + list);
+      }
+    }
+    return true;
+  }
+
+  std::optional<std::string> str(const YAML::Node& parent, const char* key, const std::string& path,
+                                 bool required) {
+    const YAML::Node n = parent[key];
+    const std::string full = path.empty() ? std::string(key) : path + "." + key;
+    if (!n.IsDefined() || n.IsNull()) {
+      if (required) error(parent, full + " is required");
+      return std::nullopt;
+    }
+    if (!n.IsScalar()) {
+      error(n, full + " must be a string");
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  std::optional<std::int64_t> integer(const YAML::Node& parent, const char* key,
+                                      const std::string& path, bool required, std::int64_t lo,
+                                      std::int64_t hi) {
+    const YAML::Node n = parent[key];
+    const std::string full = path + "." + key;
+    if (!n.IsDefined() || n.IsNull()) {
+      if (required) error(parent, full + " is required");
+      return std::nullopt;
+    }
+    std::int64_t v = 0;
+    bool ok = n.IsScalar() && !n.Scalar().empty();
+    if (ok) {
+      const std::string& s = n.Scalar();
+      std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+      ok = i < s.size();
+      for (; ok && i < s.size(); ++i)
+        ok = s[i] >= '0' && s[i] <= '9' && i < 18;
+      if (ok) v = std::stoll(s);
+    }
+    if (!ok) {
+      error(n, full + " must be an integer, got \"" + (n.IsScalar() ? n.Scalar() : "?") + "\"");
+      return std::nullopt;
+    }
+    if (v < lo || v > hi) {
+      std::string range;
+      if (hi == std::numeric_limits<std::int32_t>::max()) {
+        range = "must be >= " + std::to_string(lo);
+      } else {
+        range = "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
+      }
+      error(n, full + " " + range + ", got " + std::to_string(v));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<std::int64_t> quantity(const YAML::Node& parent, const char* key,
+                                       const std::string& path, bool required, bool positive) {
+    const YAML::Node n = parent[key];
+    const std::string full = path + "." + key;
+    if (!n.IsDefined() || n.IsNull()) {
+      if (required) error(parent, full + " is required");
+      return std::nullopt;
+    }
+    if (!n.IsScalar()) {
+      error(n, full + " must be a quantity such as \"500m\", \"2\" or \"1Gi\"");
+      return std::nullopt;
+    }
+    auto q = parseQuantityMilli(n.Scalar());
+    if (!q.ok()) {
+      error(n, full + ": " + q.error().message);
+      return std::nullopt;
+    }
+    if (positive && *q <= 0) {
+      error(n, full + " must be > 0, got \"" + n.Scalar() + "\"");
+      return std::nullopt;
+    }
+    if (!positive && *q < 0) {
+      error(n, full + " must be >= 0, got \"" + n.Scalar() + "\"");
+      return std::nullopt;
+    }
+    return q.value();
+  }
+
+  std::optional<bool> boolean(const YAML::Node& parent, const char* key, const std::string& path) {
+    const YAML::Node n = parent[key];
+    if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+    if (n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false")) {
+      return n.Scalar() == "true";
+    }
+    error(n, path + "." + key + " must be true or false");
+    return std::nullopt;
+  }
+
+  std::optional<std::string> oneOf(const YAML::Node& parent, const char* key,
+                                   const std::string& path, bool required,
+                                   std::initializer_list<const char*> values) {
+    auto s = str(parent, key, path, required);
+    if (!s) return std::nullopt;
+    for (const char* v : values) {
+      if (*s == v) return s;
+    }
+    std::string list;
+    for (const char* v : values)
+      list += std::string(list.empty() ? "" : ", ") + v;
+    error(parent[key], path + "." + key + (values.size() == 1 ? " must be " : " must be one of ") +
+                           list + ", got \"" + *s + "\"");
+    return std::nullopt;
+  }
+
+  int line(const YAML::Node& n) const {
+    return n.IsDefined() && n.Mark().line >= 0 ? n.Mark().line + 1 : fallbackLine_;
+  }
+  const std::string& file() const { return file_; }
+
+ private:
+  const std::string& file_;
+  std::vector<Diagnostic>& out_;
+  int fallbackLine_;
+  std::size_t errors_ = 0;
+};
+
+void parseSelector(Doc& doc, const YAML::Node& node, const std::string& path,
+                   std::vector<LabelMatch>& out) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!doc.map(node, path, {"matchLabels", "matchExpressions"})) return;
+  if (node["matchExpressions"].IsDefined()) {
+    doc.error(node["matchExpressions"],
+              path +
+                  ".matchExpressions is not supported; use matchLabels, or write the series "
+                  "selector into the metric's query");
+  }
+  const YAML::Node labels = node["matchLabels"];
+  if (!labels.IsDefined() || labels.IsNull()) return;
+  if (!labels.IsMap()) {
+    doc.error(labels, path + ".matchLabels must be a mapping of label: value");
+    return;
+  }
+  for (auto it = labels.begin(); it != labels.end(); ++it) {
+    out.push_back({it->first.as<std::string>(""), it->second.as<std::string>("")});
+  }
+}
+
+void parseMetricIdentifier(Doc& doc, const YAML::Node& parent, const std::string& path,
+                           MetricSpec& m) {
+  const YAML::Node id = parent["metric"];
+  const std::string p = path + ".metric";
+  if (!id.IsDefined()) {
+    doc.error(parent, p + " is required (metric: {name: ...})");
+    return;
+  }
+  if (!doc.map(id, p, {"name", "selector"})) return;
+  if (auto name = doc.str(id, "name", p, true)) m.name = *name;
+  parseSelector(doc, id["selector"], p + ".selector", m.metricSelector);
+}
+
+void parseTarget(Doc& doc, const YAML::Node& parent, const std::string& path, MetricSpec& m,
+                 std::initializer_list<const char*> types) {
+  const YAML::Node t = parent["target"];
+  const std::string p = path + ".target";
+  if (!t.IsDefined()) {
+    doc.error(parent, p + " is required");
+    return;
+  }
+  if (!doc.map(t, p, {"type", "averageUtilization", "value", "averageValue"})) return;
+  auto type = doc.oneOf(t, "type", p, true, types);
+  if (!type) return;
+  if (*type == "Utilization") {
+    m.target.type = TargetType::Utilization;
+    if (auto v = doc.integer(t, "averageUtilization", p, true, 1,
+                             std::numeric_limits<std::int32_t>::max())) {
+      m.target.averageUtilization = static_cast<std::int32_t>(*v);
+    }
+  } else if (*type == "Value") {
+    m.target.type = TargetType::Value;
+    if (auto v = doc.quantity(t, "value", p, true, true)) m.target.valueMilli = *v;
+  } else {
+    m.target.type = TargetType::AverageValue;
+    if (auto v = doc.quantity(t, "averageValue", p, true, true)) m.target.averageValueMilli = *v;
+  }
+  // A value for another target type is a typo that would silently do nothing.
+  for (const char* key : {"averageUtilization", "value", "averageValue"}) {
+    const bool belongs = (*type == "Utilization" && std::string(key) == "averageUtilization") ||
+                         (*type == "Value" && std::string(key) == "value") ||
+                         (*type == "AverageValue" && std::string(key) == "averageValue");
+    if (!belongs && t[key].IsDefined()) {
+      doc.error(t[key], p + "." + key + " does not apply to type " + *type);
+    }
+  }
+}
+
+void parseQueryOverride(Doc& doc, const YAML::Node& node, const std::string& path, MetricSpec& m) {
+  if (auto q = doc.str(node, "query", path, false)) {
+    m.query = *q;
+    m.queryOverridden = true;
+  } else {
+    m.query = defaultQuery(m);
+  }
+}
+
+std::optional<MetricSpec> parseMetric(Doc& doc, const YAML::Node& node, const std::string& path,
+                                      std::size_t index) {
+  const std::size_t before = doc.errors();
+  MetricSpec m;
+  m.source = {doc.file(), doc.line(node)};
+  if (!doc.map(node, path, {"type", "resource", "containerResource", "pods", "object", "external"},
+               {"prometheus", "kafkaLag"})) {
+    return std::nullopt;
+  }
+  auto type = doc.oneOf(
+      node, "type", path, true,
+      {"Resource", "ContainerResource", "Pods", "Object", "External", "Prometheus", "KafkaLag"});
+  if (!type) return std::nullopt;
+  if (doc.hpa && (*type == "Prometheus" || *type == "KafkaLag")) {
+    doc.error(node["type"], path + ".type " + *type +
+                                " is a Keelson metric type; use kind: ScalingPolicy (apiVersion: "
+                                "keelson.io/v1) to use it");
+    return std::nullopt;
+  }
+  static const std::map<std::string, std::pair<MetricType, const char*>> kTypes = {
+      {"Resource", {MetricType::Resource, "resource"}},
+      {"ContainerResource", {MetricType::ContainerResource, "containerResource"}},
+      {"Pods", {MetricType::Pods, "pods"}},
+      {"Object", {MetricType::Object, "object"}},
+      {"External", {MetricType::External, "external"}},
+      {"Prometheus", {MetricType::Prometheus, "prometheus"}},
+      {"KafkaLag", {MetricType::KafkaLag, "kafkaLag"}}};
+  const auto& [metricType, field] = kTypes.at(*type);
+  m.type = metricType;
+  for (const auto& [name, entry] : kTypes) {
+    if (entry.second != std::string(field) && node[entry.second].IsDefined()) {
+      doc.error(node[entry.second], path + "." + entry.second +
+                                        " does not belong to a metric of "
+                                        "type " +
+                                        *type);
+    }
+  }
+  const YAML::Node body = node[field];
+  const std::string p = path + "." + field;
+  if (!body.IsDefined() || body.IsNull()) {
+    doc.error(node, p + " is required for type " + *type);
+    return std::nullopt;
+  }
+  switch (metricType) {
+    case MetricType::Resource:
+    case MetricType::ContainerResource: {
+      const bool container = metricType == MetricType::ContainerResource;
+      if (container) {
+        if (!doc.map(body, p, {"name", "container", "target"}, {"query"})) return std::nullopt;
+        if (auto c = doc.str(body, "container", p, true)) m.container = *c;
+      } else if (!doc.map(body, p, {"name", "target"}, {"query"})) {
+        return std::nullopt;
+      }
+      if (auto n = doc.oneOf(body, "name", p, true, {"cpu", "memory"})) m.name = *n;
+      parseTarget(doc, body, p, m, {"Utilization", "AverageValue"});
+      parseQueryOverride(doc, body, p, m);
+      break;
+    }
+    case MetricType::Pods:
+      if (!doc.map(body, p, {"metric", "target"}, {"query"})) return std::nullopt;
+      parseMetricIdentifier(doc, body, p, m);
+      parseTarget(doc, body, p, m, {"AverageValue"});
+      parseQueryOverride(doc, body, p, m);
+      break;
+    case MetricType::Object: {
+      if (!doc.map(body, p, {"describedObject", "metric", "target"}, {"query"})) {
+        return std::nullopt;
+      }
+      const YAML::Node obj = body["describedObject"];
+      if (!obj.IsDefined()) {
+        doc.error(body, p + ".describedObject is required");
+      } else if (doc.map(obj, p + ".describedObject", {"apiVersion", "kind", "name"})) {
+        m.describedObject.apiVersion =
+            doc.str(obj, "apiVersion", p + ".describedObject", false).value_or("");
+        m.describedObject.kind = doc.str(obj, "kind", p + ".describedObject", true).value_or("");
+        m.describedObject.name = doc.str(obj, "name", p + ".describedObject", true).value_or("");
+      }
+      parseMetricIdentifier(doc, body, p, m);
+      parseTarget(doc, body, p, m, {"Value", "AverageValue"});
+      parseQueryOverride(doc, body, p, m);
+      break;
+    }
+    case MetricType::External:
+      if (!doc.map(body, p, {"metric", "target"}, {"query"})) return std::nullopt;
+      parseMetricIdentifier(doc, body, p, m);
+      parseTarget(doc, body, p, m, {"Value", "AverageValue"});
+      parseQueryOverride(doc, body, p, m);
+      break;
+    case MetricType::Prometheus:
+      if (!doc.map(body, p, {"name", "query", "target", "activationThreshold"})) {
+        return std::nullopt;
+      }
+      m.name = doc.str(body, "name", p, false).value_or("prometheus" + std::to_string(index));
+      if (auto q = doc.str(body, "query", p, true)) {
+        m.query = *q;
+        m.queryOverridden = true;
+      }
+      parseTarget(doc, body, p, m, {"Value", "AverageValue"});
+      if (auto a = doc.quantity(body, "activationThreshold", p, false, false)) {
+        m.activationMilli = *a;
+      }
+      break;
+    case MetricType::KafkaLag: {
+      if (!doc.map(body, p,
+                   {"bootstrapServers", "consumerGroup", "topic", "lagThreshold",
+                    "activationLagThreshold", "allowIdleConsumers", "limitToPartitionsWithLag",
+                    "offsetResetPolicy", "scaleToZeroOnInvalidOffset"})) {
+        return std::nullopt;
+      }
+      KafkaLagSource k;
+      k.bootstrapServers = doc.str(body, "bootstrapServers", p, true).value_or("");
+      k.consumerGroup = doc.str(body, "consumerGroup", p, true).value_or("");
+      k.topic = doc.str(body, "topic", p, false).value_or("");
+      if (auto v = doc.integer(body, "lagThreshold", p, false, 1, 1'000'000'000'000)) {
+        k.lagThreshold = *v;
+      }
+      if (auto v = doc.integer(body, "activationLagThreshold", p, false, 0, 1'000'000'000'000)) {
+        k.activationLagThreshold = *v;
+      }
+      k.allowIdleConsumers = doc.boolean(body, "allowIdleConsumers", p).value_or(false);
+      k.limitToPartitionsWithLag = doc.boolean(body, "limitToPartitionsWithLag", p).value_or(false);
+      k.offsetResetPolicy =
+          doc.oneOf(body, "offsetResetPolicy", p, false, {"latest", "earliest"}).value_or("latest");
+      k.scaleToZeroOnInvalidOffset =
+          doc.boolean(body, "scaleToZeroOnInvalidOffset", p).value_or(false);
+      m.name = "kafka_lag";
+      m.target.type = TargetType::AverageValue;
+      m.target.averageValueMilli = k.lagThreshold * 1000;
+      m.activationMilli = k.activationLagThreshold * 1000;
+      m.kafka = k;
+      break;
+    }
+  }
+  if (doc.errors() != before) return std::nullopt;
+  return m;
+}
+
+void parseRules(Doc& doc, const YAML::Node& node, const std::string& path, ScalingRules& rules) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!doc.map(node, path,
+               {"stabilizationWindowSeconds", "selectPolicy", "policies", "tolerance"})) {
+    return;
+  }
+  if (auto v = doc.integer(node, "stabilizationWindowSeconds", path, false, 0, 3600)) {
+    rules.stabilizationWindowSeconds = static_cast<std::int32_t>(*v);
+  }
+  if (auto s = doc.oneOf(node, "selectPolicy", path, false, {"Max", "Min", "Disabled"})) {
+    rules.selectPolicy = *s == "Max"   ? SelectPolicy::Max
+                         : *s == "Min" ? SelectPolicy::Min
+                                       : SelectPolicy::Disabled;
+  }
+  if (auto t = doc.quantity(node, "tolerance", path, false, false)) {
+    rules.tolerance = static_cast<double>(*t) / 1000.0;
+  }
+  const YAML::Node policies = node["policies"];
+  if (!policies.IsDefined() || policies.IsNull()) return;
+  if (!policies.IsSequence() || policies.size() == 0) {
+    doc.error(policies,
+              path + ".policies must be a non-empty list of {type, value, periodSeconds}");
+    return;
+  }
+  rules.policies.clear();
+  for (std::size_t i = 0; i < policies.size(); ++i) {
+    const YAML::Node p = policies[i];
+    const std::string pp = path + ".policies[" + std::to_string(i) + "]";
+    if (!doc.map(p, pp, {"type", "value", "periodSeconds"})) continue;
+    ScalingRule rule;
+    if (auto t = doc.oneOf(p, "type", pp, true, {"Pods", "Percent"})) {
+      rule.type = *t == "Pods" ? ScalingPolicyType::Pods : ScalingPolicyType::Percent;
+    }
+    if (auto v = doc.integer(p, "value", pp, true, 1, std::numeric_limits<std::int32_t>::max())) {
+      rule.value = static_cast<std::int32_t>(*v);
+    }
+    if (auto v = doc.integer(p, "periodSeconds", pp, true, 1, 1800)) {
+      rule.periodSeconds = static_cast<std::int32_t>(*v);
+    }
+    rules.policies.push_back(rule);
+  }
+}
+
+void parseSchedules(Doc& doc, const YAML::Node& node, const std::string& path, Policy& policy) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!node.IsSequence()) {
+    doc.error(node, path + " must be a list of {cron, timeZone, duration, minReplicas}");
+    return;
+  }
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node s = node[i];
+    const std::string p = path + "[" + std::to_string(i) + "]";
+    if (!doc.map(s, p, {"name", "cron", "timeZone", "duration", "minReplicas"})) continue;
+    Schedule sched;
+    sched.source = {doc.file(), doc.line(s)};
+    sched.name = doc.str(s, "name", p, false).value_or("schedule" + std::to_string(i));
+    if (auto c = doc.str(s, "cron", p, true)) {
+      auto expr = CronExpr::parse(*c);
+      if (!expr.ok()) {
+        doc.error(s["cron"], p + ".cron: " + expr.error().message);
+      } else {
+        sched.cron = *c;
+        sched.cronExpr = *expr;
+      }
+    }
+    sched.timeZone = doc.str(s, "timeZone", p, false).value_or("UTC");
+    auto zone = TimeZone::load(sched.timeZone);
+    if (!zone.ok()) {
+      doc.error(s["timeZone"], p + ".timeZone: " + zone.error().message);
+    } else {
+      sched.zone = *zone;
+    }
+    if (auto d = doc.str(s, "duration", p, true)) {
+      auto ms = parseDurationMillis(*d);
+      if (!ms.ok()) {
+        doc.error(s["duration"], p + ".duration: " + ms.error().message);
+      } else if (*ms < 60000 || *ms > 7LL * 86400000) {
+        doc.error(s["duration"], p + ".duration must be between 1m and 168h, got \"" + *d + "\"");
+      } else {
+        sched.durationSeconds = *ms / 1000;
+      }
+    }
+    if (auto r =
+            doc.integer(s, "minReplicas", p, true, 0, std::numeric_limits<std::int32_t>::max())) {
+      sched.minReplicas = static_cast<std::int32_t>(*r);
+    }
+    policy.schedules.push_back(std::move(sched));
+  }
+}
+
+void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
+  const std::size_t before = doc.errors();
+  if (!root.IsMap()) {
+    doc.error(root, "a policy document must be a mapping with apiVersion, kind, metadata, spec");
+    return;
+  }
+  const auto apiVersion = doc.str(root, "apiVersion", "", true);
+  const auto kind = doc.str(root, "kind", "", true);
+  if (!apiVersion || !kind) return;
+  Policy policy;
+  policy.source = {doc.file(), doc.line(root)};
+  if (*kind == "ScalingPolicy" && *apiVersion == "keelson.io/v1") {
+    policy.kind = PolicyKind::ScalingPolicy;
+  } else if (*kind == "HorizontalPodAutoscaler" && *apiVersion == "autoscaling/v2") {
+    policy.kind = PolicyKind::HorizontalPodAutoscaler;
+    doc.hpa = true;
+  } else {
+    doc.error(root["kind"], "kind " + *kind + " of apiVersion " + *apiVersion +
+                                " is not a policy; expected kind: ScalingPolicy (apiVersion: "
+                                "keelson.io/v1) or kind: HorizontalPodAutoscaler (apiVersion: "
+                                "autoscaling/v2)");
+    return;
+  }
+  doc.map(root, "document", {"apiVersion", "kind", "metadata", "spec", "status"});
+
+  const YAML::Node meta = root["metadata"];
+  if (!meta.IsDefined()) {
+    doc.error(root, "metadata.name is required");
+  } else if (doc.map(meta, "metadata",
+                     {"name", "namespace", "labels", "annotations", "uid", "resourceVersion",
+                      "generation", "creationTimestamp", "managedFields"})) {
+    policy.name = doc.str(meta, "name", "metadata", true).value_or("");
+    policy.namespace_ = doc.str(meta, "namespace", "metadata", false).value_or("default");
+  }
+
+  const YAML::Node spec = root["spec"];
+  if (!spec.IsDefined() || spec.IsNull()) {
+    doc.error(root, "spec is required");
+    return;
+  }
+  if (!doc.map(spec, "spec",
+               {"scaleTargetRef", "minReplicas", "maxReplicas", "metrics", "behavior"},
+               {"schedules", "fallback"})) {
+    return;
+  }
+  const YAML::Node ref = spec["scaleTargetRef"];
+  if (!ref.IsDefined()) {
+    doc.error(spec, "spec.scaleTargetRef is required (apiVersion, kind and name of the workload)");
+  } else if (doc.map(ref, "spec.scaleTargetRef", {"apiVersion", "kind", "name"})) {
+    policy.scaleTargetRef.apiVersion =
+        doc.str(ref, "apiVersion", "spec.scaleTargetRef", false).value_or("apps/v1");
+    policy.scaleTargetRef.kind = doc.str(ref, "kind", "spec.scaleTargetRef", true).value_or("");
+    policy.scaleTargetRef.name = doc.str(ref, "name", "spec.scaleTargetRef", true).value_or("");
+  }
+  if (auto v = doc.integer(spec, "minReplicas", "spec", false, 0,
+                           std::numeric_limits<std::int32_t>::max())) {
+    policy.minReplicas = static_cast<std::int32_t>(*v);
+  }
+  if (auto v = doc.integer(spec, "maxReplicas", "spec", true, 1,
+                           std::numeric_limits<std::int32_t>::max())) {
+    policy.maxReplicas = static_cast<std::int32_t>(*v);
+    if (policy.maxReplicas < policy.minReplicas) {
+      doc.error(spec["maxReplicas"], "spec.maxReplicas (" + std::to_string(policy.maxReplicas) +
+                                         ") must be >= spec.minReplicas (" +
+                                         std::to_string(policy.minReplicas) + ")");
+    }
+  }
+
+  const YAML::Node metrics = spec["metrics"];
+  if (metrics.IsDefined() && !metrics.IsNull()) {
+    if (!metrics.IsSequence()) {
+      doc.error(metrics, "spec.metrics must be a list");
+    } else {
+      for (std::size_t i = 0; i < metrics.size(); ++i) {
+        if (auto m = parseMetric(doc, metrics[i], "spec.metrics[" + std::to_string(i) + "]", i)) {
+          policy.metrics.push_back(std::move(*m));
+        }
+      }
+    }
+  }
+  if (!metrics.IsDefined() || metrics.IsNull() || (metrics.IsSequence() && metrics.size() == 0)) {
+    // The API server's default: cpu at 80% utilization.
+    MetricSpec cpu;
+    cpu.type = MetricType::Resource;
+    cpu.name = "cpu";
+    cpu.target.type = TargetType::Utilization;
+    cpu.target.averageUtilization = 80;
+    cpu.source = policy.source;
+    cpu.query = defaultQuery(cpu);
+    policy.metrics.push_back(cpu);
+  }
+
+  const YAML::Node behavior = spec["behavior"];
+  if (behavior.IsDefined() && !behavior.IsNull() &&
+      doc.map(behavior, "spec.behavior", {"scaleUp", "scaleDown"})) {
+    // tolerance is KEP-4951 (an HPA field since Kubernetes 1.33), so it is allowed in both kinds.
+    parseRules(doc, behavior["scaleUp"], "spec.behavior.scaleUp", policy.behavior.scaleUp);
+    parseRules(doc, behavior["scaleDown"], "spec.behavior.scaleDown", policy.behavior.scaleDown);
+  }
+
+  parseSchedules(doc, spec["schedules"], "spec.schedules", policy);
+
+  const YAML::Node fb = spec["fallback"];
+  if (fb.IsDefined() && !fb.IsNull() &&
+      doc.map(fb, "spec.fallback", {"failureThreshold", "replicas"})) {
+    Fallback f;
+    if (auto v = doc.integer(fb, "failureThreshold", "spec.fallback", false, 1, 1000)) {
+      f.failureThreshold = static_cast<std::int32_t>(*v);
+    }
+    if (auto v = doc.integer(fb, "replicas", "spec.fallback", true, 0,
+                             std::numeric_limits<std::int32_t>::max())) {
+      f.replicas = static_cast<std::int32_t>(*v);
+    }
+    policy.fallback = f;
+  }
+
+  if (policy.minReplicas == 0 && doc.errors() == before) {
+    const bool capable = std::any_of(policy.metrics.begin(), policy.metrics.end(), [](auto& m) {
+      return m.type == MetricType::Object || m.type == MetricType::External ||
+             m.type == MetricType::Prometheus || m.type == MetricType::KafkaLag;
+    });
+    if (!capable) {
+      doc.error(spec["minReplicas"],
+                "spec.minReplicas is 0 (scale to zero) but no metric can wake the target up: add "
+                "an Object, External, Prometheus or KafkaLag metric, or set minReplicas >= 1");
+    }
+  }
+  if (doc.errors() == before) out.policies.push_back(std::move(policy));
+}
+
+}  // namespace
+
+ParseOutput parsePolicies(std::string_view text, const std::string& fileName) {
+  ParseOutput out;
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    out.diagnostics.push_back({fileName, e.mark.line + 1, "invalid YAML: " + e.msg});
+    return out;
+  } catch (const std::exception& e) {
+    out.diagnostics.push_back({fileName, 0, std::string("invalid YAML: ") + e.what()});
+    return out;
+  }
+  for (const auto& root : docs) {
+    if (!root.IsDefined() || root.IsNull()) continue;
+    try {
+      Doc doc(fileName, out.diagnostics, root.Mark().line + 1);
+      parseDocument(doc, root, out);
+    } catch (const std::exception& e) {
+      // yaml-cpp conversions can still throw on odd input; report, never crash.
+      out.diagnostics.push_back(
+          {fileName, root.Mark().line + 1, std::string("cannot read this document: ") + e.what()});
+    }
+  }
+  // Report in file order, whatever order the checks ran in.
+  std::stable_sort(out.diagnostics.begin(), out.diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) { return a.line < b.line; });
+  if (out.policies.empty() && out.diagnostics.empty()) {
+    out.diagnostics.push_back({fileName, 0, "holds no policy document"});
+  }
+  return out;
+}
+
+ParseOutput loadPolicies(const std::string& path) {
+  namespace fs = std::filesystem;
+  ParseOutput out;
+  std::vector<std::string> files;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      const auto ext = entry.path().extension().string();
+      if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+        files.push_back(entry.path().string());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty()) {
+      out.diagnostics.push_back({path, 0, "directory holds no *.yaml or *.yml policy file"});
+    }
+  } else if (fs::exists(path, ec)) {
+    files.push_back(path);
+  } else {
+    out.diagnostics.push_back({path, 0, "no such file or directory"});
+  }
+  std::map<std::string, SourceRef> seen;
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      out.diagnostics.push_back({file, 0, "cannot be read (permission?)"});
+      continue;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    ParseOutput one = parsePolicies(text.str(), file);
+    for (auto& d : one.diagnostics)
+      out.diagnostics.push_back(std::move(d));
+    for (auto& p : one.policies) {
+      const auto [it, inserted] = seen.emplace(p.key(), p.source);
+      if (!inserted) {
+        out.diagnostics.push_back({p.source.file, p.source.line,
+                                   "policy " + p.key() + " is already defined at " +
+                                       it->second.file + ":" + std::to_string(it->second.line)});
+        continue;
+      }
+      out.policies.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
+}  // namespace keelson::policy

@@ -1,0 +1,90 @@
+// Metric sources: answer the decision engine's observations (engine/observations.h) for one policy
+// metric from Prometheus (instant queries of the policy's query, with {namespace}, {pods} and
+// {container} substituted), Kafka consumer-group offsets (KafkaLag), and the target's pods.
+//
+// The pure parts (query expansion, pod-state conversion, turning query samples into an
+// observation) are free functions tested by tables; MetricReader is the seam the controller
+// calls, implemented over a PromClient and a KafkaOffsetsReader.
+//
+// Units: Prometheus values are in base units (cores, bytes, the metric's own unit); observations
+// are milli-units (value x 1000, rounded), as are requests (cpu cores x 1000 = millicores).
+// A metric that cannot be read is MetricObservation::unavailable(sentence), never an exception.
+// Thread safety: none; one reader per controller thread.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "autoscaler/engine/observations.h"
+#include "autoscaler/policy/policy.h"
+#include "collectors/common/result.h"
+#include "collectors/kube/api.h"
+#include "collectors/promapi/client.h"
+
+namespace keelson::sources {
+
+// The target's pods as listed by the scale's selector; `listed` false when no list was needed or
+// it failed (`error` then says why).
+struct TargetPods {
+  bool listed = false;
+  std::vector<kube::PodInfo> pods;
+  std::string error;
+};
+
+// Regex alternation of pod names, each escaped ("web-1|web\\.x"): the {pods} placeholder.
+std::string podNameRegex(const std::vector<kube::PodInfo>& pods);
+
+// Substitutes {namespace}, {pods}, {container} in `query`.
+std::string expandQuery(const std::string& query, const std::string& ns, const std::string& pods,
+                        const std::string& container);
+
+engine::PodState toPodState(const kube::PodInfo& pod);
+
+// True when the metric's observation is per pod (Resource, ContainerResource, Pods): the
+// controller must list the target's pods for it. Object/External/Prometheus Value targets also
+// need pod counts (the HPA's ready-pod ratio); see needsPods.
+bool isPerPod(const policy::MetricSpec& metric);
+bool needsPods(const policy::Policy& policy);
+
+// Builds the observation of `metric` from query samples.
+//  per-pod metrics: one sample per pod (label "pod"); pods without a sample are Missing; each pod
+//    classified with engine::classifyPod (cpu initialisation rules for Resource cpu); requests from
+//    the pod spec (Utilization targets).
+//  others: exactly one sample (a scalar or one series) -> total; none -> unavailable ("no data");
+//    several -> unavailable (the query must aggregate).
+engine::MetricObservation observationFromSamples(const policy::MetricSpec& metric,
+                                                 const std::vector<promapi::Sample>& samples,
+                                                 const TargetPods& pods, engine::Time now);
+
+// Reads Kafka offsets for a KafkaLag metric (collectors/kafkalag behind it).
+using KafkaOffsetsReader = std::function<Result<std::vector<engine::PartitionOffsets>>(
+    const policy::KafkaLagSource&)>;
+
+class MetricReader {
+ public:
+  virtual ~MetricReader() = default;
+  virtual engine::MetricObservation read(const policy::Policy& policy,
+                                         const policy::MetricSpec& metric, const TargetPods& pods,
+                                         engine::Time now) = 0;
+};
+
+// Prometheus for every query-backed metric, `kafka` for KafkaLag. Either may be absent (null
+// client / empty function): the metric is then unavailable with a sentence saying which flag is
+// missing.
+class DefaultMetricReader final : public MetricReader {
+ public:
+  DefaultMetricReader(promapi::PromClient* prometheus, KafkaOffsetsReader kafka)
+      : prometheus_(prometheus), kafka_(std::move(kafka)) {}
+  engine::MetricObservation read(const policy::Policy& policy, const policy::MetricSpec& metric,
+                                 const TargetPods& pods, engine::Time now) override;
+
+  std::uint64_t queries() const { return queries_; }
+
+ private:
+  promapi::PromClient* prometheus_;
+  KafkaOffsetsReader kafka_;
+  std::uint64_t queries_ = 0;
+};
+
+}  // namespace keelson::sources

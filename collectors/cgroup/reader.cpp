@@ -1,0 +1,569 @@
+#include "collectors/cgroup/reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <limits>
+
+#include "collectors/common/file.h"
+
+namespace keelson::cgroup {
+namespace {
+
+// Pseudo-files are tiny; anything larger is not a cgroup file.
+constexpr std::size_t kMaxFile = 256 * 1024;
+constexpr std::uint64_t kNsPerUs = 1000;
+constexpr std::uint64_t kNsPerSecond = 1000000000;
+// cAdvisor's specMemoryValue: limits above 2^62 mean "unlimited" and are exported as 0 (the
+// kernel rounds v1's unlimited value to a page multiple below 2^63).
+constexpr std::uint64_t kUnlimitedMemory = std::uint64_t{1} << 62;
+
+std::uint64_t specMemory(std::uint64_t v) {
+  return v > kUnlimitedMemory ? 0 : v;
+}
+
+bool dirExists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string_view nextLine(std::string_view& text) {
+  const auto nl = text.find('\n');
+  const std::string_view line = text.substr(0, nl);
+  text = (nl == std::string_view::npos) ? std::string_view{} : text.substr(nl + 1);
+  return line;
+}
+
+bool parseU64(std::string_view s, std::uint64_t& v) {
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc{} && ptr == s.data() + s.size();
+}
+
+IoDeviceStats& deviceEntry(std::vector<IoDeviceStats>& out, DeviceNumber dev) {
+  for (auto& d : out) {
+    if (d.device == dev) return d;
+  }
+  out.push_back(IoDeviceStats{dev, 0, 0, 0, 0});
+  return out.back();
+}
+
+}  // namespace
+
+bool parseIoStatV2(std::string_view text, std::vector<IoDeviceStats>& out) {
+  while (!text.empty()) {
+    std::string_view line = nextLine(text);
+    if (line.empty()) continue;
+    const auto sp = line.find(' ');
+    const auto dev = parseDeviceNumber(line.substr(0, sp));
+    if (!dev) return false;
+    IoDeviceStats stats{*dev, 0, 0, 0, 0};
+    line = sp == std::string_view::npos ? std::string_view{} : line.substr(sp + 1);
+    while (!line.empty()) {
+      const auto end = line.find(' ');
+      const std::string_view field = line.substr(0, end);
+      line = end == std::string_view::npos ? std::string_view{} : line.substr(end + 1);
+      if (field.empty()) continue;
+      const auto eq = field.find('=');
+      if (eq == std::string_view::npos) return false;
+      std::uint64_t v = 0;
+      if (!parseU64(field.substr(eq + 1), v)) return false;
+      const auto key = field.substr(0, eq);
+      if (key == "rbytes")
+        stats.read_bytes = v;
+      else if (key == "wbytes")
+        stats.write_bytes = v;
+      else if (key == "rios")
+        stats.reads = v;
+      else if (key == "wios")
+        stats.writes = v;
+    }
+    out.push_back(stats);
+  }
+  return true;
+}
+
+bool parseBlkioV1(std::string_view text, bool bytes, std::vector<IoDeviceStats>& out) {
+  while (!text.empty()) {
+    const std::string_view line = nextLine(text);
+    if (line.empty() || line.starts_with("Total")) continue;
+    const auto sp1 = line.find(' ');
+    if (sp1 == std::string_view::npos) return false;
+    const auto sp2 = line.find(' ', sp1 + 1);
+    if (sp2 == std::string_view::npos) return false;
+    const auto dev = parseDeviceNumber(line.substr(0, sp1));
+    const auto op = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    std::uint64_t v = 0;
+    if (!dev || !parseU64(line.substr(sp2 + 1), v)) return false;
+    if (op != "Read" && op != "Write") continue;  // Sync, Async, Discard, Total
+    auto& d = deviceEntry(out, *dev);
+    if (op == "Read")
+      (bytes ? d.read_bytes : d.reads) = v;
+    else
+      (bytes ? d.write_bytes : d.writes) = v;
+  }
+  return true;
+}
+
+bool parseNetDev(std::string_view text, std::vector<NetInterfaceStats>& out) {
+  while (!text.empty()) {
+    std::string_view line = nextLine(text);
+    const auto colon = line.find(':');
+    // The two header lines have '|' and no ':'.
+    if (colon == std::string_view::npos) {
+      if (line.find('|') != std::string_view::npos || line.empty()) continue;
+      return false;
+    }
+    std::string_view name = line.substr(0, colon);
+    while (!name.empty() && name.front() == ' ')
+      name.remove_prefix(1);
+    line = line.substr(colon + 1);
+    std::uint64_t f[16] = {};
+    int n = 0;
+    while (!line.empty() && n < 16) {
+      while (!line.empty() && line.front() == ' ')
+        line.remove_prefix(1);
+      if (line.empty()) break;
+      const auto end = line.find(' ');
+      if (!parseU64(line.substr(0, end), f[n])) return false;
+      ++n;
+      line = end == std::string_view::npos ? std::string_view{} : line.substr(end);
+    }
+    if (n != 16 || name.empty()) return false;
+    if (name == "lo") continue;
+    // Fields: rx bytes packets errs drop fifo frame compressed multicast, tx bytes packets errs
+    // drop fifo colls carrier compressed.
+    out.push_back(
+        NetInterfaceStats{std::string(name), f[0], f[1], f[2], f[3], f[8], f[9], f[10], f[11]});
+  }
+  return true;
+}
+
+CgroupReader::CgroupReader(Layout layout, long clock_ticks)
+    : layout_(std::move(layout)), clock_ticks_(clock_ticks > 0 ? clock_ticks : 100) {
+  path_.reserve(512);
+  buf_.reserve(8192);
+}
+
+int CgroupReader::dirFd(const std::string& hierarchy, const std::string& rel) {
+  for (const auto& [h, fd] : dirs_) {
+    if (h == &hierarchy) return fd;
+  }
+  path_.assign(hierarchy).append(rel);
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int err = errno;
+  dirs_.emplace_back(&hierarchy, fd);
+  if (fd < 0) errno = err;
+  return fd;
+}
+
+void CgroupReader::closeDirs() {
+  for (const auto& [h, fd] : dirs_) {
+    if (fd >= 0) ::close(fd);
+  }
+  dirs_.clear();
+}
+
+bool CgroupReader::load(const std::string& dir, const std::string& rel, const char* file,
+                        bool required, ErrorCounts& errors) {
+  if (dir.empty()) return false;
+  const int dfd = dirFd(dir, rel);
+  int fd = -1;
+  if (dfd >= 0) fd = ::openat(dfd, file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = dfd < 0 ? ENOENT : errno;
+    const std::string reason = errnoReason(err);
+    if (reason == "NotFound") saw_not_found_ = true;
+    if (reason != "NotFound" || required) errors.add(reason);
+    return false;
+  }
+  // Kernel pseudo-files report size 0: read until EOF into the reused buffer. cgroupfs files are
+  // seq_files, whose read() returns everything that fits, so a short read is the end: that saves
+  // the second read() (a quarter of a scrape's system calls) for every file.
+  constexpr std::size_t kChunk = 16384;
+  buf_.clear();
+  for (;;) {
+    const std::size_t used = buf_.size();
+    if (used > kMaxFile) {
+      ::close(fd);
+      errors.add("TooLarge");
+      return false;
+    }
+    buf_.resize(used + kChunk);
+    const ssize_t n = ::read(fd, buf_.data() + used, kChunk);
+    if (n < 0) {
+      const int err = errno;
+      buf_.resize(used);
+      if (err == EINTR) continue;
+      ::close(fd);
+      const std::string reason = errnoReason(err);
+      if (reason == "NotFound") saw_not_found_ = true;
+      errors.add(reason);
+      return false;
+    }
+    buf_.resize(used + static_cast<std::size_t>(n));
+    if (static_cast<std::size_t>(n) < kChunk) break;
+  }
+  ::close(fd);
+  return true;
+}
+
+std::optional<long> CgroupReader::firstPid(const std::string& rel, ErrorCounts& errors) {
+  const bool loaded = load(layout_.discovery, rel, "cgroup.procs", false, errors);
+  closeDirs();
+  if (!loaded) return std::nullopt;
+  std::string_view text = buf_;
+  while (!text.empty()) {
+    const auto line = nextLine(text);
+    std::uint64_t pid = 0;
+    if (!line.empty() && parseU64(line, pid) && pid > 0 &&
+        pid <= static_cast<std::uint64_t>(std::numeric_limits<long>::max())) {
+      return static_cast<long>(pid);
+    }
+  }
+  return std::nullopt;
+}
+
+bool CgroupReader::read(const std::string& rel, CgroupStats& out, ErrorCounts& errors) {
+  out.clear();
+  saw_not_found_ = false;
+  if (dirFd(layout_.discovery, rel) < 0) {
+    const int err = errno;
+    closeDirs();
+    errors.add(err == ENOENT || err == ENOTDIR ? "CgroupVanished" : errnoReason(err));
+    return false;
+  }
+  if (layout_.mode == Mode::kV2) {
+    readV2(rel, out, errors);
+  } else {
+    readV1(rel, out, errors);
+  }
+  closeDirs();
+  // Files missing because the directory went away mid-read: drop the whole cgroup rather than
+  // emit a partial one.
+  if (saw_not_found_ && !dirExists(layout_.discovery + rel)) {
+    errors.add("CgroupVanished");
+    return false;
+  }
+  return true;
+}
+
+void CgroupReader::readV2(const std::string& rel, CgroupStats& out, ErrorCounts& errors) {
+  const std::string& d = layout_.root;
+  if (load(d, rel, "cpu.stat", true, errors)) {
+    std::optional<std::uint64_t> usage, user, system, periods, throttled, throttled_us;
+    const bool ok = forEachKeyValue(buf_, [&](std::string_view k, std::uint64_t v) {
+      if (k == "usage_usec")
+        usage = v;
+      else if (k == "user_usec")
+        user = v;
+      else if (k == "system_usec")
+        system = v;
+      else if (k == "nr_periods")
+        periods = v;
+      else if (k == "nr_throttled")
+        throttled = v;
+      else if (k == "throttled_usec")
+        throttled_us = v;
+    });
+    if (!ok || !usage || !user || !system) {
+      errors.add("ParseError");
+    } else {
+      out.cpu_usage_ns = *usage * kNsPerUs;
+      out.cpu_user_ns = *user * kNsPerUs;
+      out.cpu_system_ns = *system * kNsPerUs;
+      if (periods && throttled && throttled_us) {
+        out.cfs_periods = periods;
+        out.cfs_throttled_periods = throttled;
+        out.cfs_throttled_ns = *throttled_us * kNsPerUs;
+      }
+    }
+  }
+  if (load(d, rel, "cpu.max", false, errors)) {
+    if (auto m = parseCpuMax(buf_)) {
+      out.cpu_quota_usec = m->quota_usec;
+      out.cpu_period_usec = m->period_usec;
+    } else {
+      errors.add("ParseError");
+    }
+  }
+  if (load(d, rel, "cpu.weight", false, errors)) {
+    const auto w = parseUint(buf_);
+    const auto shares = w ? cpuWeightToShares(*w) : std::nullopt;
+    if (shares)
+      out.cpu_shares = shares;
+    else
+      errors.add("ParseError");
+  }
+  if (load(d, rel, "memory.current", true, errors)) {
+    if (auto v = parseUint(buf_))
+      out.memory_usage = v;
+    else
+      errors.add("ParseError");
+  }
+  if (load(d, rel, "memory.stat", true, errors)) {
+    std::optional<std::uint64_t> anon, file, mapped, inactive_file, pgfault, pgmajfault;
+    const bool ok = forEachKeyValue(buf_, [&](std::string_view k, std::uint64_t v) {
+      if (k == "anon")
+        anon = v;
+      else if (k == "file")
+        file = v;
+      else if (k == "file_mapped")
+        mapped = v;
+      else if (k == "inactive_file")
+        inactive_file = v;
+      else if (k == "pgfault")
+        pgfault = v;
+      else if (k == "pgmajfault")
+        pgmajfault = v;
+    });
+    if (!ok || !anon || !file || !inactive_file) {
+      errors.add("ParseError");
+    } else {
+      out.memory_rss = anon;
+      out.memory_cache = file;
+      out.memory_mapped_file = mapped;
+      if (out.memory_usage) {
+        out.memory_working_set =
+            *out.memory_usage > *inactive_file ? *out.memory_usage - *inactive_file : 0;
+      }
+      // cgroup v2 statistics are hierarchical already: both scopes read the same counters.
+      if (pgfault && pgmajfault) {
+        out.pgfault = out.pgfault_hierarchy = pgfault;
+        out.pgmajfault = out.pgmajfault_hierarchy = pgmajfault;
+      }
+    }
+  }
+  if (load(d, rel, "memory.swap.current", false, errors)) {
+    if (auto v = parseUint(buf_))
+      out.memory_swap = v;
+    else
+      errors.add("ParseError");
+  }
+  if (load(d, rel, "memory.peak", false, errors)) {
+    if (auto v = parseUint(buf_))
+      out.memory_max_usage = v;
+    else
+      errors.add("ParseError");
+  }
+  if (load(d, rel, "memory.events", false, errors)) {
+    std::optional<std::uint64_t> high, max, oom_kill;
+    const bool ok = forEachKeyValue(buf_, [&](std::string_view k, std::uint64_t v) {
+      if (k == "high")
+        high = v;
+      else if (k == "max")
+        max = v;
+      else if (k == "oom_kill")
+        oom_kill = v;
+    });
+    if (!ok) {
+      errors.add("ParseError");
+    } else {
+      out.memory_events_high = high;
+      out.memory_events_max = max;
+      // v2 has no failcnt; "max" (times usage hit memory.max) is its closest equivalent.
+      out.memory_failcnt = max;
+      out.oom_kills = oom_kill;
+    }
+  }
+  if (load(d, rel, "memory.max", false, errors)) {
+    if (auto m = parseMaxOrUint(buf_))
+      out.memory_limit_bytes = m->is_max ? 0 : specMemory(m->value);
+    else
+      errors.add("ParseError");
+  }
+  if (load(d, rel, "io.stat", false, errors)) {
+    if (!parseIoStatV2(buf_, out.io)) {
+      out.io.clear();
+      errors.add("ParseError");
+    }
+  }
+  const std::pair<const char*, std::optional<Psi>*> pressures[] = {
+      {"cpu.pressure", &out.cpu_pressure},
+      {"memory.pressure", &out.memory_pressure},
+      {"io.pressure", &out.io_pressure}};
+  for (const auto& [file, field] : pressures) {
+    if (!load(d, rel, file, false, errors)) continue;
+    if (auto p = parsePsi(buf_))
+      *field = p;
+    else
+      errors.add("ParseError");
+  }
+  if (load(d, rel, "pids.current", false, errors)) {
+    if (auto v = parseUint(buf_))
+      out.threads = v;
+    else
+      errors.add("ParseError");
+  }
+  if (load(d, rel, "pids.max", false, errors)) {
+    if (auto m = parseMaxOrUint(buf_))
+      out.threads_max = m->is_max ? 0 : m->value;
+    else
+      errors.add("ParseError");
+  }
+}
+
+void CgroupReader::readV1(const std::string& rel, CgroupStats& out, ErrorCounts& errors) {
+  const Layout& l = layout_;
+  if (load(l.cpuacct, rel, "cpuacct.usage", true, errors)) {
+    if (auto v = parseUint(buf_))
+      out.cpu_usage_ns = v;
+    else
+      errors.add("ParseError");
+  }
+  if (load(l.cpuacct, rel, "cpuacct.stat", true, errors)) {
+    std::optional<std::uint64_t> user, system;
+    const bool ok = forEachKeyValue(buf_, [&](std::string_view k, std::uint64_t v) {
+      if (k == "user")
+        user = v;
+      else if (k == "system")
+        system = v;
+    });
+    if (!ok || !user || !system) {
+      errors.add("ParseError");
+    } else {
+      const auto ns_per_tick = kNsPerSecond / static_cast<std::uint64_t>(clock_ticks_);
+      out.cpu_user_ns = *user * ns_per_tick;
+      out.cpu_system_ns = *system * ns_per_tick;
+    }
+  }
+  if (load(l.cpu, rel, "cpu.stat", false, errors)) {
+    std::optional<std::uint64_t> periods, throttled, throttled_ns;
+    const bool ok = forEachKeyValue(buf_, [&](std::string_view k, std::uint64_t v) {
+      if (k == "nr_periods")
+        periods = v;
+      else if (k == "nr_throttled")
+        throttled = v;
+      else if (k == "throttled_time")
+        throttled_ns = v;
+    });
+    if (!ok) {
+      errors.add("ParseError");
+    } else if (periods && throttled && throttled_ns) {
+      out.cfs_periods = periods;
+      out.cfs_throttled_periods = throttled;
+      out.cfs_throttled_ns = throttled_ns;
+    }
+  }
+  if (load(l.cpu, rel, "cpu.cfs_quota_us", false, errors)) {
+    if (auto v = parseInt(buf_))
+      out.cpu_quota_usec = *v > 0 ? static_cast<std::uint64_t>(*v) : 0;
+    else
+      errors.add("ParseError");
+  }
+  if (load(l.cpu, rel, "cpu.cfs_period_us", false, errors)) {
+    if (auto v = parseUint(buf_))
+      out.cpu_period_usec = v;
+    else
+      errors.add("ParseError");
+  }
+  if (load(l.cpu, rel, "cpu.shares", false, errors)) {
+    if (auto v = parseUint(buf_))
+      out.cpu_shares = v;
+    else
+      errors.add("ParseError");
+  }
+  if (load(l.memory, rel, "memory.usage_in_bytes", true, errors)) {
+    if (auto v = parseUint(buf_))
+      out.memory_usage = v;
+    else
+      errors.add("ParseError");
+  }
+  if (load(l.memory, rel, "memory.max_usage_in_bytes", false, errors)) {
+    if (auto v = parseUint(buf_))
+      out.memory_max_usage = v;
+    else
+      errors.add("ParseError");
+  }
+  if (load(l.memory, rel, "memory.failcnt", false, errors)) {
+    if (auto v = parseUint(buf_))
+      out.memory_failcnt = v;
+    else
+      errors.add("ParseError");
+  }
+  if (load(l.memory, rel, "memory.limit_in_bytes", false, errors)) {
+    if (auto v = parseUint(buf_))
+      out.memory_limit_bytes = specMemory(*v);
+    else
+      errors.add("ParseError");
+  }
+  if (load(l.memory, rel, "memory.stat", true, errors)) {
+    std::optional<std::uint64_t> rss, cache, mapped, inactive_file, swap, pgfault, pgmajfault,
+        total_pgfault, total_pgmajfault;
+    const bool ok = forEachKeyValue(buf_, [&](std::string_view k, std::uint64_t v) {
+      if (k == "total_rss")
+        rss = v;
+      else if (k == "total_cache")
+        cache = v;
+      else if (k == "total_mapped_file")
+        mapped = v;
+      else if (k == "total_inactive_file")
+        inactive_file = v;
+      else if (k == "total_swap")
+        swap = v;
+      else if (k == "pgfault")
+        pgfault = v;
+      else if (k == "pgmajfault")
+        pgmajfault = v;
+      else if (k == "total_pgfault")
+        total_pgfault = v;
+      else if (k == "total_pgmajfault")
+        total_pgmajfault = v;
+    });
+    if (!ok || !rss || !cache || !inactive_file) {
+      errors.add("ParseError");
+    } else {
+      out.memory_rss = rss;
+      out.memory_cache = cache;
+      out.memory_mapped_file = mapped;
+      out.memory_swap = swap;
+      if (out.memory_usage) {
+        out.memory_working_set =
+            *out.memory_usage > *inactive_file ? *out.memory_usage - *inactive_file : 0;
+      }
+      if (pgfault && pgmajfault && total_pgfault && total_pgmajfault) {
+        out.pgfault = pgfault;
+        out.pgmajfault = pgmajfault;
+        out.pgfault_hierarchy = total_pgfault;
+        out.pgmajfault_hierarchy = total_pgmajfault;
+      }
+    }
+  }
+  if (load(l.memory, rel, "memory.oom_control", false, errors)) {
+    std::optional<std::uint64_t> oom_kill;
+    const bool ok = forEachKeyValue(buf_, [&](std::string_view k, std::uint64_t v) {
+      if (k == "oom_kill") oom_kill = v;
+    });
+    if (ok)
+      out.oom_kills = oom_kill;
+    else
+      errors.add("ParseError");
+  }
+  if (load(l.blkio, rel, "blkio.throttle.io_service_bytes_recursive", false, errors)) {
+    if (!parseBlkioV1(buf_, true, out.io)) {
+      out.io.clear();
+      errors.add("ParseError");
+    } else if (load(l.blkio, rel, "blkio.throttle.io_serviced_recursive", false, errors)) {
+      if (!parseBlkioV1(buf_, false, out.io)) {
+        out.io.clear();
+        errors.add("ParseError");
+      }
+    }
+  }
+  if (load(l.pids, rel, "pids.current", false, errors)) {
+    if (auto v = parseUint(buf_))
+      out.threads = v;
+    else
+      errors.add("ParseError");
+  }
+  if (load(l.pids, rel, "pids.max", false, errors)) {
+    if (auto m = parseMaxOrUint(buf_))
+      out.threads_max = m->is_max ? 0 : m->value;
+    else
+      errors.add("ParseError");
+  }
+}
+
+}  // namespace keelson::cgroup

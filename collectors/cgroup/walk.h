@@ -1,0 +1,46 @@
+// Finding the kubelet's pod and container cgroups under a cgroup root (cgroup v2 unified, or v1
+// with one hierarchy per controller; a hybrid v1/v2 host is read as v1). Directory links are never
+// followed. Thread-safe: no shared state.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "collectors/cgroup/errors.h"
+#include "collectors/common/result.h"
+
+namespace keelson::cgroup {
+
+enum class Mode { kV2, kV1 };
+
+// Where each controller's files live. For v2 every directory is the root; for v1 each controller
+// has its own hierarchy (empty when the host does not mount that controller).
+struct Layout {
+  Mode mode = Mode::kV2;
+  std::string root;  // the cgroup root given by the user
+  std::string cpu;
+  std::string cpuacct;
+  std::string memory;
+  std::string blkio;
+  std::string pids;
+  std::string discovery;  // the hierarchy walked to find pods and containers
+};
+
+// Inspects `cgroup_root`: v2 when it holds cgroup.controllers, v1 when it holds controller
+// directories. Fails with "NoCgroupRoot" when it is neither.
+Result<Layout> detectLayout(const std::string& cgroup_root);
+
+struct CgroupRef {
+  std::string path;           // relative to the hierarchy root, with a leading '/': cAdvisor's id
+  std::string pod_uid;        // with '-'
+  std::string container_id;   // empty for the pod-level cgroup
+  std::size_t pod_index = 0;  // index into the output of the pod-level entry of this pod
+};
+
+// Appends every pod cgroup and, right after it, its container cgroups, found under the kubepods
+// hierarchy (kubepods.slice or kubepods) of `layout.discovery`. A directory that vanishes while
+// being listed is counted as CgroupVanished; unreadable ones by errno reason. Returns the number
+// of cgroup directories examined (kubepods, QoS, pod and container levels).
+std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors);
+
+}  // namespace keelson::cgroup

@@ -1,0 +1,106 @@
+// The Kubernetes API client: authenticated JSON requests over an HttpTransport with a client-side
+// rate limit (token bucket, client-go's QPS/burst) and exponential back-off on 5xx, 429 and
+// connection errors; typed helpers for the scale subresource, pods, events, leases and
+// config maps. Answers that are not 2xx become Errors from apiError() (api.h): "Forbidden",
+// "NotFound", "Conflict", ...
+//
+// The bearer token is taken from ClusterConfig::token, or re-read from tokenFile before every
+// request so a rotated service-account token is picked up (it is a few hundred bytes).
+//
+// Thread safety: none (one client per thread; each owns its connection). Time: every wait goes
+// through the Clock, so tests with a ManualClock never sleep.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collectors/common/result.h"
+#include "collectors/kube/api.h"
+#include "collectors/kube/clock.h"
+#include "collectors/kube/config.h"
+#include "collectors/kube/http_transport.h"
+#include "collectors/kube/rate_limiter.h"
+
+namespace keelson::kube {
+
+struct ClientOptions {
+  double qps = 5;     // client-go's defaults
+  double burst = 10;
+  int maxAttempts = 5;  // for retryable failures (5xx, 429, connection errors)
+  std::chrono::milliseconds backoffBase{200};
+  std::chrono::milliseconds backoffCap{5000};
+  int conflictRetries = 3;  // 409s on a scale patch: re-read and retry this many times
+};
+
+// Called after every HTTP exchange: verb ("GET", "PATCH"...) and status code (0 when no answer
+// came: connection error). Feeds keelson_autoscaler_api_requests_total and the benchmark.
+using RequestObserver = std::function<void(const std::string& verb, int code)>;
+
+class KubeClient {
+ public:
+  KubeClient(ClusterConfig config, std::unique_ptr<HttpTransport> transport, Clock& clock,
+             ClientOptions options = {});
+
+  // Builds the Beast transport for `config`.
+  static Result<std::unique_ptr<KubeClient>> create(const ClusterConfig& config, Clock& clock,
+                                                    ClientOptions options = {});
+
+  const ClusterConfig& config() const { return config_; }
+  void setObserver(RequestObserver observer) { observer_ = std::move(observer); }
+
+  // One request with rate limit and retries. `what` and `ns` name the resource for error
+  // messages ("deployments/scale", "shop"). Returns the parsed JSON body (null for an empty one).
+  Result<nlohmann::json> call(const std::string& verb, const std::string& path,
+                              const std::string& body, const std::string& contentType,
+                              const std::string& what, const std::string& ns);
+
+  // One GET with rate limit, auth and retries of connection errors / 5xx, returning the raw
+  // answer whatever its status (watch streams are newline-delimited JSON, not one document).
+  Result<HttpResponse> getRaw(const std::string& path);
+
+  Result<Scale> getScale(const GroupVersionResource& gvr, const std::string& ns,
+                         const std::string& name);
+
+  // Sets spec.replicas through a merge patch guarded by resourceVersion; on 409 Conflict
+  // re-reads the scale and retries with the fresh resourceVersion (ClientOptions::conflictRetries
+  // times). `conflicts`, when given, counts the 409s seen. Returns the scale as written.
+  Result<Scale> setReplicas(const GroupVersionResource& gvr, const std::string& ns,
+                            const std::string& name, int replicas,
+                            const std::string& resourceVersion, int* conflicts = nullptr);
+
+  // Pods matching a label selector (the scale's status.selector).
+  Result<std::vector<PodInfo>> listPods(const std::string& ns, const std::string& selector);
+
+  // Creates an Event (api.h eventBody) in its namespace.
+  Status createEvent(const nlohmann::json& event);
+
+  // Generic object access for leases and config maps: `gvr` + namespace + name.
+  Result<nlohmann::json> getObject(const GroupVersionResource& gvr, const std::string& ns,
+                                   const std::string& name);
+  Result<nlohmann::json> createObject(const GroupVersionResource& gvr, const std::string& ns,
+                                      const nlohmann::json& object);
+  // PUT; the object's metadata.resourceVersion makes it conditional (409 when it moved).
+  Result<nlohmann::json> replaceObject(const GroupVersionResource& gvr, const std::string& ns,
+                                       const std::string& name, const nlohmann::json& object);
+
+  std::uint64_t requests() const { return requests_; }
+
+ private:
+  Result<std::string> bearerToken();
+
+  ClusterConfig config_;
+  std::unique_ptr<HttpTransport> transport_;
+  Clock& clock_;
+  ClientOptions options_;
+  TokenBucket bucket_;
+  RequestObserver observer_;
+  std::uint64_t requests_ = 0;
+};
+
+}  // namespace keelson::kube

@@ -1,0 +1,57 @@
+// A small synchronous HTTP/1.1 client over one kept-alive connection (Boost.Beast; TLS through
+// OpenSSL with peer verification, SNI and host-name / IP-address checks on). Shared by the
+// Kubernetes client and the Prometheus API client.
+//
+// HttpTransport is the seam: the Kubernetes and Prometheus clients take one by reference, so
+// their request/response logic is tested with a scripted transport and no network.
+//
+// Thread safety: none; use one transport per thread. Errors: transport failures (resolve,
+// connect, TLS, timeout, reset) are "ConnectionError" with the peer and the cause; any HTTP
+// status is a successful exchange (the caller interprets it).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "collectors/common/result.h"
+
+namespace keelson::kube {
+
+struct HttpRequest {
+  std::string method;  // "GET", "PATCH", "POST", "PUT", "DELETE"
+  std::string target;  // path and query, already escaped
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+};
+
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
+};
+
+struct TransportConfig {
+  std::string scheme = "https";
+  std::string host;
+  std::uint16_t port = 443;
+  std::string caPem;  // empty: the system's default trust store
+  bool insecureSkipVerify = false;
+  std::string clientCertPem;
+  std::string clientKeyPem;
+  std::chrono::milliseconds timeout{10000};  // per connect / handshake / write / read
+};
+
+// Creates the Beast implementation. Fails with "ConfigError" when the TLS material is unusable
+// (bad CA or client certificate PEM).
+Result<std::unique_ptr<HttpTransport>> makeBeastTransport(const TransportConfig& config);
+
+}  // namespace keelson::kube

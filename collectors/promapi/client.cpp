@@ -1,0 +1,98 @@
+#include "collectors/promapi/client.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdlib>
+
+#include "collectors/kube/api.h"
+#include "collectors/kube/config.h"
+
+namespace keelson::promapi {
+namespace {
+
+using nlohmann::json;
+
+std::optional<double> sampleValue(const json& pair) {
+  if (!pair.is_array() || pair.size() != 2 || !pair[1].is_string()) return std::nullopt;
+  const std::string text = pair[1].get<std::string>();
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+Result<std::vector<Sample>> parseQueryResponse(int httpStatus, const std::string& body) {
+  const json doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return fail("BadResponse",
+                "Prometheus answered HTTP " + std::to_string(httpStatus) + " without JSON");
+  }
+  if (doc.value("status", "") != "success") {
+    return fail("QueryError", "Prometheus query failed (" + doc.value("errorType", "") +
+                                  "): " + doc.value("error", ""));
+  }
+  const json data = doc.value("data", json::object());
+  const std::string type = data.value("resultType", "");
+  std::vector<Sample> samples;
+  if (type == "scalar") {
+    if (auto value = sampleValue(data.value("result", json()))) samples.push_back({{}, *value});
+    return samples;
+  }
+  if (type != "vector") {
+    return fail("QueryError", "query returned a " + type + ", expected an instant vector or scalar");
+  }
+  for (const json& series : data.value("result", json::array())) {
+    if (!series.is_object()) continue;
+    auto value = sampleValue(series.value("value", json()));
+    if (!value) continue;
+    Sample sample;
+    const json metric = series.value("metric", json::object());
+    for (const auto& [key, label] : metric.items()) {
+      if (label.is_string()) sample.labels[key] = label.get<std::string>();
+    }
+    sample.value = *value;
+    samples.push_back(std::move(sample));
+  }
+  return samples;
+}
+
+PromClient::PromClient(std::unique_ptr<kube::HttpTransport> transport, std::string pathPrefix)
+    : transport_(std::move(transport)), prefix_(std::move(pathPrefix)) {
+  while (!prefix_.empty() && prefix_.back() == '/') prefix_.pop_back();
+}
+
+Result<std::unique_ptr<PromClient>> PromClient::create(const std::string& url) {
+  kube::ClusterConfig parsed;
+  if (auto st = kube::parseServerUrl(url, parsed); !st) {
+    return fail("ConfigError", "--prometheus: " + st.error().message);
+  }
+  std::string prefix;
+  if (const auto pos = url.find('/', url.find("://") + 3); pos != std::string::npos) {
+    prefix = url.substr(pos);
+  }
+  kube::TransportConfig tc;
+  tc.scheme = parsed.scheme;
+  tc.host = parsed.host;
+  tc.port = parsed.port;
+  auto transport = kube::makeBeastTransport(tc);
+  if (!transport) return fail(transport.error());
+  return std::make_unique<PromClient>(std::move(transport).value(), prefix);
+}
+
+Result<std::vector<Sample>> PromClient::query(const std::string& promql,
+                                              std::optional<double> time) {
+  kube::HttpRequest request;
+  request.method = "GET";
+  request.target = prefix_ + "/api/v1/query?query=" + kube::queryEscape(promql);
+  if (time) request.target += "&time=" + std::to_string(*time);
+  request.headers.emplace_back("Accept", "application/json");
+  ++requests_;
+  auto response = transport_->send(request);
+  if (!response) return fail(response.error());
+  return parseQueryResponse(response->status, response->body);
+}
+
+}  // namespace keelson::promapi

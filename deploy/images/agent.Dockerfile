@@ -1,0 +1,36 @@
+# keelson-agent image. Build from the repository root (BuildKit reads agent.Dockerfile.dockerignore):
+#   docker build -f deploy/images/agent.Dockerfile -t keelson/agent:0.1.0 .
+# Multi-stage: compile on debian:bookworm with the -dev packages of cmake/install-deps.sh, ship on
+# bookworm-slim with only the runtime libraries the binary links against.
+
+FROM debian:bookworm AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      cmake ninja-build g++ pkg-config \
+      prometheus-cpp-dev librdkafka-dev libboost-dev libboost-system-dev libfmt-dev \
+      libyaml-cpp-dev nlohmann-json3-dev libssl-dev zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+# Tests are not built (no GoogleTest in the image); -j2 like the presets.
+RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEELSON_BUILD_TESTS=OFF \
+ && cmake --build /build --target keelson-agent -j2 \
+ && strip /build/agent/keelson-agent
+
+FROM debian:bookworm-slim
+# The shared libraries keelson-agent links (Boost.Asio/Beast are header-only; librdkafka pulls in
+# its own compression and SASL libraries as dependencies); ca-certificates for TLS to Kafka.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      librdkafka1 libyaml-cpp0.7 libprometheus-cpp-core1.0 libfmt9 libssl3 zlib1g \
+      ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /build/agent/keelson-agent /usr/local/bin/keelson-agent
+# Fail the build, not the pod, if a library the binary needs is missing from the list above.
+RUN ! ldd /usr/local/bin/keelson-agent | grep 'not found'
+# Runs as uid 0 without capabilities (deploy/base/agent/daemonset.yaml says why): it reads the
+# node's root-owned container log files and writes its checkpoints to a root-owned hostPath.
+USER 0:0
+EXPOSE 9445
+ENTRYPOINT ["/usr/local/bin/keelson-agent"]
+CMD ["run", "--config", "/etc/keelson/agent.yaml"]

@@ -1,0 +1,212 @@
+// Cost of one container-metrics scrape (walk + read + families + text exposition) on a generated
+// cgroup v2 (systemd driver) tree of N containers in N/4 pods, with a matching log root.
+// The measured path is ContainerCollector::appendText, what /metrics runs for container metrics.
+// Prints, per N: CPU time per scrape, allocations per scrape (counted by the replaced global
+// operator new below), exposition bytes, and the process RSS. See tests/bench/README.md.
+//
+//   build-release/tests/bench/keelson_cgroup_scrape_bench [scrapes-per-size]
+//   KEELSON_BENCH_KEEP=1 ... keeps the generated trees and prints where they are
+#include <fcntl.h>
+#include <prometheus/text_serializer.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <new>
+#include <string>
+
+#include "agent/metrics/container_collector.h"
+#include "agent/metrics/container_families.h"
+
+namespace {
+
+std::atomic<std::uint64_t> g_allocations{0};
+
+}  // namespace
+
+void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+void write(const fs::path& p, const std::string& text) {
+  std::ofstream(p) << text;
+}
+
+std::string hex64(std::size_t n, char prefix) {
+  char buf[65];
+  std::snprintf(buf, sizeof(buf), "%c%063zx", prefix, n);
+  return buf;
+}
+
+std::string uid(std::size_t n) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08zx-0000-4000-8000-%012zx", n, n);
+  return buf;
+}
+
+void cgroupFiles(const fs::path& d, std::size_t n) {
+  fs::create_directories(d);
+  const std::string v = std::to_string(n * 1000 + 1);
+  write(d / "cgroup.procs", std::to_string(1000 + n) + "\n");
+  write(d / "cpu.stat", "usage_usec " + v + "\nuser_usec " + v + "\nsystem_usec " + v +
+                            "\nnr_periods 100\nnr_throttled 3\nthrottled_usec 5000\nnr_bursts 0\n"
+                            "burst_usec 0\n");
+  write(d / "cpu.max", "50000 100000\n");
+  write(d / "cpu.weight", "39\n");
+  write(d / "memory.current", "104857600\n");
+  // A realistic memory.stat is ~40 lines; the collector reads six keys of it.
+  std::string stat =
+      "anon 52428800\nfile 41943040\nkernel 1000000\nkernel_stack 100000\npagetables 200000\n"
+      "sec_pagetables 0\npercpu 1000\nsock 0\nvmalloc 0\nshmem 0\nzswap 0\nzswapped 0\n"
+      "file_mapped 4194304\nfile_dirty 0\nfile_writeback 0\nswapcached 0\nanon_thp 0\n"
+      "file_thp 0\nshmem_thp 0\ninactive_anon 0\nactive_anon 52428800\ninactive_file 20971520\n"
+      "active_file 20971520\nunevictable 0\nslab_reclaimable 100\nslab_unreclaimable 100\n"
+      "slab 200\nworkingset_refault_anon 0\nworkingset_refault_file 0\n"
+      "workingset_activate_anon 0\nworkingset_activate_file 0\nworkingset_restore_anon 0\n"
+      "workingset_restore_file 0\nworkingset_nodereclaim 0\npgscan 0\npgsteal 0\n"
+      "pgscan_kswapd 0\npgscan_direct 0\npgsteal_kswapd 0\npgsteal_direct 0\npgfault 1000\n"
+      "pgmajfault 10\npgrefill 0\npgactivate 0\npgdeactivate 0\npglazyfree 0\npglazyfreed 0\n"
+      "thp_fault_alloc 0\nthp_collapse_alloc 0\n";
+  write(d / "memory.stat", stat);
+  write(d / "memory.swap.current", "0\n");
+  write(d / "memory.peak", "209715200\n");
+  write(d / "memory.events", "low 0\nhigh 3\nmax 2\noom 1\noom_kill 1\noom_group_kill 0\n");
+  write(d / "memory.max", "268435456\n");
+  write(d / "io.stat", "8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n");
+  const std::string psi =
+      "some avg10=0.00 avg60=0.00 avg300=0.00 total=2000\n"
+      "full avg10=0.00 avg60=0.00 avg300=0.00 total=1000\n";
+  write(d / "cpu.pressure", psi);
+  write(d / "memory.pressure", psi);
+  write(d / "io.pressure", psi);
+  write(d / "pids.current", "7\n");
+  write(d / "pids.max", "4096\n");
+}
+
+// N containers in N/4 pods: 4 containers each, burstable, containerd; log root to match.
+fs::path generate(const fs::path& base, std::size_t containers) {
+  const fs::path tree = base / ("tree-" + std::to_string(containers));
+  fs::remove_all(tree);
+  const fs::path cg = tree / "sys/fs/cgroup";
+  fs::create_directories(cg);
+  write(cg / "cgroup.controllers", "cpu io memory pids\n");
+  const fs::path qos = cg / "kubepods.slice/kubepods-burstable.slice";
+  const fs::path net = tree / "proc";
+  fs::create_directories(tree / "log/pods");
+  fs::create_directories(tree / "log/containers");
+  const std::size_t pods = containers / 4;
+  for (std::size_t p = 0; p < pods; ++p) {
+    std::string u = uid(p);
+    std::string su = u;
+    for (char& c : su) {
+      if (c == '-') c = '_';
+    }
+    const fs::path pod = qos / ("kubepods-burstable-pod" + su + ".slice");
+    cgroupFiles(pod, p);
+    const std::string ns = "ns" + std::to_string(p % 10);
+    const std::string name = "svc-" + std::to_string(p) + "-7d9f8";
+    const fs::path logdir = tree / "log/pods" / (ns + "_" + name + "_" + u);
+    for (std::size_t c = 0; c < 4; ++c) {
+      const std::size_t n = p * 4 + c;
+      const std::string id = hex64(n, 'a');
+      cgroupFiles(pod / ("cri-containerd-" + id + ".scope"), n);
+      const std::string cname = "c" + std::to_string(c);
+      fs::create_directories(logdir / cname);
+      fs::create_symlink(
+          logdir / cname / "0.log",
+          tree / "log/containers" / (name + "_" + ns + "_" + cname + "-" + id + ".log"));
+    }
+    const fs::path procdir = net / std::to_string(1000 + p) / "net";
+    fs::create_directories(procdir);
+    write(procdir / "dev",
+          "Inter-|   Receive |  Transmit\n face |bytes packets|bytes\n"
+          "    lo: 1 2 0 0 0 0 0 0 1 2 0 0 0 0 0 0\n"
+          "  eth0: 1000 20 0 0 0 0 0 0 500 10 0 0 0 0 0 0\n");
+  }
+  write(net / "cpuinfo", "processor\t: 0\n\nprocessor\t: 1\n");
+  write(net / "meminfo", "MemTotal:       16384000 kB\n");
+  return tree;
+}
+
+double cpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+long statusKib(const char* key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key, 0) == 0) return std::atol(line.c_str() + std::strlen(key));
+  }
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int scrapes = argc > 1 ? std::atoi(argv[1]) : 20;
+  // KEELSON_BENCH_KEEP=1 keeps the generated trees (to run the agent itself on them).
+  const bool keep = std::getenv("KEELSON_BENCH_KEEP") != nullptr;
+  const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
+  const fs::path dir = base / ("keelson-scrape-bench-" + std::to_string(::getpid()));
+  std::printf("%-10s %-6s %-14s %-16s %-14s %-10s %-10s\n", "containers", "pods", "cpu_ms/scrape",
+              "allocs/scrape", "expo_bytes", "rss_mib", "hwm_mib");
+  for (const std::size_t n : {250u, 500u, 1000u, 2000u}) {
+    const fs::path tree = generate(dir, n);
+    keelson::agent::CollectorRoots roots;
+    roots.cgroup_root = (tree / "sys/fs/cgroup").string();
+    roots.proc_root = (tree / "proc").string();
+    roots.log_root = (tree / "log").string();
+    std::size_t bytes = 0;
+    const std::size_t series_cgroups = keelson::agent::scrapeContainers(roots, 100).samples.size();
+    // What /metrics does for the container part: ContainerCollector::appendText into a buffer.
+    keelson::agent::ContainerCollector collector(roots, nullptr);
+    std::string text;
+    auto once = [&] {
+      text.clear();
+      collector.appendText(text);
+      bytes = text.size();
+    };
+    once();  // warm the page cache and the allocator
+    const auto allocs0 = g_allocations.load();
+    const double cpu0 = cpuSeconds();
+    for (int i = 0; i < scrapes; ++i)
+      once();
+    const double cpu_ms = (cpuSeconds() - cpu0) * 1000 / scrapes;
+    const double allocs = static_cast<double>(g_allocations.load() - allocs0) / scrapes;
+    std::printf("%-10zu %-6zu %-14.2f %-16.0f %-14zu %-10.1f %-10.1f\n", n, n / 4, cpu_ms, allocs,
+                bytes, static_cast<double>(statusKib("VmRSS:")) / 1024,
+                static_cast<double>(statusKib("VmHWM:")) / 1024);
+    if (series_cgroups != n / 4 * 5) {
+      std::fprintf(stderr, "unexpected: %zu cgroups read, want %zu\n", series_cgroups, n / 4 * 5);
+      return 1;
+    }
+    if (keep) {
+      std::printf("kept %s\n", tree.c_str());
+    } else {
+      fs::remove_all(tree);
+    }
+  }
+  if (!keep) fs::remove_all(dir);
+  return 0;
+}

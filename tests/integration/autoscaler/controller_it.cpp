@@ -1,0 +1,205 @@
+// keelson-autoscaler run (the real loop, as a process) against the real kube-apiserver and
+// Prometheus, with a least-privilege service-account token: a Prometheus policy scales a
+// Deployment up and down, hot reload keeps the last good policy, and two replicas elect one
+// leader whose stabilization history survives a kill -9.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "tests/integration/autoscaler/kube_harness.h"
+
+namespace keelson::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string policyYaml(const std::string& ns, const std::string& target, int value,
+                       int scaleDownWindow) {
+  std::ostringstream out;
+  out << "apiVersion: keelson.io/v1\nkind: ScalingPolicy\nmetadata: {name: " << target
+      << ", namespace: " << ns << "}\nspec:\n"
+      << "  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: " << target << "}\n"
+      << "  minReplicas: 1\n  maxReplicas: 10\n  metrics:\n"
+      << "  - type: Prometheus\n    prometheus:\n      name: load\n"
+      << "      query: vector(" << value << ")\n"
+      << "      target: {type: AverageValue, averageValue: \"100\"}\n"
+      << "  behavior:\n    scaleDown:\n      stabilizationWindowSeconds: " << scaleDownWindow
+      << "\n      policies: [{type: Percent, value: 100, periodSeconds: 15}]\n";
+  return out.str();
+}
+
+void writeFile(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << text;
+  std::filesystem::rename(tmp, path);
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// One `keelson-autoscaler run` child; stderr to a log file. Killed (SIGKILL) on destruction.
+class Autoscaler {
+ public:
+  Autoscaler(const std::vector<std::string>& args, const std::string& log) : log_(log) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      std::vector<char*> argv;
+      std::string helper = KEELSON_RUN_HELPER;
+      argv.push_back(helper.data());
+      std::vector<std::string> copy = args;
+      for (auto& a : copy) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(helper.c_str(), argv.data());
+      _exit(127);
+    }
+  }
+  ~Autoscaler() { kill(SIGKILL); }
+  void kill(int sig) {
+    if (pid_ > 0) {
+      ::kill(pid_, sig);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+  std::string log() const { return readFile(log_); }
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_;
+};
+
+// Polls `probe` every 250 ms until it holds or `timeout` passes (observing, not sleeping blind).
+template <typename F>
+bool eventually(F probe, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (probe()) return true;
+    std::this_thread::sleep_for(250ms);
+  }
+  return probe();
+}
+
+class ControllerIT : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ns_ = uniqueName("ctl");
+    peer_.kubectl("create namespace " + ns_);
+    peer_.apply(rbacYaml(ns_, "keelson", true));
+    peer_.apply(deploymentYaml(ns_, "web", 1));
+    kubeconfig_ = peer_.writeKubeconfig(ns_, peer_.token(ns_, "keelson"), ns_);
+    prometheus_ = peerValue(loadPeerEnv("prometheus"), "KEELSON_PROMETHEUS_URL");
+    dir_ = "/tmp/keelson_it_" + ns_;
+    std::filesystem::create_directories(dir_);
+    policy_ = dir_ + "/policy.yaml";
+  }
+  void TearDown() override {
+    peer_.kubectl("delete namespace " + ns_ + " --wait=false", "", true);
+    std::filesystem::remove_all(dir_);
+  }
+  std::vector<std::string> args(const std::string& identity) const {
+    return {"--policies",        policy_,    "--kubeconfig", kubeconfig_, "--prometheus",
+            prometheus_,         "--sync-period", "1",       "--listen",   "127.0.0.1:0",
+            "--lease-namespace", ns_,        "--identity",   identity};
+  }
+  int replicas() const { return specReplicas(peer_, ns_, "web"); }
+  std::string holder() const {
+    return peer_.kubectl("get lease keelson-autoscaler -n " + ns_ +
+                             " -o jsonpath={.spec.holderIdentity}",
+                         "", true);
+  }
+
+  KubePeer peer_;
+  std::string ns_, kubeconfig_, prometheus_, dir_, policy_;
+};
+
+TEST_F(ControllerIT, ScalesUpAndDownAndKeepsLastGoodPolicyOnReload) {
+  writeFile(policy_, policyYaml(ns_, "web", 500, 0));
+  Autoscaler a(args("a"), dir_ + "/a.log");
+  EXPECT_TRUE(eventually([&] { return replicas() == 5; }, 30s)) << a.log();
+  writeFile(policy_, policyYaml(ns_, "web", 100, 0));
+  EXPECT_TRUE(eventually([&] { return replicas() == 1; }, 30s)) << a.log();
+  // A broken file is reported; the last good version keeps running (and scaling).
+  writeFile(policy_, "apiVersion: keelson.io/v1\nkind: ScalingPolicy\nmetadata: {name: web, "
+                     "namespace: " + ns_ + "}\nspec: {maxReplicas: -3}\n");
+  EXPECT_TRUE(eventually([&] { return a.log().find("policy error") != std::string::npos; }, 10s))
+      << a.log();
+  EXPECT_TRUE(eventually([&] { return a.log().find("keeping the last good version") !=
+                                      std::string::npos; },
+                         10s))
+      << a.log();
+  peer_.kubectl("scale deployment web -n " + ns_ + " --replicas=4");
+  EXPECT_TRUE(eventually([&] { return replicas() == 1; }, 30s)) << a.log();
+  const std::string events = peer_.kubectl("get events -n " + ns_);
+  EXPECT_NE(events.find("SuccessfulRescale"), std::string::npos) << events;
+  EXPECT_NE(events.find("New size: 5"), std::string::npos) << events;
+}
+
+TEST_F(ControllerIT, MissingGrantIsReportedWithoutCrashing) {
+  peer_.apply(rbacYaml(ns_, "keelson", false));  // drop `patch` on deployments/scale
+  writeFile(policy_, policyYaml(ns_, "web", 500, 0));
+  Autoscaler a(args("a"), dir_ + "/a.log");
+  EXPECT_TRUE(eventually(
+      [&] {
+        return a.log().find("forbidden: cannot patch deployments/scale in namespace " + ns_) !=
+               std::string::npos;
+      },
+      30s))
+      << a.log();
+  EXPECT_EQ(replicas(), 1);
+  const std::string events = peer_.kubectl("get events -n " + ns_);
+  EXPECT_NE(events.find("FailedRescale"), std::string::npos) << events;
+  // Still alive and serving: the loop goes on.
+  EXPECT_EQ(::kill(0, 0), 0);
+}
+
+TEST_F(ControllerIT, TwoReplicasOneLeaderFailoverKeepsHistory) {
+  // Scale-down stabilization of 120 s: after load drops, the recommendations of the last two
+  // minutes (5 replicas) hold the count. A new leader that forgot them would scale down at once.
+  writeFile(policy_, policyYaml(ns_, "web", 500, 120));
+  Autoscaler a(args("a"), dir_ + "/a.log");
+  ASSERT_TRUE(eventually([&] { return holder() == "a"; }, 20s)) << a.log();
+  ASSERT_TRUE(eventually([&] { return replicas() == 5; }, 30s)) << a.log();
+  Autoscaler b(args("b"), dir_ + "/b.log");
+  ASSERT_TRUE(eventually([&] { return b.log().find("not leader") != std::string::npos; }, 20s))
+      << b.log();
+  writeFile(policy_, policyYaml(ns_, "web", 100, 120));
+  ASSERT_TRUE(eventually([&] { return a.log().find("reloaded") != std::string::npos; }, 10s));
+  std::this_thread::sleep_for(3s);  // a records a few stabilized recommendations
+  EXPECT_EQ(replicas(), 5);
+  EXPECT_EQ(holder(), "a");
+
+  const auto killed = std::chrono::steady_clock::now();
+  a.kill(SIGKILL);
+  ASSERT_TRUE(eventually([&] { return holder() == "b"; }, 25s)) << b.log();
+  const auto takeover = std::chrono::steady_clock::now() - killed;
+  // Lease duration 15 s plus one retry period and the polling of this test.
+  EXPECT_LT(takeover, 19s);
+  std::cerr << "takeover after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count() << " ms\n";
+  // b continues with a's history: still stabilized at 5 for several syncs.
+  std::this_thread::sleep_for(5s);
+  EXPECT_EQ(replicas(), 5) << b.log();
+  const std::string blog = b.log();
+  const auto became = blog.find("became leader");
+  ASSERT_NE(became, std::string::npos) << blog;
+  // b never wrote the scale before it led.
+  EXPECT_EQ(blog.substr(0, became).find("scaled"), std::string::npos) << blog;
+  const std::string state = peer_.kubectl("get lease keelson-autoscaler -n " + ns_ +
+                                          " -o jsonpath={.metadata.annotations}");
+  EXPECT_NE(state.find("recommendations"), std::string::npos) << state;
+}
+
+}  // namespace
+}  // namespace keelson::testing

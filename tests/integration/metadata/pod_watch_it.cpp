@@ -1,0 +1,72 @@
+// The node pod watch against the real kube-apiserver: list, watch (add, delete), and recovery
+// from an expired resourceVersion (410 Gone -> relist).
+#include <gtest/gtest.h>
+
+#include "agent/metadata/pod_watch.h"
+#include "tests/integration/autoscaler/kube_harness.h"
+
+namespace keelson::testing {
+namespace {
+
+std::string podYaml(const std::string& ns, const std::string& name, const std::string& node) {
+  return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: " + ns +
+         ", labels: {app: shop}, annotations: {team: checkout}}\nspec:\n  nodeName: " + node +
+         "\n  automountServiceAccountToken: false\n  containers:\n  - {name: app, image: "
+         "registry.invalid/shop:1}\n";
+}
+
+std::string uidOf(const KubePeer& peer, const std::string& ns, const std::string& name) {
+  return peer.kubectl("get pod " + name + " -n " + ns + " -o jsonpath={.metadata.uid}");
+}
+
+TEST(PodWatchIT, ListWatchAndGoneRecovery) {
+  KubePeer peer;
+  const std::string ns = uniqueName("md");
+  const std::string node = "node-" + ns;
+  peer.kubectl("create namespace " + ns);
+  peer.apply(podYaml(ns, "a", node));
+  peer.apply(podYaml(ns, "b", node));
+  peer.apply(podYaml(ns, "elsewhere", "other-" + node));
+
+  auto config = kube::loadKubeconfig(peer.adminKubeconfig());
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  kube::SystemClock clock;
+  auto client = kube::KubeClient::create(*config, clock);
+  ASSERT_TRUE(client.ok());
+  metadata::PodCache cache;
+  metadata::PodWatcher watcher(**client, cache, clock, node, 2);
+
+  ASSERT_TRUE(watcher.step().ok());  // list
+  EXPECT_TRUE(watcher.apiUp());
+  EXPECT_EQ(cache.size(), 2u);  // this node's pods only
+  auto a = cache.lookup(uidOf(peer, ns, "a"));
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->name, "a");
+  EXPECT_EQ(a->labels.at("app"), "shop");
+  EXPECT_EQ(a->annotations.at("team"), "checkout");
+  EXPECT_EQ(a->containers.at("app").image, "registry.invalid/shop:1");
+
+  peer.apply(podYaml(ns, "c", node));
+  const std::string c = uidOf(peer, ns, "c");
+  for (int i = 0; i < 5 && !cache.lookup(c); ++i) ASSERT_TRUE(watcher.step().ok());
+  EXPECT_TRUE(cache.lookup(c).has_value());
+
+  const std::string b = uidOf(peer, ns, "b");
+  peer.kubectl("delete pod b -n " + ns + " --grace-period=0 --force");
+  for (int i = 0; i < 5 && cache.lookup(b); ++i) ASSERT_TRUE(watcher.step().ok());
+  EXPECT_FALSE(cache.lookup(b).has_value());
+
+  // An expired resourceVersion: the server answers 410 Gone; the watcher relists and the cache
+  // is still exactly this node's pods.
+  const auto relists = watcher.relists();
+  watcher.forceResourceVersion("1");
+  for (int i = 0; i < 3 && watcher.relists() == relists; ++i) ASSERT_TRUE(watcher.step().ok());
+  EXPECT_EQ(watcher.relists(), relists + 1);
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_TRUE(cache.lookup(c).has_value());
+  EXPECT_TRUE(watcher.apiUp());
+  peer.kubectl("delete namespace " + ns + " --wait=false", "", true);
+}
+
+}  // namespace
+}  // namespace keelson::testing

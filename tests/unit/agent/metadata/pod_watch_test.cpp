@@ -1,0 +1,146 @@
+#include "agent/metadata/pod_watch.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <thread>
+
+#include "agent/metadata/api_up_collector.h"
+
+namespace keelson::metadata {
+namespace {
+
+const char* kPod = R"({"metadata":{"name":"web-1","namespace":"shop","uid":"u1","resourceVersion":"5",
+  "labels":{"app":"web"},"annotations":{"a":"b"},
+  "ownerReferences":[{"kind":"ReplicaSet","name":"web-7d","controller":true}]},
+  "spec":{"nodeName":"n1","initContainers":[{"name":"init","image":"busybox"}],
+          "containers":[{"name":"app","image":"shop/web:1"}]},
+  "status":{"containerStatuses":[{"name":"app","containerID":"containerd://abc","image":"shop/web:1"}]}})";
+
+// One line, as the API server writes watch events.
+std::string podLine() { return nlohmann::json::parse(kPod).dump(); }
+
+PodMeta meta(const std::string& name, const std::string& uid) {
+  PodMeta m;
+  m.ns = "ns";
+  m.name = name;
+  m.uid = uid;
+  return m;
+}
+
+TEST(ParsePod, ReadsTheFieldsTheAgentNeeds) {
+  const auto pod = parsePod(nlohmann::json::parse(kPod));
+  EXPECT_EQ(pod.ns, "shop");
+  EXPECT_EQ(pod.name, "web-1");
+  EXPECT_EQ(pod.uid, "u1");
+  EXPECT_EQ(pod.labels.at("app"), "web");
+  EXPECT_EQ(pod.annotations.at("a"), "b");
+  EXPECT_EQ(pod.ownerKind, "ReplicaSet");
+  EXPECT_EQ(pod.ownerName, "web-7d");
+  EXPECT_EQ(pod.containers.at("app").id, "containerd://abc");
+  EXPECT_EQ(pod.containers.at("app").image, "shop/web:1");
+  EXPECT_EQ(pod.containers.at("init").image, "busybox");
+  EXPECT_EQ(pod.containers.at("init").id, "");
+}
+
+TEST(ParseWatchEvents, TypesBookmarksErrorsAndGarbage) {
+  const std::string body = std::string(R"({"type":"ADDED","object":)") + podLine() + "}\n" +
+                           R"({"type":"BOOKMARK","object":{"kind":"Pod","metadata":{"resourceVersion":"9"}}})" + "\n" +
+                           "not json\n" +
+                           R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired"}})" + "\n";
+  int bad = 0;
+  const auto events = parseWatchEvents(body, &bad);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(bad, 1);
+  EXPECT_EQ(events[0].type, "ADDED");
+  EXPECT_EQ(events[0].pod.uid, "u1");
+  EXPECT_EQ(events[1].type, "BOOKMARK");
+  EXPECT_EQ(events[1].resourceVersion, "9");
+  EXPECT_EQ(events[2].type, "ERROR");
+  EXPECT_EQ(events[2].code, 410);
+}
+
+TEST(PodsPath, SelectsTheNodeAndAsksForBookmarks) {
+  EXPECT_EQ(podsPath("n1", "", false, 0), "/api/v1/pods?fieldSelector=spec.nodeName%3Dn1");
+  EXPECT_EQ(podsPath("n1", "42", true, 5),
+            "/api/v1/pods?fieldSelector=spec.nodeName%3Dn1&resourceVersion=42&watch=true&"
+            "allowWatchBookmarks=true&timeoutSeconds=5");
+}
+
+class ScriptedTransport final : public kube::HttpTransport {
+ public:
+  explicit ScriptedTransport(std::deque<Result<kube::HttpResponse>> script)
+      : script_(std::move(script)) {}
+  Result<kube::HttpResponse> send(const kube::HttpRequest& request) override {
+    targets.push_back(request.target);
+    if (script_.empty()) return fail("ConnectionError", "exhausted");
+    auto next = std::move(script_.front());
+    script_.pop_front();
+    return next;
+  }
+  std::vector<std::string> targets;
+
+ private:
+  std::deque<Result<kube::HttpResponse>> script_;
+};
+
+TEST(PodWatcher, ListWatchGoneRelist) {
+  const std::string list = std::string(R"({"kind":"PodList","metadata":{"resourceVersion":"10"},"items":[)") + kPod + "]}";
+  const std::string modified =
+      std::string(R"({"type":"DELETED","object":)") + podLine() + "}\n" +
+      R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"12"}}})" + "\n";
+  const std::string gone = R"({"type":"ERROR","object":{"kind":"Status","code":410}})";
+  auto owned = std::make_unique<ScriptedTransport>(std::deque<Result<kube::HttpResponse>>{
+      kube::HttpResponse{200, list}, kube::HttpResponse{200, modified},
+      kube::HttpResponse{200, gone}, kube::HttpResponse{200, list},
+      kube::HttpResponse{410, R"({"kind":"Status","code":410})"}, kube::HttpResponse{200, list},
+      fail("ConnectionError", "down")});
+  auto* transport = owned.get();
+  kube::ManualClock clock;
+  kube::ClusterConfig config;
+  kube::KubeClient client(config, std::move(owned), clock, kube::ClientOptions{1000, 1000, 1});
+  PodCache cache;
+  PodWatcher watcher(client, cache, clock, "n1");
+  ApiUpCollector up(watcher);
+
+  ASSERT_TRUE(watcher.step().ok());  // list
+  EXPECT_EQ(watcher.resourceVersion(), "10");
+  EXPECT_TRUE(cache.lookup("u1").has_value());
+  EXPECT_EQ(up.Collect()[0].metric[0].gauge.value, 1);
+  ASSERT_TRUE(watcher.step().ok());  // watch: deleted + bookmark
+  EXPECT_FALSE(cache.lookup("u1").has_value());
+  EXPECT_EQ(watcher.resourceVersion(), "12");
+  EXPECT_NE(transport->targets[1].find("resourceVersion=10&watch=true"), std::string::npos);
+  ASSERT_TRUE(watcher.step().ok());  // ERROR 410 event
+  EXPECT_EQ(watcher.resourceVersion(), "");
+  ASSERT_TRUE(watcher.step().ok());  // relist
+  EXPECT_TRUE(cache.lookup("u1").has_value());
+  ASSERT_TRUE(watcher.step().ok());  // HTTP 410
+  ASSERT_TRUE(watcher.step().ok());  // relist again
+  EXPECT_EQ(watcher.relists(), 3u);
+  EXPECT_EQ(clock.slept().count(), 0);  // 410 relists without back-off
+  EXPECT_FALSE(watcher.step().ok());   // connection down
+  EXPECT_FALSE(watcher.apiUp());
+  EXPECT_EQ(up.Collect()[0].metric[0].gauge.value, 0);
+  EXPECT_FALSE(watcher.step().ok());  // backs off first
+  EXPECT_GE(clock.slept().count(), 1000);
+}
+
+TEST(PodCache, BoundedAndThreadSafe) {
+  PodCache cache(2);
+  for (int i = 0; i < 3; ++i) cache.upsert(meta("p", "u" + std::to_string(i)));
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.dropped(), 1u);
+  cache.erase("u0");
+  cache.upsert(meta("p", "u2"));
+  EXPECT_TRUE(cache.lookup("u2").has_value());
+  std::thread reader([&] {
+    for (int i = 0; i < 10000; ++i) (void)cache.lookup("u1");
+  });
+  for (int i = 0; i < 10000; ++i) cache.upsert(meta(std::to_string(i), "u1"));
+  reader.join();
+  EXPECT_EQ(cache.lookup("u1")->name, "9999");
+}
+
+}  // namespace
+}  // namespace keelson::metadata

@@ -1,0 +1,212 @@
+#include "autoscaler/controller/controller.h"
+
+#include <gtest/gtest.h>
+
+#include "autoscaler/policy/parser.h"
+
+namespace keelson::controller {
+namespace {
+
+using nlohmann::json;
+
+// A target in memory: counts requests by verb so the "nothing changes" cost is asserted.
+class FakeCluster final : public ClusterApi {
+ public:
+  Result<kube::Scale> getScale(const kube::GroupVersionResource&, const std::string&,
+                               const std::string& name) override {
+    ++gets;
+    if (getError) return fail(*getError);
+    if (name != "web") return fail("NotFound", "not found");
+    return scale;
+  }
+  Result<kube::Scale> setReplicas(const kube::GroupVersionResource&, const std::string&,
+                                  const std::string&, int replicas,
+                                  const std::string& resourceVersion) override {
+    ++patches;
+    if (patchError) return fail(*patchError);
+    EXPECT_EQ(resourceVersion, scale.resourceVersion);
+    scale.specReplicas = replicas;
+    scale.resourceVersion = std::to_string(std::stoi(scale.resourceVersion) + 1);
+    return scale;
+  }
+  Result<std::vector<kube::PodInfo>> listPods(const std::string&, const std::string&) override {
+    ++lists;
+    return std::vector<kube::PodInfo>{};
+  }
+  Status createEvent(const json& event) override {
+    events.push_back(event);
+    return {};
+  }
+  kube::Scale scale{2, 2, "app=web", "10", "uid-1"};
+  std::optional<Error> getError, patchError;
+  int gets = 0, patches = 0, lists = 0;
+  std::vector<json> events;
+};
+
+// Answers every metric with a fixed total.
+class FixedReader final : public sources::MetricReader {
+ public:
+  engine::MetricObservation read(const policy::Policy&, const policy::MetricSpec&,
+                                 const sources::TargetPods&, engine::Time) override {
+    ++reads;
+    if (!available) return engine::MetricObservation::unavailable("down");
+    return engine::MetricObservation::total(totalMilli);
+  }
+  std::int64_t totalMilli = 200'000;
+  bool available = true;
+  int reads = 0;
+};
+
+policy::Policy webPolicy(int downWindow = 0) {
+  const std::string yaml = R"(apiVersion: keelson.io/v1
+kind: ScalingPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 10
+  metrics:
+  - type: Prometheus
+    prometheus:
+      name: load
+      query: vector(1)
+      target: {type: AverageValue, averageValue: "100"}
+  behavior:
+    scaleDown:
+      stabilizationWindowSeconds: )" + std::to_string(downWindow) + R"(
+      policies: [{type: Percent, value: 100, periodSeconds: 15}]
+)";
+  auto parsed = policy::parsePolicies(yaml, "web.yaml");
+  EXPECT_TRUE(parsed.ok()) << (parsed.diagnostics.empty() ? "" : parsed.diagnostics[0].format());
+  return parsed.policies.at(0);
+}
+
+struct Fixture {
+  explicit Fixture(bool dryRun = false) {
+    ControllerOptions options;
+    options.dryRun = dryRun;
+    controller = std::make_unique<Controller>(cluster, reader, nullptr, options,
+                                              [this](const std::string& l) { log.push_back(l); });
+  }
+  FakeCluster cluster;
+  FixedReader reader;
+  std::vector<std::string> log;
+  std::unique_ptr<Controller> controller;
+  kube::ManualClock clock;
+  std::function<bool()> leader = [] { return true; };
+};
+
+TEST(Controller, NothingChangesCostsOneGetAndNoWrites) {
+  Fixture f;
+  const auto p = webPolicy();
+  auto out = f.controller->syncPolicy(p, f.clock.now(), f.leader);
+  EXPECT_TRUE(out.ok) << out.error;
+  EXPECT_FALSE(out.wrote);
+  EXPECT_EQ(out.desired, 2);
+  EXPECT_EQ(f.cluster.gets, 1);
+  EXPECT_EQ(f.cluster.lists, 0);  // AverageValue of a total: no pods needed
+  EXPECT_EQ(f.cluster.patches, 0);
+  EXPECT_EQ(f.reader.reads, 1);
+  EXPECT_TRUE(f.cluster.events.empty());
+}
+
+TEST(Controller, ScalesUpWithEventAndRecordsTheScale) {
+  Fixture f;
+  f.reader.totalMilli = 500'000;
+  const auto p = webPolicy();
+  auto out = f.controller->syncPolicy(p, f.clock.now(), f.leader);
+  EXPECT_TRUE(out.wrote);
+  EXPECT_EQ(f.cluster.scale.specReplicas, 5);
+  ASSERT_EQ(f.cluster.events.size(), 1u);
+  EXPECT_EQ(f.cluster.events[0]["reason"], "SuccessfulRescale");
+  EXPECT_EQ(f.cluster.events[0]["involvedObject"]["uid"], "uid-1");
+  EXPECT_EQ(f.cluster.events[0]["message"].get<std::string>().rfind("New size: 5; reason: ", 0),
+            0u);
+  const auto* history = f.controller->history(p.key());
+  ASSERT_NE(history, nullptr);
+  EXPECT_FALSE(history->scaleUpEvents.empty());
+}
+
+TEST(Controller, DryRunNeverWrites) {
+  Fixture f(true);
+  f.reader.totalMilli = 500'000;
+  auto out = f.controller->syncPolicy(webPolicy(), f.clock.now(), f.leader);
+  EXPECT_TRUE(out.ok);
+  EXPECT_FALSE(out.wrote);
+  EXPECT_EQ(f.cluster.patches, 0);
+  ASSERT_EQ(f.cluster.events.size(), 1u);
+  EXPECT_EQ(f.cluster.events[0]["reason"], "DryRunRescale");
+}
+
+TEST(Controller, NotLeaderAtWriteTimeDoesNotWrite) {
+  Fixture f;
+  f.reader.totalMilli = 500'000;
+  auto out = f.controller->syncPolicy(webPolicy(), f.clock.now(), [] { return false; });
+  EXPECT_EQ(out.errorReason, "NotLeader");
+  EXPECT_EQ(f.cluster.patches, 0);
+}
+
+TEST(Controller, ErrorsBecomeOneWarningEventPerEpisode) {
+  Fixture f;
+  f.reader.totalMilli = 500'000;
+  f.cluster.patchError = Error{"Forbidden", "forbidden: cannot patch deployments/scale"};
+  const auto p = webPolicy();
+  for (int i = 0; i < 3; ++i) {
+    auto out = f.controller->syncPolicy(p, f.clock.now(), f.leader);
+    EXPECT_EQ(out.errorReason, "Forbidden");
+    f.clock.advance(std::chrono::seconds(15));
+  }
+  ASSERT_EQ(f.cluster.events.size(), 1u);
+  EXPECT_EQ(f.cluster.events[0]["reason"], "FailedRescale");
+  EXPECT_EQ(f.cluster.events[0]["type"], "Warning");
+  f.cluster.getError = Error{"NotFound", "gone"};
+  auto out = f.controller->syncPolicy(p, f.clock.now(), f.leader);
+  EXPECT_EQ(out.errorReason, "FailedGetScale");
+  EXPECT_EQ(f.cluster.events.back()["reason"], "FailedGetScale");
+}
+
+TEST(Controller, SyncDueHonoursThePeriod) {
+  Fixture f;
+  f.controller->setPolicies({webPolicy()});
+  EXPECT_EQ(f.controller->syncDue(f.clock.now(), f.leader).size(), 1u);
+  f.clock.advance(std::chrono::seconds(14));
+  EXPECT_TRUE(f.controller->syncDue(f.clock.now(), f.leader).empty());
+  f.clock.advance(std::chrono::seconds(1));
+  EXPECT_EQ(f.controller->syncDue(f.clock.now(), f.leader).size(), 1u);
+  EXPECT_EQ(f.controller->nextDue(), f.clock.now() + std::chrono::seconds(15));
+}
+
+TEST(Controller, StateRoundTripKeepsStabilization) {
+  // Leader 1 scales to 5 and then sees low load: the 60 s window holds 5.
+  Fixture one;
+  one.reader.totalMilli = 500'000;
+  const auto p = webPolicy(60);
+  one.controller->setPolicies({p});
+  one.controller->syncPolicy(p, one.clock.now(), one.leader);
+  EXPECT_EQ(one.cluster.scale.specReplicas, 5);
+  one.reader.totalMilli = 100'000;
+  one.clock.advance(std::chrono::seconds(15));
+  one.controller->syncPolicy(p, one.clock.now(), one.leader);
+  EXPECT_EQ(one.cluster.scale.specReplicas, 5);
+  const std::string state = one.controller->exportState();
+
+  // Leader 2 imports the state: still held at 5. Without it, it would drop to 1.
+  Fixture two;
+  two.clock = one.clock;
+  two.cluster.scale = one.cluster.scale;
+  two.reader.totalMilli = 100'000;
+  two.controller->setPolicies({p});
+  two.controller->importState(state);
+  two.clock.advance(std::chrono::seconds(15));
+  auto out = two.controller->syncPolicy(p, two.clock.now(), two.leader);
+  EXPECT_EQ(out.desired, 5) << out.reason;
+  Fixture fresh;
+  fresh.cluster.scale = one.cluster.scale;
+  fresh.reader.totalMilli = 100'000;
+  EXPECT_EQ(fresh.controller->syncPolicy(p, two.clock.now(), fresh.leader).desired, 1);
+  two.controller->importState("not json");
+  EXPECT_FALSE(two.log.empty());
+}
+
+}  // namespace
+}  // namespace keelson::controller

@@ -1,0 +1,139 @@
+#include "autoscaler/leader/elector.h"
+
+#include <gtest/gtest.h>
+
+namespace keelson::leader {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// An in-memory Lease with the API server's optimistic concurrency (resourceVersion).
+class MemoryLeaseStore final : public LeaseStore {
+ public:
+  Result<json> get() override {
+    if (failing) return fail("ConnectionError", "down");
+    if (lease.is_null()) return fail("NotFound", "no lease");
+    return lease;
+  }
+  Result<json> create(const json& object) override {
+    if (failing) return fail("ConnectionError", "down");
+    if (!lease.is_null()) return fail("AlreadyExists", "exists");
+    lease = object;
+    lease["metadata"]["resourceVersion"] = std::to_string(++version);
+    return lease;
+  }
+  Result<json> replace(const json& object) override {
+    if (failing) return fail("ConnectionError", "down");
+    if (object["metadata"].value("resourceVersion", "") != lease["metadata"].value("resourceVersion", "")) {
+      return fail("Conflict", "modified");
+    }
+    lease = object;
+    lease["metadata"]["resourceVersion"] = std::to_string(++version);
+    return lease;
+  }
+  json lease;
+  int version = 0;
+  bool failing = false;
+};
+
+ElectionConfig config(const std::string& id) {
+  ElectionConfig c;
+  c.ns = "ops";
+  c.identity = id;
+  return c;
+}
+
+TEST(LeaderElector, FirstCandidateCreatesTheLeaseSecondWaits) {
+  MemoryLeaseStore store;
+  LeaderElector a(config("a"), store), b(config("b"), store);
+  kube::ManualClock clock;
+  EXPECT_TRUE(a.step(clock.now(), "{}"));
+  EXPECT_EQ(a.takeAcquiredState(), std::optional<std::string>(""));
+  EXPECT_FALSE(b.step(clock.now(), ""));
+  EXPECT_EQ(store.lease["spec"]["holderIdentity"], "a");
+  // a renews every 2 s; b keeps seeing a changing record and never takes over.
+  for (int i = 0; i < 20; ++i) {
+    clock.advance(seconds(2));
+    EXPECT_TRUE(a.step(clock.now(), "state" + std::to_string(i)));
+    EXPECT_FALSE(b.step(clock.now(), ""));
+  }
+  EXPECT_EQ(store.lease["metadata"]["annotations"][kStateAnnotation], "state19");
+}
+
+TEST(LeaderElector, TakeoverAfterLeaseDurationKeepsState) {
+  MemoryLeaseStore store;
+  LeaderElector a(config("a"), store), b(config("b"), store);
+  kube::ManualClock clock;
+  ASSERT_TRUE(a.step(clock.now(), "history-of-a"));
+  ASSERT_FALSE(b.step(clock.now(), ""));
+  // a dies. b must wait a full lease duration from when it last saw the record change.
+  clock.advance(seconds(14));
+  EXPECT_FALSE(b.step(clock.now(), ""));
+  clock.advance(seconds(1));
+  EXPECT_TRUE(b.step(clock.now(), "b-empty"));
+  EXPECT_EQ(b.takeAcquiredState(), std::optional<std::string>("history-of-a"));
+  EXPECT_EQ(store.lease["spec"]["holderIdentity"], "b");
+  EXPECT_EQ(store.lease["spec"]["leaseTransitions"], 1);
+  // What b found stays until b writes its own (loaded) state on the next renew.
+  EXPECT_EQ(store.lease["metadata"]["annotations"][kStateAnnotation], "history-of-a");
+  clock.advance(seconds(2));
+  EXPECT_TRUE(b.step(clock.now(), "history-of-b"));
+  EXPECT_EQ(store.lease["metadata"]["annotations"][kStateAnnotation], "history-of-b");
+  // a comes back: it is no longer leader and cannot write.
+  EXPECT_FALSE(a.step(clock.now(), "stale"));
+  EXPECT_FALSE(a.isLeader(clock.now()));
+  EXPECT_EQ(store.lease["metadata"]["annotations"][kStateAnnotation], "history-of-b");
+}
+
+TEST(LeaderElector, StepsDownWhenRenewFailsPastTheDeadline) {
+  MemoryLeaseStore store;
+  LeaderElector a(config("a"), store);
+  kube::ManualClock clock;
+  ASSERT_TRUE(a.step(clock.now(), ""));
+  store.failing = true;
+  for (int i = 1; i <= 4; ++i) {
+    clock.advance(seconds(2));
+    EXPECT_TRUE(a.step(clock.now(), "")) << i;  // within the 10 s renew deadline
+  }
+  clock.advance(seconds(2));
+  EXPECT_FALSE(a.step(clock.now(), ""));
+  EXPECT_FALSE(a.isLeader(clock.now()));
+  // Never leader while anyone else could already hold the lease (15 s after the last renew).
+  store.failing = false;
+  clock.advance(seconds(2));
+  EXPECT_TRUE(a.step(clock.now(), ""));  // its own lease: renewed and re-acquired
+}
+
+TEST(LeaderElector, IsLeaderExpiresWithoutSteps) {
+  MemoryLeaseStore store;
+  LeaderElector a(config("a"), store);
+  kube::ManualClock clock;
+  ASSERT_TRUE(a.step(clock.now(), ""));
+  EXPECT_TRUE(a.isLeader(clock.now() + milliseconds(9999)));
+  EXPECT_FALSE(a.isLeader(clock.now() + seconds(10)));
+}
+
+TEST(LeaderElector, ReleaseLetsTheOtherTakeOverAtOnce) {
+  MemoryLeaseStore store;
+  LeaderElector a(config("a"), store), b(config("b"), store);
+  kube::ManualClock clock;
+  ASSERT_TRUE(a.step(clock.now(), "s"));
+  ASSERT_FALSE(b.step(clock.now(), ""));
+  a.release(clock.now());
+  EXPECT_FALSE(a.isLeader(clock.now()));
+  clock.advance(seconds(2));
+  EXPECT_TRUE(b.step(clock.now(), ""));
+  EXPECT_EQ(b.takeAcquiredState(), std::optional<std::string>("s"));
+}
+
+TEST(MakeIdentity, PodNamePlusSuffix) {
+  const auto id = makeIdentity("autoscaler-0");
+  EXPECT_EQ(id.rfind("autoscaler-0_", 0), 0u);
+  EXPECT_EQ(id.size(), std::string("autoscaler-0_").size() + 8);
+  EXPECT_NE(makeIdentity("x"), makeIdentity("x"));
+}
+
+}  // namespace
+}  // namespace keelson::leader

@@ -1,0 +1,175 @@
+#include "autoscaler/policy/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace keelson::policy {
+namespace {
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(std::string(KEELSON_FIXTURES_DIR) + "/autoscaler/policies/" + name);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> formatted(const ParseOutput& out) {
+  std::vector<std::string> lines;
+  for (const auto& d : out.diagnostics)
+    lines.push_back(d.format());
+  return lines;
+}
+
+TEST(Parser, ReportsEveryProblemWithFileLineAndField) {
+  const auto out = parsePolicies(fixture("bad.yaml"), "bad.yaml");
+  EXPECT_TRUE(out.policies.empty());
+  const std::vector<std::string> expected = {
+      "bad.yaml:11: spec.maxReplicas (2) must be >= spec.minReplicas (3)",
+      "bad.yaml:18: spec.metrics[0].resource.target.averageUtilization must be >= 1, got -5",
+      "bad.yaml:24: spec.metrics[1].prometheus.target.averageValue: \"12 apples\" is not a "
+      "Kubernetes quantity (unknown suffix); examples: 500m, 2, 1.5, 1Gi, 100k",
+      "bad.yaml:30: spec.metrics[2].pods.target.type must be AverageValue, got \"Utilization\"",
+      "bad.yaml:34: spec.behavior.scaleDown: unknown field \"stabilizationWindowSecond\"; expected "
+      "one of: stabilizationWindowSeconds, selectPolicy, policies, tolerance",
+      "bad.yaml:38: spec.behavior.scaleDown.policies[0].periodSeconds must be between 1 and 1800, "
+      "got 3600",
+      "bad.yaml:40: spec.schedules[0].cron: hour field: 25 is out of range 0-23",
+      "bad.yaml:41: spec.schedules[0].timeZone: \"Mars/Olympus\" is not a known IANA time zone (no "
+      "/usr/share/zoneinfo/Mars/Olympus); e.g. Europe/Berlin, UTC",
+      "bad.yaml:56: spec.metrics[0].type KafkaLag is a Keelson metric type; use kind: "
+      "ScalingPolicy (apiVersion: keelson.io/v1) to use it",
+      "bad.yaml:57: spec.metrics[0].kafkaLag is a Keelson extension; use kind: ScalingPolicy "
+      "(apiVersion: keelson.io/v1) to use it",
+      "bad.yaml:60: spec.fallback is a Keelson extension; use kind: ScalingPolicy (apiVersion: "
+      "keelson.io/v1) to use it",
+  };
+  EXPECT_EQ(formatted(out), expected);
+}
+
+struct SnippetCase {
+  const char* what;
+  const char* yaml;
+  const char* diagnostic;
+};
+
+class ParserSnippets : public ::testing::TestWithParam<SnippetCase> {};
+
+TEST_P(ParserSnippets, OneDiagnostic) {
+  const auto& c = GetParam();
+  const auto out = parsePolicies(c.yaml, "p.yaml");
+  ASSERT_EQ(out.diagnostics.size(), 1u)
+      << c.what << ": " << ::testing::PrintToString(formatted(out));
+  EXPECT_EQ(out.diagnostics[0].format(), c.diagnostic) << c.what;
+}
+
+#define HEAD                    \
+  "apiVersion: keelson.io/v1\n" \
+  "kind: ScalingPolicy\n"       \
+  "metadata:\n"                 \
+  "  name: a\n"
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ParserSnippets,
+    ::testing::Values(
+        SnippetCase{"invalid YAML", HEAD "spec: [1, 2\n",
+                    "p.yaml:6: invalid YAML: end of sequence flow not found"},
+        SnippetCase{"unknown top-level field",
+                    HEAD "specs: {}\nspec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  "
+                         "maxReplicas: 3\n",
+                    "p.yaml:5: document: unknown field \"specs\"; expected one of: apiVersion, "
+                    "kind, metadata, spec, status"},
+        SnippetCase{"missing maxReplicas",
+                    HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n",
+                    "p.yaml:6: spec.maxReplicas is required"},
+        SnippetCase{
+            "not a policy kind", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n",
+            "p.yaml:2: kind Deployment of apiVersion apps/v1 is not a policy; expected kind: "
+            "ScalingPolicy (apiVersion: keelson.io/v1) or kind: HorizontalPodAutoscaler "
+            "(apiVersion: autoscaling/v2)"},
+        SnippetCase{"scale to zero needs a waking metric",
+                    HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  minReplicas: "
+                         "0\n  maxReplicas: 3\n",
+                    "p.yaml:7: spec.minReplicas is 0 (scale to zero) but no metric can wake the "
+                    "target up: add an Object, External, Prometheus or KafkaLag metric, or set "
+                    "minReplicas >= 1"},
+        SnippetCase{"value for another target type",
+                    HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 3\n"
+                         "  metrics:\n  - type: Resource\n    resource:\n      name: cpu\n"
+                         "      target: {type: Utilization, averageUtilization: 50, averageValue: "
+                         "100m}\n",
+                    "p.yaml:12: spec.metrics[0].resource.target.averageValue does not apply to "
+                    "type Utilization"},
+        SnippetCase{"bad duration",
+                    HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 3\n"
+                         "  schedules:\n  - {cron: '@daily', duration: 2 hours, minReplicas: 2}\n",
+                    "p.yaml:9: spec.schedules[0].duration: \"2 hours\" is not a duration; write "
+                    "e.g. 15s, 1m, 4h or 1h30m"},
+        SnippetCase{"matchExpressions",
+                    HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 3\n"
+                         "  metrics:\n  - type: External\n    external:\n      metric:\n        "
+                         "name: q\n        selector:\n          matchExpressions: []\n      "
+                         "target: {type: Value, value: '10'}\n",
+                    "p.yaml:14: spec.metrics[0].external.metric.selector.matchExpressions is not "
+                    "supported; use matchLabels, or write the series selector into the metric's "
+                    "query"}));
+
+TEST(Parser, DefaultsAndExtensions) {
+  const auto out = parsePolicies(fixture("good.yaml"), "good.yaml");
+  ASSERT_TRUE(out.ok()) << ::testing::PrintToString(formatted(out));
+  ASSERT_EQ(out.policies.size(), 2u);
+  const Policy& orders = out.policies[0];
+  EXPECT_EQ(orders.key(), "shop/orders");
+  EXPECT_EQ(orders.source.line, 2);
+  EXPECT_EQ(orders.minReplicas, 0);
+  ASSERT_EQ(orders.metrics.size(), 3u);
+  EXPECT_EQ(orders.metrics[0].type, MetricType::KafkaLag);
+  EXPECT_EQ(orders.metrics[0].target.averageValueMilli, 50000);
+  EXPECT_EQ(orders.metrics[0].activationMilli, 5000);
+  EXPECT_EQ(orders.metrics[0].kafka->topic, "orders");
+  EXPECT_EQ(orders.metrics[1].name, "orders_rps");
+  EXPECT_EQ(orders.metrics[1].target.valueMilli, 1500);
+  EXPECT_EQ(orders.metrics[1].activationMilli, 1000);
+  EXPECT_EQ(orders.metrics[2].query, "sum(queue_depth{queue=\"orders\"})");
+  EXPECT_EQ(orders.behavior.scaleUp.tolerance, 0.05);
+  EXPECT_EQ(orders.behavior.scaleUp.selectPolicy, SelectPolicy::Min);
+  EXPECT_EQ(orders.behavior.scaleUp.stabilizationWindowSeconds, 0);
+  EXPECT_EQ(orders.behavior.scaleDown.stabilizationWindowSeconds, 120);
+  EXPECT_EQ(orders.behavior.scaleDown.policies.size(), 1u) << "policies keep the HPA default";
+  EXPECT_EQ(orders.behavior.scaleDown.tolerance, 0.1);
+  ASSERT_EQ(orders.schedules.size(), 1u);
+  EXPECT_EQ(orders.schedules[0].durationSeconds, 7200);
+  EXPECT_EQ(orders.schedules[0].zone.name(), "Europe/Berlin");
+  EXPECT_EQ(orders.fallback->failureThreshold, 4);
+
+  const Policy& cart = out.policies[1];
+  EXPECT_EQ(cart.kind, PolicyKind::HorizontalPodAutoscaler);
+  EXPECT_EQ(cart.minReplicas, 1);
+  ASSERT_EQ(cart.metrics.size(), 1u) << "an HPA without metrics scales on cpu at 80%";
+  EXPECT_EQ(cart.metrics[0].target.averageUtilization, 80);
+  EXPECT_EQ(cart.metrics[0].query,
+            "sum by (pod) (rate(container_cpu_usage_seconds_total{namespace=\"{namespace}\","
+            "pod=~\"{pods}\",container!=\"\",container!=\"POD\"}[1m]))");
+  EXPECT_EQ(cart.behavior.scaleUp.policies.size(), 2u);
+  EXPECT_EQ(cart.behavior.scaleDown.stabilizationWindowSeconds, 300);
+}
+
+TEST(Parser, DirectoryDuplicatesAndMissingPaths) {
+  const auto dir = std::string(KEELSON_FIXTURES_DIR) + "/autoscaler/policies";
+  const auto out = loadPolicies(dir);
+  // bad.yaml reports its 11 problems; good.yaml's two policies load.
+  EXPECT_EQ(out.policies.size(), 2u);
+  EXPECT_EQ(out.diagnostics.size(), 11u);
+  const auto missing = loadPolicies(dir + "/nope.yaml");
+  ASSERT_EQ(missing.diagnostics.size(), 1u);
+  EXPECT_EQ(missing.diagnostics[0].message, "no such file or directory");
+  const std::string twice = fixture("good.yaml") + "---\n" + fixture("good.yaml");
+  const auto dup = parsePolicies(twice, "twice.yaml");
+  EXPECT_EQ(dup.policies.size(), 4u) << "duplicates are found by loadPolicies across files";
+}
+
+}  // namespace
+}  // namespace keelson::policy

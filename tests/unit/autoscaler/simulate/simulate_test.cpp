@@ -1,0 +1,133 @@
+// Golden files for simulate (tests/fixtures/autoscaler/simulate/<case>/): policy.yaml +
+// samples.yaml -> expected.jsonl (and plot.svg for the small case). Regenerate after an intended
+// change with KEELSON_UPDATE_GOLDEN=1 and review the diff.
+#include "autoscaler/simulate/simulate.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "autoscaler/policy/parser.h"
+
+namespace keelson::simulate {
+namespace {
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void compareGolden(const std::string& path, const std::string& actual) {
+  if (std::getenv("KEELSON_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << actual;
+    return;
+  }
+  const std::string expected = readFile(path);
+  ASSERT_FALSE(expected.empty()) << path << " is missing (KEELSON_UPDATE_GOLDEN=1 writes it)";
+  EXPECT_EQ(actual, expected) << "differs from " << path;
+}
+
+struct GoldenCase {
+  const char* name;
+  std::string policyPath;
+  std::string samplesPath;
+  bool plot;
+};
+
+class Golden : public ::testing::TestWithParam<GoldenCase> {};
+
+TEST_P(Golden, MatchesExpected) {
+  const auto& c = GetParam();
+  const auto policies = policy::loadPolicies(c.policyPath);
+  ASSERT_TRUE(policies.ok()) << policies.diagnostics[0].format();
+  const auto samples = parseSamples(readFile(c.samplesPath), c.samplesPath);
+  ASSERT_TRUE(samples.ok()) << samples.error().message;
+  const auto steps = run(policies.policies.at(0), *samples);
+  ASSERT_TRUE(steps.ok()) << steps.error().message;
+  std::string jsonl;
+  for (const auto& s : *steps)
+    jsonl += formatStep(s) + "\n";
+  const std::string dir = std::string(KEELSON_FIXTURES_DIR) + "/autoscaler/simulate/" + c.name;
+  compareGolden(dir + "/expected.jsonl", jsonl);
+  if (c.plot) compareGolden(dir + "/plot.svg", plotSvg(policies.policies[0], *samples, *steps));
+}
+
+const std::string kSim = std::string(KEELSON_FIXTURES_DIR) + "/autoscaler/simulate/";
+// The example the lead's demo replays lives with the examples, not the fixtures.
+const std::string kExamples = std::string(KEELSON_FIXTURES_DIR) + "/../../autoscaler/examples/";
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, Golden,
+    ::testing::Values(GoldenCase{"design-example", kSim + "design-example/policy.yaml",
+                                 kSim + "design-example/samples.yaml", true},
+                      GoldenCase{"scale-to-zero", kSim + "scale-to-zero/policy.yaml",
+                                 kSim + "scale-to-zero/samples.yaml", false},
+                      GoldenCase{"checkout-day", kExamples + "checkout-policy.yaml",
+                                 kExamples + "samples/checkout-day.yaml", false}),
+    [](const auto& param) {
+      std::string n = param.param.name;
+      for (auto& ch : n)
+        ch = ch == '-' ? '_' : ch;
+      return n;
+    });
+
+TEST(Samples, Errors) {
+  EXPECT_EQ(parseSamples("interval: 15s\nsteps: []\n", "s.yaml").error().message,
+            "s.yaml:1: replicas (the replica count at the first step) is required");
+  EXPECT_EQ(parseSamples("replicas: 2\nsteps:\n  - metrics: [1, oops]\n", "s.yaml").error().message,
+            "s.yaml:3: steps[0].metrics: \"oops\" is not a Kubernetes quantity (no digits); "
+            "examples: 500m, 2, 1.5, 1Gi, 100k (null = unavailable)");
+  EXPECT_EQ(parseSamples("replicas: 2\nstep: []\n", "s.yaml").error().message,
+            "s.yaml:2: unknown field \"step\"; expected interval, replicas, start, steps");
+  EXPECT_EQ(parseSamples("replicas: 2\ninterval: soon\nsteps: []\n", "s.yaml").error().message,
+            "s.yaml:2: interval must be a positive duration such as 15s");
+}
+
+TEST(Samples, StructureErrors) {
+  auto message = [](const char* text) { return parseSamples(text, "s.yaml").error().message; };
+  EXPECT_EQ(message("replicas: 2\nsteps: 5\n"),
+            "s.yaml:2: steps must be a list of {metrics: [...]}");
+  EXPECT_EQ(message("replicas: 2\nsteps:\n  - {metrics: [1], foo: 2}\n"),
+            "s.yaml:3: steps[0]: unknown field \"foo\"; expected metrics, replicas");
+  EXPECT_EQ(message("replicas: 2\nsteps:\n  - metrics: [[1]]\n"),
+            "s.yaml:3: steps[0].metrics holds a list; write one value per metric");
+  EXPECT_EQ(message("replicas: 2\nsteps:\n  - {replicas: 3}\n"),
+            "s.yaml:3: steps[0] must be {metrics: [value, ...]} (and optionally replicas: N, the "
+            "count it was recorded at)");
+  EXPECT_EQ(message("- 1\n"), "s.yaml:1: samples must be a mapping with interval, replicas, steps");
+  EXPECT_EQ(message("replicas: 2\nsteps: [{metrics: [1}\n"),
+            "s.yaml:2: invalid YAML: illegal flow end");
+  const auto ok = parseSamples(
+      "replicas: 2\nsteps:\n  - {metrics: [1, null, ~, 500m], replicas: 4}\n", "s.yaml");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  ASSERT_EQ(ok->steps.size(), 1u);
+  EXPECT_EQ(ok->steps[0].values,
+            (std::vector<std::optional<std::int64_t>>{1000, std::nullopt, std::nullopt, 500}));
+  EXPECT_EQ(ok->steps[0].recordedReplicas, 4);
+}
+
+TEST(Samples, TooManyValues) {
+  policy::Policy p;
+  p.maxReplicas = 3;
+  Samples s;
+  s.steps.push_back({{1000, 2000}, std::nullopt});
+  p.metrics.resize(1);
+  EXPECT_EQ(run(p, s).error().message, "step 0 has 2 values but the policy has 1 metrics");
+}
+
+TEST(Samples, GoDurations) {
+  EXPECT_EQ(formatDuration(0), "0s");
+  EXPECT_EQ(formatDuration(15000), "15s");
+  EXPECT_EQ(formatDuration(90000), "1m30s");
+  EXPECT_EQ(formatDuration(3600000), "1h0m0s");
+  EXPECT_EQ(formatDuration(1500), "1.5s");
+  EXPECT_EQ(formatDuration(250), "250ms");
+}
+
+}  // namespace
+}  // namespace keelson::simulate

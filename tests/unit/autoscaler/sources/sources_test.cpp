@@ -1,0 +1,110 @@
+#include "autoscaler/sources/sources.h"
+
+#include <gtest/gtest.h>
+
+namespace keelson::sources {
+namespace {
+
+using engine::MetricObservation;
+using engine::PodGroup;
+
+kube::PodInfo pod(const std::string& name, bool ready, double cpuRequest) {
+  kube::PodInfo p;
+  p.name = name;
+  p.phase = "Running";
+  p.ready = ready;
+  p.startTime = "2026-11-21T09:00:00Z";
+  p.readyTransitionTime = "2026-11-21T09:00:10Z";
+  if (cpuRequest > 0) p.requests["cpu"] = cpuRequest;
+  return p;
+}
+
+const engine::Time kNow = engine::Time(std::chrono::milliseconds(1'795'255'200'000));  // 10:00
+
+TEST(ExpandQuery, SubstitutesPlaceholders) {
+  EXPECT_EQ(expandQuery(R"(sum by (pod) (x{namespace="{namespace}",pod=~"{pods}",container="{container}"}))",
+                        "shop", "a|b", "app"),
+            R"(sum by (pod) (x{namespace="shop",pod=~"a|b",container="app"}))");
+  EXPECT_EQ(podNameRegex({pod("web-1", true, 0), pod("web.2", true, 0)}), R"(web-1|web\\.2)");
+  EXPECT_EQ(podNameRegex({}), "");
+}
+
+TEST(ToPodState, ConvertsPhaseReadinessAndTimes) {
+  auto state = toPodState(pod("a", true, 0.1));
+  EXPECT_EQ(state.phase, engine::PodPhase::Running);
+  EXPECT_EQ(state.ready, std::optional<bool>(true));
+  ASSERT_TRUE(state.startTime.has_value());
+  kube::PodInfo pending;
+  pending.phase = "Pending";
+  auto p = toPodState(pending);
+  EXPECT_EQ(p.phase, engine::PodPhase::Pending);
+  EXPECT_FALSE(p.ready.has_value());
+  EXPECT_FALSE(p.startTime.has_value());
+}
+
+TEST(ObservationFromSamples, TotalsNeedExactlyOneValue) {
+  policy::MetricSpec prom;
+  prom.type = policy::MetricType::Prometheus;
+  const TargetPods none;
+  auto one = observationFromSamples(prom, {{{}, 2.5}}, none, kNow);
+  EXPECT_EQ(one.shape, MetricObservation::Shape::Total);
+  EXPECT_EQ(one.valueMilli, 2500);
+  auto empty = observationFromSamples(prom, {}, none, kNow);
+  EXPECT_EQ(empty.shape, MetricObservation::Shape::Unavailable);
+  EXPECT_EQ(empty.error, "the query returned no data");
+  auto two = observationFromSamples(prom, {{{{"a", "1"}}, 1}, {{{"a", "2"}}, 2}}, none, kNow);
+  EXPECT_EQ(two.shape, MetricObservation::Shape::Unavailable);
+}
+
+TEST(ObservationFromSamples, PerPodSamplesWithRequestsAndMissingPods) {
+  policy::MetricSpec cpu;
+  cpu.type = policy::MetricType::Resource;
+  cpu.name = "cpu";
+  TargetPods pods;
+  pods.listed = true;
+  pods.pods = {pod("a", true, 0.2), pod("b", true, 0.2), pod("c", true, 0)};
+  auto obs = observationFromSamples(
+      cpu, {{{{"pod", "a"}}, 0.15}, {{{"pod", "c"}}, 0.05}, {{{"pod", "zz"}}, 9}}, pods, kNow);
+  ASSERT_EQ(obs.shape, MetricObservation::Shape::PerPod);
+  ASSERT_EQ(obs.pods.size(), 3u);
+  EXPECT_EQ(obs.pods[0].group, PodGroup::Ready);
+  EXPECT_EQ(obs.pods[0].valueMilli, 150);
+  EXPECT_EQ(obs.pods[0].requestMilli, std::optional<std::int64_t>(200));
+  EXPECT_EQ(obs.pods[1].group, PodGroup::Missing);
+  EXPECT_FALSE(obs.pods[2].requestMilli.has_value());
+  TargetPods unlisted;
+  unlisted.error = "forbidden";
+  EXPECT_EQ(observationFromSamples(cpu, {}, unlisted, kNow).shape,
+            MetricObservation::Shape::Unavailable);
+}
+
+TEST(NeedsPods, OnlyForPerPodOrValueTargets) {
+  policy::Policy p;
+  policy::MetricSpec prom;
+  prom.type = policy::MetricType::Prometheus;
+  prom.target.type = policy::TargetType::AverageValue;
+  p.metrics = {prom};
+  EXPECT_FALSE(needsPods(p));
+  p.metrics[0].target.type = policy::TargetType::Value;
+  EXPECT_TRUE(needsPods(p));
+  policy::MetricSpec cpu;
+  cpu.type = policy::MetricType::Resource;
+  p.metrics = {cpu};
+  EXPECT_TRUE(needsPods(p));
+}
+
+TEST(DefaultMetricReader, UnavailableWithoutSources) {
+  DefaultMetricReader reader(nullptr, nullptr);
+  policy::Policy p;
+  policy::MetricSpec prom;
+  prom.type = policy::MetricType::Prometheus;
+  auto obs = reader.read(p, prom, {}, kNow);
+  EXPECT_EQ(obs.shape, MetricObservation::Shape::Unavailable);
+  EXPECT_NE(obs.error.find("--prometheus"), std::string::npos);
+  policy::MetricSpec lag;
+  lag.type = policy::MetricType::KafkaLag;
+  EXPECT_EQ(reader.read(p, lag, {}, kNow).shape, MetricObservation::Shape::Unavailable);
+}
+
+}  // namespace
+}  // namespace keelson::sources

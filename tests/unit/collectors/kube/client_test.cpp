@@ -1,0 +1,168 @@
+#include "collectors/kube/client.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+
+namespace keelson::kube {
+namespace {
+
+// Answers requests from a script, in order, and records what was sent.
+class ScriptedTransport final : public HttpTransport {
+ public:
+  explicit ScriptedTransport(std::deque<Result<HttpResponse>> script)
+      : script_(std::move(script)) {}
+  Result<HttpResponse> send(const HttpRequest& request) override {
+    sent.push_back(request);
+    if (script_.empty()) return fail("ConnectionError", "script exhausted");
+    auto next = std::move(script_.front());
+    script_.pop_front();
+    return next;
+  }
+  std::vector<HttpRequest> sent;
+
+ private:
+  std::deque<Result<HttpResponse>> script_;
+};
+
+const std::string kScale =
+    R"({"kind":"Scale","metadata":{"resourceVersion":"%RV%"},"spec":{"replicas":%N%},"status":{"replicas":%N%,"selector":"app=web"}})";
+
+std::string scale(int replicas, const std::string& rv) {
+  std::string s = kScale;
+  for (auto pos = s.find("%N%"); pos != std::string::npos; pos = s.find("%N%")) {
+    s.replace(pos, 3, std::to_string(replicas));
+  }
+  s.replace(s.find("%RV%"), 4, rv);
+  return s;
+}
+
+const GroupVersionResource kDeployments{"apps", "v1", "deployments"};
+
+struct Fixture {
+  explicit Fixture(std::deque<Result<HttpResponse>> script, ClientOptions options = {}) {
+    auto owned = std::make_unique<ScriptedTransport>(std::move(script));
+    transport = owned.get();
+    ClusterConfig config;
+    config.host = "127.0.0.1";
+    config.token = "tok";
+    client = std::make_unique<KubeClient>(config, std::move(owned), clock, options);
+  }
+  ManualClock clock;
+  ScriptedTransport* transport = nullptr;
+  std::unique_ptr<KubeClient> client;
+};
+
+TEST(KubeClient, GetScaleSendsAuthenticatedGet) {
+  Fixture f({HttpResponse{200, scale(3, "7")}});
+  auto got = f.client->getScale(kDeployments, "shop", "web");
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->specReplicas, 3);
+  ASSERT_EQ(f.transport->sent.size(), 1u);
+  const auto& req = f.transport->sent[0];
+  EXPECT_EQ(req.method, "GET");
+  EXPECT_EQ(req.target, "/apis/apps/v1/namespaces/shop/deployments/web/scale");
+  bool auth = false;
+  for (const auto& [k, v] : req.headers) auth |= (k == "Authorization" && v == "Bearer tok");
+  EXPECT_TRUE(auth);
+}
+
+TEST(KubeClient, RetriesServerErrorsWithBackoff) {
+  Fixture f({HttpResponse{503, "{}"}, fail("ConnectionError", "reset"),
+             HttpResponse{200, scale(2, "1")}});
+  std::vector<int> codes;
+  f.client->setObserver([&](const std::string&, int code) { codes.push_back(code); });
+  auto got = f.client->getScale(kDeployments, "shop", "web");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(codes, (std::vector<int>{503, 0, 200}));
+  EXPECT_EQ(f.clock.slept(), std::chrono::milliseconds(200 + 400));
+}
+
+TEST(KubeClient, GivesUpAfterMaxAttempts) {
+  ClientOptions options;
+  options.maxAttempts = 2;
+  Fixture f({HttpResponse{500, "{}"}, HttpResponse{500, "{}"}, HttpResponse{200, scale(1, "1")}},
+            options);
+  auto got = f.client->getScale(kDeployments, "shop", "web");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().reason, "ServerError");
+  EXPECT_EQ(f.transport->sent.size(), 2u);
+}
+
+TEST(KubeClient, ForbiddenIsNotRetriedAndSaysWhat) {
+  Fixture f({HttpResponse{403, R"({"kind":"Status","message":"nope","reason":"Forbidden"})"}});
+  auto got = f.client->setReplicas(kDeployments, "shop", "web", 4, "9");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().reason, "Forbidden");
+  EXPECT_NE(got.error().message.find("cannot patch deployments/scale in namespace shop"),
+            std::string::npos)
+      << got.error().message;
+  EXPECT_EQ(f.transport->sent.size(), 1u);
+}
+
+TEST(KubeClient, ConflictRereadsAndRetriesWithFreshVersion) {
+  Fixture f({HttpResponse{409, R"({"reason":"Conflict"})"}, HttpResponse{200, scale(2, "11")},
+             HttpResponse{200, scale(5, "12")}});
+  int conflicts = 0;
+  auto got = f.client->setReplicas(kDeployments, "shop", "web", 5, "10", &conflicts);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->specReplicas, 5);
+  EXPECT_EQ(conflicts, 1);
+  ASSERT_EQ(f.transport->sent.size(), 3u);
+  EXPECT_EQ(f.transport->sent[0].method, "PATCH");
+  EXPECT_EQ(f.transport->sent[0].body,
+            R"({"metadata":{"resourceVersion":"10"},"spec":{"replicas":5}})");
+  bool mergePatch = false;
+  for (const auto& [k, v] : f.transport->sent[0].headers) {
+    mergePatch |= (k == "Content-Type" && v == "application/merge-patch+json");
+  }
+  EXPECT_TRUE(mergePatch);
+  EXPECT_EQ(f.transport->sent[1].method, "GET");
+  EXPECT_EQ(f.transport->sent[2].body,
+            R"({"metadata":{"resourceVersion":"11"},"spec":{"replicas":5}})");
+}
+
+TEST(KubeClient, ConflictRetriesAreBounded) {
+  ClientOptions options;
+  options.conflictRetries = 1;
+  Fixture f({HttpResponse{409, "{}"}, HttpResponse{200, scale(2, "11")}, HttpResponse{409, "{}"}},
+            options);
+  auto got = f.client->setReplicas(kDeployments, "shop", "web", 5, "10");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().reason, "Conflict");
+}
+
+TEST(KubeClient, RateLimitWaitsOnTheClock) {
+  ClientOptions options;
+  options.qps = 2;
+  options.burst = 1;
+  std::deque<Result<HttpResponse>> script;
+  for (int i = 0; i < 3; ++i) script.push_back(HttpResponse{200, scale(1, "1")});
+  Fixture f(std::move(script), options);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(f.client->getScale(kDeployments, "a", "b").ok());
+  EXPECT_EQ(f.clock.slept(), std::chrono::milliseconds(1000));  // 2 waits of 500 ms
+  EXPECT_EQ(f.client->requests(), 3u);
+}
+
+TEST(TokenBucket, RefillsUpToBurst) {
+  TokenBucket bucket(10, 2);
+  const auto t0 = std::chrono::system_clock::time_point(std::chrono::seconds(100));
+  EXPECT_EQ(bucket.take(t0).count(), 0);
+  EXPECT_EQ(bucket.take(t0).count(), 0);
+  EXPECT_EQ(bucket.take(t0).count(), 100);
+  EXPECT_EQ(bucket.take(t0 + std::chrono::seconds(10)).count(), 0);
+  EXPECT_EQ(backoffDelay(0, std::chrono::milliseconds(200), std::chrono::milliseconds(1000)).count(),
+            200);
+  EXPECT_EQ(backoffDelay(5, std::chrono::milliseconds(200), std::chrono::milliseconds(1000)).count(),
+            1000);
+}
+
+TEST(KubeClient, ListPodsEscapesSelector) {
+  Fixture f({HttpResponse{200, R"({"kind":"PodList","items":[]})"}});
+  auto pods = f.client->listPods("shop", "app=web");
+  ASSERT_TRUE(pods.ok());
+  EXPECT_EQ(f.transport->sent[0].target, "/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb");
+}
+
+}  // namespace
+}  // namespace keelson::kube
