@@ -66,6 +66,7 @@ struct TrackedFile {
   FileAssembler assembler;
   LogFormat format = LogFormat::Unknown;
   FileState state = FileState::Live;
+  bool rotated = false;  // named (or renamed to) a rotated sibling <n>.log.<ts>
   std::uint64_t size = 0;
   std::uint64_t read_offset = 0;
   std::uint64_t skip_through = 0;  // resume: records ending at or before this were shipped
@@ -199,13 +200,20 @@ class Tailer::Impl final : public AssembledSink {
     stop_ = false;
     backlog_ = false;
     const Instant now = clock_.now();
+    any_rotated_ = std::any_of(files_.begin(), files_.end(),
+                               [](const auto& f) { return f->rotated && !f->released; });
     bool progress = true;
     while (progress && !stop_ && !files_.empty()) {
       progress = false;
+      bool skipped = false;
       const std::size_t n = files_.size();
       for (std::size_t k = 0; k < n && !stop_; ++k) {
         TrackedFile& f = *files_[(cursor_ + k) % n];
         if (f.released) continue;
+        if (waitsForOlder(f)) {
+          skipped = true;
+          continue;
+        }
         if (!drainPending(f)) {
           stop_ = true;
           cursor_ = (cursor_ + k) % n;
@@ -222,6 +230,12 @@ class Tailer::Impl final : public AssembledSink {
         }
         if (got == 0 && f.state == FileState::Deleted && f.pending.empty()) {
           release(f, ReleaseReason::Deleted, now);
+        }
+      }
+      // A file skipped behind an older instance that has since reached its end gets another round.
+      if (!progress && skipped && !stop_) {
+        for (const auto& fp : files_) {
+          if (!fp->released && hasUnread(*fp) && !waitsForOlder(*fp)) progress = true;
         }
       }
     }
@@ -329,6 +343,29 @@ class Tailer::Impl final : public AssembledSink {
    public:
     void onRecord(const Record&) override {}
   };
+
+  // ---------------------------------------------------------------- ordering
+
+  // Not yet read to its end (or records queued): what an older instance must finish first.
+  static bool hasUnread(const TrackedFile& f) { return !f.pending.empty() || !f.eof || f.dirty; }
+
+  // Whether `g` is an older instance of the same container than `f`: a rotated sibling is older
+  // than the live file, and rotated siblings are ordered by name (<n>.log.<timestamp>).
+  static bool olderInstance(const TrackedFile& g, const TrackedFile& f) {
+    if (&g == &f || g.released || !g.rotated || g.dir != f.dir) return false;
+    return !f.rotated || g.path < f.path;
+  }
+
+  // One container's lines must leave in order across a rename rotation: the live successor (or a
+  // newer rotated sibling) waits while an older rotated instance in its directory has unread bytes.
+  // Other files are not affected, so this only delays the one container.
+  bool waitsForOlder(const TrackedFile& f) const {
+    if (!any_rotated_) return false;
+    for (const auto& g : files_) {
+      if (olderInstance(*g, f) && hasUnread(*g)) return true;
+    }
+    return false;
+  }
 
   // ---------------------------------------------------------------- reading
 
@@ -690,6 +727,7 @@ class Tailer::Impl final : public AssembledSink {
     fresh->encoder = f.encoder;
     fresh->assembler = FileAssembler(config_.max_record_bytes, ruleFor(f.encoder.metadata()));
     fresh->state = f.state;
+    fresh->rotated = f.rotated;
     fresh->deleted_at = f.deleted_at;
     fresh->ns = f.ns;
     fresh->seen = true;
@@ -728,6 +766,7 @@ class Tailer::Impl final : public AssembledSink {
           ++counters_.rotations_rename;
           f->state = FileState::Rotated;
         }
+        if (where.rotated) f->rotated = true;
         f->path = rel;
         f->dir = dir_rel;
       }
@@ -739,6 +778,7 @@ class Tailer::Impl final : public AssembledSink {
     f->path = rel;
     f->dir = dir_rel;
     f->state = where.rotated ? FileState::Rotated : FileState::Live;
+    f->rotated = where.rotated;
     f->size = static_cast<std::uint64_t>(st.st_size);
     f->seen = true;
     PodMetadata m;
@@ -816,6 +856,7 @@ class Tailer::Impl final : public AssembledSink {
   std::size_t emitted_ = 0;
   bool stop_ = false;
   bool backlog_ = false;
+  bool any_rotated_ = false;  // poll(): some tracked file is a rotated sibling
 };
 
 Result<std::unique_ptr<Tailer>> Tailer::create(TailerConfig config, const Clock& clock,

@@ -199,6 +199,49 @@ TEST_F(TailerTest, RenameAndCreateRotationReadsTheOldFileToItsEnd) {
   EXPECT_EQ(t->counters().files_open, 1u);
 }
 
+// Across a rename rotation one container's lines leave in order: the rotated file is finished
+// before its live successor is read, while other containers keep being served round-robin.
+TEST_F(TailerTest, RotatedFileIsFinishedBeforeItsLiveSuccessor) {
+  auto c = config();
+  c.read_chunk_bytes = 4096;
+  write(kLog, cri("old 0"));
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  std::string old_lines, new_lines, other_lines;
+  for (int i = 1; i < 300; ++i)
+    old_lines += cri("old " + std::to_string(i));
+  for (int i = 0; i < 300; ++i)
+    new_lines += cri("new " + std::to_string(i));
+  for (int i = 0; i < 300; ++i)
+    other_lines += cri("other " + std::to_string(i));
+  write(kLog, old_lines);  // not yet read when the rotation happens
+  fs::rename(at(kLog), at(kLog + ".20261121-100000"));
+  write(kLog, new_lines);
+  write("pods/shop_other-1_uid-2/app/0.log", other_lines);
+  drain(*t, s, 4096);
+  ASSERT_EQ(s.records.size(), 900u);
+  std::vector<std::string> same_container;
+  std::size_t last_old = 0, first_other = s.records.size();
+  for (std::size_t i = 0; i < s.records.size(); ++i) {
+    const std::string log = s.records[i].log();
+    if (log.rfind("other ", 0) == 0) {
+      first_other = std::min(first_other, i);
+    } else {
+      same_container.push_back(log);
+      if (log.rfind("old ", 0) == 0) last_old = i;
+    }
+  }
+  std::vector<std::string> want;
+  for (int i = 0; i < 300; ++i)
+    want.push_back("old " + std::to_string(i));
+  for (int i = 0; i < 300; ++i)
+    want.push_back("new " + std::to_string(i));
+  EXPECT_EQ(same_container, want);
+  EXPECT_LT(first_other, last_old) << "another container waited for the rotated file";
+  EXPECT_EQ(t->counters().rotations_rename, 1u);
+}
+
 TEST_F(TailerTest, CopyTruncateRestartsFromZeroWithANewSerial) {
   write(kLog, cri("before-1") + cri("before-2"));
   auto t = make(config());
