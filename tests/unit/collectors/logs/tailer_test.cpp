@@ -260,6 +260,55 @@ TEST_F(TailerTest, CopyTruncateRestartsFromZeroWithANewSerial) {
   EXPECT_EQ(s.released[0].serial, first_serial);
 }
 
+// copytruncate as logrotate does it: copy to a rotated name, truncate, the writer goes on. The copy
+// is recognised by its head (the live file's) and read on from where the live instance stopped,
+// so every line leaves exactly once and in order. Two timings: the truncation noticed before the
+// copy is found (the usual one), and the copy found while the live file was not yet truncated.
+TEST_F(TailerTest, CopyTruncateCopyIsNotShippedAgain) {
+  for (const bool copy_seen_first : {false, true}) {
+    SCOPED_TRACE(copy_seen_first ? "copy seen before the truncation" : "truncation seen first");
+    TempDir dir;
+    auto c = config();
+    c.log_root = dir.path().string();
+    const fs::path live = dir.path() / kLog;
+    const fs::path copy = dir.path() / (kLog + ".20261121-100000");
+    const auto append = [](const fs::path& p, const std::string& data) {
+      fs::create_directories(p.parent_path());
+      std::ofstream(p, std::ios::binary | std::ios::app) << data;
+    };
+    append(live, cri("a1") + cri("a2") + cri("a3"));
+    auto t = make(c);
+    Sink s;
+    drain(*t, s);
+    append(live, cri("a4"));  // not read before the rotation
+    fs::copy_file(live, copy);
+    if (copy_seen_first) drain(*t, s);
+    fs::resize_file(live, 0);
+    append(live, cri("b1"));
+    drain(*t, s);
+    append(live, cri("b2"));
+    drain(*t, s);
+    EXPECT_EQ(s.logs(), (std::vector<std::string>{"a1", "a2", "a3", "a4", "b1", "b2"}));
+    EXPECT_EQ(t->counters().copies_recognised, 1u);
+    EXPECT_EQ(t->counters().rotations_truncate, 1u);
+    EXPECT_EQ(t->lagBytes(), 0u);
+  }
+}
+
+// A rotated file that is not a copy of the live one is read from its start as before.
+TEST_F(TailerTest, UnrelatedRotatedFileIsReadWhole) {
+  write(kLog, cri("live 1"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  write(kLog + ".20261121-090000", cri("older 1") + cri("older 2"));
+  drain(*t, s);
+  auto logs = s.logs();
+  std::sort(logs.begin(), logs.end());
+  EXPECT_EQ(logs, (std::vector<std::string>{"live 1", "older 1", "older 2"}));
+  EXPECT_EQ(t->counters().copies_recognised, 0u);
+}
+
 TEST_F(TailerTest, DeletedFileIsReadToItsEndBeforeRelease) {
   std::string data;
   for (int i = 0; i < 100; ++i)
