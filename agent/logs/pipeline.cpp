@@ -498,8 +498,7 @@ LogPipeline::~LogPipeline() {
 Result<std::unique_ptr<LogPipeline>> LogPipeline::create(PipelineOptions options) {
   auto impl = std::make_unique<Impl>();
   Impl& p = *impl;
-  if (options.sink.empty())
-    options.sink = options.config.sink.empty() ? "embedded" : options.config.sink;
+  if (options.sink.empty()) options.sink = "embedded";
   auto spec = sinks::parseSinkSpec(options.sink);
   if (!spec) return fail(spec.error());
   p.opts = std::move(options);

@@ -68,7 +68,7 @@ struct PipelineOptions {
   std::string log_root = "/var/log";
   std::string node_name;
   std::string state_dir;  // empty: no checkpoints (every start reads everything again)
-  std::string sink;       // the SINK spec; empty: config.sink, else "embedded"
+  std::string sink;       // the SINK spec (top-level `sink` / --sink); empty: "embedded"
   // Files present at start-up without a checkpoint: read from their start (ship, and the
   // default: a DaemonSet's first start ships what is on the node) or from their end.
   bool read_existing_from_start = true;

@@ -168,6 +168,7 @@ struct TailerCounters {
   std::uint64_t records_emitted = 0;
   std::uint64_t read_errors = 0;
   std::uint64_t fingerprint_mismatches = 0;  // resume points refused (inode reused / truncated)
+  std::uint64_t copies_recognised = 0;       // copytruncate copies read on from the live instance
   std::uint64_t rescans = 0;
 };
 
