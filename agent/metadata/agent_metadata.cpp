@@ -139,8 +139,7 @@ void MetadataWatch::loop() {
   }
 }
 
-Result<AgentMetadata> setupAgentMetadata(const std::string& kubeconfig,
-                                         std::optional<bool> enabled,
+Result<AgentMetadata> setupAgentMetadata(const std::string& kubeconfig, std::optional<bool> enabled,
                                          const std::string& node_name, std::ostream& err) {
   std::string note;
   auto cluster = resolveApiConfig(kubeconfig, enabled, kube::kubernetesServiceEnv(),

@@ -123,8 +123,7 @@ struct AgentMetadata {
   std::shared_ptr<const agent::ContainerMetadata> containers;
   std::shared_ptr<const logship::PodLabelSource> pod_labels;
 };
-Result<AgentMetadata> setupAgentMetadata(const std::string& kubeconfig,
-                                         std::optional<bool> enabled,
+Result<AgentMetadata> setupAgentMetadata(const std::string& kubeconfig, std::optional<bool> enabled,
                                          const std::string& node_name, std::ostream& err);
 
 }  // namespace keelson::metadata

@@ -44,8 +44,7 @@ std::optional<ContainerMeta> PodCache::container(const std::string& uid,
       return c;
     }
   }
-  if (const auto c = it->second.containers.find(container_name);
-      c != it->second.containers.end()) {
+  if (const auto c = it->second.containers.find(container_name); c != it->second.containers.end()) {
     return c->second;
   }
   return std::nullopt;

@@ -160,8 +160,8 @@ Status PodWatcher::watch() {
         ended = true;
         resourceVersion_.clear();
         if (event.code != 410) {
-          outcome = fail("WatchError",
-                         "pod watch ended with error code " + std::to_string(event.code));
+          outcome =
+              fail("WatchError", "pod watch ended with error code " + std::to_string(event.code));
         }
         return;
       }

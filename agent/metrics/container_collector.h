@@ -37,8 +37,7 @@ class ContainerMetadata {
   virtual ~ContainerMetadata() = default;
   // The pod `pod_uid`'s container with runtime id `container_id` (else named `container_name`,
   // the log root's name); nullopt when the pod is unknown (API down, pod not listed yet).
-  virtual std::optional<Container> find(const std::string& pod_uid,
-                                        const std::string& container_id,
+  virtual std::optional<Container> find(const std::string& pod_uid, const std::string& container_id,
                                         const std::string& container_name) const = 0;
 };
 

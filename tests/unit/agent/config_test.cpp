@@ -52,7 +52,8 @@ TEST(ConfigTest, ErrorsNameFileAndLine) {
       {"- a\n- b\n", "ConfigType", "a.yaml:1: the configuration must be a mapping"},
       {"metadata: on\n", "ConfigType", "a.yaml:1: 'metadata' must be a mapping"},
       {"metadata:\n  enabled: maybe\n", "ConfigType", "a.yaml:2: 'metadata.enabled' must be"},
-      {"metadata:\n  enable: true\n", "ConfigUnknownKey", "a.yaml:2: unknown key 'metadata.enable'"},
+      {"metadata:\n  enable: true\n", "ConfigUnknownKey",
+       "a.yaml:2: unknown key 'metadata.enable'"},
   };
   for (const auto& c : cases) {
     const auto r = parseAgentConfig(c.text, "a.yaml");

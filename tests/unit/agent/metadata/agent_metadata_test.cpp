@@ -33,12 +33,12 @@ TEST(PodCacheContainer, MatchesRuntimeIdThenNameAndBumpsGeneration) {
     std::string want_container, want_image;
   };
   const Case cases[] = {
-      {"u1", "abc123", "", true, "app", "registry/app:1"},          // by runtime id
-      {"u1", "abc123", "POD", true, "app", "registry/app:1"},       // id wins over a wrong name
-      {"u1", "bc123", "", true, "", ""},                            // a suffix is not an id
-      {"u1", "zzz", "sidecar", true, "sidecar", "registry/side:2"}, // by name (log root's)
-      {"u1", "", "", true, "", ""},                                 // the pod cgroup: names only
-      {"u2", "abc123", "app", false, "", ""},                       // unknown pod
+      {"u1", "abc123", "", true, "app", "registry/app:1"},           // by runtime id
+      {"u1", "abc123", "POD", true, "app", "registry/app:1"},        // id wins over a wrong name
+      {"u1", "bc123", "", true, "", ""},                             // a suffix is not an id
+      {"u1", "zzz", "sidecar", true, "sidecar", "registry/side:2"},  // by name (log root's)
+      {"u1", "", "", true, "", ""},                                  // the pod cgroup: names only
+      {"u2", "abc123", "app", false, "", ""},                        // unknown pod
   };
   for (const auto& c : cases) {
     const auto got = meta.find(c.uid, c.id, c.name);
