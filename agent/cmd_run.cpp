@@ -13,6 +13,7 @@
 #include "agent/health.h"
 #include "agent/logs/logs_config.h"
 #include "agent/logs/pipeline_component.h"
+#include "agent/metadata/agent_metadata.h"
 #include "agent/metrics/sources.h"
 #include "agent/metrics_server.h"
 
@@ -20,7 +21,7 @@ namespace keelson::agent {
 
 int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, std::ostream& err) {
   auto flags = parseFlags(args, {"config", "cgroup-root", "proc-root", "log-root", "state-dir",
-                                 "listen", "node-name", "sink", "port-file"});
+                                 "listen", "node-name", "sink", "port-file", "kubeconfig"});
   if (!flags) {
     err << "keelson-agent run: " << flags.error().message << "\n";
     return 2;
@@ -52,8 +53,18 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
   sigset_t previous;
   pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
 
+  // Pod metadata from the API server: optional, the agent works with log-root names without it.
+  auto metadata = metadata::setupAgentMetadata(config->kubeconfig, config->metadata_enabled,
+                                               config->node_name, err);
+  if (!metadata) {
+    err << "keelson-agent: metadata: " << metadata.error().message << "\n";
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return 1;
+  }
+
   Health health;
-  MetricSources sources = makeMetricSources(*config);
+  MetricSources sources = makeMetricSources(*config, metadata->containers);
+  if (metadata->watch) sources.list.push_back(metadata->watch->apiUpCollector());
 
   // The pipeline is created (sink checked, checkpoints loaded) before anything starts, and after
   // the signals are blocked: librdkafka starts threads that must inherit the mask.
@@ -69,6 +80,7 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
     options.node_name = config->node_name;
     options.state_dir = config->state_dir;
     options.sink = config->sink;
+    options.pod_labels = metadata->pod_labels;
     auto created = logship::LogPipeline::create(std::move(options));
     if (!created) {
       err << "keelson-agent: log pipeline: " << created.error().message << "\n";
@@ -81,6 +93,7 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
 
   // Started in order, stopped in reverse.
   std::vector<std::unique_ptr<Component>> components;
+  if (metadata->watch) components.push_back(std::move(metadata->watch));  // first: labels ready
   components.push_back(std::make_unique<MetricsServer>(*config, health, sources.list, err));
   if (pipeline) components.push_back(std::make_unique<LogPipelineComponent>(std::move(pipeline)));
 

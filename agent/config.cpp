@@ -25,11 +25,35 @@ constexpr StringKey kStringKeys[] = {
     {"node_name", &AgentConfig::node_name},
     {"sink", &AgentConfig::sink},
     {"port_file", &AgentConfig::port_file},
+    {"kubeconfig", &AgentConfig::kubeconfig},
 };
 
 std::string where(const std::string& file, const YAML::Mark& mark) {
   if (mark.is_null()) return file;
   return fmt::format("{}:{}", file, mark.line + 1);
+}
+
+Status parseMetadata(const YAML::Node& value, const std::string& file, AgentConfig& config) {
+  if (value.IsNull()) return {};
+  if (!value.IsMap()) {
+    return fail("ConfigType", fmt::format("{}: 'metadata' must be a mapping ({{enabled: true}})",
+                                          where(file, value.Mark())));
+  }
+  for (const auto& entry : value) {
+    const auto key = entry.first.as<std::string>();
+    if (key != "enabled") {
+      return fail("ConfigUnknownKey",
+                  fmt::format("{}: unknown key 'metadata.{}' (known keys: enabled)",
+                              where(file, entry.first.Mark()), key));
+    }
+    bool enabled = false;
+    if (!entry.second.IsScalar() || !YAML::convert<bool>::decode(entry.second, enabled)) {
+      return fail("ConfigType", fmt::format("{}: 'metadata.enabled' must be true or false",
+                                            where(file, entry.second.Mark())));
+    }
+    config.metadata_enabled = enabled;
+  }
+  return {};
 }
 
 }  // namespace
@@ -56,12 +80,16 @@ Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string&
         config.logs = value;
         continue;
       }
+      if (key == "metadata") {
+        if (auto st = parseMetadata(value, file, config); !st) return fail(st.error());
+        continue;
+      }
       const StringKey* known = nullptr;
       for (const auto& k : kStringKeys) {
         if (key == k.key) known = &k;
       }
       if (known == nullptr) {
-        std::string keys = "logs";
+        std::string keys = "logs, metadata";
         for (const auto& k : kStringKeys)
           keys += std::string(", ") + k.key;
         return fail("ConfigUnknownKey", fmt::format("{}: unknown key '{}' (known keys: {})",

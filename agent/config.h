@@ -10,6 +10,10 @@
 //   node_name: node-1               # --node-name
 //   sink: kafka://k:9092/logs       # --sink; default `embedded`
 //   port_file: /run/keelson.port    # --port-file (write the bound metrics port there)
+//   kubeconfig: /etc/keelson/kc     # --kubeconfig; default: in-cluster when
+//                                   # KUBERNETES_SERVICE_HOST is set
+//   metadata: {enabled: true}       # the pod watch (agent/metadata); default: on when an API
+//                                   # config is found (kubeconfig or in-cluster), else off
 //   logs: {...}                     # the log pipeline's section (agent/logs/config.h)
 //
 // The `logs:` section belongs to the log pipeline: it is kept here as a raw YAML::Node and not
@@ -37,7 +41,9 @@ struct AgentConfig {
   std::string node_name;  // resolveConfig fills it: $NODE_NAME, else the host name
   std::string sink;       // empty: `embedded` (DESIGN.md: the demo default)
   std::string port_file;  // empty: none
-  YAML::Node logs;        // raw; null when absent
+  std::string kubeconfig;               // empty: in-cluster when available
+  std::optional<bool> metadata_enabled;  // metadata.enabled; unset: on when an API config exists
+  YAML::Node logs;                       // raw; null when absent
   std::string file;       // the config file it came from ("" for defaults)
 };
 

@@ -124,9 +124,6 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
         cfg.enabled = false;
       else
         return configError(file, v, "`logs.enabled` must be true or false");
-    } else if (key == "sink") {
-      KEELSON_TRY(s, needScalar(v, key));
-      cfg.sink = *s;
     } else if (key == "inflight_budget") {
       KEELSON_TRY(b, bytesOf(v, key, 64 * 1024));
       cfg.inflight_budget = *b;
@@ -217,7 +214,7 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
     } else {
       return configError(
           file, kv.first,
-          fmt::format("unknown key `logs.{}` (known: enabled, sink, inflight_budget, "
+          fmt::format("unknown key `logs.{}` (known: enabled, inflight_budget, "
                       "checkpoint_interval, shutdown_timeout, ship_timeout, max_record_bytes, "
                       "poll_interval, retry_backoff, rate_limit, kafka)",
                       key));

@@ -1,14 +1,15 @@
 // The `logs:` section of the agent config file, and its parser. Every key is optional; an unknown
-// key or a mistyped value is an error naming file:line, found at start-up (check-config).
+// key or a mistyped value is an error naming file:line, found at start-up (check-config). The sink
+// is not here: the agent's top-level `sink` key or `--sink` (DESIGN.md) is the only one; a
+// `logs.sink` key is an unknown key.
 //
 //   logs:
 //     enabled: true
-//     sink: kafka://127.0.0.1:9092/logs-{namespace}   # --sink wins
 //     inflight_budget: 64MiB          # hard limit on bytes read and not yet acknowledged
 //     checkpoint_interval: 5s
 //     shutdown_timeout: 10s           # bound on the final flush at SIGTERM
 //     ship_timeout: 60s               # `ship`: give up (exit 1) if not all delivered by then
-//     max_record_bytes: 1MiB          # records are cut (and counted) beyond this
+//     max_record_bytes: 256KiB        # records are cut (and counted) beyond this
 //     poll_interval: 200ms            # how often idle files are looked at again
 //     retry_backoff: 100ms            # first back-off of a failed delivery (doubles, max 10 s)
 //     rate_limit:                     # optional, per pod
@@ -42,12 +43,11 @@ struct RateLimit {
 
 struct LogsConfig {
   bool enabled = true;
-  std::string sink;  // empty: the agent's default (--sink, else `embedded`)
   std::uint64_t inflight_budget = 64ull << 20;
   std::chrono::milliseconds checkpoint_interval{5000};
   std::chrono::milliseconds shutdown_timeout{10000};
   std::chrono::milliseconds ship_timeout{60000};
-  std::uint64_t max_record_bytes = 1u << 20;
+  std::uint64_t max_record_bytes = 256u << 10;  // issue 4: default 256 KiB
   std::chrono::milliseconds poll_interval{200};
   std::chrono::milliseconds retry_backoff{100};
   std::optional<RateLimit> rate_limit;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <deque>
 #include <map>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -107,6 +108,8 @@ class LogPipeline::Impl final : public logs::RecordSink {
   bool drained = false;  // the last tailer poll read every file to its end
   Clock::time_point last_checkpoint = Clock::now();
   Clock::time_point last_metrics{};
+  std::uint64_t pod_labels_generation = 0;
+  std::set<std::string> excluded;  // pod uids annotated keelson.io/exclude: "true"
 
   // ---- RecordSink (called from inside Tailer::poll / handleEvents) ----
 
@@ -342,10 +345,34 @@ class LogPipeline::Impl final : public logs::RecordSink {
     metrics.setLag(static_cast<double>(tailer->lagBytes()));
   }
 
+  // API metadata: every pod again when anything changed (a node has ~100 pods; the tailer
+  // re-encodes a file's metadata only when it differs). Pods gone from the API keep their last
+  // labels: their last lines still belong to them.
+  void applyPodLabels() {
+    if (!opts.pod_labels) return;
+    const auto generation = opts.pod_labels->generation();
+    if (generation == pod_labels_generation) return;
+    pod_labels_generation = generation;
+    std::set<std::string> now_excluded;
+    for (const auto& pod : opts.pod_labels->pods()) {
+      tailer->setPodLabels(pod.uid, pod.labels, pod.annotations);
+      const auto it = pod.annotations.find("keelson.io/exclude");
+      if (it != pod.annotations.end() && it->second == "true") now_excluded.insert(pod.uid);
+    }
+    for (const auto& uid : now_excluded) {
+      if (!excluded.contains(uid)) tailer->setPodExcluded(uid, true, *this);
+    }
+    for (const auto& uid : excluded) {
+      if (!now_excluded.contains(uid)) tailer->setPodExcluded(uid, false, *this);
+    }
+    excluded = std::move(now_excluded);
+  }
+
   // One turn: events, retries, reading within the budget, delivery reports, bookkeeping.
   // Returns true when the caller may wait (nothing more to read right now).
   bool step(bool reading) {
     replaceBrokenSink();
+    applyPodLabels();
     tailer->handleEvents(*this);
     serveRetries();
     releaseRateLimited();
@@ -471,8 +498,7 @@ LogPipeline::~LogPipeline() {
 Result<std::unique_ptr<LogPipeline>> LogPipeline::create(PipelineOptions options) {
   auto impl = std::make_unique<Impl>();
   Impl& p = *impl;
-  if (options.sink.empty())
-    options.sink = options.config.sink.empty() ? "embedded" : options.config.sink;
+  if (options.sink.empty()) options.sink = "embedded";
   auto spec = sinks::parseSinkSpec(options.sink);
   if (!spec) return fail(spec.error());
   p.opts = std::move(options);

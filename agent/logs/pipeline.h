@@ -30,9 +30,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "agent/logs/log_metrics.h"
 #include "agent/logs/logs_config.h"
@@ -44,16 +47,33 @@ class Sink;
 
 namespace keelson::logship {
 
+// Pod labels and annotations from the API server (agent/metadata implements it over the pod
+// watch). Thread-safe; the pipeline thread polls generation() every turn and re-applies all pods
+// when it moved. A pod annotated keelson.io/exclude: "true" has its files let go (counted as
+// keelson_log_paths_refused_total{reason="Excluded"}) and is not read until the annotation goes.
+struct PodLabels {
+  std::string uid;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+};
+class PodLabelSource {
+ public:
+  virtual ~PodLabelSource() = default;
+  virtual std::uint64_t generation() const = 0;
+  virtual std::vector<PodLabels> pods() const = 0;
+};
+
 struct PipelineOptions {
   LogsConfig config;
   std::string log_root = "/var/log";
   std::string node_name;
   std::string state_dir;  // empty: no checkpoints (every start reads everything again)
-  std::string sink;       // the SINK spec; empty: config.sink, else "embedded"
+  std::string sink;       // the SINK spec (top-level `sink` / --sink); empty: "embedded"
   // Files present at start-up without a checkpoint: read from their start (ship, and the
   // default: a DaemonSet's first start ships what is on the node) or from their end.
   bool read_existing_from_start = true;
   bool use_inotify = true;
+  std::shared_ptr<const PodLabelSource> pod_labels;  // null: log-root names only
 };
 
 struct ShipResult {

@@ -11,6 +11,45 @@ std::optional<PodMeta> PodCache::lookup(const std::string& uid) const {
   return it->second;
 }
 
+std::vector<PodMeta> PodCache::snapshot() const {
+  std::shared_lock lock(mutex_);
+  std::vector<PodMeta> out;
+  out.reserve(pods_.size());
+  for (const auto& [uid, pod] : pods_)
+    out.push_back(pod);
+  return out;
+}
+
+namespace {
+bool sameId(const std::string& kubelet_id, const std::string& runtime_id) {
+  if (runtime_id.empty() || kubelet_id.size() < runtime_id.size()) return false;
+  if (!kubelet_id.ends_with(runtime_id)) return false;
+  const std::size_t prefix = kubelet_id.size() - runtime_id.size();
+  return prefix == 0 || (prefix >= 3 && kubelet_id.compare(prefix - 3, 3, "://") == 0);
+}
+}  // namespace
+
+std::optional<ContainerMeta> PodCache::container(const std::string& uid,
+                                                 const std::string& container_id,
+                                                 std::string& container_name, std::string* ns,
+                                                 std::string* pod_name) const {
+  std::shared_lock lock(mutex_);
+  const auto it = pods_.find(uid);
+  if (it == pods_.end()) return std::nullopt;
+  if (ns != nullptr) *ns = it->second.ns;
+  if (pod_name != nullptr) *pod_name = it->second.name;
+  for (const auto& [name, c] : it->second.containers) {
+    if (sameId(c.id, container_id)) {
+      container_name = name;
+      return c;
+    }
+  }
+  if (const auto c = it->second.containers.find(container_name); c != it->second.containers.end()) {
+    return c->second;
+  }
+  return std::nullopt;
+}
+
 std::size_t PodCache::size() const {
   std::shared_lock lock(mutex_);
   return pods_.size();
@@ -25,7 +64,9 @@ void PodCache::upsert(PodMeta pod) {
   std::unique_lock lock(mutex_);
   auto it = pods_.find(pod.uid);
   if (it != pods_.end()) {
+    if (it->second == pod) return;
     it->second = std::move(pod);
+    generation_.fetch_add(1, std::memory_order_release);
     return;
   }
   if (pods_.size() >= capacity_) {
@@ -34,11 +75,12 @@ void PodCache::upsert(PodMeta pod) {
   }
   std::string uid = pod.uid;
   pods_.emplace(std::move(uid), std::move(pod));
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 void PodCache::erase(const std::string& uid) {
   std::unique_lock lock(mutex_);
-  pods_.erase(uid);
+  if (pods_.erase(uid) > 0) generation_.fetch_add(1, std::memory_order_release);
 }
 
 void PodCache::replaceAll(std::vector<PodMeta> pods) {
@@ -52,6 +94,7 @@ void PodCache::replaceAll(std::vector<PodMeta> pods) {
     std::string uid = pod.uid;
     pods_.emplace(std::move(uid), std::move(pod));
   }
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 }  // namespace keelson::metadata

@@ -7,6 +7,7 @@
 // updates an exclusive one; lookup returns a copy, so callers never hold references into it.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -21,6 +22,8 @@ namespace keelson::metadata {
 struct ContainerMeta {
   std::string id;  // "containerd://abc..." as the kubelet reports it; empty before it starts
   std::string image;
+
+  friend bool operator==(const ContainerMeta&, const ContainerMeta&) = default;
 };
 
 struct PodMeta {
@@ -42,6 +45,17 @@ class PodCache {
   explicit PodCache(std::size_t capacity = 1024) : capacity_(capacity) {}
 
   std::optional<PodMeta> lookup(const std::string& uid) const;
+  // Every pod (a copy), for consumers that re-apply all metadata when generation() moved.
+  std::vector<PodMeta> snapshot() const;
+  // The container of pod `uid` whose runtime id is `container_id` ("abc" matches the kubelet's
+  // "containerd://abc"), else the one named `container_name`; nullopt when neither is known.
+  // Fills `container_name` with the matched container's name. For the metrics hot path: copies
+  // one container, not the pod.
+  std::optional<ContainerMeta> container(const std::string& uid, const std::string& container_id,
+                                         std::string& container_name, std::string* ns = nullptr,
+                                         std::string* pod_name = nullptr) const;
+  // Bumped by every update that changed something (lock-free read).
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   std::size_t size() const;
   std::uint64_t dropped() const;
 
@@ -55,6 +69,7 @@ class PodCache {
   std::unordered_map<std::string, PodMeta> pods_;
   std::size_t capacity_;
   std::uint64_t dropped_ = 0;
+  std::atomic<std::uint64_t> generation_{0};
 };
 
 }  // namespace keelson::metadata

@@ -147,7 +147,47 @@ Status PodWatcher::list() {
 }
 
 Status PodWatcher::watch() {
-  auto response = client_.getRaw(podsPath(nodeName_, resourceVersion_, true, watchTimeoutSeconds_));
+  // Events are applied as their lines arrive (the transport streams 2xx bodies), so a change
+  // reaches the cache within the server's write latency, not at the end of the window.
+  std::string partial;
+  bool ended = false;  // an ERROR event: ignore whatever follows
+  Status outcome;
+  auto apply = [&](std::string_view line) {
+    if (ended) return;
+    int bad = 0;
+    for (auto& event : parseWatchEvents(std::string(line), &bad)) {
+      if (event.type == "ERROR") {
+        ended = true;
+        resourceVersion_.clear();
+        if (event.code != 410) {
+          outcome =
+              fail("WatchError", "pod watch ended with error code " + std::to_string(event.code));
+        }
+        return;
+      }
+      if (!event.resourceVersion.empty()) resourceVersion_ = event.resourceVersion;
+      if (event.type == "ADDED" || event.type == "MODIFIED") {
+        cache_.upsert(std::move(event.pod));
+      } else if (event.type == "DELETED") {
+        cache_.erase(event.pod.uid);
+      }
+    }
+  };
+  auto feed = [&](std::string_view bytes) {
+    for (std::size_t nl; (nl = bytes.find('\n')) != std::string_view::npos;) {
+      if (partial.empty()) {
+        apply(bytes.substr(0, nl));
+      } else {
+        partial.append(bytes.substr(0, nl));
+        apply(partial);
+        partial.clear();
+      }
+      bytes.remove_prefix(nl + 1);
+    }
+    partial.append(bytes);
+  };
+  const std::string path = podsPath(nodeName_, resourceVersion_, true, watchTimeoutSeconds_);
+  auto response = client_.getRaw(path, feed);
   if (!response) return fail(response.error());
   if (response->status == 410) {
     resourceVersion_.clear();  // too old: relist at the next step, without back-off
@@ -157,20 +197,9 @@ Status PodWatcher::watch() {
     resourceVersion_.clear();
     return fail(kube::apiError(response->status, response->body, "watch", "pods", ""));
   }
-  for (auto& event : parseWatchEvents(response->body)) {
-    if (event.type == "ERROR") {
-      resourceVersion_.clear();
-      if (event.code == 410) return {};
-      return fail("WatchError", "pod watch ended with error code " + std::to_string(event.code));
-    }
-    if (!event.resourceVersion.empty()) resourceVersion_ = event.resourceVersion;
-    if (event.type == "ADDED" || event.type == "MODIFIED") {
-      cache_.upsert(std::move(event.pod));
-    } else if (event.type == "DELETED") {
-      cache_.erase(event.pod.uid);
-    }
-  }
-  return {};
+  feed(response->body);  // a transport that does not stream returns the whole body
+  if (!partial.empty()) apply(partial);
+  return outcome;
 }
 
 }  // namespace keelson::metadata

@@ -5,8 +5,8 @@
 //
 // The parsing (pods, lists, watch event lines) is pure and tested by tables. PodWatcher::step()
 // does one list or one watch window (timeoutSeconds, default 5 s: the server ends the response
-// then and the events of the window are applied; a window's events therefore reach the cache
-// with up to that delay -- the transport reads whole responses). Drive step() from one thread;
+// then). The watch body is streamed: each event is applied as its line arrives, so a change
+// reaches the cache within milliseconds of the server sending it. Drive step() from one thread;
 // the cache may be read from any.
 #pragma once
 

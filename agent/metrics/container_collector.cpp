@@ -12,6 +12,23 @@
 #include "collectors/logroot/scan.h"
 
 namespace keelson::agent {
+namespace {
+
+// API metadata over the log-root names: the image always, names only where the log root has
+// none (a pod without a log directory, the sandbox or a container without a link yet).
+void applyMetadata(const ContainerMetadata& metadata, const cgroup::CgroupRef& ref,
+                   ContainerSample& sample) {
+  const std::string name = sample.container == "POD" ? std::string() : sample.container;
+  const auto found = metadata.find(ref.pod_uid, ref.container_id, name);
+  if (!found) return;
+  if (sample.namespace_name.empty()) sample.namespace_name = found->namespace_name;
+  if (sample.pod.empty()) sample.pod = found->pod;
+  if (ref.container_id.empty()) return;  // the pod cgroup: no image, container ""
+  if (sample.container == "POD" && !found->container.empty()) sample.container = found->container;
+  sample.image = found->image;
+}
+
+}  // namespace
 
 ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
                               cgroup::SpecCache* spec_cache,
@@ -51,6 +68,7 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
       sample.container = name != nullptr ? *name : "POD";
       sample.name = ref.container_id;
     }
+    if (roots.metadata) applyMetadata(*roots.metadata, ref, sample);
     sample.device_names.reserve(sample.stats.io.size());
     for (const auto& d : sample.stats.io)
       sample.device_names.push_back(devices.name(d.device));

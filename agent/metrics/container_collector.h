@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,12 +27,28 @@
 
 namespace keelson::agent {
 
+// Kubernetes metadata for the container series, from the API server (agent/metadata implements it
+// over the pod watch). Must be thread-safe: called from scrapes.
+class ContainerMetadata {
+ public:
+  struct Container {
+    std::string namespace_name, pod, container, image;
+  };
+  virtual ~ContainerMetadata() = default;
+  // The pod `pod_uid`'s container with runtime id `container_id` (else named `container_name`,
+  // the log root's name); nullopt when the pod is unknown (API down, pod not listed yet).
+  virtual std::optional<Container> find(const std::string& pod_uid, const std::string& container_id,
+                                        const std::string& container_name) const = 0;
+};
+
 struct CollectorRoots {
   std::string cgroup_root = "/sys/fs/cgroup";
   std::string proc_root = "/proc";
   std::string log_root = "/var/log";
   // For block device names; empty derives it from cgroup_root ("<x>/sys/fs/cgroup" -> "<x>/sys").
   std::string sys_root;
+  // Optional: fills `image` (and names the log root lacks). Null: log-root names only.
+  std::shared_ptr<const ContainerMetadata> metadata;
 };
 
 // One scrape's result before serialization (exposed for tests and the benchmark).

@@ -5,7 +5,8 @@
 
 namespace keelson::agent {
 
-MetricSources makeMetricSources(const AgentConfig& config) {
+MetricSources makeMetricSources(const AgentConfig& config,
+                                std::shared_ptr<const ContainerMetadata> metadata) {
   MetricSources s;
   s.registry = std::make_shared<prometheus::Registry>();
   s.self = std::make_shared<SelfMetrics>(*s.registry);
@@ -13,6 +14,7 @@ MetricSources makeMetricSources(const AgentConfig& config) {
   roots.cgroup_root = config.cgroup_root;
   roots.proc_root = config.proc_root;
   roots.log_root = config.log_root;
+  roots.metadata = std::move(metadata);
   // The container collector runs first so the registry's scrape metrics include this scrape.
   s.list.push_back(std::make_shared<ContainerCollector>(roots, s.self.get()));
   s.list.push_back(s.registry);

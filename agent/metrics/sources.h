@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agent/config.h"
+#include "agent/metrics/container_collector.h"
 #include "agent/metrics/self_metrics.h"
 
 namespace keelson::agent {
@@ -20,6 +21,8 @@ struct MetricSources {
   std::vector<std::shared_ptr<prometheus::Collectable>> list;  // what to serialize, in order
 };
 
-MetricSources makeMetricSources(const AgentConfig& config);
+// `metadata` (optional) labels container series with API metadata (container_collector.h).
+MetricSources makeMetricSources(const AgentConfig& config,
+                                std::shared_ptr<const ContainerMetadata> metadata = nullptr);
 
 }  // namespace keelson::agent

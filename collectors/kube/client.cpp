@@ -95,7 +95,8 @@ Result<json> KubeClient::call(const std::string& verb, const std::string& path,
   return fail(last);
 }
 
-Result<HttpResponse> KubeClient::getRaw(const std::string& path) {
+Result<HttpResponse> KubeClient::getRaw(const std::string& path,
+                                        const std::function<void(std::string_view)>& on_body) {
   Error last{"ConnectionError", "no attempt made"};
   for (int attempt = 0; attempt < options_.maxAttempts; ++attempt) {
     if (attempt > 0) {
@@ -109,6 +110,7 @@ Result<HttpResponse> KubeClient::getRaw(const std::string& path) {
     request.target = path;
     request.headers.emplace_back("Accept", "application/json");
     if (!token->empty()) request.headers.emplace_back("Authorization", "Bearer " + *token);
+    request.onBody = on_body;
     ++requests_;
     auto response = transport_->send(request);
     if (observer_) observer_("GET", response ? response->status : 0);

@@ -61,7 +61,10 @@ class KubeClient {
 
   // One GET with rate limit, auth and retries of connection errors / 5xx, returning the raw
   // answer whatever its status (watch streams are newline-delimited JSON, not one document).
-  Result<HttpResponse> getRaw(const std::string& path);
+  // With `on_body`, a 2xx body is handed over as it arrives (HttpRequest::onBody) instead of
+  // returned; a retried attempt starts the body again.
+  Result<HttpResponse> getRaw(const std::string& path,
+                              const std::function<void(std::string_view)>& on_body = {});
 
   Result<Scale> getScale(const GroupVersionResource& gvr, const std::string& ns,
                          const std::string& name);

@@ -20,6 +20,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <exception>
+#include <functional>
 #include <optional>
 
 namespace keelson::kube {
@@ -79,7 +80,8 @@ class BeastTransport final : public HttpTransport {
     http::response<http::string_body> res;
     std::string failure;
     ioc_.restart();
-    asio::co_spawn(ioc_, exchange(req, res, failure), asio::detached);
+    asio::co_spawn(ioc_, exchange(req, res, failure, request.onBody ? &request.onBody : nullptr),
+                   asio::detached);
     ioc_.run();
     if (!failure.empty()) {
       disconnect();
@@ -91,7 +93,8 @@ class BeastTransport final : public HttpTransport {
   }
 
   asio::awaitable<void> exchange(http::request<http::string_body>& req,
-                                 http::response<http::string_body>& res, std::string& failure) {
+                                 http::response<http::string_body>& res, std::string& failure,
+                                 const std::function<void(std::string_view)>* on_body) {
     try {
       beast::error_code ec;
       auto check = [&](const char* step) {
@@ -134,9 +137,10 @@ class BeastTransport final : public HttpTransport {
         }
       }
       if (tlsStream_) {
-        co_await io(*tlsStream_, beast::get_lowest_layer(*tlsStream_), req, res, ec, failure);
+        co_await io(*tlsStream_, beast::get_lowest_layer(*tlsStream_), req, res, ec, failure,
+                    on_body);
       } else {
-        co_await io(*plainStream_, *plainStream_, req, res, ec, failure);
+        co_await io(*plainStream_, *plainStream_, req, res, ec, failure, on_body);
       }
     } catch (const std::exception& e) {
       failure = e.what();
@@ -147,7 +151,8 @@ class BeastTransport final : public HttpTransport {
   asio::awaitable<void> io(Stream& stream, beast::tcp_stream& lowest,
                            http::request<http::string_body>& req,
                            http::response<http::string_body>& res, beast::error_code& ec,
-                           std::string& failure) {
+                           std::string& failure,
+                           const std::function<void(std::string_view)>* on_body) {
     lowest.expires_after(config_.timeout);
     co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
@@ -157,8 +162,27 @@ class BeastTransport final : public HttpTransport {
     lowest.expires_after(config_.timeout);
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
-    co_await http::async_read(stream, buffer_, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
+    if (on_body == nullptr) {
+      co_await http::async_read(stream, buffer_, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      // A watch: hand the body over as it arrives (each read is bounded by the timeout, the
+      // whole response only by the server's timeoutSeconds).
+      co_await http::async_read_header(stream, buffer_, parser,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+      const auto status = parser.is_header_done() ? parser.get().result_int() : 0;
+      const bool streamed = status >= 200 && status < 300;
+      if (streamed) parser.body_limit(boost::none);
+      while (!ec && !parser.is_done()) {
+        lowest.expires_after(config_.timeout);
+        co_await http::async_read_some(stream, buffer_, parser,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+        if (streamed && !parser.get().body().empty()) {
+          (*on_body)(parser.get().body());
+          parser.get().body().clear();
+        }
+      }
+    }
     if (ec) {
       failure = "read: " + ec.message();
       co_return;

@@ -12,8 +12,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,6 +28,11 @@ struct HttpRequest {
   std::string target;  // path and query, already escaped
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Optional (watch streams): for a 2xx answer, body bytes are handed over as they arrive
+  // (chunk boundaries are arbitrary) and HttpResponse::body stays empty; any other status is
+  // collected in body as usual. Called on the sending thread; must not throw. A transport that
+  // ignores it returns the whole body, so callers handle both.
+  std::function<void(std::string_view)> onBody;
 };
 
 struct HttpResponse {

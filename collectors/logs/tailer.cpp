@@ -19,6 +19,9 @@
 
 namespace keelson::logs {
 
+// paths_refused reason for the files of a pod excluded by its annotation.
+constexpr std::string_view kRefusedExcluded = "Excluded";
+
 bool NamespaceFilter::allows(std::string_view namespace_name) const {
   for (const auto& e : exclude) {
     if (e == namespace_name) return false;
@@ -66,11 +69,20 @@ struct TrackedFile {
   FileAssembler assembler;
   LogFormat format = LogFormat::Unknown;
   FileState state = FileState::Live;
+  bool rotated = false;  // named (or renamed to) a rotated sibling <n>.log.<ts>
   std::uint64_t size = 0;
   std::uint64_t read_offset = 0;
   std::uint64_t skip_through = 0;  // resume: records ending at or before this were shipped
   bool resuming = false;
   std::uint64_t emitted_end = 0;
+  std::uint64_t emitted_restart = 0;  // restart_offset of the last record emitted
+  // A live file's first up-to-1-KiB as read (before any truncation): how a copytruncate copy of it
+  // is recognised.
+  std::string head;
+  // A rotated file whose content is a copy of the live instance with this serial (copytruncate):
+  // dormant, not read, until that instance ends; then read from where the instance stopped.
+  std::uint64_t copy_of = 0;
+  bool classify = false;  // a new rotated file not yet compared with the live file (was empty)
   // Bytes of the current, not yet terminated line (starting at carry_offset). While `discarding`,
   // carry holds the line's head and the rest of the line is dropped until its '\n'.
   std::string carry;
@@ -156,6 +168,7 @@ class Tailer::Impl final : public AssembledSink {
     f.encoder.encode(json_, r.time, r.stream, r.log, r.flags, r.error);
     if (r.flags & kRecordTruncated) ++counters_.records_truncated;
     f.emitted_end = r.end_offset;
+    f.emitted_restart = r.restart_offset;
     if (f.pending.empty() && (emitted_ == 0 || emitted_ + json_.size() <= budget_)) {
       deliver(f, json_, r.end_offset, r.restart_offset, r.flags);
       return;
@@ -199,13 +212,26 @@ class Tailer::Impl final : public AssembledSink {
     stop_ = false;
     backlog_ = false;
     const Instant now = clock_.now();
+    any_rotated_ = std::any_of(files_.begin(), files_.end(),
+                               [](const auto& f) { return f->rotated && !f->released; });
     bool progress = true;
     while (progress && !stop_ && !files_.empty()) {
       progress = false;
+      bool skipped = false;
       const std::size_t n = files_.size();
       for (std::size_t k = 0; k < n && !stop_; ++k) {
         TrackedFile& f = *files_[(cursor_ + k) % n];
-        if (f.released) continue;
+        if (f.released || f.copy_of != 0) continue;
+        if (f.classify && !classifyCopy(f)) {
+          f.eof = true;  // still empty: looked at again when it is written
+          f.dirty = false;
+          continue;
+        }
+        if (f.copy_of != 0) continue;
+        if (waitsForOlder(f)) {
+          skipped = true;
+          continue;
+        }
         if (!drainPending(f)) {
           stop_ = true;
           cursor_ = (cursor_ + k) % n;
@@ -224,6 +250,13 @@ class Tailer::Impl final : public AssembledSink {
           release(f, ReleaseReason::Deleted, now);
         }
       }
+      // A file skipped behind an older instance that has since reached its end gets another round.
+      if (!progress && skipped && !stop_) {
+        for (const auto& fp : files_) {
+          if (!fp->released && fp->copy_of == 0 && hasUnread(*fp) && !waitsForOlder(*fp))
+            progress = true;
+        }
+      }
     }
     backlog_ = stop_;
     sweep();
@@ -237,6 +270,8 @@ class Tailer::Impl final : public AssembledSink {
     emitted_ = 0;
     stop_ = false;
     const Instant now = clock_.now();
+    while (!truncated_.empty() && now >= truncated_.front().at + config_.deleted_hold_time)
+      truncated_.erase(truncated_.begin());
     drainInotify(now);
     if (rescan_requested_ || now >= last_rescan_ + config_.rescan_interval) rescan(sink);
     for (auto& fp : files_) {
@@ -296,6 +331,27 @@ class Tailer::Impl final : public AssembledSink {
     labels_[std::string(uid)] = {labels, annotations};
   }
 
+  void setPodExcluded(std::string_view uid, bool excluded, RecordSink& sink) {
+    const std::string key(uid);
+    if (!excluded) {
+      if (excluded_.erase(key) > 0) {
+        from_end_.insert(key);
+        rescan_requested_ = true;
+      }
+      return;
+    }
+    if (!excluded_.insert(key).second) return;
+    sink_ = &sink;
+    const Instant now = clock_.now();
+    for (auto& f : files_) {
+      if (f->released || f->encoder.metadata().pod_uid != uid) continue;
+      refuse(f->path, kRefusedExcluded);
+      release(*f, ReleaseReason::Excluded, now);
+    }
+    sweep();
+    sink_ = nullptr;
+  }
+
   std::vector<FileStatus> files() const {
     std::vector<FileStatus> out;
     for (const auto& f : files_) {
@@ -319,8 +375,10 @@ class Tailer::Impl final : public AssembledSink {
 
   std::uint64_t lagBytes() const {
     std::uint64_t lag = 0;
-    for (const auto& f : files_)
+    for (const auto& f : files_) {
+      if (f->copy_of != 0) continue;  // a dormant copy holds nothing unread
       lag += f->size > f->read_offset ? f->size - f->read_offset : 0;
+    }
     return lag;
   }
 
@@ -329,6 +387,29 @@ class Tailer::Impl final : public AssembledSink {
    public:
     void onRecord(const Record&) override {}
   };
+
+  // ---------------------------------------------------------------- ordering
+
+  // Not yet read to its end (or records queued): what an older instance must finish first.
+  static bool hasUnread(const TrackedFile& f) { return !f.pending.empty() || !f.eof || f.dirty; }
+
+  // Whether `g` is an older instance of the same container than `f`: a rotated sibling is older
+  // than the live file, and rotated siblings are ordered by name (<n>.log.<timestamp>).
+  static bool olderInstance(const TrackedFile& g, const TrackedFile& f) {
+    if (&g == &f || g.released || !g.rotated || g.copy_of != 0 || g.dir != f.dir) return false;
+    return !f.rotated || g.path < f.path;
+  }
+
+  // One container's lines must leave in order across a rename rotation: the live successor (or a
+  // newer rotated sibling) waits while an older rotated instance in its directory has unread bytes.
+  // Other files are not affected, so this only delays the one container.
+  bool waitsForOlder(const TrackedFile& f) const {
+    if (!any_rotated_) return false;
+    for (const auto& g : files_) {
+      if (olderInstance(*g, f) && hasUnread(*g)) return true;
+    }
+    return false;
+  }
 
   // ---------------------------------------------------------------- reading
 
@@ -445,6 +526,82 @@ class Tailer::Impl final : public AssembledSink {
     char buf[kFingerprintMaxBytes];
     const ssize_t n = ::pread(f.fd.get(), buf, want, 0);
     if (n > 0) f.fingerprint = fingerprintOf(std::string_view(buf, static_cast<std::size_t>(n)));
+    if (n > 0 && !f.rotated && static_cast<std::size_t>(n) > f.head.size())
+      f.head.assign(buf, static_cast<std::size_t>(n));
+  }
+
+  // The live file's head as it is now (a file just discovered, not read yet).
+  static void loadHead(TrackedFile& f) {
+    char buf[kFingerprintMaxBytes];
+    const ssize_t n = ::pread(f.fd.get(), buf, sizeof buf, 0);
+    if (n > 0) f.head.assign(buf, static_cast<std::size_t>(n));
+  }
+
+  // copytruncate (logrotate, docker's json-file rotation, ...) copies the live file to a rotated
+  // name and truncates the live file. The copy's content up to the truncation point is what the
+  // live instance held, much of which was already read and shipped: reading the copy from 0 would
+  // ship it again. A new rotated file whose first bytes equal the head of a live instance in the
+  // same directory (still being read, or truncated within deleted_hold_time) is that copy: it is
+  // read from where the live instance stopped, so only the lines the live instance had not read
+  // before its truncation come from the copy. Returns false while that cannot be decided yet (the
+  // copy is empty or shorter than its first line).
+  bool classifyCopy(TrackedFile& c) {
+    char buf[kFingerprintMaxBytes];
+    const ssize_t n = ::pread(c.fd.get(), buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    const std::string_view head(buf, static_cast<std::size_t>(n));
+    // Equal up to the shorter head, and that common part holds a whole line (lines start with a
+    // nanosecond timestamp, so an equal first line is the same data). A copy still shorter than
+    // its first line is looked at again later.
+    enum class Match { No, Yes, Undecided };
+    const auto matches = [&](const std::string& h) {
+      const std::size_t k = std::min(h.size(), head.size());
+      if (k == 0 || std::string_view(h).substr(0, k) != head.substr(0, k)) return Match::No;
+      if (head.substr(0, k).find('\n') != std::string_view::npos) return Match::Yes;
+      return head.size() < h.size() ? Match::Undecided : Match::Yes;
+    };
+    bool undecided = false;
+    for (const auto* list : {&files_, &added_}) {
+      for (const auto& g : *list) {
+        if (g.get() == &c || g->released || g->rotated || g->dir != c.dir) continue;
+        const Match m = matches(g->head);
+        undecided |= m == Match::Undecided;
+        if (m == Match::Yes) {
+          c.classify = false;
+          c.copy_of = g->serial;  // the live instance is still being read: wait for its end
+          ++counters_.copies_recognised;
+          return true;
+        }
+      }
+    }
+    for (auto it = truncated_.begin(); it != truncated_.end(); ++it) {
+      if (it->dir != c.dir) continue;
+      const Match m = matches(it->head);
+      undecided |= m == Match::Undecided;
+      if (m != Match::Yes) continue;
+      c.classify = false;
+      continueFrom(c, it->restart_offset, it->end_offset);
+      truncated_.erase(it);
+      ++counters_.copies_recognised;
+      return true;
+    }
+    if (undecided) return false;
+    c.classify = false;
+    return true;
+  }
+
+  // Reads `c` on from a point of the instance it copies, like a resume: from the restart offset,
+  // suppressing every record ending at or before end_offset.
+  static void continueFrom(TrackedFile& c, std::uint64_t restart_offset, std::uint64_t end_offset) {
+    c.copy_of = 0;
+    c.read_offset = restart_offset;
+    c.skip_through = end_offset;
+    c.resuming = true;
+    c.emitted_end = end_offset;
+    c.emitted_restart = restart_offset;
+    c.carry.clear();
+    c.dirty = true;
+    c.eof = false;
   }
 
   bool fingerprintMatches(int fd, const Fingerprint& want) {
@@ -470,13 +627,31 @@ class Tailer::Impl final : public AssembledSink {
       abandoned = f.size > f.read_offset ? f.size - f.read_offset : 0;
       counters_.bytes_abandoned += abandoned;
     }
-    // A last line without '\n' in a file that will never grow again is still a line.
-    if (!f.carry.empty()) processLine(f, f.carry, f.carry_offset, f.read_offset, f.discarding, now);
+    std::vector<TrackedFile*> copies;
+    for (const auto* list : {&files_, &added_}) {
+      for (const auto& g : *list) {
+        if (!g->released && g->copy_of == f.serial) copies.push_back(g.get());
+      }
+    }
+    // Truncated with a copy: the unfinished last line and open groups are re-read whole from the
+    // copy. Otherwise a last line without '\n' in an instance that will never grow again is still a
+    // line.
+    if (reason != ReleaseReason::Truncated || copies.empty()) {
+      if (!f.carry.empty())
+        processLine(f, f.carry, f.carry_offset, f.read_offset, f.discarding, now);
+      f.assembler.flushAll(*this);
+    }
     f.carry.clear();
     f.tail.clear();
     f.discarding = false;
-    f.assembler.flushAll(*this);
     drainPending(f);
+    for (TrackedFile* c : copies)
+      continueFrom(*c, f.emitted_restart, f.emitted_end);
+    if (reason == ReleaseReason::Truncated && copies.empty() && !f.rotated && !f.head.empty()) {
+      // The copy may be found later (it is usually created before the truncation is noticed).
+      if (truncated_.size() >= kMaxTruncatedKept) truncated_.erase(truncated_.begin());
+      truncated_.push_back(TruncatedInstance{f.dir, f.head, f.emitted_restart, f.emitted_end, now});
+    }
     budget_ = saved_budget;
     current_ = saved;
     f.released = true;
@@ -608,6 +783,7 @@ class Tailer::Impl final : public AssembledSink {
         const auto pod = logroot::parsePodDirName(pe.name);
         if (!pod) continue;
         if (!config_.namespaces.allows(pod->namespace_name)) continue;
+        const bool excluded_pod = excluded_.contains(pod->pod_uid);
         if (pe.type == DT_LNK) {
           refuse(pod_rel, kRefusedSymlink);
           continue;
@@ -634,6 +810,10 @@ class Tailer::Impl final : public AssembledSink {
               refuse(file_rel, kRefusedSymlink);
               continue;
             }
+            if (excluded_pod) {
+              refuse(file_rel, kRefusedExcluded);
+              continue;
+            }
             consider(file_rel, cont_rel, *parsed);
           }
         }
@@ -658,6 +838,7 @@ class Tailer::Impl final : public AssembledSink {
       }
       checkSize(f, static_cast<std::uint64_t>(st.st_size), now);
     }
+    from_end_.clear();
     sweep();
     sink_ = saved_sink;
   }
@@ -690,6 +871,7 @@ class Tailer::Impl final : public AssembledSink {
     fresh->encoder = f.encoder;
     fresh->assembler = FileAssembler(config_.max_record_bytes, ruleFor(f.encoder.metadata()));
     fresh->state = f.state;
+    fresh->rotated = f.rotated;
     fresh->deleted_at = f.deleted_at;
     fresh->ns = f.ns;
     fresh->seen = true;
@@ -719,19 +901,23 @@ class Tailer::Impl final : public AssembledSink {
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return;
     const FileId id{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
-    for (auto& f : files_) {
-      if (f->released || !(f->id == id)) continue;
-      f->seen = true;
-      if (f->path != rel) {
-        // Renamed: the kubelet's rotation moves <n>.log to <n>.log.<timestamp>.
-        if (f->state == FileState::Live && where.rotated) {
-          ++counters_.rotations_rename;
-          f->state = FileState::Rotated;
+    // added_ too: a copytruncate noticed in this same call re-opened the file as a new instance.
+    for (auto* list : {&files_, &added_}) {
+      for (auto& f : *list) {
+        if (f->released || !(f->id == id)) continue;
+        f->seen = true;
+        if (f->path != rel) {
+          // Renamed: the kubelet's rotation moves <n>.log to <n>.log.<timestamp>.
+          if (f->state == FileState::Live && where.rotated) {
+            ++counters_.rotations_rename;
+            f->state = FileState::Rotated;
+          }
+          if (where.rotated) f->rotated = true;
+          f->path = rel;
+          f->dir = dir_rel;
         }
-        f->path = rel;
-        f->dir = dir_rel;
+        return;
       }
-      return;
     }
     auto f = std::make_unique<TrackedFile>();
     f->serial = next_serial_++;
@@ -739,6 +925,7 @@ class Tailer::Impl final : public AssembledSink {
     f->path = rel;
     f->dir = dir_rel;
     f->state = where.rotated ? FileState::Rotated : FileState::Live;
+    f->rotated = where.rotated;
     f->size = static_cast<std::uint64_t>(st.st_size);
     f->seen = true;
     PodMetadata m;
@@ -770,6 +957,7 @@ class Tailer::Impl final : public AssembledSink {
         f->skip_through = it->end_offset;
         f->resuming = true;
         f->emitted_end = it->end_offset;
+        f->emitted_restart = it->restart_offset;
         placed = true;
       } else {
         ++counters_.fingerprint_mismatches;
@@ -778,14 +966,32 @@ class Tailer::Impl final : public AssembledSink {
       break;
     }
     if (!placed && first_scan_ && !config_.read_existing_from_start) f->read_offset = f->size;
+    if (!placed && from_end_.contains(f->encoder.metadata().pod_uid)) f->read_offset = f->size;
     if (f->read_offset > 0) refingerprint(*f);
+    if (!f->rotated) {
+      loadHead(*f);
+    } else if (!placed && f->read_offset == 0) {
+      f->classify = true;
+      classifyCopy(*f);
+    }
     f->dirty = true;
     files_.push_back(std::move(f));
     counters_.files_open = files_.size();
   }
 
+  // A live instance ended by copytruncate, kept until its copy is found (or deleted_hold_time).
+  struct TruncatedInstance {
+    std::string dir;
+    std::string head;
+    std::uint64_t restart_offset = 0;
+    std::uint64_t end_offset = 0;
+    Instant at{};
+  };
+  static constexpr std::size_t kMaxTruncatedKept = 256;
+
   TailerConfig config_;
   const Clock& clock_;
+  std::vector<TruncatedInstance> truncated_;
   Fd root_;
   int inotify_fd_ = -1;
   std::map<int, std::string> watches_;
@@ -798,6 +1004,8 @@ class Tailer::Impl final : public AssembledSink {
                                             std::map<std::string, std::string>>>
       labels_;
   std::set<std::string> refused_;
+  std::set<std::string, std::less<>> excluded_;  // pod uids (setPodExcluded)
+  std::set<std::string> from_end_;  // pod uids included again: new files start at their end
   TailerCounters counters_;
   std::vector<char> chunk_;
   std::string json_;
@@ -816,6 +1024,7 @@ class Tailer::Impl final : public AssembledSink {
   std::size_t emitted_ = 0;
   bool stop_ = false;
   bool backlog_ = false;
+  bool any_rotated_ = false;  // poll(): some tracked file is a rotated sibling
 };
 
 Result<std::unique_ptr<Tailer>> Tailer::create(TailerConfig config, const Clock& clock,
@@ -856,6 +1065,9 @@ void Tailer::setPodLabels(std::string_view pod_uid,
                           const std::map<std::string, std::string>& labels,
                           const std::map<std::string, std::string>& annotations) {
   impl_->setPodLabels(pod_uid, labels, annotations);
+}
+void Tailer::setPodExcluded(std::string_view pod_uid, bool excluded, RecordSink& sink) {
+  impl_->setPodExcluded(pod_uid, excluded, sink);
 }
 std::vector<FileStatus> Tailer::files() const {
   return impl_->files();

@@ -111,7 +111,7 @@ enum class ReleaseReason : std::uint8_t {
   HoldExpired,  // deleted, not read to its end within deleted_hold_time: bytes abandoned
   Truncated,    // copytruncate: the instance ends, a new serial starts at 0
   Vanished,     // reserved (not emitted yet): the fd became unusable
-  Excluded,     // reserved (not emitted yet): namespace filtered out by a config reload
+  Excluded,     // the pod was excluded (Tailer::setPodExcluded)
 };
 std::string_view releaseReasonName(ReleaseReason r);
 
@@ -168,6 +168,7 @@ struct TailerCounters {
   std::uint64_t records_emitted = 0;
   std::uint64_t read_errors = 0;
   std::uint64_t fingerprint_mismatches = 0;  // resume points refused (inode reused / truncated)
+  std::uint64_t copies_recognised = 0;       // copytruncate copies read on from the live instance
   std::uint64_t rescans = 0;
 };
 
@@ -216,6 +217,12 @@ class Tailer {
   // once.
   void setPodLabels(std::string_view pod_uid, const std::map<std::string, std::string>& labels,
                     const std::map<std::string, std::string>& annotations);
+
+  // Excluding a pod (its keelson.io/exclude annotation): its files are let go now
+  // (ReleaseReason::Excluded: what was read is emitted, the rest is not read) and not opened again;
+  // each file is counted once in paths_refused["Excluded"]. Including it again reads its files
+  // from their current end at the next rescan (requested at once).
+  void setPodExcluded(std::string_view pod_uid, bool excluded, RecordSink& sink);
 
   std::vector<FileStatus> files() const;
   const TailerCounters& counters() const;

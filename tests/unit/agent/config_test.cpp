@@ -50,6 +50,10 @@ TEST(ConfigTest, ErrorsNameFileAndLine) {
       {"listen: nowhere\n", "ConfigValue", "a.yaml:1: listen:"},
       {"log_root: /x\n  bad: indent\n", "ConfigSyntax", "a.yaml:2:"},
       {"- a\n- b\n", "ConfigType", "a.yaml:1: the configuration must be a mapping"},
+      {"metadata: on\n", "ConfigType", "a.yaml:1: 'metadata' must be a mapping"},
+      {"metadata:\n  enabled: maybe\n", "ConfigType", "a.yaml:2: 'metadata.enabled' must be"},
+      {"metadata:\n  enable: true\n", "ConfigUnknownKey",
+       "a.yaml:2: unknown key 'metadata.enable'"},
   };
   for (const auto& c : cases) {
     const auto r = parseAgentConfig(c.text, "a.yaml");
@@ -57,6 +61,19 @@ TEST(ConfigTest, ErrorsNameFileAndLine) {
     EXPECT_EQ(r.error().reason, c.reason) << c.text;
     EXPECT_TRUE(r.error().message.starts_with(c.message_prefix)) << r.error().message;
   }
+}
+
+TEST(ConfigTest, KubeconfigAndMetadataKeys) {
+  const auto r = parseAgentConfig("kubeconfig: /etc/kc\nmetadata:\n  enabled: false\n", "a.yaml");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->kubeconfig, "/etc/kc");
+  EXPECT_EQ(r->metadata_enabled, false);
+  const auto d = parseAgentConfig("log_root: /x\n", "a.yaml");
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->metadata_enabled.has_value());
+  AgentConfig c;
+  applyOverrides(c, {{"kubeconfig", "/flag/kc"}});
+  EXPECT_EQ(c.kubeconfig, "/flag/kc");
 }
 
 TEST(ConfigTest, FlagsWin) {

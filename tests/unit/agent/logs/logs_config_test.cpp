@@ -14,6 +14,7 @@ TEST(LogsConfig, DefaultsWhenAbsent) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->inflight_budget, 64ull << 20);
   EXPECT_EQ(c->shutdown_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(c->max_record_bytes, 256u * 1024);  // issue 4
   EXPECT_EQ(c->kafka_compression, "lz4");
   EXPECT_FALSE(c->rate_limit.has_value());
 }
@@ -21,12 +22,11 @@ TEST(LogsConfig, DefaultsWhenAbsent) {
 TEST(LogsConfig, ParsesEveryKey) {
   auto c = parse(R"(logs:
   enabled: false
-  sink: kafka://127.0.0.1:9092/logs-{namespace}
   inflight_budget: 16MiB
   checkpoint_interval: 2s
   shutdown_timeout: 500ms
   ship_timeout: 1m
-  max_record_bytes: 256KiB
+  max_record_bytes: 512KiB
   poll_interval: 100ms
   retry_backoff: 50ms
   rate_limit:
@@ -42,12 +42,11 @@ TEST(LogsConfig, ParsesEveryKey) {
 )");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_FALSE(c->enabled);
-  EXPECT_EQ(c->sink, "kafka://127.0.0.1:9092/logs-{namespace}");
   EXPECT_EQ(c->inflight_budget, 16ull << 20);
   EXPECT_EQ(c->checkpoint_interval, std::chrono::seconds(2));
   EXPECT_EQ(c->shutdown_timeout, std::chrono::milliseconds(500));
   EXPECT_EQ(c->ship_timeout, std::chrono::minutes(1));
-  EXPECT_EQ(c->max_record_bytes, 256u * 1024);
+  EXPECT_EQ(c->max_record_bytes, 512u * 1024);
   EXPECT_EQ(c->poll_interval, std::chrono::milliseconds(100));
   EXPECT_EQ(c->retry_backoff, std::chrono::milliseconds(50));
   ASSERT_TRUE(c->rate_limit.has_value());
@@ -68,6 +67,8 @@ TEST(LogsConfig, ErrorsNameFileAndLine) {
       {"logs:\n  inflight_budget: lots\n",
        "agent.yaml:2: `logs.inflight_budget`: 'lots' is not a size"},
       {"logs:\n  enabled: true\n  bogus: 1\n", "agent.yaml:3: unknown key `logs.bogus`"},
+      // One sink key: the agent's top-level `sink` / --sink (DESIGN.md), never `logs.sink`.
+      {"logs:\n  sink: stdout\n", "agent.yaml:2: unknown key `logs.sink`"},
       {"logs:\n  shutdown_timeout: 10\n",
        "agent.yaml:2: `logs.shutdown_timeout`: '10' is not a positive duration"},
       {"logs:\n  inflight_budget: 1KiB\n", "agent.yaml:2: `logs.inflight_budget` must be at least"},

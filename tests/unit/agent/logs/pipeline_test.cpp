@@ -199,6 +199,24 @@ TEST(Pipeline, FatalProducerErrorReplacesTheSinkAndResendsItsRecords) {
   EXPECT_NE((*p)->sinkForTest(), static_cast<sinks::Sink*>(kafka));
 }
 
+TEST(Pipeline, RateLimitHoldsRecordsWithoutDroppingThem) {
+  LogRoot r;
+  r.append(0, 30);
+  auto o = options(r, "file:" + r.out());
+  o.config.rate_limit = RateLimit{100, 10};  // 10 at once, then 100 lines/s
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  auto res = (*p)->shipOnce();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->records, 30u);
+  EXPECT_EQ(readLines(r.out()).size(), 30u);
+  // 20 lines beyond the burst at 100 lines/s cannot go out in less than 0.2 s.
+  EXPECT_GE(took, std::chrono::milliseconds(190));
+  EXPECT_EQ(exposition(**p).find("keelson_log_records_dropped_total{"), std::string::npos);
+}
+
 TEST(Pipeline, RunStopsWithinTheShutdownBoundAndCheckpoints) {
   LogRoot r;
   r.append(0, 1000);

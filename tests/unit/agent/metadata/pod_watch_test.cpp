@@ -132,6 +132,44 @@ TEST(PodWatcher, ListWatchGoneRelist) {
   EXPECT_GE(clock.slept().count(), 1000);
 }
 
+// Delivers a 2xx body through HttpRequest::onBody in 5-byte pieces, as the Beast transport does
+// with a chunked watch, and records what the cache held before the last piece.
+class StreamingTransport final : public kube::HttpTransport {
+ public:
+  StreamingTransport(std::string body, const PodCache& cache)
+      : body_(std::move(body)), cache_(cache) {}
+  Result<kube::HttpResponse> send(const kube::HttpRequest& request) override {
+    if (!request.onBody) return kube::HttpResponse{200, body_};
+    for (std::size_t at = 0; at < body_.size(); at += 5) {
+      if (at + 5 >= body_.size()) cached_before_end = cache_.size();
+      request.onBody(std::string_view(body_).substr(at, 5));
+    }
+    return kube::HttpResponse{200, ""};
+  }
+  std::size_t cached_before_end = 0;
+
+ private:
+  std::string body_;
+  const PodCache& cache_;
+};
+
+TEST(PodWatcher, StreamedEventsApplyAsTheirLinesArrive) {
+  const std::string body = std::string(R"({"type":"ADDED","object":)") + podLine() + "}\n" +
+                           R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"12"}}})";
+  PodCache cache;
+  auto owned = std::make_unique<StreamingTransport>(body, cache);
+  auto* transport = owned.get();
+  kube::ManualClock clock;
+  kube::KubeClient client(kube::ClusterConfig{}, std::move(owned), clock,
+                          kube::ClientOptions{1000, 1000, 1});
+  PodWatcher watcher(client, cache, clock, "n1");
+  watcher.forceResourceVersion("10");  // straight to the watch
+  ASSERT_TRUE(watcher.step().ok());
+  EXPECT_EQ(transport->cached_before_end, 1u);  // the pod was there before the body ended
+  EXPECT_TRUE(cache.lookup("u1").has_value());
+  EXPECT_EQ(watcher.resourceVersion(), "12");  // the last line had no newline: still applied
+}
+
 TEST(PodCache, BoundedAndThreadSafe) {
   PodCache cache(2);
   for (int i = 0; i < 3; ++i)

@@ -199,6 +199,49 @@ TEST_F(TailerTest, RenameAndCreateRotationReadsTheOldFileToItsEnd) {
   EXPECT_EQ(t->counters().files_open, 1u);
 }
 
+// Across a rename rotation one container's lines leave in order: the rotated file is finished
+// before its live successor is read, while other containers keep being served round-robin.
+TEST_F(TailerTest, RotatedFileIsFinishedBeforeItsLiveSuccessor) {
+  auto c = config();
+  c.read_chunk_bytes = 4096;
+  write(kLog, cri("old 0"));
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  std::string old_lines, new_lines, other_lines;
+  for (int i = 1; i < 300; ++i)
+    old_lines += cri("old " + std::to_string(i));
+  for (int i = 0; i < 300; ++i)
+    new_lines += cri("new " + std::to_string(i));
+  for (int i = 0; i < 300; ++i)
+    other_lines += cri("other " + std::to_string(i));
+  write(kLog, old_lines);  // not yet read when the rotation happens
+  fs::rename(at(kLog), at(kLog + ".20261121-100000"));
+  write(kLog, new_lines);
+  write("pods/shop_other-1_uid-2/app/0.log", other_lines);
+  drain(*t, s, 4096);
+  ASSERT_EQ(s.records.size(), 900u);
+  std::vector<std::string> same_container;
+  std::size_t last_old = 0, first_other = s.records.size();
+  for (std::size_t i = 0; i < s.records.size(); ++i) {
+    const std::string log = s.records[i].log();
+    if (log.rfind("other ", 0) == 0) {
+      first_other = std::min(first_other, i);
+    } else {
+      same_container.push_back(log);
+      if (log.rfind("old ", 0) == 0) last_old = i;
+    }
+  }
+  std::vector<std::string> want;
+  for (int i = 0; i < 300; ++i)
+    want.push_back("old " + std::to_string(i));
+  for (int i = 0; i < 300; ++i)
+    want.push_back("new " + std::to_string(i));
+  EXPECT_EQ(same_container, want);
+  EXPECT_LT(first_other, last_old) << "another container waited for the rotated file";
+  EXPECT_EQ(t->counters().rotations_rename, 1u);
+}
+
 TEST_F(TailerTest, CopyTruncateRestartsFromZeroWithANewSerial) {
   write(kLog, cri("before-1") + cri("before-2"));
   auto t = make(config());
@@ -215,6 +258,55 @@ TEST_F(TailerTest, CopyTruncateRestartsFromZeroWithANewSerial) {
   ASSERT_EQ(s.released.size(), 1u);
   EXPECT_EQ(s.released[0].reason, ReleaseReason::Truncated);
   EXPECT_EQ(s.released[0].serial, first_serial);
+}
+
+// copytruncate as logrotate does it: copy to a rotated name, truncate, the writer goes on. The copy
+// is recognised by its head (the live file's) and read on from where the live instance stopped,
+// so every line leaves exactly once and in order. Two timings: the truncation noticed before the
+// copy is found (the usual one), and the copy found while the live file was not yet truncated.
+TEST_F(TailerTest, CopyTruncateCopyIsNotShippedAgain) {
+  for (const bool copy_seen_first : {false, true}) {
+    SCOPED_TRACE(copy_seen_first ? "copy seen before the truncation" : "truncation seen first");
+    TempDir dir;
+    auto c = config();
+    c.log_root = dir.path().string();
+    const fs::path live = dir.path() / kLog;
+    const fs::path copy = dir.path() / (kLog + ".20261121-100000");
+    const auto append = [](const fs::path& p, const std::string& data) {
+      fs::create_directories(p.parent_path());
+      std::ofstream(p, std::ios::binary | std::ios::app) << data;
+    };
+    append(live, cri("a1") + cri("a2") + cri("a3"));
+    auto t = make(c);
+    Sink s;
+    drain(*t, s);
+    append(live, cri("a4"));  // not read before the rotation
+    fs::copy_file(live, copy);
+    if (copy_seen_first) drain(*t, s);
+    fs::resize_file(live, 0);
+    append(live, cri("b1"));
+    drain(*t, s);
+    append(live, cri("b2"));
+    drain(*t, s);
+    EXPECT_EQ(s.logs(), (std::vector<std::string>{"a1", "a2", "a3", "a4", "b1", "b2"}));
+    EXPECT_EQ(t->counters().copies_recognised, 1u);
+    EXPECT_EQ(t->counters().rotations_truncate, 1u);
+    EXPECT_EQ(t->lagBytes(), 0u);
+  }
+}
+
+// A rotated file that is not a copy of the live one is read from its start as before.
+TEST_F(TailerTest, UnrelatedRotatedFileIsReadWhole) {
+  write(kLog, cri("live 1"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  write(kLog + ".20261121-090000", cri("older 1") + cri("older 2"));
+  drain(*t, s);
+  auto logs = s.logs();
+  std::sort(logs.begin(), logs.end());
+  EXPECT_EQ(logs, (std::vector<std::string>{"live 1", "older 1", "older 2"}));
+  EXPECT_EQ(t->counters().copies_recognised, 0u);
 }
 
 TEST_F(TailerTest, DeletedFileIsReadToItsEndBeforeRelease) {
@@ -558,6 +650,32 @@ TEST_F(TailerTest, PodLabelsAreSwappedIn) {
   EXPECT_TRUE(s.records[0].doc()["kubernetes"]["labels"].empty());
   EXPECT_EQ(s.records[1].doc()["kubernetes"]["labels"]["app"], "checkout");
   EXPECT_EQ(s.records[1].doc()["kubernetes"]["annotations"]["team"], "payments");
+}
+
+TEST_F(TailerTest, ExcludedPodIsLetGoCountedAndReadFromItsEndWhenIncludedAgain) {
+  write("pods/shop_a_uid-a/app/0.log", cri("a1"));
+  write("pods/shop_b_uid-b/app/0.log", cri("b1"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  t->setPodExcluded("uid-a", true, s);
+  ASSERT_EQ(s.released.size(), 1u);
+  EXPECT_EQ(s.released[0].reason, ReleaseReason::Excluded);
+  EXPECT_EQ(s.released_paths[0], "pods/shop_a_uid-a/app/0.log");
+  write("pods/shop_a_uid-a/app/0.log", cri("a2"));
+  write("pods/shop_a_uid-a/app/1.log", cri("a-new-file"));
+  write("pods/shop_b_uid-b/app/0.log", cri("b2"));
+  clock_.advance(std::chrono::seconds(11));  // a rescan: the excluded pod's files stay closed
+  drain(*t, s);
+  EXPECT_EQ(t->counters().paths_refused.at("Excluded"), 2u);
+  t->setPodExcluded("uid-a", false, s);
+  write("pods/shop_a_uid-a/app/0.log", cri("a3"));  // before the rescan: read from the end
+  drain(*t, s);
+  write("pods/shop_a_uid-a/app/0.log", cri("a4"));
+  drain(*t, s);
+  auto logs = s.logs();
+  std::sort(logs.begin(), logs.end());
+  EXPECT_EQ(logs, (std::vector<std::string>{"a1", "a4", "b1", "b2"}));
 }
 
 TEST_F(TailerTest, DockerJsonFileIsDetectedFromItsFirstLine) {
