@@ -253,7 +253,9 @@ def start_processes(workdir, kube_env, prometheus_url):
         subprocess.Popen([str(agent_bin), "run", "--config", str(config), "--cgroup-root", cgroup,
                           "--proc-root", proc, "--log-root", str(log_root), "--state-dir",
                           str(workdir / "state"), "--listen", f"127.0.0.1:{agent_port}",
-                          "--node-name", "e2e-node"],
+                          "--node-name", "e2e-node",
+                          # The pod watch: keelson_agent_metadata_api_up and the metadata panel.
+                          "--kubeconfig", kube_env["KEELSON_KUBECONFIG"]],
                          stdout=(logs / "agent.out").open("w"), stderr=subprocess.STDOUT),
         subprocess.Popen([str(autoscaler_bin), "run", "--policies", str(policies),
                           "--kubeconfig", kube_env["KEELSON_KUBECONFIG"], "--prometheus",
