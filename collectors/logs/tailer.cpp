@@ -13,6 +13,7 @@
 #include <deque>
 #include <limits>
 #include <set>
+#include <tuple>
 
 #include "collectors/logroot/names.h"
 #include "collectors/logs/safe_open.h"
@@ -70,6 +71,20 @@ struct TrackedFile {
   LogFormat format = LogFormat::Unknown;
   FileState state = FileState::Live;
   bool rotated = false;  // named (or renamed to) a rotated sibling <n>.log.<ts>
+  // Age among the instances of one container directory, oldest first: (the rescan that found it,
+  // rotated names before the live one, name at discovery). Files already tracked are older than
+  // files a later rescan finds: a live file renamed and deleted between two rescans was never seen
+  // under its rotated name, yet is older than every rotated file found afterwards.
+  std::uint64_t generation = 0;
+  int rank = 0;  // 0: found under a rotated name, 1: found as the live file
+  std::string first_name;
+  std::vector<TrackedFile*>* siblings = nullptr;  // poll(): unreleased files of the same dir
+  struct Age {
+    std::uint64_t generation = 0;
+    int rank = 0;
+    std::string first_name;
+  };
+  Age age() const { return Age{generation, rank, first_name}; }
   std::uint64_t size = 0;
   std::uint64_t read_offset = 0;
   std::uint64_t skip_through = 0;  // resume: records ending at or before this were shipped
@@ -212,8 +227,7 @@ class Tailer::Impl final : public AssembledSink {
     stop_ = false;
     backlog_ = false;
     const Instant now = clock_.now();
-    any_rotated_ = std::any_of(files_.begin(), files_.end(),
-                               [](const auto& f) { return f->rotated && !f->released; });
+    groupSiblings();
     bool progress = true;
     while (progress && !stop_ && !files_.empty()) {
       progress = false;
@@ -393,22 +407,36 @@ class Tailer::Impl final : public AssembledSink {
   // Not yet read to its end (or records queued): what an older instance must finish first.
   static bool hasUnread(const TrackedFile& f) { return !f.pending.empty() || !f.eof || f.dirty; }
 
-  // Whether `g` is an older instance of the same container than `f`: a rotated sibling is older
-  // than the live file, and rotated siblings are ordered by name (<n>.log.<timestamp>).
+  // Whether `g` is an older instance of the same container than `f` (see TrackedFile::generation).
+  // A dormant copy, or one not yet compared with the live file, is not one.
   static bool olderInstance(const TrackedFile& g, const TrackedFile& f) {
-    if (&g == &f || g.released || !g.rotated || g.copy_of != 0 || g.dir != f.dir) return false;
-    return !f.rotated || g.path < f.path;
+    if (&g == &f || g.released || g.copy_of != 0 || g.classify) return false;
+    return std::tie(g.generation, g.rank, g.first_name) <
+           std::tie(f.generation, f.rank, f.first_name);
   }
 
-  // One container's lines must leave in order across a rename rotation: the live successor (or a
-  // newer rotated sibling) waits while an older rotated instance in its directory has unread bytes.
-  // Other files are not affected, so this only delays the one container.
-  bool waitsForOlder(const TrackedFile& f) const {
-    if (!any_rotated_) return false;
-    for (const auto& g : files_) {
+  // One container's lines must leave in order across a rotation: a file waits while an older
+  // instance in its directory has unread bytes. Other files are not affected, so this only delays
+  // the one container.
+  static bool waitsForOlder(const TrackedFile& f) {
+    if (f.siblings == nullptr) return false;
+    for (const TrackedFile* g : *f.siblings) {
       if (olderInstance(*g, f) && hasUnread(*g)) return true;
     }
     return false;
+  }
+
+  void groupSiblings() {
+    by_dir_.clear();
+    for (auto& fp : files_) {
+      fp->siblings = nullptr;
+      if (!fp->released) by_dir_[fp->dir].push_back(fp.get());
+    }
+    for (auto& [dir, group] : by_dir_) {
+      if (group.size() < 2) continue;
+      for (TrackedFile* f : group)
+        f->siblings = &group;
+    }
   }
 
   // ---------------------------------------------------------------- reading
@@ -580,7 +608,7 @@ class Tailer::Impl final : public AssembledSink {
       undecided |= m == Match::Undecided;
       if (m != Match::Yes) continue;
       c.classify = false;
-      continueFrom(c, it->restart_offset, it->end_offset);
+      continueFrom(c, it->age, it->restart_offset, it->end_offset);
       truncated_.erase(it);
       ++counters_.copies_recognised;
       return true;
@@ -592,7 +620,11 @@ class Tailer::Impl final : public AssembledSink {
 
   // Reads `c` on from a point of the instance it copies, like a resume: from the restart offset,
   // suppressing every record ending at or before end_offset.
-  static void continueFrom(TrackedFile& c, std::uint64_t restart_offset, std::uint64_t end_offset) {
+  static void continueFrom(TrackedFile& c, const TrackedFile::Age& age,
+                           std::uint64_t restart_offset, std::uint64_t end_offset) {
+    c.generation = age.generation;  // the copy stands for the truncated instance
+    c.rank = age.rank;
+    c.first_name = age.first_name;
     c.copy_of = 0;
     c.read_offset = restart_offset;
     c.skip_through = end_offset;
@@ -646,11 +678,12 @@ class Tailer::Impl final : public AssembledSink {
     f.discarding = false;
     drainPending(f);
     for (TrackedFile* c : copies)
-      continueFrom(*c, f.emitted_restart, f.emitted_end);
+      continueFrom(*c, f.age(), f.emitted_restart, f.emitted_end);
     if (reason == ReleaseReason::Truncated && copies.empty() && !f.rotated && !f.head.empty()) {
       // The copy may be found later (it is usually created before the truncation is noticed).
       if (truncated_.size() >= kMaxTruncatedKept) truncated_.erase(truncated_.begin());
-      truncated_.push_back(TruncatedInstance{f.dir, f.head, f.emitted_restart, f.emitted_end, now});
+      truncated_.push_back(
+          TruncatedInstance{f.dir, f.head, f.age(), f.emitted_restart, f.emitted_end, now});
     }
     budget_ = saved_budget;
     current_ = saved;
@@ -773,6 +806,7 @@ class Tailer::Impl final : public AssembledSink {
     last_rescan_ = now;
     rescan_requested_ = false;
     ++counters_.rescans;
+    ++generation_;
     for (auto& f : files_)
       f->seen = false;
     loadContainerIds();
@@ -872,6 +906,9 @@ class Tailer::Impl final : public AssembledSink {
     fresh->assembler = FileAssembler(config_.max_record_bytes, ruleFor(f.encoder.metadata()));
     fresh->state = f.state;
     fresh->rotated = f.rotated;
+    fresh->generation = ++generation_;  // newer than the truncated instance and its copy
+    fresh->rank = f.rank;
+    fresh->first_name = f.first_name;
     fresh->deleted_at = f.deleted_at;
     fresh->ns = f.ns;
     fresh->seen = true;
@@ -926,6 +963,9 @@ class Tailer::Impl final : public AssembledSink {
     f->dir = dir_rel;
     f->state = where.rotated ? FileState::Rotated : FileState::Live;
     f->rotated = where.rotated;
+    f->generation = generation_;
+    f->rank = where.rotated ? 0 : 1;
+    f->first_name = rel;
     f->size = static_cast<std::uint64_t>(st.st_size);
     f->seen = true;
     PodMetadata m;
@@ -983,6 +1023,7 @@ class Tailer::Impl final : public AssembledSink {
   struct TruncatedInstance {
     std::string dir;
     std::string head;
+    TrackedFile::Age age;
     std::uint64_t restart_offset = 0;
     std::uint64_t end_offset = 0;
     Instant at{};
@@ -1024,7 +1065,8 @@ class Tailer::Impl final : public AssembledSink {
   std::size_t emitted_ = 0;
   bool stop_ = false;
   bool backlog_ = false;
-  bool any_rotated_ = false;  // poll(): some tracked file is a rotated sibling
+  std::uint64_t generation_ = 0;  // rescans (and copytruncate restarts) so far
+  std::unordered_map<std::string_view, std::vector<TrackedFile*>> by_dir_;  // poll(): siblings
 };
 
 Result<std::unique_ptr<Tailer>> Tailer::create(TailerConfig config, const Clock& clock,

@@ -4,9 +4,12 @@
 // tests/bench/log_e2e_bench.cpp.
 #pragma once
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -314,7 +317,42 @@ class Writers {
   std::atomic<bool> finished_{false};
 };
 
-// The agent as a child process (the test driver keelson_logs_agent).
+// Polls `done` every 50 ms until it holds or `limit` passed; returns its last value.
+inline bool waitUntil(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  const auto deadline = Clock::now() + limit;
+  for (;;) {
+    if (done()) return true;
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// GET http://127.0.0.1:<port><path> (HTTP/1.0, the response read to EOF); the body, or "" on any
+// error.
+inline std::string httpGet(int port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return "";
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string response;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+      char buf[65536];
+      for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+        response.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  const auto body = response.find("\r\n\r\n");
+  return body == std::string::npos ? "" : response.substr(body + 4);
+}
+
+// The agent as a child process (`keelson-agent run|ship`).
 class AgentProcess {
  public:
   explicit AgentProcess(std::vector<std::string> argv) : argv_(std::move(argv)) {}
@@ -340,6 +378,14 @@ class AgentProcess {
   int stop(int sig) {
     if (pid_ <= 0) return 0;
     ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+  // Waits for the process to exit by itself (`ship`); returns its exit status (or -signal).
+  int wait() {
+    if (pid_ <= 0) return 0;
     int status = 0;
     ::waitpid(pid_, &status, 0);
     pid_ = -1;

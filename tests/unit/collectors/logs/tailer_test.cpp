@@ -242,6 +242,35 @@ TEST_F(TailerTest, RotatedFileIsFinishedBeforeItsLiveSuccessor) {
   EXPECT_EQ(t->counters().rotations_rename, 1u);
 }
 
+// Several rotations between two looks: the file we knew as live was renamed and then deleted
+// (never seen under its rotated name), a second live file came and was rotated too. Still oldest
+// first: the known file, then the rotated one found later, then the live one.
+TEST_F(TailerTest, RotationsBetweenTwoLooksKeepTheOrder) {
+  auto c = config();
+  c.read_chunk_bytes = 4096;
+  write(kLog, cri("first 0"));
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  std::vector<std::string> want = {"first 0"};
+  const auto lines = [&](const std::string& tag, int from, int to) {
+    std::string out;
+    for (int i = from; i < to; ++i) {
+      out += cri(tag + " " + std::to_string(i));
+      want.push_back(tag + " " + std::to_string(i));
+    }
+    return out;
+  };
+  write(kLog, lines("first", 1, 200));
+  fs::rename(at(kLog), at(kLog + ".20261121-100001"));
+  write(kLog, lines("second", 0, 200));
+  fs::rename(at(kLog), at(kLog + ".20261121-100002"));
+  write(kLog, lines("third", 0, 200));
+  fs::remove(at(kLog + ".20261121-100001"));
+  drain(*t, s, 4096);
+  EXPECT_EQ(s.logs(), want);
+}
+
 TEST_F(TailerTest, CopyTruncateRestartsFromZeroWithANewSerial) {
   write(kLog, cri("before-1") + cri("before-2"));
   auto t = make(config());
