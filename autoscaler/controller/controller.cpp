@@ -47,13 +47,21 @@ void Controller::setPolicies(std::vector<policy::Policy> policies) {
   policies_ = std::move(policies);
 }
 
+std::chrono::milliseconds Controller::periodOf(const policy::Policy& policy) const {
+  if (policy.syncPeriodSeconds) return std::chrono::seconds(*policy.syncPeriodSeconds);
+  return options_.syncPeriod;
+}
+
+kube::Clock::TimePoint Controller::dueAt(const policy::Policy& policy) const {
+  const auto it = lastSync_.find(policy.key());
+  if (it == lastSync_.end()) return kube::Clock::TimePoint::min();
+  return it->second + periodOf(policy);
+}
+
 kube::Clock::TimePoint Controller::nextDue() const {
   kube::Clock::TimePoint next = kube::Clock::TimePoint::max();
-  for (const auto& p : policies_) {
-    const auto it = nextSync_.find(p.key());
-    if (it == nextSync_.end()) return kube::Clock::TimePoint::min();
-    next = std::min(next, it->second);
-  }
+  for (const auto& p : policies_)
+    next = std::min(next, dueAt(p));
   return next;
 }
 
@@ -61,9 +69,8 @@ std::map<std::string, SyncOutcome> Controller::syncDue(kube::Clock::TimePoint no
                                                        const std::function<bool()>& mayWrite) {
   std::map<std::string, SyncOutcome> outcomes;
   for (const auto& p : policies_) {
-    auto& next = nextSync_[p.key()];
-    if (next > now) continue;
-    next = now + options_.syncPeriod;
+    if (dueAt(p) > now) continue;
+    lastSync_[p.key()] = now;
     outcomes[p.key()] = syncPolicy(p, now, mayWrite);
   }
   return outcomes;

@@ -1,8 +1,9 @@
-// The controller: every sync period, for each policy, read the target's scale -> list its pods
-// when a metric needs them -> read each metric -> engine::decide -> write the scale only when the
-// count changes (merge patch guarded by the scale's resourceVersion; 409 re-reads and retries in
-// the client) -> record an Event and the metrics. With dryRun it decides, logs and records Events
-// but never writes the scale.
+// The controller: for each policy, every sync period (the policy's spec.syncPeriodSeconds, else
+// the controller's), read the target's scale -> list its pods when a metric needs them -> read
+// each metric -> engine::decide -> write the scale only when the count changes (merge patch
+// guarded by the scale's resourceVersion; 409 re-reads and retries in the client) -> record an
+// Event and the metrics. With dryRun it decides, logs and records Events but never writes the
+// scale.
 //
 // The cluster is behind ClusterApi (KubeClusterApi wraps the KubeClient) and metrics behind
 // sources::MetricReader, so the loop is unit-tested with fakes. Writes happen only when the
@@ -100,8 +101,11 @@ class Controller {
   SyncOutcome syncPolicy(const policy::Policy& policy, kube::Clock::TimePoint now,
                          const std::function<bool()>& mayWrite);
 
-  // When the next policy is due.
+  // When the next policy is due: each policy is due its own period (spec.syncPeriodSeconds, else
+  // ControllerOptions::syncPeriod) after its last sync, and at once when never synced (min()).
+  // A reload that changes a policy's period applies it from that policy's last sync.
   kube::Clock::TimePoint nextDue() const;
+  std::chrono::milliseconds periodOf(const policy::Policy& policy) const;
 
   std::string exportState() const;
   // Replaces the histories with the exported ones; unreadable entries are skipped (logged).
@@ -113,6 +117,7 @@ class Controller {
                    const std::string& reason, const std::string& message,
                    kube::Clock::TimePoint now);
   void countError(const policy::Policy& policy, const std::string& reason);
+  kube::Clock::TimePoint dueAt(const policy::Policy& policy) const;
 
   ClusterApi& api_;
   sources::MetricReader& reader_;
@@ -121,7 +126,7 @@ class Controller {
   Logger log_;
   std::vector<policy::Policy> policies_;
   std::map<std::string, engine::History> histories_;
-  std::map<std::string, kube::Clock::TimePoint> nextSync_;
+  std::map<std::string, kube::Clock::TimePoint> lastSync_;
   std::map<std::string, std::string> lastWarning_;  // one Warning Event per episode
 };
 

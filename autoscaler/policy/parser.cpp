@@ -535,7 +535,7 @@ void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
   }
   if (!doc.map(spec, "spec",
                {"scaleTargetRef", "minReplicas", "maxReplicas", "metrics", "behavior"},
-               {"schedules", "fallback"})) {
+               {"schedules", "fallback", "syncPeriodSeconds"})) {
     return;
   }
   const YAML::Node ref = spec["scaleTargetRef"];
@@ -594,6 +594,10 @@ void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
   }
 
   parseSchedules(doc, spec["schedules"], "spec.schedules", policy);
+
+  if (auto v = doc.integer(spec, "syncPeriodSeconds", "spec", false, 1, 3600)) {
+    policy.syncPeriodSeconds = static_cast<std::int32_t>(*v);
+  }
 
   const YAML::Node fb = spec["fallback"];
   if (fb.IsDefined() && !fb.IsNull() &&

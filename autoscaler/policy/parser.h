@@ -4,7 +4,7 @@
 //   apiVersion: keelson.io/v1,        kind: ScalingPolicy
 //   apiVersion: autoscaling/v2,       kind: HorizontalPodAutoscaler
 // Empty documents are skipped. Unknown fields are errors; Keelson's extensions (Prometheus and
-// KafkaLag metrics, per-metric `query`, `schedules`, `fallback`, activation thresholds) are errors
+// KafkaLag metrics, per-metric `query`, `schedules`, `fallback`, `syncPeriodSeconds`, activation thresholds) are errors
 // in a HorizontalPodAutoscaler document, which must stay applicable to a real cluster.
 //
 // Every problem is reported as one Diagnostic "FILE:LINE: sentence" naming the field by its path

@@ -156,6 +156,9 @@ struct Policy {
   Behavior behavior;
   std::vector<Schedule> schedules;   // Keelson
   std::optional<Fallback> fallback;  // Keelson
+  // Keelson: how often the controller syncs this policy (1..3600 s); nullopt = the controller's
+  // --sync-period. ScalingPolicy only.
+  std::optional<std::int32_t> syncPeriodSeconds;
 
   // "namespace/name", the key under which the controller keeps this policy's History.
   std::string key() const { return namespace_ + "/" + name; }

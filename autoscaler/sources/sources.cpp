@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 
 namespace keelson::sources {
 namespace {
@@ -18,6 +19,15 @@ std::optional<engine::Time> toTime(const std::string& text) {
   auto micros = kube::parseMicroTime(text);
   if (!micros) return std::nullopt;
   return engine::Time(std::chrono::milliseconds(*micros / 1000));
+}
+
+std::optional<double> containerRequest(const kube::PodInfo& pod, const std::string& container,
+                                       const std::string& resource) {
+  const auto own = pod.containerRequests.find(container);
+  if (own == pod.containerRequests.end()) return std::nullopt;
+  const auto request = own->second.find(resource);
+  if (request == own->second.end()) return std::nullopt;
+  return request->second;
 }
 
 void replaceAll(std::string& text, const std::string& from, const std::string& to) {
@@ -110,7 +120,16 @@ MetricObservation observationFromSamples(const policy::MetricSpec& metric,
     sample.group =
         engine::classifyPod(toPodState(pod), hasMetric, isCpu, now, std::chrono::minutes(1), now);
     if (hasMetric) sample.valueMilli = toMilli(value->second);
-    if (metric.type != MetricType::Pods) {
+    if (metric.type == MetricType::ContainerResource) {
+      // The HPA divides the named container's usage by that container's request (not the pod's
+      // total), and fails the metric when any pod lacks it (calculatePodRequests).
+      if (auto request = containerRequest(pod, metric.container, resource)) {
+        sample.requestMilli = toMilli(*request);
+      } else if (metric.target.type == policy::TargetType::Utilization) {
+        return MetricObservation::unavailable("missing request for " + resource + " in container " +
+                                              metric.container + " of Pod " + pod.name);
+      }
+    } else if (metric.type != MetricType::Pods) {
       const auto request = pod.requests.find(resource);
       if (request != pod.requests.end()) sample.requestMilli = toMilli(request->second);
     }

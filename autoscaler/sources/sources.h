@@ -50,7 +50,10 @@ bool needsPods(const policy::Policy& policy);
 // Builds the observation of `metric` from query samples.
 //  per-pod metrics: one sample per pod (label "pod"); pods without a sample are Missing; each pod
 //    classified with engine::classifyPod (cpu initialisation rules for Resource cpu); requests from
-//    the pod spec (Utilization targets).
+//    the pod spec: the sum over the pod's containers for Resource, the named container's own
+//    request for ContainerResource. A ContainerResource Utilization metric whose container has no
+//    request for the resource in some pod (or is absent from it) is unavailable: "missing request
+//    for cpu in container app of Pod web-1", as the HPA says.
 //  others: exactly one sample (a scalar or one series) -> total; none -> unavailable ("no data");
 //    several -> unavailable (the query must aggregate).
 engine::MetricObservation observationFromSamples(const policy::MetricSpec& metric,

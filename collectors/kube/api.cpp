@@ -230,12 +230,14 @@ Result<std::vector<PodInfo>> parsePodList(const std::string& body) {
       int containers = 0;
       for (const json& container : item.at("/spec/containers"_json_pointer)) {
         ++containers;
+        auto& own = pod.containerRequests[stringAt(container, "/name"_json_pointer)];
         if (!container.contains("/resources/requests"_json_pointer)) continue;
         for (const auto& [resource, value] :
              container.at("/resources/requests"_json_pointer).items()) {
           if (!value.is_string()) continue;
           if (auto quantity = parseQuantity(value.get<std::string>())) {
             pod.requests[resource] += *quantity;
+            own[resource] = *quantity;
             ++counts[resource];
           }
         }

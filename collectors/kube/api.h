@@ -83,6 +83,10 @@ struct PodInfo {
   // "memory" in bytes). A resource missing from any container is absent here (the HPA cannot
   // compute utilization for such a pod).
   std::map<std::string, double> requests;
+  // Each container's own requests, by container name then resource name (same units); a
+  // container without requests maps to an empty map. ContainerResource Utilization divides the
+  // named container's usage by this request, as the HPA does.
+  std::map<std::string, std::map<std::string, double>> containerRequests;
   std::map<std::string, std::string> labels;
 };
 

@@ -177,6 +177,68 @@ TEST(Controller, SyncDueHonoursThePeriod) {
   EXPECT_EQ(f.controller->nextDue(), f.clock.now() + std::chrono::seconds(15));
 }
 
+std::vector<std::string> keys(const std::map<std::string, SyncOutcome>& outcomes) {
+  std::vector<std::string> out;
+  for (const auto& [key, outcome] : outcomes)
+    out.push_back(key);
+  return out;
+}
+
+TEST(Controller, EachPolicySyncsOnItsOwnPeriod) {
+  Fixture f;  // controller default 15 s
+  policy::Policy fast = webPolicy();
+  fast.name = "fast";
+  fast.syncPeriodSeconds = 5;
+  const policy::Policy web = webPolicy();
+  f.controller->setPolicies({web, fast});
+  EXPECT_EQ(f.controller->periodOf(fast), std::chrono::seconds(5));
+  EXPECT_EQ(f.controller->periodOf(web), std::chrono::seconds(15));
+  const auto t0 = f.clock.now();
+  using V = std::vector<std::string>;
+  // Each step: advance by `step` seconds, then the policies synced and the next due time.
+  struct Step {
+    int step;
+    V synced;
+    int nextDue;  // seconds after t0
+  };
+  const std::vector<Step> steps = {
+      {0, {"shop/fast", "shop/web"}, 5},
+      {4, {}, 5},
+      {1, {"shop/fast"}, 10},
+      {5, {"shop/fast"}, 15},
+      {5, {"shop/fast", "shop/web"}, 20},
+  };
+  for (const auto& s : steps) {
+    f.clock.advance(std::chrono::seconds(s.step));
+    const auto at = f.clock.now() - t0;
+    EXPECT_EQ(keys(f.controller->syncDue(f.clock.now(), f.leader)), s.synced)
+        << "at " << std::chrono::duration_cast<std::chrono::seconds>(at).count() << " s";
+    EXPECT_EQ(f.controller->nextDue(), t0 + std::chrono::seconds(s.nextDue));
+  }
+  EXPECT_EQ(f.cluster.gets, 6);
+
+  // A reload changes the periods from each policy's last sync (both at t0 + 15 s): fast slows to
+  // 30 s, web speeds up to 2 s.
+  fast.syncPeriodSeconds = 30;
+  policy::Policy quickWeb = web;
+  quickWeb.syncPeriodSeconds = 2;
+  f.controller->setPolicies({quickWeb, fast});
+  EXPECT_EQ(f.controller->nextDue(), t0 + std::chrono::seconds(17));
+  f.clock.advance(std::chrono::seconds(2));
+  EXPECT_EQ(keys(f.controller->syncDue(f.clock.now(), f.leader)), V{"shop/web"});
+  f.clock.advance(std::chrono::seconds(26));  // t0 + 43 s
+  EXPECT_EQ(keys(f.controller->syncDue(f.clock.now(), f.leader)), V{"shop/web"});
+  f.clock.advance(std::chrono::seconds(2));  // t0 + 45 s
+  EXPECT_EQ(keys(f.controller->syncDue(f.clock.now(), f.leader)), (V{"shop/fast", "shop/web"}));
+
+  // A policy added later is due at once.
+  policy::Policy added = webPolicy();
+  added.name = "added";
+  f.controller->setPolicies({quickWeb, fast, added});
+  EXPECT_EQ(f.controller->nextDue(), kube::Clock::TimePoint::min());
+  EXPECT_EQ(keys(f.controller->syncDue(f.clock.now(), f.leader)), V{"shop/added"});
+}
+
 TEST(Controller, StateRoundTripKeepsStabilization) {
   // Leader 1 scales to 5 and then sees low load: the 60 s window holds 5.
   Fixture one;

@@ -115,7 +115,34 @@ INSTANTIATE_TEST_SUITE_P(
                          "target: {type: Value, value: '10'}\n",
                     "p.yaml:14: spec.metrics[0].external.metric.selector.matchExpressions is not "
                     "supported; use matchLabels, or write the series selector into the metric's "
-                    "query"}));
+                    "query"},
+        SnippetCase{"sync period of zero",
+                    HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 3\n"
+                         "  syncPeriodSeconds: 0\n",
+                    "p.yaml:8: spec.syncPeriodSeconds must be between 1 and 3600, got 0"},
+        SnippetCase{"sync period as a duration",
+                    HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 3\n"
+                         "  syncPeriodSeconds: 30s\n",
+                    "p.yaml:8: spec.syncPeriodSeconds must be an integer, got \"30s\""},
+        SnippetCase{"sync period on a HorizontalPodAutoscaler",
+                    "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  "
+                    "name: a\nspec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  "
+                    "maxReplicas: 3\n  syncPeriodSeconds: 30\n",
+                    "p.yaml:8: spec.syncPeriodSeconds is a Keelson extension; use kind: "
+                    "ScalingPolicy (apiVersion: keelson.io/v1) to use it"}));
+
+TEST(Parser, SyncPeriodSeconds) {
+  const auto set = parsePolicies(HEAD
+                                 "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n"
+                                 "  maxReplicas: 3\n  syncPeriodSeconds: 45\n",
+                                 "p.yaml");
+  ASSERT_TRUE(set.ok()) << ::testing::PrintToString(formatted(set));
+  EXPECT_EQ(set.policies.at(0).syncPeriodSeconds, std::optional<std::int32_t>(45));
+  const auto unset = parsePolicies(
+      HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 3\n", "p.yaml");
+  ASSERT_TRUE(unset.ok());
+  EXPECT_FALSE(unset.policies.at(0).syncPeriodSeconds.has_value());
+}
 
 TEST(Parser, DefaultsAndExtensions) {
   const auto out = parsePolicies(fixture("good.yaml"), "good.yaml");

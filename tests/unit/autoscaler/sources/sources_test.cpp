@@ -80,6 +80,89 @@ TEST(ObservationFromSamples, PerPodSamplesWithRequestsAndMissingPods) {
             MetricObservation::Shape::Unavailable);
 }
 
+// A pod with an "app" container and a "sidecar", each with its own requests (cores / bytes).
+kube::PodInfo twoContainers(const std::string& name,
+                            const std::map<std::string, double>& appRequests,
+                            const std::map<std::string, double>& sidecarRequests) {
+  kube::PodInfo p = pod(name, true, 0);
+  p.containerRequests = {{"app", appRequests}, {"sidecar", sidecarRequests}};
+  for (const auto& own : {appRequests, sidecarRequests}) {
+    for (const auto& [resource, value] : own)
+      p.requests[resource] += value;
+  }
+  return p;
+}
+
+TEST(ObservationFromSamples, ContainerResourceUsesTheContainersOwnRequest) {
+  struct Case {
+    std::string name;
+    std::string container;
+    policy::TargetType target;
+    std::vector<kube::PodInfo> pods;
+    std::vector<std::optional<std::int64_t>> wantRequests;  // per pod, when available
+    std::string wantError;                                  // non-empty: unavailable
+  };
+  const std::vector<Case> cases = {
+      {"app request, not the pod total",
+       "app",
+       policy::TargetType::Utilization,
+       {twoContainers("web-1", {{"cpu", 0.25}}, {{"cpu", 0.5}}),
+        twoContainers("web-2", {{"cpu", 0.1}}, {})},
+       {250, 100},
+       ""},
+      {"sidecar request",
+       "sidecar",
+       policy::TargetType::Utilization,
+       {twoContainers("web-1", {{"cpu", 0.25}}, {{"cpu", 0.5}})},
+       {500},
+       ""},
+      {"one pod's container lacks the request",
+       "sidecar",
+       policy::TargetType::Utilization,
+       {twoContainers("web-1", {{"cpu", 0.25}}, {{"cpu", 0.5}}),
+        twoContainers("web-2", {{"cpu", 0.25}}, {{"memory", 1024}})},
+       {},
+       "missing request for cpu in container sidecar of Pod web-2"},
+      {"container absent from the pod",
+       "worker",
+       policy::TargetType::Utilization,
+       {twoContainers("web-1", {{"cpu", 0.25}}, {{"cpu", 0.5}})},
+       {},
+       "missing request for cpu in container worker of Pod web-1"},
+      {"AverageValue needs no request",
+       "sidecar",
+       policy::TargetType::AverageValue,
+       {twoContainers("web-1", {{"cpu", 0.25}}, {})},
+       {std::nullopt},
+       ""},
+  };
+  for (const auto& c : cases) {
+    policy::MetricSpec metric;
+    metric.type = policy::MetricType::ContainerResource;
+    metric.name = "cpu";
+    metric.container = c.container;
+    metric.target.type = c.target;
+    TargetPods pods;
+    pods.listed = true;
+    pods.pods = c.pods;
+    std::vector<promapi::Sample> samples;
+    for (const auto& p : c.pods)
+      samples.push_back({{{"pod", p.name}}, 0.05});
+    const auto obs = observationFromSamples(metric, samples, pods, kNow);
+    if (!c.wantError.empty()) {
+      EXPECT_EQ(obs.shape, MetricObservation::Shape::Unavailable) << c.name;
+      EXPECT_EQ(obs.error, c.wantError) << c.name;
+      continue;
+    }
+    ASSERT_EQ(obs.shape, MetricObservation::Shape::PerPod) << c.name;
+    ASSERT_EQ(obs.pods.size(), c.wantRequests.size()) << c.name;
+    for (std::size_t i = 0; i < obs.pods.size(); ++i) {
+      EXPECT_EQ(obs.pods[i].requestMilli, c.wantRequests[i]) << c.name << " pod " << i;
+      EXPECT_EQ(obs.pods[i].valueMilli, 50) << c.name << " pod " << i;
+    }
+  }
+}
+
 TEST(NeedsPods, OnlyForPerPodOrValueTargets) {
   policy::Policy p;
   policy::MetricSpec prom;

@@ -138,7 +138,14 @@ TEST(ParsePodList, ReadsReadinessAndRequests) {
   EXPECT_DOUBLE_EQ(a.requests.at("cpu"), 0.3);
   EXPECT_EQ(a.requests.count("memory"), 0u);  // c2 has no memory request
   EXPECT_EQ(a.labels.at("app"), "web");
+  ASSERT_EQ(a.containerRequests.size(), 2u);
+  EXPECT_DOUBLE_EQ(a.containerRequests.at("c1").at("cpu"), 0.1);
+  EXPECT_DOUBLE_EQ(a.containerRequests.at("c1").at("memory"), 64.0 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(a.containerRequests.at("c2").at("cpu"), 0.2);
+  EXPECT_EQ(a.containerRequests.at("c2").count("memory"), 0u);
   const PodInfo& b = (*pods)[1];
+  ASSERT_EQ(b.containerRequests.count("c1"), 1u);  // listed, without requests
+  EXPECT_TRUE(b.containerRequests.at("c1").empty());
   EXPECT_FALSE(b.ready);
   EXPECT_TRUE(b.deleting);
   EXPECT_TRUE(b.requests.empty());
