@@ -2,6 +2,8 @@
 // from an expired resourceVersion (410 Gone -> relist).
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "agent/metadata/pod_watch.h"
 #include "tests/integration/autoscaler/kube_harness.h"
 
@@ -13,6 +15,22 @@ std::string podYaml(const std::string& ns, const std::string& name, const std::s
          ", labels: {app: shop}, annotations: {team: checkout}}\nspec:\n  nodeName: " + node +
          "\n  automountServiceAccountToken: false\n  containers:\n  - {name: app, image: "
          "registry.invalid/shop:1}\n";
+}
+
+// Compacts etcd up to its current revision through its HTTP gateway. Without it, a fresh etcd
+// (a new peer: CI) still holds its whole history, the API server serves a watch from an old
+// resourceVersion out of it and no 410 ever comes; after it, every older resourceVersion is gone
+// on any etcd, as on a long-running cluster.
+void compactEtcd() {
+  const std::string etcd = peerValue(loadPeerEnv("kube"), "KEELSON_KUBE_ETCD");
+  const auto range = runShell("curl -fsS -X POST " + etcd + "/v3/kv/range -d '{\"key\":\"AA==\"}'");
+  ASSERT_EQ(range.status, 0) << range.output;
+  const std::string revision =
+      nlohmann::json::parse(range.output).at("header").at("revision").get<std::string>();
+  const auto compact =
+      runShell("curl -fsS -X POST " + etcd + "/v3/kv/compaction -d '{\"revision\":\"" + revision +
+               "\",\"physical\":true}'");
+  ASSERT_EQ(compact.status, 0) << compact.output;
 }
 
 std::string uidOf(const KubePeer& peer, const std::string& ns, const std::string& name) {
@@ -61,6 +79,7 @@ TEST(PodWatchIT, ListWatchAndGoneRecovery) {
   // An expired resourceVersion: the server answers 410 Gone; the watcher relists and the cache
   // is still exactly this node's pods.
   const auto relists = watcher.relists();
+  compactEtcd();
   watcher.forceResourceVersion("1");
   for (int i = 0; i < 3 && watcher.relists() == relists; ++i)
     ASSERT_TRUE(watcher.step().ok());
