@@ -24,6 +24,13 @@ std::int32_t changeInPeriod(std::int32_t periodSeconds, const std::vector<ScaleE
   return replicas;
 }
 
+// The replica count at the start of the policy's period: today's minus the scale events since.
+std::int32_t replicasAtPeriodStart(std::int32_t current, const History& h,
+                                   std::int32_t periodSeconds, Time now) {
+  return current - changeInPeriod(periodSeconds, h.scaleUpEvents, now) +
+         changeInPeriod(periodSeconds, h.scaleDownEvents, now);
+}
+
 std::int32_t scaleUpLimit(std::int32_t current, const History& h, const ScalingRules& rules,
                           Time now) {
   if (rules.selectPolicy == SelectPolicy::Disabled) return current;
@@ -31,9 +38,7 @@ std::int32_t scaleUpLimit(std::int32_t current, const History& h, const ScalingR
   std::int32_t result =
       useMin ? std::numeric_limits<std::int32_t>::max() : std::numeric_limits<std::int32_t>::min();
   for (const auto& p : rules.policies) {
-    const std::int32_t added = changeInPeriod(p.periodSeconds, h.scaleUpEvents, now);
-    const std::int32_t deleted = changeInPeriod(p.periodSeconds, h.scaleDownEvents, now);
-    const std::int32_t periodStart = current - added + deleted;
+    const std::int32_t periodStart = replicasAtPeriodStart(current, h, p.periodSeconds, now);
     std::int32_t proposed = 0;
     if (p.type == ScalingPolicyType::Pods) {
       proposed = periodStart + p.value;
@@ -54,9 +59,7 @@ std::int32_t scaleDownLimit(std::int32_t current, const History& h, const Scalin
   std::int32_t result =
       useMin ? std::numeric_limits<std::int32_t>::min() : std::numeric_limits<std::int32_t>::max();
   for (const auto& p : rules.policies) {
-    const std::int32_t added = changeInPeriod(p.periodSeconds, h.scaleUpEvents, now);
-    const std::int32_t deleted = changeInPeriod(p.periodSeconds, h.scaleDownEvents, now);
-    const std::int32_t periodStart = current - added + deleted;
+    const std::int32_t periodStart = replicasAtPeriodStart(current, h, p.periodSeconds, now);
     std::int32_t proposed = 0;
     if (p.type == ScalingPolicyType::Pods) {
       proposed = periodStart - p.value;

@@ -84,6 +84,23 @@ std::pair<double, std::int64_t> usageRatio(const Sums& sums, std::int64_t target
   return {static_cast<double>(current) / static_cast<double>(target), current};
 }
 
+// The HPA's second pass, after missing and unready pods were given their assumed values: keep the
+// count when the new ratio is within tolerance or flips the direction of the first, or when the
+// new count would move against it.
+std::int32_t secondPassReplicas(std::int32_t currentReplicas, double ratio, double newRatio,
+                                std::int64_t entries, Tolerances tolerances) {
+  if (tolerances.isWithin(newRatio) || (ratio < 1.0 && newRatio > 1.0) ||
+      (ratio > 1.0 && newRatio < 1.0)) {
+    return currentReplicas;
+  }
+  const std::int32_t newReplicas = toInt32(std::ceil(newRatio * static_cast<double>(entries)));
+  if ((newRatio < 1.0 && newReplicas > currentReplicas) ||
+      (newRatio > 1.0 && newReplicas < currentReplicas)) {
+    return currentReplicas;
+  }
+  return newReplicas;
+}
+
 }  // namespace
 
 Result<ReplicaProposal> resourceUtilizationReplicas(std::int32_t currentReplicas,
@@ -128,16 +145,8 @@ Result<ReplicaProposal> resourceUtilizationReplicas(std::int32_t currentReplicas
   auto second = utilizationRatio(sums, targetUtilization);
   if (!second.ok()) return fail(second.error());
   const double newRatio = second->ratio;
-  if (tolerances.isWithin(newRatio) || (ratio < 1.0 && newRatio > 1.0) ||
-      (ratio > 1.0 && newRatio < 1.0)) {
-    return ReplicaProposal{currentReplicas, utilization};
-  }
-  const std::int32_t newReplicas = toInt32(std::ceil(newRatio * static_cast<double>(sums.entries)));
-  if ((newRatio < 1.0 && newReplicas > currentReplicas) ||
-      (newRatio > 1.0 && newReplicas < currentReplicas)) {
-    return ReplicaProposal{currentReplicas, utilization};
-  }
-  return ReplicaProposal{newReplicas, utilization};
+  return ReplicaProposal{
+      secondPassReplicas(currentReplicas, ratio, newRatio, sums.entries, tolerances), utilization};
 }
 
 Result<ReplicaProposal> plainMetricReplicas(std::int32_t currentReplicas,
@@ -170,16 +179,8 @@ Result<ReplicaProposal> plainMetricReplicas(std::int32_t currentReplicas,
     }
   }
   const double newRatio = usageRatio(sums, targetUsageMilli).first;
-  if (tolerances.isWithin(newRatio) || (ratio < 1.0 && newRatio > 1.0) ||
-      (ratio > 1.0 && newRatio < 1.0)) {
-    return ReplicaProposal{currentReplicas, usage};
-  }
-  const std::int32_t newReplicas = toInt32(std::ceil(newRatio * static_cast<double>(sums.entries)));
-  if ((newRatio < 1.0 && newReplicas > currentReplicas) ||
-      (newRatio > 1.0 && newReplicas < currentReplicas)) {
-    return ReplicaProposal{currentReplicas, usage};
-  }
-  return ReplicaProposal{newReplicas, usage};
+  return ReplicaProposal{
+      secondPassReplicas(currentReplicas, ratio, newRatio, sums.entries, tolerances), usage};
 }
 
 Result<std::int32_t> usageRatioReplicaCount(std::int32_t currentReplicas, double ratio,
