@@ -12,8 +12,9 @@ cd "$(dirname "$0")/../.."
 
 cmake/install-deps.sh
 # ccache keys on paths relative to the checkout, so a fresh clone on the same machine (CI's case)
-# reuses what an earlier build compiled.
-export CCACHE_BASEDIR="$PWD"
+# reuses what an earlier build compiled; NOHASHDIR because -g would otherwise hash the checkout's
+# absolute path into every key (measured: 5 % hits on a fresh clone without it).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 cmake --preset default >/dev/null
 cmake --build --preset default --target keelson-agent keelson-autoscaler
 agent=build/agent/keelson-agent
