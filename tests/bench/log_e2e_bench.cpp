@@ -163,9 +163,10 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(total));
   std::printf("cpu: %.2f CPU-seconds per million lines (agent process: %.2f s user+sys)\n",
               ship.cpu_seconds * 1e6 / static_cast<double>(total), ship.cpu_seconds);
-  std::printf("memory: peak RSS %.1f MiB = budget %llu MiB + %.1f MiB\n", ship.max_rss_mib,
-              static_cast<unsigned long long>(budget_mib),
-              ship.max_rss_mib - static_cast<double>(budget_mib));
+  // The target is "peak RSS <= budget + 64 MiB"; the budget is a ceiling the run may not reach.
+  std::printf("memory: peak RSS %.1f MiB (target: budget %llu MiB + 64 MiB = %llu MiB)\n",
+              ship.max_rss_mib, static_cast<unsigned long long>(budget_mib),
+              static_cast<unsigned long long>(budget_mib + 64));
   std::fflush(stdout);
   fs::remove_all(root);
 
