@@ -15,12 +15,12 @@ constexpr const char* kUsage =
     "usage:\n"
     "  keelson-agent run --config FILE [--cgroup-root DIR] [--proc-root DIR] [--log-root DIR]\n"
     "                    [--state-dir DIR] [--listen HOST:PORT] [--node-name NAME] [--sink SINK]\n"
-    "                    [--port-file FILE]\n"
+    "                    [--port-file FILE] [--kubeconfig FILE] [--cgroups kubepods|all]\n"
     "  keelson-agent ship --log-root DIR --sink SINK [--node-name NAME] [--state-dir DIR]\n"
     "                    [--config FILE]\n"
     "  keelson-agent check-config --config FILE\n"
     "  keelson-agent dump-metrics [--config FILE] [--cgroup-root DIR] [--proc-root DIR]\n"
-    "                    [--log-root DIR]\n"
+    "                    [--log-root DIR] [--cgroups kubepods|all]\n"
     "  keelson-agent --version\n";
 
 struct Command {

@@ -10,7 +10,7 @@ namespace keelson::agent {
 
 int runDumpMetricsCommand(const std::vector<std::string>& args, std::ostream& out,
                           std::ostream& err) {
-  auto flags = parseFlags(args, {"config", "cgroup-root", "proc-root", "log-root"});
+  auto flags = parseFlags(args, {"config", "cgroup-root", "proc-root", "log-root", "cgroups"});
   if (!flags) {
     err << "keelson-agent dump-metrics: " << flags.error().message << "\n";
     return 2;

@@ -20,6 +20,7 @@ constexpr StringKey kStringKeys[] = {
     {"cgroup_root", &AgentConfig::cgroup_root},
     {"proc_root", &AgentConfig::proc_root},
     {"log_root", &AgentConfig::log_root},
+    {"cgroups", &AgentConfig::cgroups},
     {"state_dir", &AgentConfig::state_dir},
     {"listen", &AgentConfig::listen},
     {"node_name", &AgentConfig::node_name},
@@ -27,6 +28,12 @@ constexpr StringKey kStringKeys[] = {
     {"port_file", &AgentConfig::port_file},
     {"kubeconfig", &AgentConfig::kubeconfig},
 };
+
+// Checks the value of `cgroups`; `what` names it ("FILE:LINE: cgroups" or "--cgroups").
+Status checkCgroups(const std::string& value, const std::string& what) {
+  if (value == "kubepods" || value == "all") return {};
+  return fail("ConfigValue", fmt::format("{}: '{}' is not one of kubepods, all", what, value));
+}
 
 std::string where(const std::string& file, const YAML::Mark& mark) {
   if (mark.is_null()) return file;
@@ -100,6 +107,10 @@ Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string&
                                               where(file, value.Mark()), key));
       }
       config.*(known->field) = value.Scalar();
+      if (key == "cgroups") {
+        if (auto st = checkCgroups(value.Scalar(), where(file, value.Mark()) + ": cgroups"); !st)
+          return fail(st.error());
+      }
       if (key == "listen") {
         if (auto addr = http::parseListenAddress(value.Scalar()); !addr) {
           return fail("ConfigValue", fmt::format("{}: listen: {}", where(file, value.Mark()),
@@ -153,6 +164,10 @@ Result<AgentConfig> resolveConfig(const std::map<std::string, std::string>& flag
   }
   if (auto addr = http::parseListenAddress(config.listen); !addr) {
     return fail("ConfigValue", "--listen: " + addr.error().message);
+  }
+  if (auto st = checkCgroups(config.cgroups, flags.contains("cgroups") ? "--cgroups" : config.file + ": cgroups");
+      !st) {
+    return fail(st.error());
   }
   return config;
 }

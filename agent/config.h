@@ -5,6 +5,8 @@
 //   cgroup_root: /sys/fs/cgroup     # --cgroup-root
 //   proc_root: /proc                # --proc-root
 //   log_root: /var/log              # --log-root
+//   cgroups: kubepods               # --cgroups; `all` adds cAdvisor's raw cgroups ("/",
+//                                   # system.slice, ...) to the kubelet's pods and containers
 //   state_dir: /var/lib/keelson     # --state-dir
 //   listen: ":9445"                 # --listen
 //   node_name: node-1               # --node-name
@@ -36,6 +38,7 @@ struct AgentConfig {
   std::string cgroup_root = "/sys/fs/cgroup";
   std::string proc_root = "/proc";
   std::string log_root = "/var/log";
+  std::string cgroups = "kubepods";  // which cgroups get container_* series: kubepods | all
   std::string state_dir = "/var/lib/keelson";
   std::string listen = ":9445";
   std::string node_name;  // resolveConfig fills it: $NODE_NAME, else the host name

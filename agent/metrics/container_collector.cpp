@@ -14,6 +14,10 @@
 namespace keelson::agent {
 namespace {
 
+// Bounds the raw cgroups of one scrape (`cgroups: all`): a systemd host has a few hundred; a
+// runaway creator of cgroups must not make a scrape unbounded.
+constexpr std::size_t kMaxRaw = 4096;
+
 // API metadata over the log-root names: the image always, names only where the log root has
 // none (a pod without a log directory, the sandbox or a container without a link yet).
 void applyMetadata(const ContainerMetadata& metadata, const cgroup::CgroupRef& ref,
@@ -41,7 +45,8 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
     return r;
   }
   std::vector<cgroup::CgroupRef> refs;
-  r.cgroups_scanned = cgroup::walkKubepods(*layout, refs, r.errors);
+  if (roots.all_cgroups) r.cgroups_scanned += cgroup::walkRaw(*layout, refs, r.errors, kMaxRaw);
+  r.cgroups_scanned += cgroup::walkKubepods(*layout, refs, r.errors);
   if (refs.empty()) return r;
 
   const logroot::PodIndex pods = logroot::scanLogRoot(roots.log_root);
@@ -57,7 +62,19 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
   for (std::size_t i = 0; i < refs.size(); ++i) {
     const auto& ref = refs[i];
     ContainerSample sample;
-    if (!reader.read(ref.path, ref.ino, sample.stats, r.errors)) continue;
+    if (!reader.read(ref.path, ref.ino, sample.stats, r.errors, ref.raw)) continue;
+    if (ref.raw) {
+      // cAdvisor's raw cgroups carry only `id`; the root also has the host's network (its
+      // interfaces as init's network namespace sees them).
+      sample.id = ref.path;
+      if (ref.path == "/" && readSmallFile(roots.proc_root + "/1/net/dev", net_buf, 1 << 20) &&
+          !cgroup::parseNetDev(net_buf, sample.stats.network)) {
+        sample.stats.network.clear();
+        r.errors.add("ParseError");
+      }
+      r.samples.push_back(std::move(sample));
+      continue;
+    }
     const auto pod_it = pods.find(ref.pod_uid);
     const logroot::PodMeta& meta = pod_it == pods.end() ? kUnknownPod : pod_it->second;
     sample.id = ref.path;

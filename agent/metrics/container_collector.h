@@ -47,6 +47,9 @@ struct CollectorRoots {
   std::string log_root = "/var/log";
   // For block device names; empty derives it from cgroup_root ("<x>/sys/fs/cgroup" -> "<x>/sys").
   std::string sys_root;
+  // cAdvisor's raw cgroups too ("/", system.slice, ...: collectors/cgroup/walk.h walkRaw), not
+  // only the kubelet's pods and containers.
+  bool all_cgroups = false;
   // Optional: fills `image` (and names the log root lacks). Null: log-root names only.
   std::shared_ptr<const ContainerMetadata> metadata;
 };

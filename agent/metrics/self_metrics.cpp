@@ -29,7 +29,7 @@ SelfMetrics::SelfMetrics(prometheus::Registry& registry)
       .Set(1);
   // Zero series for the common reasons, so rate() works before the first error.
   for (const char* reason :
-       {"CgroupVanished", "NotFound", "PermissionDenied", "IoError", "ParseError"}) {
+       {"CgroupVanished", "CgroupLimit", "NotFound", "PermissionDenied", "IoError", "ParseError"}) {
     errors_.Add({{"reason", reason}});
   }
 }

@@ -11,6 +11,7 @@ namespace keelson::cgroup {
 
 // Reasons used by the collectors:
 //   CgroupVanished    the cgroup disappeared between listing and reading (normal churn)
+//   CgroupLimit       `cgroups: all` found more raw cgroups than one scrape reads (walkRaw)
 //   NotFound          a file the metric needs is missing
 //   PermissionDenied  a file or directory could not be read
 //   IoError           other read errors

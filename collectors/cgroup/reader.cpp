@@ -211,7 +211,7 @@ bool CgroupReader::load(const std::string& dir, const std::string& rel, const ch
     const int err = dfd < 0 ? ENOENT : errno;
     const std::string reason = errnoReason(err);
     if (reason == "NotFound") saw_not_found_ = last_not_found_ = true;
-    if (reason != "NotFound" || required) errors.add(reason);
+    if (reason != "NotFound" || (required && !partial_)) errors.add(reason);
     return false;
   }
   // Kernel pseudo-files report size 0: read until EOF into the reused buffer. cgroupfs files are
@@ -242,6 +242,7 @@ bool CgroupReader::load(const std::string& dir, const std::string& rel, const ch
     if (static_cast<std::size_t>(n) < kChunk) break;
   }
   ::close(fd);
+  ++loaded_;
   return true;
 }
 
@@ -282,14 +283,16 @@ std::uint64_t totalErrors(const ErrorCounts& errors) {
 }  // namespace
 
 bool CgroupReader::read(const std::string& rel, std::uint64_t ino, CgroupStats& out,
-                        ErrorCounts& errors) {
+                        ErrorCounts& errors, bool partial) {
   out.clear();
   saw_not_found_ = false;
+  partial_ = partial;
+  loaded_ = 0;
   const bool use_cache = cache_ != nullptr && ino != 0;
   cached_ = use_cache ? cache_->find(rel, ino, now_) : nullptr;
   fresh_ = CgroupSpec{};
   const std::uint64_t errors_before = use_cache ? totalErrors(errors) : 0;
-  if (dirFd(layout_.discovery, rel) < 0) {
+  if (dirFd(layout_.discovery, rel) < 0 && !partial) {
     const int err = errno;
     closeDirs();
     errors.add(err == ENOENT || err == ENOTDIR ? "CgroupVanished" : errnoReason(err));
@@ -301,9 +304,18 @@ bool CgroupReader::read(const std::string& rel, std::uint64_t ino, CgroupStats& 
     readV1(rel, out, errors);
   }
   closeDirs();
-  // Files missing because the directory went away mid-read: drop the whole cgroup rather than
-  // emit a partial one.
-  if (saw_not_found_ && !dirExists(layout_.discovery + rel)) {
+  partial_ = false;
+  if (partial) {
+    // A raw cgroup is whatever its hierarchies have. With nothing readable it has no series:
+    // vanished when its directory is gone too, else simply nothing to report (a v2 cgroup
+    // whose parent enables no controllers, a v1 directory of an unused hierarchy).
+    if (loaded_ == 0) {
+      if (!dirExists(layout_.discovery + rel)) errors.add("CgroupVanished");
+      return false;
+    }
+  } else if (saw_not_found_ && !dirExists(layout_.discovery + rel)) {
+    // Files missing because the directory went away mid-read: drop the whole cgroup rather than
+    // emit a partial one.
     errors.add("CgroupVanished");
     return false;
   }

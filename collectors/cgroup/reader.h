@@ -30,8 +30,11 @@ class CgroupReader {
   CgroupReader& operator=(const CgroupReader&) = delete;
 
   // Reads the cgroup `rel_path`, whose directory has inode `ino` (0: unknown, the cache is not
-  // used).
-  bool read(const std::string& rel_path, std::uint64_t ino, CgroupStats& out, ErrorCounts& errors);
+  // used). `partial` is for raw cgroups (walkRaw): a file or a whole v1 hierarchy the cgroup does
+  // not have is not an error (the root has no memory.current under v2, a v1 cgroup may exist in
+  // the memory hierarchy only); the cgroup is dropped as vanished only when no file could be read.
+  bool read(const std::string& rel_path, std::uint64_t ino, CgroupStats& out, ErrorCounts& errors,
+            bool partial = false);
   bool read(const std::string& rel_path, CgroupStats& out, ErrorCounts& errors) {
     return read(rel_path, 0, out, errors);
   }
@@ -71,6 +74,8 @@ class CgroupReader {
   std::vector<std::pair<const std::string*, int>> roots_;
   bool saw_not_found_ = false;
   bool last_not_found_ = false;
+  bool partial_ = false;     // the read in progress is a raw cgroup's (see read())
+  std::size_t loaded_ = 0;   // files read by the read in progress
   SpecCache* cache_;
   SpecCache::Clock::time_point now_;
   const CgroupSpec* cached_ = nullptr;  // the fresh cache entry of the cgroup being read

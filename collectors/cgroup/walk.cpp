@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <map>
 #include <string_view>
 
 #include "collectors/cgroup/path.h"
@@ -126,6 +128,53 @@ std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, Erro
       if (auto uid = podUidFromDirName(name))
         walkPod(qos + "/" + std::string(name), std::move(*uid), ino);
     });
+  }
+  return examined;
+}
+
+std::size_t walkRaw(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors,
+                    std::size_t limit) {
+  // Each distinct hierarchy once; the discovery hierarchy first so its inode numbers (the spec
+  // cache's key) win for the cgroups it has.
+  std::vector<const std::string*> hierarchies{&layout.discovery};
+  for (const std::string* h :
+       {&layout.cpu, &layout.cpuacct, &layout.memory, &layout.blkio, &layout.pids}) {
+    if (h->empty()) continue;
+    if (std::none_of(hierarchies.begin(), hierarchies.end(),
+                     [&](const std::string* seen) { return *seen == *h; })) {
+      hierarchies.push_back(h);
+    }
+  }
+  // Sorted by path so a parent comes before its children and the output is stable.
+  std::map<std::string, std::uint64_t> found;
+  std::size_t examined = 0;
+  bool over_limit = false;
+  for (const std::string* hierarchy : hierarchies) {
+    std::vector<std::string> stack{""};
+    while (!stack.empty()) {
+      const std::string rel = std::move(stack.back());
+      stack.pop_back();
+      ++examined;
+      const bool in_kubepods = rel.starts_with("/kubepods");
+      forEachSubdir(*hierarchy + rel, errors, [&](std::string_view name, std::uint64_t ino) {
+        // The kubelet's pods (and their containers) belong to walkKubepods.
+        if (in_kubepods && podUidFromDirName(name)) return;
+        std::string child = rel + "/" + std::string(name);
+        if (!found.contains(child)) {
+          if (found.size() + 1 >= limit) {  // +1: the root
+            over_limit = true;
+            return;
+          }
+          found.emplace(child, ino);
+        }
+        stack.push_back(std::move(child));
+      });
+    }
+  }
+  if (over_limit) errors.add("CgroupLimit");
+  out.push_back(CgroupRef{"/", {}, {}, out.size(), 0, true});
+  for (auto& [path, ino] : found) {
+    out.push_back(CgroupRef{path, {}, {}, out.size(), ino, true});
   }
   return examined;
 }

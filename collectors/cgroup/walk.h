@@ -37,6 +37,7 @@ struct CgroupRef {
   std::string container_id;   // empty for the pod-level cgroup
   std::size_t pod_index = 0;  // index into the output of the pod-level entry of this pod
   std::uint64_t ino = 0;      // the directory's inode number (readdir's d_ino), 0 if unknown
+  bool raw = false;           // not a kubelet pod/container cgroup (walkRaw): no pod identity
 };
 
 // Appends every pod cgroup and, right after it, its container cgroups, found under the kubepods
@@ -44,5 +45,15 @@ struct CgroupRef {
 // being listed is counted as CgroupVanished; unreadable ones by errno reason. Returns the number
 // of cgroup directories examined (kubepods, QoS, pod and container levels).
 std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors);
+
+// cAdvisor's "raw" cgroups: every other cgroup directory, the root "/" first (the machine as a
+// whole), then system.slice, user.slice, the kubepods and QoS levels, ... depth-first in name
+// order, as refs with `raw` set (no pod uid, no container id). Under v1 it is the union over the
+// controller hierarchies (a cgroup that only the memory hierarchy has is still one cgroup). The
+// kubelet's pod cgroups and everything below them are left to walkKubepods. At most `limit`
+// refs are appended; the rest are counted once as "CgroupLimit". Returns the directories
+// examined.
+std::size_t walkRaw(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors,
+                    std::size_t limit);
 
 }  // namespace keelson::cgroup

@@ -38,11 +38,17 @@ wait_for() {
 }
 
 echo
-echo "== 1. Container metrics of this machine: keelson-agent dump-metrics"
-"$agent" dump-metrics >"$work/metrics.txt"
-grep -E '^(machine_|container_cpu_usage_seconds_total|container_memory_working_set_bytes|keelson_agent_cgroups_scanned|process_resident_memory_bytes)' \
-  "$work/metrics.txt" | head -n 12
-echo "   ($(grep -c '^[a-z]' "$work/metrics.txt") series in all; full exposition: $work/metrics.txt)"
+echo "== 1. Container metrics of this machine: keelson-agent dump-metrics --cgroups all"
+# `--cgroups all` adds cAdvisor's raw cgroups ("/", system.slice, ...) to the kubelet's pods and
+# containers, so a machine that is not a Kubernetes node shows its own cgroups too.
+"$agent" dump-metrics --cgroups all >"$work/metrics.txt"
+grep -E '^(machine_|keelson_agent_cgroups_scanned|process_resident_memory_bytes)' "$work/metrics.txt"
+echo "   per cgroup (id = the cgroup's path; pod/container labels are set for the kubelet's pods):"
+grep -E '^container_(cpu_usage_seconds_total|memory_working_set_bytes)\{' "$work/metrics.txt" |
+  head -n 12
+echo "   ($(grep -c '^container_' "$work/metrics.txt") container_* series for" \
+  "$(grep -o 'id="[^"]*"' "$work/metrics.txt" | sort -u | wc -l) cgroups," \
+  "$(grep -c '^[a-z]' "$work/metrics.txt") series in all; full exposition: $work/metrics.txt)"
 
 echo
 echo "== 2. The log pipeline: a demo workload -> keelson-agent run -> embedded Kafka"

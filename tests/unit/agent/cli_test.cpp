@@ -61,7 +61,7 @@ TEST(CliTest, CheckConfig) {
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, bad +
                        ":3: unknown key 'bogus' (known keys: logs, metadata, cgroup_root, "
-                       "proc_root, log_root, state_dir, listen, node_name, sink, port_file, "
+                       "proc_root, log_root, cgroups, state_dir, listen, node_name, sink, port_file, "
                        "kubeconfig)\n");
   EXPECT_EQ(run({"check-config"}).code, 1);
   std::remove(good.c_str());

@@ -54,6 +54,8 @@ TEST(ConfigTest, ErrorsNameFileAndLine) {
       {"metadata:\n  enabled: maybe\n", "ConfigType", "a.yaml:2: 'metadata.enabled' must be"},
       {"metadata:\n  enable: true\n", "ConfigUnknownKey",
        "a.yaml:2: unknown key 'metadata.enable'"},
+      {"log_root: /x\ncgroups: everything\n", "ConfigValue",
+       "a.yaml:2: cgroups: 'everything' is not one of kubepods, all"},
   };
   for (const auto& c : cases) {
     const auto r = parseAgentConfig(c.text, "a.yaml");
@@ -90,6 +92,10 @@ TEST(ConfigTest, ResolveRequiresFileWhenAsked) {
   EXPECT_TRUE(resolveConfig({}, false));
   EXPECT_EQ(resolveConfig({{"config", "/nonexistent.yaml"}}, false).error().reason, "ConfigRead");
   EXPECT_EQ(resolveConfig({{"listen", "bad"}}, false).error().reason, "ConfigValue");
+  EXPECT_EQ(resolveConfig({{"cgroups", "some"}}, false).error().message,
+            "--cgroups: 'some' is not one of kubepods, all");
+  EXPECT_EQ(resolveConfig({}, false)->cgroups, "kubepods");
+  EXPECT_EQ(resolveConfig({{"cgroups", "all"}}, false)->cgroups, "all");
 }
 
 }  // namespace

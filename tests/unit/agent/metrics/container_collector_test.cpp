@@ -49,8 +49,9 @@ struct Scraped {
   std::vector<prometheus::MetricFamily> families;
 };
 
-Scraped scrapeTree(const std::string& tree) {
+Scraped scrapeTree(const std::string& tree, bool all_cgroups = false) {
   CollectorRoots roots;
+  roots.all_cgroups = all_cgroups;
   roots.cgroup_root = kFixtures + "/" + tree + "/sys/fs/cgroup";
   roots.proc_root = kFixtures + "/" + tree + "/proc";
   roots.log_root = kFixtures + "/" + tree + "/log";
@@ -366,6 +367,57 @@ TEST(ContainerCollectorTest, MissingRootsAreCountedNotFatal) {
   const auto r = scrapeContainers(roots, 100);
   EXPECT_TRUE(r.samples.empty());
   EXPECT_EQ(r.errors.get("NoCgroupRoot"), 1u);
+}
+
+// `cgroups: all`: the raw cgroups come first with only `id` set (cAdvisor's labels for them),
+// and every pod and container series is exactly what the kubepods-only scrape gives.
+TEST(ContainerCollectorTest, AllCgroupsAddsRawCgroupsWithIdOnly) {
+  const Scraped pods = scrapeTree("v2-systemd");
+  const Scraped all = scrapeTree("v2-systemd", true);
+  ASSERT_GT(all.result.samples.size(), pods.result.samples.size());
+  const std::size_t raw = all.result.samples.size() - pods.result.samples.size();
+  EXPECT_EQ(all.result.samples.front().id, "/kubepods.slice");  // "/" has no files here
+  for (std::size_t i = 0; i < all.result.samples.size(); ++i) {
+    const auto& s = all.result.samples[i];
+    if (i < raw) {
+      EXPECT_TRUE(s.namespace_name.empty() && s.pod.empty() && s.container.empty() &&
+                  s.name.empty() && s.image.empty())
+          << s.id;
+    } else {
+      const auto& p = pods.result.samples[i - raw];
+      EXPECT_EQ(s.id, p.id);
+      EXPECT_EQ(s.pod, p.pod);
+      EXPECT_EQ(s.container, p.container);
+      EXPECT_EQ(s.stats.cpu_usage_ns, p.stats.cpu_usage_ns);
+      EXPECT_EQ(s.stats.network, p.stats.network);
+    }
+  }
+  // The only new error: system.slice/containerd.service's cpu.stat lacks user_usec. The root and
+  // the QoS levels have no files in the fixture: no series, and not counted as vanished.
+  auto want_errors = pods.result.errors.by_reason;
+  ++want_errors["ParseError"];
+  EXPECT_EQ(all.result.errors.by_reason, want_errors);
+  // The kubepods level itself is a raw cgroup (the kubelet's cAdvisor reports it too).
+  expectAll(all, {{"container_cpu_usage_seconds_total",
+                   {{"id", "/kubepods.slice"}, {"pod", ""}, {"container", ""}, {"cpu", "total"}},
+                   1.519},
+                  {"container_cpu_user_seconds_total", {{"id", "/kubepods.slice"}}, 1.01},
+                  {"container_memory_usage_bytes", {{"id", "/kubepods.slice"}}, std::nullopt}});
+}
+
+// The README's demo runs `dump-metrics --cgroups all` on this machine: whatever its cgroups are,
+// the root "/" is reported with its CPU or memory usage, and nothing counts as an error.
+TEST(ContainerCollectorTest, AllCgroupsSmokeOnThisMachine) {
+  CollectorRoots roots;
+  roots.all_cgroups = true;
+  const auto r = scrapeContainers(roots, 100);
+  ASSERT_FALSE(r.samples.empty());
+  EXPECT_EQ(r.samples.front().id, "/");
+  EXPECT_TRUE(r.samples.front().stats.cpu_usage_ns || r.samples.front().stats.memory_usage);
+  for (const auto& [reason, n] : r.errors.by_reason) {
+    EXPECT_TRUE(reason == "CgroupVanished" || reason == "PermissionDenied")
+        << reason << " x" << n;
+  }
 }
 
 // This machine may not be a kubelet node: assert what must hold anywhere.
