@@ -20,8 +20,9 @@
 namespace keelson::agent {
 
 int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, std::ostream& err) {
-  auto flags = parseFlags(args, {"config", "cgroup-root", "proc-root", "log-root", "state-dir",
-                                 "listen", "node-name", "sink", "port-file", "kubeconfig", "cgroups"});
+  auto flags =
+      parseFlags(args, {"config", "cgroup-root", "proc-root", "log-root", "state-dir", "listen",
+                        "node-name", "sink", "port-file", "kubeconfig", "cgroups"});
   if (!flags) {
     err << "keelson-agent run: " << flags.error().message << "\n";
     return 2;

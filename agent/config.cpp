@@ -17,17 +17,15 @@ struct StringKey {
   std::string AgentConfig::*field;
 };
 constexpr StringKey kStringKeys[] = {
-    {"cgroup_root", &AgentConfig::cgroup_root},
-    {"proc_root", &AgentConfig::proc_root},
-    {"log_root", &AgentConfig::log_root},
-    {"cgroups", &AgentConfig::cgroups},
-    {"state_dir", &AgentConfig::state_dir},
-    {"listen", &AgentConfig::listen},
-    {"node_name", &AgentConfig::node_name},
-    {"sink", &AgentConfig::sink},
-    {"port_file", &AgentConfig::port_file},
-    {"kubeconfig", &AgentConfig::kubeconfig},
+    {"cgroup_root", &AgentConfig::cgroup_root}, {"proc_root", &AgentConfig::proc_root},
+    {"log_root", &AgentConfig::log_root},       {"cgroups", &AgentConfig::cgroups},
+    {"state_dir", &AgentConfig::state_dir},     {"listen", &AgentConfig::listen},
+    {"node_name", &AgentConfig::node_name},     {"sink", &AgentConfig::sink},
+    {"port_file", &AgentConfig::port_file},     {"kubeconfig", &AgentConfig::kubeconfig},
 };
+
+// 1,000 containers need ~14,000 (11 files x 1,250 cgroups); far above that is a typo.
+constexpr unsigned long kMaxKeepOpenFiles = 1000000;
 
 // Checks the value of `cgroups`; `what` names it ("FILE:LINE: cgroups" or "--cgroups").
 Status checkCgroups(const std::string& value, const std::string& what) {
@@ -91,12 +89,24 @@ Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string&
         if (auto st = parseMetadata(value, file, config); !st) return fail(st.error());
         continue;
       }
+      if (key == "keep_open_files") {
+        unsigned long n = 0;
+        if (!value.IsScalar() || !YAML::convert<unsigned long>::decode(value, n) ||
+            n > kMaxKeepOpenFiles) {
+          return fail("ConfigType",
+                      fmt::format("{}: 'keep_open_files' must be a number of descriptors from 0 "
+                                  "to {}",
+                                  where(file, value.Mark()), kMaxKeepOpenFiles));
+        }
+        config.keep_open_files = n;
+        continue;
+      }
       const StringKey* known = nullptr;
       for (const auto& k : kStringKeys) {
         if (key == k.key) known = &k;
       }
       if (known == nullptr) {
-        std::string keys = "logs, metadata";
+        std::string keys = "logs, metadata, keep_open_files";
         for (const auto& k : kStringKeys)
           keys += std::string(", ") + k.key;
         return fail("ConfigUnknownKey", fmt::format("{}: unknown key '{}' (known keys: {})",
@@ -165,7 +175,8 @@ Result<AgentConfig> resolveConfig(const std::map<std::string, std::string>& flag
   if (auto addr = http::parseListenAddress(config.listen); !addr) {
     return fail("ConfigValue", "--listen: " + addr.error().message);
   }
-  if (auto st = checkCgroups(config.cgroups, flags.contains("cgroups") ? "--cgroups" : config.file + ": cgroups");
+  if (auto st = checkCgroups(config.cgroups,
+                             flags.contains("cgroups") ? "--cgroups" : config.file + ": cgroups");
       !st) {
     return fail(st.error());
   }

@@ -7,6 +7,8 @@
 //   log_root: /var/log              # --log-root
 //   cgroups: kubepods               # --cgroups; `all` adds cAdvisor's raw cgroups ("/",
 //                                   # system.slice, ...) to the kubelet's pods and containers
+//   keep_open_files: 0              # cgroup descriptors kept open between scrapes (0: none;
+//                                   # collectors/cgroup/open_files.h: CPU for kernel memory)
 //   state_dir: /var/lib/keelson     # --state-dir
 //   listen: ":9445"                 # --listen
 //   node_name: node-1               # --node-name
@@ -39,15 +41,16 @@ struct AgentConfig {
   std::string proc_root = "/proc";
   std::string log_root = "/var/log";
   std::string cgroups = "kubepods";  // which cgroups get container_* series: kubepods | all
+  std::size_t keep_open_files = 0;
   std::string state_dir = "/var/lib/keelson";
   std::string listen = ":9445";
-  std::string node_name;  // resolveConfig fills it: $NODE_NAME, else the host name
-  std::string sink;       // empty: `embedded` (DESIGN.md: the demo default)
-  std::string port_file;  // empty: none
-  std::string kubeconfig;               // empty: in-cluster when available
+  std::string node_name;                 // resolveConfig fills it: $NODE_NAME, else the host name
+  std::string sink;                      // empty: `embedded` (DESIGN.md: the demo default)
+  std::string port_file;                 // empty: none
+  std::string kubeconfig;                // empty: in-cluster when available
   std::optional<bool> metadata_enabled;  // metadata.enabled; unset: on when an API config exists
   YAML::Node logs;                       // raw; null when absent
-  std::string file;       // the config file it came from ("" for defaults)
+  std::string file;                      // the config file it came from ("" for defaults)
 };
 
 // Parses a config document. `file` names it in error messages. Reasons: "ConfigSyntax",

@@ -1,7 +1,9 @@
 #include "agent/metrics/container_collector.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
@@ -13,6 +15,22 @@
 
 namespace keelson::agent {
 namespace {
+
+// How many descriptors may be kept: what was asked, within the soft RLIMIT_NOFILE (raised to the
+// hard limit first) less a reserve for the log tailer, sockets and the rest of the agent.
+std::size_t keptFilesLimit(std::size_t wanted) {
+  constexpr rlim_t kReserve = 4096;
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  if (lim.rlim_cur == RLIM_INFINITY) return wanted;
+  const rlim_t room = lim.rlim_cur > kReserve ? lim.rlim_cur - kReserve : 0;
+  return std::min<std::size_t>(wanted, static_cast<std::size_t>(room));
+}
 
 // Bounds the raw cgroups of one scrape (`cgroups: all`): a systemd host has a few hundred; a
 // runaway creator of cgroups must not make a scrape unbounded.
@@ -36,7 +54,8 @@ void applyMetadata(const ContainerMetadata& metadata, const cgroup::CgroupRef& r
 
 ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
                               cgroup::SpecCache* spec_cache,
-                              cgroup::SpecCache::Clock::time_point now) {
+                              cgroup::SpecCache::Clock::time_point now,
+                              cgroup::OpenFiles* open_files) {
   ScrapeResult r;
   r.machine = procfs::readMachineInfo(roots.proc_root);
   auto layout = cgroup::detectLayout(roots.cgroup_root);
@@ -51,6 +70,7 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
 
   const logroot::PodIndex pods = logroot::scanLogRoot(roots.log_root);
   cgroup::CgroupReader reader(*layout, clock_ticks, spec_cache, now);
+  reader.keepFilesIn(open_files);
   cgroup::DeviceNames devices(
       roots.sys_root.empty() ? cgroup::sysRootForCgroupRoot(roots.cgroup_root) : roots.sys_root);
   static const logroot::PodMeta kUnknownPod;
@@ -136,20 +156,25 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
 }
 
 ContainerCollector::ContainerCollector(CollectorRoots roots, SelfMetrics* self)
-    : roots_(std::move(roots)), self_(self), clock_ticks_(::sysconf(_SC_CLK_TCK)) {}
+    : roots_(std::move(roots)), self_(self), clock_ticks_(::sysconf(_SC_CLK_TCK)) {
+  if (roots_.keep_open_files > 0) {
+    open_files_ = std::make_unique<cgroup::OpenFiles>(keptFilesLimit(roots_.keep_open_files));
+  }
+}
 
 template <typename Emit>
 void ContainerCollector::scrape(Emit&& emit) const {
   std::lock_guard lock(mu_);
   const auto start = std::chrono::steady_clock::now();
-  ScrapeResult r = scrapeContainers(roots_, clock_ticks_, &spec_cache_, start);
+  ScrapeResult r = scrapeContainers(roots_, clock_ticks_, &spec_cache_, start, open_files_.get());
   spec_cache_.sweep();  // forget the cgroups this scrape did not see
+  if (open_files_) open_files_->sweep();
   const std::size_t scanned = r.cgroups_scanned;
   const cgroup::ErrorCounts errors = r.errors;
   emit(r);
   if (self_ != nullptr) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    self_->recordScrape(took.count(), scanned, errors);
+    self_->recordScrape(took.count(), scanned, errors, open_files_ ? open_files_->size() : 0);
   }
 }
 

@@ -23,6 +23,7 @@
 #include "agent/metrics/container_families.h"
 #include "agent/metrics/exposition.h"
 #include "agent/metrics/self_metrics.h"
+#include "collectors/cgroup/open_files.h"
 #include "collectors/cgroup/spec_cache.h"
 
 namespace keelson::agent {
@@ -50,6 +51,8 @@ struct CollectorRoots {
   // cAdvisor's raw cgroups too ("/", system.slice, ...: collectors/cgroup/walk.h walkRaw), not
   // only the kubelet's pods and containers.
   bool all_cgroups = false;
+  // Cgroup file descriptors kept open between scrapes (collectors/cgroup/open_files.h): 0 = none.
+  std::size_t keep_open_files = 0;
   // Optional: fills `image` (and names the log root lacks). Null: log-root names only.
   std::shared_ptr<const ContainerMetadata> metadata;
 };
@@ -65,9 +68,11 @@ struct ScrapeResult {
 // Reads everything once. `clock_ticks` is USER_HZ for v1's cpuacct.stat. With `spec_cache`
 // (collectors/cgroup/spec_cache.h), limit files are read at most once per its TTL per cgroup;
 // `now` is the scrape's time. The caller sweeps the cache after the scrape.
+// With `open_files`, cgroup files are read through descriptors kept there (the caller sweeps).
 ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
                               cgroup::SpecCache* spec_cache = nullptr,
-                              cgroup::SpecCache::Clock::time_point now = {});
+                              cgroup::SpecCache::Clock::time_point now = {},
+                              cgroup::OpenFiles* open_files = nullptr);
 
 class ContainerCollector : public TextCollectable {
  public:
@@ -87,7 +92,8 @@ class ContainerCollector : public TextCollectable {
 
   long clock_ticks_;
   mutable std::mutex mu_;
-  mutable cgroup::SpecCache spec_cache_;  // guarded by mu_
+  mutable cgroup::SpecCache spec_cache_;                   // guarded by mu_
+  mutable std::unique_ptr<cgroup::OpenFiles> open_files_;  // guarded by mu_; null when off
 };
 
 }  // namespace keelson::agent

@@ -17,6 +17,11 @@ SelfMetrics::SelfMetrics(prometheus::Registry& registry)
                    .Help("Cgroups walked by the last scrape.")
                    .Register(registry)
                    .Add({})),
+      files_open_(prometheus::BuildGauge()
+                      .Name("keelson_agent_cgroup_files_open")
+                      .Help("Cgroup file descriptors kept open between scrapes (keep_open_files).")
+                      .Register(registry)
+                      .Add({})),
       errors_(prometheus::BuildCounter()
                   .Name("keelson_agent_collector_errors_total")
                   .Help("Series skipped by the container collector, by reason.")
@@ -35,9 +40,10 @@ SelfMetrics::SelfMetrics(prometheus::Registry& registry)
 }
 
 void SelfMetrics::recordScrape(double seconds, std::size_t cgroups_scanned,
-                               const cgroup::ErrorCounts& errors) {
+                               const cgroup::ErrorCounts& errors, std::size_t files_open) {
   duration_.Observe(seconds);
   scanned_.Set(static_cast<double>(cgroups_scanned));
+  files_open_.Set(static_cast<double>(files_open));
   for (const auto& [reason, n] : errors.by_reason) {
     errors_.Add({{"reason", reason}}).Increment(static_cast<double>(n));
   }

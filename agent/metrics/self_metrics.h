@@ -18,11 +18,14 @@ namespace keelson::agent {
 class SelfMetrics {
  public:
   explicit SelfMetrics(prometheus::Registry& registry);
-  void recordScrape(double seconds, std::size_t cgroups_scanned, const cgroup::ErrorCounts& errors);
+  // `files_open`: cgroup descriptors kept open after the scrape (0 unless keep_open_files).
+  void recordScrape(double seconds, std::size_t cgroups_scanned, const cgroup::ErrorCounts& errors,
+                    std::size_t files_open = 0);
 
  private:
   prometheus::Histogram& duration_;
   prometheus::Gauge& scanned_;
+  prometheus::Gauge& files_open_;
   prometheus::Family<prometheus::Counter>& errors_;
 };
 

@@ -15,6 +15,7 @@ MetricSources makeMetricSources(const AgentConfig& config,
   roots.proc_root = config.proc_root;
   roots.log_root = config.log_root;
   roots.all_cgroups = config.cgroups == "all";
+  roots.keep_open_files = config.keep_open_files;
   roots.metadata = std::move(metadata);
   // The container collector runs first so the registry's scrape metrics include this scrape.
   s.list.push_back(std::make_shared<ContainerCollector>(roots, s.self.get()));

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <limits>
+#include <utility>
 
 #include "collectors/common/file.h"
 
@@ -200,10 +201,43 @@ void CgroupReader::closeDirs() {
   dirs_.clear();
 }
 
+int CgroupReader::readAll(int fd, bool at_zero) {
+  // Kernel pseudo-files report size 0: read until EOF into the reused buffer. cgroupfs files are
+  // seq_files, whose read() returns everything that fits, so a short read is the end: that saves
+  // the second read() (a quarter of a scrape's system calls) for every file.
+  constexpr std::size_t kChunk = 16384;
+  buf_.clear();
+  for (;;) {
+    const std::size_t used = buf_.size();
+    if (used > kMaxFile) return EFBIG;
+    buf_.resize(used + kChunk);
+    const ssize_t n = at_zero ? ::pread(fd, buf_.data() + used, kChunk, static_cast<off_t>(used))
+                              : ::read(fd, buf_.data() + used, kChunk);
+    if (n < 0) {
+      const int err = errno;
+      buf_.resize(used);
+      if (err == EINTR) continue;
+      return err;
+    }
+    buf_.resize(used + static_cast<std::size_t>(n));
+    if (static_cast<std::size_t>(n) < kChunk) return 0;
+  }
+}
+
 bool CgroupReader::load(const std::string& dir, const std::string& rel, const char* file,
                         bool required, ErrorCounts& errors) {
   last_not_found_ = false;
   if (dir.empty()) return false;
+  if (kept_ != nullptr) {
+    if (const int kept = OpenFiles::find(*kept_, file); kept >= 0) {
+      if (readAll(kept, true) == 0) {
+        ++loaded_;
+        return true;
+      }
+      // ENODEV: the cgroup was removed (perhaps re-created under the same path): open afresh.
+      files_->drop(*kept_, file);
+    }
+  }
   const int dfd = dirFd(dir, rel);
   int fd = -1;
   if (dfd >= 0) fd = ::openat(dfd, file, O_RDONLY | O_CLOEXEC);
@@ -214,34 +248,15 @@ bool CgroupReader::load(const std::string& dir, const std::string& rel, const ch
     if (reason != "NotFound" || (required && !partial_)) errors.add(reason);
     return false;
   }
-  // Kernel pseudo-files report size 0: read until EOF into the reused buffer. cgroupfs files are
-  // seq_files, whose read() returns everything that fits, so a short read is the end: that saves
-  // the second read() (a quarter of a scrape's system calls) for every file.
-  constexpr std::size_t kChunk = 16384;
-  buf_.clear();
-  for (;;) {
-    const std::size_t used = buf_.size();
-    if (used > kMaxFile) {
-      ::close(fd);
-      errors.add("TooLarge");
-      return false;
-    }
-    buf_.resize(used + kChunk);
-    const ssize_t n = ::read(fd, buf_.data() + used, kChunk);
-    if (n < 0) {
-      const int err = errno;
-      buf_.resize(used);
-      if (err == EINTR) continue;
-      ::close(fd);
-      const std::string reason = errnoReason(err);
-      if (reason == "NotFound") saw_not_found_ = true;
-      errors.add(reason);
-      return false;
-    }
-    buf_.resize(used + static_cast<std::size_t>(n));
-    if (static_cast<std::size_t>(n) < kChunk) break;
+  const int err = readAll(fd, false);
+  if (err != 0) {
+    ::close(fd);
+    const std::string reason = err == EFBIG ? "TooLarge" : errnoReason(err);
+    if (reason == "NotFound") saw_not_found_ = true;
+    errors.add(reason);
+    return false;
   }
-  ::close(fd);
+  if (kept_ == nullptr || !files_->keep(*kept_, file, fd)) ::close(fd);
   ++loaded_;
   return true;
 }
@@ -288,11 +303,14 @@ bool CgroupReader::read(const std::string& rel, std::uint64_t ino, CgroupStats& 
   saw_not_found_ = false;
   partial_ = partial;
   loaded_ = 0;
+  kept_ = files_ != nullptr ? &files_->cgroup(rel) : nullptr;
   const bool use_cache = cache_ != nullptr && ino != 0;
   cached_ = use_cache ? cache_->find(rel, ino, now_) : nullptr;
   fresh_ = CgroupSpec{};
   const std::uint64_t errors_before = use_cache ? totalErrors(errors) : 0;
-  if (dirFd(layout_.discovery, rel) < 0 && !partial) {
+  // With kept descriptors the directory is opened only when a file must be (re)opened; a
+  // vanished cgroup then shows as files not found (ENODEV on a kept one), checked below.
+  if (files_ == nullptr && !partial && dirFd(layout_.discovery, rel) < 0) {
     const int err = errno;
     closeDirs();
     errors.add(err == ENOENT || err == ENOTDIR ? "CgroupVanished" : errnoReason(err));
@@ -305,6 +323,7 @@ bool CgroupReader::read(const std::string& rel, std::uint64_t ino, CgroupStats& 
   }
   closeDirs();
   partial_ = false;
+  kept_ = nullptr;
   if (partial) {
     // A raw cgroup is whatever its hierarchies have. With nothing readable it has no series:
     // vanished when its directory is gone too, else simply nothing to report (a v2 cgroup
@@ -357,6 +376,8 @@ void CgroupReader::readV2(const std::string& rel, CgroupStats& out, ErrorCounts&
     }
   }
   if (cached_ == nullptr) {
+    // Limit files are read once per cache lifetime: not worth a kept descriptor.
+    OpenFiles::Cgroup* const kept = std::exchange(kept_, nullptr);
     if (load(d, rel, "cpu.max", false, errors)) {
       if (auto m = parseCpuMax(buf_)) {
         fresh_.cpu_quota_usec = m->quota_usec;
@@ -385,6 +406,7 @@ void CgroupReader::readV2(const std::string& rel, CgroupStats& out, ErrorCounts&
       else
         errors.add("ParseError");
     }
+    kept_ = kept;
   }
   applySpec(cached_ != nullptr ? *cached_ : fresh_, out);
   if (load(d, rel, "memory.current", true, errors)) {
@@ -527,6 +549,8 @@ void CgroupReader::readV1(const std::string& rel, CgroupStats& out, ErrorCounts&
     }
   }
   if (cached_ == nullptr) {
+    // Limit files are read once per cache lifetime: not worth a kept descriptor.
+    OpenFiles::Cgroup* const kept = std::exchange(kept_, nullptr);
     if (load(l.cpu, rel, "cpu.cfs_quota_us", false, errors)) {
       if (auto v = parseInt(buf_))
         fresh_.cpu_quota_usec = *v > 0 ? static_cast<std::uint64_t>(*v) : 0;
@@ -557,6 +581,7 @@ void CgroupReader::readV1(const std::string& rel, CgroupStats& out, ErrorCounts&
       else
         errors.add("ParseError");
     }
+    kept_ = kept;
   }
   applySpec(cached_ != nullptr ? *cached_ : fresh_, out);
   if (load(l.memory, rel, "memory.usage_in_bytes", true, errors)) {

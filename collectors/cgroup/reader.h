@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "collectors/cgroup/errors.h"
+#include "collectors/cgroup/open_files.h"
 #include "collectors/cgroup/spec_cache.h"
 #include "collectors/cgroup/stats.h"
 #include "collectors/cgroup/walk.h"
@@ -44,11 +45,17 @@ class CgroupReader {
 
   const Layout& layout() const { return layout_; }
 
+  // Reads files through descriptors kept in `files` between scrapes (collectors/cgroup/
+  // open_files.h; null: open and close each file). `files` must outlive the reader.
+  void keepFilesIn(OpenFiles* files) { files_ = files; }
+
  private:
   // Reads <dir><rel>/<file> into buf_. Returns false when missing (NotFound, not counted unless
   // `required`) or unreadable (counted).
   bool load(const std::string& dir, const std::string& rel, const char* file, bool required,
             ErrorCounts& errors);
+  // Reads all of `fd` into buf_ (from offset 0 with pread when `at_zero`). 0 or the errno.
+  int readAll(int fd, bool at_zero);
   // An optional file, numbered `bit` within its cgroup version: skipped while the cache says it
   // is absent; its absence is recorded for the cache.
   bool loadOptional(unsigned bit, const std::string& dir, const std::string& rel, const char* file,
@@ -74,9 +81,11 @@ class CgroupReader {
   std::vector<std::pair<const std::string*, int>> roots_;
   bool saw_not_found_ = false;
   bool last_not_found_ = false;
-  bool partial_ = false;     // the read in progress is a raw cgroup's (see read())
-  std::size_t loaded_ = 0;   // files read by the read in progress
+  bool partial_ = false;    // the read in progress is a raw cgroup's (see read())
+  std::size_t loaded_ = 0;  // files read by the read in progress
   SpecCache* cache_;
+  OpenFiles* files_ = nullptr;
+  OpenFiles::Cgroup* kept_ = nullptr;  // files_'s entry of the cgroup being read
   SpecCache::Clock::time_point now_;
   const CgroupSpec* cached_ = nullptr;  // the fresh cache entry of the cgroup being read
   CgroupSpec fresh_;                    // what this read found, to store when not cached

@@ -13,7 +13,8 @@ std::string errnoReason(int err) {
   switch (err) {
     case ENOENT:
     case ENOTDIR:
-    case ESRCH:  // /proc/<pid>/... of a process that just exited
+    case ESRCH:   // /proc/<pid>/... of a process that just exited
+    case ENODEV:  // a cgroup file read after its cgroup was removed
       return "NotFound";
     case EACCES:
     case EPERM:

@@ -204,6 +204,13 @@ double preadKeptUs(const std::string& path, int reps) {
   return best;
 }
 
+std::size_t countOpenFds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd"))
+    ++n;
+  return n;
+}
+
 long statusKib(const char* key) {
   std::ifstream in("/proc/self/status");
   std::string line;
@@ -233,8 +240,13 @@ int main(int argc, char** argv) {
     roots.cgroup_root = (tree / "sys/fs/cgroup").string();
     roots.proc_root = (tree / "proc").string();
     roots.log_root = (tree / "log").string();
+    // KEELSON_BENCH_KEEP_OPEN=N keeps up to N cgroup descriptors open between scrapes (the
+    // agent's keep_open_files).
+    if (const char* k = std::getenv("KEELSON_BENCH_KEEP_OPEN"))
+      roots.keep_open_files = static_cast<std::size_t>(std::atol(k));
     std::size_t bytes = 0;
     const std::size_t series_cgroups = keelson::agent::scrapeContainers(roots, 100).samples.size();
+    const std::size_t fds_before = countOpenFds();
     keelson::agent::ContainerCollector collector(roots, nullptr);
     // KEELSON_BENCH_WHOLE=1 measures appendText (the whole exposition in one string, as
     // dump-metrics writes it) instead of the streamed pieces /metrics sends.
@@ -276,8 +288,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "unexpected: %zu cgroups read, want %zu\n", series_cgroups, n / 4 * 5);
       return 1;
     }
-    std::printf("  (%s; largest piece %zu bytes)\n", whole ? "whole exposition" : "streamed",
-                max_piece);
+    std::printf("  (%s; largest piece %zu bytes; %zu descriptors kept between scrapes)\n",
+                whole ? "whole exposition" : "streamed", max_piece, countOpenFds() - fds_before);
     if (n == sizes.back()) {
       const std::string one = roots.cgroup_root +
                               "/kubepods.slice/kubepods-burstable.slice/"

@@ -415,8 +415,7 @@ TEST(ContainerCollectorTest, AllCgroupsSmokeOnThisMachine) {
   EXPECT_EQ(r.samples.front().id, "/");
   EXPECT_TRUE(r.samples.front().stats.cpu_usage_ns || r.samples.front().stats.memory_usage);
   for (const auto& [reason, n] : r.errors.by_reason) {
-    EXPECT_TRUE(reason == "CgroupVanished" || reason == "PermissionDenied")
-        << reason << " x" << n;
+    EXPECT_TRUE(reason == "CgroupVanished" || reason == "PermissionDenied") << reason << " x" << n;
   }
 }
 
