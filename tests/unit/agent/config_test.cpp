@@ -54,6 +54,8 @@ TEST(ConfigTest, ErrorsNameFileAndLine) {
       {"metadata:\n  enabled: maybe\n", "ConfigType", "a.yaml:2: 'metadata.enabled' must be"},
       {"metadata:\n  enable: true\n", "ConfigUnknownKey",
        "a.yaml:2: unknown key 'metadata.enable'"},
+      {"keep_open_files: lots\n", "ConfigType", "a.yaml:1: 'keep_open_files' must be a number"},
+      {"keep_open_files: -1\n", "ConfigType", "a.yaml:1: 'keep_open_files' must be a number"},
       {"log_root: /x\ncgroups: everything\n", "ConfigValue",
        "a.yaml:2: cgroups: 'everything' is not one of kubepods, all"},
   };
@@ -70,6 +72,7 @@ TEST(ConfigTest, KubeconfigAndMetadataKeys) {
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->kubeconfig, "/etc/kc");
   EXPECT_EQ(r->metadata_enabled, false);
+  EXPECT_EQ(parseAgentConfig("keep_open_files: 16000\n", "a.yaml")->keep_open_files, 16000u);
   const auto d = parseAgentConfig("log_root: /x\n", "a.yaml");
   ASSERT_TRUE(d);
   EXPECT_FALSE(d->metadata_enabled.has_value());

@@ -571,3 +571,32 @@ TEST(ContainerCollectorTest, RememberedNetworkPidIsReplacedWhenItExits) {
 
 }  // namespace
 }  // namespace keelson::agent
+
+namespace keelson::agent {
+namespace {
+
+// keep_open_files changes how files are read, never what is exposed: on every fixture tree, in
+// both cgroup modes, two scrapes through kept descriptors give the text of open-per-scrape.
+TEST(ContainerCollectorTest, KeptDescriptorsExposeTheSameText) {
+  for (const char* tree : {"v2-systemd", "v2-cgroupfs", "v1-cgroupfs"}) {
+    for (const bool all : {false, true}) {
+      CollectorRoots roots;
+      roots.cgroup_root = kFixtures + "/" + tree + "/sys/fs/cgroup";
+      roots.proc_root = kFixtures + "/" + tree + "/proc";
+      roots.log_root = kFixtures + "/" + tree + "/log";
+      roots.all_cgroups = all;
+      ContainerCollector plain(roots, nullptr);
+      roots.keep_open_files = 1000;
+      ContainerCollector kept(roots, nullptr);
+      std::string want, first, second;
+      plain.appendText(want);
+      kept.appendText(first);
+      kept.appendText(second);
+      EXPECT_EQ(first, want) << tree << " all=" << all;
+      EXPECT_EQ(second, want) << tree << " all=" << all;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace keelson::agent
