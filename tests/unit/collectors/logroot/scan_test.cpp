@@ -12,9 +12,12 @@ TEST(ScanTest, IndexesPodsAndContainerLinksByUid) {
   EXPECT_EQ(pod.namespace_name, "batch");
   EXPECT_EQ(pod.pod_name, "job-x");
   ASSERT_EQ(pod.containers.size(), 2u);
-  ASSERT_NE(pod.containerName(std::string(64, 'd')), nullptr);
-  EXPECT_EQ(*pod.containerName(std::string(64, 'd')), "worker");
-  EXPECT_EQ(*pod.containerName(std::string(64, 'e')), "sidecar");
+  const std::string* worker = pod.containerName(std::string(64, 'd'));
+  const std::string* sidecar = pod.containerName(std::string(64, 'e'));
+  ASSERT_NE(worker, nullptr);
+  ASSERT_NE(sidecar, nullptr);
+  EXPECT_EQ(*worker, "worker");
+  EXPECT_EQ(*sidecar, "sidecar");
   EXPECT_EQ(pod.containerName(std::string(64, 'f')), nullptr);
 }
 
