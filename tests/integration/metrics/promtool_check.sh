@@ -36,5 +36,8 @@ for tree in v2-systemd v2-cgroupfs v1-cgroupfs; do
   check "$tree" --cgroup-root "$fixtures/$tree/sys/fs/cgroup" --proc-root "$fixtures/$tree/proc" \
     --log-root "$fixtures/$tree/log"
 done
+check "v2-systemd --cgroups all" --cgroup-root "$fixtures/v2-systemd/sys/fs/cgroup" \
+  --proc-root "$fixtures/v2-systemd/proc" --log-root "$fixtures/v2-systemd/log" --cgroups all
 check "this machine (/sys/fs/cgroup, /proc)"
+check "this machine, --cgroups all" --cgroups all
 exit $status
