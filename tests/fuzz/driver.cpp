@@ -8,9 +8,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
@@ -70,8 +70,13 @@ int main(int argc, char** argv) {
       files.emplace_back(arg);
     }
     for (const auto& f : files) {
+      // Read through the stream buffer in one call (istreambuf_iterator trips gcc 12's
+      // -Wnull-dereference inside libstdc++).
       std::ifstream in(f, std::ios::binary);
-      seeds.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      std::string seed(static_cast<std::size_t>(std::filesystem::file_size(f)), '\0');
+      in.read(seed.data(), static_cast<std::streamsize>(seed.size()));
+      seed.resize(static_cast<std::size_t>(in.gcount()));
+      seeds.push_back(std::move(seed));
     }
   }
   if (seeds.empty()) seeds.emplace_back();
