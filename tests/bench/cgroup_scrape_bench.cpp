@@ -26,24 +26,7 @@
 
 #include "agent/metrics/container_collector.h"
 #include "agent/metrics/container_families.h"
-
-namespace {
-
-std::atomic<std::uint64_t> g_allocations{0};
-
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/bench/allocation_counter.h"
 
 namespace {
 
@@ -272,14 +255,14 @@ int main(int argc, char** argv) {
       }
     };
     once();  // warm the page cache and the allocator
-    const auto allocs0 = g_allocations.load();
+    const auto allocs0 = keelson::bench::allocations();
     const auto [user0, sys0] = userSystemSeconds();
     const double cpu0 = cpuSeconds();
     for (int i = 0; i < scrapes; ++i)
       once();
     const double cpu_ms = (cpuSeconds() - cpu0) * 1000 / scrapes;
     const auto [user1, sys1] = userSystemSeconds();
-    const double allocs = static_cast<double>(g_allocations.load() - allocs0) / scrapes;
+    const double allocs = static_cast<double>(keelson::bench::allocations() - allocs0) / scrapes;
     std::printf("%-10zu %-6zu %-14.2f %-8.2f %-8.2f %-16.0f %-14zu %-10.1f %-10.1f\n", n, n / 4,
                 cpu_ms, (user1 - user0) * 1000 / scrapes, (sys1 - sys0) * 1000 / scrapes, allocs,
                 bytes, static_cast<double>(statusKib("VmRSS:")) / 1024,

@@ -20,22 +20,7 @@
 #include "collectors/logs/assembler.h"
 #include "collectors/logs/record_encoder.h"
 #include "collectors/logs/tailer.h"
-
-namespace {
-std::size_t g_allocations = 0;
-}
-
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/bench/allocation_counter.h"
 
 namespace {
 
@@ -109,7 +94,7 @@ void benchPure(const char* name, const std::string& input, std::size_t lines, Lo
   for (int pass = 0; pass < 2; ++pass) {
     sink.bytes = 0;
     sink.records = 0;
-    const std::size_t allocs_before = g_allocations;
+    const std::size_t allocs_before = keelson::bench::allocations();
     const auto t0 = Clock::now();
     const char* data = input.data();
     std::size_t pos = 0;
@@ -123,7 +108,8 @@ void benchPure(const char* name, const std::string& input, std::size_t lines, Lo
     }
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     if (pass == 1)
-      report(name, lines, input.size(), sink.bytes, secs, g_allocations - allocs_before);
+      report(name, lines, input.size(), sink.bytes, secs,
+             keelson::bench::allocations() - allocs_before);
     if (sink.records != lines) std::fprintf(stderr, "unexpected record count %zu\n", sink.records);
   }
 }
@@ -155,14 +141,14 @@ void benchTailer(const std::string& input, std::size_t lines) {
     return;
   }
   NullSink sink;
-  const std::size_t allocs_before = g_allocations;
+  const std::size_t allocs_before = keelson::bench::allocations();
   const auto t0 = Clock::now();
   while ((*tailer)->poll(4 << 20, sink) > 0) {
   }
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   if (sink.records != lines) std::fprintf(stderr, "unexpected record count %zu\n", sink.records);
   report("tailer (file, CRI 150 B)", sink.records, input.size(), sink.bytes, secs,
-         g_allocations - allocs_before);
+         keelson::bench::allocations() - allocs_before);
   tailer->reset();
   std::filesystem::remove_all(root);
 }
