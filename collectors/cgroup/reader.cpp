@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <limits>
@@ -245,7 +246,10 @@ bool CgroupReader::load(const std::string& dir, const std::string& rel, const ch
     const int err = dfd < 0 ? ENOENT : errno;
     const std::string reason = errnoReason(err);
     if (reason == "NotFound") saw_not_found_ = last_not_found_ = true;
-    if (reason != "NotFound" || (required && !partial_)) errors.add(reason);
+    if (reason != "NotFound" || (required && !partial_)) {
+      errors.add(reason);
+      if (reason == "NotFound") ++not_found_counted_;
+    }
     return false;
   }
   const int err = readAll(fd, false);
@@ -303,6 +307,7 @@ bool CgroupReader::read(const std::string& rel, std::uint64_t ino, CgroupStats& 
   saw_not_found_ = false;
   partial_ = partial;
   loaded_ = 0;
+  not_found_counted_ = 0;
   kept_ = files_ != nullptr ? &files_->cgroup(rel) : nullptr;
   const bool use_cache = cache_ != nullptr && ino != 0;
   cached_ = use_cache ? cache_->find(rel, ino, now_) : nullptr;
@@ -334,7 +339,14 @@ bool CgroupReader::read(const std::string& rel, std::uint64_t ino, CgroupStats& 
     }
   } else if (saw_not_found_ && !dirExists(layout_.discovery + rel)) {
     // Files missing because the directory went away mid-read: drop the whole cgroup rather than
-    // emit a partial one.
+    // emit a partial one, and count it once, as vanished, not also as missing files.
+    if (not_found_counted_ > 0) {
+      const auto it = errors.by_reason.find("NotFound");
+      if (it != errors.by_reason.end()) {
+        it->second -= std::min(it->second, not_found_counted_);
+        if (it->second == 0) errors.by_reason.erase(it);
+      }
+    }
     errors.add("CgroupVanished");
     return false;
   }

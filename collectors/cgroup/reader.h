@@ -81,8 +81,9 @@ class CgroupReader {
   std::vector<std::pair<const std::string*, int>> roots_;
   bool saw_not_found_ = false;
   bool last_not_found_ = false;
-  bool partial_ = false;    // the read in progress is a raw cgroup's (see read())
-  std::size_t loaded_ = 0;  // files read by the read in progress
+  bool partial_ = false;                 // the read in progress is a raw cgroup's (see read())
+  std::size_t loaded_ = 0;               // files read by the read in progress
+  std::uint64_t not_found_counted_ = 0;  // NotFound errors it counted (undone if it vanished)
   SpecCache* cache_;
   OpenFiles* files_ = nullptr;
   OpenFiles::Cgroup* kept_ = nullptr;  // files_'s entry of the cgroup being read

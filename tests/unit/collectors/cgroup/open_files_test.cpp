@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "collectors/cgroup/reader.h"
@@ -138,6 +139,26 @@ TEST(KeptReadRealCgroupTest, RemovedCgroupIsDroppedAndItsDescriptorsClosed) {
   }
   EXPECT_EQ(errors.get("CgroupVanished"), 1u);
   EXPECT_EQ(files.size(), 0u);
+
+  // The same as a kubelet container (a full read): removed between two scrapes, it is counted
+  // once, as vanished, not also as the missing files the read came across.
+  ASSERT_EQ(::mkdir((base + rel).c_str(), 0755), 0);
+  ErrorCounts full;
+  {
+    CgroupReader reader(*layout, 100);
+    reader.keepFilesIn(&files);
+    reader.read(base_rel + rel, 0, s, full);
+  }
+  files.sweep();
+  ASSERT_EQ(::rmdir((base + rel).c_str()), 0);
+  full = {};
+  {
+    CgroupReader reader(*layout, 100);
+    reader.keepFilesIn(&files);
+    EXPECT_FALSE(reader.read(base_rel + rel, 0, s, full));
+  }
+  EXPECT_EQ(full.by_reason,
+            (std::map<std::string, std::uint64_t, std::less<>>{{"CgroupVanished", 1}}));
 }
 
 }  // namespace
