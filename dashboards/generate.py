@@ -487,8 +487,13 @@ def logs():
                          (f"histogram_quantile(0.5, sum by (node, le) (rate("
                           f"keelson_agent_scrape_duration_seconds_bucket{{{LOG}}}[{RATE}])))",
                           "{{node}} p50")]), 8, 8),
-            (timeseries("Cgroups scanned", "Cgroups walked by the last metrics scrape.", "short",
-                        [(f"sum by (node) (keelson_agent_cgroups_scanned{{{LOG}}})", "{{node}}")],
+            (timeseries("Cgroups scanned", "Cgroups walked by the last metrics scrape, and the "
+                        "cgroup file descriptors kept open between scrapes (keep_open_files; "
+                        "~4.3 KiB of kernel memory each).", "short",
+                        [(f"sum by (node) (keelson_agent_cgroups_scanned{{{LOG}}})",
+                          "{{node}} cgroups"),
+                         (f"sum by (node) (keelson_agent_cgroup_files_open{{{LOG}}})",
+                          "{{node}} kept descriptors")],
                         decimals=0), 8, 8),
             (timeseries("Collector errors", "Series skipped by the metrics collector, per "
                         "second, by reason.", "ops",

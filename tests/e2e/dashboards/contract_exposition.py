@@ -103,6 +103,7 @@ def agent(seconds):
     _histogram(lines, "keelson_agent_scrape_duration_seconds", t,
                [0.001, 0.005, 0.01, 0.05, 0.1], 1.0)
     lines += ["# TYPE keelson_agent_cgroups_scanned gauge", "keelson_agent_cgroups_scanned 37",
+              "# TYPE keelson_agent_cgroup_files_open gauge", "keelson_agent_cgroup_files_open 407",
               "# TYPE keelson_agent_collector_errors_total counter",
               f'keelson_agent_collector_errors_total{{reason="VanishedCgroup"}} {0.01 * t:.3f}',
               "# TYPE keelson_agent_metadata_api_up gauge", "keelson_agent_metadata_api_up 1"]
