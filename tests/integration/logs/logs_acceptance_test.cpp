@@ -223,10 +223,25 @@ TEST(LogsAcceptance, SigkillAtRandomMomentsLosesNothing) {
   EXPECT_LE(static_cast<double>(v.duplicates), window_records * kills);
 }
 
+// The agent under test comes from the same build as this test. AddressSanitizer's allocator keeps
+// freed blocks in a quarantine (256 MiB by default) and pads each one with redzones, so an ASan
+// agent's RSS says nothing about the real allocator's (outage scenario: 451 MiB, 125 MiB with the
+// quarantine off, against the 72 MiB bound); the other builds check the RSS bound.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssIsMeaningful = false;
+#else
+constexpr bool kRssIsMeaningful = true;
+#endif
+
 // 3. The broker is stopped for 30 s while writers keep writing: every line arrives after it comes
-//    back, and the agent's RSS stays inside the budget (plus a fixed allowance) throughout.
+//    back, the bytes in flight stay within the budget plus one read slice's overshoot, and the
+//    agent's RSS stays inside the budget (plus a fixed allowance) throughout.
 TEST(LogsAcceptance, BrokerOutageWithinBudget) {
   constexpr std::uint64_t kBudget = 8u << 20;
+  // The last read before the budget fills emits up to one slice (1 MiB) of JSON plus one record,
+  // each record charged 256 bytes of bookkeeping on top: for records of >= 256 bytes of JSON (these
+  // are), that overshoots the budget by less than two slices.
+  constexpr std::uint64_t kOvershoot = 2u << 20;
   constexpr std::uint64_t kAllowance = 64u << 20;  // the bench target: <= 64 MiB beyond the budget
   Scenario s("outage", "  inflight_budget: 8MiB\n  checkpoint_interval: 1s\n");
   createTopic(s.topic, 3);
@@ -235,10 +250,13 @@ TEST(LogsAcceptance, BrokerOutageWithinBudget) {
   agent.start();
   w.start();
   std::atomic<std::uint64_t> max_rss{0};
+  std::atomic<std::uint64_t> max_inflight{0};
   std::atomic<bool> sampling{true};
   std::thread sampler([&] {
     while (sampling) {
       max_rss = std::max<std::uint64_t>(max_rss, agent.rss());
+      max_inflight = std::max<std::uint64_t>(
+          max_inflight, metricValue(s.readMetrics(), "keelson_log_inflight_bytes "));
       std::this_thread::sleep_for(100ms);
     }
   });
@@ -258,10 +276,19 @@ TEST(LogsAcceptance, BrokerOutageWithinBudget) {
   EXPECT_EQ(agent.stop(SIGTERM), 0);
   const Verdict v = verify(log, written);
   report("outage", log, v, written);
-  std::fprintf(stderr, "[outage] broker down %lld s, agent max RSS %.1f MiB (budget %.0f MiB)\n",
-               static_cast<long long>(outage.count()), max_rss / 1048576.0, kBudget / 1048576.0);
+  std::fprintf(stderr,
+               "[outage] broker down %lld s, agent max RSS %.1f MiB%s, max in flight %.1f MiB "
+               "(budget %.0f MiB, %.0f B of JSON per record)\n",
+               static_cast<long long>(outage.count()), max_rss / 1048576.0,
+               kRssIsMeaningful ? "" : " (ASan build: RSS bound not checked)",
+               max_inflight / 1048576.0, kBudget / 1048576.0,
+               log.messages > 0 ? static_cast<double>(log.bytes) / log.messages : 0.0);
   EXPECT_EQ(v.missing, 0u) << "first missing " << v.first_missing;
-  EXPECT_LE(max_rss.load(), kBudget + kAllowance);
+  EXPECT_LE(max_inflight.load(), kBudget + kOvershoot);
+  EXPECT_GT(max_inflight.load(), 0u);
+  if (kRssIsMeaningful) {
+    EXPECT_LE(max_rss.load(), kBudget + kAllowance);
+  }
   EXPECT_GT(max_rss.load(), 0u);
 }
 
