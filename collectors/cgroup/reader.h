@@ -76,7 +76,9 @@ class CgroupReader {
   Layout layout_;
   long clock_ticks_;
   std::string path_;
-  std::string buf_;
+  std::string raw_;       // read storage, grown to the largest file and kept
+  std::string_view buf_;  // what the last load() read, in raw_
+  bool noatime_ = true;   // open with O_NOATIME until the kernel refuses it (not the owner)
   std::vector<std::pair<const std::string*, int>> dirs_;
   std::vector<std::pair<const std::string*, int>> roots_;
   bool saw_not_found_ = false;
