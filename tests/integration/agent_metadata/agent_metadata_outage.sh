@@ -85,6 +85,7 @@ mkdir -p "$(dirname "$log_alpha")" "$(dirname "$log_beta")" "$root/containers" "
 : >"$log_alpha"
 : >"$log_beta"
 
+"$src/tests/peers/kafka" create-topic "$topic" 1 >/dev/null || fail "cannot create topic $topic"
 "$agent" run --listen 127.0.0.1:0 --port-file "$work/port" --cgroup-root "$fixture/sys/fs/cgroup" \
   --proc-root "$fixture/proc" --log-root "$root" --state-dir "$work/state" --node-name "$node" \
   --sink "kafka://$KEELSON_KAFKA_BOOTSTRAP/$topic" --kubeconfig "$KEELSON_KUBECONFIG" \
@@ -112,20 +113,21 @@ writer beta "$log_beta" &
 writer_pids+=($!)
 written() { cat "$work/$1.n" 2>/dev/null || echo 0; }
 
-# Kafka, as a consumer sees it: every record value of the topic, one JSON object a line.
+# Kafka, as a consumer sees it: every record value of the topic, one JSON object a line. (The
+# topic is created before the agent starts: kcat -e never ends on a topic it found no partition of.)
 consume() {
-  kcat -C -b "$KEELSON_KAFKA_BOOTSTRAP" -t "$topic" -o beginning -e -q -f '%s\n' 2>/dev/null \
-    >"$work/records.jsonl.tmp" || true
+  timeout 30 kcat -C -b "$KEELSON_KAFKA_BOOTSTRAP" -t "$topic" -o beginning -e -q -m 10 \
+    -f '%s\n' 2>/dev/null >"$work/records.jsonl.tmp" || true
   mv "$work/records.jsonl.tmp" "$work/records.jsonl"
 }
 # has_record POD MIN_SEQ LABEL VALUE: a record of POD with sequence >= MIN_SEQ and labels.LABEL ==
 # VALUE ("" = no labels at all) is in Kafka.
 has_record() {
   consume
-  jq -e -s --arg pod "$1" --argjson min "$2" --arg label "$3" --arg value "$4" '
+  jq -e -s --arg pod "$1" --argjson min "$2" --arg key "$3" --arg value "$4" '
     map(select(.kubernetes.pod_name == $pod
                and ((.log | ltrimstr($pod + "-") | tonumber) >= $min)
-               and ((.kubernetes.labels // {})[$label] // "") == $value))
+               and ((.kubernetes.labels // {})[$key] // "") == $value))
     | length > 0' "$work/records.jsonl" >/dev/null 2>&1
 }
 
