@@ -17,6 +17,7 @@
 # Stops the shared kube peer and restores it (an EXIT trap starts it again whatever happens), so it
 # runs RUN_SERIAL (tests/integration/agent_metadata/CMakeLists.txt).
 set -euo pipefail
+export TZ=UTC  # the writers format CRI timestamps with the shell's clock
 agent=$1
 fixture=$2
 : "${KEELSON_PEERS_DIR:?run through ctest}"
@@ -56,6 +57,7 @@ fail() {
   [[ -f $work/agent.log ]] && { echo "--- agent log" >&2; cat "$work/agent.log" >&2; }
   exit 1
 }
+say() { echo "[${SECONDS}s] $*"; }
 # wait_for COND SECONDS: polls the shell expression COND every 0.2 s until it holds or the
 # deadline passes.
 wait_for() {
@@ -85,6 +87,7 @@ mkdir -p "$(dirname "$log_alpha")" "$(dirname "$log_beta")" "$root/containers" "
 : >"$log_alpha"
 : >"$log_beta"
 
+# One partition, created up front: the consumer below reads partition 0 by offset.
 "$src/tests/peers/kafka" create-topic "$topic" 1 >/dev/null || fail "cannot create topic $topic"
 "$agent" run --listen 127.0.0.1:0 --port-file "$work/port" --cgroup-root "$fixture/sys/fs/cgroup" \
   --proc-root "$fixture/proc" --log-root "$root" --state-dir "$work/state" --node-name "$node" \
@@ -97,13 +100,14 @@ port=$(<"$work/port")
 api_up() { curl -fsS "http://127.0.0.1:$port/metrics" | sed -n 's/^keelson_agent_metadata_api_up //p'; }
 wait_for '[[ $(api_up) == 1 ]]' 30 || fail "api_up never 1"
 
-# ---- writers: "<pod>-<n>" every 20 ms until told to stop; the count written so far in <pod>.n
+# ---- writers: "<pod>-<n>" lines every 20 ms until told to stop (no fork per line: the time
+# comes from the shell's clock)
 writer() {  # pod file
-  local n=0
+  local n=0 now
   until [[ -e $work/stop-writers ]]; do
     n=$((n + 1))
-    printf '%s stdout F %s-%d\n' "$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)" "$1" "$n" >>"$2"
-    echo "$n" >"$work/$1.n.tmp" && mv "$work/$1.n.tmp" "$work/$1.n"
+    now=$EPOCHREALTIME
+    printf '%(%Y-%m-%dT%H:%M:%S)T.%s000Z stdout F %s-%d\n' "${now%.*}" "${now#*.}" "$1" "$n" >>"$2"
     sleep 0.02
   done
 }
@@ -111,19 +115,34 @@ writer alpha "$log_alpha" &
 writer_pids+=($!)
 writer beta "$log_beta" &
 writer_pids+=($!)
-written() { cat "$work/$1.n" 2>/dev/null || echo 0; }
-
-# Kafka, as a consumer sees it: every record value of the topic, one JSON object a line. (The
-# topic is created before the agent starts: kcat -e never ends on a topic it found no partition of.)
-consume() {
-  timeout 30 kcat -C -b "$KEELSON_KAFKA_BOOTSTRAP" -t "$topic" -o beginning -e -q -m 10 \
-    -f '%s\n' 2>/dev/null >"$work/records.jsonl.tmp" || true
-  mv "$work/records.jsonl.tmp" "$work/records.jsonl"
+# The last sequence number a writer has written (one write() per line, so the last line is whole).
+written() {
+  local file=$log_alpha last
+  [[ $1 == beta ]] && file=$log_beta
+  last=$(tail -n 1 "$file")
+  [[ -n $last ]] && echo "${last##*-}" || echo 0
 }
-# has_record POD MIN_SEQ LABEL VALUE: a record of POD with sequence >= MIN_SEQ and labels.LABEL ==
-# VALUE ("" = no labels at all) is in Kafka.
+
+# Kafka, as a consumer sees it: every record value of the (one-partition) topic, one JSON object a
+# line, appended to records.jsonl as they come. Reads exactly up to the end offset queried first:
+# `kcat -e` alone may never see the end of a partition that is being written to.
+consumed=0
+consume() {
+  local end
+  end=$(timeout 30 kcat -Q -b "$KEELSON_KAFKA_BOOTSTRAP" -t "$topic:0:-1" -m 10 2>/dev/null |
+    sed -n 's/.* offset \([0-9]*\)$/\1/p')
+  [[ -n $end ]] || return 1
+  ((end > consumed)) || return 0
+  timeout 30 kcat -C -b "$KEELSON_KAFKA_BOOTSTRAP" -t "$topic" -p 0 -o "$consumed" \
+    -c $((end - consumed)) -e -q -m 10 -f '%s\n' 2>/dev/null >"$work/batch.jsonl" || true
+  cat "$work/batch.jsonl" >>"$work/records.jsonl"
+  consumed=$((consumed + $(wc -l <"$work/batch.jsonl")))
+}
+: >"$work/records.jsonl"
+
+# has_record POD MIN_SEQ KEY VALUE: the last consume() saw a record of POD with sequence >= MIN_SEQ
+# and labels.KEY == VALUE.
 has_record() {
-  consume
   jq -e -s --arg pod "$1" --argjson min "$2" --arg key "$3" --arg value "$4" '
     map(select(.kubernetes.pod_name == $pod
                and ((.log | ltrimstr($pod + "-") | tonumber) >= $min)
@@ -132,9 +151,9 @@ has_record() {
 }
 
 # ---- 1. labels from the API on records in Kafka
-wait_for 'has_record alpha 1 phase before && has_record beta 1 app beta' 60 ||
+wait_for 'consume && has_record alpha 1 phase before && has_record beta 1 app beta' 60 ||
   fail "no labelled records in Kafka: $(head -c 600 "$work/records.jsonl")"
-echo "1. ok: records in Kafka carry the pods' labels (alpha written $(written alpha))"
+say "1. ok: records in Kafka carry the pods' labels (alpha written $(written alpha))"
 
 # ---- 2. the API server goes away mid-run
 t_stop=$SECONDS
@@ -142,18 +161,18 @@ kube_stopped=1
 "$src/tests/peers/kube" stop || fail "tests/peers/kube stop failed"
 curl -ksS -m 2 "$KEELSON_KUBE_SERVER/readyz" >/dev/null 2>&1 && fail "the API server still answers after stop"
 wait_for '[[ $(api_up) == 0 ]]' 30 || fail "api_up still $(api_up) $((SECONDS - t_stop)) s after the stop"
-echo "2. api_up 0 $((SECONDS - t_stop)) s after the stop began"
+say "2. api_up 0 $((SECONDS - t_stop)) s after the stop began"
 grep -q "API server unavailable" "$work/agent.log" || fail "no log line about the API server"
 mark_alpha=$(($(written alpha) + 1))
 mark_beta=$(($(written beta) + 1))
 # Lines written after api_up fell still arrive, with the last-known labels.
-wait_for "has_record alpha $mark_alpha phase before && has_record beta $mark_beta app beta" 30 ||
+wait_for "consume && has_record alpha $mark_alpha phase before && has_record beta $mark_beta app beta" 30 ||
   fail "no records with last-known labels after alpha-$mark_alpha / beta-$mark_beta during the outage"
 down_labels=$(jq -c -s --arg pod alpha --argjson min "$mark_alpha" \
   'map(select(.kubernetes.pod_name == $pod and ((.log | ltrimstr("alpha-") | tonumber) >= $min))) | .[0].kubernetes.labels' \
   "$work/records.jsonl")
 [[ $(api_up) == 0 ]] || fail "api_up back to 1 while the API server is stopped"
-echo "2. ok: during the outage lines keep arriving with the last-known labels $down_labels"
+say "2. ok: during the outage lines keep arriving with the last-known labels $down_labels"
 
 # ---- 3. the API server comes back; a label changes before the agent has reconnected
 "$src/tests/peers/kube" start || fail "tests/peers/kube start failed"
@@ -161,15 +180,15 @@ kube_stopped=0
 kc label pod alpha -n "$ns" phase=after --overwrite >/dev/null || fail "relabel failed"
 up_at_relabel=$(api_up)
 t_back=$SECONDS
-echo "3. API server back after $((SECONDS - t_stop)) s; alpha relabelled phase=after (agent's api_up then: $up_at_relabel)"
+say "3. API server back after $((SECONDS - t_stop)) s; alpha relabelled phase=after (agent's api_up then: $up_at_relabel)"
 # The watch backs off at most 30 s between attempts.
 wait_for '[[ $(api_up) == 1 ]]' 60 || fail "api_up not back to 1 within 60 s of the restart"
-echo "3. api_up 1 again $((SECONDS - t_back)) s after the restart"
+say "3. api_up 1 again $((SECONDS - t_back)) s after the restart"
 mark_alpha=$(($(written alpha) + 1))
-wait_for "has_record alpha $mark_alpha phase after" 30 ||
+wait_for "consume && has_record alpha $mark_alpha phase after" 30 ||
   fail "the label changed during the outage is not on records after alpha-$mark_alpha"
 grep -q "watching the pods of this node" "$work/agent.log" || fail "no log line about the recovery"
-echo "3. ok: the change made while the agent was away is on new records"
+say "3. ok: the change made while the agent was away is on new records"
 
 # ---- 4. every line arrived
 touch "$work/stop-writers"
@@ -194,7 +213,7 @@ if ! wait_for complete 60; then
   fail "lines lost"
 fi
 dups=$(jq -s 'length' "$work/records.jsonl")
-echo "4. ok: alpha 1..$n_alpha and beta 1..$n_beta all in Kafka ($dups records, $((dups - n_alpha - n_beta)) duplicates)"
+say "4. ok: alpha 1..$n_alpha and beta 1..$n_beta all in Kafka ($dups records, $((dups - n_alpha - n_beta)) duplicates)"
 
 # ---- 5. prompt, clean stop
 t0=$(date +%s%N)
@@ -204,5 +223,5 @@ wait "$agent_pid" || code=$?
 agent_pid=
 ms=$((($(date +%s%N) - t0) / 1000000))
 ((code == 0)) || fail "agent exited $code on SIGTERM"
-echo "5. ok: SIGTERM -> exit 0 in $ms ms"
+say "5. ok: SIGTERM -> exit 0 in $ms ms"
 echo ok
