@@ -4,8 +4,9 @@ prometheus-operator's own CRDs (tests/peers/prometheus-operator-crds: fetched fr
 proxy, installed with server-side apply).
 
 1. The CRDs are installed and Established.
-2. Negative controls: the server really validates monitoring.coreos.com objects against the CRD
-   schemas (a PodMonitor with a wrongly typed field and one with an unknown field are refused).
+2. Controls: the server really validates monitoring.coreos.com objects against the CRD schemas (a
+   minimal PodMonitor is accepted; a wrongly typed field, an unknown field and a missing required
+   field are refused with the schema's message).
 3. `kubectl apply --dry-run=server -k` of the test overlay (overlays/example + the component).
 4. A real apply; the PodMonitor, ServiceMonitor and PrometheusRule as the server stored them: the
    job label, selectors, relabelings, and every rule group of deploy/prometheus/keelson-rules.yaml.
@@ -26,20 +27,29 @@ CRDS_SCRIPT = SOURCE / "tests" / "peers" / "prometheus-operator-crds"
 OVERLAY = HERE / "with-prometheus-operator"
 KINDS = ("podmonitors", "servicemonitors", "prometheusrules")
 
-BAD_OBJECTS = [
-    # (what, manifest): each must be refused by the server's schema validation.
+# (what, manifest, what the server must answer): the first is accepted (positive control), each
+# other one refused by the CRD's schema (types, unknown fields, required fields).
+SCHEMA_CASES = [
+    ("a minimal valid PodMonitor", {
+        "apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",
+        "metadata": {"name": "good", "namespace": NS},
+        "spec": {"selector": {}, "podMetricsEndpoints": [{"port": "metrics"}]}},
+     "podmonitor.monitoring.coreos.com/good created (server dry run)"),
     ("jobLabel is a string, not a number", {
         "apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",
         "metadata": {"name": "bad-type", "namespace": NS},
-        "spec": {"jobLabel": 5, "selector": {}, "podMetricsEndpoints": [{"port": "metrics"}]}}),
+        "spec": {"jobLabel": 5, "selector": {}, "podMetricsEndpoints": [{"port": "metrics"}]}},
+     "spec.jobLabel in body must be of type string"),
     ("unknown field in a PodMonitor endpoint", {
         "apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",
         "metadata": {"name": "bad-field", "namespace": NS},
-        "spec": {"selector": {}, "podMetricsEndpoints": [{"port": "metrics", "scrapeEvery": "1s"}]}}),
+        "spec": {"selector": {}, "podMetricsEndpoints": [{"port": "metrics", "scrapeEvery": "1s"}]}},
+     'unknown field "spec.podMetricsEndpoints[0].scrapeEvery"'),
     ("a PrometheusRule rule without expr", {
         "apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
         "metadata": {"name": "bad-rule", "namespace": NS},
-        "spec": {"groups": [{"name": "g", "rules": [{"record": "x"}]}]}}),
+        "spec": {"groups": [{"name": "g", "rules": [{"record": "x"}]}]}},
+     "spec.groups[0].rules[0].expr: Required value"),
 ]
 
 
@@ -79,12 +89,15 @@ def main():
 
         kube.run("apply", "-f", str(SOURCE / "deploy" / "base" / "namespace.yaml"))
 
-        # 2. The server validates these kinds: malformed objects are refused in a dry run.
-        for what, manifest in BAD_OBJECTS:
+        # 2. The server validates these kinds against the CRD schemas (dry runs).
+        for what, manifest, answer in SCHEMA_CASES:
             proc = subprocess.run(kube.base + ["apply", "--dry-run=server", "--validate=strict",
                                                "-f", "-"], input=json.dumps(manifest),
                                   capture_output=True, text=True, timeout=120)
-            checks.expect(proc.returncode != 0, f"refused: {what} ({proc.stdout.strip()})")
+            accepted = proc.returncode == 0
+            checks.expect(accepted == (manifest["metadata"]["name"] == "good")
+                          and answer in proc.stdout + proc.stderr,
+                          f"{what}: expected '{answer}', got {proc.stdout}{proc.stderr}")
 
         # 3. Server-side dry run of the overlay with the component.
         proc = kube.run("apply", "--dry-run=server", "--validate=strict", "-k", str(OVERLAY),
