@@ -165,16 +165,21 @@ say "2. api_up 0 $((SECONDS - t_stop)) s after the stop began"
 grep -q "API server unavailable" "$work/agent.log" || fail "no log line about the API server"
 mark_alpha=$(($(written alpha) + 1))
 mark_beta=$(($(written beta) + 1))
+outage_from=$mark_alpha
 # Lines written after api_up fell still arrive, with the last-known labels.
 wait_for "consume && has_record alpha $mark_alpha phase before && has_record beta $mark_beta app beta" 30 ||
   fail "no records with last-known labels after alpha-$mark_alpha / beta-$mark_beta during the outage"
 down_labels=$(jq -c -s --arg pod alpha --argjson min "$mark_alpha" \
   'map(select(.kubernetes.pod_name == $pod and ((.log | ltrimstr("alpha-") | tonumber) >= $min))) | .[0].kubernetes.labels' \
   "$work/records.jsonl")
+# Keep the server away while the writers write 300 more lines each, all seen in Kafka.
+wait_for "consume && has_record alpha $((outage_from + 300)) phase before && has_record beta $((mark_beta + 300)) app beta" 60 ||
+  fail "records stopped arriving during the outage (alpha written $(written alpha))"
 [[ $(api_up) == 0 ]] || fail "api_up back to 1 while the API server is stopped"
 say "2. ok: during the outage lines keep arriving with the last-known labels $down_labels"
 
 # ---- 3. the API server comes back; a label changes before the agent has reconnected
+outage_to=$(written alpha)  # alpha's lines up to here were all written while the server was down
 "$src/tests/peers/kube" start || fail "tests/peers/kube start failed"
 kube_stopped=0
 kc label pod alpha -n "$ns" phase=after --overwrite >/dev/null || fail "relabel failed"
@@ -212,6 +217,18 @@ if ! wait_for complete 60; then
   done
   fail "lines lost"
 fi
+# Every record has API labels: none fell back to log-root names (both pods were known before the
+# outage), and every alpha line written while the server was down has exactly the last-known ones.
+unlabelled=$(jq -s 'map(select((.kubernetes.labels // {}) == {})) | length' "$work/records.jsonl")
+((unlabelled == 0)) || fail "$unlabelled records without labels"
+read -r outage_total outage_before < <(jq -r -s --argjson from "$outage_from" --argjson to "$outage_to" '
+  map(select(.kubernetes.pod_name == "alpha")
+      | select((.log | ltrimstr("alpha-") | tonumber) as $n | $n >= $from and $n <= $to))
+  | "\(length) \(map(select(.kubernetes.labels == {"app":"alpha","phase":"before"})) | length)"' \
+  "$work/records.jsonl")
+((outage_total > 0 && outage_total == outage_before)) ||
+  fail "alpha lines written during the outage: $outage_before of $outage_total with the last-known labels"
+say "4. ok: alpha-$outage_from..alpha-$outage_to (written while the API server was down): $outage_before/$outage_total records with the last-known labels; no record without labels"
 dups=$(jq -s 'length' "$work/records.jsonl")
 say "4. ok: alpha 1..$n_alpha and beta 1..$n_beta all in Kafka ($dups records, $((dups - n_alpha - n_beta)) duplicates)"
 
