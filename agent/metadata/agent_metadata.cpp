@@ -79,7 +79,8 @@ void InterruptibleClock::interrupt() {
 
 Result<std::unique_ptr<MetadataWatch>> MetadataWatch::create(
     const kube::ClusterConfig& cluster, std::string node_name, std::ostream& err,
-    std::shared_ptr<PodCache> cache, std::chrono::milliseconds first_list_wait) {
+    std::shared_ptr<PodCache> cache, std::chrono::milliseconds first_list_wait,
+    int watch_timeout_seconds) {
   std::unique_ptr<MetadataWatch> w(new MetadataWatch(err, std::move(cache), first_list_wait));
   // Few retries inside one request: the watcher's own back-off (1 s doubling to 30 s) paces
   // the reconnects, and api_up should drop promptly when the server goes away.
@@ -88,7 +89,8 @@ Result<std::unique_ptr<MetadataWatch>> MetadataWatch::create(
   auto client = kube::KubeClient::create(cluster, w->clock_, options);
   if (!client) return fail(client.error());
   w->client_ = std::move(client).value();
-  w->watcher_ = std::make_unique<PodWatcher>(*w->client_, *w->cache_, w->clock_, node_name);
+  w->watcher_ = std::make_unique<PodWatcher>(*w->client_, *w->cache_, w->clock_, node_name,
+                                             watch_timeout_seconds);
   w->api_up_ = std::make_shared<ApiUpCollector>(*w->watcher_);
   return w;
 }
@@ -107,6 +109,7 @@ Status MetadataWatch::start() {
 void MetadataWatch::stop() {
   stop_ = true;
   clock_.interrupt();
+  if (client_) client_->cancel();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -119,6 +122,8 @@ void MetadataWatch::loop() {
     } catch (const std::exception& e) {
       st = fail("Exception", e.what());
     }
+    // A step cut short by stop() failed with "Cancelled": not an API server going away.
+    if (stop_.load()) break;
     const bool up = watcher_->apiUp();
     if (up != was_up) {
       err_ << (up ? fmt::format("keelson-agent: metadata: watching the pods of this node ({} "

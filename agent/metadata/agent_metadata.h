@@ -78,15 +78,17 @@ class InterruptibleClock final : public kube::Clock {
 
 // The watch thread. start() creates the client and waits up to `first_list_wait` for the first
 // list so the first log records already carry labels (and excluded pods are not read at all);
-// an unreachable API server does not fail the start. stop() returns within one watch window
-// (timeoutSeconds, 5 s) at most.
+// an unreachable API server does not fail the start. stop() is prompt: it interrupts the back-off
+// sleep and cancels the request in flight (KubeClient::cancel closes its connection), so it never
+// waits out a watch window (`watch_timeout_seconds`, the server-side timeoutSeconds) or a connect.
 class MetadataWatch final : public agent::Component {
  public:
   // Builds the client (errors: the transport's "ConfigError" for unusable TLS material).
   static Result<std::unique_ptr<MetadataWatch>> create(
       const kube::ClusterConfig& cluster, std::string node_name, std::ostream& err,
       std::shared_ptr<PodCache> cache,
-      std::chrono::milliseconds first_list_wait = std::chrono::seconds(3));
+      std::chrono::milliseconds first_list_wait = std::chrono::seconds(3),
+      int watch_timeout_seconds = 5);
   ~MetadataWatch() override;
 
   std::string name() const override { return "metadata watch"; }
@@ -95,6 +97,7 @@ class MetadataWatch final : public agent::Component {
 
   // keelson_agent_metadata_api_up; it must not be collected after this object is gone.
   std::shared_ptr<prometheus::Collectable> apiUpCollector() const { return api_up_; }
+  bool apiUp() const { return watcher_->apiUp(); }
 
  private:
   MetadataWatch(std::ostream& err, std::shared_ptr<PodCache> cache,

@@ -71,6 +71,7 @@ Result<json> KubeClient::call(const std::string& verb, const std::string& path,
     auto response = transport_->send(request);
     if (!response) {
       if (observer_) observer_(verb, 0);
+      if (response.error().reason == "Cancelled") return fail(response.error());
       last = response.error();
       continue;
     }
@@ -115,6 +116,7 @@ Result<HttpResponse> KubeClient::getRaw(const std::string& path,
     auto response = transport_->send(request);
     if (observer_) observer_("GET", response ? response->status : 0);
     if (!response) {
+      if (response.error().reason == "Cancelled") return fail(response.error());
       last = response.error();
       continue;
     }

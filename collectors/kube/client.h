@@ -7,8 +7,8 @@
 // The bearer token is taken from ClusterConfig::token, or re-read from tokenFile before every
 // request so a rotated service-account token is picked up (it is a few hundred bytes).
 //
-// Thread safety: none (one client per thread; each owns its connection). Time: every wait goes
-// through the Clock, so tests with a ManualClock never sleep.
+// Thread safety: none (one client per thread; each owns its connection), except cancel(). Time:
+// every wait goes through the Clock, so tests with a ManualClock never sleep.
 #pragma once
 
 #include <chrono>
@@ -92,6 +92,11 @@ class KubeClient {
                                        const std::string& name, const nlohmann::json& object);
 
   std::uint64_t requests() const { return requests_; }
+
+  // Thread-safe, irreversible (HttpTransport::cancel): the request in flight on the client's
+  // thread ends promptly with "Cancelled", which is never retried, and so does every later one.
+  // For a component's stop(); pair it with interrupting the Clock so no back-off sleep remains.
+  void cancel() { transport_->cancel(); }
 
  private:
   Result<std::string> bearerToken();

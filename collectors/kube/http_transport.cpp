@@ -8,11 +8,13 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -55,6 +57,19 @@ class BeastTransport final : public HttpTransport {
     return result;
   }
 
+  // The flag stops later sends and every step of an exchange that creates a socket; the posted
+  // handler runs on the sending thread inside ioc_.run() (so the streams are never touched
+  // concurrently) and closes the socket, which aborts the operation the exchange waits in. The
+  // flag is set before posting, so an exchange that resumes after the handler ran sees it.
+  void cancel() override {
+    cancelled_ = true;
+    asio::post(ioc_, [this] {
+      beast::error_code ignored;
+      if (tlsStream_) beast::get_lowest_layer(*tlsStream_).socket().close(ignored);
+      if (plainStream_) plainStream_->socket().close(ignored);
+    });
+  }
+
  private:
   bool connected() const { return tlsStream_.has_value() || plainStream_.has_value(); }
 
@@ -64,7 +79,13 @@ class BeastTransport final : public HttpTransport {
     buffer_.clear();
   }
 
+  Result<HttpResponse> cancelledError() const {
+    return fail("Cancelled", config_.scheme + "://" + config_.host + ":" +
+                                 std::to_string(config_.port) + ": request cancelled");
+  }
+
   Result<HttpResponse> attempt(const HttpRequest& request) {
+    if (cancelled_) return cancelledError();
     http::request<http::string_body> req;
     req.method(http::string_to_verb(request.method));
     req.target(request.target);
@@ -85,6 +106,7 @@ class BeastTransport final : public HttpTransport {
     ioc_.run();
     if (!failure.empty()) {
       disconnect();
+      if (cancelled_) return cancelledError();
       return fail("ConnectionError", config_.scheme + "://" + config_.host + ":" +
                                          std::to_string(config_.port) + ": " + failure);
     }
@@ -107,6 +129,10 @@ class BeastTransport final : public HttpTransport {
             co_await resolver.async_resolve(config_.host, std::to_string(config_.port),
                                             asio::redirect_error(asio::use_awaitable, ec));
         if (!check("resolve")) co_return;
+        if (cancelled_) {
+          failure = "cancelled";
+          co_return;
+        }
         if (config_.scheme == "https") {
           tlsStream_.emplace(ioc_, tls_);
           auto& lowest = beast::get_lowest_layer(*tlsStream_);
@@ -197,6 +223,7 @@ class BeastTransport final : public HttpTransport {
   std::optional<beast::ssl_stream<beast::tcp_stream>> tlsStream_;
   std::optional<beast::tcp_stream> plainStream_;
   beast::flat_buffer buffer_;
+  std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace

@@ -5,9 +5,10 @@
 // HttpTransport is the seam: the Kubernetes and Prometheus clients take one by reference, so
 // their request/response logic is tested with a scripted transport and no network.
 //
-// Thread safety: none; use one transport per thread. Errors: transport failures (resolve,
-// connect, TLS, timeout, reset) are "ConnectionError" with the peer and the cause; any HTTP
-// status is a successful exchange (the caller interprets it).
+// Thread safety: none, except cancel(); use one transport per thread. Errors: transport failures
+// (resolve, connect, TLS, timeout, reset) are "ConnectionError" with the peer and the cause;
+// after cancel() every send fails with "Cancelled"; any HTTP status is a successful exchange
+// (the caller interprets it).
 #pragma once
 
 #include <chrono>
@@ -44,6 +45,11 @@ class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
   virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
+  // Thread-safe, irreversible: the send in flight on another thread (a long watch, a connect)
+  // ends promptly with "Cancelled" (its connection is closed), and every later send fails with
+  // "Cancelled" without touching the network. How a component's stop() interrupts a blocking
+  // request. The default does nothing (scripted test transports never block).
+  virtual void cancel() {}
 };
 
 struct TransportConfig {

@@ -8,7 +8,8 @@
    (asked as the admin, who may impersonate): every verb a component needs is allowed, a list of
    dangerous or unneeded ones is denied, and no rule of ours uses a wildcard.
 4. Everything deleted again.
-Also renders the prometheus-operator component on top of the overlay (client side: no CRDs here).
+Also renders the prometheus-operator component on top of the overlay (client side; the server
+validates it in prometheus_operator_test.py, which installs the operator's CRDs).
 
 Reads $KEELSON_PEERS_DIR/kube.env (KEELSON_KUBECTL, KEELSON_KUBECONFIG). Standard library only.
 """
@@ -206,8 +207,8 @@ def main():
             checks.expect(proc.returncode == 0,
                           f"apply --dry-run=server -k {directory.relative_to(SOURCE)}: "
                           f"{proc.stdout}{proc.stderr}")
-        # The prometheus-operator component composes with an overlay (rendered only: the peer has
-        # no monitoring.coreos.com CRDs to validate it against).
+        # The prometheus-operator component composes with an overlay (rendered only here; the
+        # server validates it with the operator's CRDs in prometheus_operator_test.py).
         rendered = kube.run("kustomize", str(Path(__file__).resolve().parent /
                                              "with-prometheus-operator"), check=False)
         for kind in ("PodMonitor", "ServiceMonitor", "PrometheusRule", "DaemonSet"):

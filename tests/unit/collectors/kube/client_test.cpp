@@ -206,5 +206,31 @@ TEST(KubeClient, TokenFileIsReReadSoRotationIsPickedUp) {
   std::remove(path.c_str());
 }
 
+// A cancelled request (a component's stop()) is never retried, on either request path, while a
+// connection error is.
+TEST(KubeClient, CancelledIsNotRetried) {
+  ClientOptions options;
+  options.maxAttempts = 3;
+  struct Case {
+    const char* reason;
+    std::size_t sends;
+  };
+  for (const Case& c : {Case{"Cancelled", 1}, Case{"ConnectionError", 3}}) {
+    std::deque<Result<HttpResponse>> script;
+    for (int i = 0; i < 3; ++i)
+      script.push_back(fail(c.reason, "x"));
+    Fixture raw(script, options);
+    auto got = raw.client->getRaw("/api/v1/pods?watch=true");
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.error().reason, c.reason);
+    EXPECT_EQ(raw.transport->sent.size(), c.sends) << c.reason;
+    Fixture typed(script, options);
+    auto scale = typed.client->getScale(kDeployments, "shop", "web");
+    ASSERT_FALSE(scale.ok());
+    EXPECT_EQ(scale.error().reason, c.reason);
+    EXPECT_EQ(typed.transport->sent.size(), c.sends) << c.reason;
+  }
+}
+
 }  // namespace
 }  // namespace keelson::kube
