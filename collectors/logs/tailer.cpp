@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "collectors/logroot/names.h"
+#include "collectors/logs/copy_match.h"
 #include "collectors/logs/safe_open.h"
 
 namespace keelson::logs {
@@ -91,6 +92,7 @@ struct TrackedFile {
   bool resuming = false;
   std::uint64_t emitted_end = 0;
   std::uint64_t emitted_restart = 0;  // restart_offset of the last record emitted
+  StartPoint start;                   // where this instance began (checkpoint, continued copy)
   // A live file's first up-to-1-KiB as read (before any truncation): how a copytruncate copy of it
   // is recognised.
   std::string head;
@@ -204,6 +206,7 @@ class Tailer::Impl final : public AssembledSink {
     rec.restart_offset = restart;
     rec.json = json;
     rec.flags = flags;
+    rec.start = f.start;
     emitted_ += json.size();
     ++counters_.records_emitted;
     sink_->onRecord(rec);
@@ -303,6 +306,7 @@ class Tailer::Impl final : public AssembledSink {
       current_ = nullptr;
     }
     sweep();
+    pruneGonePods();
     sink_ = nullptr;
   }
 
@@ -343,6 +347,15 @@ class Tailer::Impl final : public AssembledSink {
       f->encoder.setMetadata(std::move(m));
     }
     labels_[std::string(uid)] = {labels, annotations};
+    gone_.erase(std::string(uid));
+    counters_.pod_label_entries = labels_.size();
+  }
+
+  void setPodGone(std::string_view uid) {
+    const std::string key(uid);
+    if (!labels_.contains(key)) return;
+    gone_.insert(key);
+    pruneGonePods();
   }
 
   void setPodExcluded(std::string_view uid, bool excluded, RecordSink& sink) {
@@ -380,6 +393,7 @@ class Tailer::Impl final : public AssembledSink {
       s.size = f->size;
       s.read_offset = f->read_offset;
       s.emitted_end_offset = f->emitted_end;
+      s.start = f->start;
       out.push_back(std::move(s));
     }
     return out;
@@ -608,7 +622,7 @@ class Tailer::Impl final : public AssembledSink {
       undecided |= m == Match::Undecided;
       if (m != Match::Yes) continue;
       c.classify = false;
-      continueFrom(c, it->age, it->restart_offset, it->end_offset);
+      continueFrom(c, it->age, it->serial, it->restart_offset, it->end_offset);
       truncated_.erase(it);
       ++counters_.copies_recognised;
       return true;
@@ -618,9 +632,85 @@ class Tailer::Impl final : public AssembledSink {
     return true;
   }
 
+  // After the directory walk of a scan: a file found by it, with no checkpoint of its own and not
+  // read yet, may be the copytruncate copy of a checkpointed file whose inode now holds other
+  // content (or is gone): the rotation happened while the agent was down. Such a copy is resumed at
+  // that checkpoint instead of being read again from 0 (guards in copy_match.h). It runs after the
+  // walk so that an inode still holding its checkpointed content has claimed its own checkpoint
+  // first, and nothing is read during a scan, so the new file's position can still be set.
+  void resumeCopies() {
+    if (orphans_.empty() && (resume_.empty() || !scan_complete_)) return;
+    // Checkpoints whose inode this complete scan did not find at all are candidates too.
+    std::vector<std::pair<std::vector<ResumePoint>*, std::size_t>> points;
+    for (std::size_t i = 0; i < orphans_.size(); ++i)
+      points.emplace_back(&orphans_, i);
+    if (scan_complete_) {
+      for (std::size_t i = 0; i < resume_.size(); ++i)
+        points.emplace_back(&resume_, i);
+    }
+    std::vector<std::pair<std::vector<ResumePoint>*, std::size_t>> used;
+    char buf[kFingerprintMaxBytes];
+    for (auto& fp : files_) {
+      TrackedFile& f = *fp;
+      if (f.released || f.generation != generation_ || f.start.placed || f.read_offset != 0 ||
+          f.copy_of != 0 || f.classify || f.size == 0)
+        continue;
+      const ssize_t n = ::pread(f.fd.get(), buf, sizeof buf, 0);
+      if (n <= 0) continue;
+      const CopyCandidate candidate{f.dir, std::string_view(buf, static_cast<std::size_t>(n)),
+                                    f.size};
+      for (const auto& [list, i] : points) {
+        if (std::find(used.begin(), used.end(), std::make_pair(list, i)) != used.end()) continue;
+        const ResumePoint& r = (*list)[i];
+        const CheckpointedFile checkpointed{r.path, r.fingerprint, r.restart_offset, r.end_offset};
+        if (matchCheckpointedCopy(checkpointed, candidate) != CopyMatch::Match) continue;
+        f.read_offset = r.restart_offset;
+        f.skip_through = r.end_offset;
+        f.resuming = true;
+        f.emitted_end = r.end_offset;
+        f.emitted_restart = r.restart_offset;
+        f.start = StartPoint{true, r.restart_offset, r.end_offset, 0};
+        f.dirty = true;
+        f.eof = false;
+        refingerprint(f);
+        ++counters_.copies_resumed;
+        used.emplace_back(list, i);
+        break;
+      }
+    }
+    // Erase what was used, highest index first so the others stay valid.
+    std::sort(used.begin(), used.end(),
+              [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (const auto& [list, i] : used)
+      list->erase(list->begin() + static_cast<std::ptrdiff_t>(i));
+  }
+
+  // Labels of a pod the API no longer lists stay while a file of the pod is tracked (its last lines
+  // are still encoded with them) and go after, so the table is bounded by the pods that exist
+  // rather than by every pod ever seen.
+  void pruneGonePods() {
+    if (!gone_.empty()) {
+      std::set<std::string_view> tracked;
+      for (const auto* list : {&files_, &added_}) {
+        for (const auto& f : *list) {
+          if (!f->released) tracked.insert(f->encoder.metadata().pod_uid);
+        }
+      }
+      for (auto it = gone_.begin(); it != gone_.end();) {
+        if (tracked.contains(*it)) {
+          ++it;
+          continue;
+        }
+        labels_.erase(*it);
+        it = gone_.erase(it);
+      }
+    }
+    counters_.pod_label_entries = labels_.size();
+  }
+
   // Reads `c` on from a point of the instance it copies, like a resume: from the restart offset,
   // suppressing every record ending at or before end_offset.
-  static void continueFrom(TrackedFile& c, const TrackedFile::Age& age,
+  static void continueFrom(TrackedFile& c, const TrackedFile::Age& age, std::uint64_t serial,
                            std::uint64_t restart_offset, std::uint64_t end_offset) {
     c.generation = age.generation;  // the copy stands for the truncated instance
     c.rank = age.rank;
@@ -631,6 +721,7 @@ class Tailer::Impl final : public AssembledSink {
     c.resuming = true;
     c.emitted_end = end_offset;
     c.emitted_restart = restart_offset;
+    c.start = StartPoint{true, restart_offset, end_offset, serial};
     c.carry.clear();
     c.dirty = true;
     c.eof = false;
@@ -678,12 +769,12 @@ class Tailer::Impl final : public AssembledSink {
     f.discarding = false;
     drainPending(f);
     for (TrackedFile* c : copies)
-      continueFrom(*c, f.age(), f.emitted_restart, f.emitted_end);
+      continueFrom(*c, f.age(), f.serial, f.emitted_restart, f.emitted_end);
     if (reason == ReleaseReason::Truncated && copies.empty() && !f.rotated && !f.head.empty()) {
       // The copy may be found later (it is usually created before the truncation is noticed).
       if (truncated_.size() >= kMaxTruncatedKept) truncated_.erase(truncated_.begin());
-      truncated_.push_back(
-          TruncatedInstance{f.dir, f.head, f.age(), f.emitted_restart, f.emitted_end, now});
+      truncated_.push_back(TruncatedInstance{f.dir, f.head, f.age(), f.serial, f.emitted_restart,
+                                             f.emitted_end, now});
     }
     budget_ = saved_budget;
     current_ = saved;
@@ -807,6 +898,7 @@ class Tailer::Impl final : public AssembledSink {
     rescan_requested_ = false;
     ++counters_.rescans;
     ++generation_;
+    scan_complete_ = true;
     for (auto& f : files_)
       f->seen = false;
     loadContainerIds();
@@ -853,6 +945,7 @@ class Tailer::Impl final : public AssembledSink {
         }
       }
     }
+    resumeCopies();
     // Files not found where they were: deleted (or moved away); keep reading through the fd.
     for (auto& fp : files_) {
       TrackedFile& f = *fp;
@@ -874,6 +967,7 @@ class Tailer::Impl final : public AssembledSink {
     }
     from_end_.clear();
     sweep();
+    pruneGonePods();
     sink_ = saved_sink;
   }
 
@@ -998,9 +1092,12 @@ class Tailer::Impl final : public AssembledSink {
         f->resuming = true;
         f->emitted_end = it->end_offset;
         f->emitted_restart = it->restart_offset;
+        f->start = StartPoint{true, it->restart_offset, it->end_offset, 0};
         placed = true;
       } else {
         ++counters_.fingerprint_mismatches;
+        // Its content may live on in a copytruncate copy (resumeCopies).
+        orphans_.push_back(std::move(*it));
       }
       resume_.erase(it);
       break;
@@ -1024,6 +1121,7 @@ class Tailer::Impl final : public AssembledSink {
     std::string dir;
     std::string head;
     TrackedFile::Age age;
+    std::uint64_t serial = 0;
     std::uint64_t restart_offset = 0;
     std::uint64_t end_offset = 0;
     Instant at{};
@@ -1038,12 +1136,15 @@ class Tailer::Impl final : public AssembledSink {
   std::map<int, std::string> watches_;
   std::vector<std::shared_ptr<const CompiledMultilineRule>> rules_;
   std::vector<ResumePoint> resume_;
+  // Resume points whose inode was found with other content: candidates for resumeCopies.
+  std::vector<ResumePoint> orphans_;
   std::vector<std::unique_ptr<TrackedFile>> files_;
   std::vector<std::unique_ptr<TrackedFile>> added_;
   std::unordered_map<std::string, std::string> container_ids_;
   std::unordered_map<std::string, std::pair<std::map<std::string, std::string>,
                                             std::map<std::string, std::string>>>
       labels_;
+  std::set<std::string, std::less<>> gone_;  // pod uids the API no longer lists (setPodGone)
   std::set<std::string> refused_;
   std::set<std::string, std::less<>> excluded_;  // pod uids (setPodExcluded)
   std::set<std::string> from_end_;  // pod uids included again: new files start at their end
@@ -1107,6 +1208,9 @@ void Tailer::setPodLabels(std::string_view pod_uid,
                           const std::map<std::string, std::string>& labels,
                           const std::map<std::string, std::string>& annotations) {
   impl_->setPodLabels(pod_uid, labels, annotations);
+}
+void Tailer::setPodGone(std::string_view pod_uid) {
+  impl_->setPodGone(pod_uid);
 }
 void Tailer::setPodExcluded(std::string_view pod_uid, bool excluded, RecordSink& sink) {
   impl_->setPodExcluded(pod_uid, excluded, sink);
