@@ -97,6 +97,10 @@ class LogPipeline::Impl final : public logs::RecordSink {
   };
   std::map<std::string, PodLimiter, std::less<>> limiters;
   std::size_t waiting_count = 0;
+  // Pods whose files the tailer skips while their limiter holds records (syncPauses), and pods
+  // that got their first held record during a tailer call (the tailer cannot be called back).
+  std::set<std::string, std::less<>> paused_pods;
+  std::vector<std::string> to_pause;
 
   // Checkpoints loaded at start-up and not yet superseded by a file this process read from.
   std::unordered_map<logs::FileId, checkpoint::Entry, FileIdHash> carried;
@@ -204,9 +208,31 @@ class LogPipeline::Impl final : public logs::RecordSink {
                .first;
     }
     if (it->second.waiting.empty() && it->second.bucket.tryTake(1, now)) return true;
+    if (it->second.waiting.empty()) to_pause.push_back(track.pod_uid);
     it->second.waiting.push_back(slot);
     ++waiting_count;
     return false;
+  }
+
+  // A pod over its rate is not read while its held records wait for tokens: they stay bounded by
+  // one read slice instead of filling the budget that every pod shares. Reading resumes once they
+  // are all produced. Called between tailer calls only.
+  void syncPauses() {
+    for (auto& uid : to_pause) {
+      const auto lim = limiters.find(uid);
+      if (lim == limiters.end() || lim->second.waiting.empty()) continue;
+      if (paused_pods.insert(uid).second) tailer->setPodPaused(uid, true);
+    }
+    to_pause.clear();
+    for (auto it = paused_pods.begin(); it != paused_pods.end();) {
+      const auto lim = limiters.find(*it);
+      if (lim != limiters.end() && !lim->second.waiting.empty()) {
+        ++it;
+        continue;
+      }
+      tailer->setPodPaused(*it, false);
+      it = paused_pods.erase(it);
+    }
   }
 
   void releaseRateLimited() {
@@ -403,13 +429,16 @@ class LogPipeline::Impl final : public logs::RecordSink {
     tailer->handleEvents(*this);
     serveRetries();
     releaseRateLimited();
+    syncPauses();
     bool more = false;
     if (reading) {
       const auto free = std::min(budget.remaining(), kReadSlice);
       if (free > 0) {
         tailer->poll(static_cast<std::size_t>(free), *this);
+        syncPauses();
         more = tailer->hasBacklog();
-        drained = !more;
+        // A paused pod's unread bytes are not read yet either: `ship` is not done.
+        drained = !more && !tailer->hasPausedBacklog();
       } else {
         drained = false;
       }

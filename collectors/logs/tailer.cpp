@@ -229,6 +229,7 @@ class Tailer::Impl final : public AssembledSink {
     emitted_ = 0;
     stop_ = false;
     backlog_ = false;
+    paused_backlog_ = false;
     const Instant now = clock_.now();
     groupSiblings();
     bool progress = true;
@@ -239,6 +240,10 @@ class Tailer::Impl final : public AssembledSink {
       for (std::size_t k = 0; k < n && !stop_; ++k) {
         TrackedFile& f = *files_[(cursor_ + k) % n];
         if (f.released || f.copy_of != 0) continue;
+        if (isPaused(f)) {
+          paused_backlog_ = paused_backlog_ || hasUnread(f);
+          continue;
+        }
         if (f.classify && !classifyCopy(f)) {
           f.eof = true;  // still empty: looked at again when it is written
           f.dirty = false;
@@ -270,7 +275,8 @@ class Tailer::Impl final : public AssembledSink {
       // A file skipped behind an older instance that has since reached its end gets another round.
       if (!progress && skipped && !stop_) {
         for (const auto& fp : files_) {
-          if (!fp->released && fp->copy_of == 0 && hasUnread(*fp) && !waitsForOlder(*fp))
+          if (!fp->released && fp->copy_of == 0 && !isPaused(*fp) && hasUnread(*fp) &&
+              !waitsForOlder(*fp))
             progress = true;
         }
       }
@@ -335,6 +341,15 @@ class Tailer::Impl final : public AssembledSink {
 
   int eventFd() const { return inotify_fd_; }
   bool hasBacklog() const { return backlog_; }
+  bool hasPausedBacklog() const { return paused_backlog_; }
+
+  void setPodPaused(std::string_view uid, bool paused) {
+    if (paused) {
+      paused_.insert(std::string(uid));
+    } else if (const auto it = paused_.find(uid); it != paused_.end()) {
+      paused_.erase(it);
+    }
+  }
 
   void setPodLabels(std::string_view uid, const std::map<std::string, std::string>& labels,
                     const std::map<std::string, std::string>& annotations) {
@@ -417,6 +432,10 @@ class Tailer::Impl final : public AssembledSink {
   };
 
   // ---------------------------------------------------------------- ordering
+
+  bool isPaused(const TrackedFile& f) const {
+    return !paused_.empty() && paused_.contains(f.encoder.metadata().pod_uid);
+  }
 
   // Not yet read to its end (or records queued): what an older instance must finish first.
   static bool hasUnread(const TrackedFile& f) { return !f.pending.empty() || !f.eof || f.dirty; }
@@ -1144,7 +1163,8 @@ class Tailer::Impl final : public AssembledSink {
   std::unordered_map<std::string, std::pair<std::map<std::string, std::string>,
                                             std::map<std::string, std::string>>>
       labels_;
-  std::set<std::string, std::less<>> gone_;  // pod uids the API no longer lists (setPodGone)
+  std::set<std::string, std::less<>> gone_;    // pod uids the API no longer lists (setPodGone)
+  std::set<std::string, std::less<>> paused_;  // pod uids whose files poll() skips
   std::set<std::string> refused_;
   std::set<std::string, std::less<>> excluded_;  // pod uids (setPodExcluded)
   std::set<std::string> from_end_;  // pod uids included again: new files start at their end
@@ -1166,6 +1186,7 @@ class Tailer::Impl final : public AssembledSink {
   std::size_t emitted_ = 0;
   bool stop_ = false;
   bool backlog_ = false;
+  bool paused_backlog_ = false;
   std::uint64_t generation_ = 0;  // rescans (and copytruncate restarts) so far
   std::unordered_map<std::string_view, std::vector<TrackedFile*>> by_dir_;  // poll(): siblings
 };
@@ -1208,6 +1229,12 @@ void Tailer::setPodLabels(std::string_view pod_uid,
                           const std::map<std::string, std::string>& labels,
                           const std::map<std::string, std::string>& annotations) {
   impl_->setPodLabels(pod_uid, labels, annotations);
+}
+void Tailer::setPodPaused(std::string_view pod_uid, bool paused) {
+  impl_->setPodPaused(pod_uid, paused);
+}
+bool Tailer::hasPausedBacklog() const {
+  return impl_->hasPausedBacklog();
 }
 void Tailer::setPodGone(std::string_view pod_uid) {
   impl_->setPodGone(pod_uid);

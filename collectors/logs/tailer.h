@@ -231,9 +231,18 @@ class Tailer {
   std::size_t poll(std::size_t max_bytes, RecordSink& sink);
 
   // True when the last poll() stopped on the byte budget (more may be ready) rather than on EOF of
-  // every file. poll() returning with hasBacklog() false means every tracked file was read to its
-  // end-of-file during that call (what `keelson-agent ship` waits for before draining acks).
+  // every file. poll() returning with hasBacklog() false means every tracked file that is not
+  // paused was read to its end-of-file during that call (what `keelson-agent ship` waits for
+  // before draining acks, together with hasPausedBacklog()).
   bool hasBacklog() const;
+
+  // Pausing a pod (the pipeline's per-pod rate limit is holding its records): poll() skips its
+  // files, which keep their unread bytes and queued records (the files are the buffer), so a pod
+  // over its rate cannot fill the in-flight budget and slow every other pod. handleEvents() still
+  // watches them (rotation, deletion, hold time, multiline flush). Unknown uids are remembered.
+  void setPodPaused(std::string_view pod_uid, bool paused);
+  // True when the last poll() skipped a paused file with unread data.
+  bool hasPausedBacklog() const;
 
   // Swaps labels/annotations (from the API) for every file of the pod; re-encodes their suffix
   // once.

@@ -281,6 +281,44 @@ TEST(Pipeline, RateLimitHoldsRecordsWithoutDroppingThem) {
   EXPECT_EQ(exposition(**p).find("keelson_log_records_dropped_total{"), std::string::npos);
 }
 
+// Two pods over their rate: each is paused while its limiter holds records and read again once
+// they are produced. `ship` still reads everything (a paused pod's bytes count as not yet read),
+// in order per file, nothing dropped.
+TEST(Pipeline, RateLimitedPodsArePausedAndResumedUntilEverythingIsShipped) {
+  LogRoot r;
+  r.append(0, 3000);
+  const std::string other = r.logRoot() + "/pods/shop_api-1_uid-2/app/0.log";
+  fs::create_directories(fs::path(other).parent_path());
+  {
+    std::ofstream f(other);
+    for (int i = 0; i < 3000; ++i)
+      f << "2026-11-21T10:00:00.000000000Z stdout F other " << i << "\n";
+  }
+  auto o = options(r, "file:" + r.out());
+  o.config.rate_limit = RateLimit{20000, 100};
+  o.config.inflight_budget = 4u << 20;
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok());
+  auto res = (*p)->shipOnce();
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->records, 6000u);
+  int next_line = 0;
+  int next_other = 0;
+  for (const auto& l : readLines(r.out())) {
+    if (l.find("\"log\":\"line " + std::to_string(next_line) + "\"") != std::string::npos) {
+      ++next_line;
+    } else if (l.find("\"log\":\"other " + std::to_string(next_other) + "\"") !=
+               std::string::npos) {
+      ++next_other;
+    } else {
+      ADD_FAILURE() << "out of order or unexpected: " << l;
+      break;
+    }
+  }
+  EXPECT_EQ(next_line, 3000);
+  EXPECT_EQ(next_other, 3000);
+}
+
 TEST(Pipeline, RunStopsWithinTheShutdownBoundAndCheckpoints) {
   LogRoot r;
   r.append(0, 1000);

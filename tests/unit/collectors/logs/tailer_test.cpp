@@ -884,6 +884,29 @@ TEST_F(TailerTest, PodLabelTableStaysBoundedAcrossPodChurn) {
   EXPECT_EQ(t->counters().pod_label_entries, 1u);
 }
 
+// A paused pod (its rate limit holds its records) is not read; other pods are; its bytes wait in
+// the file and are read, in order, once it is resumed.
+TEST_F(TailerTest, PausedPodIsSkippedUntilResumed) {
+  write("pods/shop_a_uid-a/app/0.log", cri("a1"));
+  write("pods/shop_b_uid-b/app/0.log", cri("b1"));
+  auto t = make(config());
+  Sink s;
+  t->setPodPaused("uid-a", true);
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"b1"}));
+  EXPECT_FALSE(t->hasBacklog());
+  EXPECT_TRUE(t->hasPausedBacklog());
+  EXPECT_EQ(t->lagBytes(), cri("a1").size());
+  write("pods/shop_a_uid-a/app/0.log", cri("a2"));
+  write("pods/shop_b_uid-b/app/0.log", cri("b2"));
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"b1", "b2"}));
+  t->setPodPaused("uid-a", false);
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"b1", "b2", "a1", "a2"}));
+  EXPECT_FALSE(t->hasPausedBacklog());
+}
+
 TEST_F(TailerTest, ExcludedPodIsLetGoCountedAndReadFromItsEndWhenIncludedAgain) {
   write("pods/shop_a_uid-a/app/0.log", cri("a1"));
   write("pods/shop_b_uid-b/app/0.log", cri("b1"));
