@@ -591,6 +591,22 @@ class Tailer::Impl final : public AssembledSink {
       f.head.assign(buf, static_cast<std::size_t>(n));
   }
 
+  // Where "from the end" starts: just past the last '\n' before `size`, so a line being written
+  // at that moment is read whole rather than as a fragment. Looks back kLineStartLookBack bytes
+  // at most; a file with no '\n' that short is one unfinished line (start at 0); a longer
+  // unfinished line is entered at `size` (its head is not shipped).
+  static std::uint64_t lineStartAtEnd(int fd, std::uint64_t size) {
+    constexpr std::uint64_t kLineStartLookBack = 64 * 1024;
+    if (size == 0) return 0;
+    const std::uint64_t from = size > kLineStartLookBack ? size - kLineStartLookBack : 0;
+    std::string buf(static_cast<std::size_t>(size - from), '\0');
+    const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(from));
+    if (n <= 0) return size;
+    const auto nl = std::string_view(buf.data(), static_cast<std::size_t>(n)).rfind('\n');
+    if (nl != std::string_view::npos) return from + nl + 1;
+    return from == 0 ? 0 : size;
+  }
+
   // The live file's head as it is now (a file just discovered, not read yet).
   static void loadHead(TrackedFile& f) {
     char buf[kFingerprintMaxBytes];
@@ -837,6 +853,23 @@ class Tailer::Impl final : public AssembledSink {
     }
   }
 
+  // A refused path is counted once, so it is remembered; once its pod directory is gone it cannot
+  // be met again and is forgotten, or the set would grow with every pod ever refused (pod churn
+  // with excluded pods or planted symlinks).
+  void forgetRefusedOutside(const std::set<std::string, std::less<>>& pod_dirs) {
+    for (auto it = refused_.begin(); it != refused_.end();) {
+      const std::string_view path = *it;
+      if (path.starts_with("pods/")) {
+        const std::string_view rest = path.substr(5);
+        if (!pod_dirs.contains(rest.substr(0, rest.find('/')))) {
+          it = refused_.erase(it);
+          continue;
+        }
+      }
+      ++it;
+    }
+  }
+
   // Opens a directory beneath the root; counts refusals. Empty Fd when unusable.
   Fd openDir(const std::string& rel) {
     auto d = openBeneath(root_.get(), rel, true);
@@ -921,9 +954,11 @@ class Tailer::Impl final : public AssembledSink {
     for (auto& f : files_)
       f->seen = false;
     loadContainerIds();
+    std::set<std::string, std::less<>> pod_dirs;  // every entry of pods/ this scan listed
     if (Fd pods = openDir("pods")) {
       watch(pods.get(), "pods");
       for (const auto& pe : listDir(pods.get())) {
+        pod_dirs.insert(pe.name);
         const std::string pod_rel = "pods/" + pe.name;
         const auto pod = logroot::parsePodDirName(pe.name);
         if (!pod) continue;
@@ -965,6 +1000,7 @@ class Tailer::Impl final : public AssembledSink {
       }
     }
     resumeCopies();
+    if (scan_complete_) forgetRefusedOutside(pod_dirs);
     // Files not found where they were: deleted (or moved away); keep reading through the fd.
     for (auto& fp : files_) {
       TrackedFile& f = *fp;
@@ -1121,8 +1157,10 @@ class Tailer::Impl final : public AssembledSink {
       resume_.erase(it);
       break;
     }
-    if (!placed && first_scan_ && !config_.read_existing_from_start) f->read_offset = f->size;
-    if (!placed && from_end_.contains(f->encoder.metadata().pod_uid)) f->read_offset = f->size;
+    if (!placed && ((first_scan_ && !config_.read_existing_from_start) ||
+                    from_end_.contains(f->encoder.metadata().pod_uid))) {
+      f->read_offset = lineStartAtEnd(f->fd.get(), f->size);
+    }
     if (f->read_offset > 0) refingerprint(*f);
     if (!f->rotated) {
       loadHead(*f);

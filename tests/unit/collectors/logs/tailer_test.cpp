@@ -643,6 +643,28 @@ TEST_F(TailerTest, SymlinkToAFileOutsideTheRootIsNeverRead) {
   EXPECT_EQ(t->counters().paths_refused.at("Symlink"), 1u);
 }
 
+// Refused paths are remembered (counted once) only while their pod directory exists: the set does
+// not grow with every pod ever refused. A pod directory that comes back is counted again.
+TEST_F(TailerTest, RefusedPathsOfARemovedPodAreForgotten) {
+  TempDir outside;
+  std::ofstream(outside.path() / "shadow") << cri("SECRET");
+  auto t = make(config());
+  Sink s;
+  for (int round = 1; round <= 3; ++round) {
+    fs::create_directories(at(kPodDir + "/app"));
+    fs::create_symlink(outside.path() / "shadow", at(kLog));
+    clock_.advance(std::chrono::minutes(1));
+    drain(*t, s);
+    clock_.advance(std::chrono::minutes(1));
+    drain(*t, s);  // a second scan while it exists does not count it again
+    EXPECT_EQ(t->counters().paths_refused.at("Symlink"), static_cast<std::uint64_t>(round));
+    fs::remove_all(at(kPodDir));
+    clock_.advance(std::chrono::minutes(1));
+    drain(*t, s);
+  }
+  EXPECT_TRUE(s.records.empty());
+}
+
 TEST_F(TailerTest, SymlinkedPodDirectoryIsRefused) {
   TempDir outside;
   fs::create_directories(outside.path() / "app");
@@ -795,6 +817,26 @@ TEST_F(TailerTest, StartAtEndForExistingFilesWhenConfigured) {
   auto logs = s.logs();
   std::sort(logs.begin(), logs.end());
   EXPECT_EQ(logs, (std::vector<std::string>{"new", "new file"}));
+}
+
+// Starting from the end does not cut a line being written at that moment: it starts just past
+// the last '\n', so the unfinished line is read whole once its '\n' arrives.
+TEST_F(TailerTest, StartAtEndBeginsAtTheLineBeingWritten) {
+  const std::string partial = T + " stdout F hal";
+  write(kLog, cri("old") + partial);
+  write(kPodDir + "/side/0.log", T + " stdout F only an unfinished");
+  auto c = config();
+  c.read_existing_from_start = false;
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  EXPECT_TRUE(s.records.empty());
+  write(kLog, "f done\n");
+  write(kPodDir + "/side/0.log", " line\n");
+  drain(*t, s);
+  auto logs = s.logs();
+  std::sort(logs.begin(), logs.end());
+  EXPECT_EQ(logs, (std::vector<std::string>{"half done", "only an unfinished line"}));
 }
 
 TEST_F(TailerTest, TruncateAndRewritePastTheOffsetIsCaughtByTheFingerprint) {
