@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <prometheus/text_serializer.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -161,6 +162,53 @@ TEST(Pipeline, CopyWithoutRecordsOfItsOwnIsCheckpointedAtItsStart) {
   ASSERT_TRUE(res.ok()) << res.error().message;
   EXPECT_EQ(res->records, 0u);
   expectLinesOnceInOrder(r.out(), 110);
+}
+
+// A copy read on from a truncated live instance whose records are still in flight (the broker is
+// down): the copy holds those records at the same offsets, so its checkpoint stays at what the
+// truncated instance has acknowledged, not at where it stopped reading; a crash then re-sends
+// them instead of losing them. Once they are delivered the copy's checkpoint moves on.
+TEST(Pipeline, CopyOfATruncatedInstanceWithRecordsInFlightIsCheckpointedAtItsAcknowledgedPosition) {
+  LogRoot r;
+  r.append(0, 100);
+  const auto acked_size = fs::file_size(r.file());
+  auto cluster = sinks::MockCluster::create(1);
+  ASSERT_TRUE(cluster.ok());
+  auto o = options(r, "kafka://" + (*cluster)->bootstraps() + "/logs");
+  o.use_inotify = true;  // later passes see the rotation through inotify, not a timed rescan
+  o.config.kafka_linger_ms = 1;
+  o.config.ship_timeout = std::chrono::seconds(2);
+  const std::string copy = r.file() + ".20261121-100000";
+  const auto entryFor = [&](const std::string& path) -> std::uint64_t {
+    auto ck = checkpoint::Store(r.state()).load();
+    EXPECT_TRUE(ck.ok());
+    struct stat st {};
+    ::stat(path.c_str(), &st);
+    for (const auto& e : *ck) {
+      if (e.inode == static_cast<std::uint64_t>(st.st_ino)) return e.end_offset;
+    }
+    return UINT64_MAX;
+  };
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  ASSERT_TRUE((*p)->shipOnce().ok());
+  (*cluster)->setBrokersDown(true);
+  r.append(100, 150);
+  ASSERT_FALSE((*p)->shipOnce().ok());  // 100..149 in flight from the live instance
+  const auto copied_size = fs::file_size(r.file());
+  fs::copy_file(r.file(), copy);
+  fs::resize_file(r.file(), 0);
+  r.append(150, 160);
+  ASSERT_FALSE((*p)->shipOnce().ok());  // the copy continues where the instance stopped
+  EXPECT_EQ(entryFor(copy), acked_size);
+  (*cluster)->setBrokersDown(false);
+  auto res = (*p)->shipOnce();
+  for (int i = 0; i < 10 && !res.ok(); ++i)  // bounded: librdkafka reconnects with a back-off
+    res = (*p)->shipOnce();
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->records, 160u);
+  EXPECT_EQ(entryFor(copy), copied_size);
+  EXPECT_EQ(entryFor(r.file()), fs::file_size(r.file()));
 }
 
 TEST(Pipeline, CorruptCheckpointStartsFromZeroAndIsCounted) {
