@@ -231,6 +231,17 @@ class Tailer::Impl final : public AssembledSink {
     backlog_ = false;
     paused_backlog_ = false;
     const Instant now = clock_.now();
+    // A rotated file found empty (copytruncate's copy is created before it is filled) is compared
+    // with the live file before anyone is served: once the live file's truncation was seen, the
+    // copy is complete, and recognising it now gives it the truncated instance's age, so the new
+    // live instance waits for it. Served round-robin, the new instance could otherwise emit its
+    // first lines before the copy's last ones.
+    for (auto& fp : files_) {
+      if (!fp->released && fp->classify && !classifyCopy(*fp)) {
+        fp->eof = true;  // still empty: looked at again when it is written
+        fp->dirty = false;
+      }
+    }
     groupSiblings();
     bool progress = true;
     while (progress && !stop_ && !files_.empty()) {
@@ -745,8 +756,8 @@ class Tailer::Impl final : public AssembledSink {
 
   // Reads `c` on from a point of the instance it copies, like a resume: from the restart offset,
   // suppressing every record ending at or before end_offset.
-  static void continueFrom(TrackedFile& c, const TrackedFile::Age& age, std::uint64_t serial,
-                           std::uint64_t restart_offset, std::uint64_t end_offset) {
+  void continueFrom(TrackedFile& c, const TrackedFile::Age& age, std::uint64_t serial,
+                    std::uint64_t restart_offset, std::uint64_t end_offset) {
     c.generation = age.generation;  // the copy stands for the truncated instance
     c.rank = age.rank;
     c.first_name = age.first_name;
@@ -760,6 +771,9 @@ class Tailer::Impl final : public AssembledSink {
     c.carry.clear();
     c.dirty = true;
     c.eof = false;
+    // A copy with nothing left to read is checkpointed at its start (the pipeline): its
+    // fingerprint must cover what precedes that point, or a reused inode would pass for it.
+    refingerprint(c);
   }
 
   bool fingerprintMatches(int fd, const Fingerprint& want) {

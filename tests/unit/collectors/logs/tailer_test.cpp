@@ -584,6 +584,8 @@ TEST_F(TailerTest, ContinuedCopyReportsItsStartPoint) {
     EXPECT_TRUE(f.start.placed);
     EXPECT_EQ(f.start.end_offset, end);
     EXPECT_EQ(f.start.continues_serial, old_serial);
+    // What precedes the start is fingerprinted (a checkpoint at the start must be checkable).
+    EXPECT_EQ(f.fingerprint, fingerprintOf(cri("a1") + cri("a2")));
   }
   EXPECT_TRUE(found);
 }
