@@ -307,7 +307,12 @@ class Tailer::Impl final : public AssembledSink {
     while (!truncated_.empty() && now >= truncated_.front().at + config_.deleted_hold_time)
       truncated_.erase(truncated_.begin());
     drainInotify(now);
-    if (rescan_requested_ || now >= last_rescan_ + config_.rescan_interval) rescan(sink);
+    if (rescan_requested_ || now >= last_rescan_ + config_.rescan_interval) {
+      rescan(sink);
+      // A truncation first noticed by that scan's last pass asked for another: its walk may have
+      // listed the directory before the copy was made (see restartInstance).
+      if (rescan_requested_) rescan(sink);
+    }
     for (auto& fp : files_) {
       TrackedFile& f = *fp;
       if (f.released) continue;
@@ -1059,6 +1064,10 @@ class Tailer::Impl final : public AssembledSink {
   // copytruncate: the old instance ends (what was read is flushed), a new serial starts at 0.
   void restartInstance(TrackedFile& f, Instant now) {
     ++counters_.rotations_truncate;
+    // The copy exists by now (copytruncate copies first), but its IN_CREATE may still be unread,
+    // or a scan's walk may have listed the directory before it was made: look again before the
+    // next poll(), so the copy is known (and older) before the new instance's first lines leave.
+    rescan_requested_ = true;
     auto fresh = std::make_unique<TrackedFile>();
     fresh->serial = next_serial_++;
     fresh->id = f.id;
