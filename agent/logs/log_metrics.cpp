@@ -32,6 +32,11 @@ LogMetrics::LogMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
                           .Register(r);
   files_open_ =
       &BuildGauge().Name("keelson_log_files_open").Help("Files being tailed").Register(r).Add({});
+  pod_label_entries_ = &BuildGauge()
+                            .Name("keelson_log_pod_label_entries")
+                            .Help("Pods whose API labels the log tailer holds")
+                            .Register(r)
+                            .Add({});
   rotations_ =
       &BuildCounter().Name("keelson_log_rotations_total").Help("Rotations seen").Register(r);
   records_truncated_ = &BuildCounter()
@@ -121,6 +126,7 @@ void LogMetrics::syncTailer(const logs::TailerCounters& c) {
     addDelta(bytes_read_->Add({{"namespace", ns}}), n.bytes_read, old.bytes_read);
   }
   files_open_->Set(static_cast<double>(c.files_open));
+  pod_label_entries_->Set(static_cast<double>(c.pod_label_entries));
   addDelta(rotations_->Add({{"kind", "rename"}}), c.rotations_rename, last_.rotations_rename);
   addDelta(rotations_->Add({{"kind", "truncate"}}), c.rotations_truncate, last_.rotations_truncate);
   addDelta(rotations_->Add({{"kind", "delete"}}), c.rotations_delete, last_.rotations_delete);

@@ -51,6 +51,7 @@ class LogMetrics {
   prometheus::Family<prometheus::Counter>* lines_delivered_;
   prometheus::Family<prometheus::Counter>* bytes_delivered_;
   prometheus::Gauge* files_open_;
+  prometheus::Gauge* pod_label_entries_;
   prometheus::Family<prometheus::Counter>* rotations_;
   prometheus::Counter* records_truncated_;
   prometheus::Family<prometheus::Counter>* paths_refused_;

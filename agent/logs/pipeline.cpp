@@ -73,6 +73,8 @@ class LogPipeline::Impl final : public logs::RecordSink {
     AckTracker tracker;
     bool from_checkpoint = false;
     bool released = false;
+    // A copytruncate copy read on from where this (truncated) instance stopped; 0 if none.
+    std::uint64_t continues_serial = 0;
     std::string namespace_name, pod_name, pod_uid, container_name;
     LogMetrics::NamespaceDelivery delivered{};
   };
@@ -95,6 +97,10 @@ class LogPipeline::Impl final : public logs::RecordSink {
   };
   std::map<std::string, PodLimiter, std::less<>> limiters;
   std::size_t waiting_count = 0;
+  // Pods whose files the tailer skips while their limiter holds records (syncPauses), and pods
+  // that got their first held record during a tailer call (the tailer cannot be called back).
+  std::set<std::string, std::less<>> paused_pods;
+  std::vector<std::string> to_pause;
 
   // Checkpoints loaded at start-up and not yet superseded by a file this process read from.
   std::unordered_map<logs::FileId, checkpoint::Entry, FileIdHash> carried;
@@ -110,6 +116,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
   Clock::time_point last_metrics{};
   std::uint64_t pod_labels_generation = 0;
   std::set<std::string> excluded;  // pod uids annotated keelson.io/exclude: "true"
+  std::set<std::string> listed;    // pod uids of the last PodLabelSource snapshot
 
   // ---- RecordSink (called from inside Tailer::poll / handleEvents) ----
 
@@ -144,16 +151,16 @@ class LogPipeline::Impl final : public logs::RecordSink {
     t->serial = rec.serial;
     t->file = rec.file;
     Position start{};
-    const auto c = carried.find(rec.file);
-    if (c != carried.end()) {
-      // The tailer resumed this file from the checkpoint (it suppresses records at or before the
-      // checkpoint's end_offset), so the committed position starts there.
-      if (c->second.end_offset < rec.end_offset) {
-        start = Position{c->second.restart_offset, c->second.end_offset};
-        t->from_checkpoint = true;
-      }
-      carried.erase(c);
+    if (rec.start.placed) {
+      // The tailer resumed this instance from a checkpoint (its own, or that of the file it is a
+      // copytruncate copy of) or continues a truncated instance: records up to there were shipped
+      // before, so the committed position starts there.
+      start = Position{rec.start.restart_offset, rec.start.end_offset};
+      t->from_checkpoint = true;
+      t->continues_serial = rec.start.continues_serial;
     }
+    // Whatever this inode held before is superseded by what this instance reads.
+    carried.erase(rec.file);
     t->tracker = AckTracker(start);
     if (rec.pod != nullptr) {
       t->namespace_name = rec.pod->namespace_name;
@@ -201,9 +208,31 @@ class LogPipeline::Impl final : public logs::RecordSink {
                .first;
     }
     if (it->second.waiting.empty() && it->second.bucket.tryTake(1, now)) return true;
+    if (it->second.waiting.empty()) to_pause.push_back(track.pod_uid);
     it->second.waiting.push_back(slot);
     ++waiting_count;
     return false;
+  }
+
+  // A pod over its rate is not read while its held records wait for tokens: they stay bounded by
+  // one read slice instead of filling the budget that every pod shares. Reading resumes once they
+  // are all produced. Called between tailer calls only.
+  void syncPauses() {
+    for (auto& uid : to_pause) {
+      const auto lim = limiters.find(uid);
+      if (lim == limiters.end() || lim->second.waiting.empty()) continue;
+      if (paused_pods.insert(uid).second) tailer->setPodPaused(uid, true);
+    }
+    to_pause.clear();
+    for (auto it = paused_pods.begin(); it != paused_pods.end();) {
+      const auto lim = limiters.find(*it);
+      if (lim != limiters.end() && !lim->second.waiting.empty()) {
+        ++it;
+        continue;
+      }
+      tailer->setPodPaused(*it, false);
+      it = paused_pods.erase(it);
+    }
   }
 
   void releaseRateLimited() {
@@ -295,13 +324,27 @@ class LogPipeline::Impl final : public logs::RecordSink {
       e.fingerprint_length = s.fingerprint.length;
       e.fingerprint_hash = s.fingerprint.hash;
       const auto t = tracks.find(s.serial);
-      if (t != tracks.end()) {
+      // A copytruncate copy continuing a truncated instance whose records are still in flight: the
+      // copy holds those records at the same offsets, and they are not acknowledged yet.
+      const auto continued =
+          s.start.continues_serial != 0 ? tracks.find(s.start.continues_serial) : tracks.end();
+      if (continued != tracks.end()) {
+        const Position p = continued->second->tracker.committedPosition();
+        if (p.end_offset == 0 && !continued->second->from_checkpoint) continue;
+        e.restart_offset = p.restart_offset;
+        e.end_offset = p.end_offset;
+      } else if (t != tracks.end()) {
         const Position p = t->second->tracker.committedPosition();
         // Nothing acknowledged yet and no checkpoint to carry: leave the file to the start-up
         // rule, as if this process had never seen it.
         if (p.end_offset == 0 && !t->second->from_checkpoint) continue;
         e.restart_offset = p.restart_offset;
         e.end_offset = p.end_offset;
+      } else if (s.start.placed) {
+        // Resumed (or continued) and nothing read beyond that yet: without its own entry a
+        // restart would read it from 0 again (a copytruncate copy has no other checkpoint).
+        e.restart_offset = s.start.restart_offset;
+        e.end_offset = s.start.end_offset;
       } else {
         const auto c = carried.find(s.file);
         if (c == carried.end()) continue;
@@ -347,14 +390,17 @@ class LogPipeline::Impl final : public logs::RecordSink {
 
   // API metadata: every pod again when anything changed (a node has ~100 pods; the tailer
   // re-encodes a file's metadata only when it differs). Pods gone from the API keep their last
-  // labels: their last lines still belong to them.
+  // labels while their files are read (their last lines still belong to them); the tailer drops
+  // them after (setPodGone), and their rate limiter goes once nothing of theirs waits.
   void applyPodLabels() {
     if (!opts.pod_labels) return;
     const auto generation = opts.pod_labels->generation();
     if (generation == pod_labels_generation) return;
     pod_labels_generation = generation;
     std::set<std::string> now_excluded;
+    std::set<std::string> now_listed;
     for (const auto& pod : opts.pod_labels->pods()) {
+      now_listed.insert(pod.uid);
       tailer->setPodLabels(pod.uid, pod.labels, pod.annotations);
       const auto it = pod.annotations.find("keelson.io/exclude");
       if (it != pod.annotations.end() && it->second == "true") now_excluded.insert(pod.uid);
@@ -366,6 +412,13 @@ class LogPipeline::Impl final : public logs::RecordSink {
       if (!now_excluded.contains(uid)) tailer->setPodExcluded(uid, false, *this);
     }
     excluded = std::move(now_excluded);
+    for (const auto& uid : listed) {
+      if (now_listed.contains(uid)) continue;
+      tailer->setPodGone(uid);
+      const auto lim = limiters.find(uid);
+      if (lim != limiters.end() && lim->second.waiting.empty()) limiters.erase(lim);
+    }
+    listed = std::move(now_listed);
   }
 
   // One turn: events, retries, reading within the budget, delivery reports, bookkeeping.
@@ -376,13 +429,16 @@ class LogPipeline::Impl final : public logs::RecordSink {
     tailer->handleEvents(*this);
     serveRetries();
     releaseRateLimited();
+    syncPauses();
     bool more = false;
     if (reading) {
       const auto free = std::min(budget.remaining(), kReadSlice);
       if (free > 0) {
         tailer->poll(static_cast<std::size_t>(free), *this);
+        syncPauses();
         more = tailer->hasBacklog();
-        drained = !more;
+        // A paused pod's unread bytes are not read yet either: `ship` is not done.
+        drained = !more && !tailer->hasPausedBacklog();
       } else {
         drained = false;
       }

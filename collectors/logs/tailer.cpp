@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "collectors/logroot/names.h"
+#include "collectors/logs/copy_match.h"
 #include "collectors/logs/safe_open.h"
 
 namespace keelson::logs {
@@ -91,6 +92,7 @@ struct TrackedFile {
   bool resuming = false;
   std::uint64_t emitted_end = 0;
   std::uint64_t emitted_restart = 0;  // restart_offset of the last record emitted
+  StartPoint start;                   // where this instance began (checkpoint, continued copy)
   // A live file's first up-to-1-KiB as read (before any truncation): how a copytruncate copy of it
   // is recognised.
   std::string head;
@@ -204,6 +206,7 @@ class Tailer::Impl final : public AssembledSink {
     rec.restart_offset = restart;
     rec.json = json;
     rec.flags = flags;
+    rec.start = f.start;
     emitted_ += json.size();
     ++counters_.records_emitted;
     sink_->onRecord(rec);
@@ -226,7 +229,19 @@ class Tailer::Impl final : public AssembledSink {
     emitted_ = 0;
     stop_ = false;
     backlog_ = false;
+    paused_backlog_ = false;
     const Instant now = clock_.now();
+    // A rotated file found empty (copytruncate's copy is created before it is filled) is compared
+    // with the live file before anyone is served: once the live file's truncation was seen, the
+    // copy is complete, and recognising it now gives it the truncated instance's age, so the new
+    // live instance waits for it. Served round-robin, the new instance could otherwise emit its
+    // first lines before the copy's last ones.
+    for (auto& fp : files_) {
+      if (!fp->released && fp->classify && !classifyCopy(*fp)) {
+        fp->eof = true;  // still empty: looked at again when it is written
+        fp->dirty = false;
+      }
+    }
     groupSiblings();
     bool progress = true;
     while (progress && !stop_ && !files_.empty()) {
@@ -236,6 +251,10 @@ class Tailer::Impl final : public AssembledSink {
       for (std::size_t k = 0; k < n && !stop_; ++k) {
         TrackedFile& f = *files_[(cursor_ + k) % n];
         if (f.released || f.copy_of != 0) continue;
+        if (isPaused(f)) {
+          paused_backlog_ = paused_backlog_ || hasUnread(f);
+          continue;
+        }
         if (f.classify && !classifyCopy(f)) {
           f.eof = true;  // still empty: looked at again when it is written
           f.dirty = false;
@@ -267,7 +286,8 @@ class Tailer::Impl final : public AssembledSink {
       // A file skipped behind an older instance that has since reached its end gets another round.
       if (!progress && skipped && !stop_) {
         for (const auto& fp : files_) {
-          if (!fp->released && fp->copy_of == 0 && hasUnread(*fp) && !waitsForOlder(*fp))
+          if (!fp->released && fp->copy_of == 0 && !isPaused(*fp) && hasUnread(*fp) &&
+              !waitsForOlder(*fp))
             progress = true;
         }
       }
@@ -287,7 +307,12 @@ class Tailer::Impl final : public AssembledSink {
     while (!truncated_.empty() && now >= truncated_.front().at + config_.deleted_hold_time)
       truncated_.erase(truncated_.begin());
     drainInotify(now);
-    if (rescan_requested_ || now >= last_rescan_ + config_.rescan_interval) rescan(sink);
+    if (rescan_requested_ || now >= last_rescan_ + config_.rescan_interval) {
+      rescan(sink);
+      // A truncation first noticed by that scan's last pass asked for another: its walk may have
+      // listed the directory before the copy was made (see restartInstance).
+      if (rescan_requested_) rescan(sink);
+    }
     for (auto& fp : files_) {
       TrackedFile& f = *fp;
       if (f.released) continue;
@@ -303,6 +328,7 @@ class Tailer::Impl final : public AssembledSink {
       current_ = nullptr;
     }
     sweep();
+    pruneGonePods();
     sink_ = nullptr;
   }
 
@@ -331,6 +357,15 @@ class Tailer::Impl final : public AssembledSink {
 
   int eventFd() const { return inotify_fd_; }
   bool hasBacklog() const { return backlog_; }
+  bool hasPausedBacklog() const { return paused_backlog_; }
+
+  void setPodPaused(std::string_view uid, bool paused) {
+    if (paused) {
+      paused_.insert(std::string(uid));
+    } else if (const auto it = paused_.find(uid); it != paused_.end()) {
+      paused_.erase(it);
+    }
+  }
 
   void setPodLabels(std::string_view uid, const std::map<std::string, std::string>& labels,
                     const std::map<std::string, std::string>& annotations) {
@@ -343,6 +378,15 @@ class Tailer::Impl final : public AssembledSink {
       f->encoder.setMetadata(std::move(m));
     }
     labels_[std::string(uid)] = {labels, annotations};
+    gone_.erase(std::string(uid));
+    counters_.pod_label_entries = labels_.size();
+  }
+
+  void setPodGone(std::string_view uid) {
+    const std::string key(uid);
+    if (!labels_.contains(key)) return;
+    gone_.insert(key);
+    pruneGonePods();
   }
 
   void setPodExcluded(std::string_view uid, bool excluded, RecordSink& sink) {
@@ -380,6 +424,7 @@ class Tailer::Impl final : public AssembledSink {
       s.size = f->size;
       s.read_offset = f->read_offset;
       s.emitted_end_offset = f->emitted_end;
+      s.start = f->start;
       out.push_back(std::move(s));
     }
     return out;
@@ -403,6 +448,10 @@ class Tailer::Impl final : public AssembledSink {
   };
 
   // ---------------------------------------------------------------- ordering
+
+  bool isPaused(const TrackedFile& f) const {
+    return !paused_.empty() && paused_.contains(f.encoder.metadata().pod_uid);
+  }
 
   // Not yet read to its end (or records queued): what an older instance must finish first.
   static bool hasUnread(const TrackedFile& f) { return !f.pending.empty() || !f.eof || f.dirty; }
@@ -558,6 +607,22 @@ class Tailer::Impl final : public AssembledSink {
       f.head.assign(buf, static_cast<std::size_t>(n));
   }
 
+  // Where "from the end" starts: just past the last '\n' before `size`, so a line being written
+  // at that moment is read whole rather than as a fragment. Looks back kLineStartLookBack bytes
+  // at most; a file with no '\n' that short is one unfinished line (start at 0); a longer
+  // unfinished line is entered at `size` (its head is not shipped).
+  static std::uint64_t lineStartAtEnd(int fd, std::uint64_t size) {
+    constexpr std::uint64_t kLineStartLookBack = 64 * 1024;
+    if (size == 0) return 0;
+    const std::uint64_t from = size > kLineStartLookBack ? size - kLineStartLookBack : 0;
+    std::string buf(static_cast<std::size_t>(size - from), '\0');
+    const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(from));
+    if (n <= 0) return size;
+    const auto nl = std::string_view(buf.data(), static_cast<std::size_t>(n)).rfind('\n');
+    if (nl != std::string_view::npos) return from + nl + 1;
+    return from == 0 ? 0 : size;
+  }
+
   // The live file's head as it is now (a file just discovered, not read yet).
   static void loadHead(TrackedFile& f) {
     char buf[kFingerprintMaxBytes];
@@ -608,7 +673,7 @@ class Tailer::Impl final : public AssembledSink {
       undecided |= m == Match::Undecided;
       if (m != Match::Yes) continue;
       c.classify = false;
-      continueFrom(c, it->age, it->restart_offset, it->end_offset);
+      continueFrom(c, it->age, it->serial, it->restart_offset, it->end_offset);
       truncated_.erase(it);
       ++counters_.copies_recognised;
       return true;
@@ -618,10 +683,86 @@ class Tailer::Impl final : public AssembledSink {
     return true;
   }
 
+  // After the directory walk of a scan: a file found by it, with no checkpoint of its own and not
+  // read yet, may be the copytruncate copy of a checkpointed file whose inode now holds other
+  // content (or is gone): the rotation happened while the agent was down. Such a copy is resumed at
+  // that checkpoint instead of being read again from 0 (guards in copy_match.h). It runs after the
+  // walk so that an inode still holding its checkpointed content has claimed its own checkpoint
+  // first, and nothing is read during a scan, so the new file's position can still be set.
+  void resumeCopies() {
+    if (orphans_.empty() && (resume_.empty() || !scan_complete_)) return;
+    // Checkpoints whose inode this complete scan did not find at all are candidates too.
+    std::vector<std::pair<std::vector<ResumePoint>*, std::size_t>> points;
+    for (std::size_t i = 0; i < orphans_.size(); ++i)
+      points.emplace_back(&orphans_, i);
+    if (scan_complete_) {
+      for (std::size_t i = 0; i < resume_.size(); ++i)
+        points.emplace_back(&resume_, i);
+    }
+    std::vector<std::pair<std::vector<ResumePoint>*, std::size_t>> used;
+    char buf[kFingerprintMaxBytes];
+    for (auto& fp : files_) {
+      TrackedFile& f = *fp;
+      if (f.released || f.generation != generation_ || f.start.placed || f.read_offset != 0 ||
+          f.copy_of != 0 || f.classify || f.size == 0)
+        continue;
+      const ssize_t n = ::pread(f.fd.get(), buf, sizeof buf, 0);
+      if (n <= 0) continue;
+      const CopyCandidate candidate{f.dir, std::string_view(buf, static_cast<std::size_t>(n)),
+                                    f.size};
+      for (const auto& [list, i] : points) {
+        if (std::find(used.begin(), used.end(), std::make_pair(list, i)) != used.end()) continue;
+        const ResumePoint& r = (*list)[i];
+        const CheckpointedFile checkpointed{r.path, r.fingerprint, r.restart_offset, r.end_offset};
+        if (matchCheckpointedCopy(checkpointed, candidate) != CopyMatch::Match) continue;
+        f.read_offset = r.restart_offset;
+        f.skip_through = r.end_offset;
+        f.resuming = true;
+        f.emitted_end = r.end_offset;
+        f.emitted_restart = r.restart_offset;
+        f.start = StartPoint{true, r.restart_offset, r.end_offset, 0};
+        f.dirty = true;
+        f.eof = false;
+        refingerprint(f);
+        ++counters_.copies_resumed;
+        used.emplace_back(list, i);
+        break;
+      }
+    }
+    // Erase what was used, highest index first so the others stay valid.
+    std::sort(used.begin(), used.end(),
+              [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (const auto& [list, i] : used)
+      list->erase(list->begin() + static_cast<std::ptrdiff_t>(i));
+  }
+
+  // Labels of a pod the API no longer lists stay while a file of the pod is tracked (its last lines
+  // are still encoded with them) and go after, so the table is bounded by the pods that exist
+  // rather than by every pod ever seen.
+  void pruneGonePods() {
+    if (!gone_.empty()) {
+      std::set<std::string_view> tracked;
+      for (const auto* list : {&files_, &added_}) {
+        for (const auto& f : *list) {
+          if (!f->released) tracked.insert(f->encoder.metadata().pod_uid);
+        }
+      }
+      for (auto it = gone_.begin(); it != gone_.end();) {
+        if (tracked.contains(*it)) {
+          ++it;
+          continue;
+        }
+        labels_.erase(*it);
+        it = gone_.erase(it);
+      }
+    }
+    counters_.pod_label_entries = labels_.size();
+  }
+
   // Reads `c` on from a point of the instance it copies, like a resume: from the restart offset,
   // suppressing every record ending at or before end_offset.
-  static void continueFrom(TrackedFile& c, const TrackedFile::Age& age,
-                           std::uint64_t restart_offset, std::uint64_t end_offset) {
+  void continueFrom(TrackedFile& c, const TrackedFile::Age& age, std::uint64_t serial,
+                    std::uint64_t restart_offset, std::uint64_t end_offset) {
     c.generation = age.generation;  // the copy stands for the truncated instance
     c.rank = age.rank;
     c.first_name = age.first_name;
@@ -631,9 +772,13 @@ class Tailer::Impl final : public AssembledSink {
     c.resuming = true;
     c.emitted_end = end_offset;
     c.emitted_restart = restart_offset;
+    c.start = StartPoint{true, restart_offset, end_offset, serial};
     c.carry.clear();
     c.dirty = true;
     c.eof = false;
+    // A copy with nothing left to read is checkpointed at its start (the pipeline): its
+    // fingerprint must cover what precedes that point, or a reused inode would pass for it.
+    refingerprint(c);
   }
 
   bool fingerprintMatches(int fd, const Fingerprint& want) {
@@ -678,12 +823,12 @@ class Tailer::Impl final : public AssembledSink {
     f.discarding = false;
     drainPending(f);
     for (TrackedFile* c : copies)
-      continueFrom(*c, f.age(), f.emitted_restart, f.emitted_end);
+      continueFrom(*c, f.age(), f.serial, f.emitted_restart, f.emitted_end);
     if (reason == ReleaseReason::Truncated && copies.empty() && !f.rotated && !f.head.empty()) {
       // The copy may be found later (it is usually created before the truncation is noticed).
       if (truncated_.size() >= kMaxTruncatedKept) truncated_.erase(truncated_.begin());
-      truncated_.push_back(
-          TruncatedInstance{f.dir, f.head, f.age(), f.emitted_restart, f.emitted_end, now});
+      truncated_.push_back(TruncatedInstance{f.dir, f.head, f.age(), f.serial, f.emitted_restart,
+                                             f.emitted_end, now});
     }
     budget_ = saved_budget;
     current_ = saved;
@@ -724,6 +869,23 @@ class Tailer::Impl final : public AssembledSink {
       } else {
         ++it->second;
       }
+    }
+  }
+
+  // A refused path is counted once, so it is remembered; once its pod directory is gone it cannot
+  // be met again and is forgotten, or the set would grow with every pod ever refused (pod churn
+  // with excluded pods or planted symlinks).
+  void forgetRefusedOutside(const std::set<std::string, std::less<>>& pod_dirs) {
+    for (auto it = refused_.begin(); it != refused_.end();) {
+      const std::string_view path = *it;
+      if (path.starts_with("pods/")) {
+        const std::string_view rest = path.substr(5);
+        if (!pod_dirs.contains(rest.substr(0, rest.find('/')))) {
+          it = refused_.erase(it);
+          continue;
+        }
+      }
+      ++it;
     }
   }
 
@@ -807,12 +969,15 @@ class Tailer::Impl final : public AssembledSink {
     rescan_requested_ = false;
     ++counters_.rescans;
     ++generation_;
+    scan_complete_ = true;
     for (auto& f : files_)
       f->seen = false;
     loadContainerIds();
+    std::set<std::string, std::less<>> pod_dirs;  // every entry of pods/ this scan listed
     if (Fd pods = openDir("pods")) {
       watch(pods.get(), "pods");
       for (const auto& pe : listDir(pods.get())) {
+        pod_dirs.insert(pe.name);
         const std::string pod_rel = "pods/" + pe.name;
         const auto pod = logroot::parsePodDirName(pe.name);
         if (!pod) continue;
@@ -853,6 +1018,8 @@ class Tailer::Impl final : public AssembledSink {
         }
       }
     }
+    resumeCopies();
+    if (scan_complete_) forgetRefusedOutside(pod_dirs);
     // Files not found where they were: deleted (or moved away); keep reading through the fd.
     for (auto& fp : files_) {
       TrackedFile& f = *fp;
@@ -874,6 +1041,7 @@ class Tailer::Impl final : public AssembledSink {
     }
     from_end_.clear();
     sweep();
+    pruneGonePods();
     sink_ = saved_sink;
   }
 
@@ -896,6 +1064,10 @@ class Tailer::Impl final : public AssembledSink {
   // copytruncate: the old instance ends (what was read is flushed), a new serial starts at 0.
   void restartInstance(TrackedFile& f, Instant now) {
     ++counters_.rotations_truncate;
+    // The copy exists by now (copytruncate copies first), but its IN_CREATE may still be unread,
+    // or a scan's walk may have listed the directory before it was made: look again before the
+    // next poll(), so the copy is known (and older) before the new instance's first lines leave.
+    rescan_requested_ = true;
     auto fresh = std::make_unique<TrackedFile>();
     fresh->serial = next_serial_++;
     fresh->id = f.id;
@@ -998,15 +1170,20 @@ class Tailer::Impl final : public AssembledSink {
         f->resuming = true;
         f->emitted_end = it->end_offset;
         f->emitted_restart = it->restart_offset;
+        f->start = StartPoint{true, it->restart_offset, it->end_offset, 0};
         placed = true;
       } else {
         ++counters_.fingerprint_mismatches;
+        // Its content may live on in a copytruncate copy (resumeCopies).
+        orphans_.push_back(std::move(*it));
       }
       resume_.erase(it);
       break;
     }
-    if (!placed && first_scan_ && !config_.read_existing_from_start) f->read_offset = f->size;
-    if (!placed && from_end_.contains(f->encoder.metadata().pod_uid)) f->read_offset = f->size;
+    if (!placed && ((first_scan_ && !config_.read_existing_from_start) ||
+                    from_end_.contains(f->encoder.metadata().pod_uid))) {
+      f->read_offset = lineStartAtEnd(f->fd.get(), f->size);
+    }
     if (f->read_offset > 0) refingerprint(*f);
     if (!f->rotated) {
       loadHead(*f);
@@ -1024,6 +1201,7 @@ class Tailer::Impl final : public AssembledSink {
     std::string dir;
     std::string head;
     TrackedFile::Age age;
+    std::uint64_t serial = 0;
     std::uint64_t restart_offset = 0;
     std::uint64_t end_offset = 0;
     Instant at{};
@@ -1038,12 +1216,16 @@ class Tailer::Impl final : public AssembledSink {
   std::map<int, std::string> watches_;
   std::vector<std::shared_ptr<const CompiledMultilineRule>> rules_;
   std::vector<ResumePoint> resume_;
+  // Resume points whose inode was found with other content: candidates for resumeCopies.
+  std::vector<ResumePoint> orphans_;
   std::vector<std::unique_ptr<TrackedFile>> files_;
   std::vector<std::unique_ptr<TrackedFile>> added_;
   std::unordered_map<std::string, std::string> container_ids_;
   std::unordered_map<std::string, std::pair<std::map<std::string, std::string>,
                                             std::map<std::string, std::string>>>
       labels_;
+  std::set<std::string, std::less<>> gone_;    // pod uids the API no longer lists (setPodGone)
+  std::set<std::string, std::less<>> paused_;  // pod uids whose files poll() skips
   std::set<std::string> refused_;
   std::set<std::string, std::less<>> excluded_;  // pod uids (setPodExcluded)
   std::set<std::string> from_end_;  // pod uids included again: new files start at their end
@@ -1065,6 +1247,7 @@ class Tailer::Impl final : public AssembledSink {
   std::size_t emitted_ = 0;
   bool stop_ = false;
   bool backlog_ = false;
+  bool paused_backlog_ = false;
   std::uint64_t generation_ = 0;  // rescans (and copytruncate restarts) so far
   std::unordered_map<std::string_view, std::vector<TrackedFile*>> by_dir_;  // poll(): siblings
 };
@@ -1107,6 +1290,15 @@ void Tailer::setPodLabels(std::string_view pod_uid,
                           const std::map<std::string, std::string>& labels,
                           const std::map<std::string, std::string>& annotations) {
   impl_->setPodLabels(pod_uid, labels, annotations);
+}
+void Tailer::setPodPaused(std::string_view pod_uid, bool paused) {
+  impl_->setPodPaused(pod_uid, paused);
+}
+bool Tailer::hasPausedBacklog() const {
+  return impl_->hasPausedBacklog();
+}
+void Tailer::setPodGone(std::string_view pod_uid) {
+  impl_->setPodGone(pod_uid);
 }
 void Tailer::setPodExcluded(std::string_view pod_uid, bool excluded, RecordSink& sink) {
   impl_->setPodExcluded(pod_uid, excluded, sink);

@@ -25,6 +25,10 @@
 //     whose end_offset <= the committed end_offset. So a resume re-emits exactly the records after
 //     the checkpoint: the tailer only ever emits whole records, and a restart offset is always a
 //     line boundary at which no group is open.
+//   * A ResumePoint whose inode no longer holds its content (fingerprint mismatch, or the inode is
+//     gone) may instead resume a file of the same container directory that has no checkpoint of
+//     its own and starts with the checkpointed bytes: a copytruncate copy made while the agent was
+//     down (copy_match.h). Record::start tells the pipeline where each instance began.
 //   * The tailer never emits a line it has not seen end with '\n' (a live file's incomplete last
 //     line waits), except when a file is let go (deleted and read to its end, hold expired, or
 //     truncated): then its unterminated last line is emitted as a line and its open groups are
@@ -92,6 +96,18 @@ struct ResumePoint {
   std::uint64_t end_offset = 0;  // records with end_offset <= this are not re-emitted
 };
 
+// Where a file instance began reading when that was not its beginning: records up to end_offset
+// were shipped before (from a checkpoint, or by the live instance a copytruncate copy continues),
+// so the acknowledged position of this instance starts there.
+struct StartPoint {
+  bool placed = false;  // false: read from 0 (or from its end), nothing shipped before
+  std::uint64_t restart_offset = 0;
+  std::uint64_t end_offset = 0;
+  // A copytruncate copy read on from the truncated live instance with this serial (its records up
+  // to end_offset were emitted by that instance and may still be in flight); 0 for a checkpoint.
+  std::uint64_t continues_serial = 0;
+};
+
 // One record handed to the pipeline. Every pointer/view is valid only during the callback.
 struct Record {
   std::uint64_t serial = 0;
@@ -103,6 +119,7 @@ struct Record {
   std::uint64_t restart_offset = 0;
   std::string_view json;    // the encoded record (record_encoder.h), no trailing newline
   std::uint32_t flags = 0;  // RecordFlag bits
+  StartPoint start;         // where this instance (serial) began reading
 };
 
 // Why a file instance was let go.
@@ -148,6 +165,7 @@ struct FileStatus {
   std::uint64_t size = 0;                // at the last fstat
   std::uint64_t read_offset = 0;         // bytes consumed from the file
   std::uint64_t emitted_end_offset = 0;  // end_offset of the last record emitted
+  StartPoint start;                      // where this instance began reading
 };
 
 // Counters (monotonic unless noted) the pipeline turns into the keelson_log_* metrics.
@@ -169,6 +187,10 @@ struct TailerCounters {
   std::uint64_t read_errors = 0;
   std::uint64_t fingerprint_mismatches = 0;  // resume points refused (inode reused / truncated)
   std::uint64_t copies_recognised = 0;       // copytruncate copies read on from the live instance
+  // Copies (no checkpoint of their own) resumed at the checkpoint of the file they copy, whose
+  // inode no longer holds that content: a copytruncate while the agent was down (copy_match.h).
+  std::uint64_t copies_resumed = 0;
+  std::uint64_t pod_label_entries = 0;  // gauge: pods whose API labels the tailer holds
   std::uint64_t rescans = 0;
 };
 
@@ -209,14 +231,28 @@ class Tailer {
   std::size_t poll(std::size_t max_bytes, RecordSink& sink);
 
   // True when the last poll() stopped on the byte budget (more may be ready) rather than on EOF of
-  // every file. poll() returning with hasBacklog() false means every tracked file was read to its
-  // end-of-file during that call (what `keelson-agent ship` waits for before draining acks).
+  // every file. poll() returning with hasBacklog() false means every tracked file that is not
+  // paused was read to its end-of-file during that call (what `keelson-agent ship` waits for
+  // before draining acks, together with hasPausedBacklog()).
   bool hasBacklog() const;
+
+  // Pausing a pod (the pipeline's per-pod rate limit is holding its records): poll() skips its
+  // files, which keep their unread bytes and queued records (the files are the buffer), so a pod
+  // over its rate cannot fill the in-flight budget and slow every other pod. handleEvents() still
+  // watches them (rotation, deletion, hold time, multiline flush). Unknown uids are remembered.
+  void setPodPaused(std::string_view pod_uid, bool paused);
+  // True when the last poll() skipped a paused file with unread data.
+  bool hasPausedBacklog() const;
 
   // Swaps labels/annotations (from the API) for every file of the pod; re-encodes their suffix
   // once.
   void setPodLabels(std::string_view pod_uid, const std::map<std::string, std::string>& labels,
                     const std::map<std::string, std::string>& annotations);
+
+  // The API no longer lists the pod (deleted): its labels are dropped once none of its files is
+  // tracked any more (they are still needed to encode the last lines of its files). setPodLabels
+  // for the pod undoes this. Unknown uids are ignored.
+  void setPodGone(std::string_view pod_uid);
 
   // Excluding a pod (its keelson.io/exclude annotation): its files are let go now
   // (ReleaseReason::Excluded: what was read is emitted, the rest is not read) and not opened again;

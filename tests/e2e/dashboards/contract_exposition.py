@@ -126,6 +126,7 @@ def agent(seconds):
             lines.append(f'{name}{{{label}="{value}"}} {0.02 * t:.3f}')
     for name, kind, value in (
             ("keelson_log_files_open", "gauge", 12),
+            ("keelson_log_pod_label_entries", "gauge", 4),
             ("keelson_log_records_truncated_total", "counter", 0.01 * t),
             ("keelson_log_delivery_retries_total", "counter", 0.05 * t),
             ("keelson_log_inflight_bytes", "gauge", 3 * 2**20),

@@ -100,6 +100,7 @@ struct Verdict {
   std::uint64_t duplicates = 0;
   std::uint64_t out_of_order = 0;  // first arrivals that came after a higher sequence number
   std::string first_missing;
+  std::string first_out_of_order;  // "<file>:<n> after <highest>"
 };
 
 inline Verdict verify(const SeqLog& log, const std::map<int, std::uint64_t>& written) {
@@ -117,7 +118,12 @@ inline Verdict verify(const SeqLog& log, const std::map<int, std::uint64_t>& wri
           continue;
         }
         seen[n] = 1;
-        if (any && n < highest) ++v.out_of_order;
+        if (any && n < highest) {
+          if (v.out_of_order == 0)
+            v.first_out_of_order =
+                std::to_string(f) + ":" + std::to_string(n) + " after " + std::to_string(highest);
+          ++v.out_of_order;
+        }
         if (!any || n > highest) highest = n;
         any = true;
       }

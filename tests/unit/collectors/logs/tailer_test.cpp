@@ -427,6 +427,169 @@ TEST_F(TailerTest, InodeReuseIsDetectedByTheFingerprint) {
   EXPECT_EQ(t->counters().fingerprint_mismatches, 1u);
 }
 
+// The checkpoint of the last record emitted for `path` (what the pipeline writes once everything
+// is acknowledged).
+ResumePoint checkpointOf(const Tailer& t, const Sink& s, const std::string& path) {
+  ResumePoint r;
+  for (const auto& f : t.files()) {
+    if (f.path != path) continue;
+    r.file = f.file;
+    r.path = f.path;
+    r.fingerprint = f.fingerprint;
+  }
+  for (const auto& g : s.records) {
+    if (g.path != path) continue;
+    r.restart_offset = g.restart;
+    r.end_offset = g.end;
+  }
+  return r;
+}
+
+// copytruncate while the agent is down: the checkpointed inode now holds the new content, the
+// checkpointed content lives on in the copy (a new inode). The copy is recognised by its first
+// bytes and resumed at the checkpoint: only what the old instance had not shipped comes from it,
+// then the new live content, in order, nothing twice.
+TEST_F(TailerTest, CopyTruncateWhileStoppedResumesTheCopyAtTheCheckpoint) {
+  const std::string copy = kLog + ".20261121-100000";
+  write(kLog, cri("a1") + cri("a2") + cri("a3"));
+  ResumePoint checkpoint;
+  {
+    auto t = make(config());
+    Sink s;
+    drain(*t, s);
+    ASSERT_EQ(s.logs(), (std::vector<std::string>{"a1", "a2", "a3"}));
+    checkpoint = checkpointOf(*t, s, kLog);
+  }
+  write(kLog, cri("a4"));  // written while the agent was down, before the rotation
+  fs::copy_file(at(kLog), at(copy));
+  fs::resize_file(at(kLog), 0);
+  write(kLog, cri("b1"));
+  auto t = make(config(), {checkpoint});
+  Sink s;
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"a4", "b1"}));
+  EXPECT_EQ(t->counters().copies_resumed, 1u);
+  EXPECT_EQ(t->counters().fingerprint_mismatches, 1u);
+  ASSERT_EQ(s.records.size(), 2u);
+  EXPECT_EQ(s.records[0].path, copy);
+  EXPECT_EQ(s.records[0].end, (cri("a1") + cri("a2") + cri("a3") + cri("a4")).size());
+  for (const auto& f : t->files()) {
+    if (f.path != copy) continue;
+    EXPECT_TRUE(f.start.placed);
+    EXPECT_EQ(f.start.end_offset, checkpoint.end_offset);
+    EXPECT_EQ(f.start.continues_serial, 0u);
+  }
+}
+
+// The guards: a copy that lies in another container directory, or a checkpoint whose fingerprint
+// holds no whole line, is not resumed (read from 0: duplicates rather than a loss).
+TEST_F(TailerTest, CopyOfACheckpointedFileIsNotResumedWithoutTheGuards) {
+  const std::string other_dir_copy = kPodDir + "/side/0.log.20261121-100000";
+  const std::string line = cri("a1");
+  {
+    SCOPED_TRACE("copy in another container directory");
+    TempDir dir;
+    auto c = config();
+    c.log_root = dir.path().string();
+    const auto put = [&](const std::string& rel, const std::string& data) {
+      fs::create_directories((dir.path() / rel).parent_path());
+      std::ofstream(dir.path() / rel, std::ios::binary | std::ios::app) << data;
+    };
+    put(kLog, line + cri("a2"));
+    ResumePoint r{idOf(dir.path() / kLog), kLog, fingerprintOf(line + cri("a2")),
+                  (line + cri("a2")).size(), (line + cri("a2")).size()};
+    put(other_dir_copy, line + cri("a2") + cri("a3"));
+    fs::resize_file(dir.path() / kLog, 0);
+    put(kLog, cri("b1"));
+    auto t = make(c, {r});
+    Sink s;
+    drain(*t, s);
+    auto logs = s.logs();
+    std::sort(logs.begin(), logs.end());
+    EXPECT_EQ(logs, (std::vector<std::string>{"a1", "a2", "a3", "b1"}));
+    EXPECT_EQ(t->counters().copies_resumed, 0u);
+  }
+  {
+    SCOPED_TRACE("fingerprint without a whole line");
+    TempDir dir;
+    auto c = config();
+    c.log_root = dir.path().string();
+    const auto put = [&](const std::string& rel, const std::string& data) {
+      fs::create_directories((dir.path() / rel).parent_path());
+      std::ofstream(dir.path() / rel, std::ios::binary | std::ios::app) << data;
+    };
+    const std::string copy = kLog + ".20261121-100000";
+    put(copy, line + cri("a2"));
+    put(kLog, cri("b1"));
+    // Taken while the first line was still being written: all of it but its '\n'.
+    const auto partial = line.size() - 1;
+    ResumePoint r{idOf(dir.path() / kLog), kLog, fingerprintOf(line.substr(0, partial)), 0,
+                  partial};
+    auto t = make(c, {r});
+    Sink s;
+    drain(*t, s);
+    auto logs = s.logs();
+    std::sort(logs.begin(), logs.end());
+    EXPECT_EQ(logs, (std::vector<std::string>{"a1", "a2", "b1"}));
+    EXPECT_EQ(t->counters().copies_resumed, 0u);
+  }
+}
+
+// The agent restarted between the copy and the truncation: the checkpointed inode still holds its
+// content and claims its checkpoint; the copy is recognised by the live head (dormant) and read
+// on from where the live instance stops once it is truncated.
+TEST_F(TailerTest, CopyFoundAfterARestartBeforeTheTruncation) {
+  const std::string copy = kLog + ".20261121-100000";
+  write(kLog, cri("a1") + cri("a2"));
+  ResumePoint checkpoint;
+  {
+    auto t = make(config());
+    Sink s;
+    drain(*t, s);
+    checkpoint = checkpointOf(*t, s, kLog);
+  }
+  write(kLog, cri("a3"));
+  fs::copy_file(at(kLog), at(copy));
+  auto t = make(config(), {checkpoint});
+  Sink s;
+  drain(*t, s);
+  fs::resize_file(at(kLog), 0);
+  write(kLog, cri("b1"));
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"a3", "b1"}));
+  EXPECT_EQ(t->counters().copies_recognised, 1u);
+  EXPECT_EQ(t->counters().copies_resumed, 0u);
+}
+
+// A copy read on from a truncated live instance reports where it started (and which instance it
+// continues): the pipeline checkpoints it there even if it never emits a record, so a restart does
+// not read it from 0.
+TEST_F(TailerTest, ContinuedCopyReportsItsStartPoint) {
+  const std::string copy = kLog + ".20261121-100000";
+  write(kLog, cri("a1") + cri("a2"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  const auto old_serial = s.records.back().serial;
+  const auto end = s.records.back().end;
+  fs::copy_file(at(kLog), at(copy));
+  fs::resize_file(at(kLog), 0);
+  write(kLog, cri("b1"));
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"a1", "a2", "b1"}));
+  bool found = false;
+  for (const auto& f : t->files()) {
+    if (f.path != copy) continue;
+    found = true;
+    EXPECT_TRUE(f.start.placed);
+    EXPECT_EQ(f.start.end_offset, end);
+    EXPECT_EQ(f.start.continues_serial, old_serial);
+    // What precedes the start is fingerprinted (a checkpoint at the start must be checkable).
+    EXPECT_EQ(f.fingerprint, fingerprintOf(cri("a1") + cri("a2")));
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST_F(TailerTest, ResumeReEmitsExactlyTheRecordsAfterEachCheckpoint) {
   // Interleaved partial groups and a multiline rule: the hard cases for restart offsets.
   const std::string data = cri("p1 ", "stdout", 'P') + cri("e1", "stderr") + cri("p2", "stdout") +
@@ -480,6 +643,28 @@ TEST_F(TailerTest, SymlinkToAFileOutsideTheRootIsNeverRead) {
   drain(*t, s);  // a second rescan does not count it again
   EXPECT_EQ(s.logs(), std::vector<std::string>{"legit"});
   EXPECT_EQ(t->counters().paths_refused.at("Symlink"), 1u);
+}
+
+// Refused paths are remembered (counted once) only while their pod directory exists: the set does
+// not grow with every pod ever refused. A pod directory that comes back is counted again.
+TEST_F(TailerTest, RefusedPathsOfARemovedPodAreForgotten) {
+  TempDir outside;
+  std::ofstream(outside.path() / "shadow") << cri("SECRET");
+  auto t = make(config());
+  Sink s;
+  for (int round = 1; round <= 3; ++round) {
+    fs::create_directories(at(kPodDir + "/app"));
+    fs::create_symlink(outside.path() / "shadow", at(kLog));
+    clock_.advance(std::chrono::minutes(1));
+    drain(*t, s);
+    clock_.advance(std::chrono::minutes(1));
+    drain(*t, s);  // a second scan while it exists does not count it again
+    EXPECT_EQ(t->counters().paths_refused.at("Symlink"), static_cast<std::uint64_t>(round));
+    fs::remove_all(at(kPodDir));
+    clock_.advance(std::chrono::minutes(1));
+    drain(*t, s);
+  }
+  EXPECT_TRUE(s.records.empty());
 }
 
 TEST_F(TailerTest, SymlinkedPodDirectoryIsRefused) {
@@ -636,6 +821,26 @@ TEST_F(TailerTest, StartAtEndForExistingFilesWhenConfigured) {
   EXPECT_EQ(logs, (std::vector<std::string>{"new", "new file"}));
 }
 
+// Starting from the end does not cut a line being written at that moment: it starts just past
+// the last '\n', so the unfinished line is read whole once its '\n' arrives.
+TEST_F(TailerTest, StartAtEndBeginsAtTheLineBeingWritten) {
+  const std::string partial = T + " stdout F hal";
+  write(kLog, cri("old") + partial);
+  write(kPodDir + "/side/0.log", T + " stdout F only an unfinished");
+  auto c = config();
+  c.read_existing_from_start = false;
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  EXPECT_TRUE(s.records.empty());
+  write(kLog, "f done\n");
+  write(kPodDir + "/side/0.log", " line\n");
+  drain(*t, s);
+  auto logs = s.logs();
+  std::sort(logs.begin(), logs.end());
+  EXPECT_EQ(logs, (std::vector<std::string>{"half done", "only an unfinished line"}));
+}
+
 TEST_F(TailerTest, TruncateAndRewritePastTheOffsetIsCaughtByTheFingerprint) {
   write(kLog, cri("first version of the file"));
   auto t = make(config());
@@ -679,6 +884,71 @@ TEST_F(TailerTest, PodLabelsAreSwappedIn) {
   EXPECT_TRUE(s.records[0].doc()["kubernetes"]["labels"].empty());
   EXPECT_EQ(s.records[1].doc()["kubernetes"]["labels"]["app"], "checkout");
   EXPECT_EQ(s.records[1].doc()["kubernetes"]["annotations"]["team"], "payments");
+}
+
+// Pod churn: every pod gets labels, writes, and goes (files deleted, the API no longer lists it).
+// The label table holds the pods that exist, not every pod ever seen; a gone pod keeps its labels
+// until its last file is let go, and a listed pod without files yet keeps them.
+TEST_F(TailerTest, PodLabelTableStaysBoundedAcrossPodChurn) {
+  auto c = config();
+  c.deleted_hold_time = std::chrono::seconds(1);
+  fs::create_directories(at("pods"));  // watched from the start: new pods are seen at once
+  auto t = make(c);
+  Sink s;
+  t->setPodLabels("uid-waiting", {{"app", "early"}}, {});  // listed before its files exist
+  for (int i = 0; i < 50; ++i) {
+    const std::string uid = "uid-" + std::to_string(i);
+    const std::string dir = "pods/shop_p" + std::to_string(i) + "_" + uid;
+    t->setPodLabels(uid, {{"app", "p" + std::to_string(i)}}, {});
+    write(dir + "/app/0.log", cri("hello " + std::to_string(i)));
+    drain(*t, s);
+    t->setPodGone(uid);  // gone from the API while its file is still tracked: labels stay
+    EXPECT_EQ(t->counters().pod_label_entries, 2u);
+    write(dir + "/app/0.log", cri("last " + std::to_string(i)));
+    fs::remove_all(at(dir));
+    clock_.advance(std::chrono::seconds(11));  // a rescan sees the files gone
+    drain(*t, s);
+    ASSERT_FALSE(s.records.empty());
+    EXPECT_EQ(s.records.back().log(), "last " + std::to_string(i));
+    EXPECT_EQ(s.records.back().doc()["kubernetes"]["labels"]["app"], "p" + std::to_string(i));
+    EXPECT_EQ(t->counters().pod_label_entries, 1u) << "pod " << i;
+  }
+  EXPECT_EQ(t->counters().files_open, 0u);
+  // The pod listed early still gets its labels when its file appears.
+  write("pods/shop_w_uid-waiting/app/0.log", cri("finally"));
+  clock_.advance(std::chrono::seconds(11));
+  drain(*t, s);
+  EXPECT_EQ(s.records.back().doc()["kubernetes"]["labels"]["app"], "early");
+  // Listed again after being marked gone (a stale watch event): kept.
+  t->setPodGone("uid-waiting");
+  t->setPodLabels("uid-waiting", {{"app", "early"}}, {});
+  fs::remove_all(at("pods/shop_w_uid-waiting"));
+  clock_.advance(std::chrono::seconds(11));
+  drain(*t, s);
+  EXPECT_EQ(t->counters().pod_label_entries, 1u);
+}
+
+// A paused pod (its rate limit holds its records) is not read; other pods are; its bytes wait in
+// the file and are read, in order, once it is resumed.
+TEST_F(TailerTest, PausedPodIsSkippedUntilResumed) {
+  write("pods/shop_a_uid-a/app/0.log", cri("a1"));
+  write("pods/shop_b_uid-b/app/0.log", cri("b1"));
+  auto t = make(config());
+  Sink s;
+  t->setPodPaused("uid-a", true);
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"b1"}));
+  EXPECT_FALSE(t->hasBacklog());
+  EXPECT_TRUE(t->hasPausedBacklog());
+  EXPECT_EQ(t->lagBytes(), cri("a1").size());
+  write("pods/shop_a_uid-a/app/0.log", cri("a2"));
+  write("pods/shop_b_uid-b/app/0.log", cri("b2"));
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"b1", "b2"}));
+  t->setPodPaused("uid-a", false);
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"b1", "b2", "a1", "a2"}));
+  EXPECT_FALSE(t->hasPausedBacklog());
 }
 
 TEST_F(TailerTest, ExcludedPodIsLetGoCountedAndReadFromItsEndWhenIncludedAgain) {
