@@ -88,6 +88,17 @@ struct Scenario {
     if (!(in >> port) || port <= 0) return "";
     return httpGet(port, "/metrics");
   }
+  // Starts the `run` agent and returns once its metrics endpoint answers, which is after its first
+  // scan of the log root. A writer started earlier can rotate a file and delete it (the storm keeps
+  // five rotated files) before the agent has looked at all: those lines are lost to the test, not
+  // to the agent (a cold broker hogging the CPU delayed the start by enough for that). The port
+  // file is this agent's: a stale one is removed first.
+  void startAgent(AgentProcess& agent) const {
+    fs::remove(port_file);
+    agent.start();
+    ASSERT_TRUE(waitUntil([&] { return !readMetrics().empty(); }, std::chrono::seconds(30)))
+        << "the agent did not start listening";
+  }
   // Scrapes until `done(exposition)` holds (bounded); returns the last exposition.
   std::string metricsWhen(const std::function<bool(const std::string&)>& done) const {
     std::string m;
@@ -141,7 +152,7 @@ TEST(LogsAcceptance, CleanRunExactlyOnceInOrder) {
   constexpr std::uint64_t kLines = 20000;
   Writers w(s.root, kFiles, 40000, 60, kLines);
   AgentProcess agent(s.runArgs());
-  agent.start();
+  s.startAgent(agent);
   w.start();
   const auto deadline = Clock::now() + 60s;
   while (!w.finished() && Clock::now() < deadline)
@@ -197,7 +208,7 @@ TEST(LogsAcceptance, SigkillAtRandomMomentsLosesNothing) {
   constexpr int kFiles = 4;
   Writers w(s.root, kFiles, kRate, 60, UINT64_MAX);
   AgentProcess agent(s.runArgs());
-  agent.start();
+  s.startAgent(agent);
   w.start();
   int kills = 0;
   for (; kills < 6; ++kills) {
@@ -248,7 +259,7 @@ TEST(LogsAcceptance, BrokerOutageWithinBudget) {
   createTopic(s.topic, 3);
   Writers w(s.root, 4, 10000, 100, UINT64_MAX);
   AgentProcess agent(s.runArgs());
-  agent.start();
+  s.startAgent(agent);
   w.start();
   std::atomic<std::uint64_t> max_rss{0};
   std::atomic<std::uint64_t> max_inflight{0};
@@ -320,7 +331,7 @@ TEST(LogsAcceptance, RotationStormLosesNothing) {
     if (n >= 5) fs::remove(dir + "/" + rotatedName(n - 5));
   };
   AgentProcess agent(s.runArgs());
-  agent.start();
+  s.startAgent(agent);
   w.start();
   const auto deadline = Clock::now() + 60s;
   while (!w.finished() && Clock::now() < deadline)
@@ -365,7 +376,7 @@ TEST(LogsAcceptance, CopyTruncateLosesNothingOutsideTheInherentWindow) {
     fd = fresh;
   };
   AgentProcess agent(s.runArgs());
-  agent.start();
+  s.startAgent(agent);
   w.start();
   const auto deadline = Clock::now() + 60s;
   while (!w.finished() && Clock::now() < deadline)
@@ -433,7 +444,7 @@ TEST(LogsAcceptance, CopyTruncateWhileStoppedResumesTheCopy) {
   std::mt19937 rng(20261122u);
   std::uniform_int_distribution<int> pause_ms(400, 1500);
   AgentProcess agent(s.runArgs());
-  agent.start();
+  s.startAgent(agent);
   w.start();
   int restarts = 0;
   for (; restarts < 5 && !w.finished(); ++restarts) {
@@ -479,7 +490,7 @@ TEST(LogsAcceptance, CopyTruncateAfterSigkillStaysInsideTheWindow) {
   std::mt19937 rng(20261123u);
   std::uniform_int_distribution<int> pause_ms(600, 1800);
   AgentProcess agent(s.runArgs());
-  agent.start();
+  s.startAgent(agent);
   w.start();
   int kills = 0;
   for (; kills < 5 && !w.finished(); ++kills) {
