@@ -295,6 +295,13 @@ def main(argv):
         # scraped at least 14 times in the last 15 s (observed, not slept for).
         prometheus.wait_for(f'min(count_over_time(up{{keelson_test="{RUN_ID}"}}[15s])) >= 14',
                             90, "15 s of samples from every target", alive)
+        if not contract:
+            # The autoscaler's first sync can run before Prometheus has scraped the agent (its
+            # query then returns nothing and the policy has no metric series until the next sync,
+            # 15 s later): wait until its metric is exported and scraped.
+            prometheus.wait_for(
+                f'count(keelson_autoscaler_metric_value{{keelson_test="{RUN_ID}"}}) >= 1', 90,
+                "the autoscaler's metric value scraped", alive)
         alive()
         report, errors = panels.check_panels(
             prometheus, dashboards, strict=contract,
