@@ -277,6 +277,14 @@ bool CgroupReader::load(const std::string& dir, const std::string& rel, const ch
   return true;
 }
 
+bool CgroupReader::loadLimit(const std::string& dir, const std::string& rel, const char* file,
+                             ErrorCounts& errors) {
+  OpenFiles::Cgroup* const kept = std::exchange(kept_, nullptr);
+  const bool loaded = load(dir, rel, file, false, errors);
+  kept_ = kept;
+  return loaded;
+}
+
 bool CgroupReader::loadOptional(unsigned bit, const std::string& dir, const std::string& rel,
                                 const char* file, ErrorCounts& errors) {
   const std::uint32_t mask = std::uint32_t{1} << bit;
@@ -400,9 +408,7 @@ void CgroupReader::readV2(const std::string& rel, CgroupStats& out, ErrorCounts&
     }
   }
   if (cached_ == nullptr) {
-    // Limit files are read once per cache lifetime: not worth a kept descriptor.
-    OpenFiles::Cgroup* const kept = std::exchange(kept_, nullptr);
-    if (load(d, rel, "cpu.max", false, errors)) {
+    if (loadLimit(d, rel, "cpu.max", errors)) {
       if (auto m = parseCpuMax(buf_)) {
         fresh_.cpu_quota_usec = m->quota_usec;
         fresh_.cpu_period_usec = m->period_usec;
@@ -410,7 +416,7 @@ void CgroupReader::readV2(const std::string& rel, CgroupStats& out, ErrorCounts&
         errors.add("ParseError");
       }
     }
-    if (load(d, rel, "cpu.weight", false, errors)) {
+    if (loadLimit(d, rel, "cpu.weight", errors)) {
       const auto w = parseUint(buf_);
       const auto shares = w ? cpuWeightToShares(*w) : std::nullopt;
       if (shares)
@@ -418,19 +424,18 @@ void CgroupReader::readV2(const std::string& rel, CgroupStats& out, ErrorCounts&
       else
         errors.add("ParseError");
     }
-    if (load(d, rel, "memory.max", false, errors)) {
+    if (loadLimit(d, rel, "memory.max", errors)) {
       if (auto m = parseMaxOrUint(buf_))
         fresh_.memory_limit_bytes = m->is_max ? 0 : specMemory(m->value);
       else
         errors.add("ParseError");
     }
-    if (load(d, rel, "pids.max", false, errors)) {
+    if (loadLimit(d, rel, "pids.max", errors)) {
       if (auto m = parseMaxOrUint(buf_))
         fresh_.threads_max = m->is_max ? 0 : m->value;
       else
         errors.add("ParseError");
     }
-    kept_ = kept;
   }
   applySpec(cached_ != nullptr ? *cached_ : fresh_, out);
   if (load(d, rel, "memory.current", true, errors)) {
@@ -573,39 +578,36 @@ void CgroupReader::readV1(const std::string& rel, CgroupStats& out, ErrorCounts&
     }
   }
   if (cached_ == nullptr) {
-    // Limit files are read once per cache lifetime: not worth a kept descriptor.
-    OpenFiles::Cgroup* const kept = std::exchange(kept_, nullptr);
-    if (load(l.cpu, rel, "cpu.cfs_quota_us", false, errors)) {
+    if (loadLimit(l.cpu, rel, "cpu.cfs_quota_us", errors)) {
       if (auto v = parseInt(buf_))
         fresh_.cpu_quota_usec = *v > 0 ? static_cast<std::uint64_t>(*v) : 0;
       else
         errors.add("ParseError");
     }
-    if (load(l.cpu, rel, "cpu.cfs_period_us", false, errors)) {
+    if (loadLimit(l.cpu, rel, "cpu.cfs_period_us", errors)) {
       if (auto v = parseUint(buf_))
         fresh_.cpu_period_usec = v;
       else
         errors.add("ParseError");
     }
-    if (load(l.cpu, rel, "cpu.shares", false, errors)) {
+    if (loadLimit(l.cpu, rel, "cpu.shares", errors)) {
       if (auto v = parseUint(buf_))
         fresh_.cpu_shares = v;
       else
         errors.add("ParseError");
     }
-    if (load(l.memory, rel, "memory.limit_in_bytes", false, errors)) {
+    if (loadLimit(l.memory, rel, "memory.limit_in_bytes", errors)) {
       if (auto v = parseUint(buf_))
         fresh_.memory_limit_bytes = specMemory(*v);
       else
         errors.add("ParseError");
     }
-    if (load(l.pids, rel, "pids.max", false, errors)) {
+    if (loadLimit(l.pids, rel, "pids.max", errors)) {
       if (auto m = parseMaxOrUint(buf_))
         fresh_.threads_max = m->is_max ? 0 : m->value;
       else
         errors.add("ParseError");
     }
-    kept_ = kept;
   }
   applySpec(cached_ != nullptr ? *cached_ : fresh_, out);
   if (load(l.memory, rel, "memory.usage_in_bytes", true, errors)) {

@@ -54,6 +54,10 @@ class CgroupReader {
   // `required`) or unreadable (counted).
   bool load(const std::string& dir, const std::string& rel, const char* file, bool required,
             ErrorCounts& errors);
+  // A limit file (cpu.max, memory.max, ...): read once per spec-cache lifetime, so never worth a
+  // kept descriptor. Otherwise as load() with required = false.
+  bool loadLimit(const std::string& dir, const std::string& rel, const char* file,
+                 ErrorCounts& errors);
   // Reads all of `fd` into buf_ (from offset 0 with pread when `at_zero`). 0 or the errno.
   int readAll(int fd, bool at_zero);
   // An optional file, numbered `bit` within its cgroup version: skipped while the cache says it
