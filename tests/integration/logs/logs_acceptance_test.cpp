@@ -432,6 +432,35 @@ struct CopyTruncateRestarts {
     rotate_now = true;
     return waitUntil([&] { return !rotate_now.load(); }, 10s);
   }
+  // Stops `agent` with `sig` up to `times` times at random moments (`min_ms`..`max_ms` apart,
+  // seeded), has the writer copytruncate while it is down, and starts it again; then waits for
+  // the writers to finish. Returns the number of stops, or -1 (with a test failure) when the
+  // agent did not stop as `sig` should make it, a rotation did not happen or the writers hung.
+  int restartAround(AgentProcess& agent, Writers& w, int sig, int times, std::uint32_t seed,
+                    int min_ms, int max_ms) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> pause_ms(min_ms, max_ms);
+    int stops = 0;
+    for (; stops < times && !w.finished(); ++stops) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+      const int status = agent.stop(sig);
+      if (status != (sig == SIGTERM ? 0 : -sig)) {
+        ADD_FAILURE() << "agent stop with signal " << sig << " gave " << status;
+        return -1;
+      }
+      if (!rotate()) {
+        ADD_FAILURE() << "the writer did not rotate";
+        return -1;
+      }
+      std::this_thread::sleep_for(200ms);  // the writer goes on into the truncated file meanwhile
+      agent.start();
+    }
+    if (!waitUntil([&] { return w.finished(); }, 60s)) {
+      ADD_FAILURE() << "the writers did not finish";
+      return -1;
+    }
+    return stops;
+  }
 };
 
 // SIGTERM stops: the checkpoint covers everything read, so not one line may arrive twice.
@@ -441,23 +470,11 @@ TEST(LogsAcceptance, CopyTruncateWhileStoppedResumesTheCopy) {
   Writers w(s.root, 1, 10000, 100, 150000);
   CopyTruncateRestarts ct;
   ct.install(w, s.root);
-  std::mt19937 rng(20261122u);
-  std::uniform_int_distribution<int> pause_ms(400, 1500);
   AgentProcess agent(s.runArgs());
   s.startAgent(agent);
   w.start();
-  int restarts = 0;
-  for (; restarts < 5 && !w.finished(); ++restarts) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
-    ASSERT_EQ(agent.stop(SIGTERM), 0);
-    ASSERT_TRUE(ct.rotate()) << "the writer did not rotate";
-    std::this_thread::sleep_for(200ms);  // the writer goes on into the truncated file meanwhile
-    agent.start();
-  }
-  const auto deadline = Clock::now() + 60s;
-  while (!w.finished() && Clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
-  ASSERT_TRUE(w.finished());
+  const int restarts = ct.restartAround(agent, w, SIGTERM, 5, 20261122u, 400, 1500);
+  ASSERT_GE(restarts, 0);
   const auto written = w.written();
   const SeqLog log = consumeAll(s, written, 120s);
   EXPECT_EQ(agent.stop(SIGTERM), 0);
@@ -487,23 +504,11 @@ TEST(LogsAcceptance, CopyTruncateAfterSigkillStaysInsideTheWindow) {
   Writers w(s.root, 1, kRate, 100, 80000);
   CopyTruncateRestarts ct;
   ct.install(w, s.root);
-  std::mt19937 rng(20261123u);
-  std::uniform_int_distribution<int> pause_ms(600, 1800);
   AgentProcess agent(s.runArgs());
   s.startAgent(agent);
   w.start();
-  int kills = 0;
-  for (; kills < 5 && !w.finished(); ++kills) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
-    ASSERT_EQ(agent.stop(SIGKILL), -SIGKILL);
-    ASSERT_TRUE(ct.rotate()) << "the writer did not rotate";
-    std::this_thread::sleep_for(200ms);
-    agent.start();
-  }
-  const auto deadline = Clock::now() + 60s;
-  while (!w.finished() && Clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
-  ASSERT_TRUE(w.finished());
+  const int kills = ct.restartAround(agent, w, SIGKILL, 5, 20261123u, 600, 1800);
+  ASSERT_GE(kills, 0);
   const auto written = w.written();
   const SeqLog log = consumeAll(s, written, 120s);
   EXPECT_EQ(agent.stop(SIGTERM), 0);
