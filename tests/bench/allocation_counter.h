@@ -19,14 +19,16 @@ inline std::uint64_t allocations() {
 
 }  // namespace keelson::bench
 
-void* operator new(std::size_t size) {
+[[gnu::noinline]] void* operator new(std::size_t size) {
   keelson::bench::g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept {
+// None of the three is inlined: once one is, GCC 12 sees malloc/free paired with new/delete and
+// warns (-Wmismatched-new-delete), although the pairs are consistent here.
+[[gnu::noinline]] void operator delete(void* p) noexcept {
   std::free(p);
 }
-void operator delete(void* p, std::size_t) noexcept {
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept {
   std::free(p);
 }

@@ -7,10 +7,15 @@
 //
 //   build-release/tests/bench/keelson_cgroup_scrape_bench [scrapes-per-size]
 //   KEELSON_BENCH_KEEP=1 ... keeps the generated trees and prints where they are
+//   KEELSON_BENCH_KEEP_OPEN=N ... keeps up to N descriptors open (the agent's keep_open_files)
+//   KEELSON_BENCH_REAL_CGROUPS=1 ... the tree as real cgroup v1 cgroups of this kernel (root)
 #include <fcntl.h>
 #include <prometheus/text_serializer.h>
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,8 +26,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <new>
+#include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "agent/metrics/container_collector.h"
 #include "agent/metrics/container_families.h"
@@ -132,6 +141,109 @@ fs::path generate(const fs::path& base, std::size_t containers) {
   return tree;
 }
 
+// KEELSON_BENCH_REAL_CGROUPS=1: the same N containers in N/4 pods as real cgroups of this
+// machine's kernel (cgroup v1, the kubelet's cgroupfs driver: kubepods/burstable/pod<uid>/<id>)
+// so every read is the kernel's own cgroupfs code, not tmpfs. Needs root and writable v1
+// hierarchies (cpu, cpuacct, memory, pids, blkio). Each controller gets a private
+// /sys/fs/cgroup/<c>/keelson-bench-<pid> bind-mounted at <tree>/sys/fs/cgroup/<c>, so the
+// machine's own hierarchy is not touched above it. One sleeping process per pod sits in the pod's
+// first container cgroup (memory hierarchy), so `net/dev` is read from the real /proc as the
+// agent does on a node. Everything is removed again by ~RealTree.
+class RealTree {
+ public:
+  static constexpr const char* kControllers[] = {"cpu", "cpuacct", "memory", "pids", "blkio"};
+
+  bool create(const fs::path& tree, std::size_t containers) {
+    tree_ = tree;
+    const std::string own = "keelson-bench-" + std::to_string(::getpid());
+    for (const char* c : kControllers) {
+      const fs::path host = fs::path("/sys/fs/cgroup") / c / own;
+      const fs::path mnt = tree / "sys/fs/cgroup" / c;
+      std::error_code ec;
+      fs::create_directories(mnt, ec);
+      if (::mkdir(host.c_str(), 0755) != 0 ||
+          ::mount(host.c_str(), mnt.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+        std::fprintf(stderr, "real cgroups: cannot create/bind %s: %s\n", host.c_str(),
+                     std::strerror(errno));
+        return false;
+      }
+      hosts_.push_back(host);
+      mounts_.push_back(mnt);
+    }
+    const std::size_t pods = containers / 4;
+    for (std::size_t p = 0; p < pods; ++p) {
+      const fs::path pod = fs::path("kubepods/burstable") / ("pod" + uid(p));
+      for (const auto& mnt : mounts_) {
+        if (!mkdirs(mnt, pod)) return false;
+        for (std::size_t c = 0; c < 4; ++c) {
+          if (!mkdirs(mnt, pod / hex64(p * 4 + c, 'a'))) return false;
+        }
+      }
+      const pid_t child = ::fork();
+      if (child == 0) {
+        for (;;)
+          ::pause();
+      }
+      if (child < 0) return false;
+      children_.push_back(child);
+      std::ofstream(tree / "sys/fs/cgroup/memory" / pod / hex64(p * 4, 'a') / "cgroup.procs")
+          << child << "\n";
+    }
+    return true;
+  }
+
+  ~RealTree() {
+    for (const pid_t c : children_)
+      ::kill(c, SIGKILL);
+    for (const pid_t c : children_)
+      ::waitpid(c, nullptr, 0);
+    // Children before parents: rmdir is the only way to remove a cgroup.
+    for (auto it = made_.rbegin(); it != made_.rend(); ++it)
+      ::rmdir(it->c_str());
+    for (const auto& m : mounts_)
+      ::umount2(m.c_str(), MNT_DETACH);
+    for (const auto& h : hosts_)
+      ::rmdir(h.c_str());
+  }
+
+ private:
+  bool mkdirs(const fs::path& base, const fs::path& rel) {
+    fs::path p = base;
+    for (const auto& part : rel) {
+      p /= part;
+      if (::mkdir(p.c_str(), 0755) == 0) {
+        made_.push_back(p);
+      } else if (errno != EEXIST) {
+        std::fprintf(stderr, "real cgroups: mkdir %s: %s\n", p.c_str(), std::strerror(errno));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  fs::path tree_;
+  std::vector<fs::path> hosts_, mounts_, made_;
+  std::vector<pid_t> children_;
+};
+
+// The log root alone (the real-cgroups mode takes its cgroups from the kernel).
+void generateLogRoot(const fs::path& tree, std::size_t containers) {
+  fs::create_directories(tree / "log/pods");
+  fs::create_directories(tree / "log/containers");
+  for (std::size_t p = 0; p < containers / 4; ++p) {
+    const std::string ns = "ns" + std::to_string(p % 10);
+    const std::string name = "svc-" + std::to_string(p) + "-7d9f8";
+    const fs::path logdir = tree / "log/pods" / (ns + "_" + name + "_" + uid(p));
+    for (std::size_t c = 0; c < 4; ++c) {
+      const std::string cname = std::string("c").append(std::to_string(c));
+      fs::create_directories(logdir / cname);
+      fs::create_symlink(logdir / cname / "0.log", tree / "log/containers" /
+                                                       (name + "_" + ns + "_" + cname + "-" +
+                                                        hex64(p * 4 + c, 'a') + ".log"));
+    }
+  }
+}
+
 double cpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -187,6 +299,60 @@ double preadKeptUs(const std::string& path, int reps) {
   return best;
 }
 
+// The kernel's share that no change in user space can remove: every file one scrape reads (the
+// per-scrape files of each pod and container cgroup) opened once, then CPU milliseconds for one
+// bare pread() of each into the same buffer, best of 5 rounds, no parsing and no text. Per-file
+// cost grows with the number of distinct files (cache misses on each file's kernel objects), so
+// this is measured over the whole tree, not one file read many times.
+struct Floor {
+  std::size_t files = 0;
+  double ms = 0;
+  std::map<std::string, std::pair<std::size_t, double>> by_name;  // files, ms
+};
+
+Floor barePreadFloor(const fs::path& cgroup_root) {
+  static const std::set<std::string> kPerScrape = {
+      "cpu.stat", "memory.current", "memory.stat", "memory.swap.current", "memory.peak",
+      "memory.events", "io.stat", "cpu.pressure", "io.pressure", "pids.current", "memory.pressure",
+      // cgroup v1 (the real-cgroups mode)
+      "cpuacct.usage", "cpuacct.stat", "memory.usage_in_bytes", "memory.max_usage_in_bytes",
+      "memory.failcnt", "memory.oom_control", "blkio.throttle.io_service_bytes_recursive",
+      "blkio.throttle.io_serviced_recursive"};
+  std::map<std::string, std::vector<int>> fds;
+  for (const auto& e : fs::recursive_directory_iterator(cgroup_root)) {
+    const std::string name = e.path().filename().string();
+    if (!e.is_regular_file() || kPerScrape.count(name) == 0) continue;
+    const int fd = ::open(e.path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) fds[name].push_back(fd);
+  }
+  char buf[8192];
+  auto round = [&](const std::vector<int>& group) {
+    const double t0 = cpuSeconds();
+    for (const int fd : group) {
+      if (::pread(fd, buf, sizeof(buf), 0) < 0) break;
+    }
+    return (cpuSeconds() - t0) * 1000;
+  };
+  Floor f;
+  f.ms = 1e9;
+  for (int run = 0; run < 5; ++run) {
+    double all = 0;
+    for (const auto& [name, group] : fds)
+      all += round(group);
+    f.ms = std::min(f.ms, all);
+  }
+  for (const auto& [name, group] : fds) {
+    double best = 1e9;
+    for (int run = 0; run < 5; ++run)
+      best = std::min(best, round(group));
+    f.by_name[name] = {group.size(), best};
+    f.files += group.size();
+    for (const int fd : group)
+      ::close(fd);
+  }
+  return f;
+}
+
 std::size_t countOpenFds() {
   std::size_t n = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd"))
@@ -212,16 +378,25 @@ int main(int argc, char** argv) {
   if (argc > 2) sizes = {static_cast<std::size_t>(std::atol(argv[2]))};
   // KEELSON_BENCH_KEEP=1 keeps the generated trees (to run the agent itself on them).
   const bool keep = std::getenv("KEELSON_BENCH_KEEP") != nullptr;
+  const bool real = std::getenv("KEELSON_BENCH_REAL_CGROUPS") != nullptr;
   const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
   const fs::path dir = base / ("keelson-scrape-bench-" + std::to_string(::getpid()));
   std::printf("%-10s %-6s %-14s %-8s %-8s %-16s %-14s %-10s %-10s\n", "containers", "pods",
               "cpu_ms/scrape", "user_ms", "sys_ms", "allocs/scrape", "expo_bytes", "rss_mib",
               "hwm_mib");
   for (const std::size_t n : sizes) {
-    const fs::path tree = generate(dir, n);
+    std::optional<RealTree> real_tree;
+    fs::path tree;
+    if (real) {
+      tree = dir / ("real-" + std::to_string(n));
+      generateLogRoot(tree, n);
+      if (!real_tree.emplace().create(tree, n)) return 1;
+    } else {
+      tree = generate(dir, n);
+    }
     keelson::agent::CollectorRoots roots;
     roots.cgroup_root = (tree / "sys/fs/cgroup").string();
-    roots.proc_root = (tree / "proc").string();
+    roots.proc_root = real ? "/proc" : (tree / "proc").string();
     roots.log_root = (tree / "log").string();
     // KEELSON_BENCH_KEEP_OPEN=N keeps up to N cgroup descriptors open between scrapes (the
     // agent's keep_open_files).
@@ -229,6 +404,8 @@ int main(int argc, char** argv) {
       roots.keep_open_files = static_cast<std::size_t>(std::atol(k));
     std::size_t bytes = 0;
     const std::size_t series_cgroups = keelson::agent::scrapeContainers(roots, 100).samples.size();
+    // Before the collector exists: with kept descriptors both would not fit RLIMIT_NOFILE.
+    const Floor floor = n == sizes.back() ? barePreadFloor(roots.cgroup_root) : Floor{};
     const std::size_t fds_before = countOpenFds();
     keelson::agent::ContainerCollector collector(roots, nullptr);
     // KEELSON_BENCH_WHOLE=1 measures appendText (the whole exposition in one string, as
@@ -274,26 +451,37 @@ int main(int argc, char** argv) {
     std::printf("  (%s; largest piece %zu bytes; %zu descriptors kept between scrapes)\n",
                 whole ? "whole exposition" : "streamed", max_piece, countOpenFds() - fds_before);
     if (n == sizes.back()) {
+      std::printf(
+          "kernel floor: one bare pread of each of the %zu files a scrape reads (kept descriptors, "
+          "no parsing, no text): %.2f ms\n",
+          floor.files, floor.ms);
+      for (const auto& [name, figures] : floor.by_name) {
+        std::printf("  %-44s %6zu files %8.2f ms %6.2f us/file\n", name.c_str(), figures.first,
+                    figures.second, figures.second * 1000 / static_cast<double>(figures.first));
+      }
       const std::string one = roots.cgroup_root +
                               "/kubepods.slice/kubepods-burstable.slice/"
                               "kubepods-burstable-pod00000000_0000_4000_8000_000000000000.slice/"
                               "memory.current";
-      std::printf(
-          "open+read+close of one file: %.2f us on this tree (tmpfs); pread of a kept fd "
-          "%.2f us\n",
-          openReadCloseUs(one, 20000), preadKeptUs(one, 20000));
+      if (!real) {
+        std::printf(
+            "open+read+close of one file: %.2f us on this tree (tmpfs); pread of a kept fd "
+            "%.2f us\n",
+            openReadCloseUs(one, 20000), preadKeptUs(one, 20000));
+      }
       // The same on the kernel's cgroupfs (kernfs), which is what a real node serves.
-      for (const char* real : {"/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/cpu.stat",
+      for (const char* path : {"/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/cpu.stat",
                                "/sys/fs/cgroup/memory/memory.usage_in_bytes",
                                "/sys/fs/cgroup/cpuacct/cpuacct.usage"}) {
-        const double us = openReadCloseUs(real, 20000);
+        const double us = openReadCloseUs(path, 20000);
         if (us >= 0) {
           std::printf("open+read+close of one file: %.2f us on %s; pread of a kept fd %.2f us\n",
-                      us, real, preadKeptUs(real, 20000));
+                      us, path, preadKeptUs(path, 20000));
         }
       }
     }
-    if (keep) {
+    real_tree.reset();  // before remove_all: it unmounts the cgroup hierarchies first
+    if (keep && !real) {
       std::printf("kept %s\n", tree.c_str());
     } else {
       fs::remove_all(tree);
