@@ -9,7 +9,11 @@
 //   KEELSON_BENCH_KEEP=1 ... keeps the generated trees and prints where they are
 //   KEELSON_BENCH_KEEP_OPEN=N ... keeps up to N descriptors open (the agent's keep_open_files)
 //   KEELSON_BENCH_REAL_CGROUPS=1 ... the tree as real cgroup v1 cgroups of this kernel (root)
+//   KEELSON_BENCH_REAL_CGROUPS=1 KEELSON_BENCH_HOLD=1 ... 1 N: creates the real tree of N
+//     containers, prints "hold: ..." (its roots), measures nothing, and tears it down when stdin
+//     closes or on SIGTERM/SIGINT/SIGHUP (tests/bench/cadvisor/run.sh runs other agents on it)
 #include <fcntl.h>
+#include <poll.h>
 #include <prometheus/text_serializer.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -180,9 +184,11 @@ class RealTree {
           if (!mkdirs(mnt, pod / hex64(p * 4 + c, 'a'))) return false;
         }
       }
+      const pid_t parent = ::getpid();
       const pid_t child = ::fork();
       if (child == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the bench
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the bench (it would pin its cgroup)
+        if (::getppid() != parent) ::_exit(0);
         for (;;)
           ::pause();
       }
@@ -385,6 +391,23 @@ long statusKib(const char* key) {
   return -1;
 }
 
+void onHoldSignal(int) {}
+
+// KEELSON_BENCH_HOLD: blocks until stdin reaches EOF or SIGTERM/SIGINT/SIGHUP arrives. The
+// signals are blocked from the start of run() (so one that comes while the tree is being created
+// still lets it be torn down) and only let through inside ppoll, which then returns EINTR.
+void waitForRelease(const sigset_t& unblocked) {
+  char buf[256];
+  for (;;) {
+    pollfd in{STDIN_FILENO, POLLIN, 0};
+    if (::ppoll(&in, 1, nullptr, &unblocked) < 0) {
+      if (errno == EINTR) return;  // a release signal
+      continue;
+    }
+    if (::read(STDIN_FILENO, buf, sizeof(buf)) <= 0) return;  // EOF (or stdin unusable)
+  }
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -395,11 +418,30 @@ int run(int argc, char** argv) {
   // KEELSON_BENCH_KEEP=1 keeps the generated trees (to run the agent itself on them).
   const bool keep = std::getenv("KEELSON_BENCH_KEEP") != nullptr;
   const bool real = std::getenv("KEELSON_BENCH_REAL_CGROUPS") != nullptr;
+  const bool hold = std::getenv("KEELSON_BENCH_HOLD") != nullptr;
+  if (hold && !real) {
+    std::fprintf(stderr, "KEELSON_BENCH_HOLD needs KEELSON_BENCH_REAL_CGROUPS=1\n");
+    return 2;
+  }
+  sigset_t unblocked;
+  sigemptyset(&unblocked);
+  if (hold) {
+    struct sigaction sa {};
+    sa.sa_handler = onHoldSignal;  // no SA_RESTART: ppoll must see EINTR
+    sigset_t release;
+    sigemptyset(&release);
+    for (const int sig : {SIGTERM, SIGINT, SIGHUP}) {
+      sigaddset(&release, sig);
+      ::sigaction(sig, &sa, nullptr);
+    }
+    ::sigprocmask(SIG_BLOCK, &release, &unblocked);
+  }
   const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
   const fs::path dir = base / ("keelson-scrape-bench-" + std::to_string(::getpid()));
-  std::printf("%-10s %-6s %-14s %-8s %-8s %-16s %-14s %-10s %-10s\n", "containers", "pods",
-              "cpu_ms/scrape", "user_ms", "sys_ms", "allocs/scrape", "expo_bytes", "rss_mib",
-              "hwm_mib");
+  if (!hold)
+    std::printf("%-10s %-6s %-14s %-8s %-8s %-16s %-14s %-10s %-10s\n", "containers", "pods",
+                "cpu_ms/scrape", "user_ms", "sys_ms", "allocs/scrape", "expo_bytes", "rss_mib",
+                "hwm_mib");
   for (const std::size_t n : sizes) {
     std::optional<RealTree> real_tree;
     fs::path tree;
@@ -407,6 +449,18 @@ int run(int argc, char** argv) {
       tree = dir / ("real-" + std::to_string(n));
       generateLogRoot(tree, n);
       if (!real_tree.emplace().create(tree, n)) return 1;
+      if (hold) {
+        std::printf(
+            "hold: containers=%zu pods=%zu cgroup_root=%s log_root=%s cgroup=/keelson-bench-%d\n",
+            n, n / 4, (tree / "sys/fs/cgroup").c_str(), (tree / "log").c_str(),
+            static_cast<int>(::getpid()));
+        std::fflush(stdout);
+        waitForRelease(unblocked);
+        real_tree.reset();
+        fs::remove_all(tree);
+        std::printf("hold: released, removed\n");
+        continue;
+      }
     } else {
       tree = generate(dir, n);
     }
