@@ -184,6 +184,9 @@ class RealTree {
           if (!mkdirs(mnt, pod / hex64(p * 4 + c, 'a'))) return false;
         }
       }
+      for (std::size_t c = 0; c < 4; ++c) {
+        if (!charge(pod / hex64(p * 4 + c, 'a'))) return false;
+      }
       const pid_t parent = ::getpid();
       const pid_t child = ::fork();
       if (child == 0) {
@@ -196,6 +199,28 @@ class RealTree {
       children_.push_back(child);
       std::ofstream(tree / "sys/fs/cgroup/memory" / pod / hex64(p * 4, 'a') / "cgroup.procs")
           << child << "\n";
+    }
+    return true;
+  }
+
+  // A short-lived process that joins the container's cgroup in every hierarchy and exits, so the
+  // cgroup has non-zero CPU usage like a real container's (cAdvisor drops a
+  // container_cpu_usage_seconds_total series whose usage is 0; tests/bench/cadvisor compares).
+  bool charge(const fs::path& rel) {
+    const pid_t child = ::fork();
+    if (child == 0) {
+      for (const auto& mnt : mounts_) {
+        const int fd = ::open((mnt / rel / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || ::write(fd, "0", 1) != 1) ::_exit(1);
+        ::close(fd);
+      }
+      ::_exit(0);
+    }
+    int status = 0;
+    if (child < 0 || ::waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+      std::fprintf(stderr, "real cgroups: could not charge %s\n", rel.c_str());
+      return false;
     }
     return true;
   }
