@@ -4,6 +4,8 @@
 # KEELSON_BENCH_HOLD=1) creates N containers in N/4 pods as real v1 cgroups and holds them; a
 # cAdvisor built from the Go module proxy (main.go here) and two keelson-agents (default, and
 # keep_open_files) run on that tree at once; then, all on 127.0.0.1 and bounded in time:
+#   settle    SETTLE_S seconds after cAdvisor reports every cgroup: its dynamic housekeeping
+#             stretches the interval of unchanged cgroups over the first housekeepings
 #   idle      IDLE_S seconds, nobody scrapes (cAdvisor's housekeeping still runs)
 #   periodic  every INTERVAL_S seconds for PERIODIC_S seconds, one scrape of each, in turn
 #   b2b       B2B back-to-back scrapes of one process at a time
@@ -13,16 +15,17 @@
 #   tests/bench/cadvisor/run.sh                  # SIZES="250 1000"
 #   SIZES=1000 PERIODIC_S=60 CADVISOR_PROFILE=default tests/bench/cadvisor/run.sh
 #
-# Environment: BUILD_DIR (build-release), SIZES, IDLE_S (60), INTERVAL_S (15), PERIODIC_S (180),
-# B2B (10), WARMUP_S (max wait for cAdvisor to see every cgroup, 180), KEEP_OPEN (20000),
-# CADVISOR_PROFILE (kubelet | default, below), CADVISOR_EXTRA_FLAGS (appended, e.g.
-# --allow_dynamic_housekeeping=false), OUT (results directory), KEELSON_PEERS_CACHE.
+# Environment: BUILD_DIR (build-release), SIZES, SETTLE_S (60), IDLE_S (60), INTERVAL_S (15),
+# PERIODIC_S (180), B2B (10), WARMUP_S (max wait for cAdvisor to see every cgroup, 180),
+# KEEP_OPEN (20000), CADVISOR_PROFILE (kubelet | default, below), CADVISOR_EXTRA_FLAGS (appended,
+# e.g. --allow_dynamic_housekeeping=false), OUT (results directory), KEELSON_PEERS_CACHE.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../../.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$REPO/build-release}
 SIZES=${SIZES:-250 1000}
+SETTLE_S=${SETTLE_S:-60}
 IDLE_S=${IDLE_S:-60}
 INTERVAL_S=${INTERVAL_S:-15}
 PERIODIC_S=${PERIODIC_S:-180}
@@ -120,7 +123,7 @@ cleanup() {
         find "/sys/fs/cgroup/$c/keelson-bench-$HOLDER_PID" -depth -type d -exec rmdir {} + 2>/dev/null || true
       fi
     done
-    grep -o " /dev/shm/keelson-scrape-bench-$HOLDER_PID/[^ ]*" /proc/self/mountinfo |
+    { grep -o " /dev/shm/keelson-scrape-bench-$HOLDER_PID/[^ ]*" /proc/self/mountinfo || true; } |
       while read -r m; do umount -l "$m" || true; done
     rm -rf "/dev/shm/keelson-scrape-bench-$HOLDER_PID"
     HOLDER_PID=""
@@ -218,6 +221,7 @@ EOF
   done
   log "cAdvisor reports $got cgroups (want $want) after $((SECONDS - deadline + WARMUP_S)) s"
   for i in 0 1 2; do scrape x "${ports[i]}" "$dir/${labels[i]}.prom" >/dev/null; done
+  sleep "$SETTLE_S"
 
   # Idle: nobody scrapes.
   local t0 t1 c0=() c1=()
@@ -292,7 +296,7 @@ build_cadvisor
 mkdir -p "$OUT"
 {
   echo "# $(date -u '+%Y-%m-%d %H:%M:%S UTC') $(uname -r) $(nproc) cores; cAdvisor $CADVISOR_VERSION profile $CADVISOR_PROFILE: $(cadvisor_flags) $CADVISOR_EXTRA_FLAGS"
-  echo "# keelson $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null); IDLE_S=$IDLE_S INTERVAL_S=$INTERVAL_S PERIODIC_S=$PERIODIC_S B2B=$B2B KEEP_OPEN=$KEEP_OPEN; load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# keelson $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null); SETTLE_S=$SETTLE_S IDLE_S=$IDLE_S INTERVAL_S=$INTERVAL_S PERIODIC_S=$PERIODIC_S B2B=$B2B KEEP_OPEN=$KEEP_OPEN; load $(cut -d' ' -f1-3 /proc/loadavg)"
   printf 'containers\tprocess\tidle_cpu_s_per_min\tcpu_s_per_min_at_%ss\tms_per_scrape_b2b\tms_per_scrape_b2b_minus_idle\texpo_bytes\tcpu_usage_series\tmemory_usage_series\tsamples\trss_mib\thwm_mib\n' "$INTERVAL_S"
 } | tee "$OUT/results.tsv"
 for n in $SIZES; do run_size "$n"; done
