@@ -97,6 +97,7 @@ cadvisor_flags() {
 HOLDER_PID="" HOLD_FD="" PIDS=()
 cleanup() {
   local pid i c
+  [[ -z $SLEEP_PID ]] || kill "$SLEEP_PID" 2>/dev/null || true
   for pid in "${PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null || true
   done
@@ -131,6 +132,15 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
+
+# pause SECONDS: a sleep that a signal interrupts at once (bash runs traps only between commands).
+SLEEP_PID=""
+pause() {
+  sleep "$1" &
+  SLEEP_PID=$!
+  wait "$SLEEP_PID" || true
+  SLEEP_PID=""
+}
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
@@ -221,13 +231,13 @@ EOF
   done
   log "cAdvisor reports $got cgroups (want $want) after $((SECONDS - deadline + WARMUP_S)) s"
   for i in 0 1 2; do scrape x "${ports[i]}" "$dir/${labels[i]}.prom" >/dev/null; done
-  sleep "$SETTLE_S"
+  pause "$SETTLE_S"
 
   # Idle: nobody scrapes.
   local t0 t1 c0=() c1=()
   for i in 0 1 2; do c0[i]=$(cpu_ticks "${procs[i]}"); done
   t0=$(now)
-  sleep "$IDLE_S"
+  pause "$IDLE_S"
   t1=$(now)
   for i in 0 1 2; do c1[i]=$(cpu_ticks "${procs[i]}"); done
   local idle=()
