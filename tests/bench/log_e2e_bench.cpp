@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -178,9 +179,17 @@ int main(int argc, char** argv) {
   std::size_t pad = 60;
   std::uint64_t budget_mib = 64;
   int latency_seconds = 10;
+  bool timeline = false;
   double latency_rate = 0;  // 0: half the measured maximum
+  for (int i = 2; i < argc; ++i) {
+    if (std::string(argv[i]) == "--timeline") timeline = true;
+  }
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
+    if (a == "--timeline") {
+      --i;
+      continue;
+    }
     if (a == "--files")
       files = std::atoi(argv[i + 1]);
     else if (a == "--lines")
@@ -266,7 +275,14 @@ int main(int argc, char** argv) {
   if (pid == 0) {
     LatencyBins bins;
     auto o = pipelineOptions(root2, "kafka://" + bootstrap + "/" + topic2, budget);
-    o.on_delivery_latency = [&bins](std::int64_t ns) { bins.add(ns); };
+    // --timeline: per 250 ms window (by acknowledgement time), the largest latency acknowledged
+    // in it, and the pipeline's in-flight bytes and file lag sampled at its end.
+    std::atomic<std::int64_t> window_max{0};
+    o.on_delivery_latency = [&bins, &window_max, timeline](std::int64_t ns) {
+      bins.add(ns);
+      if (timeline && ns > window_max.load(std::memory_order_relaxed))
+        window_max.store(ns, std::memory_order_relaxed);
+    };
     auto p = keelson::logship::LogPipeline::create(std::move(o));
     if (!p) ::_exit(1);
     sigset_t set;
@@ -274,9 +290,35 @@ int main(int argc, char** argv) {
     sigaddset(&set, SIGTERM);
     sigprocmask(SIG_BLOCK, &set, nullptr);
     (*p)->start();
+    std::atomic<bool> sampling{timeline};
+    std::string samples;
+    std::size_t active_until = 0;
+    std::thread sampler([&] {
+      const auto t0 = Clock::now();
+      while (sampling) {
+        std::this_thread::sleep_for(250ms);
+        double inflight = 0, lag = 0;
+        for (const auto& fam : (*p)->metricsRegistry()->Collect()) {
+          if (fam.name == "keelson_log_inflight_bytes") inflight = fam.metric[0].gauge.value;
+          if (fam.name == "keelson_log_lag_bytes") lag = fam.metric[0].gauge.value;
+        }
+        const std::int64_t worst = window_max.exchange(0);
+        char line[160];
+        std::snprintf(line, sizeof line,
+                      "    t=%5.2f s  max latency %7.1f ms  inflight %5.1f MiB  lag %6.1f MiB\n",
+                      std::chrono::duration<double>(Clock::now() - t0).count(),
+                      static_cast<double>(worst) / 1e6, inflight / 1048576.0, lag / 1048576.0);
+        samples += line;
+        // The idle tail (while the consumer verifies) is not printed.
+        if (worst > 0 || inflight > 0 || lag > 0) active_until = samples.size();
+      }
+    });
     int sig = 0;
     sigwait(&set, &sig);
+    sampling = false;
+    sampler.join();
     (*p)->stop();  // every record was consumed by now; stop() waits for the last reports
+    std::fputs(samples.substr(0, active_until).c_str(), stdout);
     std::printf(
         "latency at %.0f lines/s over %d s: write-to-acknowledge (agent) over %llu lines: "
         "p50 %.1f ms, p99 %.1f ms, max %.1f ms; <= 250 ms: %.4f%%%s\n",
