@@ -75,6 +75,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
   sinks::SinkOptions sink_options;
   std::unique_ptr<checkpoint::Store> store;
   LogMetrics metrics;
+  WriteTimeParser write_time;
   InflightBudget budget{64ull << 20};
 
   struct FileTrack {
@@ -139,7 +140,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     f.track = &track;
     f.seq = seq;
     f.json.assign(rec.json);
-    f.written_ns = recordWriteTimeNs(rec.json);
+    f.written_ns = write_time.recordWriteTimeNs(rec.json);
     f.attempts = 0;
     // Tailer::poll emits one record beyond max_bytes at most; admit it so reading never stalls.
     budget.forceAcquire(f.json.size() + kRecordOverhead);

@@ -42,9 +42,13 @@ constexpr std::int64_t daysFromCivil(int y, int m, int d) {
 
 }  // namespace
 
-std::optional<std::int64_t> parseRfc3339Nanos(std::string_view s) {
-  // "YYYY-MM-DDThh:mm:ss" then an optional fraction, then the zone.
-  if (s.size() < 20) return std::nullopt;
+namespace {
+
+constexpr std::size_t kDateTimeLength = 19;  // "YYYY-MM-DDThh:mm:ss"
+
+// Seconds since the epoch of the fixed "YYYY-MM-DDThh:mm:ss" head (local to the zone that
+// follows); s.size() >= kDateTimeLength.
+std::optional<std::int64_t> parseDateTime(std::string_view s) {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!digits(s, 0, 4, year) || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' ||
       !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, hour) ||
@@ -55,9 +59,14 @@ std::optional<std::int64_t> parseRfc3339Nanos(std::string_view s) {
       day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
-  std::size_t pos = 19;
+  return daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+}
+
+// What follows the head: [.f{1,9}] then 'Z' or ±hh:mm, and nothing else. Nanoseconds to add.
+std::optional<std::int64_t> parseTail(std::string_view s) {
+  std::size_t pos = 0;
   std::int64_t fraction = 0;
-  if (s[pos] == '.') {
+  if (pos < s.size() && s[pos] == '.') {
     ++pos;
     std::size_t n = 0;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
@@ -86,21 +95,50 @@ std::optional<std::int64_t> parseRfc3339Nanos(std::string_view s) {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  const std::int64_t seconds =
-      daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
   // 2261-12-31T23:59:60-23:59 still fits: int64 nanoseconds reach 2262-04-11.
-  return seconds * kNanosPerSecond + fraction;
+  return fraction - offset_seconds * kNanosPerSecond;
 }
 
-std::int64_t recordWriteTimeNs(std::string_view record_json) {
+// The time value of an encoded record, or empty when the record does not start the encoder's way.
+std::string_view recordTime(std::string_view record_json) {
   constexpr std::string_view kPrefix = "{\"time\":\"";
-  if (record_json.substr(0, kPrefix.size()) != kPrefix) return kNoWriteTime;
+  if (record_json.substr(0, kPrefix.size()) != kPrefix) return {};
   // The longest valid value: 19 + 10 (".nnnnnnnnn") + 6 ("+hh:mm") bytes.
   const std::string_view rest = record_json.substr(kPrefix.size(), 36);
   const auto end = rest.find('"');
-  if (end == std::string_view::npos) return kNoWriteTime;
-  const auto ns = parseRfc3339Nanos(rest.substr(0, end));
+  if (end == std::string_view::npos) return {};
+  return rest.substr(0, end);
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parseRfc3339Nanos(std::string_view s) {
+  if (s.size() <= kDateTimeLength) return std::nullopt;
+  const auto seconds = parseDateTime(s);
+  if (!seconds) return std::nullopt;
+  const auto tail = parseTail(s.substr(kDateTimeLength));
+  if (!tail) return std::nullopt;
+  return *seconds * kNanosPerSecond + *tail;
+}
+
+std::int64_t recordWriteTimeNs(std::string_view record_json) {
+  const auto ns = parseRfc3339Nanos(recordTime(record_json));
   return ns ? *ns : kNoWriteTime;
+}
+
+std::int64_t WriteTimeParser::recordWriteTimeNs(std::string_view record_json) {
+  const std::string_view time = recordTime(record_json);
+  if (time.size() <= kDateTimeLength) return kNoWriteTime;
+  const std::string_view head = time.substr(0, kDateTimeLength);
+  if (!cached_ || head != std::string_view(head_, kDateTimeLength)) {
+    const auto seconds = parseDateTime(time);
+    if (!seconds) return kNoWriteTime;
+    head.copy(head_, kDateTimeLength);
+    seconds_ = *seconds;
+    cached_ = true;
+  }
+  const auto tail = parseTail(time.substr(kDateTimeLength));
+  return tail ? seconds_ * kNanosPerSecond + *tail : kNoWriteTime;
 }
 
 std::string formatRfc3339Nanos(std::int64_t ns) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace keelson::logship {
@@ -80,6 +81,33 @@ TEST(WriteTime, ReadsTheTimeOfAnEncodedRecord) {
   for (const auto& c : cases) {
     EXPECT_EQ(recordWriteTimeNs(c.json), c.want) << c.json;
   }
+}
+
+// The cached parser agrees with the plain one over a sequence that reuses, changes and breaks the
+// cached "YYYY-MM-DDThh:mm:ss" head.
+TEST(WriteTime, CachedParserAgreesWithThePlainOne) {
+  const std::string_view times[] = {
+      "2026-11-21T10:00:00.1Z",
+      "2026-11-21T10:00:00.2Z",
+      "2026-11-21T10:00:00.3+01:00",
+      "2026-11-21T10:00:00Z",
+      "2026-11-21T10:00:00.Z",
+      "2026-11-21T10:00:00.4ZZ",
+      "2026-11-21T10:00:01.5Z",
+      "2026-11-21T10:00:01",
+      "2026-02-30T10:00:01.5Z",
+      "2026-11-21T10:00:01.6Z",
+      "",
+      "garbage",
+      "2026-11-21T10:00:01.7-02:30",
+      "2261-12-31T23:59:60-23:59",
+  };
+  WriteTimeParser cached;
+  for (const auto t : times) {
+    const std::string json = "{\"time\":\"" + std::string(t) + "\",\"stream\":\"stdout\"}";
+    EXPECT_EQ(cached.recordWriteTimeNs(json), recordWriteTimeNs(json)) << t;
+  }
+  EXPECT_EQ(cached.recordWriteTimeNs(R"({"time":"2026-11-21T10:00:00.000000007Z"})"), kT + 7);
 }
 
 TEST(WriteTime, FormatsTheFixedLayoutAndParsesItBack) {
