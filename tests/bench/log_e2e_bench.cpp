@@ -3,6 +3,7 @@
 //
 //   keelson_log_e2e_bench BOOTSTRAP [--files F] [--lines L] [--pad BYTES] [--budget MIB]
 //                                   [--latency-seconds S] [--latency-rate LINES_PER_S]
+//                                   [--timeline]
 //
 // Phase 1 (throughput): F files x L CRI lines are written first; a forked child runs one `ship`
 // pass (LogPipeline::shipOnce) over them. Figures: lines/s from the child's start to its exit
@@ -169,7 +170,7 @@ int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
                  "usage: %s BOOTSTRAP [--files F] [--lines L] [--pad B] [--budget MIB] "
-                 "[--latency-seconds S]\n",
+                 "[--latency-seconds S] [--latency-rate R] [--timeline]\n",
                  argv[0]);
     return 2;
   }
