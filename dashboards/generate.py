@@ -442,6 +442,24 @@ def logs():
                         "containers write faster than the agent ships.", "bytes",
                         [(f"sum by (node) (keelson_log_lag_bytes{{{LOG}}})", "{{node}}")]),
              12, 8),
+            (timeseries("Write-to-acknowledge latency", "From a line's write (the container "
+                        "runtime's timestamp in the log file) to the sink's acknowledgement, "
+                        "99th and 50th percentile per node (keelson_log_delivery_latency_seconds; "
+                        "buckets are fine up to 0.3 s, so p99 <= 250 ms reads exactly). Includes "
+                        "time spent waiting in the file, in the in-flight budget and in retries.",
+                        "s",
+                        [(f"histogram_quantile(0.99, sum by (node, le) (rate("
+                          f"keelson_log_delivery_latency_seconds_bucket{{{LOG}}}[{RATE}])))",
+                          "{{node}} p99"),
+                         (f"histogram_quantile(0.5, sum by (node, le) (rate("
+                          f"keelson_log_delivery_latency_seconds_bucket{{{LOG}}}[{RATE}])))",
+                          "{{node}} p50")]), 12, 8),
+            (timeseries("Acknowledged within 250 ms", "Share of the lines acknowledged within "
+                        "250 ms of their write, per node.", "percentunit",
+                        [(f"sum by (node) (rate(keelson_log_delivery_latency_seconds_bucket"
+                          f"{{{LOG}, le=\"0.25\"}}[{RATE}])) / sum by (node) (rate("
+                          f"keelson_log_delivery_latency_seconds_count{{{LOG}}}[{RATE}]))",
+                          "{{node}}")]), 12, 8),
             (timeseries("Dropped and abandoned", "Records dropped by reason (0 unless configured"
                         " to drop) and bytes of deleted files let go unread.", "short",
                         [(f"sum by (node, reason) (increase(keelson_log_records_dropped_total"

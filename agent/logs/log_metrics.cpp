@@ -1,5 +1,7 @@
 #include "agent/logs/log_metrics.h"
 
+#include <vector>
+
 #include "collectors/logs/line_parser.h"
 
 namespace keelson::logship {
@@ -89,6 +91,13 @@ LogMetrics::LogMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
                             .Name("keelson_log_checkpoint_writes_total")
                             .Help("Checkpoint file writes")
                             .Register(r);
+  delivery_latency_ =
+      &prometheus::BuildHistogram()
+           .Name("keelson_log_delivery_latency_seconds")
+           .Help("Time from a line's write (its runtime timestamp) to its delivery report")
+           .Register(r)
+           .Add({}, prometheus::Histogram::BucketBoundaries(kDeliveryLatencyBuckets.begin(),
+                                                            kDeliveryLatencyBuckets.end()));
   // Series that dashboards expect to exist at zero.
   for (const char* kind : {"rename", "truncate", "delete"})
     rotations_->Add({{"kind", kind}});
@@ -115,6 +124,17 @@ void LogMetrics::recordDropped(const std::string& reason) {
 
 void LogMetrics::checkpointWrite(const std::string& result) {
   checkpoint_writes_->Add({{"result", result}}).Increment();
+}
+
+void LogMetrics::flushDeliveryLatency() {
+  if (!latency_pending_) return;
+  std::vector<double> increments(latency_counts_.size());
+  for (std::size_t i = 0; i < latency_counts_.size(); ++i)
+    increments[i] = static_cast<double>(latency_counts_[i]);
+  delivery_latency_->ObserveMultiple(increments, latency_sum_seconds_);
+  latency_counts_.fill(0);
+  latency_sum_seconds_ = 0;
+  latency_pending_ = false;
 }
 
 void LogMetrics::syncTailer(const logs::TailerCounters& c) {

@@ -9,8 +9,11 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,6 +44,25 @@ class LogMetrics {
   void recordDropped(const std::string& reason);
   void checkpointWrite(const std::string& result);
 
+  // keelson_log_delivery_latency_seconds: a record's write time (the runtime's timestamp) to its
+  // delivery report. observe() is the per-acknowledgement hot path: it counts into plain local
+  // buckets (no lock, no allocation); flushDeliveryLatency() folds them into the histogram (the
+  // pipeline calls it with the other metric syncs, every 250 ms). A negative latency (the node's
+  // clock behind the runtime's, or a timestamp in the future) is counted as 0: the lowest bucket.
+  static constexpr std::array<double, 19> kDeliveryLatencyBuckets{
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.5,
+      0.75,  1,    2.5,   5,    10,  30,   60,  120,  300};
+  void observeDeliveryLatency(std::int64_t latency_ns) {
+    if (latency_ns < 0) latency_ns = 0;
+    std::size_t i = 0;
+    while (i < kLatencyBoundsNs.size() && latency_ns > kLatencyBoundsNs[i])
+      ++i;
+    ++latency_counts_[i];
+    latency_sum_seconds_ += static_cast<double>(latency_ns) * 1e-9;
+    latency_pending_ = true;
+  }
+  void flushDeliveryLatency();
+
   // Brings the read-side metrics up to date with the tailer's monotonic counters (adds deltas).
   void syncTailer(const logs::TailerCounters& counters);
 
@@ -64,6 +86,19 @@ class LogMetrics {
   prometheus::Counter* bytes_abandoned_;
   prometheus::Family<prometheus::Counter>* records_dropped_;
   prometheus::Family<prometheus::Counter>* checkpoint_writes_;
+
+  prometheus::Histogram* delivery_latency_;
+  static constexpr std::array<std::int64_t, kDeliveryLatencyBuckets.size()> kLatencyBoundsNs = [] {
+    std::array<std::int64_t, kDeliveryLatencyBuckets.size()> ns{};
+    for (std::size_t i = 0; i < ns.size(); ++i)
+      ns[i] = static_cast<std::int64_t>(kDeliveryLatencyBuckets[i] * 1e9 + 0.5);
+    return ns;
+  }();
+  // Observations not yet in delivery_latency_ (the last slot is +Inf). The sum is a double: a line
+  // stamped in 1970 alone is 1.8e18 ns, a few of them would overflow an int64.
+  std::array<std::uint64_t, kDeliveryLatencyBuckets.size() + 1> latency_counts_{};
+  double latency_sum_seconds_ = 0;
+  bool latency_pending_ = false;
 
   std::unordered_map<std::string, NamespaceDelivery> delivered_by_ns_;
   logs::TailerCounters last_;  // what syncTailer already added

@@ -1,6 +1,7 @@
 #include "agent/logs/pipeline.h"
 
 #include <fmt/format.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "agent/logs/ack_tracker.h"
 #include "agent/logs/budget.h"
 #include "agent/logs/token_bucket.h"
+#include "agent/logs/write_time.h"
 #include "agent/sinks/sink.h"
 #include "collectors/logs/tailer.h"
 
@@ -45,6 +47,14 @@ struct FileIdHash {
   }
 };
 
+// CLOCK_REALTIME in nanoseconds: the clock the container runtime stamps lines with (a vDSO call,
+// no system call).
+std::int64_t wallClockNs() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 void warn(const std::string& message) {
   std::fprintf(stderr, "keelson-agent: warn: %s\n", message.c_str());
 }
@@ -65,6 +75,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
   sinks::SinkOptions sink_options;
   std::unique_ptr<checkpoint::Store> store;
   LogMetrics metrics;
+  WriteTimeParser write_time;
   InflightBudget budget{64ull << 20};
 
   struct FileTrack {
@@ -84,6 +95,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     FileTrack* track = nullptr;
     std::uint64_t seq = 0;
     std::string json;
+    std::int64_t written_ns = kNoWriteTime;  // the line's runtime timestamp (write_time.h)
     std::uint32_t attempts = 0;
     bool used = false;
   };
@@ -128,6 +140,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     f.track = &track;
     f.seq = seq;
     f.json.assign(rec.json);
+    f.written_ns = write_time.recordWriteTimeNs(rec.json);
     f.attempts = 0;
     // Tailer::poll emits one record beyond max_bytes at most; admit it so reading never stalls.
     budget.forceAcquire(f.json.size() + kRecordOverhead);
@@ -288,6 +301,11 @@ class LogPipeline::Impl final : public logs::RecordSink {
     InFlight& f = slots[slot];
     FileTrack* t = f.track;
     t->tracker.ack(f.seq);
+    if (f.written_ns != kNoWriteTime) {
+      const std::int64_t latency = wallClockNs() - f.written_ns;
+      metrics.observeDeliveryLatency(latency);
+      if (opts.on_delivery_latency) opts.on_delivery_latency(latency);
+    }
     t->delivered.lines->Increment();
     t->delivered.bytes->Increment(static_cast<double>(f.json.size()));
     ++acked_records;
@@ -384,6 +402,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     if (!force && now - last_metrics < kMetricsEvery) return;
     last_metrics = now;
     metrics.syncTailer(tailer->counters());
+    metrics.flushDeliveryLatency();
     metrics.setInflight(static_cast<double>(inflightBytes()));
     metrics.setLag(static_cast<double>(tailer->lagBytes()));
   }

@@ -31,6 +31,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -74,6 +75,11 @@ struct PipelineOptions {
   bool read_existing_from_start = true;
   bool use_inotify = true;
   std::shared_ptr<const PodLabelSource> pod_labels;  // null: log-root names only
+  // Benchmark/test hook: called on the pipeline thread with each acknowledged record's
+  // write-to-acknowledge latency in nanoseconds (unclamped: negative under clock skew), the value
+  // keelson_log_delivery_latency_seconds observes. Records without a parsable time are skipped.
+  // Unset in the agent: one branch per acknowledgement.
+  std::function<void(std::int64_t latency_ns)> on_delivery_latency;
 };
 
 struct ShipResult {

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,20 +73,27 @@ struct TrackedFile {
   LogFormat format = LogFormat::Unknown;
   FileState state = FileState::Live;
   bool rotated = false;  // named (or renamed to) a rotated sibling <n>.log.<ts>
-  // Age among the instances of one container directory, oldest first: (the rescan that found it,
-  // rotated names before the live one, name at discovery). Files already tracked are older than
-  // files a later rescan finds: a live file renamed and deleted between two rescans was never seen
-  // under its rotated name, yet is older than every rotated file found afterwards.
+  // Age among the instances of one container directory, oldest first: the inode's birth time where
+  // the filesystem reports one, then (the rescan that found it, rotated names before the live one,
+  // name at discovery). Discovery order alone is not age: a scan's directory listing can miss a
+  // file renamed to its rotated name while the walk ran, and then open the live name, which by
+  // then is its successor; the rotated file, found by the next scan, is the older one. Files
+  // already tracked are older than files a later rescan finds when the birth times do not decide
+  // (unknown, or equal at the filesystem's timestamp granularity): a live file renamed and deleted
+  // between two rescans was never seen under its rotated name, yet is older than every rotated
+  // file found afterwards.
+  std::uint64_t birth = 0;  // ns since the epoch; 0: unknown
   std::uint64_t generation = 0;
   int rank = 0;  // 0: found under a rotated name, 1: found as the live file
   std::string first_name;
   std::vector<TrackedFile*>* siblings = nullptr;  // poll(): unreleased files of the same dir
   struct Age {
+    std::uint64_t birth = 0;
     std::uint64_t generation = 0;
     int rank = 0;
     std::string first_name;
   };
-  Age age() const { return Age{generation, rank, first_name}; }
+  Age age() const { return Age{birth, generation, rank, first_name}; }
   std::uint64_t size = 0;
   std::uint64_t read_offset = 0;
   std::uint64_t skip_through = 0;  // resume: records ending at or before this were shipped
@@ -114,6 +122,22 @@ struct TrackedFile {
   NamespaceCounters* ns = nullptr;
   std::deque<PendingRecord> pending;
 };
+
+// The inode's birth time in ns since the epoch, or 0 where the filesystem does not report one.
+std::uint64_t birthTimeNs(int fd) {
+  struct statx stx {};
+  if (::statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) != 0 || (stx.stx_mask & STATX_BTIME) == 0)
+    return 0;
+  return static_cast<std::uint64_t>(stx.stx_btime.tv_sec) * 1'000'000'000u + stx.stx_btime.tv_nsec;
+}
+
+// CLOCK_REALTIME in ns: the clock filesystems stamp birth times with.
+std::uint64_t wallClockNs() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
 
 bool isLogFileName(std::string_view name) {
   return !name.ends_with(".gz") && !name.ends_with(".tmp");
@@ -460,6 +484,7 @@ class Tailer::Impl final : public AssembledSink {
   // A dormant copy, or one not yet compared with the live file, is not one.
   static bool olderInstance(const TrackedFile& g, const TrackedFile& f) {
     if (&g == &f || g.released || g.copy_of != 0 || g.classify) return false;
+    if (g.birth != 0 && f.birth != 0 && g.birth != f.birth) return g.birth < f.birth;
     return std::tie(g.generation, g.rank, g.first_name) <
            std::tie(f.generation, f.rank, f.first_name);
   }
@@ -724,6 +749,11 @@ class Tailer::Impl final : public AssembledSink {
         f.dirty = true;
         f.eof = false;
         refingerprint(f);
+        // The copy holds the checkpointed instance's lines: it is as old as that inode (which now
+        // holds what was written after the truncation), not as new as its own birth.
+        for (const auto& g : files_) {
+          if (!g->released && g->id == r.file) f.birth = std::min(f.birth, g->birth);
+        }
         ++counters_.copies_resumed;
         used.emplace_back(list, i);
         break;
@@ -763,7 +793,8 @@ class Tailer::Impl final : public AssembledSink {
   // suppressing every record ending at or before end_offset.
   void continueFrom(TrackedFile& c, const TrackedFile::Age& age, std::uint64_t serial,
                     std::uint64_t restart_offset, std::uint64_t end_offset) {
-    c.generation = age.generation;  // the copy stands for the truncated instance
+    c.birth = age.birth;  // the copy stands for the truncated instance
+    c.generation = age.generation;
     c.rank = age.rank;
     c.first_name = age.first_name;
     c.copy_of = 0;
@@ -1078,7 +1109,11 @@ class Tailer::Impl final : public AssembledSink {
     fresh->assembler = FileAssembler(config_.max_record_bytes, ruleFor(f.encoder.metadata()));
     fresh->state = f.state;
     fresh->rotated = f.rotated;
-    fresh->generation = ++generation_;  // newer than the truncated instance and its copy
+    // Newer than the truncated instance and its copy: the same inode, so its birth time is the
+    // truncated instance's; this instance began when the truncation was noticed, after the copy was
+    // made (copytruncate copies first).
+    fresh->birth = f.birth != 0 ? wallClockNs() : 0;
+    fresh->generation = ++generation_;
     fresh->rank = f.rank;
     fresh->first_name = f.first_name;
     fresh->deleted_at = f.deleted_at;
@@ -1135,6 +1170,7 @@ class Tailer::Impl final : public AssembledSink {
     f->dir = dir_rel;
     f->state = where.rotated ? FileState::Rotated : FileState::Live;
     f->rotated = where.rotated;
+    f->birth = birthTimeNs(fd.get());
     f->generation = generation_;
     f->rank = where.rotated ? 0 : 1;
     f->first_name = rel;

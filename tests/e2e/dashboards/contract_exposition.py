@@ -135,6 +135,9 @@ def agent(seconds):
             ("keelson_log_bytes_abandoned_total", "counter", 10 * t)):
         lines.append(f"# TYPE {name} {kind}")
         lines.append(f"{name} {value}")
+    _histogram(lines, "keelson_log_delivery_latency_seconds", t,
+               [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.5, 0.75, 1, 2.5, 5, 10, 30,
+                60, 120, 300], 49)
     _process(lines, t)
     return "\n".join(lines) + "\n"
 

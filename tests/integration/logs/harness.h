@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -25,6 +26,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -51,12 +53,25 @@ inline std::string podDir(const std::string& root, int f) {
 }
 
 // "2026-...Z stdout F seq <file> <n> <padding>": the consumer finds "seq <file> <n>" in "log".
-inline std::string seqLine(int file, std::uint64_t n, std::size_t pad) {
-  std::string line = "2026-11-21T10:00:00.000000000Z stdout F seq " + std::to_string(file) + " " +
-                     std::to_string(n) + " ";
+inline std::string seqLine(int file, std::uint64_t n, std::size_t pad,
+                           std::string_view time = "2026-11-21T10:00:00.000000000Z") {
+  std::string line(time);
+  line += " stdout F seq " + std::to_string(file) + " " + std::to_string(n) + " ";
   line.append(pad, 'x');
   line.push_back('\n');
   return line;
+}
+
+// The wall clock now as a CRI runtime stamps a line: "YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ" (UTC).
+inline std::string criNow() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm {};
+  ::gmtime_r(&ts.tv_sec, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+  return buf;
 }
 
 // The receiver side: which sequence numbers of which file arrived, in arrival order.
@@ -275,8 +290,11 @@ class Writers {
         const std::uint64_t first = counts_[fi];
         const std::uint64_t n =
             std::min<std::uint64_t>(rate_ > 0 && rate_ < 20000 ? 1 : 64, max_ - first);
+        // Stamped like a runtime does, with the wall clock just before the write: the agent's
+        // keelson_log_delivery_latency_seconds measures from it.
+        const std::string now = criNow();
         for (std::uint64_t i = 0; i < n; ++i)
-          batch += seqLine(f, first + i, pad_);
+          batch += seqLine(f, first + i, pad_, now);
         if (::write(fds[fi], batch.data(), batch.size()) != static_cast<ssize_t>(batch.size())) {
           std::perror("writer");
           return;

@@ -164,7 +164,8 @@ TEST(LogsAcceptance, CleanRunExactlyOnceInOrder) {
   const std::string m = s.metricsWhen([&](const std::string& e) {
     return metricValue(e, "keelson_log_lines_delivered_total{namespace=\"shop\"}") >=
                kFiles * kLines &&
-           metricValue(e, "keelson_log_checkpoint_writes_total{result=\"ok\"}") > 0;
+           metricValue(e, "keelson_log_checkpoint_writes_total{result=\"ok\"}") > 0 &&
+           metricValue(e, "keelson_log_delivery_latency_seconds_count") >= kFiles * kLines;
   });
   EXPECT_EQ(agent.stop(SIGTERM), 0);
   const Verdict v = verify(log, written);
@@ -177,6 +178,12 @@ TEST(LogsAcceptance, CleanRunExactlyOnceInOrder) {
             kFiles * kLines)
       << m;
   EXPECT_GT(metricValue(m, "keelson_log_checkpoint_writes_total{result=\"ok\"}"), 0u);
+  // Every line carries the wall-clock time of its write: each acknowledgement is timed once, and
+  // none took minutes.
+  EXPECT_EQ(metricValue(m, "keelson_log_delivery_latency_seconds_count"), kFiles * kLines) << m;
+  EXPECT_EQ(metricValue(m, "keelson_log_delivery_latency_seconds_bucket{le=\"300\"}"),
+            kFiles * kLines)
+      << m;
 
   // `ship` afterwards starts from the checkpoints (written at the SIGTERM): nothing is left to
   // send, so nothing arrives beyond what was there.

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "agent/checkpoint/checkpoint_store.h"
+#include "agent/logs/write_time.h"
 #include "agent/sinks/kafka_sink.h"
 #include "agent/sinks/mock_cluster.h"
 
@@ -365,6 +366,55 @@ TEST(Pipeline, RateLimitedPodsArePausedAndResumedUntilEverythingIsShipped) {
   }
   EXPECT_EQ(next_line, 3000);
   EXPECT_EQ(next_other, 3000);
+}
+
+// The value of one exposition line ("name{labels} value"), or -1 when absent.
+double sample(const std::string& exposition, const std::string& series) {
+  const auto p = exposition.find("\n" + series + " ");
+  if (p == std::string::npos) return -1;
+  return std::stod(exposition.substr(p + series.size() + 2));
+}
+
+// Write-to-acknowledge latency: lines stamped now land in the low buckets, lines stamped two hours
+// ago beyond the last finite bucket, a line from the future (clock skew) counts as 0, and a line
+// without a parsable time is not observed.
+TEST(Pipeline, DeliveryLatencyIsObservedWhenRecordsAreAcknowledged) {
+  LogRoot r;
+  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const std::int64_t hour = 3600LL * 1'000'000'000;
+  {
+    std::ofstream f(r.file());
+    for (int i = 0; i < 3; ++i)
+      f << formatRfc3339Nanos(now) << " stdout F fresh " << i << "\n";
+    for (int i = 0; i < 2; ++i)
+      f << formatRfc3339Nanos(now - 2 * hour) << " stdout F old " << i << "\n";
+    f << formatRfc3339Nanos(now + hour) << " stdout F future\n";
+    f << "not-a-time stdout F malformed\n";
+  }
+  std::vector<std::int64_t> hooked;
+  auto o = options(r, "file:" + r.out());
+  o.on_delivery_latency = [&](std::int64_t ns) { hooked.push_back(ns); };
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  const std::string before = exposition(**p);
+  EXPECT_EQ(sample(before, "keelson_log_delivery_latency_seconds_count"), 0) << before;
+  auto res = (*p)->shipOnce();
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->records, 7u);
+  const std::string m = exposition(**p);
+  const std::string b = "keelson_log_delivery_latency_seconds_bucket";
+  EXPECT_EQ(sample(m, "keelson_log_delivery_latency_seconds_count"), 6) << m;
+  EXPECT_GE(sample(m, b + "{le=\"0.005\"}"), 1) << m;  // the future line, clamped to 0
+  EXPECT_EQ(sample(m, b + "{le=\"60\"}"), 4) << m;     // + the fresh ones
+  EXPECT_EQ(sample(m, b + "{le=\"300\"}"), 4) << m;
+  EXPECT_EQ(sample(m, b + "{le=\"+Inf\"}"), 6) << m;  // + the two-hour-old ones
+  EXPECT_GE(sample(m, "keelson_log_delivery_latency_seconds_sum"), 2 * 7200.0) << m;
+  ASSERT_EQ(hooked.size(), 6u);
+  std::sort(hooked.begin(), hooked.end());
+  EXPECT_LT(hooked[0], -hour / 2);  // the hook sees the raw (negative) value
+  EXPECT_GT(hooked[5], 2 * hour);
 }
 
 TEST(Pipeline, RunStopsWithinTheShutdownBoundAndCheckpoints) {
