@@ -299,6 +299,15 @@ class Tailer::Impl final : public AssembledSink {
         const std::size_t got = readChunk(f, now);
         current_ = nullptr;
         if (got > 0) progress = true;
+        // A file created or renamed in while this call reads may be deleted again before the
+        // caller's next handleEvents (a storm of rotations deletes rotated files within tens of
+        // milliseconds): look at inotify between chunks, and when a directory changed, end the
+        // call early so that the next handleEvents opens the new file first. One read(2) that
+        // finds nothing when no event is queued.
+        if (!stop_ && inotify_fd_ >= 0) {
+          drainInotify(now);
+          if (rescan_requested_) stop_ = true;
+        }
         if (stop_) {
           cursor_ = (cursor_ + k + 1) % n;  // the next call starts with the next file
           break;

@@ -10,8 +10,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "collectors/logs/safe_open.h"
@@ -144,6 +146,43 @@ TEST_F(TailerTest, ReadsPodLogWithMetadataAndContainerId) {
   EXPECT_EQ(t->lagBytes(), 0u);
   // The containers/ link was only read by name: nothing refused, nothing read twice.
   EXPECT_TRUE(t->counters().paths_refused.empty());
+}
+
+// A file created while a poll reads is opened by the next handleEvents, not after the whole
+// budget has been read: in a rotation storm a rotated file can be deleted again within tens of
+// milliseconds, and a file never opened is lost.
+TEST_F(TailerTest, AFileCreatedDuringAPollEndsThePollSoItIsOpenedFirst) {
+  std::string lines;
+  for (int i = 0; i < 200; ++i)
+    lines += cri("line " + std::to_string(i) + " " + std::string(100, 'x'));
+  write(kLog, lines);
+  auto c = config();
+  c.read_chunk_bytes = 4096;  // ~30 chunks
+  auto t = make(c);
+  ASSERT_NE(t, nullptr);
+  // Creates the container's next instance when the first record arrives (inside poll()).
+  class CreatingSink final : public RecordSink {
+   public:
+    explicit CreatingSink(std::function<void()> create) : create_(std::move(create)) {}
+    void onRecord(const Record& r) override {
+      if (create_) std::exchange(create_, nullptr)();
+      inner.onRecord(r);
+    }
+    void onFileReleased(const FileReleased& r) override { inner.onFileReleased(r); }
+    Sink inner;
+
+   private:
+    std::function<void()> create_;
+  };
+  CreatingSink s([&] { write(kPodDir + "/app/1.log", cri("next")); });
+  t->poll(1 << 20, s);
+  EXPECT_LT(s.inner.records.size(), 200u) << "the poll read on past the new file's event";
+  EXPECT_TRUE(t->hasBacklog());
+  t->handleEvents(s);
+  EXPECT_EQ(t->counters().files_open, 2u);
+  drain(*t, s.inner);
+  ASSERT_EQ(s.inner.records.size(), 201u);
+  EXPECT_EQ(s.inner.records.back().log(), "next");  // the older instance first, nothing lost
 }
 
 TEST_F(TailerTest, IncompleteLastLineWaitsForItsNewline) {
