@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -417,6 +418,20 @@ class AgentProcess {
   }
   bool alive() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
   pid_t pid() const { return pid_; }
+  // Whether the process holds a descriptor on the inode of `path` (its /proc/<pid>/fd entries).
+  bool holdsFileOf(const std::string& path) const {
+    struct stat want {};
+    if (::stat(path.c_str(), &want) != 0) return false;
+    std::error_code ec;
+    for (fs::directory_iterator it("/proc/" + std::to_string(pid_) + "/fd", ec), end;
+         !ec && it != end; it.increment(ec)) {
+      struct stat st {};
+      if (::stat(it->path().c_str(), &st) == 0 && st.st_dev == want.st_dev &&
+          st.st_ino == want.st_ino)
+        return true;
+    }
+    return false;
+  }
   // VmRSS in bytes (0 if unavailable).
   std::uint64_t rss() const {
     std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
