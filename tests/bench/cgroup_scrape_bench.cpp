@@ -166,13 +166,17 @@ class RealTree {
       const fs::path mnt = tree / "sys/fs/cgroup" / c;
       std::error_code ec;
       fs::create_directories(mnt, ec);
-      if (::mkdir(host.c_str(), 0755) != 0 ||
-          ::mount(host.c_str(), mnt.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-        std::fprintf(stderr, "real cgroups: cannot create/bind %s: %s\n", host.c_str(),
+      if (::mkdir(host.c_str(), 0755) != 0) {
+        std::fprintf(stderr, "real cgroups: cannot create %s: %s\n", host.c_str(),
                      std::strerror(errno));
         return false;
       }
-      hosts_.push_back(host);
+      hosts_.push_back(host);  // removed by the destructor even if the bind mount fails
+      if (::mount(host.c_str(), mnt.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+        std::fprintf(stderr, "real cgroups: cannot bind %s: %s\n", host.c_str(),
+                     std::strerror(errno));
+        return false;
+      }
       mounts_.push_back(mnt);
     }
     const std::size_t pods = containers / 4;
