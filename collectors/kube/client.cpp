@@ -149,6 +149,10 @@ Result<Scale> KubeClient::setReplicas(const GroupVersionResource& gvr, const std
       return fail(doc.error());
     }
     if (conflicts) ++*conflicts;
+    auto wait = options_.conflictBackoff;
+    for (int i = 0; i < round; ++i)
+      wait *= 5;
+    clock_.sleepFor(wait);
     auto fresh = getScale(gvr, ns, name);
     if (!fresh) return fail(fresh.error());
     if (fresh->specReplicas == replicas) return fresh;

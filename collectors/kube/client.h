@@ -35,6 +35,11 @@ struct ClientOptions {
   std::chrono::milliseconds backoffBase{200};
   std::chrono::milliseconds backoffCap{5000};
   int conflictRetries = 3;  // 409s on a scale patch: re-read and retry this many times
+  // Wait before the n-th re-read after a 409: conflictBackoff * 5^(n-1) (10, 50, 250 ms), as
+  // client-go's retry.DefaultBackoff for objects under active management by controllers: the
+  // deployment controller's status updates move the resourceVersion for a while after a scale,
+  // and immediate retries can all land inside that burst.
+  std::chrono::milliseconds conflictBackoff{10};
 };
 
 // Called after every HTTP exchange: verb ("GET", "PATCH"...) and status code (0 when no answer
@@ -70,8 +75,9 @@ class KubeClient {
                          const std::string& name);
 
   // Sets spec.replicas through a merge patch guarded by resourceVersion; on 409 Conflict
-  // re-reads the scale and retries with the fresh resourceVersion (ClientOptions::conflictRetries
-  // times). `conflicts`, when given, counts the 409s seen. Returns the scale as written.
+  // waits (ClientOptions::conflictBackoff), re-reads the scale and retries with the fresh
+  // resourceVersion (ClientOptions::conflictRetries times). `conflicts`, when given, counts the
+  // 409s seen. Returns the scale as written.
   Result<Scale> setReplicas(const GroupVersionResource& gvr, const std::string& ns,
                             const std::string& name, int replicas,
                             const std::string& resourceVersion, int* conflicts = nullptr);

@@ -121,6 +121,18 @@ TEST(KubeClient, ConflictRereadsAndRetriesWithFreshVersion) {
   EXPECT_EQ(f.transport->sent[1].method, "GET");
   EXPECT_EQ(f.transport->sent[2].body,
             R"({"metadata":{"resourceVersion":"11"},"spec":{"replicas":5}})");
+  EXPECT_EQ(f.clock.slept(), std::chrono::milliseconds(10));  // client-go's DefaultBackoff
+}
+
+TEST(KubeClient, ConflictRetriesBackOffFivefold) {
+  Fixture f({HttpResponse{409, "{}"}, HttpResponse{200, scale(2, "11")}, HttpResponse{409, "{}"},
+             HttpResponse{200, scale(2, "12")}, HttpResponse{409, "{}"},
+             HttpResponse{200, scale(2, "13")}, HttpResponse{200, scale(5, "14")}});
+  int conflicts = 0;
+  auto got = f.client->setReplicas(kDeployments, "shop", "web", 5, "10", &conflicts);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(conflicts, 3);
+  EXPECT_EQ(f.clock.slept(), std::chrono::milliseconds(10 + 50 + 250));
 }
 
 TEST(KubeClient, ConflictRetriesAreBounded) {
