@@ -1,7 +1,6 @@
 #include "agent/logs/pipeline.h"
 
 #include <fmt/format.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -17,6 +16,7 @@
 #include "agent/logs/token_bucket.h"
 #include "agent/logs/write_time.h"
 #include "agent/sinks/sink.h"
+#include "collectors/common/wall_clock.h"
 #include "collectors/logs/tailer.h"
 
 namespace keelson::logship {
@@ -46,14 +46,6 @@ struct FileIdHash {
     return std::hash<std::uint64_t>()(f.device * 1000003u ^ f.inode);
   }
 };
-
-// CLOCK_REALTIME in nanoseconds: the clock the container runtime stamps lines with (a vDSO call,
-// no system call).
-std::int64_t wallClockNs() {
-  struct timespec ts {};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 void warn(const std::string& message) {
   std::fprintf(stderr, "keelson-agent: warn: %s\n", message.c_str());

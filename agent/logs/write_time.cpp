@@ -1,5 +1,7 @@
 #include "agent/logs/write_time.h"
 
+#include <time.h>
+
 #include <cstdio>
 
 namespace keelson::logship {
@@ -143,25 +145,13 @@ std::int64_t WriteTimeParser::recordWriteTimeNs(std::string_view record_json) {
 
 std::string formatRfc3339Nanos(std::int64_t ns) {
   if (ns < 0) ns = 0;
-  std::int64_t days = ns / (86400 * kNanosPerSecond);
-  const std::int64_t in_day = ns % (86400 * kNanosPerSecond);
-  // Days to civil (the inverse of daysFromCivil).
-  days += 719468;
-  const std::int64_t era = days / 146097;
-  const std::int64_t doe = days - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  const std::int64_t secs = in_day / kNanosPerSecond;
+  const auto seconds = static_cast<time_t>(ns / kNanosPerSecond);
+  struct tm tm {};
+  ::gmtime_r(&seconds, &tm);
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09lldZ",
-                static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
-                static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
-                static_cast<long long>(secs % 60),
-                static_cast<long long>(in_day % kNanosPerSecond));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(ns % kNanosPerSecond));
   return buf;
 }
 

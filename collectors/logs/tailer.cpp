@@ -5,7 +5,6 @@
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 #include <set>
 #include <tuple>
 
+#include "collectors/common/wall_clock.h"
 #include "collectors/logroot/names.h"
 #include "collectors/logs/copy_match.h"
 #include "collectors/logs/safe_open.h"
@@ -129,14 +129,6 @@ std::uint64_t birthTimeNs(int fd) {
   if (::statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) != 0 || (stx.stx_mask & STATX_BTIME) == 0)
     return 0;
   return static_cast<std::uint64_t>(stx.stx_btime.tv_sec) * 1'000'000'000u + stx.stx_btime.tv_nsec;
-}
-
-// CLOCK_REALTIME in ns: the clock filesystems stamp birth times with.
-std::uint64_t wallClockNs() {
-  struct timespec ts {};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
-         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 bool isLogFileName(std::string_view name) {
@@ -1121,7 +1113,7 @@ class Tailer::Impl final : public AssembledSink {
     // Newer than the truncated instance and its copy: the same inode, so its birth time is the
     // truncated instance's; this instance began when the truncation was noticed, after the copy was
     // made (copytruncate copies first).
-    fresh->birth = f.birth != 0 ? wallClockNs() : 0;
+    fresh->birth = f.birth != 0 ? static_cast<std::uint64_t>(wallClockNs()) : 0;
     fresh->generation = ++generation_;
     fresh->rank = f.rank;
     fresh->first_name = f.first_name;

@@ -182,15 +182,14 @@ int main(int argc, char** argv) {
   int latency_seconds = 10;
   bool timeline = false;
   double latency_rate = 0;  // 0: half the measured maximum
-  for (int i = 2; i < argc; ++i) {
-    if (std::string(argv[i]) == "--timeline") timeline = true;
-  }
-  for (int i = 2; i + 1 < argc; i += 2) {
+  for (int i = 2; i < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--timeline") {
-      --i;
+      timeline = true;
+      --i;  // a flag: no value follows
       continue;
     }
+    if (i + 1 >= argc) break;
     if (a == "--files")
       files = std::atoi(argv[i + 1]);
     else if (a == "--lines")

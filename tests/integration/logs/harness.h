@@ -266,8 +266,6 @@ class Writers {
     return t;
   }
   bool finished() const { return finished_; }
-  // Optional: the write time of (file, n), for latency measurement (bench).
-  std::function<void(int f, std::uint64_t n)> on_line;
 
  private:
   void run() {
@@ -301,10 +299,6 @@ class Writers {
           return;
         }
         live[fi] += batch.size();
-        if (on_line) {
-          for (std::uint64_t i = 0; i < n; ++i)
-            on_line(f, first + i);
-        }
         {
           std::lock_guard<std::mutex> l(mu_);
           counts_[fi] += n;

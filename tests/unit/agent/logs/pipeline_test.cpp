@@ -16,6 +16,7 @@
 #include "agent/logs/write_time.h"
 #include "agent/sinks/kafka_sink.h"
 #include "agent/sinks/mock_cluster.h"
+#include "collectors/common/wall_clock.h"
 
 namespace keelson::logship {
 namespace {
@@ -380,9 +381,7 @@ double sample(const std::string& exposition, const std::string& series) {
 // without a parsable time is not observed.
 TEST(Pipeline, DeliveryLatencyIsObservedWhenRecordsAreAcknowledged) {
   LogRoot r;
-  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const std::int64_t now = wallClockNs();
   const std::int64_t hour = 3600LL * 1'000'000'000;
   {
     std::ofstream f(r.file());
