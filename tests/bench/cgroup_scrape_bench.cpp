@@ -101,6 +101,24 @@ void cgroupFiles(const fs::path& d, std::size_t n) {
   write(d / "pids.max", "4096\n");
 }
 
+// The log root of N containers in N/4 pods (pods/ directories, containers/ links).
+void generateLogRoot(const fs::path& tree, std::size_t containers) {
+  fs::create_directories(tree / "log/pods");
+  fs::create_directories(tree / "log/containers");
+  for (std::size_t p = 0; p < containers / 4; ++p) {
+    const std::string ns = "ns" + std::to_string(p % 10);
+    const std::string name = "svc-" + std::to_string(p) + "-7d9f8";
+    const fs::path logdir = tree / "log/pods" / (ns + "_" + name + "_" + uid(p));
+    for (std::size_t c = 0; c < 4; ++c) {
+      const std::string cname = std::string("c").append(std::to_string(c));
+      fs::create_directories(logdir / cname);
+      fs::create_symlink(logdir / cname / "0.log", tree / "log/containers" /
+                                                       (name + "_" + ns + "_" + cname + "-" +
+                                                        hex64(p * 4 + c, 'a') + ".log"));
+    }
+  }
+}
+
 // N containers in N/4 pods: 4 containers each, burstable, containerd; log root to match.
 fs::path generate(const fs::path& base, std::size_t containers) {
   const fs::path tree = base / ("tree-" + std::to_string(containers));
@@ -110,29 +128,18 @@ fs::path generate(const fs::path& base, std::size_t containers) {
   write(cg / "cgroup.controllers", "cpu io memory pids\n");
   const fs::path qos = cg / "kubepods.slice/kubepods-burstable.slice";
   const fs::path net = tree / "proc";
-  fs::create_directories(tree / "log/pods");
-  fs::create_directories(tree / "log/containers");
+  generateLogRoot(tree, containers);
   const std::size_t pods = containers / 4;
   for (std::size_t p = 0; p < pods; ++p) {
-    std::string u = uid(p);
-    std::string su = u;
+    std::string su = uid(p);
     for (char& c : su) {
       if (c == '-') c = '_';
     }
     const fs::path pod = qos / ("kubepods-burstable-pod" + su + ".slice");
     cgroupFiles(pod, p);
-    const std::string ns = "ns" + std::to_string(p % 10);
-    const std::string name = "svc-" + std::to_string(p) + "-7d9f8";
-    const fs::path logdir = tree / "log/pods" / (ns + "_" + name + "_" + u);
     for (std::size_t c = 0; c < 4; ++c) {
       const std::size_t n = p * 4 + c;
-      const std::string id = hex64(n, 'a');
-      cgroupFiles(pod / ("cri-containerd-" + id + ".scope"), n);
-      const std::string cname = std::string("c").append(std::to_string(c));
-      fs::create_directories(logdir / cname);
-      fs::create_symlink(
-          logdir / cname / "0.log",
-          tree / "log/containers" / (name + "_" + ns + "_" + cname + "-" + id + ".log"));
+      cgroupFiles(pod / ("cri-containerd-" + hex64(n, 'a') + ".scope"), n);
     }
     const fs::path procdir = net / std::to_string(1000 + p) / "net";
     fs::create_directories(procdir);
@@ -262,24 +269,6 @@ class RealTree {
   std::vector<fs::path> hosts_, mounts_, made_;
   std::vector<pid_t> children_;
 };
-
-// The log root alone (the real-cgroups mode takes its cgroups from the kernel).
-void generateLogRoot(const fs::path& tree, std::size_t containers) {
-  fs::create_directories(tree / "log/pods");
-  fs::create_directories(tree / "log/containers");
-  for (std::size_t p = 0; p < containers / 4; ++p) {
-    const std::string ns = "ns" + std::to_string(p % 10);
-    const std::string name = "svc-" + std::to_string(p) + "-7d9f8";
-    const fs::path logdir = tree / "log/pods" / (ns + "_" + name + "_" + uid(p));
-    for (std::size_t c = 0; c < 4; ++c) {
-      const std::string cname = std::string("c").append(std::to_string(c));
-      fs::create_directories(logdir / cname);
-      fs::create_symlink(logdir / cname / "0.log", tree / "log/containers" /
-                                                       (name + "_" + ns + "_" + cname + "-" +
-                                                        hex64(p * 4 + c, 'a') + ".log"));
-    }
-  }
-}
 
 double cpuSeconds() {
   timespec ts{};
