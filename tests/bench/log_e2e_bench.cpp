@@ -3,7 +3,7 @@
 //
 //   keelson_log_e2e_bench BOOTSTRAP [--files F] [--lines L] [--pad BYTES] [--budget MIB]
 //                                   [--latency-seconds S] [--latency-rate LINES_PER_S]
-//                                   [--timeline]
+//                                   [--timeline] [--memory-timeline]
 //
 // Phase 1 (throughput): F files x L CRI lines are written first; a forked child runs one `ship`
 // pass (LogPipeline::shipOnce) over them. Figures: lines/s from the child's start to its exit
@@ -18,14 +18,19 @@
 // histogram_quantile-style p50/p99). Only after the writing phase does a consumer in this process
 // read the topic, to verify every written line arrived (it no longer competes for the CPU during
 // the measurement, so the old write-to-consumer figure is gone).
+#include <malloc.h>
 #include <prometheus/registry.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -55,6 +60,8 @@ bool createTopic(const std::string& bootstrap, const std::string& topic, int par
   return ok;
 }
 
+std::uint64_t g_batch_bytes = 0;  // --batch-bytes: logs.kafka.batch_bytes (0: the default)
+
 keelson::logship::PipelineOptions pipelineOptions(const std::string& root, const std::string& sink,
                                                   std::uint64_t budget) {
   keelson::logship::PipelineOptions o;
@@ -63,6 +70,7 @@ keelson::logship::PipelineOptions pipelineOptions(const std::string& root, const
   o.node_name = "bench";
   o.config.inflight_budget = budget;
   o.config.ship_timeout = std::chrono::seconds(600);
+  if (g_batch_bytes > 0) o.config.kafka_batch_bytes = g_batch_bytes;
   return o;
 }
 
@@ -164,13 +172,86 @@ void printHistogram(const prometheus::Registry& registry) {
   }
 }
 
+// --timeline's CPU columns: the machine's busy and stolen CPU (/proc/stat, in cores), and this
+// process's threads by name (/proc/self/task/*/stat): the pipeline thread ("keelson-logs"),
+// librdkafka's ("rdk:*"), the rest. Deltas between two samples.
+class CpuSampler {
+ public:
+  struct Window {
+    double busy = 0, steal = 0, iowait = 0;       // cores of the whole machine
+    double pipeline = 0, rdkafka = 0, other = 0;  // cores of this process
+  };
+  Window sample() {
+    const auto now = Clock::now();
+    const Jiffies j = read();
+    Window w;
+    const double secs = std::chrono::duration<double>(now - at_).count();
+    if (secs > 0 && at_ != Clock::time_point{}) {
+      const double per = 1.0 / (hz_ * secs);
+      w.busy = static_cast<double>(j.busy - last_.busy) * per;
+      w.steal = static_cast<double>(j.steal - last_.steal) * per;
+      w.iowait = static_cast<double>(j.iowait - last_.iowait) * per;
+      w.pipeline = static_cast<double>(j.pipeline - last_.pipeline) * per;
+      w.rdkafka = static_cast<double>(j.rdkafka - last_.rdkafka) * per;
+      w.other = static_cast<double>(j.other - last_.other) * per;
+    }
+    at_ = now;
+    last_ = j;
+    return w;
+  }
+
+ private:
+  struct Jiffies {
+    std::uint64_t busy = 0, steal = 0, iowait = 0, pipeline = 0, rdkafka = 0, other = 0;
+  };
+  static Jiffies read() {
+    Jiffies j;
+    std::ifstream stat("/proc/stat");
+    std::string cpu;
+    std::uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0,
+                  steal = 0;
+    stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+    j.busy = user + nice + system + irq + softirq;
+    j.steal = steal;
+    j.iowait = iowait;
+    for (const auto& task : fs::directory_iterator("/proc/self/task")) {
+      std::ifstream in(task.path() / "stat");
+      std::string text;
+      std::getline(in, text);
+      const auto open = text.find('(');
+      const auto close = text.rfind(')');
+      if (open == std::string::npos || close == std::string::npos) continue;
+      const std::string comm = text.substr(open + 1, close - open - 1);
+      // Fields after the comm: state is field 3; utime and stime are fields 14 and 15.
+      std::istringstream rest(text.substr(close + 2));
+      std::string field;
+      std::uint64_t utime = 0, stime = 0;
+      for (int i = 3; i <= 15 && rest >> field; ++i) {
+        if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+        if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+      }
+      if (comm == "keelson-logs")
+        j.pipeline += utime + stime;
+      else if (comm.rfind("rdk:", 0) == 0)
+        j.rdkafka += utime + stime;
+      else
+        j.other += utime + stime;
+    }
+    return j;
+  }
+  double hz_ = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  Clock::time_point at_{};
+  Jiffies last_{};
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
                  "usage: %s BOOTSTRAP [--files F] [--lines L] [--pad B] [--budget MIB] "
-                 "[--latency-seconds S] [--latency-rate R] [--timeline]\n",
+                 "[--latency-seconds S] [--latency-rate R] [--timeline] "
+                 "[--memory-timeline]\n",
                  argv[0]);
     return 2;
   }
@@ -181,11 +262,12 @@ int main(int argc, char** argv) {
   std::uint64_t budget_mib = 64;
   int latency_seconds = 10;
   bool timeline = false;
+  bool memory_timeline = false;
   double latency_rate = 0;  // 0: half the measured maximum
   for (int i = 2; i < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--timeline") {
-      timeline = true;
+    if (a == "--timeline" || a == "--memory-timeline") {
+      (a == "--timeline" ? timeline : memory_timeline) = true;
       --i;  // a flag: no value follows
       continue;
     }
@@ -200,6 +282,8 @@ int main(int argc, char** argv) {
       budget_mib = std::strtoull(argv[i + 1], nullptr, 10);
     else if (a == "--latency-seconds")
       latency_seconds = std::atoi(argv[i + 1]);
+    else if (a == "--batch-bytes")
+      g_batch_bytes = std::strtoull(argv[i + 1], nullptr, 10);
     else if (a == "--latency-rate")
       latency_rate = std::atof(argv[i + 1]);
   }
@@ -239,7 +323,42 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", p.error().message.c_str());
       ::_exit(1);
     }
+    // --memory-timeline: every 100 ms of the ship pass, the process's RSS, what malloc holds in
+    // use and from the system (mallinfo2), and the in-flight bytes the budget counts.
+    std::atomic<bool> sampling{memory_timeline};
+    std::string samples;
+    std::thread sampler([&] {
+      const auto t0 = Clock::now();
+      const long page = ::sysconf(_SC_PAGESIZE);
+      while (sampling) {
+        std::this_thread::sleep_for(100ms);
+        long size = 0, resident = 0;
+        if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+          if (std::fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
+          std::fclose(f);
+        }
+        const struct mallinfo2 mi = ::mallinfo2();
+        double inflight = 0;
+        for (const auto& fam : (*p)->metricsRegistry()->Collect()) {
+          if (fam.name == "keelson_log_inflight_bytes") inflight = fam.metric[0].gauge.value;
+        }
+        char line[240];
+        std::snprintf(line, sizeof line,
+                      "    t=%5.2f s  rss %6.1f MiB  malloc in use %6.1f MiB  from system %6.1f "
+                      "MiB (mmapped %5.1f)  inflight (budget) %5.1f MiB\n",
+                      std::chrono::duration<double>(Clock::now() - t0).count(),
+                      static_cast<double>(resident * page) / 1048576.0,
+                      static_cast<double>(mi.uordblks + mi.hblkhd) / 1048576.0,
+                      static_cast<double>(mi.arena + mi.hblkhd) / 1048576.0,
+                      static_cast<double>(mi.hblkhd) / 1048576.0, inflight / 1048576.0);
+        samples += line;
+      }
+    });
     auto r = (*p)->shipOnce();
+    sampling = false;
+    sampler.join();
+    std::fputs(samples.c_str(), stdout);
+    std::fflush(stdout);
     if (!r || r->records != total) {
       std::fprintf(stderr, "ship: %s\n", r ? "wrong count" : r.error().message.c_str());
       ::_exit(1);
@@ -270,6 +389,18 @@ int main(int argc, char** argv) {
   createTopic(bootstrap, topic2, 3);
   const std::string root2 = dir + "/root2";
   Writers w(root2, files, half, pad, UINT64_MAX);
+  // The writers' longest write(2) per timeline window, shared with the child (which prints it).
+  auto* max_write_ns = static_cast<std::atomic<std::int64_t>*>(
+      ::mmap(nullptr, sizeof(std::atomic<std::int64_t>), PROT_READ | PROT_WRITE,
+             MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  new (max_write_ns) std::atomic<std::int64_t>(0);
+  if (timeline) {
+    w.on_write_duration = [max_write_ns](std::int64_t ns) {
+      std::int64_t seen = max_write_ns->load(std::memory_order_relaxed);
+      while (ns > seen && !max_write_ns->compare_exchange_weak(seen, ns)) {
+      }
+    };
+  }
   std::fflush(stdout);
   pid = ::fork();
   if (pid == 0) {
@@ -295,6 +426,8 @@ int main(int argc, char** argv) {
     std::size_t active_until = 0;
     std::thread sampler([&] {
       const auto t0 = Clock::now();
+      CpuSampler cpu;
+      cpu.sample();
       while (sampling) {
         std::this_thread::sleep_for(250ms);
         double inflight = 0, lag = 0;
@@ -303,11 +436,17 @@ int main(int argc, char** argv) {
           if (fam.name == "keelson_log_lag_bytes") lag = fam.metric[0].gauge.value;
         }
         const std::int64_t worst = window_max.exchange(0);
-        char line[160];
+        const std::int64_t write_ns = max_write_ns->exchange(0);
+        const auto c = cpu.sample();
+        char line[320];
         std::snprintf(line, sizeof line,
-                      "    t=%5.2f s  max latency %7.1f ms  inflight %5.1f MiB  lag %6.1f MiB\n",
+                      "    t=%5.2f s  max latency %7.1f ms  inflight %5.1f MiB  lag %6.1f MiB  "
+                      "write(2) max %6.1f ms  cpu busy %.2f steal %.2f iowait %.2f  "
+                      "keelson-logs %.2f rdk %.2f other %.2f\n",
                       std::chrono::duration<double>(Clock::now() - t0).count(),
-                      static_cast<double>(worst) / 1e6, inflight / 1048576.0, lag / 1048576.0);
+                      static_cast<double>(worst) / 1e6, inflight / 1048576.0, lag / 1048576.0,
+                      static_cast<double>(write_ns) / 1e6, c.busy, c.steal, c.iowait, c.pipeline,
+                      c.rdkafka, c.other);
         samples += line;
         // The idle tail (while the consumer verifies) is not printed.
         if (worst > 0 || inflight > 0 || lag > 0) active_until = samples.size();

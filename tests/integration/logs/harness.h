@@ -244,6 +244,9 @@ class Writers {
 
   // Called after each write of file f, with the bytes written so far to its live file (rotation).
   std::function<void(int f, std::uint64_t live_bytes, int& fd)> after_write;
+  // Benchmarks: called with how long each write(2) took (a writer blocked in the kernel, e.g. by
+  // dirty-page throttling, delays its lines before any tailer can see them).
+  std::function<void(std::int64_t write_ns)> on_write_duration;
 
   void start() {
     thread_ = std::thread([this] { run(); });
@@ -294,10 +297,15 @@ class Writers {
         const std::string now = criNow();
         for (std::uint64_t i = 0; i < n; ++i)
           batch += seqLine(f, first + i, pad_, now);
+        const auto write_started = Clock::now();
         if (::write(fds[fi], batch.data(), batch.size()) != static_cast<ssize_t>(batch.size())) {
           std::perror("writer");
           return;
         }
+        if (on_write_duration)
+          on_write_duration(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - write_started)
+                  .count());
         live[fi] += batch.size();
         {
           std::lock_guard<std::mutex> l(mu_);
