@@ -16,7 +16,6 @@
 #include "agent/checkpoint/checkpoint_store.h"
 #include "agent/logs/ack_tracker.h"
 #include "agent/logs/budget.h"
-#include "agent/logs/record_bytes.h"
 #include "agent/logs/token_bucket.h"
 #include "agent/logs/write_time.h"
 #include "agent/sinks/sink.h"
@@ -44,11 +43,10 @@ constexpr std::uint64_t kReadSlice = 1u << 20;
 // to the budget keeps the process's memory, not just the payload, inside the budget when records
 // are small (64 MiB of 200-byte records is 300,000 messages).
 constexpr std::uint64_t kRecordOverhead = 256;
-// Free slots beyond this many more than are in flight give their buffers back (trimIdleSlots),
-// at most once per kTrimEvery; malloc_trim runs when that freed at least kTrimBytes.
-constexpr std::size_t kWarmSlots = 4096;
+// After a burst, malloc_trim runs (at most once per kTrimEvery) once the bytes in flight have
+// fallen by kTrimBytes from their high-water mark to at most an eighth of the budget.
 constexpr milliseconds kTrimEvery{1000};
-constexpr std::uint64_t kTrimBytes = 4u << 20;
+constexpr std::uint64_t kTrimBytes = 16u << 20;
 
 struct FileIdHash {
   std::size_t operator()(const logs::FileId& f) const {
@@ -95,15 +93,21 @@ class LogPipeline::Impl final : public logs::RecordSink {
   struct InFlight {
     FileTrack* track = nullptr;
     std::uint64_t seq = 0;
-    RecordBytes bytes;
-    std::uint64_t charged = 0;  // what the budget holds for it: bytes' capacity + kRecordOverhead
+    // The record's bytes, allocated to their exact size for each record and freed at its
+    // acknowledgement: what the budget charges is what the heap holds, and the producer copies
+    // payloads allocated in read order. Measured against reusing each slot's buffer (release
+    // build, 2M lines to the real broker): 1.0-1.1 CPU-s per million lines instead of 1.4-1.7,
+    // and a reused std::string grows its capacity geometrically whenever a longer record lands in
+    // its slot (the slots then held ~2x the bytes the budget counted).
+    std::unique_ptr<char[]> json;
+    std::size_t size = 0;
     std::int64_t written_ns = kNoWriteTime;  // the line's runtime timestamp (write_time.h)
     std::uint32_t attempts = 0;
     bool used = false;
   };
   std::vector<InFlight> slots;
-  std::vector<std::uint32_t> free_slots;  // a stack: the most recently freed on top
-  std::size_t trimmed_below = 0;          // free_slots[0, trimmed_below) hold no buffer
+  std::vector<std::uint32_t> free_slots;
+  std::uint64_t inflight_high = 0;  // bytes in flight at most since the last malloc_trim
   Clock::time_point last_trim{};
   std::multimap<Clock::time_point, std::uint32_t> retries;
 
@@ -143,11 +147,14 @@ class LogPipeline::Impl final : public logs::RecordSink {
     InFlight& f = slots[slot];
     f.track = &track;
     f.seq = seq;
-    f.charged = f.bytes.assign(rec.json) + kRecordOverhead;
+    f.json = std::make_unique_for_overwrite<char[]>(rec.json.size());
+    std::memcpy(f.json.get(), rec.json.data(), rec.json.size());
+    f.size = rec.json.size();
     f.written_ns = write_time.recordWriteTimeNs(rec.json);
     f.attempts = 0;
     // Tailer::poll emits one record beyond max_bytes at most; admit it so reading never stalls.
-    budget.forceAcquire(f.charged);
+    budget.forceAcquire(f.size + kRecordOverhead);
+    inflight_high = std::max(inflight_high, budget.used());
     ++in_flight_records;
     if (opts.config.rate_limit && !admitByRate(track, slot)) return;
     produce(slot);
@@ -193,7 +200,6 @@ class LogPipeline::Impl final : public logs::RecordSink {
     if (!free_slots.empty()) {
       const std::uint32_t s = free_slots.back();
       free_slots.pop_back();
-      trimmed_below = std::min(trimmed_below, free_slots.size());
       slots[s].used = true;
       return s;
     }
@@ -206,11 +212,8 @@ class LogPipeline::Impl final : public logs::RecordSink {
     InFlight& f = slots[s];
     f.used = false;
     f.track = nullptr;
-    // Large records should not pin their capacity in a reused slot.
-    if (f.bytes.capacity() > 4096)
-      f.bytes.release();
-    else
-      f.bytes.clear();
+    f.json.reset();
+    f.size = 0;
     free_slots.push_back(s);
   }
 
@@ -269,8 +272,8 @@ class LogPipeline::Impl final : public logs::RecordSink {
   void produce(std::uint32_t slot) {
     InFlight& f = slots[slot];
     const FileTrack& t = *f.track;
-    const sinks::OutRecord out{f.bytes.view(), t.pod_uid, t.namespace_name, t.pod_name,
-                               t.container_name};
+    const sinks::OutRecord out{std::string_view(f.json.get(), f.size), t.pod_uid, t.namespace_name,
+                               t.pod_name, t.container_name};
     const Status st = sink->produce(out, slot);
     if (st) return;
     if (st.error().reason == "QueueFull") {
@@ -313,10 +316,10 @@ class LogPipeline::Impl final : public logs::RecordSink {
       if (opts.on_delivery_latency) opts.on_delivery_latency(latency);
     }
     t->delivered.lines->Increment();
-    t->delivered.bytes->Increment(static_cast<double>(f.bytes.size()));
+    t->delivered.bytes->Increment(static_cast<double>(f.size));
     ++acked_records;
-    acked_bytes += f.bytes.size();
-    budget.release(f.charged);
+    acked_bytes += f.size;
+    budget.release(f.size + kRecordOverhead);
     --in_flight_records;
     dirty = true;
     freeSlot(slot);
@@ -325,25 +328,18 @@ class LogPipeline::Impl final : public logs::RecordSink {
 
   std::uint64_t inflightBytes() const { return budget.used(); }
 
-  // Free slots keep their buffers, so the steady state allocates nothing per record. After a
-  // burst (a backlog, a broker outage) most slots stay free: the least recently freed beyond
-  // kWarmSlots more than are in flight give their buffers back, and malloc returns the pages, so
-  // the agent's RSS falls back after a backlog instead of staying at its high-water mark.
-  void trimIdleSlots() {
+  // After a burst (a backlog, a broker outage) malloc keeps the pages the acknowledged records
+  // freed. Once the burst is over (bytes in flight down by kTrimBytes from their high-water mark,
+  // to at most an eighth of the budget), malloc_trim gives them back, so the agent's RSS falls
+  // back instead of staying at the burst's peak. Not in steady state: nothing to give back there.
+  void trimAfterBurst() {
     const auto now = Clock::now();
     if (now - last_trim < kTrimEvery) return;
+    const std::uint64_t used = budget.used();
+    if (inflight_high < used + kTrimBytes || used > budget.limit() / 8) return;
     last_trim = now;
-    const std::size_t keep = static_cast<std::size_t>(in_flight_records) + kWarmSlots;
-    if (free_slots.size() <= keep) return;
-    const std::size_t end = free_slots.size() - keep;
-    std::uint64_t freed = 0;
-    for (std::size_t i = trimmed_below; i < end; ++i) {
-      RecordBytes& b = slots[free_slots[i]].bytes;
-      freed += b.capacity();
-      b.release();
-    }
-    trimmed_below = std::max(trimmed_below, end);
-    if (freed >= kTrimBytes) ::malloc_trim(0);
+    inflight_high = used;
+    ::malloc_trim(0);
   }
 
   void serveRetries() {
@@ -491,7 +487,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     }
     sink->poll(milliseconds(0));
     syncMetrics(false);
-    trimIdleSlots();
+    trimAfterBurst();
     if (store && dirty && Clock::now() - last_checkpoint >= opts.config.checkpoint_interval) {
       writeCheckpoints();
     }

@@ -13,8 +13,9 @@
 //     plus what was acknowledged during the last checkpoint_interval.
 //   * Bounded memory: bytes in flight never exceed the budget by more than one read slice (1 MiB;
 //     a single record larger than that is admitted alone); when the budget is full, reading
-//     pauses and the files are the buffer. Each record is charged its JSON bytes plus a fixed
-//     256-byte allowance for the producer's and the pipeline's per-record bookkeeping.
+//     pauses and the files are the buffer. Each record is charged what the heap holds for it: its
+//     JSON bytes (allocated to their exact size) plus a fixed 256-byte allowance for the
+//     producer's and the pipeline's per-record bookkeeping.
 //
 // Two ways to drive it:
 //   * start()/stop(): `keelson-agent run`. start() owns one thread running the loop; stop() stops
