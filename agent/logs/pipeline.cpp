@@ -331,7 +331,8 @@ class LogPipeline::Impl final : public logs::RecordSink {
   // After a burst (a backlog, a broker outage) malloc keeps the pages the acknowledged records
   // freed. Once the burst is over (bytes in flight down by kTrimBytes from their high-water mark,
   // to at most an eighth of the budget), malloc_trim gives them back, so the agent's RSS falls
-  // back instead of staying at the burst's peak. Not in steady state: nothing to give back there.
+  // back instead of staying at the burst's peak. At most once a second; a steady state whose bytes
+  // in flight move by less than kTrimBytes never triggers it.
   void trimAfterBurst() {
     const auto now = Clock::now();
     if (now - last_trim < kTrimEvery) return;
