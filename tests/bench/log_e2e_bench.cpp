@@ -172,6 +172,21 @@ void printHistogram(const prometheus::Registry& registry) {
   }
 }
 
+// The value of the gauge `name` (the first series of its family) in the pipeline's registry.
+double gaugeValue(const prometheus::Registry& registry, const std::string& name) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name == name && !family.metric.empty()) return family.metric[0].gauge.value;
+  }
+  return 0;
+}
+
+// Raises `max` to `value` if it is larger (any number of writers, against a reader's exchange).
+void raiseTo(std::atomic<std::int64_t>& max, std::int64_t value) {
+  std::int64_t seen = max.load(std::memory_order_relaxed);
+  while (value > seen && !max.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
+  }
+}
+
 // --timeline's CPU columns: the machine's busy and stolen CPU (/proc/stat, in cores), and this
 // process's threads by name (/proc/self/task/*/stat): the pipeline thread ("keelson-logs"),
 // librdkafka's ("rdk:*"), the rest. Deltas between two samples.
@@ -230,12 +245,9 @@ class CpuSampler {
         if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
         if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
       }
-      if (comm == "keelson-logs")
-        j.pipeline += utime + stime;
-      else if (comm.rfind("rdk:", 0) == 0)
-        j.rdkafka += utime + stime;
-      else
-        j.other += utime + stime;
+      (comm == "keelson-logs"     ? j.pipeline
+       : comm.starts_with("rdk:") ? j.rdkafka
+                                  : j.other) += utime + stime;
     }
     return j;
   }
@@ -338,10 +350,7 @@ int main(int argc, char** argv) {
           std::fclose(f);
         }
         const struct mallinfo2 mi = ::mallinfo2();
-        double inflight = 0;
-        for (const auto& fam : (*p)->metricsRegistry()->Collect()) {
-          if (fam.name == "keelson_log_inflight_bytes") inflight = fam.metric[0].gauge.value;
-        }
+        const double inflight = gaugeValue(*(*p)->metricsRegistry(), "keelson_log_inflight_bytes");
         char line[240];
         std::snprintf(line, sizeof line,
                       "    t=%5.2f s  rss %6.1f MiB  malloc in use %6.1f MiB  from system %6.1f "
@@ -395,11 +404,7 @@ int main(int argc, char** argv) {
              MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   new (max_write_ns) std::atomic<std::int64_t>(0);
   if (timeline) {
-    w.on_write_duration = [max_write_ns](std::int64_t ns) {
-      std::int64_t seen = max_write_ns->load(std::memory_order_relaxed);
-      while (ns > seen && !max_write_ns->compare_exchange_weak(seen, ns)) {
-      }
-    };
+    w.on_write_duration = [max_write_ns](std::int64_t ns) { raiseTo(*max_write_ns, ns); };
   }
   std::fflush(stdout);
   pid = ::fork();
@@ -411,8 +416,7 @@ int main(int argc, char** argv) {
     std::atomic<std::int64_t> window_max{0};
     o.on_delivery_latency = [&bins, &window_max, timeline](std::int64_t ns) {
       bins.add(ns);
-      if (timeline && ns > window_max.load(std::memory_order_relaxed))
-        window_max.store(ns, std::memory_order_relaxed);
+      if (timeline) raiseTo(window_max, ns);
     };
     auto p = keelson::logship::LogPipeline::create(std::move(o));
     if (!p) ::_exit(1);
@@ -430,11 +434,9 @@ int main(int argc, char** argv) {
       cpu.sample();
       while (sampling) {
         std::this_thread::sleep_for(250ms);
-        double inflight = 0, lag = 0;
-        for (const auto& fam : (*p)->metricsRegistry()->Collect()) {
-          if (fam.name == "keelson_log_inflight_bytes") inflight = fam.metric[0].gauge.value;
-          if (fam.name == "keelson_log_lag_bytes") lag = fam.metric[0].gauge.value;
-        }
+        const auto registry = (*p)->metricsRegistry();
+        const double inflight = gaugeValue(*registry, "keelson_log_inflight_bytes");
+        const double lag = gaugeValue(*registry, "keelson_log_lag_bytes");
         const std::int64_t worst = window_max.exchange(0);
         const std::int64_t write_ns = max_write_ns->exchange(0);
         const auto c = cpu.sample();
