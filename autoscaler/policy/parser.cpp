@@ -673,10 +673,10 @@ ParseOutput loadPolicies(const std::string& path) {
         files.push_back(entry.path().string());
       }
     }
+    // An empty directory is zero policies, not an error: it is what a fresh install mounts (the
+    // base's empty keelson-policies ConfigMap), and the controller must run, lead and be Ready
+    // with it, picking policies up on reload when they are added.
     std::sort(files.begin(), files.end());
-    if (files.empty()) {
-      out.diagnostics.push_back({path, 0, "directory holds no *.yaml or *.yml policy file"});
-    }
   } else if (fs::exists(path, ec)) {
     files.push_back(path);
   } else {

@@ -30,12 +30,14 @@ except OSError:
 PY
 }
 
-# pid_alive PIDFILE: the process recorded in PIDFILE still runs.
+# pid_alive PIDFILE: the process recorded in PIDFILE still runs. A zombie does not: the servers
+# are reparented to this machine's PID 1, which reaps them only every few seconds.
 pid_alive() {
-  local pid
+  local pid state
   [[ -s $1 ]] || return 1
   pid=$(<"$1")
-  kill -0 "$pid" 2>/dev/null
+  state=$(awk '/^State:/{print $2}' "/proc/$pid/status" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z ]]
 }
 
 # stop_pid PIDFILE [GRACE_SECONDS]: TERM the recorded process, KILL it after the grace period,
@@ -44,16 +46,16 @@ stop_pid() {
   local file=$1 grace=${2:-20} pid i
   [[ -s $file ]] || { rm -f "$file"; return 0; }
   pid=$(<"$file")
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid_alive "$file"; then
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < grace * 10; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
+      pid_alive "$file" || break
       sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if pid_alive "$file"; then
       log "pid $pid ignored TERM for ${grace}s; killing it"
       kill -KILL "$pid" 2>/dev/null || true
-      for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      for ((i = 0; i < 50; i++)); do pid_alive "$file" || break; sleep 0.1; done
     fi
   fi
   rm -f "$file"

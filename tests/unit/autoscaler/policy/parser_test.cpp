@@ -1,7 +1,9 @@
 #include "autoscaler/policy/parser.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -193,6 +195,15 @@ TEST(Parser, DirectoryDuplicatesAndMissingPaths) {
   const auto missing = loadPolicies(dir + "/nope.yaml");
   ASSERT_EQ(missing.diagnostics.size(), 1u);
   EXPECT_EQ(missing.diagnostics[0].message, "no such file or directory");
+  // A fresh install mounts the base's empty keelson-policies ConfigMap: zero policies, no error
+  // (the controller crash-looped on "directory holds no *.yaml" before).
+  const auto empty =
+      std::filesystem::temp_directory_path() / ("keelson-empty-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(empty / "..2026_12_02_10_00_00.000000001");
+  const auto none = loadPolicies(empty.string());
+  EXPECT_TRUE(none.ok()) << (none.diagnostics.empty() ? "" : none.diagnostics[0].message);
+  EXPECT_TRUE(none.policies.empty());
+  std::filesystem::remove_all(empty);
   const std::string twice = fixture("good.yaml") + "---\n" + fixture("good.yaml");
   const auto dup = parsePolicies(twice, "twice.yaml");
   EXPECT_EQ(dup.policies.size(), 4u) << "duplicates are found by loadPolicies across files";
