@@ -31,6 +31,7 @@ keelson_system_namespace). Needs PyYAML (python3-yaml).
 """
 import difflib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -150,15 +151,23 @@ def main():
         def overlay(name, components):
             d = tmp / name
             d.mkdir()
+            # Relative paths: kustomize refuses an absolute path as a kustomization root.
             (d / "kustomization.yaml").write_text(yaml.safe_dump({
                 "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-                "resources": [str(DEPLOY / "base")],
-                "components": [str(DEPLOY / "components" / c) for c in components]}))
+                "resources": [os.path.relpath(DEPLOY / "base", d)],
+                "components": [os.path.relpath(DEPLOY / "components" / c, d) for c in components]}))
             return d
 
         # 1. One source of truth: the chart's renders equal the kustomize renders.
         defaults = documents(template("--skip-tests").stdout)
         compare(checks, "defaults vs deploy/base", kustomize(DEPLOY / "base"), defaults)
+        # Negative control: the normalisation does not hide a real difference.
+        control = Checks()
+        compare(control, "control (agent cpu request 100m)", kustomize(DEPLOY / "base"),
+                documents(template("--skip-tests", "--set", "agent.resources.requests.cpu=100m").stdout))
+        checks.expect(len(control.failed) == 1 and "DaemonSet/" in control.failed[0]
+                      and '"cpu": "100m"' in control.failed[0],
+                      f"the drift test sees a changed field: {control.failed}")
         critical = kustomize(overlay("critical", ["critical-priority"]))
         compare(checks, "priority values vs base + components/critical-priority", critical,
                 documents(template("--skip-tests",
