@@ -1,8 +1,14 @@
-{{/* get [ARGS...] URL: HTTP GET with curl when the image has it, else busybox wget (bounded
-     with `timeout`: Debian's busybox 1.35 wget crashes with -T). */}}
+{{/* get [ARGS...] URL: HTTP GET with curl when the image has it, else busybox wget, bounded by
+     `timeout` where the image has it (Debian's busybox 1.35 wget crashes with its own -T). */}}
 {{- define "keelson.tests.get" -}}
 get() {
-  if command -v curl >/dev/null 2>&1; then curl -fsS -m 5 "$@"; else timeout 10 wget -q -O - "$@"; fi
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsS -m 5 "$@"
+  elif command -v timeout >/dev/null 2>&1; then
+    timeout 10 wget -q -O - "$@"
+  else
+    wget -q -O - "$@"
+  fi
 }
 {{- end -}}
 
