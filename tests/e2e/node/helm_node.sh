@@ -87,7 +87,7 @@ poll 60 has_holder || fail "no Lease holder"
 echo "  holder: $(holder)"
 
 step "helm test"
-h test "$RELEASE" --logs --timeout 3m >"$work/test.log" 2>&1 || fail "helm test: $(cat "$work/test.log")"
+h test "$RELEASE" --timeout 3m >"$work/test.log" 2>&1 || fail "helm test: $(cat "$work/test.log")"
 sed 's/^/  /' "$work/test.log"
 grep -q "^ok: .*/readyz answered" "$work/test.log" || fail "the readyz test did not report ok"
 grep -q "^ok: .* holds the Lease" "$work/test.log" || fail "the Lease test did not report ok"

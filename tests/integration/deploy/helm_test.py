@@ -39,7 +39,7 @@ from pathlib import Path
 
 import yaml
 
-from kube_test import NS, SOURCE, Checks, Kube, load_env, wait_gone
+from kube_test import NS, SOURCE, Checks, Kube, can_i, load_env, wait_gone
 
 DEPLOY = SOURCE / "deploy"
 CHART = DEPLOY / "helm" / "keelson"
@@ -237,22 +237,49 @@ def main():
     crds = False
     try:
         kube.run("apply", "-f", str(DEPLOY / "base" / "namespace.yaml"))
-        proc = subprocess.run(kube.base + ["apply", "--dry-run=server", "--validate=strict", "-f", "-"],
-                              input=template().stdout, capture_output=True, text=True, timeout=120)
-        checks.expect(proc.returncode == 0, f"server dry run of the defaults (tests included): "
-                                            f"{proc.stdout}{proc.stderr}")
+
+        def apply(text, *args):
+            return subprocess.run(kube.base + ["apply", "--validate=strict", *args, "-f", "-"],
+                                  input=text, capture_output=True, text=True, timeout=120)
+
+        proc = apply(template("--skip-tests").stdout, "--dry-run=server")
+        checks.expect(proc.returncode == 0, f"server dry run of the defaults: {proc.stdout}{proc.stderr}")
+        # The test hooks: the ServiceAccount admission refuses a Pod whose ServiceAccount does not
+        # exist, and a dry run creates none, so the hooks' RBAC objects are applied for real (then
+        # checked with can-i, then deleted) and the Pods dry-run against them.
+        hooks = documents(template("--show-only", "templates/tests/autoscaler-lease.yaml",
+                                   "--show-only", "templates/tests/agent-readyz.yaml").stdout)
+        rbac = yaml.safe_dump_all([h for h in hooks if h["kind"] != "Pod"])
+        pods = yaml.safe_dump_all([h for h in hooks if h["kind"] == "Pod"])
+        proc = apply(rbac)
+        checks.expect(proc.returncode == 0, f"test hooks' RBAC applied: {proc.stdout}{proc.stderr}")
+        proc = apply(pods, "--dry-run=server")
+        checks.expect(proc.returncode == 0 and proc.stdout.count("created (server dry run)") == 2,
+                      f"server dry run of the test pods: {proc.stdout}{proc.stderr}")
+        tester = f"system:serviceaccount:{NS}:keelson-test-lease"
+        for verb, resource, name, namespace, allowed in (
+                ("get", "leases.coordination.k8s.io", "keelson-autoscaler", NS, True),
+                ("update", "leases.coordination.k8s.io", "keelson-autoscaler", NS, False),
+                ("get", "leases.coordination.k8s.io", "other", NS, False),
+                ("list", "leases.coordination.k8s.io", "", NS, False),
+                ("get", "leases.coordination.k8s.io", "keelson-autoscaler", "default", False),
+                ("get", "secrets", "", NS, False)):
+            got = can_i(kube, tester, verb, resource, "", name, namespace)
+            checks.expect(got == allowed, f"test SA {verb} {resource} {name} in {namespace}: "
+                                          f"{'allowed' if got else 'denied'}")
+        kube.run("delete", "-n", NS, "rolebinding,role,serviceaccount", "keelson-test-lease",
+                 "--ignore-not-found")
         install = run([CRDS_SCRIPT, "install"], check=False)
         crds = True
         checks.expect(install.returncode == 0, f"prometheus-operator CRDs: {install.stderr}")
-        proc = subprocess.run(kube.base + ["apply", "--dry-run=server", "--validate=strict", "-f", "-"],
-                              input=all_on_text, capture_output=True, text=True, timeout=120)
+        proc = apply(template("-f", ALL_ON, "--skip-tests").stdout, "--dry-run=server")
         checks.expect(proc.returncode == 0, f"server dry run of the all-on render: "
                                             f"{proc.stdout}{proc.stderr}")
         for obj in ("podmonitor.monitoring.coreos.com/keelson-agent",
                     "servicemonitor.monitoring.coreos.com/keelson-autoscaler",
                     "prometheusrule.monitoring.coreos.com/keelson",
                     "networkpolicy.networking.k8s.io/keelson-agent",
-                    "configmap/keelson-dashboard-logs", "pod/keelson-test-lease"):
+                    "configmap/keelson-dashboard-logs"):
             checks.expect(f"{obj} created (server dry run)" in proc.stdout,
                           f"all-on dry run covers {obj}")
 
