@@ -29,12 +29,15 @@ peer, `helm upgrade` of the sink (the DaemonSet's template changes, so the agent
 Reads $KEELSON_PEERS_DIR/kube.env; owns namespace keelson-system meanwhile (RESOURCE_LOCK
 keelson_system_namespace). Needs PyYAML (python3-yaml).
 """
+import datetime
 import difflib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import yaml
@@ -132,6 +135,77 @@ def compare(checks, what, kustomized, helmed):
     print(f"{what}: {len(left)} objects compared", flush=True)
 
 
+def check_lease_hook(kube, checks, hooks):
+    """Runs the Lease test hook's script here, under busybox's sh and wget (the test node's image
+    is Debian's busybox-static), against the real API server with the hook ServiceAccount's own
+    token: it passes while a holder named like an autoscaler pod renews the Lease, and fails when
+    the holder is someone else. (Its readyz sibling needs an agent: node_helm runs it.)"""
+    busybox = shutil.which("busybox")
+    if not busybox:
+        checks.expect(False, "busybox is missing (cmake/install-deps.sh installs busybox-static)")
+        return
+    pod = next(h for h in hooks if h["kind"] == "Pod" and h["metadata"]["name"] == "keelson-test-lease")
+    container = pod["spec"]["containers"][0]
+    server = kube.run("config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}").stdout
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "bin").mkdir()
+        for applet in ("sh", "wget", "sed", "head", "cat", "date", "sleep"):
+            (tmp / "bin" / applet).symlink_to(busybox)
+        (tmp / "sa").mkdir()
+        (tmp / "sa" / "token").write_text(
+            kube.run("create", "token", "keelson-test-lease", "-n", NS).stdout.strip())
+        script = container["command"][2].replace("sa=/var/run/secrets/kubernetes.io/serviceaccount",
+                                                 f"sa={tmp / 'sa'}")
+        env = {e["name"]: e["value"] for e in container["env"]}
+        env.update(PATH=str(tmp / "bin"), KUBERNETES_SERVICE_HOST="127.0.0.1",
+                   KUBERNETES_SERVICE_PORT=server.rsplit(":", 1)[1])
+
+        def now():
+            return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+        for holder, timeout, passes in (("keelson-autoscaler-6d9f7c-x2x4q", "30", True),
+                                        ("someone-else", "5", False)):
+            lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                     "metadata": {"name": "keelson-autoscaler", "namespace": NS},
+                     "spec": {"holderIdentity": holder, "leaseDurationSeconds": 15,
+                              "renewTime": now()}}
+            subprocess.run(kube.base + ["apply", "-f", "-"], input=json.dumps(lease),
+                           capture_output=True, text=True, timeout=60, check=True)
+            stop = threading.Event()
+
+            def renew():
+                while not stop.wait(2):
+                    kube.run("patch", "lease", "keelson-autoscaler", "-n", NS, "--type", "merge",
+                             "-p", json.dumps({"spec": {"renewTime": now()}}), check=False)
+
+            renewer = threading.Thread(target=renew)
+            renewer.start()
+            try:
+                proc = subprocess.run([str(tmp / "bin" / "sh"), "-c", script], capture_output=True,
+                                      text=True, timeout=120, env=dict(env, TIMEOUT=timeout))
+            finally:
+                stop.set()
+                renewer.join()
+            first = (proc.stdout.strip().splitlines() or [""])[0]
+            checks.expect((proc.returncode == 0) == passes
+                          and first.startswith("ok:" if passes else "FAIL:"),
+                          f"Lease hook with holder {holder}: rc {proc.returncode}: {first} "
+                          f"{proc.stderr[-500:]}")
+            print(f"Lease hook, holder {holder}: {first[:120]}", flush=True)
+        kube.run("delete", "lease", "keelson-autoscaler", "-n", NS, "--ignore-not-found")
+
+
+class QuietChecks(Checks):
+    """Collects failures without printing them (for the negative control)."""
+
+    def expect(self, ok, what):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed.append(what)
+
+
 def main():
     kube = Kube(load_env())
     helm = helm_binary()
@@ -162,7 +236,7 @@ def main():
         defaults = documents(template("--skip-tests").stdout)
         compare(checks, "defaults vs deploy/base", kustomize(DEPLOY / "base"), defaults)
         # Negative control: the normalisation does not hide a real difference.
-        control = Checks()
+        control = QuietChecks()
         compare(control, "control (agent cpu request 100m)", kustomize(DEPLOY / "base"),
                 documents(template("--skip-tests", "--set", "agent.resources.requests.cpu=100m").stdout))
         checks.expect(len(control.failed) == 1 and "DaemonSet/" in control.failed[0]
@@ -267,6 +341,7 @@ def main():
             got = can_i(kube, tester, verb, resource, "", name, namespace)
             checks.expect(got == allowed, f"test SA {verb} {resource} {name} in {namespace}: "
                                           f"{'allowed' if got else 'denied'}")
+        check_lease_hook(kube, checks, hooks)
         kube.run("delete", "-n", NS, "rolebinding,role,serviceaccount", "keelson-test-lease",
                  "--ignore-not-found")
         install = run([CRDS_SCRIPT, "install"], check=False)
@@ -287,11 +362,20 @@ def main():
         # is what Helm does with the objects).
         proc = run([helm, "install", RELEASE, CHART, "-n", NS, *kubeconfig, "-f", ALL_ON], check=False)
         checks.expect(proc.returncode == 0, f"helm install: {proc.stdout}{proc.stderr}")
-        installed = kube.run("get", "-n", NS, "daemonset,deployment,configmap,service,networkpolicy,"
-                             "podmonitor,servicemonitor,prometheusrule,role,rolebinding,"
-                             "serviceaccount,poddisruptionbudget", "-l",
-                             f"app.kubernetes.io/instance={RELEASE}", "-o", "name").stdout.split()
-        checks.expect(len(installed) >= 20, f"installed objects: {installed}")
+        kinds_arg = ("daemonset,deployment,configmap,service,networkpolicy,podmonitor,servicemonitor,"
+                     "prometheusrule,role,rolebinding,serviceaccount,poddisruptionbudget,clusterrole,"
+                     "clusterrolebinding")
+
+        def release_objects():
+            items = kube.json("get", "-n", NS, kinds_arg, "-l",
+                              f"app.kubernetes.io/instance={RELEASE}")["items"]
+            return sorted(f"{o['kind']}/{o['metadata']['name']}" for o in items)
+
+        rendered = sorted(f"{o['kind']}/{o['metadata']['name']}"
+                          for o in documents(template("-f", ALL_ON, "--skip-tests").stdout))
+        installed = release_objects()
+        checks.expect(installed == rendered and len(rendered) > 20,
+                      f"helm install created every rendered object: {installed} vs {rendered}")
 
         def template_checksum():
             ds = kube.json("get", "daemonset", "keelson-agent", "-n", NS)
@@ -309,10 +393,7 @@ def main():
 
         proc = run([helm, "uninstall", RELEASE, "-n", NS, *kubeconfig, "--wait"], check=False)
         checks.expect(proc.returncode == 0, f"helm uninstall: {proc.stdout}{proc.stderr}")
-        left = kube.run("get", "-n", NS, "daemonset,deployment,configmap,service,networkpolicy,"
-                        "podmonitor,servicemonitor,prometheusrule,role,rolebinding,serviceaccount,"
-                        "poddisruptionbudget", "-l", f"app.kubernetes.io/instance={RELEASE}",
-                        "-o", "name").stdout.split()
+        left = release_objects()
         checks.expect(left == [], f"helm uninstall leaves nothing labelled for the release: {left}")
         checks.expect(wait_gone(kube, "clusterrole", "keelson-agent", "keelson-autoscaler")
                       and wait_gone(kube, "clusterrolebinding", "keelson-agent", "keelson-autoscaler"),
