@@ -21,7 +21,9 @@ the monitoring flags.
 
 Also: `helm lint --strict` with the defaults and ci/all-on-values.yaml; the schema refuses a
 misspelt key and a wrong type; the PrometheusRule and dashboards equal their single sources; the
-rendered objects (test hooks included) pass `kubectl apply --dry-run=server --validate=strict`,
+rendered objects (test hooks included) pass `kubectl apply --dry-run=server --validate=strict`;
+the test hooks' RBAC is checked with can-i and the Lease hook's script runs here under busybox
+against the API server with the hook's own token;
 the all-on render with prometheus-operator's CRDs installed; a real `helm install` on the kube
 peer, `helm upgrade` of the sink (the DaemonSet's template changes, so the agents roll) and
 `helm uninstall` (every object gone; the namespace stays, it is not the chart's).
