@@ -980,15 +980,49 @@ class Tailer::Impl final : public AssembledSink {
     }
   }
 
+  // containers/ holds one link per container *instance* (a restart makes a new id and a new
+  // <n>.log, and the old links stay), each pointing at its own instance's <n>.log. So the id
+  // belongs to a file, not to a container: each link's target is read with readlinkat (the link is
+  // never opened or followed) and maps that <n>.log, and its rotated <n>.log.<ts> files, to the id.
   void loadContainerIds() {
     container_ids_.clear();
     Fd dir = openDir("containers");
     if (!dir) return;
+    watch(dir.get(), "containers");  // a link made after its file was found: a rescan applies it
+    char target[4096];
     for (const auto& e : listDir(dir.get())) {
-      // Only the name is read: the link itself is never followed.
-      if (auto link = logroot::parseContainerLinkName(e.name)) {
-        container_ids_[link->namespace_name + "/" + link->pod_name + "/" + link->container_name] =
-            link->container_id;
+      const auto link = logroot::parseContainerLinkName(e.name);
+      if (!link) continue;
+      const ssize_t n = ::readlinkat(dir.get(), e.name.c_str(), target, sizeof target);
+      if (n <= 0 || static_cast<std::size_t>(n) >= sizeof target) continue;
+      if (auto file = logroot::containerLinkTarget(
+              *link, std::string_view(target, static_cast<std::size_t>(n)))) {
+        container_ids_[std::move(*file)] = link->container_id;
+      }
+    }
+  }
+
+  // The container id of the instance whose file (live or rotated) is `dir_rel`/`file_name`; empty
+  // when no link names it.
+  std::string containerIdFor(const std::string& dir_rel, std::string_view file_name) const {
+    const auto live = logroot::liveLogName(file_name);
+    if (!live) return {};
+    const auto it = container_ids_.find(dir_rel + "/" + std::string(*live));
+    return it == container_ids_.end() ? std::string() : it->second;
+  }
+
+  // A file found before the kubelet made its link gets its id at the next scan. An id already
+  // known stays when its link goes (the kubelet removes it with the container, lines may be left).
+  void applyContainerIds() {
+    for (const auto* list : {&files_, &added_}) {
+      for (const auto& f : *list) {
+        if (f->released) continue;
+        const auto slash = f->path.rfind('/');
+        std::string id = containerIdFor(f->dir, std::string_view(f->path).substr(slash + 1));
+        if (id.empty() || id == f->encoder.metadata().container_id) continue;
+        PodMetadata m = f->encoder.metadata();
+        m.container_id = std::move(id);
+        f->encoder.setMetadata(std::move(m));
       }
     }
   }
@@ -1051,6 +1085,7 @@ class Tailer::Impl final : public AssembledSink {
       }
     }
     resumeCopies();
+    applyContainerIds();
     if (scan_complete_) forgetRefusedOutside(pod_dirs);
     // Files not found where they were: deleted (or moved away); keep reading through the fd.
     for (auto& fp : files_) {
@@ -1183,10 +1218,7 @@ class Tailer::Impl final : public AssembledSink {
     m.pod_uid = where.pod.pod_uid;
     m.container_name = where.container_name;
     m.host = config_.node_name;
-    if (auto it = container_ids_.find(m.namespace_name + "/" + m.pod_name + "/" + m.container_name);
-        it != container_ids_.end()) {
-      m.container_id = it->second;
-    }
+    m.container_id = containerIdFor(dir_rel, where.file_name);
     if (auto it = labels_.find(m.pod_uid); it != labels_.end()) {
       m.labels = it->second.first;
       m.annotations = it->second.second;
@@ -1257,6 +1289,7 @@ class Tailer::Impl final : public AssembledSink {
   std::vector<ResumePoint> orphans_;
   std::vector<std::unique_ptr<TrackedFile>> files_;
   std::vector<std::unique_ptr<TrackedFile>> added_;
+  // The live file each containers/ link points at ("pods/<pod dir>/<container>/<n>.log") -> id.
   std::unordered_map<std::string, std::string> container_ids_;
   std::unordered_map<std::string, std::pair<std::map<std::string, std::string>,
                                             std::map<std::string, std::string>>>

@@ -4,7 +4,9 @@
 //
 //   root/pods/<ns>_<pod>_<uid>/<container>/<n>.log         the live file
 //   root/pods/<ns>_<pod>_<uid>/<container>/<n>.log.<ts>    rotated siblings (".gz" ignored)
-//   root/containers/<pod>_<ns>_<container>-<id>.log        links, only read by name (container id)
+//   root/containers/<pod>_<ns>_<container>-<id>.log        links, one per container instance, read
+//                                                          with readlink (never followed): the id
+//                                                          of the <n>.log they point at
 //
 // THE OFFSET CONTRACT (what checkpoints rely on)
 //   * Every record carries the file's identity: FileId (device + inode) + Fingerprint (hash of the

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -146,6 +147,55 @@ TEST_F(TailerTest, ReadsPodLogWithMetadataAndContainerId) {
   EXPECT_EQ(t->lagBytes(), 0u);
   // The containers/ link was only read by name: nothing refused, nothing read twice.
   EXPECT_TRUE(t->counters().paths_refused.empty());
+}
+
+// The kubelet's layout on a node after two restarts of `app`: one <n>.log per container instance
+// (old ones stay, plus rotated <n>.log.<ts> and older .gz), and containers/ holding one link per
+// instance, each pointing at its own <n>.log with the host's absolute path (the agent may mount the
+// log root elsewhere). Every record carries the id of the instance whose file it came from.
+TEST_F(TailerTest, ContainerIdBelongsToTheInstanceEachFileCameFrom) {
+  const auto id = [](char c) { return std::string(64, c); };
+  const std::string app = kPodDir + "/app/";
+  write(app + "0.log", cri("zero"));
+  write(app + "1.log.20261202-101010", cri("one-rotated"));
+  write(app + "1.log.20261202-090000.gz", "not read");
+  write(app + "1.log", cri("one"));
+  write(app + "2.log", cri("two"));
+  write(kPodDir + "/sidecar/0.log", cri("side"));
+  fs::create_directories(at("containers"));
+  const auto link = [&](const std::string& container, const std::string& file, char c) {
+    fs::create_symlink("/var/log/" + kPodDir + "/" + container + "/" + file,
+                       at("containers/checkout-7d9f8_shop_" + container + "-" + id(c) + ".log"));
+  };
+  link("app", "0.log", 'a');
+  link("app", "1.log", 'b');
+  link("app", "2.log", 'c');
+  link("sidecar", "0.log", 'd');
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  // A restart after the first scan: its file appears before the kubelet's link.
+  write(app + "3.log", cri("three-before-link"));
+  t->handleEvents(s);
+  drain(*t, s);
+  link("app", "3.log", 'e');
+  t->handleEvents(s);
+  write(app + "3.log", cri("three"));
+  drain(*t, s);
+  std::map<std::string, std::string> got;
+  for (const auto& r : s.records) {
+    const auto d = r.doc();
+    got[r.log()] = d["kubernetes"].contains("container_id")
+                       ? d["kubernetes"]["container_id"].get<std::string>()
+                       : "";
+  }
+  const std::map<std::string, std::string> want = {
+      {"zero", id('a')}, {"one-rotated", id('b')},  {"one", id('b')},   {"two", id('c')},
+      {"side", id('d')}, {"three-before-link", ""}, {"three", id('e')},
+  };
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(s.records.size(), want.size());
+  EXPECT_TRUE(t->counters().paths_refused.empty());  // links are read, never opened
 }
 
 // A file created while a poll reads is opened by the next handleEvents, not after the whole
