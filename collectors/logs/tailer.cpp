@@ -1199,6 +1199,14 @@ class Tailer::Impl final : public AssembledSink {
         return;
       }
     }
+    // A hard link is a second name of an inode that may live anywhere on the filesystem (a pod
+    // with write access under the root can link /etc/shadow into a container directory, and
+    // openat2's RESOLVE_BENEATH cannot see it): the runtime never links log files, so a new file
+    // with more than one name is refused. A file already tracked was checked when it was opened.
+    if (st.st_nlink > 1) {
+      refuse(rel, kRefusedHardLink);
+      return;
+    }
     auto f = std::make_unique<TrackedFile>();
     f->serial = next_serial_++;
     f->id = id;

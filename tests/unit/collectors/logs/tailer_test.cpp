@@ -778,6 +778,24 @@ TEST_F(TailerTest, SymlinkToAFileOutsideTheRootIsNeverRead) {
   EXPECT_EQ(t->counters().paths_refused.at("Symlink"), 1u);
 }
 
+// A hard link is a second name of a file that may live outside the root: openat2 sees a regular
+// file beneath the root, so the tailer refuses files with more than one link.
+TEST_F(TailerTest, HardLinkToAFileOutsideTheRootIsNeverRead) {
+  TempDir outside;  // the same filesystem as the root (both in the temp directory)
+  std::ofstream(outside.path() / "shadow") << cri("SECRET");
+  fs::create_directories(at(kPodDir + "/app"));
+  fs::create_hard_link(outside.path() / "shadow", at(kLog));
+  write(kPodDir + "/app/1.log", cri("legit"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  clock_.advance(std::chrono::minutes(1));
+  drain(*t, s);  // a second rescan does not count it again
+  EXPECT_EQ(s.logs(), std::vector<std::string>{"legit"});
+  EXPECT_EQ(t->counters().paths_refused.at("HardLink"), 1u);
+  EXPECT_EQ(t->counters().files_open, 1u);
+}
+
 // Refused paths are remembered (counted once) only while their pod directory exists: the set does
 // not grow with every pod ever refused. A pod directory that comes back is counted again.
 TEST_F(TailerTest, RefusedPathsOfARemovedPodAreForgotten) {
