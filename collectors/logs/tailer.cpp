@@ -18,6 +18,7 @@
 #include "collectors/common/wall_clock.h"
 #include "collectors/logroot/names.h"
 #include "collectors/logs/copy_match.h"
+#include "collectors/logs/resume_check.h"
 #include "collectors/logs/safe_open.h"
 
 namespace keelson::logs {
@@ -180,8 +181,22 @@ class Tailer::Impl final : public AssembledSink {
       if (!compiled) return fail(compiled.error());
       rules_.push_back(std::move(*compiled));
     }
-    for (auto& r : resume)
+    for (auto& r : resume) {
+      // The entry's own consistency, whatever file is found: a bad entry never places a file
+      // (not even a copytruncate copy).
+      ResumeFacts facts;
+      facts.fingerprint_length = r.fingerprint.length;
+      facts.restart_offset = r.restart_offset;
+      facts.end_offset = r.end_offset;
+      facts.file_size = r.restart_offset;
+      facts.fingerprint_matches = true;
+      facts.byte_before_restart = '\n';
+      if (const auto check = checkResumePoint(facts); isRefused(check)) {
+        refuseCheckpoint(r, r.path, check);
+        continue;
+      }
       resume_.push_back(std::move(r));
+    }
     if (config_.read_chunk_bytes < 4096) config_.read_chunk_bytes = 4096;
     chunk_.resize(config_.read_chunk_bytes);
     line_limit_ = config_.max_record_bytes * 2 + 4096;
@@ -741,6 +756,16 @@ class Tailer::Impl final : public AssembledSink {
         const ResumePoint& r = (*list)[i];
         const CheckpointedFile checkpointed{r.path, r.fingerprint, r.restart_offset, r.end_offset};
         if (matchCheckpointedCopy(checkpointed, candidate) != CopyMatch::Match) continue;
+        char before = '\n';
+        if (r.restart_offset > 0 &&
+            ::pread(f.fd.get(), &before, 1, static_cast<off_t>(r.restart_offset - 1)) != 1)
+          before = 0;
+        if (before != '\n') {
+          // Resuming there would ship a fragment: the copy is read from 0 (duplicates).
+          refuseCheckpoint(r, f.path, ResumeCheck::RefusedMidLine);
+          used.emplace_back(list, i);
+          break;
+        }
         f.read_offset = r.restart_offset;
         f.skip_through = r.end_offset;
         f.resuming = true;
@@ -813,13 +838,48 @@ class Tailer::Impl final : public AssembledSink {
     refingerprint(c);
   }
 
+  // An empty fingerprint matches nothing: it would match every file.
   bool fingerprintMatches(int fd, const Fingerprint& want) {
-    if (want.length == 0) return true;
+    if (want.length == 0) return false;
     if (want.length > kFingerprintMaxBytes) return false;
     char buf[kFingerprintMaxBytes];
     const ssize_t n = ::pread(fd, buf, want.length, 0);
     if (n != static_cast<ssize_t>(want.length)) return false;
     return fingerprintOf(std::string_view(buf, want.length)) == want;
+  }
+
+  // What checkResumePoint needs to know about the file found under a checkpoint's inode.
+  ResumeFacts resumeFacts(int fd, const ResumePoint& r, std::uint64_t size) {
+    ResumeFacts facts;
+    facts.fingerprint_length = r.fingerprint.length;
+    facts.restart_offset = r.restart_offset;
+    facts.end_offset = r.end_offset;
+    facts.file_size = size;
+    facts.fingerprint_matches = fingerprintMatches(fd, r.fingerprint);
+    char before = 0;
+    if (r.restart_offset > 0 && r.restart_offset <= size &&
+        ::pread(fd, &before, 1, static_cast<off_t>(r.restart_offset - 1)) == 1)
+      facts.byte_before_restart = before;
+    return facts;
+  }
+
+  // A bad checkpoint entry: its file is read from 0 with nothing suppressed (duplicates rather
+  // than a fragment or a gap); counted by reason and reported once (the entry is used up).
+  void refuseCheckpoint(const ResumePoint& r, const std::string& rel, ResumeCheck check) {
+    const std::string_view reason = resumeCheckReason(check);
+    auto it = counters_.checkpoints_refused.find(reason);
+    if (it == counters_.checkpoints_refused.end()) {
+      counters_.checkpoints_refused.emplace(std::string(reason), 1);
+    } else {
+      ++it->second;
+    }
+    if (config_.warn) {
+      config_.warn("checkpoint of " + rel + " (inode " + std::to_string(r.file.inode) +
+                   ", restart_offset " + std::to_string(r.restart_offset) + ", end_offset " +
+                   std::to_string(r.end_offset) + ", fingerprint_length " +
+                   std::to_string(r.fingerprint.length) + ") refused (" + std::string(reason) +
+                   "): the file is read again from its start");
+    }
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -1240,8 +1300,8 @@ class Tailer::Impl final : public AssembledSink {
     bool placed = false;
     for (auto it = resume_.begin(); it != resume_.end(); ++it) {
       if (!(it->file == id)) continue;
-      if (fingerprintMatches(f->fd.get(), it->fingerprint) && it->restart_offset <= f->size &&
-          it->restart_offset <= it->end_offset) {
+      const ResumeCheck check = checkResumePoint(resumeFacts(f->fd.get(), *it, f->size));
+      if (check == ResumeCheck::Resume) {
         f->read_offset = it->restart_offset;
         f->skip_through = it->end_offset;
         f->resuming = true;
@@ -1249,10 +1309,12 @@ class Tailer::Impl final : public AssembledSink {
         f->emitted_restart = it->restart_offset;
         f->start = StartPoint{true, it->restart_offset, it->end_offset, 0};
         placed = true;
-      } else {
+      } else if (check == ResumeCheck::FingerprintMismatch) {
         ++counters_.fingerprint_mismatches;
         // Its content may live on in a copytruncate copy (resumeCopies).
         orphans_.push_back(std::move(*it));
+      } else if (isRefused(check)) {
+        refuseCheckpoint(*it, rel, check);
       }
       resume_.erase(it);
       break;

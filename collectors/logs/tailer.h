@@ -87,6 +87,9 @@ struct TailerConfig {
   // needs) or from their current end (false). Files appearing later are always read from 0.
   bool read_existing_from_start = true;
   bool use_inotify = true;  // false: rescans only (tests of the fallback)
+  // Called (on the owner's thread) with a sentence for conditions a user should see once, e.g. a
+  // checkpoint entry refused. Unset: not reported (still counted).
+  std::function<void(const std::string&)> warn;
 };
 
 // A checkpoint handed back at start-up.
@@ -192,6 +195,9 @@ struct TailerCounters {
   // Copies (no checkpoint of their own) resumed at the checkpoint of the file they copy, whose
   // inode no longer holds that content: a copytruncate while the agent was down (copy_match.h).
   std::uint64_t copies_resumed = 0;
+  // Checkpoint entries refused as unsafe to resume from, by reason (resume_check.h): their files
+  // were read again from 0.
+  std::map<std::string, std::uint64_t, std::less<>> checkpoints_refused;
   std::uint64_t pod_label_entries = 0;  // gauge: pods whose API labels the tailer holds
   std::uint64_t rescans = 0;
 };

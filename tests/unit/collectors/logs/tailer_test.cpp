@@ -549,6 +549,65 @@ TEST_F(TailerTest, ResumePointWithMatchingFingerprintResumes) {
   EXPECT_EQ(t->counters().fingerprint_mismatches, 0u);
 }
 
+// A checkpoint entry that is unsafe to resume from restarts its file from 0 (duplicates, never a
+// fragment or a gap), is counted by reason and reported once. Each case has the file's own inode
+// and content, so only the entry's values are wrong.
+TEST_F(TailerTest, BadCheckpointEntriesRestartTheirFileFromZero) {
+  const std::string data = cri("alpha") + cri("bravo") + cri("charlie");
+  const std::uint64_t a = cri("alpha").size();
+  const std::uint64_t mid = a + 10;  // inside "bravo"'s line
+  struct Case {
+    std::string name;
+    Fingerprint fingerprint;
+    std::uint64_t restart, end;
+    std::string reason;  // "" = resumes
+  };
+  const Case cases[] = {
+      {"line boundary", fingerprintOf(data), a, a, ""},
+      {"mid-line restart", fingerprintOf(data), mid, mid, "MidLine"},
+      {"mid-line restart before a boundary end", fingerprintOf(data), mid, a * 2, "MidLine"},
+      {"fingerprint 0 would match any file", Fingerprint{0, 0}, 0, a, "FingerprintEmpty"},
+      {"fingerprint 0 at an offset", Fingerprint{0, 0}, a, a, "FingerprintEmpty"},
+      {"fingerprint length past 32 bits",
+       Fingerprint{(1ull << 32) + data.size(), fingerprintOf(data).hash}, a, a,
+       "FingerprintTooLong"},
+      {"fingerprint of one byte", fingerprintOf(data.substr(0, 1)), a, a, "FingerprintTooShort"},
+      {"restart beyond end", fingerprintOf(data), a * 2, a, "RestartBeyondEnd"},
+  };
+  for (const auto& c : cases) {
+    TempDir root;
+    fs::create_directories(root.path() / kPodDir / "app");
+    std::ofstream(root.path() / kLog, std::ios::binary) << data;
+    auto cfg = config();
+    cfg.log_root = root.path().string();
+    std::vector<std::string> warnings;
+    cfg.warn = [&](const std::string& m) { warnings.push_back(m); };
+    struct stat st {};
+    ASSERT_EQ(::stat((root.path() / kLog).c_str(), &st), 0);
+    const FileId id{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+    auto t = make(cfg, {ResumePoint{id, kLog, c.fingerprint, c.restart, c.end}});
+    ASSERT_NE(t, nullptr);
+    Sink s;
+    drain(*t, s);
+    clock_.advance(std::chrono::minutes(1));
+    drain(*t, s);  // another scan neither counts nor warns again
+    if (c.reason.empty()) {
+      EXPECT_EQ(s.logs(), (std::vector<std::string>{"bravo", "charlie"})) << c.name;
+      EXPECT_TRUE(t->counters().checkpoints_refused.empty()) << c.name;
+      EXPECT_TRUE(warnings.empty()) << c.name;
+      continue;
+    }
+    EXPECT_EQ(s.logs(), (std::vector<std::string>{"alpha", "bravo", "charlie"})) << c.name;
+    EXPECT_EQ(t->counters().checkpoints_refused,
+              (std::map<std::string, std::uint64_t, std::less<>>{{c.reason, 1}}))
+        << c.name;
+    ASSERT_EQ(warnings.size(), 1u) << c.name;
+    EXPECT_NE(warnings[0].find(kLog), std::string::npos) << warnings[0];
+    EXPECT_NE(warnings[0].find(c.reason), std::string::npos) << warnings[0];
+    EXPECT_EQ(t->counters().fingerprint_mismatches, 0u) << c.name;
+  }
+}
+
 TEST_F(TailerTest, InodeReuseIsDetectedByTheFingerprint) {
   // Same device+inode as the checkpoint, different content: a new file; read from 0.
   write(kLog, cri("new content 1") + cri("new content 2"));
