@@ -409,17 +409,65 @@ class Tailer::Impl final : public AssembledSink {
 
   void setPodLabels(std::string_view uid, const std::map<std::string, std::string>& labels,
                     const std::map<std::string, std::string>& annotations) {
-    for (auto& f : files_) {
-      if (f->encoder.metadata().pod_uid != uid) continue;
-      PodMetadata m = f->encoder.metadata();
-      if (m.labels == labels && m.annotations == annotations) continue;
-      m.labels = labels;
-      m.annotations = annotations;
-      f->encoder.setMetadata(std::move(m));
-    }
-    labels_[std::string(uid)] = {labels, annotations};
-    gone_.erase(std::string(uid));
+    const std::string key(uid);
+    gone_.erase(key);
+    // The pipeline hands every pod over again whenever any pod changed: filter (and count) only
+    // what changed.
+    const std::uint64_t hash = metadataHash(labels, annotations);
+    auto& entry = labels_[key];
     counters_.pod_label_entries = labels_.size();
+    if (entry.set && entry.raw_hash == hash) return;
+    FilteredMetadata fm = filterMetadata(config_.metadata, labels, annotations);
+    countOmitted(kOmittedNotSelected, fm.not_selected);
+    countOmitted(kOmittedValueTooLarge, fm.value_too_large);
+    countOmitted(kOmittedMetadataBudget, fm.over_budget);
+    for (auto* list : {&files_, &added_}) {
+      for (auto& f : *list) {
+        if (f->encoder.metadata().pod_uid != uid) continue;
+        PodMetadata m = f->encoder.metadata();
+        if (m.labels == fm.labels && m.annotations == fm.annotations) continue;
+        m.labels = fm.labels;
+        m.annotations = fm.annotations;
+        f->encoder.setMetadata(std::move(m));
+      }
+    }
+    entry = PodLabelEntry{true, hash, std::move(fm.labels), std::move(fm.annotations)};
+  }
+
+  void countOmitted(std::string_view reason, std::uint64_t n) {
+    if (n == 0) return;
+    auto it = counters_.metadata_omitted.find(reason);
+    if (it == counters_.metadata_omitted.end()) {
+      counters_.metadata_omitted.emplace(std::string(reason), n);
+    } else {
+      it->second += n;
+    }
+  }
+
+  // FNV-1a over length-prefixed keys and values: tells a changed pod from an unchanged one
+  // without keeping the raw maps (a pod's annotations can be 256 KiB).
+  static std::uint64_t metadataHash(const std::map<std::string, std::string>& labels,
+                                    const std::map<std::string, std::string>& annotations) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    const auto mix = [&h](std::string_view bytes) {
+      const std::uint64_t n = bytes.size();
+      for (int i = 0; i < 8; ++i) {
+        h ^= (n >> (8 * i)) & 0xff;
+        h *= 0x100000001b3ULL;
+      }
+      for (const char c : bytes) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 0x100000001b3ULL;
+      }
+    };
+    for (const auto* map : {&labels, &annotations}) {
+      mix(std::to_string(map->size()));
+      for (const auto& [k, v] : *map) {
+        mix(k);
+        mix(v);
+      }
+    }
+    return h;
   }
 
   void setPodGone(std::string_view uid) {
@@ -815,6 +863,28 @@ class Tailer::Impl final : public AssembledSink {
     counters_.pod_label_entries = labels_.size();
   }
 
+  // Pods whose directory a complete scan did not list and whose files are all let go: the caller
+  // drops what it keeps per pod (RecordSink::onPodGone). A pod still being read (its files are
+  // held open after deletion) is reported at the first scan after its last file is released.
+  void notifyPodsGone(const std::set<std::string, std::less<>>& listed_uids) {
+    if (pod_uids_.empty()) return;
+    std::set<std::string_view> tracked;
+    for (const auto* list : {&files_, &added_}) {
+      for (const auto& f : *list) {
+        if (!f->released) tracked.insert(f->encoder.metadata().pod_uid);
+      }
+    }
+    for (auto it = pod_uids_.begin(); it != pod_uids_.end();) {
+      if (listed_uids.contains(*it) || tracked.contains(*it)) {
+        ++it;
+        continue;
+      }
+      const std::string uid = *it;
+      it = pod_uids_.erase(it);
+      if (sink_) sink_->onPodGone(uid);
+    }
+  }
+
   // Reads `c` on from a point of the instance it copies, like a resume: from the restart offset,
   // suppressing every record ending at or before end_offset.
   void continueFrom(TrackedFile& c, const TrackedFile::Age& age, std::uint64_t serial,
@@ -1100,6 +1170,7 @@ class Tailer::Impl final : public AssembledSink {
       f->seen = false;
     loadContainerIds();
     std::set<std::string, std::less<>> pod_dirs;  // every entry of pods/ this scan listed
+    std::set<std::string, std::less<>> listed_uids;
     if (Fd pods = openDir("pods")) {
       watch(pods.get(), "pods");
       for (const auto& pe : listDir(pods.get())) {
@@ -1107,6 +1178,7 @@ class Tailer::Impl final : public AssembledSink {
         const std::string pod_rel = "pods/" + pe.name;
         const auto pod = logroot::parsePodDirName(pe.name);
         if (!pod) continue;
+        listed_uids.insert(pod->pod_uid);
         if (!config_.namespaces.allows(pod->namespace_name)) continue;
         const bool excluded_pod = excluded_.contains(pod->pod_uid);
         if (pe.type == DT_LNK) {
@@ -1169,6 +1241,7 @@ class Tailer::Impl final : public AssembledSink {
     from_end_.clear();
     sweep();
     pruneGonePods();
+    if (scan_complete_) notifyPodsGone(listed_uids);
     sink_ = saved_sink;
   }
 
@@ -1288,10 +1361,11 @@ class Tailer::Impl final : public AssembledSink {
     m.host = config_.node_name;
     m.container_id = containerIdFor(dir_rel, where.file_name);
     if (auto it = labels_.find(m.pod_uid); it != labels_.end()) {
-      m.labels = it->second.first;
-      m.annotations = it->second.second;
+      m.labels = it->second.labels;
+      m.annotations = it->second.annotations;
     }
     f->ns = &counters_.by_namespace[m.namespace_name];
+    pod_uids_.insert(m.pod_uid);
     f->assembler = FileAssembler(config_.max_record_bytes, ruleFor(m));
     f->encoder.setMetadata(std::move(m));
     f->fd = std::move(fd);
@@ -1361,11 +1435,17 @@ class Tailer::Impl final : public AssembledSink {
   std::vector<std::unique_ptr<TrackedFile>> added_;
   // The live file each containers/ link points at ("pods/<pod dir>/<container>/<n>.log") -> id.
   std::unordered_map<std::string, std::string> container_ids_;
-  std::unordered_map<std::string, std::pair<std::map<std::string, std::string>,
-                                            std::map<std::string, std::string>>>
-      labels_;
-  std::set<std::string, std::less<>> gone_;    // pod uids the API no longer lists (setPodGone)
-  std::set<std::string, std::less<>> paused_;  // pod uids whose files poll() skips
+  // Per pod uid: what its records carry (filtered), and a hash of what the API said.
+  struct PodLabelEntry {
+    bool set = false;
+    std::uint64_t raw_hash = 0;
+    std::map<std::string, std::string> labels;
+    std::map<std::string, std::string> annotations;
+  };
+  std::unordered_map<std::string, PodLabelEntry> labels_;
+  std::set<std::string, std::less<>> gone_;      // pod uids the API no longer lists (setPodGone)
+  std::set<std::string, std::less<>> pod_uids_;  // pods with a file tracked since their last scan
+  std::set<std::string, std::less<>> paused_;    // pod uids whose files poll() skips
   std::set<std::string> refused_;
   std::set<std::string, std::less<>> excluded_;  // pod uids (setPodExcluded)
   std::set<std::string> from_end_;  // pod uids included again: new files start at their end

@@ -63,6 +63,7 @@
 #include "collectors/logs/clock.h"
 #include "collectors/logs/fingerprint.h"
 #include "collectors/logs/line_parser.h"
+#include "collectors/logs/metadata_filter.h"
 #include "collectors/logs/record_encoder.h"
 
 namespace keelson::logs {
@@ -87,6 +88,8 @@ struct TailerConfig {
   // needs) or from their current end (false). Files appearing later are always read from 0.
   bool read_existing_from_start = true;
   bool use_inotify = true;  // false: rescans only (tests of the fallback)
+  // Which pod labels/annotations records carry, and how many bytes of them (metadata_filter.h).
+  MetadataPolicy metadata;
   // Called (on the owner's thread) with a sentence for conditions a user should see once, e.g. a
   // checkpoint entry refused. Unset: not reported (still counted).
   std::function<void(const std::string&)> warn;
@@ -154,6 +157,11 @@ class RecordSink {
   virtual void onRecord(const Record& record) = 0;
   // The instance will emit nothing more; in-flight records of it may still be acknowledged.
   virtual void onFileReleased(const FileReleased& /*released*/) {}
+  // A pod the tailer had files of is gone from the log root: its directory was not found by a
+  // complete scan and every file of it was let go. Called once per pod (again only if it comes
+  // back and goes again), so per-pod state kept by the caller (rate limiters) can be dropped
+  // without the API (metadata off).
+  virtual void onPodGone(std::string_view /*pod_uid*/) {}
 };
 
 enum class FileState : std::uint8_t { Live, Rotated, Deleted };
@@ -199,6 +207,9 @@ struct TailerCounters {
   // were read again from 0.
   std::map<std::string, std::uint64_t, std::less<>> checkpoints_refused;
   std::uint64_t pod_label_entries = 0;  // gauge: pods whose API labels the tailer holds
+  // Labels/annotations left out of records by TailerConfig::metadata, by reason
+  // (metadata_filter.h), counted once per change of a pod's metadata.
+  std::map<std::string, std::uint64_t, std::less<>> metadata_omitted;
   std::uint64_t rescans = 0;
 };
 
@@ -253,7 +264,8 @@ class Tailer {
   bool hasPausedBacklog() const;
 
   // Swaps labels/annotations (from the API) for every file of the pod; re-encodes their suffix
-  // once.
+  // once. What records carry is filtered by TailerConfig::metadata (counted in metadata_omitted);
+  // calling it again with the same maps does nothing (and counts nothing).
   void setPodLabels(std::string_view pod_uid, const std::map<std::string, std::string>& labels,
                     const std::map<std::string, std::string>& annotations);
 

@@ -67,6 +67,7 @@ class Sink final : public RecordSink {
     released.push_back(r);
     released_paths.emplace_back(r.path);
   }
+  void onPodGone(std::string_view uid) override { pods_gone.emplace_back(uid); }
   std::vector<std::string> logs() const {
     std::vector<std::string> out;
     for (const auto& r : records)
@@ -76,6 +77,7 @@ class Sink final : public RecordSink {
   std::vector<Got> records;
   std::vector<FileReleased> released;
   std::vector<std::string> released_paths;
+  std::vector<std::string> pods_gone;
 };
 
 class TailerTest : public ::testing::Test {
@@ -1094,6 +1096,70 @@ TEST_F(TailerTest, PodLabelsAreSwappedIn) {
   EXPECT_TRUE(s.records[0].doc()["kubernetes"]["labels"].empty());
   EXPECT_EQ(s.records[1].doc()["kubernetes"]["labels"]["app"], "checkout");
   EXPECT_EQ(s.records[1].doc()["kubernetes"]["annotations"]["team"], "payments");
+}
+
+// Record amplification: a pod's 200 KB annotation is not repeated on each of its 5-byte lines;
+// what was left out is counted once per change of the pod's metadata, not per record or per call.
+TEST_F(TailerTest, RecordMetadataIsBoundedAndWhatIsLeftOutCounted) {
+  write(kLog, cri("hello"));
+  auto c = config();
+  c.metadata.annotations = {"team"};
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  const std::map<std::string, std::string> labels = {{"app", "checkout"}};
+  const std::map<std::string, std::string> annotations = {
+      {"team", "payments"},
+      {"other", "x"},
+      {"kubectl.kubernetes.io/last-applied-configuration", std::string(200 * 1024, 'x')}};
+  t->setPodLabels("uid-1", labels, annotations);
+  t->setPodLabels("uid-1", labels, annotations);  // every pod again: nothing changed
+  for (int i = 0; i < 3; ++i)
+    write(kLog, cri("hello"));
+  drain(*t, s);
+  ASSERT_EQ(s.records.size(), 4u);
+  for (std::size_t i = 1; i < s.records.size(); ++i) {
+    EXPECT_LT(s.records[i].json.size(), 400u);
+    const auto k = s.records[i].doc()["kubernetes"];
+    EXPECT_EQ(k["labels"]["app"], "checkout");
+    EXPECT_EQ(k["annotations"], nlohmann::json({{"team", "payments"}}));
+  }
+  EXPECT_EQ(t->counters().metadata_omitted,
+            (std::map<std::string, std::uint64_t, std::less<>>{{"NotSelected", 2}}));
+
+  // Every annotation selected: the value bound leaves the big one out.
+  auto c2 = config();
+  auto t2 = make(c2);
+  t2->setPodLabels("uid-1", labels, annotations);
+  Sink s2;
+  drain(*t2, s2);
+  ASSERT_EQ(s2.records.size(), 4u);
+  EXPECT_LT(s2.records[0].json.size(), 400u);
+  EXPECT_EQ(s2.records[0].doc()["kubernetes"]["annotations"].size(), 2u);
+  EXPECT_EQ(t2->counters().metadata_omitted,
+            (std::map<std::string, std::uint64_t, std::less<>>{{"ValueTooLarge", 1}}));
+}
+
+// Without the API (metadata off) the pipeline learns from the tailer that a pod is gone, so its
+// per-pod state (the rate limiter) does not grow with every pod the node ever ran.
+TEST_F(TailerTest, APodWhoseDirectoryIsGoneIsReportedOnceAfterItsLastFile) {
+  write(kLog, cri("a"));
+  write("pods/shop_other_uid-2/app/0.log", cri("b"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  clock_.advance(std::chrono::minutes(1));
+  drain(*t, s);
+  EXPECT_TRUE(s.pods_gone.empty());
+  fs::remove_all(at(kPodDir));
+  t->handleEvents(s);  // deleted: read to its end and let go
+  clock_.advance(std::chrono::minutes(1));
+  drain(*t, s);
+  EXPECT_EQ(s.pods_gone, std::vector<std::string>{"uid-1"});
+  clock_.advance(std::chrono::minutes(1));
+  drain(*t, s);
+  EXPECT_EQ(s.pods_gone, std::vector<std::string>{"uid-1"});  // once
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"a", "b"}));
 }
 
 // Pod churn: every pod gets labels, writes, and goes (files deleted, the API no longer lists it).
