@@ -369,7 +369,7 @@ def main():
                      "clusterrolebinding")
 
         def release_objects():
-            items = kube.json("get", "-n", NS, kinds_arg, "-l",
+            items = kube.json("get", "--all-namespaces", kinds_arg, "-l",
                               f"app.kubernetes.io/instance={RELEASE}")["items"]
             return sorted(f"{o['kind']}/{o['metadata']['name']}" for o in items)
 
@@ -378,6 +378,16 @@ def main():
         installed = release_objects()
         checks.expect(installed == rendered and len(rendered) > 20,
                       f"helm install created every rendered object: {installed} vs {rendered}")
+
+        # autoscaler.namespaces=[default] in the all-on values: scale rights there only.
+        autoscaler = f"system:serviceaccount:{NS}:keelson-autoscaler"
+        for namespace, allowed in (("default", True), ("kube-system", False), ("shop", False)):
+            got = can_i(kube, autoscaler, "patch", "deployments.apps", "scale", "web", namespace)
+            checks.expect(got == allowed, f"autoscaler.namespaces: patch deployments/scale in "
+                                          f"{namespace}: {'allowed' if got else 'denied'}")
+        deployment = kube.json("get", "deployment", "keelson-autoscaler", "-n", NS)
+        args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+        checks.expect(args[-2:] == ["--namespaces", "default"], f"autoscaler args: {args}")
 
         def template_checksum():
             ds = kube.json("get", "daemonset", "keelson-agent", "-n", NS)

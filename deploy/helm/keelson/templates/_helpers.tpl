@@ -27,7 +27,7 @@
 {{- default (include "keelson.autoscaler.fullname" .) .Values.autoscaler.serviceAccount.name -}}
 {{- end -}}
 
-{{/* The Lease (and state ConfigMap) name the autoscaler uses: its own name. */}}
+{{/* The Lease name the autoscaler uses (it also carries the decision state): its own name. */}}
 {{- define "keelson.autoscaler.leaseName" -}}
 {{- include "keelson.autoscaler.fullname" . -}}
 {{- end -}}
