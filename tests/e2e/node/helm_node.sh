@@ -74,6 +74,9 @@ tests:
 YAML
 
 step "helm install (values-test-node.yaml + this run's addresses)"
+# A namespace left terminating by an earlier test would refuse the release's objects.
+ns_not_terminating() { [[ $(k get namespace "$KEELSON_NS" -o jsonpath='{.status.phase}' 2>/dev/null) != Terminating ]]; }
+poll 180 ns_not_terminating || fail "namespace $KEELSON_NS stays Terminating"
 h install "$RELEASE" "$CHART" --create-namespace -f "$KEELSON_SOURCE_DIR/deploy/helm/values-test-node.yaml" \
   -f "$work/run-values.yaml" --wait --timeout 5m >"$work/install.log" 2>&1 ||
   fail "helm install: $(cat "$work/install.log"; k -n "$KEELSON_NS" get pods -o wide 2>&1)"
