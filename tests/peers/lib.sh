@@ -6,7 +6,7 @@
 PEERS_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KEELSON_PEERS_CACHE=${KEELSON_PEERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/keelson-peers}
 # Default state dir when a peer script is run by hand outside ctest.
-KEELSON_PEERS_DIR=${KEELSON_PEERS_DIR:-$PEERS_SRC/../../build/peers}
+KEELSON_PEERS_DIR=${KEELSON_PEERS_DIR:-$(cd "$PEERS_SRC/../.." && pwd)/build/peers}
 
 log() { echo "$PEER_NAME: $*" >&2; }
 die() { echo "$PEER_NAME: error: $*" >&2; exit 1; }
@@ -59,6 +59,16 @@ stop_pid() {
     fi
   fi
   rm -f "$file"
+}
+
+# pick_port NAME: the port kept in $STATE/NAME-port (the calling script sets STATE), or a new one when it is unset or taken.
+pick_port() {
+  local file=$STATE/$1-port i
+  if [[ -s $file ]]; then
+    for ((i = 0; i < 50; i++)); do port_is_free "$(<"$file")" && return 0; sleep 0.1; done
+    log "warning: port $(<"$file") ($1) is taken by another process; choosing a new one"
+  fi
+  free_port >"$file"
 }
 
 # wait_until TIMEOUT_SECONDS PIDFILE COMMAND...: polls COMMAND until it succeeds; fails early when

@@ -43,7 +43,8 @@ step "one autoscaler replica holds the Lease"
 holder() { k -n "$KEELSON_NS" get lease keelson-autoscaler -o jsonpath='{.spec.holderIdentity}' 2>/dev/null; }
 has_holder() { [[ -n $(holder) ]]; }
 poll 60 has_holder || fail "no Lease holder: $(k -n "$KEELSON_NS" get lease -o yaml 2>&1 | tail -n 20)"
-k -n "$KEELSON_NS" get pods -l app.kubernetes.io/name=keelson-autoscaler -o name | grep -qx "pod/$(holder)" ||
+# The identity is the pod name plus a per-process suffix (<pod>_<random>, as client-go's).
+k -n "$KEELSON_NS" get pods -l app.kubernetes.io/name=keelson-autoscaler -o name | grep -qx "pod/$(holder | sed 's/_[^_]*$//')" ||
   fail "Lease holder $(holder) is not an autoscaler pod"
 echo "  holder: $(holder)"
 
@@ -86,7 +87,9 @@ bad=$(jq -r --arg pod "$pod" --arg cid "$cid" --arg ns "$ns" --arg node "$NODE_N
            or .kubernetes.container_name != "busybox" or .kubernetes.host != $node)' \
   "$work/records.jsonl" | head -n 3)
 [[ -z $bad ]] || fail "records with wrong metadata: $bad"
-[[ -s /var/lib/keelson/logs-checkpoints.json ]] || fail "no checkpoints on the hostPath /var/lib/keelson"
+# Written every checkpoint_interval (5 s by default), into the hostPath on the node.
+has_checkpoints() { [[ -s /var/lib/keelson/logs-checkpoints.json ]]; }
+poll 30 has_checkpoints || fail "no checkpoints on the hostPath /var/lib/keelson"
 
 step "kubectl delete the agent pod: the DaemonSet's new pod resumes from the checkpoints"
 before=$(max_seq)

@@ -29,10 +29,13 @@ link=/var/log/containers/${pod}_${ns}_busybox-${cid}.log
 [[ -L $link && $(readlink "$link") == "$log" ]] || fail "$link does not point at $log: $(ls -l /var/log/containers | grep "$pod")"
 
 step "cgroups under kubepods"
-found=$(find /sys/fs/cgroup/cpu,cpuacct /sys/fs/cgroup/cpu /sys/fs/cgroup/memory -maxdepth 4 -type d \
-  -path "*kubepods*pod${uid}/${cid}" 2>/dev/null | head -n 3)
-[[ -n $found ]] || fail "no cgroup for pod $uid container $cid under kubepods"
-echo "$found" | sed 's/^/  /'
-mem=$(find /sys/fs/cgroup/memory -maxdepth 4 -type d -path "*kubepods*pod${uid}/${cid}" | head -n1)
+# cgroup v1, cgroupfs driver: <controller>/kubepods[/<qos>]/pod<uid>/<container id>.
+for ctl in cpu cpuacct memory pids; do
+  dir=$(find "/sys/fs/cgroup/$ctl/kubepods" -maxdepth 3 -type d -path "*/pod${uid}/${cid}" 2>/dev/null || true)
+  [[ -n $dir ]] || fail "no $ctl cgroup for pod $uid container $cid under kubepods"
+  echo "  $dir"
+done
+mem=$(find /sys/fs/cgroup/memory/kubepods -maxdepth 3 -type d -path "*/pod${uid}/${cid}")
 [[ $(cat "$mem/memory.usage_in_bytes") -gt 0 ]] || fail "memory.usage_in_bytes is 0 in $mem"
+grep -q . "$mem/cgroup.procs" || fail "no process in $mem"
 step "ok"
