@@ -8,6 +8,34 @@ SharedCollection::SharedCollection(Collect collect, Options options,
                                    std::function<Clock::time_point()> now)
     : collect_(std::move(collect)), options_(options), now_(std::move(now)) {
   if (options_.max_alive < 2) options_.max_alive = 2;  // the current one and the next
+  if (options_.release_when_due) {
+    releaser_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      while (!stopping_) {
+        if (!current_) {
+          release_.wait(lock);
+          continue;
+        }
+        const auto due = collected_at_ + options_.min_interval;
+        if (Clock::now() < due) {
+          release_.wait_until(lock, due);
+          continue;
+        }
+        // Writers still holding it keep it alive; it counts against max_alive meanwhile.
+        older_.push_back(current_);
+        current_.reset();
+      }
+    });
+  }
+}
+
+SharedCollection::~SharedCollection() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  release_.notify_all();
+  if (releaser_.joinable()) releaser_.join();
 }
 
 std::shared_ptr<const std::string> SharedCollection::get() {
@@ -32,10 +60,15 @@ std::shared_ptr<const std::string> SharedCollection::get() {
     older_.erase(
         std::remove_if(older_.begin(), older_.end(), [](const auto& w) { return w.expired(); }),
         older_.end());
-    if (current_ && 2 + older_.size() > options_.max_alive) {
-      ++shared_;
-      ++held_back_;
-      return current_;
+    // After a collection: the older results still referenced, the current one (now older) and
+    // the new one.
+    if ((current_ ? 2 : 1) + older_.size() > options_.max_alive) {
+      auto newest = current_ ? current_ : older_.back().lock();
+      if (newest) {
+        ++shared_;
+        ++held_back_;
+        return newest;
+      }
     }
     running_ = true;
     const std::size_t hint = current_ ? current_->size() : 0;
@@ -58,6 +91,7 @@ std::shared_ptr<const std::string> SharedCollection::get() {
     ++generation_;
     ++collections_;
     done_.notify_all();
+    release_.notify_all();
     return result;
   }
 }
@@ -75,6 +109,11 @@ std::uint64_t SharedCollection::shared() const {
 std::uint64_t SharedCollection::held_back() const {
   std::lock_guard lock(mu_);
   return held_back_;
+}
+
+bool SharedCollection::cached() const {
+  std::lock_guard lock(mu_);
+  return current_ != nullptr;
 }
 
 std::size_t SharedCollection::waiting() const {

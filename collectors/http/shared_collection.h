@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace keelson::http {
@@ -29,6 +30,10 @@ struct SharedCollectionOptions {
   // (scrape intervals are >= 5 s in practice) while merging the HA pair and retries.
   std::chrono::steady_clock::duration min_interval = std::chrono::seconds(1);
   std::size_t max_alive = 2;  // results in memory at once, the one being collected included
+  // Drop the cache's reference once min_interval has passed (a thread waits for it), so the
+  // exposition is not kept between scrapes; connections still writing it keep it alive.
+  // Needs the real steady clock (off by default, for tests with a fake one).
+  bool release_when_due = false;
 };
 
 class SharedCollection {
@@ -41,6 +46,9 @@ class SharedCollection {
 
   explicit SharedCollection(Collect collect, Options options = {},
                             std::function<Clock::time_point()> now = &Clock::now);
+  ~SharedCollection();
+  SharedCollection(const SharedCollection&) = delete;
+  SharedCollection& operator=(const SharedCollection&) = delete;
 
   // The current result, collecting first when it is due.
   std::shared_ptr<const std::string> get();
@@ -49,6 +57,7 @@ class SharedCollection {
   std::uint64_t shared() const;       // results served without collecting
   std::uint64_t held_back() const;    // of those, because older results were still referenced
   std::size_t waiting() const;        // callers waiting for a running collection (tests)
+  bool cached() const;                // whether the cache holds a result now (tests)
 
  private:
   Collect collect_;
@@ -66,6 +75,9 @@ class SharedCollection {
   std::uint64_t shared_ = 0;
   std::uint64_t held_back_ = 0;
   std::size_t waiting_ = 0;
+  bool stopping_ = false;
+  std::condition_variable release_;
+  std::thread releaser_;  // with release_when_due
 };
 
 }  // namespace keelson::http

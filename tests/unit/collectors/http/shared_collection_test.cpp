@@ -119,5 +119,38 @@ TEST(SharedCollectionTest, AFailedCollectionIsRetried) {
   EXPECT_EQ(c.collections(), 1u);
 }
 
+// With release_when_due the cache lets go of the result once the interval has passed (nothing is
+// kept between scrapes); a connection still writing it keeps its own reference.
+TEST(SharedCollectionTest, ReleasesTheResultWhenDue) {
+  SharedCollection::Options o;
+  o.min_interval = 20ms;
+  o.release_when_due = true;
+  int n = 0;
+  SharedCollection c([&](std::size_t) { return std::to_string(++n); }, o);
+  auto writer = c.get();
+  const std::weak_ptr<const std::string> weak = writer;
+  EXPECT_TRUE(c.cached());
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (c.cached() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_FALSE(c.cached());
+  EXPECT_EQ(*writer, "1");
+  // Released but still being written: the next collection may run (two alive), the one after
+  // must share it rather than make a third.
+  auto second = c.get();
+  EXPECT_EQ(*second, "2");
+  const auto deadline2 = std::chrono::steady_clock::now() + 10s;
+  while (c.cached() && std::chrono::steady_clock::now() < deadline2) {
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(c.get(), second);
+  EXPECT_EQ(c.held_back(), 1u);
+  second.reset();
+  writer.reset();
+  EXPECT_TRUE(weak.expired());
+  EXPECT_EQ(*c.get(), "3");
+}
+
 }  // namespace
 }  // namespace keelson::http
