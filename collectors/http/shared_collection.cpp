@@ -71,7 +71,7 @@ std::shared_ptr<const std::string> SharedCollection::get() {
       }
     }
     running_ = true;
-    const std::size_t hint = current_ ? current_->size() : 0;
+    const std::size_t hint = last_size_;  // also after the result was released
     lock.unlock();
     std::string body;
     try {
@@ -86,6 +86,7 @@ std::shared_ptr<const std::string> SharedCollection::get() {
     lock.lock();
     if (current_) older_.push_back(current_);
     current_ = result;
+    last_size_ = result->size();
     collected_at_ = now_();
     running_ = false;
     ++generation_;

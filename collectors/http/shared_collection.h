@@ -68,6 +68,7 @@ class SharedCollection {
   std::condition_variable done_;
   std::shared_ptr<const std::string> current_;
   Clock::time_point collected_at_{};
+  std::size_t last_size_ = 0;
   std::vector<std::weak_ptr<const std::string>> older_;
   bool running_ = false;
   std::uint64_t generation_ = 0;

@@ -126,7 +126,13 @@ TEST(SharedCollectionTest, ReleasesTheResultWhenDue) {
   o.min_interval = 20ms;
   o.release_when_due = true;
   int n = 0;
-  SharedCollection c([&](std::size_t) { return std::to_string(++n); }, o);
+  std::size_t hint = 99;
+  SharedCollection c(
+      [&](std::size_t size_hint) {
+        hint = size_hint;
+        return std::to_string(++n);
+      },
+      o);
   auto writer = c.get();
   const std::weak_ptr<const std::string> weak = writer;
   EXPECT_TRUE(c.cached());
@@ -140,6 +146,7 @@ TEST(SharedCollectionTest, ReleasesTheResultWhenDue) {
   // must share it rather than make a third.
   auto second = c.get();
   EXPECT_EQ(*second, "2");
+  EXPECT_EQ(hint, 1u);  // the released result's size: a 16 MB exposition is reserved, not doubled
   const auto deadline2 = std::chrono::steady_clock::now() + 10s;
   while (c.cached() && std::chrono::steady_clock::now() < deadline2) {
     std::this_thread::sleep_for(1ms);
