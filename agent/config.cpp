@@ -62,6 +62,48 @@ Status parseMetadata(const YAML::Node& value, const std::string& file, AgentConf
   return {};
 }
 
+struct MetricsKey {
+  const char* key;
+  std::size_t MetricsEndpointConfig::*field;
+  std::size_t min, max;
+};
+constexpr MetricsKey kMetricsKeys[] = {
+    {"min_interval_ms", &MetricsEndpointConfig::min_interval_ms, 0, 60000},
+    {"max_connections", &MetricsEndpointConfig::max_connections, 1, 10000},
+    {"write_timeout_ms", &MetricsEndpointConfig::write_timeout_ms, 100, 600000},
+};
+
+Status parseMetrics(const YAML::Node& value, const std::string& file, AgentConfig& config) {
+  if (value.IsNull()) return {};
+  if (!value.IsMap()) {
+    return fail("ConfigType", fmt::format("{}: 'metrics' must be a mapping ({{max_connections: "
+                                          "64}})",
+                                          where(file, value.Mark())));
+  }
+  for (const auto& entry : value) {
+    const auto key = entry.first.as<std::string>();
+    const MetricsKey* known = nullptr;
+    for (const auto& k : kMetricsKeys) {
+      if (key == k.key) known = &k;
+    }
+    if (known == nullptr) {
+      return fail("ConfigUnknownKey",
+                  fmt::format("{}: unknown key 'metrics.{}' (known keys: min_interval_ms, "
+                              "max_connections, write_timeout_ms)",
+                              where(file, entry.first.Mark()), key));
+    }
+    unsigned long n = 0;
+    if (!entry.second.IsScalar() || !YAML::convert<unsigned long>::decode(entry.second, n) ||
+        n < known->min || n > known->max) {
+      return fail("ConfigType",
+                  fmt::format("{}: 'metrics.{}' must be a number from {} to {}",
+                              where(file, entry.second.Mark()), key, known->min, known->max));
+    }
+    config.metrics.*(known->field) = n;
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string& file) {
@@ -91,6 +133,10 @@ Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string&
         if (auto st = parseMetadata(value, file, config); !st) return fail(st.error());
         continue;
       }
+      if (key == "metrics") {
+        if (auto st = parseMetrics(value, file, config); !st) return fail(st.error());
+        continue;
+      }
       if (key == "keep_open_files") {
         unsigned long n = 0;
         if (!value.IsScalar() || !YAML::convert<unsigned long>::decode(value, n) ||
@@ -108,7 +154,7 @@ Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string&
         if (key == k.key) known = &k;
       }
       if (known == nullptr) {
-        std::string keys = "logs, metadata, keep_open_files";
+        std::string keys = "logs, metadata, keep_open_files, metrics";
         for (const auto& k : kStringKeys)
           keys += std::string(", ") + k.key;
         return fail("ConfigUnknownKey", fmt::format("{}: unknown key '{}' (known keys: {})",

@@ -18,6 +18,10 @@
 //                                   # KUBERNETES_SERVICE_HOST is set
 //   metadata: {enabled: true}       # the pod watch (agent/metadata); default: on when an API
 //                                   # config is found (kubeconfig or in-cluster), else off
+//   metrics:                        # the metrics port (agent/metrics_server.h)
+//     min_interval_ms: 1000         #   scrapes within this of the last collection share it
+//     max_connections: 64           #   open connections (+8 kept for /healthz and /readyz)
+//     write_timeout_ms: 30000       #   one whole response, else the connection is closed
 //   logs: {...}                     # the log pipeline's section (agent/logs/config.h)
 //
 // The `logs:` section belongs to the log pipeline: it is kept here as a raw YAML::Node and not
@@ -36,6 +40,13 @@
 
 namespace keelson::agent {
 
+// The `metrics:` section: limits of the metrics port (collectors/http/server.h).
+struct MetricsEndpointConfig {
+  std::size_t min_interval_ms = 1000;
+  std::size_t max_connections = 64;
+  std::size_t write_timeout_ms = 30000;
+};
+
 struct AgentConfig {
   std::string cgroup_root = "/sys/fs/cgroup";
   std::string proc_root = "/proc";
@@ -49,6 +60,7 @@ struct AgentConfig {
   std::string port_file;                 // empty: none
   std::string kubeconfig;                // empty: in-cluster when available
   std::optional<bool> metadata_enabled;  // metadata.enabled; unset: on when an API config exists
+  MetricsEndpointConfig metrics;         // the `metrics:` section
   YAML::Node logs;                       // raw; null when absent
   std::string file;                      // the config file it came from ("" for defaults)
 };

@@ -12,6 +12,12 @@ SelfMetrics::SelfMetrics(prometheus::Registry& registry)
               .Register(registry)
               .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025,
                                                                0.05, 0.1, 0.25, 0.5, 1})),
+      collections_(prometheus::BuildCounter()
+                       .Name("keelson_agent_collections_total")
+                       .Help("Container collections (cgroup walks) run; concurrent scrapes share "
+                             "one.")
+                       .Register(registry)
+                       .Add({})),
       scanned_(prometheus::BuildGauge()
                    .Name("keelson_agent_cgroups_scanned")
                    .Help("Cgroups walked by the last scrape.")
@@ -42,6 +48,7 @@ SelfMetrics::SelfMetrics(prometheus::Registry& registry)
 void SelfMetrics::recordScrape(double seconds, std::size_t cgroups_scanned,
                                const cgroup::ErrorCounts& errors, std::size_t files_open) {
   duration_.Observe(seconds);
+  collections_.Increment();
   scanned_.Set(static_cast<double>(cgroups_scanned));
   files_open_.Set(static_cast<double>(files_open));
   for (const auto& [reason, n] : errors.by_reason) {

@@ -18,12 +18,16 @@ namespace keelson::agent {
 class SelfMetrics {
  public:
   explicit SelfMetrics(prometheus::Registry& registry);
-  // `files_open`: cgroup descriptors kept open after the scrape (0 unless keep_open_files).
+  // One collection (cgroup walk) done. `files_open`: cgroup descriptors kept open after the
+  // scrape (0 unless keep_open_files). Counted in keelson_agent_collections_total: concurrent
+  // /metrics requests share one collection (agent/metrics_server.h), so this grows slower than
+  // the requests.
   void recordScrape(double seconds, std::size_t cgroups_scanned, const cgroup::ErrorCounts& errors,
                     std::size_t files_open = 0);
 
  private:
   prometheus::Histogram& duration_;
+  prometheus::Counter& collections_;
   prometheus::Gauge& scanned_;
   prometheus::Gauge& files_open_;
   prometheus::Family<prometheus::Counter>& errors_;

@@ -233,7 +233,8 @@ def main():
                      "configmap/keelson-policies", "serviceaccount/keelson-agent",
                      "serviceaccount/keelson-autoscaler", "role.rbac.authorization.k8s.io/keelson-autoscaler",
                      "rolebinding.rbac.authorization.k8s.io/keelson-autoscaler",
-                     "poddisruptionbudget.policy/keelson-autoscaler"):
+                     "poddisruptionbudget.policy/keelson-autoscaler",
+                     "networkpolicy.networking.k8s.io/keelson-agent"):
             checks.expect(kind in names, f"{kind} applied")
         for kind in ("clusterrole.rbac.authorization.k8s.io/keelson-agent",
                      "clusterrole.rbac.authorization.k8s.io/keelson-autoscaler",

@@ -59,12 +59,12 @@ TEST(CliTest, CheckConfig) {
   const auto bad = writeTemp("log_root: /var/log\nlisten: ':9445'\nbogus: 1\n");
   r = run({"check-config", "--config=" + bad});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(
-      r.err,
-      bad +
-          ":3: unknown key 'bogus' (known keys: logs, metadata, keep_open_files, cgroup_root, "
-          "proc_root, log_root, cgroups, state_dir, listen, node_name, sink, port_file, "
-          "kubeconfig)\n");
+  EXPECT_EQ(r.err,
+            bad +
+                ":3: unknown key 'bogus' (known keys: logs, metadata, keep_open_files, metrics, "
+                "cgroup_root, "
+                "proc_root, log_root, cgroups, state_dir, listen, node_name, sink, port_file, "
+                "kubeconfig)\n");
   EXPECT_EQ(run({"check-config"}).code, 1);
   std::remove(good.c_str());
 }

@@ -85,6 +85,37 @@ TEST(ConfigTest, KubeconfigAndMetadataKeys) {
   EXPECT_EQ(c.kubeconfig, "/flag/kc");
 }
 
+TEST(ConfigTest, MetricsSection) {
+  const auto r = parseAgentConfig(
+      "metrics:\n  min_interval_ms: 0\n  max_connections: 8\n  write_timeout_ms: 5000\n", "a.yaml");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->metrics.min_interval_ms, 0u);
+  EXPECT_EQ(r->metrics.max_connections, 8u);
+  EXPECT_EQ(r->metrics.write_timeout_ms, 5000u);
+  const auto d = parseAgentConfig("log_root: /x\n", "a.yaml");
+  EXPECT_EQ(d->metrics.min_interval_ms, 1000u);
+  EXPECT_EQ(d->metrics.max_connections, 64u);
+  struct Case {
+    const char* text;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"metrics:\n  max_connections: 0\n",
+       "a.yaml:2: 'metrics.max_connections' must be a number from 1 to 10000"},
+      {"metrics:\n  write_timeout_ms: -1\n",
+       "a.yaml:2: 'metrics.write_timeout_ms' must be a number from 100 to 600000"},
+      {"metrics:\n  min_interval: 1s\n",
+       "a.yaml:2: unknown key 'metrics.min_interval' (known keys: min_interval_ms, "
+       "max_connections, write_timeout_ms)"},
+      {"metrics: 5\n", "a.yaml:1: 'metrics' must be a mapping ({max_connections: 64})"},
+  };
+  for (const auto& c : cases) {
+    const auto bad = parseAgentConfig(c.text, "a.yaml");
+    ASSERT_FALSE(bad) << c.text;
+    EXPECT_EQ(bad.error().message, c.message);
+  }
+}
+
 TEST(ConfigTest, FlagsWin) {
   AgentConfig c;
   c.log_root = "/from/file";
