@@ -24,14 +24,14 @@ struct Reports {
 
 std::unique_ptr<KafkaSink> makeKafka(const std::shared_ptr<MockCluster>& cluster, Reports& reports,
                                      std::map<std::string, std::string> extra = {}) {
-  SinkOptions options;
+  KafkaSinkOptions options;
   options.linger_ms = 1;
   options.kafka_properties = std::move(extra);
   auto tmpl = TopicTemplate::parse("logs-{namespace}");
   EXPECT_TRUE(tmpl.ok());
   auto sink = KafkaSink::create(cluster->bootstraps(), *tmpl, options,
                                 [&reports](std::uint64_t token, const DeliveryReport& r) {
-                                  if (!r.ok) reports.errors.push_back(r.error);
+                                  if (!r.ok()) reports.errors.push_back(r.error);
                                   reports.by_token[token] = r;
                                 });
   EXPECT_TRUE(sink.ok()) << (sink.ok() ? "" : sink.error().message);
@@ -59,7 +59,7 @@ TEST(KafkaSink, ReportsEveryRecordDelivered) {
   awaitReports(*sink, reports, 3);
   ASSERT_EQ(reports.by_token.size(), 3u);
   for (const auto& [token, r] : reports.by_token)
-    EXPECT_TRUE(r.ok) << token << r.error;
+    EXPECT_TRUE(r.ok()) << token << r.error;
   EXPECT_EQ(sink->outstanding(), 0u);
 }
 
@@ -76,7 +76,7 @@ TEST(KafkaSink, PermanentProduceErrorIsReportedWithItsName) {
   ASSERT_TRUE(sink->produce(OutRecord{v, "k", "shop", "web", "app"}, 1).ok());
   awaitReports(*sink, reports, 2);
   ASSERT_EQ(reports.by_token.count(1), 1u);
-  EXPECT_FALSE(reports.by_token[1].ok);
+  EXPECT_FALSE(reports.by_token[1].ok());
   EXPECT_EQ(reports.by_token[1].error, "TOPIC_AUTHORIZATION_FAILED");
 }
 
@@ -102,7 +102,7 @@ TEST(KafkaSink, BrokerOutageIsRetriedNotFailed) {
   awaitReports(*sink, reports, 6);
   ASSERT_EQ(reports.by_token.size(), 6u);
   for (const auto& [token, r] : reports.by_token)
-    EXPECT_TRUE(r.ok) << token << " " << r.error;
+    EXPECT_TRUE(r.ok()) << token << " " << r.error;
 }
 
 TEST(KafkaSink, FatalErrorMarksTheSinkBroken) {
@@ -125,7 +125,7 @@ TEST(KafkaSink, FatalErrorMarksTheSinkBroken) {
 TEST(KafkaSink, RefusedPropertyIsNamed) {
   auto tmpl = TopicTemplate::parse("logs");
   ASSERT_TRUE(tmpl.ok());
-  SinkOptions options;
+  KafkaSinkOptions options;
   options.kafka_properties["no.such.property"] = "1";
   auto sink = KafkaSink::create("127.0.0.1:1", *tmpl, options, nullptr);
   ASSERT_FALSE(sink.ok());
