@@ -19,11 +19,15 @@ struct ConfDeleter {
 using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 
 // librdkafka's refusal names the property and often repeats the value ("Invalid value "x" for
-// configuration property "y""): the value may be a secret, so every occurrence is masked.
-std::string withoutValue(std::string text, const std::string& value) {
-  if (value.empty()) return text;
-  for (auto p = text.find(value); p != std::string::npos; p = text.find(value, p + 5))
-    text.replace(p, value.size(), "*****");
+// configuration property "y"", "Unsupported SASL mechanism: x"): a value may be a secret, so
+// every occurrence of a configured value (3 characters or more: shorter ones are flags and
+// numbers that would mangle the sentence) is masked.
+std::string withoutValues(std::string text, const std::map<std::string, std::string>& props) {
+  for (const auto& [key, value] : props) {
+    if (value.size() < 3) continue;
+    for (auto p = text.find(value); p != std::string::npos; p = text.find(value, p + 5))
+      text.replace(p, value.size(), "*****");
+  }
   return text;
 }
 
@@ -57,7 +61,7 @@ Result<ConfPtr> buildConf(const std::string& brokers, const KafkaSinkOptions& op
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), err.data(), err.size()) !=
         RD_KAFKA_CONF_OK) {
       return fail("InvalidSinkConfig", fmt::format("Kafka property '{}' refused: {}", key,
-                                                   withoutValue(err.data(), value)));
+                                                   withoutValues(err.data(), props)));
     }
   }
   return conf;
@@ -82,8 +86,21 @@ Outcome::Kind classifyKafkaError(int error) {
 }
 
 Status checkKafkaOptions(const std::string& brokers, const KafkaSinkOptions& options) {
-  auto conf = buildConf(brokers, options);
-  if (!conf) return fail(conf.error());
+  auto built = buildConf(brokers, options);
+  if (!built) return fail(built.error());
+  // Some values are only checked when the client is created (a SASL mechanism, TLS files): create
+  // one without brokers (it connects to nothing) and destroy it at once.
+  ConfPtr conf = std::move(built).value();
+  std::array<char, 512> err{};
+  rd_kafka_conf_set(conf.get(), "bootstrap.servers", "", err.data(), err.size());
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err.data(), err.size());
+  if (rk == nullptr) {
+    return fail("InvalidSinkConfig",
+                fmt::format("the Kafka producer cannot be created: {}",
+                            withoutValues(err.data(), options.kafka_properties)));
+  }
+  conf.release();  // owned by rk
+  rd_kafka_destroy(rk);
   return {};
 }
 
@@ -107,7 +124,9 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::create(const std::string& brokers,
   rd_kafka_conf_set_opaque(conf.get(), sink.get());
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err.data(), err.size());
   if (rk == nullptr) {
-    return fail("KafkaError", fmt::format("cannot create the Kafka producer: {}", err.data()));
+    return fail("InvalidSinkConfig",
+                fmt::format("the Kafka producer cannot be created: {}",
+                            withoutValues(err.data(), options.kafka_properties)));
   }
   conf.release();  // owned by rk now
   sink->rk_ = rk;
