@@ -318,6 +318,13 @@ std::vector<std::string> DeliveryLedger::podsOfPausedDestinations() const {
   return {pods.begin(), pods.end()};
 }
 
+std::uint64_t DeliveryLedger::parkedRecords() const {
+  std::uint64_t n = 0;
+  for (const auto& [name, d] : paused_)
+    n += d.parked.size();
+  return n;
+}
+
 std::vector<std::string> DeliveryLedger::namespacesInUse() const {
   std::set<std::string> ns;
   for (const auto& [serial, t] : tracks_)

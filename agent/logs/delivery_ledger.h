@@ -199,6 +199,8 @@ class DeliveryLedger {
 
   const Slot& slot(std::uint32_t s) const { return slots_[s]; }
   std::uint64_t inFlightRecords() const { return in_flight_records_; }
+  // Records parked for paused destinations (not at the sink, not due).
+  std::uint64_t parkedRecords() const;
   std::size_t rateHeld() const { return rate_held_; }
   std::size_t scheduled() const { return retries_.size(); }
   bool everythingAcknowledged() const { return in_flight_records_ == 0; }

@@ -541,18 +541,20 @@ class LogPipeline::Impl final : public logs::RecordSink {
   void shutdown() {
     // Stop reading; give the sink a bounded time to deliver what is in flight (failed records are
     // re-produced meanwhile), then write what was acknowledged.
+    // Records parked for a paused destination cannot be delivered now: they are not waited for
+    // (their offsets are not committed, so the next start reads them again).
     const auto deadline = now() + opts.config.shutdown_timeout;
-    while (!everythingAcknowledged() && now() < deadline) {
+    while (ledger.inFlightRecords() > ledger.parkedRecords() && now() < deadline) {
       serveRetries();
       releaseRateLimited();
       const auto left = std::chrono::duration_cast<milliseconds>(deadline - now());
       sink->flush(std::clamp(left, milliseconds(0), milliseconds(100)));
     }
     if (!everythingAcknowledged()) {
-      warn(
-          fmt::format("shutdown: {} records not acknowledged within {} ms; they are re-read at the "
-                      "next start",
-                      ledger.inFlightRecords(), opts.config.shutdown_timeout.count()));
+      warn(fmt::format(
+          "shutdown: {} records not acknowledged ({} held for paused destinations, "
+          "the others not within {} ms); they are re-read at the next start",
+          ledger.inFlightRecords(), ledger.parkedRecords(), opts.config.shutdown_timeout.count()));
     }
     syncMetrics(true);
     writeCheckpoints();

@@ -91,7 +91,8 @@ struct PipelineOptions {
   // Unset in the agent: one branch per acknowledgement.
   std::function<void(std::int64_t latency_ns)> on_delivery_latency;
   // The pipeline's monotonic clock (retries, rate limits, checkpoint interval, timeouts, the
-  // tailer's timers); null: the steady clock. Must outlive the pipeline.
+  // tailer's timers); null: the steady clock. Must outlive the pipeline; notReady() reads it
+  // from the caller's thread.
   const logs::Clock* clock = nullptr;
   // Builds the sink instead of `sink` (tests inject a fake; called again to replace a broken
   // sink). Unset: the registry (agent/sinks/sink_registry.h) builds the sink `sink` names.

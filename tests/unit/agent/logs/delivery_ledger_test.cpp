@@ -284,6 +284,7 @@ TEST(DeliveryLedger, ARejectingDestinationPausesAloneAndResumesOnASuccessfulProb
   EXPECT_TRUE(fx.ledger.parkIfPaused(a4));
   // a3 was at the sink already and is refused too.
   EXPECT_FALSE(fx.ledger.reject(a3, "UNKNOWN_TOPIC_OR_PART", kT0));
+  EXPECT_EQ(fx.ledger.parkedRecords(), 4u);
   // The other destination delivers.
   fx.ledger.acknowledge(b1, kT0);
   // The probe (the oldest parked record) after the first back-off, not before.

@@ -689,5 +689,29 @@ TEST(Pipeline, ADeadLoopIsNotReadyAndLeavesAFinalCheckpoint) {
   (*p)->stop();
 }
 
+// A stop does not wait shutdown_timeout for records parked for a paused destination: they cannot
+// be delivered now, and their offsets are not committed (the next start reads them again).
+TEST(Pipeline, StopDoesNotWaitForAPausedDestination) {
+  LogRoot r;
+  r.append(0, 10);
+  auto shared = std::make_shared<FakeSink::Shared>();
+  shared->refused = {"logs-shop"};
+  auto o = withFakeSink(options(r, "fake"), shared);
+  o.use_inotify = true;
+  o.config.shutdown_timeout = std::chrono::seconds(10);
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  (*p)->start();
+  ASSERT_TRUE(eventually([&] {
+    return exposition(**p).find("keelson_log_destination_paused{") != std::string::npos;
+  }));
+  const auto t0 = std::chrono::steady_clock::now();
+  (*p)->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  auto ck = checkpoint::Store(r.state()).load();
+  ASSERT_TRUE(ck.ok());
+  EXPECT_TRUE(ck->empty());  // nothing acknowledged, nothing committed
+}
+
 }  // namespace
 }  // namespace keelson::logship
