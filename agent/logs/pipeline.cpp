@@ -193,6 +193,13 @@ class LogPipeline::Impl final : public logs::RecordSink {
     dirty = true;
   }
 
+  // The pod's directory is gone and its files let go: its rate limiter goes too (with metadata
+  // off nothing else would ever drop it), unless records of it still wait for tokens.
+  void onPodGone(std::string_view uid) override {
+    const auto lim = limiters.find(uid);
+    if (lim != limiters.end() && lim->second.waiting.empty()) limiters.erase(lim);
+  }
+
   bool admitByRate(const TrackedFile& track, std::uint32_t slot) {
     auto it = limiters.find(track.pod_uid);
     const auto t = now();
@@ -615,6 +622,8 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::create(PipelineOptions options
   tc.max_record_bytes = static_cast<std::size_t>(cfg.max_record_bytes);
   tc.read_existing_from_start = p.opts.read_existing_from_start;
   tc.use_inotify = p.opts.use_inotify;
+  tc.metadata = cfg.record_metadata;
+  tc.warn = [](const std::string& message) { warn(message); };
   auto tailer = logs::Tailer::create(tc, *p.clock, std::move(resume));
   if (!tailer) return fail(tailer.error());
   p.tailer = std::move(tailer).value();
