@@ -4,6 +4,7 @@
 #include "agent/commands.h"
 #include "agent/config.h"
 #include "agent/logs/logs_config.h"
+#include "agent/logs/pipeline.h"
 
 namespace keelson::agent {
 
@@ -19,9 +20,18 @@ int runCheckConfigCommand(const std::vector<std::string>& args, std::ostream& ou
     err << config.error().message << "\n";
     return 1;
   }
-  if (auto logs = logship::parseLogsConfig(config->logs, config->file); !logs) {
+  auto logs = logship::parseLogsConfig(config->logs, config->file);
+  if (!logs) {
     err << logs.error().message << "\n";
     return 1;
+  }
+  // The sink and its options (the librdkafka properties) are checked the way `run` builds them,
+  // without connecting: a file `check-config` accepts is one `run` accepts.
+  if (logs->enabled) {
+    if (auto st = logship::checkPipelineSink(config->sink, *logs); !st) {
+      err << config->file << ": sink: " << st.error().message << "\n";
+      return 1;
+    }
   }
   out << config->file << ": ok\n";
   return 0;

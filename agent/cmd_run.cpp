@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <vector>
 
@@ -90,6 +91,10 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
     }
     pipeline = std::move(created).value();
     sources.list.push_back(pipeline->metricsRegistry());
+    // /readyz fails while the loop is dead, stalled or cannot write checkpoints. The pipeline
+    // outlives every call: the metrics server stops before `components` is destroyed.
+    health.addCheck("log pipeline",
+                    [p = pipeline.get()]() -> std::optional<std::string> { return p->notReady(); });
   }
 
   // Started in order, stopped in reverse.

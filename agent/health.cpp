@@ -3,6 +3,13 @@
 namespace keelson::agent {
 
 void Health::addCheck(std::string name, std::function<bool()> check) {
+  addCheck(std::move(name), [check = std::move(check)]() -> std::optional<std::string> {
+    if (check()) return std::nullopt;
+    return std::string();
+  });
+}
+
+void Health::addCheck(std::string name, std::function<std::optional<std::string>()> check) {
   std::lock_guard lock(mu_);
   checks_.emplace_back(std::move(name), std::move(check));
 }
@@ -16,13 +23,16 @@ http::Response Health::readyz() const {
   std::lock_guard lock(mu_);
   std::string failing;
   for (const auto& [name, check] : checks_) {
-    bool ok = false;
+    std::optional<std::string> why;
     try {
-      ok = check();
+      why = check();
     } catch (...) {
-      ok = false;
+      why = "the check threw";
     }
-    if (!ok) failing += "not ready: " + name + "\n";
+    if (!why) continue;
+    failing += "not ready: " + name;
+    if (!why->empty()) failing += ": " + *why;
+    failing += "\n";
   }
   if (!failing.empty()) return {503, "text/plain; charset=utf-8", failing};
   return {200, "text/plain; charset=utf-8", "ok\n"};

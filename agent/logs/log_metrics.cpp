@@ -1,5 +1,6 @@
 #include "agent/logs/log_metrics.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "collectors/logs/line_parser.h"
@@ -101,6 +102,12 @@ LogMetrics::LogMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
                             .Name("keelson_log_checkpoint_writes_total")
                             .Help("Checkpoint file writes")
                             .Register(r);
+  destination_paused_ = &prometheus::BuildGauge()
+                             .Name("keelson_log_destination_paused")
+                             .Help(
+                                 "1 while a destination that refused records for good is "
+                                 "paused (its files wait; nothing is lost)")
+                             .Register(r);
   delivery_latency_ =
       &prometheus::BuildHistogram()
            .Name("keelson_log_delivery_latency_seconds")
@@ -122,6 +129,31 @@ LogMetrics::NamespaceDelivery LogMetrics::delivered(const std::string& namespace
                       &bytes_delivered_->Add({{"namespace", namespace_name}})};
   delivered_by_ns_.emplace(namespace_name, d);
   return d;
+}
+
+void LogMetrics::pruneNamespaces(const std::vector<std::string>& keep) {
+  for (auto it = delivered_by_ns_.begin(); it != delivered_by_ns_.end();) {
+    if (std::binary_search(keep.begin(), keep.end(), it->first)) {
+      ++it;
+      continue;
+    }
+    lines_delivered_->Remove(it->second.lines);
+    bytes_delivered_->Remove(it->second.bytes);
+    it = delivered_by_ns_.erase(it);
+  }
+}
+
+void LogMetrics::setDestinationPaused(const std::string& destination, const std::string& error,
+                                      bool paused) {
+  const auto it = paused_series_.find(destination);
+  if (it != paused_series_.end()) {
+    destination_paused_->Remove(it->second);
+    paused_series_.erase(it);
+  }
+  if (!paused) return;
+  auto& g = destination_paused_->Add({{"destination", destination}, {"error", error}});
+  g.Set(1);
+  paused_series_.emplace(destination, &g);
 }
 
 void LogMetrics::deliveryError(const std::string& error_name) {

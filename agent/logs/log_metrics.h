@@ -18,7 +18,9 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
+#include "agent/logs/delivery_ledger.h"
 #include "collectors/logs/tailer.h"
 
 namespace keelson::logship {
@@ -30,11 +32,16 @@ class LogMetrics {
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
   // Delivered records of one namespace (counters are cached per namespace).
-  struct NamespaceDelivery {
-    prometheus::Counter* lines;
-    prometheus::Counter* bytes;
-  };
+  using NamespaceDelivery = DeliveryCounters;
   NamespaceDelivery delivered(const std::string& namespace_name);
+  // Removes the delivered series of namespaces not in `keep` (sorted): namespaces that are gone.
+  // Every namespace whose counters a tracked file holds must be in `keep`.
+  void pruneNamespaces(const std::vector<std::string>& keep);
+  std::size_t namespaceSeries() const { return delivered_by_ns_.size(); }
+
+  // keelson_log_destination_paused{destination, error}: 1 while a destination that refused
+  // records for good is paused; the series goes when it resumes.
+  void setDestinationPaused(const std::string& destination, const std::string& error, bool paused);
 
   void deliveryError(const std::string& error_name);
   void retry() { retries_->Increment(); }
@@ -88,6 +95,8 @@ class LogMetrics {
   prometheus::Counter* bytes_abandoned_;
   prometheus::Family<prometheus::Counter>* records_dropped_;
   prometheus::Family<prometheus::Counter>* checkpoint_writes_;
+  prometheus::Family<prometheus::Gauge>* destination_paused_;
+  std::map<std::string, prometheus::Gauge*> paused_series_;
 
   prometheus::Histogram* delivery_latency_;
   static constexpr std::array<std::int64_t, kDeliveryLatencyBuckets.size()> kLatencyBoundsNs = [] {

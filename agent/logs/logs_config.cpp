@@ -4,7 +4,10 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <set>
+
+#include "collectors/common/file.h"
 
 namespace keelson::logship {
 
@@ -23,6 +26,33 @@ std::optional<std::string> scalar(const YAML::Node& node) {
 }
 
 }  // namespace
+
+Result<std::string> resolveSecret(const std::string& value, const std::string& key) {
+  const auto reference = [&](std::string_view prefix) -> std::optional<std::string> {
+    if (!value.starts_with(prefix) || !value.ends_with("}")) return std::nullopt;
+    return value.substr(prefix.size(), value.size() - prefix.size() - 1);
+  };
+  if (auto name = reference("${env:")) {
+    const char* env = name->empty() ? nullptr : std::getenv(name->c_str());
+    if (env == nullptr) {
+      return fail("ConfigError",
+                  fmt::format("`{}`: environment variable '{}' is not set", key, *name));
+    }
+    return std::string(env);
+  }
+  if (auto path = reference("${file:")) {
+    auto text = readSmallFile(*path, 64 * 1024);
+    if (!text) {
+      return fail("ConfigError", fmt::format("`{}`: cannot read the secret file '{}': {}", key,
+                                             *path, text.error().message));
+    }
+    std::string v = std::move(text).value();
+    while (!v.empty() && (v.back() == '\n' || v.back() == '\r'))
+      v.pop_back();
+    return v;
+  }
+  return value;
+}
 
 std::optional<std::uint64_t> parseByteSize(const std::string& text) {
   std::size_t i = 0;
@@ -145,6 +175,13 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
     } else if (key == "retry_backoff") {
       KEELSON_TRY(d, durationOf(v, key));
       cfg.retry_backoff = *d;
+    } else if (key == "undeliverable") {
+      KEELSON_TRY(s, needScalar(v, key));
+      if (*s != "pause" && *s != "drop") {
+        return configError(file, v,
+                           fmt::format("`logs.undeliverable`: '{}' is not one of pause, drop", *s));
+      }
+      cfg.undeliverable = *s;
     } else if (key == "record_metadata") {
       if (!v.IsMap()) return configError(file, v, "`logs.record_metadata` must be a mapping");
       for (const auto& m : v) {
@@ -240,7 +277,10 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
               return configError(file, p.first,
                                  "`logs.kafka.properties` values must be single values");
             }
-            cfg.kafka_properties[*pk] = *pv;
+            // A value may be a secret: errors name the property, never its value.
+            auto resolved = resolveSecret(*pv, "logs.kafka.properties." + *pk);
+            if (!resolved) return configError(file, p.second, resolved.error().message);
+            cfg.kafka_properties[*pk] = std::move(resolved).value();
           }
         } else {
           return configError(
@@ -253,10 +293,11 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
     } else {
       return configError(
           file, kv.first,
-          fmt::format("unknown key `logs.{}` (known: enabled, inflight_budget, "
-                      "checkpoint_interval, shutdown_timeout, ship_timeout, max_record_bytes, "
-                      "poll_interval, retry_backoff, record_metadata, rate_limit, kafka)",
-                      key));
+          fmt::format(
+              "unknown key `logs.{}` (known: enabled, inflight_budget, "
+              "checkpoint_interval, shutdown_timeout, ship_timeout, max_record_bytes, "
+              "poll_interval, retry_backoff, undeliverable, record_metadata, rate_limit, kafka)",
+              key));
     }
 #undef KEELSON_TRY
   }

@@ -12,6 +12,7 @@
 //     max_record_bytes: 256KiB        # records are cut (and counted) beyond this
 //     poll_interval: 200ms            # how often idle files are looked at again
 //     retry_backoff: 100ms            # first back-off of a failed delivery (doubles, max 10 s)
+//     undeliverable: pause            # or drop: a record a destination refuses for good
 //     record_metadata:                # which pod labels/annotations records carry (bounded)
 //       labels: ["*"]                 # globs of keys (`*`, `?`); [] for none
 //       annotations: ["*"]
@@ -26,6 +27,7 @@
 //       batch_bytes: 1MiB
 //       properties:                   # any librdkafka property (TLS, SASL, ...)
 //         security.protocol: SASL_SSL
+//         sasl.password: ${file:/etc/keelson/kafka-password}   # or ${env:KAFKA_PASSWORD}
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -62,11 +64,21 @@ struct LogsConfig {
   int kafka_linger_ms = 10;
   std::uint64_t kafka_batch_bytes = 1u << 20;
   std::map<std::string, std::string> kafka_properties;
+  // What happens to a record a destination refuses for good (unknown topic, not authorized,
+  // invalid name, too large): "pause" (default: the destination's files wait, nothing is lost)
+  // or "drop" (dropped and counted in keelson_log_records_dropped_total{reason=<error>}).
+  std::string undeliverable = "pause";
 };
 
 // Parses the `logs:` node (a null/undefined node gives the defaults). Errors: "ConfigError" with
 // "<file>:<line>: <message>".
 Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& file);
+
+// A librdkafka property value that names its secret instead of holding it: `${env:NAME}` (the
+// environment variable NAME) or `${file:/path}` (the file's content, trailing newlines removed,
+// at most 64 KiB; e.g. a mounted Kubernetes Secret). Any other value is itself. Errors
+// ("ConfigError") name `key` and the variable or file, never a value.
+Result<std::string> resolveSecret(const std::string& value, const std::string& key);
 
 // Pure helpers (exposed for tests): "64MiB", "1MB", "4096" -> bytes; "10s", "250ms", "2m" -> ms.
 std::optional<std::uint64_t> parseByteSize(const std::string& text);

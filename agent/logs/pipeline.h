@@ -23,8 +23,18 @@
 //   * shipOnce(): `keelson-agent ship`, on the caller's thread: read every complete line of every
 //     file, wait until all are acknowledged, write checkpoints, return.
 //
-// Thread safety: start/stop/shipOnce from one controlling thread; metricsRegistry() is safe to
-// collect from any thread. Nothing throws out of the pipeline thread.
+// The delivery bookkeeping (slots, acknowledgement order, retries, paused destinations, which
+// offsets may be checkpointed) is the pure DeliveryLedger (delivery_ledger.h); this class is the
+// edge that drives the tailer, the sink and the checkpoint store around it.
+//
+// A destination (Kafka topic) that refuses records for good (unknown topic, not authorized,
+// invalid name, too large) is paused: its records stay in the ledger (offsets not committed), the
+// pods routed to it are not read, and one record is tried again with back-off; other destinations
+// keep shipping. With logs.undeliverable: drop such records are dropped and counted instead.
+//
+// Thread safety: start/stop/shipOnce from one controlling thread; metricsRegistry(), health() and
+// notReady() are safe from any thread. Nothing throws out of the pipeline thread: an exception
+// ends the loop, is logged, turns readiness false and writes a final checkpoint.
 #pragma once
 
 #include <prometheus/registry.h>
@@ -35,17 +45,16 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "agent/logs/log_metrics.h"
 #include "agent/logs/logs_config.h"
+#include "agent/sinks/sink.h"
 #include "collectors/common/result.h"
-
-namespace keelson::sinks {
-class Sink;
-}
+#include "collectors/logs/clock.h"
 
 namespace keelson::logship {
 
@@ -81,7 +90,34 @@ struct PipelineOptions {
   // keelson_log_delivery_latency_seconds observes. Records without a parsable time are skipped.
   // Unset in the agent: one branch per acknowledgement.
   std::function<void(std::int64_t latency_ns)> on_delivery_latency;
+  // The pipeline's monotonic clock (retries, rate limits, checkpoint interval, timeouts, the
+  // tailer's timers); null: the steady clock. Must outlive the pipeline; notReady() reads it
+  // from the caller's thread.
+  const logs::Clock* clock = nullptr;
+  // Builds the sink instead of `sink` (tests inject a fake; called again to replace a broken
+  // sink). Unset: the registry (agent/sinks/sink_registry.h) builds the sink `sink` names.
+  std::function<Result<std::unique_ptr<sinks::Sink>>(sinks::DeliveryFn)> sink_factory;
 };
+
+// The check `check-config` runs: the sink spec ("" means "embedded") and the sink's own options
+// (librdkafka properties) exactly as create() builds them, without opening or connecting.
+// Errors as create(); a refused property is named without its value.
+Status checkPipelineSink(const std::string& sink, const LogsConfig& config);
+
+// What the readiness check reads (thread-safe snapshot, LogPipeline::health()).
+struct PipelineHealth {
+  bool running = false;             // start()ed and the loop has not ended
+  bool stopped_by_error = false;    // the loop threw: the pipeline is dead until a restart
+  bool checkpoint_failing = false;  // the last checkpoint write failed (state dir unwritable)
+  Instant heartbeat{};              // the start of the loop's last turn
+  std::string error;                // the last failure, for the readiness body
+};
+
+// Pure: why the pipeline is not ready at `now`, or nothing when it is. A loop that has not turned
+// for `stall_after` is stalled (a turn is bounded by the poll interval, the shutdown and ack
+// slices, so a healthy loop turns several times a second).
+std::optional<std::string> notReadyReason(const PipelineHealth& health, Instant now,
+                                          std::chrono::milliseconds stall_after);
 
 struct ShipResult {
   std::uint64_t records = 0;         // acknowledged records
@@ -114,6 +150,12 @@ class LogPipeline {
   // keelson_log_* metrics; add to the agent's /metrics.
   std::shared_ptr<prometheus::Registry> metricsRegistry() const;
 
+  // Liveness of the loop for /readyz (agent/health.h); thread-safe.
+  PipelineHealth health() const;
+  // notReadyReason(health(), now, kStallAfter).
+  std::optional<std::string> notReady() const;
+  static constexpr std::chrono::milliseconds kStallAfter{30000};
+
   // The current sink (tests inject faults through it). Not for use while start()ed.
   sinks::Sink* sinkForTest() const;
 
@@ -121,6 +163,7 @@ class LogPipeline {
 
  private:
   explicit LogPipeline(std::unique_ptr<Impl> impl);
+  void died(const std::string& error);
   std::unique_ptr<Impl> impl_;
   std::thread thread_;
   std::atomic<bool> stop_requested_{false};

@@ -6,6 +6,9 @@
 #include <array>
 #include <cstdio>
 
+#include "agent/logs/logs_config.h"
+#include "agent/sinks/sink_registry.h"
+
 namespace keelson::sinks {
 
 namespace {
@@ -13,21 +16,23 @@ namespace {
 struct ConfDeleter {
   void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
 };
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 
-}  // namespace
+// librdkafka's refusal names the property and often repeats the value ("Invalid value "x" for
+// configuration property "y"", "Unsupported SASL mechanism: x"): a value may be a secret, so
+// every occurrence of a configured value (3 characters or more: shorter ones are flags and
+// numbers that would mangle the sentence) is masked.
+std::string withoutValues(std::string text, const std::map<std::string, std::string>& props) {
+  for (const auto& [key, value] : props) {
+    if (value.size() < 3) continue;
+    for (auto p = text.find(value); p != std::string::npos; p = text.find(value, p + 5))
+      text.replace(p, value.size(), "*****");
+  }
+  return text;
+}
 
-Result<std::unique_ptr<KafkaSink>> KafkaSink::create(const std::string& brokers,
-                                                     TopicTemplate topic,
-                                                     const SinkOptions& options,
-                                                     DeliveryFn on_delivery,
-                                                     std::shared_ptr<MockCluster> cluster) {
-  std::unique_ptr<KafkaSink> sink(new KafkaSink());
-  sink->cluster_ = std::move(cluster);
-  sink->topic_ = std::move(topic);
-  sink->on_delivery_ = std::move(on_delivery);
-  sink->description_ = fmt::format("kafka://{}/{}", brokers, sink->topic_.text());
-
-  std::unique_ptr<rd_kafka_conf_t, ConfDeleter> conf(rd_kafka_conf_new());
+Result<ConfPtr> buildConf(const std::string& brokers, const KafkaSinkOptions& options) {
+  ConfPtr conf(rd_kafka_conf_new());
   std::array<char, 512> err{};
   // message.max.bytes must hold the largest record plus protocol overhead.
   const std::size_t max_message = std::max<std::size_t>(1000000, options.max_record_bytes + 65536);
@@ -55,31 +60,87 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::create(const std::string& brokers,
   for (const auto& [key, value] : props) {
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), err.data(), err.size()) !=
         RD_KAFKA_CONF_OK) {
-      return fail("InvalidSinkConfig",
-                  fmt::format("Kafka property '{}' = '{}' refused: {}", key, value, err.data()));
+      return fail("InvalidSinkConfig", fmt::format("Kafka property '{}' refused: {}", key,
+                                                   withoutValues(err.data(), props)));
     }
   }
+  return conf;
+}
+
+}  // namespace
+
+Outcome::Kind classifyKafkaError(int error) {
+  switch (static_cast<rd_kafka_resp_err_t>(error)) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+      return Outcome::Kind::Accepted;
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+      return Outcome::Kind::Rejected;
+    default:
+      return Outcome::Kind::RetryLater;
+  }
+}
+
+Status checkKafkaOptions(const std::string& brokers, const KafkaSinkOptions& options) {
+  auto built = buildConf(brokers, options);
+  if (!built) return fail(built.error());
+  // Some values are only checked when the client is created (a SASL mechanism, TLS files): create
+  // one without brokers (it connects to nothing) and destroy it at once.
+  ConfPtr conf = std::move(built).value();
+  std::array<char, 512> err{};
+  rd_kafka_conf_set(conf.get(), "bootstrap.servers", "", err.data(), err.size());
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err.data(), err.size());
+  if (rk == nullptr) {
+    return fail("InvalidSinkConfig",
+                fmt::format("the Kafka producer cannot be created: {}",
+                            withoutValues(err.data(), options.kafka_properties)));
+  }
+  conf.release();  // owned by rk
+  rd_kafka_destroy(rk);
+  return {};
+}
+
+Result<std::unique_ptr<KafkaSink>> KafkaSink::create(const std::string& brokers,
+                                                     TopicTemplate topic,
+                                                     const KafkaSinkOptions& options,
+                                                     DeliveryFn on_delivery,
+                                                     std::shared_ptr<MockCluster> cluster) {
+  std::unique_ptr<KafkaSink> sink(new KafkaSink());
+  sink->cluster_ = std::move(cluster);
+  sink->topic_ = std::move(topic);
+  sink->on_delivery_ = std::move(on_delivery);
+  sink->description_ = fmt::format("kafka://{}/{}", brokers, sink->topic_.text());
+
+  auto built = buildConf(brokers, options);
+  if (!built) return fail(built.error());
+  ConfPtr conf = std::move(built).value();
+  std::array<char, 512> err{};
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaSink::onDelivery);
   rd_kafka_conf_set_error_cb(conf.get(), &KafkaSink::onError);
   rd_kafka_conf_set_opaque(conf.get(), sink.get());
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err.data(), err.size());
   if (rk == nullptr) {
-    return fail("KafkaError", fmt::format("cannot create the Kafka producer: {}", err.data()));
+    return fail("InvalidSinkConfig",
+                fmt::format("the Kafka producer cannot be created: {}",
+                            withoutValues(err.data(), options.kafka_properties)));
   }
   conf.release();  // owned by rk now
   sink->rk_ = rk;
   if (sink->topic_.isConstant()) {
-    sink->constant_topic_ =
-        rd_kafka_topic_new(rk, sink->topic_.render("", "", "").c_str(), nullptr);
+    sink->constant_.rkt = rd_kafka_topic_new(rk, sink->topic_.render("", "", "").c_str(), nullptr);
   }
   return sink;
 }
 
 KafkaSink::~KafkaSink() {
   if (rk_ == nullptr) return;
-  if (constant_topic_ != nullptr) rd_kafka_topic_destroy(constant_topic_);
+  if (constant_.rkt != nullptr) rd_kafka_topic_destroy(constant_.rkt);
   for (auto& [name, t] : topics_)
-    rd_kafka_topic_destroy(t);
+    rd_kafka_topic_destroy(t.rkt);
   // Whatever is still queued is not acknowledged, so its offsets were never committed: a restart
   // re-reads it. Purge so that destroy does not block on an unreachable broker.
   rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -88,26 +149,38 @@ KafkaSink::~KafkaSink() {
   rd_kafka_destroy(rk_);
 }
 
-rd_kafka_topic_s* KafkaSink::topicFor(const OutRecord& record) {
-  if (constant_topic_ != nullptr) return constant_topic_;
+KafkaSink::TopicHandle* KafkaSink::topicFor(const OutRecord& record) {
+  if (constant_.rkt != nullptr) return &constant_;
   std::string name = topic_.render(record.namespace_name, record.pod_name, record.container_name);
   auto it = topics_.find(name);
-  if (it != topics_.end()) return it->second;
+  if (it != topics_.end()) return &it->second;
   rd_kafka_topic_t* t = rd_kafka_topic_new(rk_, name.c_str(), nullptr);
   if (t == nullptr) return nullptr;
-  topics_.emplace(std::move(name), t);
-  return t;
+  return &topics_.emplace(std::move(name), TopicHandle{t, 0, false}).first->second;
 }
 
-Status KafkaSink::produce(const OutRecord& record, std::uint64_t token) {
-  rd_kafka_topic_t* topic = topicFor(record);
-  if (topic == nullptr) return fail("KafkaError", "cannot create a topic handle");
+void KafkaSink::pruneIdle() {
+  for (auto it = topics_.begin(); it != topics_.end();) {
+    TopicHandle& h = it->second;
+    if (h.used || h.outstanding > 0) {
+      h.used = false;
+      ++it;
+      continue;
+    }
+    rd_kafka_topic_destroy(h.rkt);
+    it = topics_.erase(it);
+  }
+}
+
+ProduceResult KafkaSink::produce(const OutRecord& record, std::uint64_t token) {
+  TopicHandle* topic = topicFor(record);
+  if (topic == nullptr) return Outcome::retryLater("KafkaError", "cannot create a topic handle");
   // No RD_KAFKA_MSG_F_COPY: the caller keeps the value alive until the delivery report (sink.h),
   // so the in-flight buffer is the only copy of the data. The key is always copied by librdkafka.
   // rd_kafka_produceva rather than the RD_KAFKA_V_* macros, which are C casts.
   rd_kafka_vu_t vus[5];
   vus[0].vtype = RD_KAFKA_VTYPE_RKT;
-  vus[0].u.rkt = topic;
+  vus[0].u.rkt = topic->rkt;
   vus[1].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
   vus[1].u.i = 0;
   vus[2].vtype = RD_KAFKA_VTYPE_VALUE;
@@ -124,10 +197,15 @@ Status KafkaSink::produce(const OutRecord& record, std::uint64_t token) {
   if (error != nullptr) rd_kafka_error_destroy(error);
   if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
     ++outstanding_;
-    return {};
+    ++topic->outstanding;
+    topic->used = true;
+    return Outcome::accepted();
   }
-  if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) return fail("QueueFull", "the producer queue is full");
-  return fail(rd_kafka_err2name(e), rd_kafka_err2str(e));
+  if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+    return Outcome::full("_QUEUE_FULL", "the producer queue is full");
+  if (classifyKafkaError(e) == Outcome::Kind::Rejected)
+    return Outcome::rejected(rd_kafka_err2name(e), rd_kafka_err2str(e));
+  return Outcome::retryLater(rd_kafka_err2name(e), rd_kafka_err2str(e));
 }
 
 void KafkaSink::injectFatalErrorForTest() {
@@ -148,12 +226,18 @@ std::size_t KafkaSink::flush(std::chrono::milliseconds timeout) {
 void KafkaSink::onDelivery(rd_kafka_s* /*rk*/, const rd_kafka_message_s* message, void* opaque) {
   auto* self = static_cast<KafkaSink*>(opaque);
   if (self->outstanding_ > 0) --self->outstanding_;
+  if (self->constant_.rkt == nullptr && message->rkt != nullptr) {
+    const auto t = self->topics_.find(std::string_view(rd_kafka_topic_name(message->rkt)));
+    if (t != self->topics_.end() && t->second.outstanding > 0) --t->second.outstanding;
+  }
   if (!self->on_delivery_) return;
   DeliveryReport report;
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    report.ok = false;
-    report.error = rd_kafka_err2name(message->err);
-    report.message = rd_kafka_err2str(message->err);
+    const char* name = rd_kafka_err2name(message->err);
+    const char* text = rd_kafka_err2str(message->err);
+    report = classifyKafkaError(message->err) == Outcome::Kind::Rejected
+                 ? Outcome::rejected(name, text)
+                 : Outcome::retryLater(name, text);
   } else if (self->outage_logged_) {
     self->outage_logged_ = false;
     std::fprintf(stderr, "keelson-agent: info: Kafka deliveries succeed again (%s)\n",
@@ -186,6 +270,72 @@ void KafkaSink::onError(rd_kafka_s* rk, int err, const char* reason, void* opaqu
   self->outage_logged_ = true;
   std::fprintf(stderr, "keelson-agent: warn: Kafka %s: %s (records are kept and retried)\n",
                rd_kafka_err2name(e), reason != nullptr ? reason : "");
+}
+
+namespace {
+
+KafkaSinkOptions kafkaOptions(const SinkContext& context) {
+  KafkaSinkOptions o;
+  if (context.logs != nullptr) {
+    o.kafka_properties = context.logs->kafka_properties;
+    o.compression = context.logs->kafka_compression;
+    o.linger_ms = context.logs->kafka_linger_ms;
+    o.batch_bytes = static_cast<int>(context.logs->kafka_batch_bytes);
+  }
+  o.max_record_bytes = context.max_record_bytes;
+  return o;
+}
+
+Result<std::unique_ptr<Sink>> createKafka(std::string_view text, const SinkContext& context,
+                                          DeliveryFn on_delivery) {
+  auto spec = parseSinkSpec(text);
+  if (!spec) return fail(spec.error());
+  auto tmpl = TopicTemplate::parse(spec->topic_template);
+  if (!tmpl) return fail(tmpl.error());
+  std::shared_ptr<MockCluster> cluster;
+  std::string brokers = spec->brokers;
+  if (spec->kind == SinkSpec::Kind::Embedded) {
+    auto c = MockCluster::create(1);
+    if (!c) return fail(c.error());
+    cluster = std::move(c).value();
+    brokers = cluster->bootstraps();
+    // The only way to see what the demo sink received: `kcat -b <address> -t <topic> -C`.
+    std::fprintf(stderr, "keelson-agent: embedded Kafka cluster listening on %s\n",
+                 brokers.c_str());
+  }
+  auto s = KafkaSink::create(brokers, std::move(tmpl).value(), kafkaOptions(context),
+                             std::move(on_delivery), std::move(cluster));
+  if (!s) return fail(s.error());
+  return std::unique_ptr<Sink>(std::move(s).value());
+}
+
+Status checkKafka(std::string_view text, const SinkContext& context) {
+  auto spec = parseSinkSpec(text);
+  if (!spec) return fail(spec.error());
+  return checkKafkaOptions(spec->brokers.empty() ? "127.0.0.1:9092" : spec->brokers,
+                           kafkaOptions(context));
+}
+
+}  // namespace
+
+SinkType kafkaSinkType() {
+  SinkType t;
+  t.name = "kafka";
+  t.form = "kafka://host:port[,host:port]/<topic-template>";
+  t.matches = [](std::string_view spec) { return spec.starts_with("kafka://"); };
+  t.check = &checkKafka;
+  t.create = &createKafka;
+  return t;
+}
+
+SinkType embeddedSinkType() {
+  SinkType t;
+  t.name = "embedded";
+  t.form = "embedded";
+  t.matches = [](std::string_view spec) { return spec == "embedded"; };
+  t.check = &checkKafka;
+  t.create = &createKafka;
+  return t;
 }
 
 }  // namespace keelson::sinks

@@ -20,22 +20,54 @@ struct rd_kafka_message_s;
 
 namespace keelson::sinks {
 
+// The Kafka sink's own options (`logs.kafka` in the agent config).
+struct KafkaSinkOptions {
+  // Extra librdkafka properties (logs.kafka.properties): applied last, so they override the
+  // defaults (TLS/SASL settings, or a different compression). Values may be secrets: they are
+  // never printed.
+  std::map<std::string, std::string> kafka_properties;
+  std::string compression = "lz4";
+  int linger_ms = 10;
+  int batch_bytes = 1 << 20;
+  // The largest record the pipeline will produce; the producer's message.max.bytes is raised to
+  // fit it so that a maximal record is never refused by the client.
+  std::size_t max_record_bytes = 1 << 20;
+};
+
+// Whether a librdkafka error (rd_kafka_resp_err_t) means "this destination refuses the record for
+// good" (Rejected: unknown topic, topic authorization, invalid topic, record too large) or "try
+// again" (RetryLater: everything else; librdkafka already retried the transient ones). Pure.
+Outcome::Kind classifyKafkaError(int error);
+
+// Builds the librdkafka configuration the producer would get, without creating it: the check
+// `check-config` and `create` share. A refused property is named, its value never printed
+// ("InvalidSinkConfig").
+Status checkKafkaOptions(const std::string& brokers, const KafkaSinkOptions& options);
+
 class KafkaSink final : public Sink {
  public:
   // `cluster` (embedded sink) is kept alive for as long as the producer. Fails with
-  // "InvalidSinkConfig" naming the refused property, or "KafkaError".
+  // "InvalidSinkConfig" naming the refused property (never its value), or "KafkaError".
   static Result<std::unique_ptr<KafkaSink>> create(const std::string& brokers, TopicTemplate topic,
-                                                   const SinkOptions& options,
+                                                   const KafkaSinkOptions& options,
                                                    DeliveryFn on_delivery,
                                                    std::shared_ptr<MockCluster> cluster = nullptr);
   ~KafkaSink() override;
 
-  Status produce(const OutRecord& record, std::uint64_t token) override;
+  ProduceResult produce(const OutRecord& record, std::uint64_t token) override;
   void poll(std::chrono::milliseconds timeout) override;
   std::size_t flush(std::chrono::milliseconds timeout) override;
   std::size_t outstanding() const override { return outstanding_; }
   std::string describe() const override { return description_; }
   bool broken() const override { return fatal_; }
+  std::string destination(std::string_view namespace_name, std::string_view pod_name,
+                          std::string_view container_name) const override {
+    return topic_.render(namespace_name, pod_name, container_name);
+  }
+  // Destroys the handles of rendered topics that had no record produced since the last call and
+  // none outstanding (namespaces, pods, containers that are gone).
+  void pruneIdle() override;
+  std::size_t topicHandles() const { return topics_.size(); }
 
   // Raises a librdkafka fatal error as if the broker had caused one (tests).
   void injectFatalErrorForTest();
@@ -44,16 +76,21 @@ class KafkaSink final : public Sink {
   MockCluster* mockCluster() const { return cluster_.get(); }
 
  private:
+  struct TopicHandle {
+    rd_kafka_topic_s* rkt = nullptr;
+    std::size_t outstanding = 0;
+    bool used = false;  // a record was produced since the last pruneIdle
+  };
   KafkaSink() = default;
   static void onDelivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
   static void onError(rd_kafka_s* rk, int err, const char* reason, void* opaque);
-  rd_kafka_topic_s* topicFor(const OutRecord& record);
+  TopicHandle* topicFor(const OutRecord& record);
 
   std::shared_ptr<MockCluster> cluster_;  // destroyed after the producer
   rd_kafka_s* rk_ = nullptr;
   TopicTemplate topic_;
-  rd_kafka_topic_s* constant_topic_ = nullptr;
-  std::map<std::string, rd_kafka_topic_s*, std::less<>> topics_;
+  std::map<std::string, TopicHandle, std::less<>> topics_;
+  TopicHandle constant_;  // the topic of a template without placeholder
   DeliveryFn on_delivery_;
   std::size_t outstanding_ = 0;
   std::string description_;

@@ -25,6 +25,10 @@
 #include "agent/sinks/sink_spec.h"
 #include "collectors/common/result.h"
 
+namespace keelson::logship {
+struct LogsConfig;
+}
+
 namespace keelson::sinks {
 
 // One record handed to a sink. Views only: see the lifetime rule above.
@@ -36,11 +40,36 @@ struct OutRecord {
   std::string_view container_name;
 };
 
-struct DeliveryReport {
-  bool ok = true;
-  std::string error;    // stable name: librdkafka's rd_kafka_err2name ("_MSG_TIMED_OUT"), "IoError"
-  std::string message;  // human-readable detail
+// A sink's answer, to produce() at once or later in a delivery report.
+//   Accepted    produce(): the sink has the record and will report it; report: delivered
+//   RetryLater  not now (a full queue, a broker outage, a transient error): keep it, try again
+//   Rejected    this destination refuses the record for good (unknown topic with auto-create off,
+//               not authorized, invalid name, too large): retrying the same way will not help
+// `error` is a stable name (librdkafka's rd_kafka_err2name: "_QUEUE_FULL", "TOPIC_AUTHORIZATION_
+// FAILED"; or "IoError"), `message` a sentence for people.
+struct Outcome {
+  enum class Kind : std::uint8_t { Accepted, RetryLater, Rejected };
+  Kind kind = Kind::Accepted;
+  std::string error;
+  std::string message;
+  // RetryLater only: the sink is momentarily full (not a failure; not counted as an error): try
+  // again as soon as reports have been served.
+  bool busy = false;
+
+  bool ok() const { return kind == Kind::Accepted; }
+  static Outcome accepted() { return {}; }
+  static Outcome retryLater(std::string error, std::string message) {
+    return {Kind::RetryLater, std::move(error), std::move(message), false};
+  }
+  static Outcome full(std::string error, std::string message) {
+    return {Kind::RetryLater, std::move(error), std::move(message), true};
+  }
+  static Outcome rejected(std::string error, std::string message) {
+    return {Kind::Rejected, std::move(error), std::move(message), false};
+  }
 };
+using ProduceResult = Outcome;
+using DeliveryReport = Outcome;
 
 using DeliveryFn = std::function<void(std::uint64_t token, const DeliveryReport& report)>;
 
@@ -48,9 +77,8 @@ class Sink {
  public:
   virtual ~Sink() = default;
 
-  // Hands `record` to the sink. On error (reason "QueueFull" when the sink is momentarily full,
-  // anything else when it cannot take the record at all) nothing is reported for `token`.
-  virtual Status produce(const OutRecord& record, std::uint64_t token) = 0;
+  // Hands `record` to the sink. Unless the answer is Accepted nothing is reported for `token`.
+  virtual ProduceResult produce(const OutRecord& record, std::uint64_t token) = 0;
 
   // Serves delivery reports, waiting up to `timeout` for the first one.
   virtual void poll(std::chrono::milliseconds timeout) = 0;
@@ -67,26 +95,38 @@ class Sink {
   // those records to a new sink.
   virtual bool broken() const { return false; }
 
+  // Where records with this metadata go (the Kafka topic): the unit that is paused when it keeps
+  // rejecting records. One destination for sinks without routing.
+  virtual std::string destination(std::string_view /*namespace_name*/,
+                                  std::string_view /*pod_name*/,
+                                  std::string_view /*container_name*/) const {
+    return describe();
+  }
+
+  // Lets go of per-destination resources (topic handles) not used since the last call and
+  // without records outstanding (pods and namespaces that are gone). Default: nothing to do.
+  virtual void pruneIdle() {}
+
   // Short description for logs ("kafka://127.0.0.1:9092/logs").
   virtual std::string describe() const = 0;
 };
 
-struct SinkOptions {
-  // Extra librdkafka properties (logs.kafka.properties): applied last, so they override the
-  // defaults below (TLS/SASL settings, or a different compression).
-  std::map<std::string, std::string> kafka_properties;
-  std::string compression = "lz4";
-  int linger_ms = 10;
-  int batch_bytes = 1 << 20;
-  // The largest record the pipeline will produce; the producer's message.max.bytes is raised to
-  // fit it so that a maximal record is never refused by the client.
+// What every sink is given besides its own configuration.
+struct SinkContext {
+  // The largest record the pipeline will produce (a sink must never refuse it by size itself).
   std::size_t max_record_bytes = 1 << 20;
+  // The `logs:` section: each sink reads its own keys from it (the Kafka sink: `logs.kafka`).
+  const logship::LogsConfig* logs = nullptr;
 };
 
-// Builds the sink named by `spec`. `on_delivery` is called from poll()/flush(). Errors:
-// "InvalidSinkConfig" (a librdkafka property was refused, with its name), "IoError" (file sink
-// cannot be opened).
-Result<std::unique_ptr<Sink>> makeSink(const SinkSpec& spec, const SinkOptions& options,
+// Builds the sink named by `spec` through the registry (sink_registry.h). `on_delivery` is called
+// from poll()/flush(). Errors: "InvalidSink", "InvalidSinkConfig" (a property was refused, named
+// without its value), "IoError" (file sink cannot be opened), "KafkaError".
+Result<std::unique_ptr<Sink>> makeSink(std::string_view spec, const SinkContext& context,
                                        DeliveryFn on_delivery);
+
+// Checks `spec` and the sink's configuration the way makeSink does, without connecting or opening
+// anything (`check-config`). Same errors as makeSink.
+Status checkSink(std::string_view spec, const SinkContext& context);
 
 }  // namespace keelson::sinks

@@ -6,6 +6,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "agent/sinks/sink_registry.h"
+#include "agent/sinks/sink_spec.h"
+
 namespace keelson::sinks {
 
 StreamSink::StreamSink(int fd, bool owned, std::string description, DeliveryFn on_delivery)
@@ -33,13 +36,13 @@ StreamSink::~StreamSink() {
   if (owned_ && fd_ >= 0) ::close(fd_);
 }
 
-Status StreamSink::produce(const OutRecord& record, std::uint64_t token) {
+ProduceResult StreamSink::produce(const OutRecord& record, std::uint64_t token) {
   buffer_.append(record.value);
   buffer_.push_back('\n');
   pending_.push_back(token);
   // Bounded buffering: a large batch is written at once rather than held.
   if (buffer_.size() >= (1u << 20)) writeOut();
-  return {};
+  return Outcome::accepted();
 }
 
 void StreamSink::writeOut() {
@@ -50,9 +53,7 @@ void StreamSink::writeOut() {
     const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      report.ok = false;
-      report.error = "IoError";
-      report.message = description_ + ": " + std::strerror(errno);
+      report = Outcome::retryLater("IoError", description_ + ": " + std::strerror(errno));
       break;
     }
     done += static_cast<std::size_t>(n);
@@ -76,6 +77,40 @@ void StreamSink::poll(std::chrono::milliseconds /*timeout*/) {
 std::size_t StreamSink::flush(std::chrono::milliseconds /*timeout*/) {
   writeOut();
   return pending_.size();
+}
+
+SinkType fileSinkType() {
+  SinkType t;
+  t.name = "file";
+  t.form = "file:PATH";
+  t.matches = [](std::string_view spec) { return spec.starts_with("file:"); };
+  t.check = [](std::string_view spec, const SinkContext&) -> Status {
+    auto parsed = parseSinkSpec(spec);
+    if (!parsed) return fail(parsed.error());
+    return {};
+  };
+  t.create = [](std::string_view spec, const SinkContext&,
+                DeliveryFn on_delivery) -> Result<std::unique_ptr<Sink>> {
+    auto parsed = parseSinkSpec(spec);
+    if (!parsed) return fail(parsed.error());
+    auto s = StreamSink::openFile(parsed->path, std::move(on_delivery));
+    if (!s) return fail(s.error());
+    return std::unique_ptr<Sink>(std::move(s).value());
+  };
+  return t;
+}
+
+SinkType stdoutSinkType() {
+  SinkType t;
+  t.name = "stdout";
+  t.form = "stdout";
+  t.matches = [](std::string_view spec) { return spec == "stdout"; };
+  t.check = [](std::string_view, const SinkContext&) -> Status { return {}; };
+  t.create = [](std::string_view, const SinkContext&,
+                DeliveryFn on_delivery) -> Result<std::unique_ptr<Sink>> {
+    return std::unique_ptr<Sink>(StreamSink::standardOutput(std::move(on_delivery)));
+  };
+  return t;
 }
 
 }  // namespace keelson::sinks

@@ -21,7 +21,7 @@ class StreamSink final : public Sink {
   static std::unique_ptr<StreamSink> standardOutput(DeliveryFn on_delivery);
   ~StreamSink() override;
 
-  Status produce(const OutRecord& record, std::uint64_t token) override;
+  ProduceResult produce(const OutRecord& record, std::uint64_t token) override;
   void poll(std::chrono::milliseconds timeout) override;
   std::size_t flush(std::chrono::milliseconds timeout) override;
   std::size_t outstanding() const override { return pending_.size(); }

@@ -664,5 +664,60 @@ TEST(LogsAcceptance, MalformedCorpusIsCountedAndOutsideFilesNeverRead) {
   EXPECT_GE(metricValue(m, "keelson_log_records_truncated_total"), 1u) << m;
 }
 
+// 9. One undeliverable destination (issue 14 item 3): the topic of one namespace cannot exist (its
+//    rendered name is longer than Kafka's 249 characters, so the real broker refuses it even with
+//    auto-create on). Its pod is paused and counted as a paused destination; the other pod's lines
+//    all arrive, including those written after the pause.
+TEST(LogsAcceptance, AnUndeliverableTopicPausesOnlyItsPod) {
+  Scenario s("undeliverable", "  checkpoint_interval: 1s\n  retry_backoff: 100ms\n");
+  s.sink = "kafka://" + bootstrap() + "/" + s.topic + "-{namespace}-{namespace}-{namespace}";
+  const std::string good_topic = s.topic + "-shop-shop-shop";
+  createTopic(good_topic, 3);
+  const std::string bad_ns(90, 'x');  // 3 x 90 characters: no legal topic
+  const std::string bad_dir = s.root + "/pods/" + bad_ns + "_bad-1_uid-bad/app";
+  fs::create_directories(bad_dir);
+  fs::create_directories(podDir(s.root, 0));
+  {
+    std::ofstream bad(bad_dir + "/0.log");
+    for (std::uint64_t i = 0; i < 100; ++i)
+      bad << seqLine(1, i, 10);
+    std::ofstream good(podDir(s.root, 0) + "/0.log");
+    for (std::uint64_t i = 0; i < 200; ++i)
+      good << seqLine(0, i, 10);
+  }
+  AgentProcess agent(s.runArgs());
+  s.startAgent(agent);
+  // The broker's answer for the invalid topic can take librdkafka's topic metadata propagation
+  // time (30 s by default) to turn into a delivery error.
+  std::string m;
+  const bool paused = waitUntil(
+      [&] {
+        m = s.readMetrics();
+        return metricValue(m, "keelson_log_destination_paused{") >= 1;
+      },
+      std::chrono::seconds(90));
+  EXPECT_TRUE(paused) << m;
+  EXPECT_NE(m.find("destination=\"" + s.topic + "-" + bad_ns), std::string::npos) << m;
+  {
+    std::ofstream good(podDir(s.root, 0) + "/0.log", std::ios::app);
+    for (std::uint64_t i = 200; i < 400; ++i)
+      good << seqLine(0, i, 10);
+  }
+  SeqLog log;
+  {
+    Consumer c(bootstrap(), good_topic);
+    c.consumeUntil(
+        log, [&] { return log.distinct() >= 400; }, 60s);
+  }
+  EXPECT_TRUE(agent.alive());
+  EXPECT_EQ(metricValue(s.readMetrics(), "keelson_log_records_dropped_total{"), 0u);
+  EXPECT_EQ(agent.stop(SIGTERM), 0);
+  const std::map<int, std::uint64_t> expected = {{0, 400}};
+  const Verdict v = verify(log, expected);
+  report("undeliverable", log, v, expected);
+  EXPECT_EQ(v.missing, 0u) << "first missing " << v.first_missing;
+  EXPECT_EQ(v.out_of_order, 0u) << "first out of order " << v.first_out_of_order;
+}
+
 }  // namespace
 }  // namespace keelson::logtest

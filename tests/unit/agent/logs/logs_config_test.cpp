@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
 namespace keelson::logship {
 namespace {
 
@@ -134,6 +139,54 @@ TEST(LogsConfig, SizesAndDurations) {
   EXPECT_EQ(parseDuration("250ms"), std::chrono::milliseconds(250));
   EXPECT_EQ(parseDuration("2h"), std::chrono::hours(2));
   EXPECT_EQ(parseDuration("5"), std::nullopt);
+}
+
+TEST(LogsConfig, SecretReferencesAreResolvedAndErrorsNeverShowAValue) {
+  ::setenv("KEELSON_TEST_SECRET_X", "s3cret", 1);
+  char dir[] = "/tmp/keelson-secret-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string file = std::string(dir) + "/pw";
+  std::ofstream(file) << "from-file\n";
+  struct Case {
+    std::string value;
+    std::optional<std::string> want;  // nullopt: an error
+  };
+  const std::vector<Case> cases = {
+      {"plain", "plain"},
+      {"${env:KEELSON_TEST_SECRET_X}", "s3cret"},
+      {"${file:" + file + "}", "from-file"},
+      {"${env:KEELSON_TEST_UNSET_Y}", std::nullopt},
+      {"${file:" + std::string(dir) + "/none}", std::nullopt},
+      {"${env:}", std::nullopt},
+      {"${env:X", "${env:X"},  // not a reference: taken as it is
+  };
+  for (const auto& c : cases) {
+    auto r = resolveSecret(c.value, "logs.kafka.properties.sasl.password");
+    if (c.want) {
+      ASSERT_TRUE(r.ok()) << c.value << ": " << r.error().message;
+      EXPECT_EQ(*r, *c.want);
+    } else {
+      ASSERT_FALSE(r.ok()) << c.value;
+      EXPECT_NE(r.error().message.find("sasl.password"), std::string::npos);
+    }
+  }
+  auto cfg = parseLogsConfig(YAML::Load("kafka:\n  properties:\n    sasl.password: "
+                                        "${env:KEELSON_TEST_SECRET_X}\n"),
+                             "agent.yaml");
+  ASSERT_TRUE(cfg.ok());
+  EXPECT_EQ(cfg->kafka_properties.at("sasl.password"), "s3cret");
+  ::unsetenv("KEELSON_TEST_SECRET_X");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(LogsConfig, Undeliverable) {
+  auto ok = parseLogsConfig(YAML::Load("undeliverable: drop\n"), "agent.yaml");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->undeliverable, "drop");
+  EXPECT_EQ(parseLogsConfig(YAML::Node(), "agent.yaml")->undeliverable, "pause");
+  auto bad = parseLogsConfig(YAML::Load("undeliverable: retry\n"), "agent.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("pause, drop"), std::string::npos);
 }
 
 }  // namespace

@@ -8,9 +8,13 @@
 #include <prometheus/text_serializer.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <stdexcept>
+#include <thread>
 
 #include "agent/checkpoint/checkpoint_store.h"
 #include "agent/logs/write_time.h"
@@ -436,6 +440,277 @@ TEST(Pipeline, RunStopsWithinTheShutdownBoundAndCheckpoints) {
   ASSERT_TRUE(ck.ok());
   ASSERT_EQ(ck->size(), 1u);
   EXPECT_EQ((*ck)[0].end_offset, fs::file_size(r.file()));
+}
+
+// A sink whose destination is "logs-<namespace>" and that refuses, for good, every record of the
+// destinations in `refused` (as Kafka refuses an unknown topic with auto-create off). Reports
+// are served from poll()/flush(), as the contract says.
+class FakeSink final : public sinks::Sink {
+ public:
+  struct Shared {
+    std::set<std::string> refused;
+    std::vector<std::string> delivered;  // values, in delivery order (read when stopped)
+    std::atomic<std::size_t> delivered_count{0};
+    std::atomic<bool> throw_in_poll{false};
+  };
+  FakeSink(std::shared_ptr<Shared> shared, sinks::DeliveryFn fn)
+      : shared_(std::move(shared)), fn_(std::move(fn)) {}
+  sinks::ProduceResult produce(const sinks::OutRecord& r, std::uint64_t token) override {
+    pending_.push_back({token, "logs-" + std::string(r.namespace_name), std::string(r.value)});
+    return sinks::Outcome::accepted();
+  }
+  void poll(std::chrono::milliseconds) override {
+    if (shared_->throw_in_poll) throw std::runtime_error("injected failure");
+    serve();
+  }
+  std::size_t flush(std::chrono::milliseconds) override {
+    serve();
+    return 0;
+  }
+  std::size_t outstanding() const override { return pending_.size(); }
+  std::string destination(std::string_view ns, std::string_view, std::string_view) const override {
+    return "logs-" + std::string(ns);
+  }
+  std::string describe() const override { return "fake"; }
+
+ private:
+  struct Pending {
+    std::uint64_t token;
+    std::string topic, value;
+  };
+  void serve() {
+    auto batch = std::move(pending_);
+    pending_.clear();
+    for (const auto& p : batch) {
+      if (shared_->refused.contains(p.topic)) {
+        fn_(p.token, sinks::Outcome::rejected("UNKNOWN_TOPIC_OR_PART",
+                                              "Broker: Unknown topic or partition"));
+      } else {
+        shared_->delivered.push_back(p.value);
+        fn_(p.token, sinks::Outcome::accepted());
+        ++shared_->delivered_count;
+      }
+    }
+  }
+  std::shared_ptr<Shared> shared_;
+  sinks::DeliveryFn fn_;
+  std::vector<Pending> pending_;
+};
+
+PipelineOptions withFakeSink(PipelineOptions o, const std::shared_ptr<FakeSink::Shared>& shared) {
+  o.sink_factory = [shared](sinks::DeliveryFn fn) -> Result<std::unique_ptr<sinks::Sink>> {
+    return std::unique_ptr<sinks::Sink>(std::make_unique<FakeSink>(shared, std::move(fn)));
+  };
+  return o;
+}
+
+void writeLines(const std::string& path, const std::string& word, int n) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream f(path, std::ios::app);
+  for (int i = 0; i < n; ++i)
+    f << "2026-11-21T10:00:00.000000000Z stdout F " << word << " " << i << "\n";
+}
+
+// Issue 14 item 3: a destination that refuses records for good pauses only the files routed to
+// it; the other pod ships everything; the refused records are kept (their offsets not committed)
+// and delivered, in order, once the destination takes them; a metric and the ship error name it.
+TEST(Pipeline, AnUndeliverableDestinationPausesOnlyItsFiles) {
+  LogRoot r;
+  r.append(0, 500);  // namespace "shop" -> logs-shop
+  const std::string bad = r.logRoot() + "/pods/gone_api-1_uid-2/app/0.log";
+  writeLines(bad, "bad", 300);  // namespace "gone" -> logs-gone
+  auto shared = std::make_shared<FakeSink::Shared>();
+  shared->refused = {"logs-gone"};
+  auto o = withFakeSink(options(r, "fake"), shared);
+  o.config.ship_timeout = std::chrono::seconds(2);
+  o.config.retry_backoff = std::chrono::milliseconds(10);
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  auto res = (*p)->shipOnce();
+  ASSERT_FALSE(res.ok());
+  EXPECT_NE(res.error().message.find("paused destinations: logs-gone (UNKNOWN_TOPIC_OR_PART)"),
+            std::string::npos)
+      << res.error().message;
+  int good = 0;
+  for (const auto& v : shared->delivered) {
+    EXPECT_EQ(v.find("\"log\":\"bad "), std::string::npos) << v;
+    if (v.find("\"log\":\"line " + std::to_string(good) + "\"") != std::string::npos) ++good;
+  }
+  EXPECT_EQ(good, 500);  // every line of the other pod, in order
+  const std::string m = exposition(**p);
+  EXPECT_NE(m.find("keelson_log_destination_paused{destination=\"logs-gone\",error=\"UNKNOWN_"
+                   "TOPIC_OR_PART\"} 1"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("keelson_log_records_dropped_total{"), std::string::npos);
+  {
+    auto ck = checkpoint::Store(r.state()).load();
+    ASSERT_TRUE(ck.ok());
+    struct stat st {};
+    ::stat(bad.c_str(), &st);
+    for (const auto& e : *ck) {
+      if (e.inode == static_cast<std::uint64_t>(st.st_ino)) {
+        EXPECT_EQ(e.end_offset, 0u);
+      }
+    }
+  }
+  // The topic is created: the next probe (its back-off has grown to seconds) is acknowledged and
+  // everything held goes, in order.
+  shared->refused.clear();
+  res = (*p)->shipOnce();
+  for (int i = 0; i < 10 && !res.ok(); ++i)  // bounded: each pass is ship_timeout (2 s)
+    res = (*p)->shipOnce();
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->records, 800u);
+  int next_bad = 0;
+  for (const auto& v : shared->delivered) {
+    if (v.find("\"log\":\"bad " + std::to_string(next_bad) + "\"") != std::string::npos) ++next_bad;
+  }
+  EXPECT_EQ(next_bad, 300);
+  EXPECT_EQ(exposition(**p).find("keelson_log_destination_paused{"), std::string::npos);
+}
+
+// With logs.undeliverable: drop the refused records are dropped and counted, and their offsets
+// move on (the user's choice, e.g. for records too large for the broker).
+TEST(Pipeline, UndeliverableRecordsAreDroppedAndCountedWhenConfigured) {
+  LogRoot r;
+  r.append(0, 20);
+  auto shared = std::make_shared<FakeSink::Shared>();
+  shared->refused = {"logs-shop"};
+  auto o = withFakeSink(options(r, "fake"), shared);
+  o.config.undeliverable = "drop";
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  auto res = (*p)->shipOnce();
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->records, 0u);
+  EXPECT_NE(exposition(**p).find(
+                "keelson_log_records_dropped_total{reason=\"UNKNOWN_TOPIC_OR_PART\"} 20"),
+            std::string::npos)
+      << exposition(**p);
+  auto ck = checkpoint::Store(r.state()).load();
+  ASSERT_TRUE(ck.ok());
+  ASSERT_EQ(ck->size(), 1u);
+  EXPECT_EQ((*ck)[0].end_offset, fs::file_size(r.file()));
+}
+
+// Readiness is a pure function of the pipeline's health and `now`.
+TEST(Pipeline, NotReadyReasonTable) {
+  const Instant t0 = Instant{} + std::chrono::hours(24);
+  struct Case {
+    const char* name;
+    PipelineHealth health;
+    Instant now;
+    const char* want;  // prefix of the reason; nullptr: ready
+  };
+  PipelineHealth ok{true, false, false, t0, ""};
+  PipelineHealth dead{false, true, false, t0, "boom"};
+  PipelineHealth failing{true, false, true, t0, "cannot write"};
+  PipelineHealth stopped{false, false, false, t0, ""};
+  const std::vector<Case> cases = {
+      {"turning", ok, t0 + std::chrono::seconds(29), nullptr},
+      {"stalled", ok, t0 + std::chrono::seconds(31), "LogPipelineStalled"},
+      {"died", dead, t0, "LogPipelineStopped: boom"},
+      {"checkpoints failing", failing, t0, "CheckpointWriteFailed: cannot write"},
+      {"not running", stopped, t0, "LogPipelineNotRunning"},
+  };
+  for (const auto& c : cases) {
+    const auto got = notReadyReason(c.health, c.now, std::chrono::seconds(30));
+    if (c.want == nullptr) {
+      EXPECT_FALSE(got.has_value()) << c.name << ": " << *got;
+    } else {
+      ASSERT_TRUE(got.has_value()) << c.name;
+      EXPECT_EQ(got->rfind(c.want, 0), 0u) << c.name << ": " << *got;
+    }
+  }
+}
+
+// Waits (bounded) until `pred` holds.
+template <typename Pred>
+bool eventually(Pred pred) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// Fault: the state directory becomes unwritable while the pipeline runs (here: replaced by a
+// regular file, which stops even root). Readiness turns false naming the cause, and turns true
+// again when checkpoints can be written again.
+TEST(Pipeline, UnwritableStateDirMakesThePipelineNotReady) {
+  LogRoot r;
+  r.append(0, 10);
+  auto o = options(r, "file:" + r.out());
+  o.use_inotify = true;
+  o.config.checkpoint_interval = std::chrono::milliseconds(20);
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  (*p)->start();
+  ASSERT_TRUE(eventually([&] { return readLines(r.out()).size() == 10; }));
+  ASSERT_TRUE(eventually([&] { return fs::exists(r.state() + "/logs-checkpoints.json"); }));
+  EXPECT_FALSE((*p)->notReady().has_value()) << *(*p)->notReady();
+  fs::remove_all(r.state());
+  std::ofstream(r.state()) << "not a directory";
+  r.append(10, 20);  // something new to checkpoint
+  ASSERT_TRUE(eventually([&] { return (*p)->notReady().has_value(); }));
+  EXPECT_EQ((*p)->notReady()->rfind("CheckpointWriteFailed", 0), 0u) << *(*p)->notReady();
+  fs::remove(r.state());
+  ASSERT_TRUE(eventually([&] { return !(*p)->notReady().has_value(); }));
+  (*p)->stop();
+  EXPECT_EQ(readLines(r.out()).size(), 20u);
+}
+
+// Fault: the pipeline's loop dies (an exception out of the sink). Readiness reports it, and the
+// acknowledged offsets are checkpointed on the way out.
+TEST(Pipeline, ADeadLoopIsNotReadyAndLeavesAFinalCheckpoint) {
+  LogRoot r;
+  r.append(0, 10);
+  auto shared = std::make_shared<FakeSink::Shared>();
+  auto o = withFakeSink(options(r, "fake"), shared);
+  o.use_inotify = true;
+  o.config.checkpoint_interval = std::chrono::hours(1);  // only the final write
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  ASSERT_TRUE((*p)->shipOnce().ok());
+  fs::remove_all(r.state());  // the checkpoint of the pass above is gone: only the final one counts
+  r.append(10, 12);
+  (*p)->start();
+  ASSERT_TRUE(eventually([&] { return shared->delivered_count == 12; }));
+  shared->throw_in_poll = true;
+  ASSERT_TRUE(eventually([&] { return (*p)->notReady().has_value() && !(*p)->health().running; }));
+  EXPECT_EQ((*p)->notReady()->rfind("LogPipelineStopped: injected failure", 0), 0u)
+      << *(*p)->notReady();
+  auto ck = checkpoint::Store(r.state()).load();
+  ASSERT_TRUE(ck.ok());
+  ASSERT_EQ(ck->size(), 1u);
+  EXPECT_EQ((*ck)[0].end_offset, fs::file_size(r.file()));
+  (*p)->stop();
+}
+
+// A stop does not wait shutdown_timeout for records parked for a paused destination: they cannot
+// be delivered now, and their offsets are not committed (the next start reads them again).
+TEST(Pipeline, StopDoesNotWaitForAPausedDestination) {
+  LogRoot r;
+  r.append(0, 10);
+  auto shared = std::make_shared<FakeSink::Shared>();
+  shared->refused = {"logs-shop"};
+  auto o = withFakeSink(options(r, "fake"), shared);
+  o.use_inotify = true;
+  o.config.shutdown_timeout = std::chrono::seconds(10);
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  (*p)->start();
+  ASSERT_TRUE(eventually([&] {
+    return exposition(**p).find("keelson_log_destination_paused{") != std::string::npos;
+  }));
+  const auto t0 = std::chrono::steady_clock::now();
+  (*p)->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  auto ck = checkpoint::Store(r.state()).load();
+  ASSERT_TRUE(ck.ok());
+  EXPECT_TRUE(ck->empty());  // nothing acknowledged, nothing committed
 }
 
 }  // namespace

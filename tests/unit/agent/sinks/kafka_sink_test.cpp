@@ -24,14 +24,14 @@ struct Reports {
 
 std::unique_ptr<KafkaSink> makeKafka(const std::shared_ptr<MockCluster>& cluster, Reports& reports,
                                      std::map<std::string, std::string> extra = {}) {
-  SinkOptions options;
+  KafkaSinkOptions options;
   options.linger_ms = 1;
   options.kafka_properties = std::move(extra);
   auto tmpl = TopicTemplate::parse("logs-{namespace}");
   EXPECT_TRUE(tmpl.ok());
   auto sink = KafkaSink::create(cluster->bootstraps(), *tmpl, options,
                                 [&reports](std::uint64_t token, const DeliveryReport& r) {
-                                  if (!r.ok) reports.errors.push_back(r.error);
+                                  if (!r.ok()) reports.errors.push_back(r.error);
                                   reports.by_token[token] = r;
                                 });
   EXPECT_TRUE(sink.ok()) << (sink.ok() ? "" : sink.error().message);
@@ -59,7 +59,7 @@ TEST(KafkaSink, ReportsEveryRecordDelivered) {
   awaitReports(*sink, reports, 3);
   ASSERT_EQ(reports.by_token.size(), 3u);
   for (const auto& [token, r] : reports.by_token)
-    EXPECT_TRUE(r.ok) << token << r.error;
+    EXPECT_TRUE(r.ok()) << token << r.error;
   EXPECT_EQ(sink->outstanding(), 0u);
 }
 
@@ -76,7 +76,7 @@ TEST(KafkaSink, PermanentProduceErrorIsReportedWithItsName) {
   ASSERT_TRUE(sink->produce(OutRecord{v, "k", "shop", "web", "app"}, 1).ok());
   awaitReports(*sink, reports, 2);
   ASSERT_EQ(reports.by_token.count(1), 1u);
-  EXPECT_FALSE(reports.by_token[1].ok);
+  EXPECT_FALSE(reports.by_token[1].ok());
   EXPECT_EQ(reports.by_token[1].error, "TOPIC_AUTHORIZATION_FAILED");
 }
 
@@ -102,7 +102,7 @@ TEST(KafkaSink, BrokerOutageIsRetriedNotFailed) {
   awaitReports(*sink, reports, 6);
   ASSERT_EQ(reports.by_token.size(), 6u);
   for (const auto& [token, r] : reports.by_token)
-    EXPECT_TRUE(r.ok) << token << " " << r.error;
+    EXPECT_TRUE(r.ok()) << token << " " << r.error;
 }
 
 TEST(KafkaSink, FatalErrorMarksTheSinkBroken) {
@@ -125,12 +125,99 @@ TEST(KafkaSink, FatalErrorMarksTheSinkBroken) {
 TEST(KafkaSink, RefusedPropertyIsNamed) {
   auto tmpl = TopicTemplate::parse("logs");
   ASSERT_TRUE(tmpl.ok());
-  SinkOptions options;
+  KafkaSinkOptions options;
   options.kafka_properties["no.such.property"] = "1";
   auto sink = KafkaSink::create("127.0.0.1:1", *tmpl, options, nullptr);
   ASSERT_FALSE(sink.ok());
   EXPECT_EQ(sink.error().reason, "InvalidSinkConfig");
   EXPECT_NE(sink.error().message.find("no.such.property"), std::string::npos);
+}
+
+TEST(KafkaSink, ErrorsThatNoRetryCanFixAreRejectionsOfTheDestination) {
+  struct Case {
+    rd_kafka_resp_err_t error;
+    Outcome::Kind want;
+  };
+  const std::vector<Case> cases = {
+      {RD_KAFKA_RESP_ERR_NO_ERROR, Outcome::Kind::Accepted},
+      {RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC, Outcome::Kind::Rejected},
+      {RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, Outcome::Kind::Rejected},
+      {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, Outcome::Kind::Rejected},
+      {RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION, Outcome::Kind::Rejected},
+      {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, Outcome::Kind::Rejected},
+      {RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE, Outcome::Kind::Rejected},
+      {RD_KAFKA_RESP_ERR__MSG_TIMED_OUT, Outcome::Kind::RetryLater},
+      {RD_KAFKA_RESP_ERR_POLICY_VIOLATION, Outcome::Kind::RetryLater},
+      {RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, Outcome::Kind::RetryLater},
+      {RD_KAFKA_RESP_ERR__TRANSPORT, Outcome::Kind::RetryLater},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(classifyKafkaError(c.error), c.want) << rd_kafka_err2name(c.error);
+  }
+}
+
+TEST(KafkaSink, ARejectionReportIsTyped) {
+  auto cluster = MockCluster::create(1);
+  ASSERT_TRUE(cluster.ok());
+  Reports reports;
+  auto sink = makeKafka(*cluster, reports);
+  const std::string v = "{}";
+  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "shop", "web", "app"}, 100).ok());
+  awaitReports(*sink, reports, 1);
+  (*cluster)->failNextProduces(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, 1);
+  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "shop", "web", "app"}, 1).ok());
+  awaitReports(*sink, reports, 2);
+  EXPECT_EQ(reports.by_token[1].kind, Outcome::Kind::Rejected);
+  EXPECT_EQ(sink->destination("shop", "web", "app"), "logs-shop");
+}
+
+// One topic handle per rendered topic: the handles of topics no record went to since the last
+// prune, with nothing outstanding, are let go (namespaces that are gone).
+TEST(KafkaSink, IdleTopicHandlesArePruned) {
+  auto cluster = MockCluster::create(1);
+  ASSERT_TRUE(cluster.ok());
+  Reports reports;
+  auto sink = makeKafka(*cluster, reports);
+  const std::string v = "{}";
+  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "gone-1", "p", "c"}, 1).ok());
+  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "gone-2", "p", "c"}, 2).ok());
+  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "kept", "p", "c"}, 3).ok());
+  awaitReports(*sink, reports, 3);
+  EXPECT_EQ(sink->topicHandles(), 3u);
+  sink->pruneIdle();  // all were used since the last prune
+  EXPECT_EQ(sink->topicHandles(), 3u);
+  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "kept", "p", "c"}, 4).ok());
+  sink->pruneIdle();  // "kept" used again (and outstanding); the others are idle
+  EXPECT_EQ(sink->topicHandles(), 1u);
+  awaitReports(*sink, reports, 4);
+  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "gone-1", "p", "c"}, 5).ok());  // comes back
+  awaitReports(*sink, reports, 5);
+  EXPECT_EQ(sink->topicHandles(), 2u);
+  for (const auto& [token, r] : reports.by_token)
+    EXPECT_TRUE(r.ok()) << token << " " << r.error;
+}
+
+// A value librdkafka refuses, when it is set or when the client is created: create() and the
+// check of check-config agree, and the value is never in the error.
+TEST(KafkaSink, RefusedPropertyValueIsNeverInTheError) {
+  auto tmpl = TopicTemplate::parse("logs");
+  ASSERT_TRUE(tmpl.ok());
+  const std::vector<std::map<std::string, std::string>> cases = {
+      {{"security.protocol", "hunter2-SECRET"}},
+      {{"security.protocol", "SASL_PLAINTEXT"}, {"sasl.mechanism", "hunter2-SECRET"}},
+  };
+  for (const auto& props : cases) {
+    KafkaSinkOptions options;
+    options.kafka_properties = props;
+    auto sink = KafkaSink::create("127.0.0.1:1", *tmpl, options, nullptr);
+    ASSERT_FALSE(sink.ok()) << props.rbegin()->first;
+    EXPECT_EQ(sink.error().reason, "InvalidSinkConfig");
+    EXPECT_EQ(sink.error().message.find("hunter2"), std::string::npos) << sink.error().message;
+    const auto checked = checkKafkaOptions("127.0.0.1:1", options);
+    ASSERT_FALSE(checked.ok()) << props.rbegin()->first;
+    EXPECT_EQ(checked.error().message.find("hunter2"), std::string::npos)
+        << checked.error().message;
+  }
 }
 
 }  // namespace

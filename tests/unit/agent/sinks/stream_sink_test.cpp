@@ -15,7 +15,7 @@ TEST(StreamSink, FileSinkWritesJsonLinesAndAcknowledgesAfterWrite) {
   const std::string path = std::string(dir) + "/out.json";
   std::vector<std::uint64_t> acked;
   auto sink = StreamSink::openFile(path, [&](std::uint64_t t, const DeliveryReport& r) {
-    EXPECT_TRUE(r.ok);
+    EXPECT_TRUE(r.ok());
     acked.push_back(t);
   });
   ASSERT_TRUE(sink.ok());

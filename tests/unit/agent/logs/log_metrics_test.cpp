@@ -1,0 +1,38 @@
+#include "agent/logs/log_metrics.h"
+
+#include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
+
+namespace keelson::logship {
+namespace {
+
+std::string exposition(const LogMetrics& m) {
+  return prometheus::TextSerializer().Serialize(m.registry()->Collect());
+}
+
+// Issue 14 item 9: the per-namespace delivered series of namespaces that are gone are removed;
+// those still in use stay with their values.
+TEST(LogMetrics, DeliveredSeriesOfGoneNamespacesArePruned) {
+  LogMetrics m;
+  for (const char* ns : {"a", "b", "c"})
+    m.delivered(ns).lines->Increment();
+  EXPECT_EQ(m.namespaceSeries(), 3u);
+  m.pruneNamespaces({"a", "c"});
+  EXPECT_EQ(m.namespaceSeries(), 2u);
+  const std::string e = exposition(m);
+  EXPECT_EQ(e.find("namespace=\"b\""), std::string::npos) << e;
+  EXPECT_NE(e.find("keelson_log_lines_delivered_total{namespace=\"a\"} 1"), std::string::npos) << e;
+}
+
+TEST(LogMetrics, PausedDestinationSeriesComesAndGoes) {
+  LogMetrics m;
+  m.setDestinationPaused("logs-x", "TOPIC_AUTHORIZATION_FAILED", true);
+  EXPECT_NE(exposition(m).find("keelson_log_destination_paused{destination=\"logs-x\",error="
+                               "\"TOPIC_AUTHORIZATION_FAILED\"} 1"),
+            std::string::npos);
+  m.setDestinationPaused("logs-x", "", false);
+  EXPECT_EQ(exposition(m).find("keelson_log_destination_paused{"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace keelson::logship
