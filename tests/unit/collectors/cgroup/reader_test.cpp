@@ -61,6 +61,36 @@ TEST(ReaderTest, ParsesIoStatBlkioAndNetDev) {
   EXPECT_FALSE(parseNetDev("  eth0: 1 2 3\n", net));
 }
 
+// cAdvisor's ignoredDevicePrefixes: lo, veth, docker, nerdctl, in any case (a hostNetwork pod
+// sees the host's veth ends of other pods, which are not its traffic).
+TEST(ReaderTest, NetDevSkipsTheInterfacesCadvisorIgnores) {
+  std::vector<NetInterfaceStats> net;
+  std::string text = "Inter-|   Receive |  Transmit\n face |bytes packets|bytes\n";
+  for (const char* name :
+       {"lo", "eth0", "veth12ab", "VethX", "docker0", "nerdctl0", "cni0", "ens3", "lo2", "elo"}) {
+    text += std::string(name) + ": 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n";
+  }
+  ASSERT_TRUE(parseNetDev(text, net));
+  std::vector<std::string> names;
+  for (const auto& n : net)
+    names.push_back(n.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"eth0", "cni0", "ens3", "elo"}));
+}
+
+TEST(ReaderTest, MaxOpenFilesSoftFromProcLimits) {
+  const std::string head =
+      "Limit                     Soft Limit           Hard Limit           Units     \n"
+      "Max cpu time              unlimited            unlimited            seconds   \n";
+  EXPECT_EQ(parseMaxOpenFilesSoft(head + "Max open files            1024                 524288"
+                                         "               files     \n"),
+            1024);
+  EXPECT_EQ(parseMaxOpenFilesSoft(head + "Max open files            unlimited            "
+                                         "unlimited            files     \n"),
+            -1);
+  EXPECT_EQ(parseMaxOpenFilesSoft(head), std::nullopt);
+  EXPECT_EQ(parseMaxOpenFilesSoft("Max open files            12x  1 files\n"), std::nullopt);
+}
+
 // A container that vanishes between the walk and the read is dropped and counted once.
 TEST(ReaderTest, VanishedContainerIsCountedNotFatal) {
   const fs::path tmp =
