@@ -221,6 +221,32 @@ void visitSeries(const std::vector<ContainerSample>& samples, const procfs::Mach
     }
   }
 
+  {
+    // cAdvisor's per-operation bytes of each device, with the device number spelled out.
+    Family f(out, "container_blkio_device_usage_total", "Blkio Device bytes usage", K);
+    for (const auto& s : samples) {
+      for (std::size_t i = 0; i < s.stats.io.size(); ++i) {
+        const auto& d = s.stats.io[i];
+        const std::string_view device =
+            i < s.device_names.size() ? std::string_view(s.device_names[i]) : std::string_view();
+        char major[12], minor[12];
+        const std::string_view maj(major,
+                                   std::to_chars(major, major + 12, d.device.major).ptr - major);
+        const std::string_view min(minor,
+                                   std::to_chars(minor, minor + 12, d.device.minor).ptr - minor);
+        const std::pair<const char*, std::optional<std::uint64_t>> ops[] = {
+            {"Async", d.async_bytes}, {"Discard", d.discard_bytes}, {"Read", d.read_bytes},
+            {"Sync", d.sync_bytes},   {"Total", d.total_bytes},     {"Write", d.write_bytes}};
+        for (const auto& [op, v] : ops) {
+          if (v) {
+            f.add(&s, {{"device", device}, {"major", maj}, {"minor", min}, {"operation", op}},
+                  static_cast<double>(*v));
+          }
+        }
+      }
+    }
+  }
+
   // Network, one series per interface (pod-level cgroups: the pod's network namespace).
   struct NetMetric {
     const char* name;

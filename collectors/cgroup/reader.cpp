@@ -77,7 +77,7 @@ IoDeviceStats& deviceEntry(std::vector<IoDeviceStats>& out, DeviceNumber dev) {
   for (auto& d : out) {
     if (d.device == dev) return d;
   }
-  out.push_back(IoDeviceStats{dev, 0, 0, 0, 0});
+  out.push_back(IoDeviceStats{dev, 0, 0, 0, 0, {}, {}, {}, {}});
   return out.back();
 }
 
@@ -90,7 +90,7 @@ bool parseIoStatV2(std::string_view text, std::vector<IoDeviceStats>& out) {
     const auto sp = line.find(' ');
     const auto dev = parseDeviceNumber(line.substr(0, sp));
     if (!dev) return false;
-    IoDeviceStats stats{*dev, 0, 0, 0, 0};
+    IoDeviceStats stats{*dev, 0, 0, 0, 0, {}, {}, {}, {}};
     line = sp == std::string_view::npos ? std::string_view{} : line.substr(sp + 1);
     while (!line.empty()) {
       const auto end = line.find(' ');
@@ -128,12 +128,21 @@ bool parseBlkioV1(std::string_view text, bool bytes, std::vector<IoDeviceStats>&
     const auto op = line.substr(sp1 + 1, sp2 - sp1 - 1);
     std::uint64_t v = 0;
     if (!dev || !parseU64(line.substr(sp2 + 1), v)) return false;
-    if (op != "Read" && op != "Write") continue;  // Sync, Async, Discard, Total
     auto& d = deviceEntry(out, *dev);
-    if (op == "Read")
+    if (op == "Read") {
       (bytes ? d.read_bytes : d.reads) = v;
-    else
+    } else if (op == "Write") {
       (bytes ? d.write_bytes : d.writes) = v;
+    } else if (bytes) {
+      if (op == "Sync")
+        d.sync_bytes = v;
+      else if (op == "Async")
+        d.async_bytes = v;
+      else if (op == "Discard")
+        d.discard_bytes = v;
+      else if (op == "Total")
+        d.total_bytes = v;
+    }
   }
   return true;
 }

@@ -18,6 +18,9 @@ struct IoDeviceStats {
   std::uint64_t write_bytes = 0;
   std::uint64_t reads = 0;
   std::uint64_t writes = 0;
+  // v1 blkio.throttle.io_service_bytes_recursive's other operations, for cAdvisor's
+  // container_blkio_device_usage_total{operation}: Sync, Async, Discard, Total (v1 only).
+  std::optional<std::uint64_t> sync_bytes, async_bytes, discard_bytes, total_bytes;
   friend bool operator==(const IoDeviceStats&, const IoDeviceStats&) = default;
 };
 

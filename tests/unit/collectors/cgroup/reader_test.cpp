@@ -43,13 +43,17 @@ TEST(ReaderTest, WalkFindsPodsThenTheirContainers) {
 TEST(ReaderTest, ParsesIoStatBlkioAndNetDev) {
   std::vector<IoDeviceStats> io;
   EXPECT_TRUE(parseIoStatV2("8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=5 dios=6\n", io));
-  EXPECT_EQ(io, (std::vector<IoDeviceStats>{{{8, 0}, 1, 2, 3, 4}}));
+  EXPECT_EQ(io, (std::vector<IoDeviceStats>{{{8, 0}, 1, 2, 3, 4, {}, {}, {}, {}}}));
   io.clear();
   EXPECT_FALSE(parseIoStatV2("8:0 rbytes=x\n", io));
   io.clear();
-  EXPECT_TRUE(parseBlkioV1("8:0 Read 10\n8:0 Write 20\n8:0 Total 30\nTotal 30\n", true, io));
-  EXPECT_TRUE(parseBlkioV1("8:0 Read 1\n8:0 Write 2\n", false, io));
-  EXPECT_EQ(io, (std::vector<IoDeviceStats>{{{8, 0}, 10, 20, 1, 2}}));
+  EXPECT_TRUE(parseBlkioV1(
+      "8:0 Read 10\n8:0 Write 20\n8:0 Sync 25\n8:0 Async 5\n8:0 Discard 0\n8:0 Total 30\n"
+      "Total 30\n",
+      true, io));
+  EXPECT_TRUE(parseBlkioV1("8:0 Read 1\n8:0 Write 2\n8:0 Sync 3\n8:0 Total 3\n", false, io));
+  // The other operations' bytes are kept (container_blkio_device_usage_total), not their counts.
+  EXPECT_EQ(io, (std::vector<IoDeviceStats>{{{8, 0}, 10, 20, 1, 2, 25, 5, 0, 30}}));
   std::vector<NetInterfaceStats> net;
   EXPECT_TRUE(
       parseNetDev("Inter-|   Receive |  Transmit\n face |bytes packets|bytes\n"
