@@ -99,6 +99,11 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
       // cAdvisor's raw cgroups carry only `id`; the root also has the host's network (its
       // interfaces as init's network namespace sees them).
       sample.id = ref.path;
+      if (ref.path == "/" && sample.stats.memory_limit_bytes) {
+        // cAdvisor's "/" is the machine: its memory and swap, not the root cgroup's "unlimited".
+        sample.stats.memory_limit_bytes = r.machine.memory_bytes;
+        sample.stats.memory_swap_limit_bytes = r.machine.swap_bytes.value_or(0);
+      }
       if (ref.path == "/" && readSmallFile(roots.proc_root + "/1/net/dev", net_buf, 1 << 20) &&
           !cgroup::parseNetDev(net_buf, sample.stats.network)) {
         sample.stats.network.clear();

@@ -732,9 +732,11 @@ TEST(ContainerCollectorTest, V1CgroupfsMatchesTheKubeletsCadvisor) {
           // A pod cgroup has no root process: no ulimits, and its own cgroup.procs is empty.
           {"container_ulimits_soft", {{"id", kV1Pod}, {"ulimit", "max_open_files"}}, std::nullopt},
           {"container_processes", {{"id", kV1Pod}, {"container", ""}}, 0},
-          // The root's memory cgroup has no limit: no memory spec series (cAdvisor takes the
-          // machine's memory there; see dashboards/METRICS.md).
-          {"container_spec_memory_reservation_limit_bytes", root, std::nullopt},
+          // "/" is the machine: its memory and swap as limits (the root cgroup says unlimited).
+          {"container_spec_memory_limit_bytes", root, 16384000.0 * 1024},
+          {"container_spec_memory_swap_limit_bytes", root, 2097152.0 * 1024},
+          {"container_spec_memory_reservation_limit_bytes", root, 0},
+          {"container_spec_memory_limit_bytes", {{"id", "/kubepods"}}, 0},
       });
   for (const auto& f : s.families) {
     if (f.name == "container_tasks_state") {
