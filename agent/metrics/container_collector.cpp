@@ -47,12 +47,38 @@ void applyMetadata(const ContainerMetadata& metadata, const cgroup::CgroupRef& r
   if (sample.pod.empty()) sample.pod = found->pod;
   if (ref.container_id.empty()) return;  // the pod cgroup: no image, container ""
   if (sample.container.empty() && !found->container.empty()) sample.container = found->container;
-  sample.image = found->image;
+  sample.image = normalizeImageRef(found->image);
 }
 
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
 }  // namespace
+
+std::string normalizeImageRef(std::string_view ref) {
+  if (ref.empty()) return {};
+  // The first path component is a registry only when it looks like a host ("." or ":" in it,
+  // or "localhost"); otherwise the reference is Docker Hub's.
+  const auto slash = ref.find('/');
+  std::string out;
+  std::string_view path = ref;
+  if (slash != std::string_view::npos) {
+    const std::string_view first = ref.substr(0, slash);
+    if (first.find_first_of(".:") != std::string_view::npos || first == "localhost") {
+      out.assign(first).push_back('/');
+      path = ref.substr(slash + 1);
+    }
+  }
+  if (out.empty()) {
+    out = "docker.io/";
+    if (path.find('/') == std::string_view::npos) out += "library/";
+  }
+  out.append(path);
+  const auto last_slash = path.rfind('/');
+  const std::string_view last =
+      last_slash == std::string_view::npos ? path : path.substr(last_slash);
+  if (last.find_first_of(":@") == std::string_view::npos) out += ":latest";
+  return out;
+}
 
 ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
                               cgroup::SpecCache* spec_cache,

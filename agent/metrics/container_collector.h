@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/metrics/container_families.h"
@@ -59,6 +60,12 @@ struct CollectorRoots {
   // container_last_seen's wall-clock time (Unix seconds); 0: the system clock (tests pin it).
   std::int64_t wall_seconds = 0;
 };
+
+// An image reference as containerd names the image it ran (what the kubelet's cAdvisor reports as
+// `image`): Docker Hub's familiar names fully qualified ("busybox" ->
+// "docker.io/library/busybox:latest"), ":latest" added when there is neither tag nor digest.
+// The pod spec says "busybox"; the runtime, and the pod status, say the qualified name.
+std::string normalizeImageRef(std::string_view ref);
 
 // One scrape's result before serialization (exposed for tests and the benchmark).
 struct ScrapeResult {

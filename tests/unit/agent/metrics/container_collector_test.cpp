@@ -796,3 +796,91 @@ TEST(ContainerCollectorTest, StartTimeIsTheOldestCgroupMtime) {
 
 }  // namespace
 }  // namespace keelson::agent
+
+namespace keelson::agent {
+namespace {
+
+TEST(ContainerCollectorTest, ImageRefsAreNormalizedLikeContainerds) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"busybox", "docker.io/library/busybox:latest"},
+      {"busybox:1.36", "docker.io/library/busybox:1.36"},
+      {"bitnami/kafka:3.9", "docker.io/bitnami/kafka:3.9"},
+      {"docker.io/library/nginx:1.27", "docker.io/library/nginx:1.27"},
+      {"registry.k8s.io/pause:3.10", "registry.k8s.io/pause:3.10"},
+      {"localhost/keelson-agent:dev", "localhost/keelson-agent:dev"},
+      {"localhost:5000/app", "localhost:5000/app:latest"},
+      {"quay.io/org/app@sha256:abc", "quay.io/org/app@sha256:abc"},
+      {"busybox@sha256:abc", "docker.io/library/busybox@sha256:abc"},
+      {"", ""},
+  };
+  for (const auto& [in, want] : cases)
+    EXPECT_EQ(normalizeImageRef(in), want) << in;
+}
+
+// The pod watch's view as the collector sees it; `pods` empty = the API never reached.
+class FakeMetadata : public ContainerMetadata {
+ public:
+  struct Entry {
+    std::string uid, id, name, image;
+  };
+  std::vector<Entry> entries;
+  std::map<std::string, std::pair<std::string, std::string>> pods;  // uid -> ns, pod
+  std::optional<Container> find(const std::string& uid, const std::string& id,
+                                const std::string& name) const override {
+    const auto pod = pods.find(uid);
+    if (pod == pods.end()) return std::nullopt;
+    Container c{pod->second.first, pod->second.second, "", ""};
+    for (const auto& e : entries) {
+      if (e.uid == uid && ((!id.empty() && e.id == id) || (!name.empty() && e.name == name))) {
+        c.container = e.name;
+        c.image = e.image;
+      }
+    }
+    return c;
+  }
+};
+
+// A new pod: the watch has its spec (names, images) but not yet the containers' runtime ids.
+// The log root's link names the container, so its image is there from the first scrape; the
+// sandbox (in no spec) stays container="" with no image. With the API unreachable from the start,
+// the series carry the log root's names and no image.
+TEST(ContainerCollectorTest, ImageFromThePodWatchBeforeTheStatusHasIds) {
+  auto metadata = std::make_shared<FakeMetadata>();
+  metadata->pods["22222222-3333-4444-5555-666666666666"] = {"batch", "job-x"};
+  metadata->entries = {{"22222222-3333-4444-5555-666666666666", "", "worker", "busybox:1.36"},
+                       {"22222222-3333-4444-5555-666666666666", "", "sidecar", "envoy"}};
+  CollectorRoots roots;
+  roots.cgroup_root = kFixtures + "/v1-cgroupfs/sys/fs/cgroup";
+  roots.proc_root = kFixtures + "/v1-cgroupfs/proc";
+  roots.log_root = kFixtures + "/v1-cgroupfs/log";
+  roots.metadata = metadata;
+  Scraped s;
+  s.result = scrapeContainers(roots, 100);
+  appendContainerFamilies(s.result.samples, s.result.machine, s.families);
+  expectAll(
+      s,
+      {{"container_memory_rss",
+        {{"id", kWorkerId}, {"container", "worker"}, {"image", "docker.io/library/busybox:1.36"}},
+        31457280},
+       {"container_memory_rss",
+        {{"id", kSidecarId}, {"container", "sidecar"}, {"image", "docker.io/library/envoy:latest"}},
+        31457280},
+       {"container_memory_rss", {{"id", kV1Sandbox}, {"container", ""}, {"image", ""}}, 2048000},
+       // The hostNetwork pod is unknown to the API: log-root names, no image.
+       {"container_memory_rss",
+        {{"id", kV1HostNetPod + "/" + G},
+         {"container", "agent"},
+         {"image", ""},
+         {"pod", "node-agent"}},
+        2048000}});
+  roots.metadata = std::make_shared<FakeMetadata>();  // the API never reached
+  Scraped down;
+  down.result = scrapeContainers(roots, 100);
+  appendContainerFamilies(down.result.samples, down.result.machine, down.families);
+  expectAll(down, {{"container_memory_rss",
+                    {{"id", kWorkerId}, {"container", "worker"}, {"image", ""}, {"pod", "job-x"}},
+                    31457280}});
+}
+
+}  // namespace
+}  // namespace keelson::agent
