@@ -102,7 +102,8 @@ void visitSeries(const std::vector<ContainerSample>& samples, const procfs::Mach
     Family f(out, "container_cpu_usage_seconds_total", "Cumulative cpu time consumed in seconds.",
              K);
     for (const auto& s : samples) {
-      if (!s.stats.cpu_usage_ns) continue;
+      // cAdvisor leaves the series out while the usage is 0 (a cgroup that has not run yet).
+      if (!s.stats.cpu_usage_ns || *s.stats.cpu_usage_ns == 0) continue;
       f.add(&s, {{"cpu", "total"}}, static_cast<double>(*s.stats.cpu_usage_ns) / kNs);
     }
   }

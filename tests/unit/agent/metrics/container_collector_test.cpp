@@ -884,3 +884,26 @@ TEST(ContainerCollectorTest, ImageFromThePodWatchBeforeTheStatusHasIds) {
 
 }  // namespace
 }  // namespace keelson::agent
+
+namespace keelson::agent {
+namespace {
+
+// cAdvisor emits container_cpu_usage_seconds_total only once the usage is above 0.
+TEST(ContainerCollectorTest, NoCpuUsageSeriesWhileTheUsageIsZero) {
+  ContainerSample fresh;
+  fresh.id = "/kubepods/besteffort/podx/y";
+  fresh.stats.cpu_usage_ns = 0;
+  fresh.stats.cpu_user_ns = 0;
+  std::vector<prometheus::MetricFamily> families;
+  appendContainerFamilies({fresh}, {}, families);
+  bool usage = false, user = false;
+  for (const auto& f : families) {
+    usage = usage || f.name == "container_cpu_usage_seconds_total";
+    user = user || f.name == "container_cpu_user_seconds_total";
+  }
+  EXPECT_FALSE(usage);
+  EXPECT_TRUE(user);
+}
+
+}  // namespace
+}  // namespace keelson::agent
