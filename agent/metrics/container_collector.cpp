@@ -119,7 +119,10 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
     const auto& ref = refs[i];
     ContainerSample sample;
     const bool root_process = !ref.container_id.empty() || ref.path == "/";
-    if (!reader.read(ref.path, ref.ino, sample.stats, r.errors, ref.raw, root_process)) continue;
+    // The kubelet rewrites the kubepods and QoS levels' limits (cpu.shares, memory limits) as
+    // pods come and go, so theirs are read on every scrape (a handful of cgroups, no processes).
+    const std::uint64_t ino = ref.raw && ref.path.starts_with("/kubepods") ? 0 : ref.ino;
+    if (!reader.read(ref.path, ino, sample.stats, r.errors, ref.raw, root_process)) continue;
     sample.last_seen = wall;
     if (ref.raw) {
       // cAdvisor's raw cgroups carry only `id`; the root also has the host's network (its

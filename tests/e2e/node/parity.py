@@ -16,13 +16,17 @@ and after Keelson (at least 15 s apart, so one of its reads was collected after 
     and its first collected at or after it (cgroup counters only grow), with --counter-slack
     (default 1 %) for the collection times being known to the millisecond only;
   - a gauge must lie within the range of the kubelet's samples widened by --gauge-rel
-    (default 10 %) or --gauge-abs (default 1 MiB for *_bytes, else 2): a working set moves
+    (default 10 %) or --gauge-abs (default 1 MiB for *_bytes and container_memory_*, else 2): a working set moves
     between two reads, a limit does not (spec_* must be equal: exact);
-  - with only one kubelet read, counters get --counter-rel (default 5 %) around it.
+  - when every kubelet sample was collected on one side of Keelson's read, that side bounds the
+    counter (from below or from above) and the other is open.
 Families in --exact-families (default container_spec_.*|container_start_time_seconds|
 container_ulimits_soft|container_tasks_state|container_cpu_load.*) must be equal (start time:
 within 1 s, as the two truncate the mtime differently). container_last_seen is the scrape time
 of each: compared within 120 s.
+
+Churn: a cgroup (`id`) missing from any of the kubelet's reads was created or removed between them;
+its series are counted as churn, not as differences (read the kubelet at least twice).
 
 Allow-list: one rule a line, '#' starts a comment (write the reason there, and in
 dashboards/METRICS.md). FAMILY is a regex matched against the whole family name; MATCHERS are
@@ -192,16 +196,34 @@ def compare(kubelet_reads, keelson_read, args, rules):
     keel = index(k_samples, families, rules)
     kube = defaultdict(list)  # key -> [(value, ts_ms)] across reads
     types = {}
+    seen_in = defaultdict(int)  # key -> number of kubelet reads that have it
+    ids_in = defaultdict(int)  # cgroup id -> number of kubelet reads that have it
     for t, samples, read_ms in kubelet_reads:
         types.update(t)
-        for kk, vals in index(samples, families, rules).items():
+        read = index(samples, families, rules)
+        for kk, vals in read.items():
             kube[kk].extend((v, ts if ts is not None else read_ms) for v, ts in vals)
+            seen_in[kk] += 1
+        for cid in {dict(kk[1]).get('id', '') for kk in read}:
+            ids_in[cid] += 1
+    reads = len(kubelet_reads)
+
+    def churn(kk):
+        # A container created or removed between the reads is not a difference: only series of
+        # cgroups the kubelet reported in every read count.
+        return ids_in[dict(kk[1]).get('id', '')] < reads
     types.update({k: v for k, v in k_types.items() if k not in types})
     problems = defaultdict(list)
     allowed = defaultdict(int)
 
     for kk in sorted(set(kube) | set(keel)):
         name = kk[0]
+        if kk not in keel and (seen_in[kk] < reads or churn(kk)):
+            allowed['churn'] += 1
+            continue
+        if kk not in kube and churn(kk):
+            allowed['churn'] += 1
+            continue
         if kk not in keel:
             if first_rule(rules, 'missing', kk):
                 allowed['missing'] += 1
@@ -244,11 +266,15 @@ def check_value(name, typ, v, kube_vals, t_ms, exact, args):
             lo, hi = before[-1], after[0]
             slack = args.counter_slack * max(abs(lo), abs(hi))
             return lo - slack <= v <= hi + slack, shown
-        ref = vals[-1][0] if before else vals[0][0]
-        return math.isclose(v, ref, rel_tol=args.counter_rel, abs_tol=1), shown
+        # Only one side known (the kubelet's reads were all collected before, or all after,
+        # Keelson's): a counter only grows, so that side bounds it.
+        if before:
+            return v >= before[-1] - args.counter_slack * abs(before[-1]), shown
+        return v <= after[0] + args.counter_slack * abs(after[0]), shown
     lo = min(x for x, _ in vals)
     hi = max(x for x, _ in vals)
-    abs_tol = args.gauge_abs_bytes if name.endswith('_bytes') else args.gauge_abs
+    in_bytes = name.endswith('_bytes') or name.startswith('container_memory_')
+    abs_tol = args.gauge_abs_bytes if in_bytes else args.gauge_abs
     margin = max(abs_tol, args.gauge_rel * max(abs(lo), abs(hi)))
     return lo - margin <= v <= hi + margin, shown
 
@@ -298,7 +324,6 @@ def main(argv=None):
                    default=r'container_spec_.*|container_ulimits_soft|container_tasks_state|'
                            r'container_cpu_load.*')
     p.add_argument('--counter-slack', type=float, default=0.01)
-    p.add_argument('--counter-rel', type=float, default=0.05)
     p.add_argument('--gauge-rel', type=float, default=0.10)
     p.add_argument('--gauge-abs', type=float, default=2)
     p.add_argument('--gauge-abs-bytes', type=float, default=1 << 20)

@@ -907,3 +907,41 @@ TEST(ContainerCollectorTest, NoCpuUsageSeriesWhileTheUsageIsZero) {
 
 }  // namespace
 }  // namespace keelson::agent
+
+namespace keelson::agent {
+namespace {
+
+// The kubelet rewrites the QoS levels' cpu.shares as burstable pods come and go: those are read
+// on every scrape, while a pod's limits stay cached (they change only on a resize).
+TEST(ContainerCollectorTest, QosLevelLimitsAreNeverCached) {
+  namespace fs = std::filesystem;
+  const fs::path tmp =
+      fs::temp_directory_path() / ("keelson-qos-test-" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  fs::copy(kFixtures + "/v1-cgroupfs", tmp,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  CollectorRoots roots;
+  roots.cgroup_root = (tmp / "sys/fs/cgroup").string();
+  roots.proc_root = (tmp / "proc").string();
+  roots.log_root = (tmp / "log").string();
+  cgroup::SpecCache cache;
+  const cgroup::SpecCache::Clock::time_point t0{std::chrono::seconds(1000)};
+  auto shares = [&](cgroup::SpecCache::Clock::time_point now, const std::string& id) {
+    ScrapeResult r = scrapeContainers(roots, 100, &cache, now);
+    cache.sweep();
+    for (const auto& s : r.samples) {
+      if (s.id == id) return s.stats.cpu_shares.value_or(0);
+    }
+    return std::uint64_t{0};
+  };
+  EXPECT_EQ(shares(t0, "/kubepods/burstable"), 2u);
+  EXPECT_EQ(shares(t0, kV1Pod), 204u);
+  std::ofstream(tmp / "sys/fs/cgroup/cpu/kubepods/burstable/cpu.shares") << "153\n";
+  std::ofstream(tmp / "sys/fs/cgroup/cpu" / kV1Pod.substr(1) / "cpu.shares") << "512\n";
+  EXPECT_EQ(shares(t0 + std::chrono::seconds(1), "/kubepods/burstable"), 153u);
+  EXPECT_EQ(shares(t0 + std::chrono::seconds(1), kV1Pod), 204u);  // cached until 15-30 s
+  fs::remove_all(tmp);
+}
+
+}  // namespace
+}  // namespace keelson::agent
