@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "collectors/common/file.h"
+#include "collectors/common/yaml.h"
 #include "collectors/http/server.h"
 
 namespace keelson::agent {
@@ -66,12 +67,13 @@ Status parseMetadata(const YAML::Node& value, const std::string& file, AgentConf
 Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string& file) {
   AgentConfig config;
   config.file = file;
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return fail("ConfigSyntax", fmt::format("{}: {}", where(file, e.mark), e.msg));
+  // collectors/common/yaml.h: duplicate keys are errors, aliases bounded.
+  auto loaded = yaml::loadFirst(text);
+  if (!loaded.ok()) {
+    const auto& p = *loaded.problem;
+    return fail(p.reason == "InvalidYaml" ? "ConfigSyntax" : "Config" + p.reason, p.format(file));
   }
+  YAML::Node root = loaded.documents.front();
   try {
     if (root.IsNull()) return config;  // an empty file means all defaults
     if (!root.IsMap()) {

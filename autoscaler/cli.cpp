@@ -50,6 +50,7 @@ void printUsage(std::ostream& out) {
   out << "usage:\n"
          "  keelson-autoscaler run --policies PATH [--kubeconfig FILE] [--prometheus URL] "
          "[--dry-run]\n"
+         "      [--namespaces NS[,NS...]] (act only in these namespaces)\n"
          "  keelson-autoscaler check --policies PATH\n"
          "  keelson-autoscaler simulate --policy FILE --samples FILE [--plot FILE.svg]\n"
          "  keelson-autoscaler --version\n";

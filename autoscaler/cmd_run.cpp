@@ -8,6 +8,7 @@
 #include <prometheus/text_serializer.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
@@ -29,6 +30,7 @@
 #include "collectors/kafkalag/lag_reader.h"
 #include "collectors/kube/client.h"
 #include "collectors/kube/config.h"
+#include "collectors/kube/names.h"
 #include "collectors/procfs/process_collector.h"
 #include "collectors/promapi/client.h"
 
@@ -54,6 +56,7 @@ struct RunFlags {
   int syncPeriodSeconds = 15;
   std::string leaseNamespace;
   std::string leaseName = "keelson-autoscaler";
+  std::set<std::string> namespaces;
   std::string identity;
 };
 
@@ -70,7 +73,7 @@ const char* kUsage =
     "usage: keelson-autoscaler run --policies PATH [--kubeconfig FILE] [--prometheus URL] "
     "[--dry-run]\n"
     "         [--listen HOST:PORT] [--sync-period SECONDS] [--lease-namespace NS]\n"
-    "         [--lease-name NAME] [--identity ID]\n";
+    "         [--lease-name NAME] [--identity ID] [--namespaces NS[,NS...]]\n";
 
 bool parseFlags(int argc, char** argv, RunFlags& flags) {
   for (int i = 1; i < argc; ++i) {
@@ -101,6 +104,19 @@ bool parseFlags(int argc, char** argv, RunFlags& flags) {
       if (!value(flags.leaseName)) return false;
     } else if (arg == "--identity") {
       if (!value(flags.identity)) return false;
+    } else if (arg == "--namespaces") {
+      std::string list;
+      if (!value(list)) return false;
+      for (std::size_t start = 0; start <= list.size();) {
+        const auto comma = std::min(list.find(',', start), list.size());
+        const std::string ns = list.substr(start, comma - start);
+        if (auto bad = kube::checkNamespace(ns)) {
+          std::cerr << "keelson-autoscaler run: --namespaces: " << *bad << "\n";
+          return false;
+        }
+        flags.namespaces.insert(ns);
+        start = comma + 1;
+      }
     } else {
       std::cerr << "keelson-autoscaler run: unknown flag " << arg << "\n";
       return false;
@@ -202,6 +218,7 @@ int runRunCommand(int argc, char** argv) {
 
   auto registry = std::make_shared<prometheus::Registry>();
   controller::ControllerMetrics metrics(registry);
+  controller::reportInsecureTransport(kube::insecureTransport(*config), &metrics, logLine);
   (*client)->setObserver([&metrics](const std::string& verb, int code) {
     metrics.apiRequests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
   });
@@ -281,6 +298,13 @@ int runRunCommand(int argc, char** argv) {
   controller::ControllerOptions options;
   options.dryRun = flags.dryRun;
   options.syncPeriod = std::chrono::seconds(flags.syncPeriodSeconds);
+  options.namespaces = flags.namespaces;
+  if (!flags.namespaces.empty()) {
+    std::string list;
+    for (const auto& ns : flags.namespaces)
+      list += (list.empty() ? "" : ",") + ns;
+    logLine("acting only in namespaces " + list);
+  }
   controller::Controller ctl(api, reader, &metrics, options, logLine);
   ctl.setPolicies(policies);
 

@@ -11,7 +11,9 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libssl-dev libgtest-dev libgmock-dev zlib1g-dev
   # real peers and the tools tests use to check them (tests/peers/)
   prometheus kcat openssl maven default-jre-headless curl ca-certificates procps iproute2
-  python3 util-linux
+  python3 util-linux jq
+  # the node peer (tests/peers/node) and the image builds (tests/peers/images)
+  containerd runc containernetworking-plugins busybox-static iptables buildah debootstrap libc6-dev
 )
 
 missing=()

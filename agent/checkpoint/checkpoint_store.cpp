@@ -83,13 +83,10 @@ Result<std::vector<Entry>> decodeCheckpoints(std::string_view text,
     e.device = f["device"].get<std::uint64_t>();
     e.inode = f["inode"].get<std::uint64_t>();
     e.path = f["path"].get<std::string>();
-    e.fingerprint_length = f["fingerprint_length"].get<std::uint32_t>();
+    e.fingerprint_length = f["fingerprint_length"].get<std::uint64_t>();
     e.fingerprint_hash = f["fingerprint_hash"].get<std::uint64_t>();
     e.restart_offset = f["restart_offset"].get<std::uint64_t>();
     e.end_offset = f["end_offset"].get<std::uint64_t>();
-    if (e.restart_offset > e.end_offset) {
-      return corrupt("entry " + std::to_string(i) + ": restart_offset beyond end_offset");
-    }
     out.push_back(std::move(e));
   }
   return out;

@@ -19,8 +19,10 @@ namespace keelson::checkpoint {
 struct Entry {
   std::uint64_t device = 0;
   std::uint64_t inode = 0;
-  std::string path;                      // path relative to the log root when read
-  std::uint32_t fingerprint_length = 0;  // the tailer's content fingerprint (bytes hashed, hash)
+  std::string path;  // path relative to the log root when read
+  // The tailer's content fingerprint (bytes hashed, hash). Kept at the file's full width: a value
+  // narrowed to 32 bits could turn a corrupt length into a plausible one.
+  std::uint64_t fingerprint_length = 0;
   std::uint64_t fingerprint_hash = 0;
   std::uint64_t restart_offset = 0;  // where reading restarts (<= end_offset)
   std::uint64_t end_offset = 0;      // every record ending at or before this is acknowledged
@@ -29,7 +31,11 @@ struct Entry {
 
 // Pure: the file format (one JSON object, versioned).
 std::string encodeCheckpoints(const std::vector<Entry>& entries);
-// Fails with "CorruptCheckpoint" and a sentence naming `path_for_errors` and what is wrong.
+// Fails with "CorruptCheckpoint" and a sentence naming `path_for_errors` and what is wrong when the
+// file's structure is (every entry is then lost: every file is read from 0). Values are decoded
+// as written, never narrowed or clamped; whether an entry is safe to resume from (restart beyond
+// end, an empty or implausible fingerprint, an offset inside a line) is for the tailer to judge
+// entry by entry (collectors/logs/resume_check.h): one bad entry restarts one file.
 Result<std::vector<Entry>> decodeCheckpoints(std::string_view text,
                                              const std::string& path_for_errors);
 

@@ -50,6 +50,16 @@ LogMetrics::LogMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
                         .Name("keelson_log_paths_refused_total")
                         .Help("Paths refused (symlink, outside the log root, ...)")
                         .Register(r);
+  checkpoint_entries_refused_ =
+      &BuildCounter()
+           .Name("keelson_log_checkpoint_entries_refused_total")
+           .Help("Checkpoint entries refused as unsafe to resume from (the file is read from 0)")
+           .Register(r);
+  metadata_omitted_ =
+      &BuildCounter()
+           .Name("keelson_log_metadata_omitted_total")
+           .Help("Pod labels/annotations left out of records (per pod metadata change), by reason")
+           .Register(r);
   parse_errors_ = &BuildCounter()
                        .Name("keelson_log_parse_errors_total")
                        .Help("Malformed lines (shipped raw, counted)")
@@ -155,6 +165,16 @@ void LogMetrics::syncTailer(const logs::TailerCounters& c) {
     const auto before = last_.paths_refused.find(reason);
     addDelta(paths_refused_->Add({{"reason", reason}}), n,
              before == last_.paths_refused.end() ? 0 : before->second);
+  }
+  for (const auto& [reason, n] : c.checkpoints_refused) {
+    const auto before = last_.checkpoints_refused.find(reason);
+    addDelta(checkpoint_entries_refused_->Add({{"reason", reason}}), n,
+             before == last_.checkpoints_refused.end() ? 0 : before->second);
+  }
+  for (const auto& [reason, n] : c.metadata_omitted) {
+    const auto before = last_.metadata_omitted.find(reason);
+    addDelta(metadata_omitted_->Add({{"reason", reason}}), n,
+             before == last_.metadata_omitted.end() ? 0 : before->second);
   }
   for (int i = 1; i < logs::kParseErrorCount; ++i) {
     const auto idx = static_cast<std::size_t>(i);

@@ -77,6 +77,8 @@ class LogMetrics {
   prometheus::Family<prometheus::Counter>* rotations_;
   prometheus::Counter* records_truncated_;
   prometheus::Family<prometheus::Counter>* paths_refused_;
+  prometheus::Family<prometheus::Counter>* checkpoint_entries_refused_;
+  prometheus::Family<prometheus::Counter>* metadata_omitted_;
   prometheus::Family<prometheus::Counter>* parse_errors_;
   prometheus::Family<prometheus::Counter>* delivery_errors_;
   prometheus::Counter* retries_;

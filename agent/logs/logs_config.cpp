@@ -145,6 +145,45 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
     } else if (key == "retry_backoff") {
       KEELSON_TRY(d, durationOf(v, key));
       cfg.retry_backoff = *d;
+    } else if (key == "record_metadata") {
+      if (!v.IsMap()) return configError(file, v, "`logs.record_metadata` must be a mapping");
+      for (const auto& m : v) {
+        const std::string mk = m.first.IsScalar() ? m.first.Scalar() : std::string();
+        if (mk == "labels" || mk == "annotations") {
+          const YAML::Node& list = m.second;
+          if (!list.IsSequence()) {
+            return configError(file, list,
+                               fmt::format("`logs.record_metadata.{}` must be a list of key "
+                                           "globs (e.g. [\"app\", \"app.kubernetes.io/*\"], or [] "
+                                           "for none)",
+                                           mk));
+          }
+          std::vector<std::string> globs;
+          for (const auto& g : list) {
+            auto gs = scalar(g);
+            if (!gs || gs->empty()) {
+              return configError(file, g,
+                                 fmt::format("`logs.record_metadata.{}`: every entry must be a "
+                                             "non-empty key glob",
+                                             mk));
+            }
+            globs.push_back(*gs);
+          }
+          (mk == "labels" ? cfg.record_metadata.labels : cfg.record_metadata.annotations) =
+              std::move(globs);
+        } else if (mk == "max_value_bytes") {
+          KEELSON_TRY(b, bytesOf(m.second, "record_metadata.max_value_bytes", 0));
+          cfg.record_metadata.max_value_bytes = static_cast<std::size_t>(*b);
+        } else if (mk == "max_bytes") {
+          KEELSON_TRY(b, bytesOf(m.second, "record_metadata.max_bytes", 0));
+          cfg.record_metadata.max_bytes = static_cast<std::size_t>(*b);
+        } else {
+          return configError(file, m.first,
+                             fmt::format("unknown key `logs.record_metadata.{}` (known: labels, "
+                                         "annotations, max_value_bytes, max_bytes)",
+                                         mk));
+        }
+      }
     } else if (key == "rate_limit") {
       if (!v.IsMap()) return configError(file, v, "`logs.rate_limit` must be a mapping");
       RateLimit rl;
@@ -216,7 +255,7 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
           file, kv.first,
           fmt::format("unknown key `logs.{}` (known: enabled, inflight_budget, "
                       "checkpoint_interval, shutdown_timeout, ship_timeout, max_record_bytes, "
-                      "poll_interval, retry_backoff, rate_limit, kafka)",
+                      "poll_interval, retry_backoff, record_metadata, rate_limit, kafka)",
                       key));
     }
 #undef KEELSON_TRY

@@ -12,6 +12,11 @@
 //     max_record_bytes: 256KiB        # records are cut (and counted) beyond this
 //     poll_interval: 200ms            # how often idle files are looked at again
 //     retry_backoff: 100ms            # first back-off of a failed delivery (doubles, max 10 s)
+//     record_metadata:                # which pod labels/annotations records carry (bounded)
+//       labels: ["*"]                 # globs of keys (`*`, `?`); [] for none
+//       annotations: ["*"]
+//       max_value_bytes: 1KiB         # a longer value is left out (counted)
+//       max_bytes: 8KiB               # per record, labels + annotations as encoded
 //     rate_limit:                     # optional, per pod
 //       lines_per_second: 5000
 //       burst: 20000
@@ -32,6 +37,7 @@
 #include <string>
 
 #include "collectors/common/result.h"
+#include "collectors/logs/metadata_filter.h"
 
 namespace keelson::logship {
 
@@ -51,6 +57,7 @@ struct LogsConfig {
   std::chrono::milliseconds poll_interval{200};
   std::chrono::milliseconds retry_backoff{100};
   std::optional<RateLimit> rate_limit;
+  logs::MetadataPolicy record_metadata;  // issue 14 item 6: defaults in metadata_filter.h
   std::string kafka_compression = "lz4";
   int kafka_linger_ms = 10;
   std::uint64_t kafka_batch_bytes = 1u << 20;

@@ -168,6 +168,13 @@ class LogPipeline::Impl final : public logs::RecordSink {
     dirty = true;
   }
 
+  // The pod's directory is gone and its files let go: its rate limiter goes too (with metadata
+  // off nothing else would ever drop it), unless records of it still wait for tokens.
+  void onPodGone(std::string_view uid) override {
+    const auto lim = limiters.find(uid);
+    if (lim != limiters.end() && lim->second.waiting.empty()) limiters.erase(lim);
+  }
+
   FileTrack& trackFor(const logs::Record& rec) {
     auto it = tracks.find(rec.serial);
     if (it != tracks.end()) return *it->second;
@@ -635,6 +642,8 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::create(PipelineOptions options
   tc.max_record_bytes = static_cast<std::size_t>(cfg.max_record_bytes);
   tc.read_existing_from_start = p.opts.read_existing_from_start;
   tc.use_inotify = p.opts.use_inotify;
+  tc.metadata = cfg.record_metadata;
+  tc.warn = [](const std::string& message) { warn(message); };
   auto tailer = logs::Tailer::create(tc, p.clock, std::move(resume));
   if (!tailer) return fail(tailer.error());
   p.tailer = std::move(tailer).value();

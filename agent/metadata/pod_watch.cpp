@@ -10,6 +10,21 @@ namespace {
 
 using nlohmann::json;
 
+// The API server's answers are parsed without trusting their shape: a field of the wrong type
+// (or a non-object where an object belongs) reads as absent. nlohmann's value() and get() throw
+// on those, and an exception would end the watch thread.
+const json& field(const json& object, const char* key) {
+  static const json kAbsent;
+  if (!object.is_object()) return kAbsent;
+  const auto it = object.find(key);
+  return it == object.end() ? kAbsent : *it;
+}
+
+std::string str(const json& object, const char* key) {
+  const json& v = field(object, key);
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
 std::map<std::string, std::string> stringMap(const json& object) {
   std::map<std::string, std::string> out;
   if (!object.is_object()) return out;
@@ -22,15 +37,15 @@ std::map<std::string, std::string> stringMap(const json& object) {
 void addContainers(const json& list, const json& statuses, PodMeta& pod) {
   if (list.is_array()) {
     for (const auto& c : list) {
-      if (c.is_object()) pod.containers[c.value("name", "")].image = c.value("image", "");
+      if (c.is_object()) pod.containers[str(c, "name")].image = str(c, "image");
     }
   }
   if (statuses.is_array()) {
     for (const auto& c : statuses) {
       if (!c.is_object()) continue;
-      auto& meta = pod.containers[c.value("name", "")];
-      meta.id = c.value("containerID", "");
-      if (meta.image.empty()) meta.image = c.value("image", "");
+      auto& meta = pod.containers[str(c, "name")];
+      meta.id = str(c, "containerID");
+      if (meta.image.empty()) meta.image = str(c, "image");
     }
   }
 }
@@ -39,25 +54,27 @@ void addContainers(const json& list, const json& statuses, PodMeta& pod) {
 
 PodMeta parsePod(const json& pod) {
   PodMeta meta;
-  const json md = pod.value("metadata", json::object());
-  meta.ns = md.value("namespace", "");
-  meta.name = md.value("name", "");
-  meta.uid = md.value("uid", "");
-  meta.resourceVersion = md.value("resourceVersion", "");
-  meta.labels = stringMap(md.value("labels", json::object()));
-  meta.annotations = stringMap(md.value("annotations", json::object()));
-  for (const auto& owner : md.value("ownerReferences", json::array())) {
-    if (owner.is_object() && owner.value("controller", false)) {
-      meta.ownerKind = owner.value("kind", "");
-      meta.ownerName = owner.value("name", "");
+  const json& md = field(pod, "metadata");
+  meta.ns = str(md, "namespace");
+  meta.name = str(md, "name");
+  meta.uid = str(md, "uid");
+  meta.resourceVersion = str(md, "resourceVersion");
+  meta.labels = stringMap(field(md, "labels"));
+  meta.annotations = stringMap(field(md, "annotations"));
+  const json& owners = field(md, "ownerReferences");
+  if (owners.is_array()) {
+    for (const auto& owner : owners) {
+      const json& controller = field(owner, "controller");
+      if (controller.is_boolean() && controller.get<bool>()) {
+        meta.ownerKind = str(owner, "kind");
+        meta.ownerName = str(owner, "name");
+      }
     }
   }
-  const json spec = pod.value("spec", json::object());
-  const json status = pod.value("status", json::object());
-  addContainers(spec.value("initContainers", json::array()),
-                status.value("initContainerStatuses", json::array()), meta);
-  addContainers(spec.value("containers", json::array()),
-                status.value("containerStatuses", json::array()), meta);
+  const json& spec = field(pod, "spec");
+  const json& status = field(pod, "status");
+  addContainers(field(spec, "initContainers"), field(status, "initContainerStatuses"), meta);
+  addContainers(field(spec, "containers"), field(status, "containerStatuses"), meta);
   return meta;
 }
 
@@ -67,8 +84,10 @@ Result<PodList> parsePodListMeta(const std::string& body) {
     return fail("BadResponse", "expected a PodList");
   }
   PodList list;
-  list.resourceVersion = doc.value("metadata", json::object()).value("resourceVersion", "");
-  for (const auto& item : doc["items"]) {
+  list.resourceVersion = str(field(doc, "metadata"), "resourceVersion");
+  const json& items = field(doc, "items");
+  if (!items.is_array()) return fail("BadResponse", "expected a PodList (items is not a list)");
+  for (const auto& item : items) {
     if (item.is_object()) list.pods.push_back(parsePod(item));
   }
   return list;
@@ -85,10 +104,13 @@ std::vector<WatchEvent> parseWatchEvents(const std::string& body, int* bad) {
       continue;
     }
     WatchEvent event;
-    event.type = doc.value("type", "");
-    const json& object = doc["object"];
+    event.type = str(doc, "type");
+    const json& object = field(doc, "object");
     if (event.type == "ERROR") {
-      event.code = object.value("code", 0);
+      const json& code = field(object, "code");
+      if (code.is_number_integer() && code.get<std::int64_t>() >= 0 &&
+          code.get<std::int64_t>() <= 999)
+        event.code = static_cast<int>(code.get<std::int64_t>());
     } else {
       event.pod = parsePod(object);
       event.resourceVersion = event.pod.resourceVersion;

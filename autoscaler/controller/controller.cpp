@@ -34,6 +34,14 @@ double targetValue(const policy::MetricTarget& target) {
 
 }  // namespace
 
+void reportInsecureTransport(const std::vector<kube::InsecureTransport>& found,
+                             ControllerMetrics* metrics, const Logger& log) {
+  for (const auto& f : found) {
+    log(fmt::format("warning: {}: {}", f.reason, f.message));
+    if (metrics) metrics->insecureTransport.Add({{"reason", f.reason}}).Set(1);
+  }
+}
+
 Controller::Controller(ClusterApi& api, sources::MetricReader& reader, ControllerMetrics* metrics,
                        ControllerOptions options, Logger log)
     : api_(api), reader_(reader), metrics_(metrics), options_(options), log_(std::move(log)) {}
@@ -108,6 +116,28 @@ void Controller::recordEvent(const policy::Policy& policy, const kube::Scale* sc
 SyncOutcome Controller::syncPolicy(const policy::Policy& policy, kube::Clock::TimePoint now,
                                    const std::function<bool()>& mayWrite) {
   SyncOutcome out;
+  if (!options_.namespaces.empty() && options_.namespaces.count(policy.namespace_) == 0) {
+    out.errorReason = "NamespaceNotAllowed";
+    std::string allowed;
+    for (const auto& ns : options_.namespaces)
+      allowed += (allowed.empty() ? "" : ",") + ns;
+    out.error = fmt::format(
+        "namespace {} is not one this controller may act in (--namespaces {}); the policy is "
+        "ignored: move it, or add the namespace to --namespaces and grant the RBAC there",
+        policy.namespace_, allowed);
+    countError(policy, out.errorReason);
+    if (metrics_) {
+      metrics_->policiesRefused.Add({{"policy", policy.key()}, {"reason", out.errorReason}}).Set(1);
+    }
+    if (refused_.insert(policy.key()).second) {
+      log_(fmt::format("policy {}: {}: {}", policy.key(), out.errorReason, out.error));
+    }
+    return out;
+  }
+  if (refused_.erase(policy.key()) != 0 && metrics_) {
+    metrics_->policiesRefused.Add({{"policy", policy.key()}, {"reason", "NamespaceNotAllowed"}})
+        .Set(0);
+  }
   const auto& ref = policy.scaleTargetRef;
   auto gvr = kube::resourceForKind(ref.apiVersion, ref.kind);
   if (!gvr) {

@@ -19,6 +19,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@
 #include "autoscaler/sources/sources.h"
 #include "collectors/kube/client.h"
 #include "collectors/kube/clock.h"
+#include "collectors/kube/config.h"
 
 namespace keelson::controller {
 
@@ -68,6 +70,11 @@ class KubeClusterApi final : public ClusterApi {
 
 struct ControllerOptions {
   bool dryRun = false;
+  // The namespaces the controller may act in (--namespaces); empty = every namespace. A policy
+  // whose metadata.namespace is outside is refused at each sync: no API request is made for it,
+  // keelson_autoscaler_policy_refused{policy,reason="NamespaceNotAllowed"} is 1, the errors
+  // counter counts it, and it is logged once (again after it was allowed in between).
+  std::set<std::string> namespaces;
   std::chrono::milliseconds syncPeriod{15000};
   std::string component = "keelson-autoscaler";
 };
@@ -84,6 +91,12 @@ struct SyncOutcome {
 };
 
 using Logger = std::function<void(const std::string& line)>;
+
+// Issue 14 item 11: at start-up, each weakened transport of the API connection
+// (kube::insecureTransport) is logged once as a warning and set to 1 in
+// keelson_autoscaler_insecure_transport{reason}.
+void reportInsecureTransport(const std::vector<kube::InsecureTransport>& found,
+                             ControllerMetrics* metrics, const Logger& log);
 
 class Controller {
  public:
@@ -128,6 +141,7 @@ class Controller {
   std::map<std::string, engine::History> histories_;
   std::map<std::string, kube::Clock::TimePoint> lastSync_;
   std::map<std::string, std::string> lastWarning_;  // one Warning Event per episode
+  std::set<std::string> refused_;                   // policies refused and logged
 };
 
 }  // namespace keelson::controller

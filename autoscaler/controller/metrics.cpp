@@ -37,6 +37,12 @@ ControllerMetrics::ControllerMetrics(std::shared_ptr<prometheus::Registry> regis
                                                                0.5, 1, 2.5, 5, 10})),
       apiRequests(
           counter(*registry, "keelson_autoscaler_api_requests_total", "Kubernetes API requests")),
+      insecureTransport(gauge(*registry, "keelson_autoscaler_insecure_transport",
+                              "1 for each way the API server connection is weakened, by reason "
+                              "(InsecureSkipTlsVerify, BearerTokenOverHttp)")),
+      policiesRefused(gauge(*registry, "keelson_autoscaler_policy_refused",
+                            "1 for a policy the controller refuses to act on, by policy and "
+                            "reason (NamespaceNotAllowed)")),
       registry_(std::move(registry)) {
   gauge(*registry_, "keelson_autoscaler_build_info", "Build identity")
       .Add({{"version", kVersion}, {"revision", kRevision}})

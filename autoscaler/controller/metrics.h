@@ -29,6 +29,10 @@ class ControllerMetrics {
   prometheus::Gauge& leader;
   prometheus::Histogram& syncDuration;
   prometheus::Family<prometheus::Counter>& apiRequests;
+  // 1 per way the API connection is weakened (kube::insecureTransport reasons).
+  prometheus::Family<prometheus::Gauge>& insecureTransport;
+  // Policies refused because their namespace is outside --namespaces, by policy (1 while refused).
+  prometheus::Family<prometheus::Gauge>& policiesRefused;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "autoscaler/engine/engine.h"
+#include "autoscaler/engine/saturate.h"
 
 namespace keelson::engine {
 
@@ -13,22 +14,32 @@ using policy::ScalingPolicyType;
 using policy::ScalingRules;
 using policy::SelectPolicy;
 
+namespace {
+
+// In int64: a persisted history may hold many large changes.
+std::int64_t changeSum(std::int32_t periodSeconds, const std::vector<ScaleEvent>& events,
+                       Time now) {
+  const Time cutoff = now - std::chrono::seconds(periodSeconds);
+  std::int64_t replicas = 0;
+  for (const auto& e : events) {
+    if (e.at > cutoff) replicas = addSat(replicas, e.change);
+  }
+  return replicas;
+}
+
+}  // namespace
+
 // getReplicasChangePerPeriod: events strictly younger than the period count.
 std::int32_t changeInPeriod(std::int32_t periodSeconds, const std::vector<ScaleEvent>& events,
                             Time now) {
-  const Time cutoff = now - std::chrono::seconds(periodSeconds);
-  std::int32_t replicas = 0;
-  for (const auto& e : events) {
-    if (e.at > cutoff) replicas += e.change;
-  }
-  return replicas;
+  return saturate32(changeSum(periodSeconds, events, now));
 }
 
 // The replica count at the start of the policy's period: today's minus the scale events since.
 std::int32_t replicasAtPeriodStart(std::int32_t current, const History& h,
                                    std::int32_t periodSeconds, Time now) {
-  return current - changeInPeriod(periodSeconds, h.scaleUpEvents, now) +
-         changeInPeriod(periodSeconds, h.scaleDownEvents, now);
+  return saturate32(addSat(addSat(current, -changeSum(periodSeconds, h.scaleUpEvents, now)),
+                           changeSum(periodSeconds, h.scaleDownEvents, now)));
 }
 
 std::int32_t scaleUpLimit(std::int32_t current, const History& h, const ScalingRules& rules,
@@ -41,10 +52,10 @@ std::int32_t scaleUpLimit(std::int32_t current, const History& h, const ScalingR
     const std::int32_t periodStart = replicasAtPeriodStart(current, h, p.periodSeconds, now);
     std::int32_t proposed = 0;
     if (p.type == ScalingPolicyType::Pods) {
-      proposed = periodStart + p.value;
+      proposed = saturate32(static_cast<std::int64_t>(periodStart) + p.value);
     } else {
       // Rounded up, or a small Percent would never add a pod.
-      proposed = static_cast<std::int32_t>(
+      proposed = saturate32(
           std::ceil(static_cast<double>(periodStart) * (1 + static_cast<double>(p.value) / 100)));
     }
     result = useMin ? std::min(result, proposed) : std::max(result, proposed);
@@ -62,11 +73,11 @@ std::int32_t scaleDownLimit(std::int32_t current, const History& h, const Scalin
     const std::int32_t periodStart = replicasAtPeriodStart(current, h, p.periodSeconds, now);
     std::int32_t proposed = 0;
     if (p.type == ScalingPolicyType::Pods) {
-      proposed = periodStart - p.value;
+      proposed = saturate32(static_cast<std::int64_t>(periodStart) - p.value);
     } else {
       // Truncated (Go's int32(float64)), as the HPA.
-      proposed = static_cast<std::int32_t>(static_cast<double>(periodStart) *
-                                           (1 - static_cast<double>(p.value) / 100));
+      proposed =
+          saturate32(static_cast<double>(periodStart) * (1 - static_cast<double>(p.value) / 100));
     }
     // For a scale-down the least change ("Min") is the highest count.
     result = useMin ? std::max(result, proposed) : std::min(result, proposed);

@@ -8,6 +8,7 @@
 #include "autoscaler/engine/behavior.h"
 #include "autoscaler/engine/kafka_lag.h"
 #include "autoscaler/engine/replica_calculator.h"
+#include "autoscaler/engine/saturate.h"
 
 namespace keelson::engine {
 namespace {
@@ -96,12 +97,12 @@ Computed computeMetric(const MetricSpec& spec, const MetricObservation& o, const
     total = o.valueMilli;
     activationValue = total;
   } else if (o.shape == Shape::Average) {
-    total = o.valueMilli * obs.statusReplicas;
+    total = mulSat(o.valueMilli, obs.statusReplicas);
     activationValue = total;
   } else if (o.shape == Shape::Partitions && spec.kafka) {
     const KafkaLag lag = computeKafkaLag(*spec.kafka, o.partitions);
-    total = lag.total * 1000;
-    activationValue = lag.uncapped * 1000;
+    total = mulSat(lag.total, 1000);
+    activationValue = mulSat(lag.uncapped, 1000);
   } else {
     return shapeMismatch(spec, o.shape);
   }
@@ -292,7 +293,9 @@ void recordScale(const policy::Policy& policy, History& history, std::int32_t fr
   for (auto& e : events) {
     if (e.at < cutoff) e.outdated = true;  // free slot: bounded memory, as the HPA
   }
-  const ScaleEvent event{up ? to - from : from - to, now, false};
+  const ScaleEvent event{
+      saturate32(up ? static_cast<std::int64_t>(to) - from : static_cast<std::int64_t>(from) - to),
+      now, false};
   // The HPA reuses the *last* outdated slot.
   for (auto it = events.rbegin(); it != events.rend(); ++it) {
     if (it->outdated) {

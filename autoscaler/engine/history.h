@@ -2,7 +2,7 @@
 // (recommendations, scaleUpEvents, scaleDownEvents) plus Keelson's fallback counters.
 //
 // A plain value. The controller stores one per policy (key Policy::key()) and persists it (Lease
-// annotation or ConfigMap) with historyToJson so a new leader continues with the same windows.
+// annotation) with historyToJson so a new leader continues with the same windows.
 // Sizes stay bounded: like the HPA, entries older than every window are overwritten in place, so
 // a History holds about (longest window or period / sync period) entries.
 #pragma once

@@ -1,5 +1,7 @@
 #include "autoscaler/engine/kafka_lag.h"
 
+#include "autoscaler/engine/saturate.h"
+
 namespace keelson::engine {
 
 KafkaLag computeKafkaLag(const policy::KafkaLagSource& source,
@@ -20,7 +22,7 @@ KafkaLag computeKafkaLag(const policy::KafkaLagSource& source,
       partitionLag = p.highWatermark > p.committed ? p.highWatermark - p.committed : 0;
     }
     if (partitionLag > 0) ++lag.partitionsWithLag;
-    lag.uncapped += partitionLag;
+    lag.uncapped = addSat(lag.uncapped, partitionLag);
   }
   lag.total = lag.uncapped;
   if ((!source.allowIdleConsumers || source.limitToPartitionsWithLag) && source.lagThreshold > 0) {
@@ -28,7 +30,7 @@ KafkaLag computeKafkaLag(const policy::KafkaLagSource& source,
     // (ceil(lag / lagThreshold)) never asks for more replicas than partitions.
     const std::int64_t bound =
         source.limitToPartitionsWithLag ? lag.partitionsWithLag : lag.partitions;
-    if (lag.total / source.lagThreshold > bound) lag.total = bound * source.lagThreshold;
+    if (lag.total / source.lagThreshold > bound) lag.total = mulSat(bound, source.lagThreshold);
   }
   return lag;
 }

@@ -4,6 +4,8 @@
 #include <limits>
 #include <string>
 
+#include "autoscaler/engine/saturate.h"
+
 namespace keelson::engine {
 namespace {
 
@@ -15,15 +17,9 @@ Failure metricsFailure(std::string message) {
   return fail("FailedGetMetrics", std::move(message));
 }
 
-// Go's int32(float64) for the values the HPA produces (finite, in range after its own checks).
+// Go's int32(float64) for the values the HPA produces, saturated (saturate.h).
 std::int32_t toInt32(double v) {
-  if (v >= static_cast<double>(std::numeric_limits<std::int32_t>::max())) {
-    return std::numeric_limits<std::int32_t>::max();
-  }
-  if (v <= static_cast<double>(std::numeric_limits<std::int32_t>::min())) {
-    return std::numeric_limits<std::int32_t>::min();
-  }
-  return static_cast<std::int32_t>(v);
+  return saturate32(v);
 }
 
 // The HPA keeps maps pod -> value and pod -> request; sums are all it needs from them, so these
@@ -33,8 +29,8 @@ struct Sums {
   std::int64_t requests = 0;
   std::int64_t entries = 0;
   void add(std::int64_t value, std::int64_t request) {
-    metrics += value;
-    requests += request;
+    metrics = addSat(metrics, value);
+    requests = addSat(requests, request);
     ++entries;
   }
 };
@@ -73,7 +69,13 @@ struct Utilization {
 Result<Utilization> utilizationRatio(const Sums& sums, std::int32_t target) {
   if (sums.requests == 0) return metricsFailure("no metrics returned matched known pods");
   Utilization u;
-  u.utilization = static_cast<std::int32_t>((sums.metrics * 100) / sums.requests);
+  __extension__ typedef __int128 i128;  // metrics x 100 may not fit int64
+  const i128 percent = static_cast<i128>(sums.metrics) * 100 / sums.requests;
+  u.utilization = percent > std::numeric_limits<std::int32_t>::max()
+                      ? std::numeric_limits<std::int32_t>::max()
+                  : percent < std::numeric_limits<std::int32_t>::min()
+                      ? std::numeric_limits<std::int32_t>::min()
+                      : static_cast<std::int32_t>(percent);
   u.ratio = static_cast<double>(u.utilization) / static_cast<double>(target);
   return u;
 }
@@ -210,7 +212,7 @@ ReplicaProposal perPodTotalReplicas(std::int32_t statusReplicas, std::int64_t ta
   }
   const double perPod =
       std::ceil(static_cast<double>(totalUsageMilli) / static_cast<double>(statusReplicas));
-  const std::int64_t usage = std::isfinite(perPod) ? static_cast<std::int64_t>(perPod) : 0;
+  const std::int64_t usage = std::isfinite(perPod) ? saturate64(perPod) : 0;
   return ReplicaProposal{replicas, usage};
 }
 
@@ -220,7 +222,7 @@ Result<ReplicaProposal> aggregateUtilizationReplicas(std::int32_t currentReplica
                                                      std::int32_t readyPods,
                                                      Tolerances tolerances) {
   if (readyPods <= 0) return metricsFailure(kNoMetrics);
-  const auto utilization = static_cast<std::int32_t>(utilizationMilliPercent / 1000);
+  const auto utilization = saturate32(utilizationMilliPercent / 1000);
   const double ratio = static_cast<double>(utilization) / static_cast<double>(targetUtilization);
   if (tolerances.isWithin(ratio)) return ReplicaProposal{currentReplicas, utilization};
   return ReplicaProposal{toInt32(std::ceil(ratio * static_cast<double>(readyPods))), utilization};

@@ -13,6 +13,8 @@
 #include <sstream>
 
 #include "autoscaler/policy/quantity.h"
+#include "collectors/common/yaml.h"
+#include "collectors/kube/names.h"
 
 namespace keelson::policy {
 
@@ -22,6 +24,11 @@ std::string Diagnostic::format() const {
 }
 
 namespace {
+
+// Every kind Keelson scales (and the policy objects themselves) uses DNS-1123 subdomain names.
+std::optional<std::string> objectName(std::string_view name) {
+  return kube::checkObjectName("", name);
+}
 
 // One document's parsing context: where we are and what we found wrong.
 class Doc {
@@ -84,6 +91,20 @@ class Doc {
       return std::nullopt;
     }
     return n.Scalar();
+  }
+
+  // A string field that must pass a Kubernetes name rule (collectors/kube/names.h); values that
+  // would end up in an API request path are checked here, at parse time, so `check` refuses them.
+  std::optional<std::string> name(const YAML::Node& parent, const char* key,
+                                  const std::string& path, bool required,
+                                  std::optional<std::string> (*rule)(std::string_view)) {
+    auto s = str(parent, key, path, required);
+    if (!s) return s;
+    if (auto bad = rule(*s)) {
+      error(parent[key], (path.empty() ? std::string(key) : path + "." + key) + ": " + *bad);
+      return std::nullopt;
+    }
+    return s;
   }
 
   std::optional<std::int64_t> integer(const YAML::Node& parent, const char* key,
@@ -338,10 +359,11 @@ std::optional<MetricSpec> parseMetric(Doc& doc, const YAML::Node& node, const st
       if (!obj.IsDefined()) {
         doc.error(body, p + ".describedObject is required");
       } else if (doc.map(obj, p + ".describedObject", {"apiVersion", "kind", "name"})) {
+        const std::string o = p + ".describedObject";
         m.describedObject.apiVersion =
-            doc.str(obj, "apiVersion", p + ".describedObject", false).value_or("");
-        m.describedObject.kind = doc.str(obj, "kind", p + ".describedObject", true).value_or("");
-        m.describedObject.name = doc.str(obj, "name", p + ".describedObject", true).value_or("");
+            doc.name(obj, "apiVersion", o, false, kube::checkApiVersion).value_or("");
+        m.describedObject.kind = doc.name(obj, "kind", o, true, kube::checkKind).value_or("");
+        m.describedObject.name = doc.name(obj, "name", o, true, objectName).value_or("");
       }
       parseMetricIdentifier(doc, body, p, m);
       parseTarget(doc, body, p, m, {"Value", "AverageValue"});
@@ -524,8 +546,9 @@ void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
   } else if (doc.map(meta, "metadata",
                      {"name", "namespace", "labels", "annotations", "uid", "resourceVersion",
                       "generation", "creationTimestamp", "managedFields"})) {
-    policy.name = doc.str(meta, "name", "metadata", true).value_or("");
-    policy.namespace_ = doc.str(meta, "namespace", "metadata", false).value_or("default");
+    policy.name = doc.name(meta, "name", "metadata", true, objectName).value_or("");
+    policy.namespace_ =
+        doc.name(meta, "namespace", "metadata", false, kube::checkNamespace).value_or("default");
   }
 
   const YAML::Node spec = root["spec"];
@@ -542,10 +565,11 @@ void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
   if (!ref.IsDefined()) {
     doc.error(spec, "spec.scaleTargetRef is required (apiVersion, kind and name of the workload)");
   } else if (doc.map(ref, "spec.scaleTargetRef", {"apiVersion", "kind", "name"})) {
+    const std::string r = "spec.scaleTargetRef";
     policy.scaleTargetRef.apiVersion =
-        doc.str(ref, "apiVersion", "spec.scaleTargetRef", false).value_or("apps/v1");
-    policy.scaleTargetRef.kind = doc.str(ref, "kind", "spec.scaleTargetRef", true).value_or("");
-    policy.scaleTargetRef.name = doc.str(ref, "name", "spec.scaleTargetRef", true).value_or("");
+        doc.name(ref, "apiVersion", r, false, kube::checkApiVersion).value_or("apps/v1");
+    policy.scaleTargetRef.kind = doc.name(ref, "kind", r, true, kube::checkKind).value_or("");
+    policy.scaleTargetRef.name = doc.name(ref, "name", r, true, objectName).value_or("");
   }
   if (auto v = doc.integer(spec, "minReplicas", "spec", false, 0,
                            std::numeric_limits<std::int32_t>::max())) {
@@ -631,17 +655,14 @@ void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
 
 ParseOutput parsePolicies(std::string_view text, const std::string& fileName) {
   ParseOutput out;
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(text));
-  } catch (const YAML::ParserException& e) {
-    out.diagnostics.push_back({fileName, e.mark.line + 1, "invalid YAML: " + e.msg});
-    return out;
-  } catch (const std::exception& e) {
-    out.diagnostics.push_back({fileName, 0, std::string("invalid YAML: ") + e.what()});
+  auto loaded = yaml::loadAll(text);
+  if (!loaded.ok()) {
+    const auto& p = *loaded.problem;
+    out.diagnostics.push_back(
+        {fileName, p.line, p.reason == "InvalidYaml" ? "invalid YAML: " + p.message : p.message});
     return out;
   }
-  for (const auto& root : docs) {
+  for (const auto& root : loaded.documents) {
     if (!root.IsDefined() || root.IsNull()) continue;
     try {
       Doc doc(fileName, out.diagnostics, root.Mark().line + 1);
@@ -673,10 +694,10 @@ ParseOutput loadPolicies(const std::string& path) {
         files.push_back(entry.path().string());
       }
     }
+    // An empty directory is zero policies, not an error: it is what a fresh install mounts (the
+    // base's empty keelson-policies ConfigMap), and the controller must run, lead and be Ready
+    // with it, picking policies up on reload when they are added.
     std::sort(files.begin(), files.end());
-    if (files.empty()) {
-      out.diagnostics.push_back({path, 0, "directory holds no *.yaml or *.yml policy file"});
-    }
   } else if (fs::exists(path, ec)) {
     files.push_back(path);
   } else {

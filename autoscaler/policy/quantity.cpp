@@ -185,6 +185,10 @@ Result<std::int64_t> parseDurationMillis(std::string_view text) {
     } else {
       return bad();
     }
+    // 12 digits of days overflow int64 milliseconds: refuse rather than wrap.
+    if (n > (std::numeric_limits<std::int64_t>::max() - total) / unit) {
+      return fail("InvalidDuration", "\"" + std::string(text) + "\" is too long a duration");
+    }
     total += n * unit;
   }
   return total;

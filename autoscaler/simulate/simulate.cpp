@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <sstream>
 
+#include "autoscaler/engine/saturate.h"
 #include "autoscaler/policy/quantity.h"
+#include "collectors/common/yaml.h"
 
 namespace keelson::simulate {
 namespace {
@@ -31,6 +33,8 @@ std::optional<engine::Time> parseRfc3339(const std::string& s) {
   return engine::Time(sys_days(ymd).time_since_epoch() + hours(h) + minutes(mi) + seconds(sec));
 }
 
+constexpr std::int64_t kMaxIntervalMillis = 24LL * 3600 * 1000;
+
 // Samples files are long (a week of 15 s steps is 40,320 steps), so they are read from yaml-cpp's
 // event stream instead of a node tree: half the time and a fraction of the memory.
 class SamplesReader : public YAML::EventHandler {
@@ -52,8 +56,9 @@ class SamplesReader : public YAML::EventHandler {
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
   void OnAnchor(const YAML::Mark&, const std::string&) override {}
+  // yaml::stream expands aliases (PyYAML writes `*id001` for a repeated step) before they get here.
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
-    fail(line(mark), "aliases are not supported in samples files");
+    fail(line(mark), "unexpected alias");
   }
   void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { value(mark, std::nullopt); }
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
@@ -163,6 +168,10 @@ class SamplesReader : public YAML::EventHandler {
           if (!ms.ok() || *ms <= 0) {
             return fail(at, "interval must be a positive duration such as 15s");
           }
+          // Bounds step x interval far inside int64 milliseconds for any file that parses.
+          if (*ms > kMaxIntervalMillis) {
+            return fail(at, "interval must be at most 24h, got \"" + text.value_or("") + "\"");
+          }
           out_.intervalMillis = *ms;
         } else if (key_ == "replicas") {
           const auto r = count(text, 0);
@@ -236,15 +245,11 @@ class SamplesReader : public YAML::EventHandler {
 Result<Samples> parseSamples(std::string_view text, const std::string& file) {
   Samples out;
   SamplesReader reader(file, out);
-  try {
-    std::istringstream in{std::string(text)};
-    YAML::Parser parser(in);
-    parser.HandleNextDocument(reader);
-  } catch (const YAML::ParserException& e) {
-    return fail("InvalidSamples",
-                file + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
-  } catch (const std::exception& e) {
-    return fail("InvalidSamples", file + ": cannot read samples: " + e.what());
+  if (auto problem = yaml::stream(text, reader)) {
+    // The reader's own error came first in the file when it has one.
+    if (auto error = reader.error()) return fail("InvalidSamples", *error);
+    if (problem->reason == "InvalidYaml") problem->message = "invalid YAML: " + problem->message;
+    return fail("InvalidSamples", problem->format(file));
   }
   reader.finish();
   if (auto error = reader.error()) return fail("InvalidSamples", *error);
@@ -284,8 +289,8 @@ Result<std::vector<Step>> run(const policy::Policy& policy, const Samples& sampl
         continue;
       }
       if (sample.recordedReplicas && replicas > 0 && *sample.recordedReplicas != replicas) {
-        v = static_cast<std::int64_t>(
-            std::llround(static_cast<double>(v) * *sample.recordedReplicas / replicas));
+        v = engine::saturate64(
+            std::round(static_cast<double>(v) * *sample.recordedReplicas / replicas));
         values[m] = v;
       }
       if (spec.target.type == TargetType::Utilization) {

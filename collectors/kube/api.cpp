@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "collectors/kube/names.h"
+
 namespace keelson::kube {
 namespace {
 
@@ -47,6 +49,10 @@ Result<GroupVersionResource> resourceForKind(const std::string& apiVersion,
   if (apiVersion.empty() || kind.empty()) {
     return fail("ConfigError", "scaleTargetRef needs apiVersion and kind");
   }
+  if (auto bad = checkKind(kind)) return fail("ConfigError", "scaleTargetRef kind " + *bad);
+  if (auto bad = checkApiVersion(apiVersion)) {
+    return fail("ConfigError", "scaleTargetRef apiVersion " + *bad);
+  }
   GroupVersionResource gvr;
   const auto slash = apiVersion.find('/');
   if (slash == std::string::npos) {
@@ -69,15 +75,30 @@ Result<GroupVersionResource> resourceForKind(const std::string& apiVersion,
   return gvr;
 }
 
+std::string pathSegment(const std::string& value) {
+  // "." and ".." would be resolved as dot-segments by any URL normaliser on the way.
+  if (value == ".") return "%2E";
+  if (value == "..") return "%2E%2E";
+  return queryEscape(value);
+}
+
 std::string resourcePath(const GroupVersionResource& gvr, const std::string& ns,
                          const std::string& name, const std::string& subresource) {
-  std::string path =
-      gvr.group.empty() ? "/api/" + gvr.version : "/apis/" + gvr.group + "/" + gvr.version;
-  if (!ns.empty()) path += "/namespaces/" + ns;
-  path += "/" + gvr.resource;
-  if (!name.empty()) path += "/" + name;
-  if (!name.empty() && !subresource.empty()) path += "/" + subresource;
+  std::string path = gvr.group.empty()
+                         ? "/api/" + pathSegment(gvr.version)
+                         : "/apis/" + pathSegment(gvr.group) + "/" + pathSegment(gvr.version);
+  if (!ns.empty()) path += "/namespaces/" + pathSegment(ns);
+  path += "/" + pathSegment(gvr.resource);
+  if (!name.empty()) path += "/" + pathSegment(name);
+  if (!name.empty() && !subresource.empty()) path += "/" + pathSegment(subresource);
   return path;
+}
+
+std::optional<std::string> unsafeRequestText(const std::string& text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) return quoteForMessage(text) + " holds a control character";
+  }
+  return std::nullopt;
 }
 
 std::string queryEscape(const std::string& value) {

@@ -35,9 +35,19 @@ Result<GroupVersionResource> resourceForKind(const std::string& apiVersion,
                                              const std::string& kind);
 
 // "/apis/apps/v1/namespaces/shop/deployments/web/scale" (core group: "/api/v1/...").
-// An empty `name` gives the collection path.
+// An empty `name` gives the collection path. Every segment is percent-encoded (pathSegment), so a
+// value holding '/', CR, LF or a dot-segment can never change which object, or which request,
+// the path names, even when a caller skipped validation (collectors/kube/names.h).
 std::string resourcePath(const GroupVersionResource& gvr, const std::string& ns,
                          const std::string& name = "", const std::string& subresource = "");
+
+// One path segment: RFC 3986 unreserved bytes as they are, everything else %XX; "." and ".."
+// become "%2E" and "%2E%2E".
+std::string pathSegment(const std::string& value);
+
+// Why `text` (a request target or a header value) must not be sent: nullopt when it holds no
+// control character (CR and LF above all: they would end the request line or header).
+std::optional<std::string> unsafeRequestText(const std::string& text);
 
 // Percent-encodes a query parameter value.
 std::string queryEscape(const std::string& value);

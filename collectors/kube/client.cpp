@@ -7,6 +7,22 @@ namespace {
 
 using nlohmann::json;
 
+// The last line of defence against header injection: nothing with a control character is sent,
+// whatever a caller passed (paths are built with resourcePath, which encodes them).
+Status checkRequest(const HttpRequest& request) {
+  if (auto bad = unsafeRequestText(request.target)) {
+    return fail("InvalidRequest", "refusing to send a request whose target " + *bad);
+  }
+  for (const auto& [name, value] : request.headers) {
+    if (unsafeRequestText(name) || unsafeRequestText(value)) {
+      // The value may be a credential: name the header, never print the value.
+      return fail("InvalidRequest",
+                  "refusing to send a request whose " + name + " header holds a control character");
+    }
+  }
+  return {};
+}
+
 std::string trim(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
     text.pop_back();
@@ -67,6 +83,7 @@ Result<json> KubeClient::call(const std::string& verb, const std::string& path,
     if (!token->empty()) request.headers.emplace_back("Authorization", "Bearer " + *token);
     if (!contentType.empty()) request.headers.emplace_back("Content-Type", contentType);
     request.body = body;
+    if (auto st = checkRequest(request); !st) return fail(st.error());
     ++requests_;
     auto response = transport_->send(request);
     if (!response) {
@@ -112,6 +129,7 @@ Result<HttpResponse> KubeClient::getRaw(const std::string& path,
     request.headers.emplace_back("Accept", "application/json");
     if (!token->empty()) request.headers.emplace_back("Authorization", "Bearer " + *token);
     request.onBody = on_body;
+    if (auto st = checkRequest(request); !st) return fail(st.error());
     ++requests_;
     auto response = transport_->send(request);
     if (observer_) observer_("GET", response ? response->status : 0);
@@ -162,7 +180,7 @@ Result<Scale> KubeClient::setReplicas(const GroupVersionResource& gvr, const std
 
 Result<std::vector<PodInfo>> KubeClient::listPods(const std::string& ns,
                                                   const std::string& selector) {
-  std::string path = "/api/v1/namespaces/" + ns + "/pods";
+  std::string path = resourcePath({"", "v1", "pods"}, ns);
   if (!selector.empty()) path += "?labelSelector=" + queryEscape(selector);
   auto doc = call("GET", path, "", "", "pods", ns);
   if (!doc) return fail(doc.error());
@@ -171,7 +189,7 @@ Result<std::vector<PodInfo>> KubeClient::listPods(const std::string& ns,
 
 Status KubeClient::createEvent(const json& event) {
   const std::string ns = event.value("metadata", json::object()).value("namespace", "default");
-  auto doc = call("POST", "/api/v1/namespaces/" + ns + "/events", event.dump(), "application/json",
+  auto doc = call("POST", resourcePath({"", "v1", "events"}, ns), event.dump(), "application/json",
                   "events", ns);
   if (!doc) return fail(doc.error());
   return {};

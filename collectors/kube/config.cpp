@@ -235,4 +235,21 @@ Result<std::string> base64Decode(const std::string& in) {
   return out;
 }
 
+std::vector<InsecureTransport> insecureTransport(const ClusterConfig& config) {
+  std::vector<InsecureTransport> out;
+  const std::string server =
+      config.scheme + "://" + config.host + ":" + std::to_string(config.port);
+  if (config.insecureSkipVerify && config.scheme == "https") {
+    out.push_back({"InsecureSkipTlsVerify",
+                   "insecure-skip-tls-verify is set: the certificate of " + server +
+                       " is not verified, so anyone on the path can read the token and answer "
+                       "for the API server"});
+  }
+  if (config.scheme == "http" && (!config.token.empty() || !config.tokenFile.empty())) {
+    out.push_back({"BearerTokenOverHttp", "the bearer token is sent in clear text to " + server +
+                                              " (http://); use https://"});
+  }
+  return out;
+}
+
 }  // namespace keelson::kube

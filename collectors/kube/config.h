@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "collectors/common/result.h"
 
@@ -27,6 +28,16 @@ struct ClusterConfig {
   std::string clientKeyPem;            // its private key, PEM
   std::string namespace_ = "default";  // the context's namespace (or the pod's own namespace)
 };
+
+// A way `config` weakens transport security, accepted (kubeconfigs for test clusters use them)
+// but never silently: `reason` is a stable token ("InsecureSkipTlsVerify": the API server's
+// certificate is not verified; "BearerTokenOverHttp": a bearer token would be sent in clear
+// text over http://), `message` a warning sentence naming the server.
+struct InsecureTransport {
+  std::string reason;
+  std::string message;
+};
+std::vector<InsecureTransport> insecureTransport(const ClusterConfig& config);
 
 // Splits "https://host:port" (IPv6 as [::1]) into the config's scheme/host/port.
 Status parseServerUrl(const std::string& url, ClusterConfig& into);

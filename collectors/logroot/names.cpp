@@ -75,4 +75,33 @@ std::optional<PodLogPath> parsePodLogPath(std::string_view path) {
   return PodLogPath{std::move(*pod), std::string((*parts)[2]), std::string((*parts)[3]), *rotated};
 }
 
+std::optional<std::string> containerLinkTarget(const ContainerLinkName& link,
+                                               std::string_view target) {
+  // The last four components: pods/<pod dir>/<container>/<n>.log.
+  std::size_t start = target.size();
+  bool whole = false;  // a relative target of exactly four components
+  for (int i = 0; i < 4; ++i) {
+    const auto slash = start == 0 ? std::string_view::npos : target.rfind('/', start - 1);
+    if (slash == std::string_view::npos) {
+      if (i < 3) return std::nullopt;
+      whole = true;
+      break;
+    }
+    start = slash;
+  }
+  const std::string_view rel = whole ? target : target.substr(start + 1);
+  const auto parsed = parsePodLogPath(rel);
+  if (!parsed || parsed->rotated) return std::nullopt;
+  if (parsed->pod.namespace_name != link.namespace_name || parsed->pod.pod_name != link.pod_name ||
+      parsed->container_name != link.container_name) {
+    return std::nullopt;
+  }
+  return std::string(rel);
+}
+
+std::optional<std::string_view> liveLogName(std::string_view file_name) {
+  if (!logFileRotated(file_name)) return std::nullopt;
+  return file_name.substr(0, file_name.find(".log") + 4);
+}
+
 }  // namespace keelson::logroot

@@ -48,4 +48,18 @@ std::optional<ContainerLinkName> parseContainerLinkName(std::string_view name);
 // nullopt for anything else (other files, wrong depth, names that do not parse).
 std::optional<PodLogPath> parsePodLogPath(std::string_view relative_path);
 
+// The live file a containers/ link stands for. The kubelet writes one link per container instance
+// (a restart makes a new id and a new `<n>.log`), each pointing at its own instance's file, e.g.
+// `/var/log/pods/<ns>_<pod>_<uid>/<container>/<n>.log`. `target` is the link's content as
+// readlink(2) returns it (the link is never opened or followed). Returns the file's path relative
+// to the log root, "pods/<ns>_<pod>_<uid>/<container>/<n>.log", taken from the target's last four
+// components (so it does not matter where the agent mounts the log root), or nullopt unless those
+// components are a live log file of the namespace, pod and container the link's name gives.
+std::optional<std::string> containerLinkTarget(const ContainerLinkName& link,
+                                               std::string_view target);
+
+// The live file name a log file belongs to: "3.log" for "3.log" and "3.log.20261202-101010";
+// nullopt for names that are not log files.
+std::optional<std::string_view> liveLogName(std::string_view file_name);
+
 }  // namespace keelson::logroot

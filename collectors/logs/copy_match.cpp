@@ -31,7 +31,7 @@ CopyMatch matchCheckpointedCopy(const CheckpointedFile& checkpoint,
     return CopyMatch::NothingToResume;
   const std::string_view dir = parentDirectory(checkpoint.path);
   if (dir.empty() || dir != candidate.dir) return CopyMatch::OtherDirectory;
-  const std::uint32_t n = checkpoint.fingerprint.length;
+  const std::uint64_t n = checkpoint.fingerprint.length;
   if (n < kMinCopyFingerprintBytes || n > kFingerprintMaxBytes) return CopyMatch::WeakFingerprint;
   if (candidate.head.size() < n) return CopyMatch::Different;
   const std::string_view bytes = candidate.head.substr(0, n);

@@ -19,8 +19,10 @@ struct FileId {
 };
 
 struct Fingerprint {
-  std::uint32_t length = 0;  // bytes hashed, <= kFingerprintMaxBytes
-  std::uint64_t hash = 0;    // FNV-1a 64 of those bytes
+  // Bytes hashed, <= kFingerprintMaxBytes for a fingerprint the tailer made. 64 bits wide so that a
+  // checkpoint's value is never narrowed into a plausible one (resume_check.h refuses > max).
+  std::uint64_t length = 0;
+  std::uint64_t hash = 0;  // FNV-1a 64 of those bytes
   friend bool operator==(const Fingerprint&, const Fingerprint&) = default;
 };
 

@@ -19,6 +19,9 @@ namespace keelson::logs {
 inline constexpr std::string_view kRefusedSymlink = "Symlink";            // a component is a link
 inline constexpr std::string_view kRefusedOutsideRoot = "OutsideRoot";    // "..", absolute, EXDEV
 inline constexpr std::string_view kRefusedNotRegular = "NotRegularFile";  // a FIFO, device, dir...
+// A regular file with more than one link (st_nlink > 1): possibly a hard link to a file outside
+// the root. Refused by the tailer when it finds a new file (openBeneath cannot tell).
+inline constexpr std::string_view kRefusedHardLink = "HardLink";
 // Other failures (the file vanished: "NotFound"; anything else: "OpenFailed") are not refusals.
 inline constexpr std::string_view kOpenNotFound = "NotFound";
 inline constexpr std::string_view kOpenFailed = "OpenFailed";

@@ -18,6 +18,7 @@
 #include "collectors/common/wall_clock.h"
 #include "collectors/logroot/names.h"
 #include "collectors/logs/copy_match.h"
+#include "collectors/logs/resume_check.h"
 #include "collectors/logs/safe_open.h"
 
 namespace keelson::logs {
@@ -180,8 +181,22 @@ class Tailer::Impl final : public AssembledSink {
       if (!compiled) return fail(compiled.error());
       rules_.push_back(std::move(*compiled));
     }
-    for (auto& r : resume)
+    for (auto& r : resume) {
+      // The entry's own consistency, whatever file is found: a bad entry never places a file
+      // (not even a copytruncate copy).
+      ResumeFacts facts;
+      facts.fingerprint_length = r.fingerprint.length;
+      facts.restart_offset = r.restart_offset;
+      facts.end_offset = r.end_offset;
+      facts.file_size = r.restart_offset;
+      facts.fingerprint_matches = true;
+      facts.byte_before_restart = '\n';
+      if (const auto check = checkResumePoint(facts); isRefused(check)) {
+        refuseCheckpoint(r, r.path, check);
+        continue;
+      }
       resume_.push_back(std::move(r));
+    }
     if (config_.read_chunk_bytes < 4096) config_.read_chunk_bytes = 4096;
     chunk_.resize(config_.read_chunk_bytes);
     line_limit_ = config_.max_record_bytes * 2 + 4096;
@@ -394,17 +409,65 @@ class Tailer::Impl final : public AssembledSink {
 
   void setPodLabels(std::string_view uid, const std::map<std::string, std::string>& labels,
                     const std::map<std::string, std::string>& annotations) {
-    for (auto& f : files_) {
-      if (f->encoder.metadata().pod_uid != uid) continue;
-      PodMetadata m = f->encoder.metadata();
-      if (m.labels == labels && m.annotations == annotations) continue;
-      m.labels = labels;
-      m.annotations = annotations;
-      f->encoder.setMetadata(std::move(m));
-    }
-    labels_[std::string(uid)] = {labels, annotations};
-    gone_.erase(std::string(uid));
+    const std::string key(uid);
+    gone_.erase(key);
+    // The pipeline hands every pod over again whenever any pod changed: filter (and count) only
+    // what changed.
+    const std::uint64_t hash = metadataHash(labels, annotations);
+    auto& entry = labels_[key];
     counters_.pod_label_entries = labels_.size();
+    if (entry.set && entry.raw_hash == hash) return;
+    FilteredMetadata fm = filterMetadata(config_.metadata, labels, annotations);
+    countOmitted(kOmittedNotSelected, fm.not_selected);
+    countOmitted(kOmittedValueTooLarge, fm.value_too_large);
+    countOmitted(kOmittedMetadataBudget, fm.over_budget);
+    for (auto* list : {&files_, &added_}) {
+      for (auto& f : *list) {
+        if (f->encoder.metadata().pod_uid != uid) continue;
+        PodMetadata m = f->encoder.metadata();
+        if (m.labels == fm.labels && m.annotations == fm.annotations) continue;
+        m.labels = fm.labels;
+        m.annotations = fm.annotations;
+        f->encoder.setMetadata(std::move(m));
+      }
+    }
+    entry = PodLabelEntry{true, hash, std::move(fm.labels), std::move(fm.annotations)};
+  }
+
+  void countOmitted(std::string_view reason, std::uint64_t n) {
+    if (n == 0) return;
+    auto it = counters_.metadata_omitted.find(reason);
+    if (it == counters_.metadata_omitted.end()) {
+      counters_.metadata_omitted.emplace(std::string(reason), n);
+    } else {
+      it->second += n;
+    }
+  }
+
+  // FNV-1a over length-prefixed keys and values: tells a changed pod from an unchanged one
+  // without keeping the raw maps (a pod's annotations can be 256 KiB).
+  static std::uint64_t metadataHash(const std::map<std::string, std::string>& labels,
+                                    const std::map<std::string, std::string>& annotations) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    const auto mix = [&h](std::string_view bytes) {
+      const std::uint64_t n = bytes.size();
+      for (int i = 0; i < 8; ++i) {
+        h ^= (n >> (8 * i)) & 0xff;
+        h *= 0x100000001b3ULL;
+      }
+      for (const char c : bytes) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 0x100000001b3ULL;
+      }
+    };
+    for (const auto* map : {&labels, &annotations}) {
+      mix(std::to_string(map->size()));
+      for (const auto& [k, v] : *map) {
+        mix(k);
+        mix(v);
+      }
+    }
+    return h;
   }
 
   void setPodGone(std::string_view uid) {
@@ -741,6 +804,16 @@ class Tailer::Impl final : public AssembledSink {
         const ResumePoint& r = (*list)[i];
         const CheckpointedFile checkpointed{r.path, r.fingerprint, r.restart_offset, r.end_offset};
         if (matchCheckpointedCopy(checkpointed, candidate) != CopyMatch::Match) continue;
+        char before = '\n';
+        if (r.restart_offset > 0 &&
+            ::pread(f.fd.get(), &before, 1, static_cast<off_t>(r.restart_offset - 1)) != 1)
+          before = 0;
+        if (before != '\n') {
+          // Resuming there would ship a fragment: the copy is read from 0 (duplicates).
+          refuseCheckpoint(r, f.path, ResumeCheck::RefusedMidLine);
+          used.emplace_back(list, i);
+          break;
+        }
         f.read_offset = r.restart_offset;
         f.skip_through = r.end_offset;
         f.resuming = true;
@@ -790,6 +863,28 @@ class Tailer::Impl final : public AssembledSink {
     counters_.pod_label_entries = labels_.size();
   }
 
+  // Pods whose directory a complete scan did not list and whose files are all let go: the caller
+  // drops what it keeps per pod (RecordSink::onPodGone). A pod still being read (its files are
+  // held open after deletion) is reported at the first scan after its last file is released.
+  void notifyPodsGone(const std::set<std::string, std::less<>>& listed_uids) {
+    if (pod_uids_.empty()) return;
+    std::set<std::string_view> tracked;
+    for (const auto* list : {&files_, &added_}) {
+      for (const auto& f : *list) {
+        if (!f->released) tracked.insert(f->encoder.metadata().pod_uid);
+      }
+    }
+    for (auto it = pod_uids_.begin(); it != pod_uids_.end();) {
+      if (listed_uids.contains(*it) || tracked.contains(*it)) {
+        ++it;
+        continue;
+      }
+      const std::string uid = *it;
+      it = pod_uids_.erase(it);
+      if (sink_) sink_->onPodGone(uid);
+    }
+  }
+
   // Reads `c` on from a point of the instance it copies, like a resume: from the restart offset,
   // suppressing every record ending at or before end_offset.
   void continueFrom(TrackedFile& c, const TrackedFile::Age& age, std::uint64_t serial,
@@ -813,13 +908,48 @@ class Tailer::Impl final : public AssembledSink {
     refingerprint(c);
   }
 
+  // An empty fingerprint matches nothing: it would match every file.
   bool fingerprintMatches(int fd, const Fingerprint& want) {
-    if (want.length == 0) return true;
+    if (want.length == 0) return false;
     if (want.length > kFingerprintMaxBytes) return false;
     char buf[kFingerprintMaxBytes];
     const ssize_t n = ::pread(fd, buf, want.length, 0);
     if (n != static_cast<ssize_t>(want.length)) return false;
     return fingerprintOf(std::string_view(buf, want.length)) == want;
+  }
+
+  // What checkResumePoint needs to know about the file found under a checkpoint's inode.
+  ResumeFacts resumeFacts(int fd, const ResumePoint& r, std::uint64_t size) {
+    ResumeFacts facts;
+    facts.fingerprint_length = r.fingerprint.length;
+    facts.restart_offset = r.restart_offset;
+    facts.end_offset = r.end_offset;
+    facts.file_size = size;
+    facts.fingerprint_matches = fingerprintMatches(fd, r.fingerprint);
+    char before = 0;
+    if (r.restart_offset > 0 && r.restart_offset <= size &&
+        ::pread(fd, &before, 1, static_cast<off_t>(r.restart_offset - 1)) == 1)
+      facts.byte_before_restart = before;
+    return facts;
+  }
+
+  // A bad checkpoint entry: its file is read from 0 with nothing suppressed (duplicates rather
+  // than a fragment or a gap); counted by reason and reported once (the entry is used up).
+  void refuseCheckpoint(const ResumePoint& r, const std::string& rel, ResumeCheck check) {
+    const std::string_view reason = resumeCheckReason(check);
+    auto it = counters_.checkpoints_refused.find(reason);
+    if (it == counters_.checkpoints_refused.end()) {
+      counters_.checkpoints_refused.emplace(std::string(reason), 1);
+    } else {
+      ++it->second;
+    }
+    if (config_.warn) {
+      config_.warn("checkpoint of " + rel + " (inode " + std::to_string(r.file.inode) +
+                   ", restart_offset " + std::to_string(r.restart_offset) + ", end_offset " +
+                   std::to_string(r.end_offset) + ", fingerprint_length " +
+                   std::to_string(r.fingerprint.length) + ") refused (" + std::string(reason) +
+                   "): the file is read again from its start");
+    }
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -980,15 +1110,49 @@ class Tailer::Impl final : public AssembledSink {
     }
   }
 
+  // containers/ holds one link per container *instance* (a restart makes a new id and a new
+  // <n>.log, and the old links stay), each pointing at its own instance's <n>.log. So the id
+  // belongs to a file, not to a container: each link's target is read with readlinkat (the link is
+  // never opened or followed) and maps that <n>.log, and its rotated <n>.log.<ts> files, to the id.
   void loadContainerIds() {
     container_ids_.clear();
     Fd dir = openDir("containers");
     if (!dir) return;
+    watch(dir.get(), "containers");  // a link made after its file was found: a rescan applies it
+    char target[4096];
     for (const auto& e : listDir(dir.get())) {
-      // Only the name is read: the link itself is never followed.
-      if (auto link = logroot::parseContainerLinkName(e.name)) {
-        container_ids_[link->namespace_name + "/" + link->pod_name + "/" + link->container_name] =
-            link->container_id;
+      const auto link = logroot::parseContainerLinkName(e.name);
+      if (!link) continue;
+      const ssize_t n = ::readlinkat(dir.get(), e.name.c_str(), target, sizeof target);
+      if (n <= 0 || static_cast<std::size_t>(n) >= sizeof target) continue;
+      if (auto file = logroot::containerLinkTarget(
+              *link, std::string_view(target, static_cast<std::size_t>(n)))) {
+        container_ids_[std::move(*file)] = link->container_id;
+      }
+    }
+  }
+
+  // The container id of the instance whose file (live or rotated) is `dir_rel`/`file_name`; empty
+  // when no link names it.
+  std::string containerIdFor(const std::string& dir_rel, std::string_view file_name) const {
+    const auto live = logroot::liveLogName(file_name);
+    if (!live) return {};
+    const auto it = container_ids_.find(dir_rel + "/" + std::string(*live));
+    return it == container_ids_.end() ? std::string() : it->second;
+  }
+
+  // A file found before the kubelet made its link gets its id at the next scan. An id already
+  // known stays when its link goes (the kubelet removes it with the container, lines may be left).
+  void applyContainerIds() {
+    for (const auto* list : {&files_, &added_}) {
+      for (const auto& f : *list) {
+        if (f->released) continue;
+        const auto slash = f->path.rfind('/');
+        std::string id = containerIdFor(f->dir, std::string_view(f->path).substr(slash + 1));
+        if (id.empty() || id == f->encoder.metadata().container_id) continue;
+        PodMetadata m = f->encoder.metadata();
+        m.container_id = std::move(id);
+        f->encoder.setMetadata(std::move(m));
       }
     }
   }
@@ -1006,6 +1170,7 @@ class Tailer::Impl final : public AssembledSink {
       f->seen = false;
     loadContainerIds();
     std::set<std::string, std::less<>> pod_dirs;  // every entry of pods/ this scan listed
+    std::set<std::string, std::less<>> listed_uids;
     if (Fd pods = openDir("pods")) {
       watch(pods.get(), "pods");
       for (const auto& pe : listDir(pods.get())) {
@@ -1013,6 +1178,7 @@ class Tailer::Impl final : public AssembledSink {
         const std::string pod_rel = "pods/" + pe.name;
         const auto pod = logroot::parsePodDirName(pe.name);
         if (!pod) continue;
+        listed_uids.insert(pod->pod_uid);
         if (!config_.namespaces.allows(pod->namespace_name)) continue;
         const bool excluded_pod = excluded_.contains(pod->pod_uid);
         if (pe.type == DT_LNK) {
@@ -1051,6 +1217,7 @@ class Tailer::Impl final : public AssembledSink {
       }
     }
     resumeCopies();
+    applyContainerIds();
     if (scan_complete_) forgetRefusedOutside(pod_dirs);
     // Files not found where they were: deleted (or moved away); keep reading through the fd.
     for (auto& fp : files_) {
@@ -1074,6 +1241,7 @@ class Tailer::Impl final : public AssembledSink {
     from_end_.clear();
     sweep();
     pruneGonePods();
+    if (scan_complete_) notifyPodsGone(listed_uids);
     sink_ = saved_sink;
   }
 
@@ -1164,6 +1332,14 @@ class Tailer::Impl final : public AssembledSink {
         return;
       }
     }
+    // A hard link is a second name of an inode that may live anywhere on the filesystem (a pod
+    // with write access under the root can link /etc/shadow into a container directory, and
+    // openat2's RESOLVE_BENEATH cannot see it): the runtime never links log files, so a new file
+    // with more than one name is refused. A file already tracked was checked when it was opened.
+    if (st.st_nlink > 1) {
+      refuse(rel, kRefusedHardLink);
+      return;
+    }
     auto f = std::make_unique<TrackedFile>();
     f->serial = next_serial_++;
     f->id = id;
@@ -1183,15 +1359,13 @@ class Tailer::Impl final : public AssembledSink {
     m.pod_uid = where.pod.pod_uid;
     m.container_name = where.container_name;
     m.host = config_.node_name;
-    if (auto it = container_ids_.find(m.namespace_name + "/" + m.pod_name + "/" + m.container_name);
-        it != container_ids_.end()) {
-      m.container_id = it->second;
-    }
+    m.container_id = containerIdFor(dir_rel, where.file_name);
     if (auto it = labels_.find(m.pod_uid); it != labels_.end()) {
-      m.labels = it->second.first;
-      m.annotations = it->second.second;
+      m.labels = it->second.labels;
+      m.annotations = it->second.annotations;
     }
     f->ns = &counters_.by_namespace[m.namespace_name];
+    pod_uids_.insert(m.pod_uid);
     f->assembler = FileAssembler(config_.max_record_bytes, ruleFor(m));
     f->encoder.setMetadata(std::move(m));
     f->fd = std::move(fd);
@@ -1200,8 +1374,8 @@ class Tailer::Impl final : public AssembledSink {
     bool placed = false;
     for (auto it = resume_.begin(); it != resume_.end(); ++it) {
       if (!(it->file == id)) continue;
-      if (fingerprintMatches(f->fd.get(), it->fingerprint) && it->restart_offset <= f->size &&
-          it->restart_offset <= it->end_offset) {
+      const ResumeCheck check = checkResumePoint(resumeFacts(f->fd.get(), *it, f->size));
+      if (check == ResumeCheck::Resume) {
         f->read_offset = it->restart_offset;
         f->skip_through = it->end_offset;
         f->resuming = true;
@@ -1209,10 +1383,12 @@ class Tailer::Impl final : public AssembledSink {
         f->emitted_restart = it->restart_offset;
         f->start = StartPoint{true, it->restart_offset, it->end_offset, 0};
         placed = true;
-      } else {
+      } else if (check == ResumeCheck::FingerprintMismatch) {
         ++counters_.fingerprint_mismatches;
         // Its content may live on in a copytruncate copy (resumeCopies).
         orphans_.push_back(std::move(*it));
+      } else if (isRefused(check)) {
+        refuseCheckpoint(*it, rel, check);
       }
       resume_.erase(it);
       break;
@@ -1257,12 +1433,19 @@ class Tailer::Impl final : public AssembledSink {
   std::vector<ResumePoint> orphans_;
   std::vector<std::unique_ptr<TrackedFile>> files_;
   std::vector<std::unique_ptr<TrackedFile>> added_;
+  // The live file each containers/ link points at ("pods/<pod dir>/<container>/<n>.log") -> id.
   std::unordered_map<std::string, std::string> container_ids_;
-  std::unordered_map<std::string, std::pair<std::map<std::string, std::string>,
-                                            std::map<std::string, std::string>>>
-      labels_;
-  std::set<std::string, std::less<>> gone_;    // pod uids the API no longer lists (setPodGone)
-  std::set<std::string, std::less<>> paused_;  // pod uids whose files poll() skips
+  // Per pod uid: what its records carry (filtered), and a hash of what the API said.
+  struct PodLabelEntry {
+    bool set = false;
+    std::uint64_t raw_hash = 0;
+    std::map<std::string, std::string> labels;
+    std::map<std::string, std::string> annotations;
+  };
+  std::unordered_map<std::string, PodLabelEntry> labels_;
+  std::set<std::string, std::less<>> gone_;      // pod uids the API no longer lists (setPodGone)
+  std::set<std::string, std::less<>> pod_uids_;  // pods with a file tracked since their last scan
+  std::set<std::string, std::less<>> paused_;    // pod uids whose files poll() skips
   std::set<std::string> refused_;
   std::set<std::string, std::less<>> excluded_;  // pod uids (setPodExcluded)
   std::set<std::string> from_end_;  // pod uids included again: new files start at their end

@@ -4,7 +4,9 @@
 //
 //   root/pods/<ns>_<pod>_<uid>/<container>/<n>.log         the live file
 //   root/pods/<ns>_<pod>_<uid>/<container>/<n>.log.<ts>    rotated siblings (".gz" ignored)
-//   root/containers/<pod>_<ns>_<container>-<id>.log        links, only read by name (container id)
+//   root/containers/<pod>_<ns>_<container>-<id>.log        links, one per container instance, read
+//                                                          with readlink (never followed): the id
+//                                                          of the <n>.log they point at
 //
 // THE OFFSET CONTRACT (what checkpoints rely on)
 //   * Every record carries the file's identity: FileId (device + inode) + Fingerprint (hash of the
@@ -61,6 +63,7 @@
 #include "collectors/logs/clock.h"
 #include "collectors/logs/fingerprint.h"
 #include "collectors/logs/line_parser.h"
+#include "collectors/logs/metadata_filter.h"
 #include "collectors/logs/record_encoder.h"
 
 namespace keelson::logs {
@@ -85,6 +88,11 @@ struct TailerConfig {
   // needs) or from their current end (false). Files appearing later are always read from 0.
   bool read_existing_from_start = true;
   bool use_inotify = true;  // false: rescans only (tests of the fallback)
+  // Which pod labels/annotations records carry, and how many bytes of them (metadata_filter.h).
+  MetadataPolicy metadata;
+  // Called (on the owner's thread) with a sentence for conditions a user should see once, e.g. a
+  // checkpoint entry refused. Unset: not reported (still counted).
+  std::function<void(const std::string&)> warn;
 };
 
 // A checkpoint handed back at start-up.
@@ -149,6 +157,11 @@ class RecordSink {
   virtual void onRecord(const Record& record) = 0;
   // The instance will emit nothing more; in-flight records of it may still be acknowledged.
   virtual void onFileReleased(const FileReleased& /*released*/) {}
+  // A pod the tailer had files of is gone from the log root: its directory was not found by a
+  // complete scan and every file of it was let go. Called once per pod (again only if it comes
+  // back and goes again), so per-pod state kept by the caller (rate limiters) can be dropped
+  // without the API (metadata off).
+  virtual void onPodGone(std::string_view /*pod_uid*/) {}
 };
 
 enum class FileState : std::uint8_t { Live, Rotated, Deleted };
@@ -190,7 +203,13 @@ struct TailerCounters {
   // Copies (no checkpoint of their own) resumed at the checkpoint of the file they copy, whose
   // inode no longer holds that content: a copytruncate while the agent was down (copy_match.h).
   std::uint64_t copies_resumed = 0;
+  // Checkpoint entries refused as unsafe to resume from, by reason (resume_check.h): their files
+  // were read again from 0.
+  std::map<std::string, std::uint64_t, std::less<>> checkpoints_refused;
   std::uint64_t pod_label_entries = 0;  // gauge: pods whose API labels the tailer holds
+  // Labels/annotations left out of records by TailerConfig::metadata, by reason
+  // (metadata_filter.h), counted once per change of a pod's metadata.
+  std::map<std::string, std::uint64_t, std::less<>> metadata_omitted;
   std::uint64_t rescans = 0;
 };
 
@@ -245,7 +264,8 @@ class Tailer {
   bool hasPausedBacklog() const;
 
   // Swaps labels/annotations (from the API) for every file of the pod; re-encodes their suffix
-  // once.
+  // once. What records carry is filtered by TailerConfig::metadata (counted in metadata_omitted);
+  // calling it again with the same maps does nothing (and counts nothing).
   void setPodLabels(std::string_view pod_uid, const std::map<std::string, std::string>& labels,
                     const std::map<std::string, std::string>& annotations);
 

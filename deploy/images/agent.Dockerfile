@@ -13,9 +13,11 @@ RUN apt-get update \
 WORKDIR /src
 COPY . .
 # Tests are not built (no GoogleTest in the image); -j2 like the presets.
+# The build stage is the same in agent.Dockerfile and autoscaler.Dockerfile (both binaries): a
+# layer cache (BuildKit, buildah --layers) then compiles once for the two images.
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEELSON_BUILD_TESTS=OFF \
- && cmake --build /build --target keelson-agent -j2 \
- && strip /build/agent/keelson-agent
+ && cmake --build /build --target keelson-agent keelson-autoscaler -j2 \
+ && strip /build/agent/keelson-agent /build/autoscaler/keelson-autoscaler
 
 FROM debian:bookworm-slim
 # The shared libraries keelson-agent links (Boost.Asio/Beast are header-only; librdkafka pulls in

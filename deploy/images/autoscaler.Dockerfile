@@ -13,9 +13,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
+# The build stage is the same in agent.Dockerfile and autoscaler.Dockerfile (both binaries): a
+# layer cache (BuildKit, buildah --layers) then compiles once for the two images.
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEELSON_BUILD_TESTS=OFF \
- && cmake --build /build --target keelson-autoscaler -j2 \
- && strip /build/autoscaler/keelson-autoscaler
+ && cmake --build /build --target keelson-agent keelson-autoscaler -j2 \
+ && strip /build/agent/keelson-agent /build/autoscaler/keelson-autoscaler
 
 FROM debian:bookworm-slim
 # librdkafka for KafkaLag metrics (consumer-group offsets), OpenSSL for the API server and HTTPS

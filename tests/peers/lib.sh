@@ -6,7 +6,7 @@
 PEERS_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KEELSON_PEERS_CACHE=${KEELSON_PEERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/keelson-peers}
 # Default state dir when a peer script is run by hand outside ctest.
-KEELSON_PEERS_DIR=${KEELSON_PEERS_DIR:-$PEERS_SRC/../../build/peers}
+KEELSON_PEERS_DIR=${KEELSON_PEERS_DIR:-$(cd "$PEERS_SRC/../.." && pwd)/build/peers}
 
 log() { echo "$PEER_NAME: $*" >&2; }
 die() { echo "$PEER_NAME: error: $*" >&2; exit 1; }
@@ -30,12 +30,14 @@ except OSError:
 PY
 }
 
-# pid_alive PIDFILE: the process recorded in PIDFILE still runs.
+# pid_alive PIDFILE: the process recorded in PIDFILE still runs. A zombie does not: the servers
+# are reparented to this machine's PID 1, which reaps them only every few seconds.
 pid_alive() {
-  local pid
+  local pid state
   [[ -s $1 ]] || return 1
   pid=$(<"$1")
-  kill -0 "$pid" 2>/dev/null
+  state=$(awk '/^State:/{print $2}' "/proc/$pid/status" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z ]]
 }
 
 # stop_pid PIDFILE [GRACE_SECONDS]: TERM the recorded process, KILL it after the grace period,
@@ -44,19 +46,29 @@ stop_pid() {
   local file=$1 grace=${2:-20} pid i
   [[ -s $file ]] || { rm -f "$file"; return 0; }
   pid=$(<"$file")
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid_alive "$file"; then
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < grace * 10; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
+      pid_alive "$file" || break
       sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if pid_alive "$file"; then
       log "pid $pid ignored TERM for ${grace}s; killing it"
       kill -KILL "$pid" 2>/dev/null || true
-      for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      for ((i = 0; i < 50; i++)); do pid_alive "$file" || break; sleep 0.1; done
     fi
   fi
   rm -f "$file"
+}
+
+# pick_port NAME: the port kept in $STATE/NAME-port (the calling script sets STATE), or a new one when it is unset or taken.
+pick_port() {
+  local file=$STATE/$1-port i
+  if [[ -s $file ]]; then
+    for ((i = 0; i < 50; i++)); do port_is_free "$(<"$file")" && return 0; sleep 0.1; done
+    log "warning: port $(<"$file") ($1) is taken by another process; choosing a new one"
+  fi
+  free_port >"$file"
 }
 
 # wait_until TIMEOUT_SECONDS PIDFILE COMMAND...: polls COMMAND until it succeeds; fails early when

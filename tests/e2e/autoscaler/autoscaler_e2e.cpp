@@ -108,7 +108,7 @@ TEST(AutoscalerE2E, AgentPrometheusAutoscalerApiServer) {
       << R"([{"targets":["127.0.0.1:)" << port << R"("],"labels":{"e2e":")" << ns << R"("}}])";
 
   // The cluster side.
-  peer.kubectl("create namespace " + ns);
+  peer.createNamespace(ns);
   peer.apply(rbacYaml(ns, "keelson", true));
   peer.apply(deploymentYaml(ns, "web", 1));
   const std::string kubeconfig = peer.writeKubeconfig(ns, peer.token(ns, "keelson"), ns);

@@ -70,6 +70,7 @@ wait_for() {
 
 # ---- Pod objects on a node of our own (no kubelet: they are never run, only watched)
 kc create namespace "$ns" >/dev/null
+kc -n "$ns" wait --for=create serviceaccount/default --timeout=60s >/dev/null
 for pod in alpha beta; do
   kc create -f - >/dev/null <<YAML
 {"apiVersion":"v1","kind":"Pod","metadata":{"name":"$pod","namespace":"$ns",

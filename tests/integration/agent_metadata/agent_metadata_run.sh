@@ -51,6 +51,7 @@ id_nginx=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
 
 # ---- Pod objects
 kc create namespace "$ns" >/dev/null
+kc -n "$ns" wait --for=create serviceaccount/default --timeout=60s >/dev/null
 pod_yaml() {  # name container image labels-json annotations-json
   cat <<YAML
 {"apiVersion":"v1","kind":"Pod","metadata":{"name":"$1","namespace":"$ns","labels":$4,"annotations":$5},

@@ -96,7 +96,7 @@ class ControllerIT : public ::testing::Test {
  protected:
   void SetUp() override {
     ns_ = uniqueName("ctl");
-    peer_.kubectl("create namespace " + ns_);
+    peer_.createNamespace(ns_);
     peer_.apply(rbacYaml(ns_, "keelson", true));
     peer_.apply(deploymentYaml(ns_, "web", 1));
     kubeconfig_ = peer_.writeKubeconfig(ns_, peer_.token(ns_, "keelson"), ns_);

@@ -24,7 +24,7 @@ class KubeClientIT : public ::testing::Test {
  protected:
   void SetUp() override {
     ns_ = uniqueName("kc");
-    peer_.kubectl("create namespace " + ns_);
+    peer_.createNamespace(ns_);
     peer_.apply(rbacYaml(ns_, "scaler", true));
     peer_.apply(rbacYaml(ns_, "readonly", false));
     peer_.apply(deploymentYaml(ns_, "web", 2));

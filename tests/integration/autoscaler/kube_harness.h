@@ -85,6 +85,13 @@ class KubePeer {
   }
   void apply(const std::string& yaml) const { kubectl("apply -f -", yaml); }
 
+  // A namespace whose default ServiceAccount exists: the API server's ServiceAccount admission
+  // refuses pods until the controller-manager has created it.
+  void createNamespace(const std::string& ns) const {
+    kubectl("create namespace " + ns);
+    kubectl("wait --for=create serviceaccount/default -n " + ns + " --timeout=60s");
+  }
+
   std::string token(const std::string& ns, const std::string& sa) const {
     std::string t = kubectl("create token " + sa + " -n " + ns + " --duration=1h");
     while (!t.empty() && (t.back() == '\n' || t.back() == ' '))

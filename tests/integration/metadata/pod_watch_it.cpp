@@ -46,7 +46,7 @@ TEST(PodWatchIT, ListWatchAndGoneRecovery) {
   KubePeer peer;
   const std::string ns = uniqueName("md");
   const std::string node = "node-" + ns;
-  peer.kubectl("create namespace " + ns);
+  peer.createNamespace(ns);
   peer.apply(podYaml(ns, "a", node));
   peer.apply(podYaml(ns, "b", node));
   peer.apply(podYaml(ns, "elsewhere", "other-" + node));
@@ -102,7 +102,7 @@ TEST(MetadataWatchIT, StopCancelsTheWatchInFlight) {
   KubePeer peer;
   const std::string ns = uniqueName("mdstop");
   const std::string node = "node-" + ns;
-  peer.kubectl("create namespace " + ns);
+  peer.createNamespace(ns);
   auto config = kube::loadKubeconfig(peer.adminKubeconfig());
   ASSERT_TRUE(config.ok()) << config.error().message;
   std::ostringstream log;

@@ -11,12 +11,13 @@ fail() {
 }
 step() { echo "$SMOKE_NAME: $*"; }
 
-# load_peer_env PEER: exports the KEY=VALUE lines of $KEELSON_PEERS_DIR/PEER.env.
+# load_peer_env PEER: exports the KEY=VALUE lines of $KEELSON_PEERS_DIR/PEER.env (node.env's keys
+# are the plain names the node issue gives: KUBECONFIG, NODE_NAME, KUBELET_URL, ...).
 load_peer_env() {
   local file=$KEELSON_PEERS_DIR/$1.env line
   [[ -s $file ]] || fail "$file is missing: the $1 fixture did not start the peer"
   while IFS= read -r line; do
-    [[ $line == KEELSON_*=* ]] && export "${line?}"
+    [[ $line =~ ^[A-Z_][A-Z0-9_]*= ]] && export "${line?}"
   done <"$file"
 }
 

@@ -22,6 +22,24 @@ TEST(Cli, CheckValidAndInvalid) {
   EXPECT_NE(err2.str().find("11 problems found\n"), std::string::npos);
 }
 
+// Issue 14 item 5: `check` refused neither the CR/LF name nor the traversal namespace; its
+// messages quote them with the control characters escaped, so the terminal shows them as text.
+TEST(Cli, CheckRefusesNamesThatCouldInjectIntoRequests) {
+  std::ostringstream out, err;
+  EXPECT_EQ(checkCommand({"--policies", kFixtures + "hostile/policy.yaml"}, out, err), 1);
+  const std::string file = kFixtures + "hostile/policy.yaml";
+  EXPECT_NE(err.str().find(file + ":5: metadata.namespace: \"x/../../kube-system\" is not a "
+                                  "DNS-1123 label"),
+            std::string::npos)
+      << err.str();
+  EXPECT_NE(err.str().find(file + ":7: spec.scaleTargetRef.name: \"web\\r\\nX-Injected: yes\" "
+                                  "is not a DNS-1123 subdomain"),
+            std::string::npos)
+      << err.str();
+  EXPECT_EQ(err.str().find('\r'), std::string::npos);
+  EXPECT_NE(err.str().find("2 problems found\n"), std::string::npos);
+}
+
 TEST(Cli, UsageErrors) {
   std::ostringstream out, err;
   EXPECT_EQ(checkCommand({}, out, err), 2);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 
@@ -51,9 +52,8 @@ TEST(CheckpointStore, CorruptFilesAreClearErrors) {
       {"{\"version\":1,\"files\":[{\"device\":1,\"inode\":2,\"path\":\"p\"}]}",
        "entry 0: \"fingerprint_length\" missing"},
       {"{\"version\":1,\"files\":[{\"device\":1,\"inode\":2,\"path\":\"p\",\"fingerprint_length\":"
-       "1,"
-       "\"fingerprint_hash\":1,\"restart_offset\":9,\"end_offset\":5}]}",
-       "restart_offset beyond end_offset"},
+       "-1,\"fingerprint_hash\":1,\"restart_offset\":0,\"end_offset\":5}]}",
+       "entry 0: \"fingerprint_length\" missing or mistyped"},
       {"", "not valid JSON"},
   };
   for (const auto& [text, why] : cases) {
@@ -63,6 +63,22 @@ TEST(CheckpointStore, CorruptFilesAreClearErrors) {
     EXPECT_NE(r.error().message.find("/state/logs-checkpoints.json"), std::string::npos);
     EXPECT_NE(r.error().message.find(why), std::string::npos) << r.error().message;
   }
+}
+
+// Values are decoded as written: a fingerprint_length beyond 32 bits is not narrowed into a
+// plausible one (2^32 + 12 -> 12 would have made the tailer hash 12 bytes), and an entry whose
+// offsets are inconsistent is kept for the tailer to refuse on its own (resume_check.h) rather
+// than failing the whole file, which would restart every file from 0.
+TEST(CheckpointStore, EntriesAreDecodedAtFullWidthAndJudgedByTheTailer) {
+  const std::vector<Entry> entries = {
+      {1, 2, "pods/a_b_c/app/0.log", (1ull << 32) + 12, 7, 0, 40},
+      {1, 3, "pods/a_b_c/app/1.log", 0, 0, 0, 40},
+      {1, 4, "pods/a_b_c/app/2.log", 12, 7, 9, 5},  // restart beyond end
+      {UINT64_MAX, UINT64_MAX, "p", UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX},
+  };
+  auto decoded = decodeCheckpoints(encodeCheckpoints(entries), "f");
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(*decoded, entries);
 }
 
 TEST(CheckpointStore, CorruptFileOnDiskIsReportedAndQuarantined) {

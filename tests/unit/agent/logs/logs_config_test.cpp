@@ -90,6 +90,41 @@ TEST(LogsConfig, ErrorsNameFileAndLine) {
   }
 }
 
+TEST(LogsConfig, RecordMetadata) {
+  auto d = parse("other: 1\n");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->record_metadata, logs::MetadataPolicy{});
+  EXPECT_EQ(d->record_metadata.labels, std::vector<std::string>{"*"});
+  auto c = parse(R"(logs:
+  record_metadata:
+    labels: [app, "app.kubernetes.io/*"]
+    annotations: []
+    max_value_bytes: 256
+    max_bytes: 2KiB
+)");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->record_metadata.labels, (std::vector<std::string>{"app", "app.kubernetes.io/*"}));
+  EXPECT_TRUE(c->record_metadata.annotations.empty());
+  EXPECT_EQ(c->record_metadata.max_value_bytes, 256u);
+  EXPECT_EQ(c->record_metadata.max_bytes, 2048u);
+  const std::vector<std::pair<std::string, std::string>> errors = {
+      {"logs:\n  record_metadata: [a]\n", "agent.yaml:2: `logs.record_metadata` must be a mapping"},
+      {"logs:\n  record_metadata:\n    labels: app\n",
+       "agent.yaml:3: `logs.record_metadata.labels` must be a list"},
+      {"logs:\n  record_metadata:\n    annotations: [\"\"]\n",
+       "agent.yaml:3: `logs.record_metadata.annotations`: every entry must be a non-empty"},
+      {"logs:\n  record_metadata:\n    max_bytes: lots\n",
+       "agent.yaml:3: `logs.record_metadata.max_bytes`: 'lots' is not a size"},
+      {"logs:\n  record_metadata:\n    label: [a]\n",
+       "agent.yaml:3: unknown key `logs.record_metadata.label`"},
+  };
+  for (const auto& [yaml, want] : errors) {
+    auto r = parse(yaml);
+    ASSERT_FALSE(r.ok()) << yaml;
+    EXPECT_EQ(r.error().message.substr(0, want.size()), want) << r.error().message;
+  }
+}
+
 TEST(LogsConfig, SizesAndDurations) {
   EXPECT_EQ(parseByteSize("64MiB"), 64ull << 20);
   EXPECT_EQ(parseByteSize("1MB"), 1000000u);

@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <thread>
+#include <vector>
 
 #include "agent/metadata/api_up_collector.h"
 
@@ -62,6 +63,43 @@ TEST(ParseWatchEvents, TypesBookmarksErrorsAndGarbage) {
   EXPECT_EQ(events[1].resourceVersion, "9");
   EXPECT_EQ(events[2].type, "ERROR");
   EXPECT_EQ(events[2].code, 410);
+}
+
+// Fields of the wrong type read as absent: nlohmann's value()/get() throw on them, and an
+// exception would end the watch thread (found by tests/fuzz/pod_watch_fuzz.cpp).
+TEST(ParseWatchEvents, MistypedFieldsReadAsAbsentAndNeverThrow) {
+  const std::vector<std::string> lines = {
+      R"({"type":1,"object":{}})",
+      R"({"type":"ADDED","object":5})",
+      R"({"type":"ADDED","object":{"metadata":[]}})",
+      R"({"type":"ADDED","object":{"metadata":{"name":5,"uid":{},"labels":[1]}}})",
+      R"({"type":"ADDED","object":{"metadata":{"ownerReferences":{"a":1}}}})",
+      R"({"type":"ADDED","object":{"metadata":{"ownerReferences":[{"controller":"yes"},3]}}})",
+      R"({"type":"ADDED","object":{"spec":{"containers":[{"name":1,"image":[]}]},"status":5}})",
+      R"({"type":"ERROR","object":{"code":"410"}})",
+      R"({"type":"ERROR","object":{"code":1e300}})",
+      R"({"type":"ERROR","object":{"code":-5}})",
+      R"({"type":"ERROR","object":[]})",
+  };
+  std::string body;
+  for (const auto& l : lines)
+    body += l + "\n";
+  int bad = 0;
+  std::vector<WatchEvent> events;
+  ASSERT_NO_THROW(events = parseWatchEvents(body, &bad));
+  ASSERT_EQ(events.size(), lines.size());
+  EXPECT_EQ(bad, 0);
+  EXPECT_EQ(events[0].type, "");
+  EXPECT_EQ(events[3].pod.name, "");
+  EXPECT_TRUE(events[3].pod.labels.empty());
+  EXPECT_EQ(events[5].pod.ownerKind, "");
+  EXPECT_EQ(events[6].pod.containers.at("").image, "");
+  for (std::size_t i = 7; i < events.size(); ++i)
+    EXPECT_EQ(events[i].code, 0) << lines[i];
+  // A list whose items are not a list is not a PodList.
+  EXPECT_FALSE(parsePodListMeta(R"({"items":5})").ok());
+  EXPECT_FALSE(parsePodListMeta(R"({"items":{"a":{"metadata":{}}}})").ok());
+  ASSERT_NO_THROW((void)parsePodListMeta(R"({"metadata":[],"items":[{"metadata":{"uid":1}}]})"));
 }
 
 TEST(PodsPath, SelectsTheNodeAndAsksForBookmarks) {

@@ -128,6 +128,66 @@ TEST(Controller, ScalesUpWithEventAndRecordsTheScale) {
   EXPECT_FALSE(history->scaleUpEvents.empty());
 }
 
+// Issue 14 item 12: with --namespaces, a policy for another namespace makes no API request, is
+// counted and shown in a gauge, and is logged once per episode.
+TEST(Controller, RefusesPoliciesOutsideTheAllowedNamespaces) {
+  FakeCluster cluster;
+  FixedReader reader;
+  reader.totalMilli = 500'000;
+  std::vector<std::string> log;
+  auto registry = std::make_shared<prometheus::Registry>();
+  ControllerMetrics metrics(registry);
+  ControllerOptions options;
+  options.namespaces = {"payments", "search"};
+  Controller controller(cluster, reader, &metrics, options,
+                        [&](const std::string& l) { log.push_back(l); });
+  kube::ManualClock clock;
+  const auto p = webPolicy();  // namespace shop
+  auto leader = [] { return true; };
+  for (int i = 0; i < 3; ++i) {
+    const auto out = controller.syncPolicy(p, clock.now(), leader);
+    EXPECT_FALSE(out.ok);
+    EXPECT_FALSE(out.wrote);
+    EXPECT_EQ(out.errorReason, "NamespaceNotAllowed");
+    EXPECT_EQ(out.error,
+              "namespace shop is not one this controller may act in (--namespaces "
+              "payments,search); the policy is ignored: move it, or add the namespace to "
+              "--namespaces and grant the RBAC there");
+  }
+  EXPECT_EQ(cluster.gets + cluster.patches + cluster.lists, 0);
+  EXPECT_TRUE(cluster.events.empty());  // no Event either: that would be a write in `shop`
+  EXPECT_EQ(reader.reads, 0);
+  EXPECT_EQ(log.size(), 1u);
+  EXPECT_EQ(metrics.policiesRefused.Add({{"policy", "shop/web"}, {"reason", "NamespaceNotAllowed"}})
+                .Value(),
+            1);
+  EXPECT_EQ(metrics.errors.Add({{"policy", "shop/web"}, {"reason", "NamespaceNotAllowed"}}).Value(),
+            3);
+
+  // Allowed: acts as before.
+  ControllerOptions open;
+  open.namespaces = {"shop"};
+  Controller allowed(cluster, reader, &metrics, open,
+                     [&](const std::string& l) { log.push_back(l); });
+  EXPECT_TRUE(allowed.syncPolicy(p, clock.now(), leader).wrote);
+}
+
+TEST(Controller, InsecureTransportIsWarnedAndShown) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  ControllerMetrics metrics(registry);
+  std::vector<std::string> log;
+  kube::ClusterConfig config;
+  config.scheme = "http";
+  config.host = "127.0.0.1";
+  config.port = 8080;
+  config.token = "tok";
+  reportInsecureTransport(kube::insecureTransport(config), &metrics,
+                          [&](const std::string& l) { log.push_back(l); });
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].rfind("warning: BearerTokenOverHttp: ", 0), 0u) << log[0];
+  EXPECT_EQ(metrics.insecureTransport.Add({{"reason", "BearerTokenOverHttp"}}).Value(), 1);
+}
+
 TEST(Controller, DryRunNeverWrites) {
   Fixture f(true);
   f.reader.totalMilli = 500'000;

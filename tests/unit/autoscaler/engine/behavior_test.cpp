@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -533,6 +534,62 @@ TEST(ScaleLimits, PeriodsAreHalfOpen) {
   const std::vector<ScaleEvent> events = {{3, kNow - seconds(60), false},
                                           {4, kNow - seconds(60) + milliseconds(1), false}};
   EXPECT_EQ(changeInPeriod(60, events, kNow), 4);
+}
+
+// Issue 14 item 8: policy values at the top of their range saturate instead of wrapping (a
+// wrapped Pods sum turned "add up to 2^31-1 pods" into "add none").
+TEST(ScaleLimits, ExtremesSaturate) {
+  constexpr std::int32_t kMax = std::numeric_limits<std::int32_t>::max();
+  constexpr std::int32_t kMin = std::numeric_limits<std::int32_t>::min();
+  struct Case {
+    const char* what;
+    ScalingPolicyType type;
+    std::int32_t value;
+    std::int32_t current;
+    std::vector<ScaleEvent> upEvents;
+    std::vector<ScaleEvent> downEvents;
+    std::int32_t up;
+    std::int32_t down;
+  };
+  const std::vector<ScaleEvent> noEvents;
+  const std::vector<ScaleEvent> hugeUps = {{kMax, kNow - seconds(1), false},
+                                           {kMax, kNow - seconds(2), false}};
+  const Case cases[] = {
+      {"Pods max from 1", ScalingPolicyType::Pods, kMax, 1, noEvents, noEvents, kMax, kMin + 2},
+      {"Pods max from max", ScalingPolicyType::Pods, kMax, kMax, noEvents, noEvents, kMax, 0},
+      {"Pods 1 from max", ScalingPolicyType::Pods, 1, kMax, noEvents, noEvents, kMax, kMax - 1},
+      // 1 x (1 + 21474836.47) rounded up; 1 x (1 - 21474836.47) truncated.
+      {"Percent max from 1", ScalingPolicyType::Percent, kMax, 1, noEvents, noEvents, 21474838,
+       -21474835},
+      {"Percent max from max", ScalingPolicyType::Percent, kMax, kMax, noEvents, noEvents, kMax,
+       kMin},
+      {"Percent 100 from max", ScalingPolicyType::Percent, 100, kMax, noEvents, noEvents, kMax, 0},
+      // Two recorded scale-ups of 2^31-1 each: the period start saturates at int32 min.
+      {"huge recorded changes", ScalingPolicyType::Pods, 4, 10, hugeUps, noEvents, kMin + 4, kMin},
+      {"huge recorded scale-downs", ScalingPolicyType::Pods, 4, 10, noEvents, hugeUps, kMax,
+       kMax - 4},
+  };
+  for (const auto& c : cases) {
+    History h;
+    h.scaleUpEvents = c.upEvents;
+    h.scaleDownEvents = c.downEvents;
+    ScalingRules r;
+    r.policies = {{c.type, c.value, 60}};
+    EXPECT_EQ(scaleUpLimit(c.current, h, r, kNow), c.up) << c.what;
+    EXPECT_EQ(scaleDownLimit(c.current, h, r, kNow), c.down) << c.what;
+  }
+  EXPECT_EQ(changeInPeriod(60, hugeUps, kNow), kMax);
+}
+
+// The issue's reproduction: with Pods 2147483647 the only scale-up rule, scale-ups happen.
+TEST(ScaleLimits, HugePodsPolicyAllowsScaleUp) {
+  policy::Behavior behavior;
+  behavior.scaleUp.policies = {
+      {ScalingPolicyType::Pods, std::numeric_limits<std::int32_t>::max(), 15}};
+  History h;
+  const Limited l = limitRate(behavior, h, 3, 10, 1, 20, kNow);
+  EXPECT_EQ(l.replicas, 10);
+  EXPECT_STREQ(l.reason, "DesiredWithinRange");
 }
 
 TEST(ScaleLimits, PercentRounding) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -122,6 +123,35 @@ INSTANTIATE_TEST_SUITE_P(Hpa, Clamp,
                          ::testing::Values(ClampCase{2, 6, 8, 6, "TooManyReplicas"},
                                            ClampCase{2, 6, 1, 2, "TooFewReplicas"},
                                            ClampCase{2, 6, 0, 0, "ScalingDisabled"}));
+
+// Issue 14 item 8: a policy with every value at its maximum, fed extreme observations, decides
+// within [minReplicas, maxReplicas] without wrapping (the sums saturate).
+TEST(Decide, ExtremeValuesSaturate) {
+  constexpr std::int32_t kMax = std::numeric_limits<std::int32_t>::max();
+  constexpr std::int64_t kMax64 = std::numeric_limits<std::int64_t>::max();
+  auto p = makePolicy(1, kMax,
+                      {cpu(kMax), external(TargetType::Value, kMax64),
+                       external(TargetType::AverageValue, 1, MetricType::Object)});
+  p.behavior.scaleUp.policies = {{policy::ScalingPolicyType::Pods, kMax, 1800},
+                                 {policy::ScalingPolicyType::Percent, kMax, 1800}};
+  p.behavior.scaleDown.policies = p.behavior.scaleUp.policies;
+  std::vector<PodSample> pods;
+  for (int i = 0; i < 4; ++i)
+    pods.push_back({"p" + std::to_string(i), PodGroup::Ready, kMax64, 1});
+  auto o = obs(kMax - 1, {MetricObservation::perPod(pods), MetricObservation::total(kMax64),
+                          MetricObservation::average(kMax64)});
+  History h;
+  const Decision d = decide(p, o, h, kDay);
+  EXPECT_EQ(d.desiredReplicas, kMax) << d.reason << ": " << d.message;
+  EXPECT_GE(d.desiredReplicas, p.minReplicas);
+
+  // The issue's reproduction: Pods 2147483647 as the only scale-up rule blocked every scale-up.
+  auto q = makePolicy(1, 10, {external(TargetType::Value, 1000)});
+  q.behavior.scaleUp.policies = {{policy::ScalingPolicyType::Pods, kMax, 15}};
+  History empty;
+  const Decision up = decide(q, obs(2, {MetricObservation::total(4000)}), empty, kDay);
+  EXPECT_EQ(up.desiredReplicas, 8) << up.reason;
+}
 
 TEST(Decide, LargestProposalWins) {
   const auto p =

@@ -1,8 +1,11 @@
 #include "autoscaler/policy/parser.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -116,6 +119,41 @@ INSTANTIATE_TEST_SUITE_P(
                     "p.yaml:14: spec.metrics[0].external.metric.selector.matchExpressions is not "
                     "supported; use matchLabels, or write the series selector into the metric's "
                     "query"},
+        SnippetCase{"header injection through the target name",
+                    HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: \"web\\r\\nX-Injected: "
+                         "yes\"}\n  maxReplicas: 3\n",
+                    "p.yaml:6: spec.scaleTargetRef.name: \"web\\r\\nX-Injected: yes\" is not a "
+                    "DNS-1123 subdomain: it must consist of lower case alphanumeric characters, "
+                    "'-' or '.', and must start and end with an alphanumeric character (e.g. "
+                    "'example.com')"},
+        SnippetCase{"path traversal through the namespace",
+                    "apiVersion: keelson.io/v1\nkind: ScalingPolicy\nmetadata:\n  name: a\n"
+                    "  namespace: x/../../kube-system\nspec:\n  scaleTargetRef: {kind: "
+                    "Deployment, name: a}\n  maxReplicas: 3\n",
+                    "p.yaml:5: metadata.namespace: \"x/../../kube-system\" is not a DNS-1123 "
+                    "label: it must consist of lower case alphanumeric characters or '-', and "
+                    "must start and end with an alphanumeric character (e.g. 'my-name' or "
+                    "'123-abc')"},
+        SnippetCase{"a target kind that is not a kind",
+                    HEAD "spec:\n  scaleTargetRef: {kind: \"Deployment/x\", name: a}\n"
+                         "  maxReplicas: 3\n",
+                    "p.yaml:6: spec.scaleTargetRef.kind: \"Deployment/x\" is not a kind: it "
+                    "must be letters and digits, starting with a letter (e.g. Deployment)"},
+        SnippetCase{"an upper-case policy name",
+                    "apiVersion: keelson.io/v1\nkind: ScalingPolicy\nmetadata:\n  name: Web\n"
+                    "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 3\n",
+                    "p.yaml:4: metadata.name: \"Web\" is not a DNS-1123 subdomain: it must "
+                    "consist of lower case alphanumeric characters, '-' or '.', and must start "
+                    "and end with an alphanumeric character (e.g. 'example.com')"},
+        SnippetCase{"a described object with a slash",
+                    HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 3\n"
+                         "  metrics:\n  - type: Object\n    object:\n      describedObject: "
+                         "{kind: Service, name: a/b}\n      metric: {name: q}\n      target: "
+                         "{type: Value, value: '1'}\n",
+                    "p.yaml:11: spec.metrics[0].object.describedObject.name: \"a/b\" is not a "
+                    "DNS-1123 subdomain: it must consist of lower case alphanumeric characters, "
+                    "'-' or '.', and must start and end with an alphanumeric character (e.g. "
+                    "'example.com')"},
         SnippetCase{"sync period of zero",
                     HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 3\n"
                          "  syncPeriodSeconds: 0\n",
@@ -130,6 +168,105 @@ INSTANTIATE_TEST_SUITE_P(
                     "maxReplicas: 3\n  syncPeriodSeconds: 30\n",
                     "p.yaml:8: spec.syncPeriodSeconds is a Keelson extension; use kind: "
                     "ScalingPolicy (apiVersion: keelson.io/v1) to use it"}));
+
+// Issue 14 item 8: every numeric field at the extremes of its range, accepted or refused with a
+// message, never wrapped.
+TEST(Parser, NumericFieldsAtTheirExtremes) {
+  const std::string maxed = HEAD
+      "spec:\n"
+      "  scaleTargetRef: {kind: Deployment, name: a}\n"
+      "  minReplicas: 2147483647\n"
+      "  maxReplicas: 2147483647\n"
+      "  syncPeriodSeconds: 3600\n"
+      "  metrics:\n"
+      "  - type: Resource\n"
+      "    resource: {name: cpu, target: {type: Utilization, averageUtilization: 2147483647}}\n"
+      "  - type: External\n"
+      "    external: {metric: {name: q}, target: {type: Value, value: 9223372036854775807m}}\n"
+      "  - type: Prometheus\n"
+      "    prometheus: {query: q, target: {type: AverageValue, averageValue: 9223372036854775807m},"
+      " activationThreshold: 9223372036854775807m}\n"
+      "  - type: KafkaLag\n"
+      "    kafkaLag: {bootstrapServers: k, consumerGroup: g, lagThreshold: 1000000000000,"
+      " activationLagThreshold: 1000000000000}\n"
+      "  behavior:\n"
+      "    scaleUp:\n"
+      "      stabilizationWindowSeconds: 3600\n"
+      "      tolerance: 9223372036854775807m\n"
+      "      policies: [{type: Pods, value: 2147483647, periodSeconds: 1800},"
+      " {type: Percent, value: 2147483647, periodSeconds: 1800}]\n"
+      "    scaleDown:\n"
+      "      stabilizationWindowSeconds: 0\n"
+      "      tolerance: 0\n"
+      "      policies: [{type: Pods, value: 2147483647, periodSeconds: 1},"
+      " {type: Percent, value: 2147483647, periodSeconds: 1}]\n"
+      "  schedules:\n"
+      "  - {cron: '* * * * *', duration: 168h, minReplicas: 2147483647}\n"
+      "  fallback: {failureThreshold: 1000, replicas: 2147483647}\n";
+  const auto out = parsePolicies(maxed, "p.yaml");
+  ASSERT_TRUE(out.ok()) << ::testing::PrintToString(formatted(out));
+  const Policy& p = out.policies.at(0);
+  EXPECT_EQ(p.maxReplicas, 2147483647);
+  EXPECT_EQ(p.metrics[1].target.valueMilli, std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(p.metrics[3].target.averageValueMilli, 1'000'000'000'000'000);
+  EXPECT_EQ(p.behavior.scaleUp.policies[0].value, 2147483647);
+  EXPECT_EQ(p.schedules[0].durationSeconds, 168 * 3600);
+
+  struct Beyond {
+    const char* field;  // the YAML line under spec
+    const char* message;
+  };
+  const Beyond beyond[] = {
+      {"  maxReplicas: 2147483648\n", "spec.maxReplicas must be >= 1, got 2147483648"},
+      {"  maxReplicas: 99999999999999999999\n",
+       "spec.maxReplicas must be an integer, got \"99999999999999999999\""},
+      {"  maxReplicas: -9223372036854775808\n",
+       "spec.maxReplicas must be an integer, got \"-9223372036854775808\""},
+      {"  maxReplicas: 3\n  minReplicas: -1\n", "spec.minReplicas must be >= 0, got -1"},
+      {"  maxReplicas: 3\n  behavior: {scaleUp: {policies: [{type: Pods, value: 2147483648, "
+       "periodSeconds: 15}]}}\n",
+       "spec.behavior.scaleUp.policies[0].value must be >= 1, got 2147483648"},
+      {"  maxReplicas: 3\n  behavior: {scaleUp: {stabilizationWindowSeconds: 3601}}\n",
+       "spec.behavior.scaleUp.stabilizationWindowSeconds must be between 0 and 3600, got 3601"},
+      {"  maxReplicas: 3\n  behavior: {scaleDown: {tolerance: 9223372036854775808m}}\n",
+       "spec.behavior.scaleDown.tolerance: \"9223372036854775808m\" is too large"},
+      {"  maxReplicas: 3\n  behavior: {scaleDown: {tolerance: 1e100}}\n",
+       "spec.behavior.scaleDown.tolerance: \"1e100\" is too large"},
+      {"  maxReplicas: 3\n  metrics: [{type: External, external: {metric: {name: q}, target: "
+       "{type: Value, value: 9.3E}}}]\n",
+       "spec.metrics[0].external.target.value: \"9.3E\" is too large"},
+      {"  maxReplicas: 3\n  schedules: [{cron: '* * * * *', duration: 999999999999d, "
+       "minReplicas: 1}]\n",
+       "spec.schedules[0].duration: \"999999999999d\" is too long a duration"},
+  };
+  for (const auto& b : beyond) {
+    const std::string text =
+        std::string(HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n") + b.field;
+    const auto bad = parsePolicies(text, "p.yaml");
+    ASSERT_EQ(bad.diagnostics.size(), 1u) << b.field << ::testing::PrintToString(formatted(bad));
+    EXPECT_EQ(bad.diagnostics[0].message, b.message) << b.field;
+  }
+}
+
+// Issue 14 item 12: a duplicate key (yaml-cpp would keep one silently) is an error naming it.
+TEST(Parser, DuplicateKeysAreErrors) {
+  const auto out = parsePolicies(HEAD
+                                 "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n"
+                                 "  maxReplicas: 3\n  minReplicas: 1\n  maxReplicas: 300\n",
+                                 "p.yaml");
+  EXPECT_EQ(
+      formatted(out),
+      (std::vector<std::string>{"p.yaml:9: duplicate key \"spec.maxReplicas\" (first at line 7)"}));
+  // Anchors and aliases are fine.
+  const auto aliased =
+      parsePolicies(HEAD
+                    "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 3\n"
+                    "  behavior:\n    scaleUp: &rules\n      policies: [{type: Pods, value: 2, "
+                    "periodSeconds: 15}]\n    scaleDown: *rules\n",
+                    "p.yaml");
+  ASSERT_TRUE(aliased.ok()) << ::testing::PrintToString(formatted(aliased));
+  EXPECT_EQ(aliased.policies.at(0).behavior.scaleDown.policies.at(0).value, 2);
+}
 
 TEST(Parser, SyncPeriodSeconds) {
   const auto set = parsePolicies(HEAD
@@ -193,6 +330,15 @@ TEST(Parser, DirectoryDuplicatesAndMissingPaths) {
   const auto missing = loadPolicies(dir + "/nope.yaml");
   ASSERT_EQ(missing.diagnostics.size(), 1u);
   EXPECT_EQ(missing.diagnostics[0].message, "no such file or directory");
+  // A fresh install mounts the base's empty keelson-policies ConfigMap: zero policies, no error
+  // (the controller crash-looped on "directory holds no *.yaml" before).
+  const auto empty =
+      std::filesystem::temp_directory_path() / ("keelson-empty-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(empty / "..2026_12_02_10_00_00.000000001");
+  const auto none = loadPolicies(empty.string());
+  EXPECT_TRUE(none.ok()) << (none.diagnostics.empty() ? "" : none.diagnostics[0].message);
+  EXPECT_TRUE(none.policies.empty());
+  std::filesystem::remove_all(empty);
   const std::string twice = fixture("good.yaml") + "---\n" + fixture("good.yaml");
   const auto dup = parsePolicies(twice, "twice.yaml");
   EXPECT_EQ(dup.policies.size(), 4u) << "duplicates are found by loadPolicies across files";

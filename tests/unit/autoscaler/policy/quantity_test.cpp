@@ -52,6 +52,20 @@ TEST(Durations, GoStyle) {
   EXPECT_FALSE(parseDurationMillis("h").ok());
 }
 
+// Issue 14 item 8: 12 digits of days (or hours) do not fit int64 milliseconds; refused, not
+// wrapped.
+TEST(Durations, OverflowIsRefused) {
+  EXPECT_EQ(*parseDurationMillis("999999999999"), 999999999999000);
+  EXPECT_EQ(*parseDurationMillis("999999999999h"), 999999999999LL * 3600000);
+  EXPECT_EQ(*parseDurationMillis("106751991d"), 106751991LL * 86400000);
+  for (const char* tooLong :
+       {"999999999999d", "106751992167d", "999999999999h999999999999h999999999999h"}) {
+    const auto d = parseDurationMillis(tooLong);
+    ASSERT_FALSE(d.ok()) << tooLong << " gave " << *d;
+    EXPECT_EQ(d.error().reason, "InvalidDuration");
+  }
+}
+
 TEST(Quantities, FromDouble) {
   EXPECT_EQ(milliFromDouble(0.25), 250);
   EXPECT_EQ(milliFromDouble(1.0005), 1001);

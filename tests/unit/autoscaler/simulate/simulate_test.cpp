@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -86,6 +87,61 @@ TEST(Samples, Errors) {
             "s.yaml:2: unknown field \"step\"; expected interval, replicas, start, steps");
   EXPECT_EQ(parseSamples("replicas: 2\ninterval: soon\nsteps: []\n", "s.yaml").error().message,
             "s.yaml:2: interval must be a positive duration such as 15s");
+}
+
+// Issue 14 item 12: PyYAML writes repeated steps as an anchor and aliases (yaml.dump of a list
+// holding the same dict object twice); they replay as the step they name.
+TEST(Samples, PyYamlAnchorsAndAliases) {
+  const auto samples = parseSamples(
+      "interval: 15s\nreplicas: 2\nsteps:\n- &id001\n  metrics:\n  - 100\n- *id001\n"
+      "- metrics: [300]\n- *id001\n",
+      "s.yaml");
+  ASSERT_TRUE(samples.ok()) << samples.error().message;
+  ASSERT_EQ(samples->steps.size(), 4u);
+  for (std::size_t i : {0, 1, 3}) {
+    EXPECT_EQ(samples->steps[i].values, (std::vector<std::optional<std::int64_t>>{100'000})) << i;
+  }
+  EXPECT_EQ(samples->steps[2].values, (std::vector<std::optional<std::int64_t>>{300'000}));
+}
+
+// Issue 14 item 8: the interval is bounded so step offsets cannot overflow; rescaled per-pod
+// values saturate.
+TEST(Samples, NumericExtremes) {
+  EXPECT_EQ(parseSamples("replicas: 2\ninterval: 25h\nsteps: []\n", "s.yaml").error().message,
+            "s.yaml:2: interval must be at most 24h, got \"25h\"");
+  EXPECT_EQ(
+      parseSamples("replicas: 2\ninterval: 999999999999d\nsteps: []\n", "s.yaml").error().message,
+      "s.yaml:2: interval must be a positive duration such as 15s");
+  EXPECT_TRUE(parseSamples("replicas: 2\ninterval: 24h\nsteps: []\n", "s.yaml").ok());
+  auto parsed = policy::parsePolicies(
+      "apiVersion: keelson.io/v1\nkind: ScalingPolicy\nmetadata: {name: a}\nspec:\n"
+      "  scaleTargetRef: {kind: Deployment, name: a}\n  minReplicas: 1\n  maxReplicas: 50\n"
+      "  metrics:\n  - type: Pods\n    pods: {metric: {name: q}, target: {type: AverageValue,"
+      " averageValue: '1'}}\n",
+      "p.yaml");
+  ASSERT_TRUE(parsed.ok());
+  const auto samples = parseSamples(
+      "replicas: 1\ninterval: 24h\nsteps:\n- {metrics: [9223372036854775807m], replicas: "
+      "1000000}\n- {metrics: [9223372036854775807m], replicas: 1000000}\n",
+      "s.yaml");
+  ASSERT_TRUE(samples.ok()) << samples.error().message;
+  const auto steps = run(parsed.policies.at(0), *samples);
+  ASSERT_TRUE(steps.ok());
+  ASSERT_EQ(steps->size(), 2u);
+  EXPECT_EQ(steps->at(1).offsetMillis, 86400000);
+  EXPECT_EQ(steps->at(0).metrics.at(0), std::numeric_limits<std::int64_t>::max());
+  EXPECT_LE(steps->at(1).desired, 50);
+}
+
+TEST(Samples, DuplicateKeysAreErrors) {
+  EXPECT_EQ(parseSamples("replicas: 2\ninterval: 15s\nreplicas: 3\nsteps: []\n", "s.yaml")
+                .error()
+                .message,
+            "s.yaml:3: duplicate key \"replicas\" (first at line 1)");
+  EXPECT_EQ(parseSamples("replicas: 2\nsteps:\n- {metrics: [1], metrics: [2]}\n", "s.yaml")
+                .error()
+                .message,
+            "s.yaml:3: duplicate key \"steps[0].metrics\" (first at line 3)");
 }
 
 TEST(Samples, StructureErrors) {

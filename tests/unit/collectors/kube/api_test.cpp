@@ -175,5 +175,24 @@ TEST(MicroTime, RoundTrips) {
   EXPECT_FALSE(parseMicroTime("garbage").has_value());
 }
 
+TEST(KubeApi, ResourcePathEncodesEverySegment) {
+  const GroupVersionResource deployments{"apps", "v1", "deployments"};
+  EXPECT_EQ(resourcePath(deployments, "a/b", "c\r\nd", "scale"),
+            "/apis/apps/v1/namespaces/a%2Fb/deployments/c%0D%0Ad/scale");
+  EXPECT_EQ(resourcePath({"g/x", "v 1", "r?s"}, "..", "."),
+            "/apis/g%2Fx/v%201/namespaces/%2E%2E/r%3Fs/%2E");
+  EXPECT_EQ(pathSegment("web-1.a_b~c"), "web-1.a_b~c");
+  EXPECT_EQ(pathSegment("..."), "...");
+  EXPECT_EQ(pathSegment("%"), "%25");
+}
+
+TEST(KubeApi, ResourceForKindRefusesHostileKindsAndVersions) {
+  EXPECT_FALSE(resourceForKind("apps/v1", "Deployment\r\nX-Injected: yes").ok());
+  EXPECT_FALSE(resourceForKind("apps/v1", "Deploy/ments").ok());
+  EXPECT_FALSE(resourceForKind("apps/v1\n", "Deployment").ok());
+  EXPECT_FALSE(resourceForKind("a/b/v1", "Deployment").ok());
+  EXPECT_TRUE(resourceForKind("argoproj.io/v1alpha1", "Rollout").ok());
+}
+
 }  // namespace
 }  // namespace keelson::kube

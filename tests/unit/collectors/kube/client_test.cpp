@@ -244,5 +244,70 @@ TEST(KubeClient, CancelledIsNotRetried) {
   }
 }
 
+bool noControlCharacters(const HttpRequest& req) {
+  auto clean = [](const std::string& s) {
+    for (unsigned char c : s) {
+      if (c < 0x20 || c == 0x7f) return false;
+    }
+    return true;
+  };
+  if (!clean(req.target)) return false;
+  for (const auto& [k, v] : req.headers) {
+    if (!clean(k) || !clean(v)) return false;
+  }
+  return true;
+}
+
+// Issue 14 item 5, defence in depth: even when a caller skips the policy parser's validation,
+// nothing with CR/LF or '/' reaches a request target.
+TEST(KubeClient, EncodesHostileNamesIntoOnePathSegment) {
+  Fixture f({HttpResponse{404, "{}"}, HttpResponse{404, "{}"}, HttpResponse{404, "{}"},
+             HttpResponse{200, R"({"items":[]})"}, HttpResponse{201, "{}"}});
+  (void)f.client->getScale(kDeployments, "shop", "web\r\nX-Injected: yes");
+  (void)f.client->setReplicas(kDeployments, "x/../../kube-system", "web", 3, "");
+  (void)f.client->getObject({"coordination.k8s.io", "v1", "leases"}, "..", ".");
+  (void)f.client->listPods("a/b\n", "app=web");
+  (void)f.client->createEvent(nlohmann::json{{"metadata", {{"namespace", "kube-system/../x"}}}});
+  ASSERT_EQ(f.transport->sent.size(), 5u);
+  for (const auto& req : f.transport->sent)
+    EXPECT_TRUE(noControlCharacters(req)) << req.target;
+  EXPECT_EQ(f.transport->sent[0].target,
+            "/apis/apps/v1/namespaces/shop/deployments/web%0D%0AX-Injected%3A%20yes/scale");
+  EXPECT_EQ(f.transport->sent[1].target,
+            "/apis/apps/v1/namespaces/x%2F..%2F..%2Fkube-system/deployments/web/scale");
+  EXPECT_EQ(f.transport->sent[2].target,
+            "/apis/coordination.k8s.io/v1/namespaces/%2E%2E/leases/%2E");
+  EXPECT_EQ(f.transport->sent[3].target,
+            "/api/v1/namespaces/a%2Fb%0A/pods?labelSelector=app%3Dweb");
+  EXPECT_EQ(f.transport->sent[4].target, "/api/v1/namespaces/kube-system%2F..%2Fx/events");
+}
+
+TEST(KubeClient, RefusesRawTargetsAndHeadersWithControlCharacters) {
+  Fixture f({HttpResponse{200, "{}"}});
+  auto got =
+      f.client->call("GET", "/api/v1/namespaces/a\r\nX-Injected: yes/pods", "", "", "pods", "a");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().reason, "InvalidRequest");
+  EXPECT_EQ(got.error().message.find('\n'), std::string::npos);
+  auto raw = f.client->getRaw("/api/v1/pods?watch=1\n");
+  ASSERT_FALSE(raw.ok());
+  EXPECT_EQ(raw.error().reason, "InvalidRequest");
+  EXPECT_TRUE(f.transport->sent.empty());
+}
+
+TEST(KubeClient, RefusesATokenWithControlCharactersWithoutPrintingIt) {
+  ClusterConfig config;
+  config.token = "secret\r\nX-Injected: yes";
+  ManualClock clock;
+  auto owned = std::make_unique<ScriptedTransport>(std::deque<Result<HttpResponse>>{});
+  auto* transport = owned.get();
+  KubeClient client(config, std::move(owned), clock);
+  auto got = client.getScale(kDeployments, "shop", "web");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().reason, "InvalidRequest");
+  EXPECT_EQ(got.error().message.find("secret"), std::string::npos) << got.error().message;
+  EXPECT_TRUE(transport->sent.empty());
+}
+
 }  // namespace
 }  // namespace keelson::kube

@@ -123,5 +123,47 @@ TEST(InClusterConfig, ReadsServiceAccountDirectory) {
   std::filesystem::remove_all(dir);
 }
 
+// Issue 14 item 11: weakened transports are reported, never silently accepted.
+TEST(KubeConfig, InsecureTransportIsReported) {
+  ClusterConfig c;
+  c.host = "10.0.0.1";
+  c.port = 6443;
+  EXPECT_TRUE(insecureTransport(c).empty());
+  c.insecureSkipVerify = true;
+  auto found = insecureTransport(c);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].reason, "InsecureSkipTlsVerify");
+  EXPECT_NE(found[0].message.find("https://10.0.0.1:6443"), std::string::npos);
+  c = {};
+  c.scheme = "http";
+  c.host = "127.0.0.1";
+  c.port = 8080;
+  EXPECT_TRUE(insecureTransport(c).empty());  // no token: nothing secret in clear text
+  c.tokenFile = "/var/run/secrets/token";
+  found = insecureTransport(c);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].reason, "BearerTokenOverHttp");
+  c.tokenFile.clear();
+  c.token = "s3cret-token";
+  found = insecureTransport(c);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].message.find("s3cret"), std::string::npos);  // never the token itself
+}
+
+TEST(KubeConfig, KubeconfigWithInsecureSkipTlsVerifyIsFlagged) {
+  auto c = parseKubeconfig(R"(apiVersion: v1
+kind: Config
+current-context: c
+contexts: [{name: c, context: {cluster: k, user: u}}]
+clusters: [{name: k, cluster: {server: "https://127.0.0.1:6443", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: abc}}]
+)",
+                           "/tmp");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const auto found = insecureTransport(*c);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].reason, "InsecureSkipTlsVerify");
+}
+
 }  // namespace
 }  // namespace keelson::kube

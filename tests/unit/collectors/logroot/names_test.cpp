@@ -73,5 +73,41 @@ TEST(ParsePodLogPathTest, Table) {
   }
 }
 
+TEST(ContainerLinkTargetTest, Table) {
+  const ContainerLinkName link{"checkout-1", "shop", "app", kId};
+  struct Case {
+    std::string target;
+    std::optional<std::string> want;
+  };
+  const std::string rel = "pods/shop_checkout-1_uid-1/app/2.log";
+  const Case cases[] = {
+      {"/var/log/pods/shop_checkout-1_uid-1/app/2.log", rel},  // what the kubelet writes
+      {"/host/var/log/pods/shop_checkout-1_uid-1/app/2.log", rel},
+      {"../pods/shop_checkout-1_uid-1/app/2.log", rel},
+      {"pods/shop_checkout-1_uid-1/app/2.log", rel},
+      {"/pods/shop_checkout-1_uid-1/app/2.log", rel},
+      {"/var/log/pods/shop_checkout-1_uid-1/app/2.log.20261202-101010", std::nullopt},  // rotated
+      {"/var/log/pods/shop_checkout-1_uid-1/sidecar/2.log", std::nullopt},  // other container
+      {"/var/log/pods/shop_other_uid-1/app/2.log", std::nullopt},           // other pod
+      {"/var/log/pods/prod_checkout-1_uid-1/app/2.log", std::nullopt},      // other namespace
+      {"/var/lib/docker/containers/" + kId + "/" + kId + "-json.log", std::nullopt},
+      {"shop_checkout-1_uid-1/app/2.log", std::nullopt},
+      {"2.log", std::nullopt},
+      {"", std::nullopt},
+      {"/var/log/pods/shop_checkout-1_uid-1/app/", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(containerLinkTarget(link, c.target), c.want) << c.target;
+  }
+}
+
+TEST(LiveLogNameTest, Table) {
+  EXPECT_EQ(liveLogName("0.log"), "0.log");
+  EXPECT_EQ(liveLogName("12.log.20261202-101010"), "12.log");
+  EXPECT_EQ(liveLogName("1.log.20261202-101010.gz"), "1.log");
+  EXPECT_EQ(liveLogName("x.log"), std::nullopt);
+  EXPECT_EQ(liveLogName("0.txt"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace keelson::logroot

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -66,6 +67,7 @@ class Sink final : public RecordSink {
     released.push_back(r);
     released_paths.emplace_back(r.path);
   }
+  void onPodGone(std::string_view uid) override { pods_gone.emplace_back(uid); }
   std::vector<std::string> logs() const {
     std::vector<std::string> out;
     for (const auto& r : records)
@@ -75,6 +77,7 @@ class Sink final : public RecordSink {
   std::vector<Got> records;
   std::vector<FileReleased> released;
   std::vector<std::string> released_paths;
+  std::vector<std::string> pods_gone;
 };
 
 class TailerTest : public ::testing::Test {
@@ -146,6 +149,55 @@ TEST_F(TailerTest, ReadsPodLogWithMetadataAndContainerId) {
   EXPECT_EQ(t->lagBytes(), 0u);
   // The containers/ link was only read by name: nothing refused, nothing read twice.
   EXPECT_TRUE(t->counters().paths_refused.empty());
+}
+
+// The kubelet's layout on a node after two restarts of `app`: one <n>.log per container instance
+// (old ones stay, plus rotated <n>.log.<ts> and older .gz), and containers/ holding one link per
+// instance, each pointing at its own <n>.log with the host's absolute path (the agent may mount the
+// log root elsewhere). Every record carries the id of the instance whose file it came from.
+TEST_F(TailerTest, ContainerIdBelongsToTheInstanceEachFileCameFrom) {
+  const auto id = [](char c) { return std::string(64, c); };
+  const std::string app = kPodDir + "/app/";
+  write(app + "0.log", cri("zero"));
+  write(app + "1.log.20261202-101010", cri("one-rotated"));
+  write(app + "1.log.20261202-090000.gz", "not read");
+  write(app + "1.log", cri("one"));
+  write(app + "2.log", cri("two"));
+  write(kPodDir + "/sidecar/0.log", cri("side"));
+  fs::create_directories(at("containers"));
+  const auto link = [&](const std::string& container, const std::string& file, char c) {
+    fs::create_symlink("/var/log/" + kPodDir + "/" + container + "/" + file,
+                       at("containers/checkout-7d9f8_shop_" + container + "-" + id(c) + ".log"));
+  };
+  link("app", "0.log", 'a');
+  link("app", "1.log", 'b');
+  link("app", "2.log", 'c');
+  link("sidecar", "0.log", 'd');
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  // A restart after the first scan: its file appears before the kubelet's link.
+  write(app + "3.log", cri("three-before-link"));
+  t->handleEvents(s);
+  drain(*t, s);
+  link("app", "3.log", 'e');
+  t->handleEvents(s);
+  write(app + "3.log", cri("three"));
+  drain(*t, s);
+  std::map<std::string, std::string> got;
+  for (const auto& r : s.records) {
+    const auto d = r.doc();
+    got[r.log()] = d["kubernetes"].contains("container_id")
+                       ? d["kubernetes"]["container_id"].get<std::string>()
+                       : "";
+  }
+  const std::map<std::string, std::string> want = {
+      {"zero", id('a')}, {"one-rotated", id('b')},  {"one", id('b')},   {"two", id('c')},
+      {"side", id('d')}, {"three-before-link", ""}, {"three", id('e')},
+  };
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(s.records.size(), want.size());
+  EXPECT_TRUE(t->counters().paths_refused.empty());  // links are read, never opened
 }
 
 // A file created while a poll reads is opened by the next handleEvents, not after the whole
@@ -499,6 +551,65 @@ TEST_F(TailerTest, ResumePointWithMatchingFingerprintResumes) {
   EXPECT_EQ(t->counters().fingerprint_mismatches, 0u);
 }
 
+// A checkpoint entry that is unsafe to resume from restarts its file from 0 (duplicates, never a
+// fragment or a gap), is counted by reason and reported once. Each case has the file's own inode
+// and content, so only the entry's values are wrong.
+TEST_F(TailerTest, BadCheckpointEntriesRestartTheirFileFromZero) {
+  const std::string data = cri("alpha") + cri("bravo") + cri("charlie");
+  const std::uint64_t a = cri("alpha").size();
+  const std::uint64_t mid = a + 10;  // inside "bravo"'s line
+  struct Case {
+    std::string name;
+    Fingerprint fingerprint;
+    std::uint64_t restart, end;
+    std::string reason;  // "" = resumes
+  };
+  const Case cases[] = {
+      {"line boundary", fingerprintOf(data), a, a, ""},
+      {"mid-line restart", fingerprintOf(data), mid, mid, "MidLine"},
+      {"mid-line restart before a boundary end", fingerprintOf(data), mid, a * 2, "MidLine"},
+      {"fingerprint 0 would match any file", Fingerprint{0, 0}, 0, a, "FingerprintEmpty"},
+      {"fingerprint 0 at an offset", Fingerprint{0, 0}, a, a, "FingerprintEmpty"},
+      {"fingerprint length past 32 bits",
+       Fingerprint{(1ull << 32) + data.size(), fingerprintOf(data).hash}, a, a,
+       "FingerprintTooLong"},
+      {"fingerprint of one byte", fingerprintOf(data.substr(0, 1)), a, a, "FingerprintTooShort"},
+      {"restart beyond end", fingerprintOf(data), a * 2, a, "RestartBeyondEnd"},
+  };
+  for (const auto& c : cases) {
+    TempDir root;
+    fs::create_directories(root.path() / kPodDir / "app");
+    std::ofstream(root.path() / kLog, std::ios::binary) << data;
+    auto cfg = config();
+    cfg.log_root = root.path().string();
+    std::vector<std::string> warnings;
+    cfg.warn = [&](const std::string& m) { warnings.push_back(m); };
+    struct stat st {};
+    ASSERT_EQ(::stat((root.path() / kLog).c_str(), &st), 0);
+    const FileId id{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+    auto t = make(cfg, {ResumePoint{id, kLog, c.fingerprint, c.restart, c.end}});
+    ASSERT_NE(t, nullptr);
+    Sink s;
+    drain(*t, s);
+    clock_.advance(std::chrono::minutes(1));
+    drain(*t, s);  // another scan neither counts nor warns again
+    if (c.reason.empty()) {
+      EXPECT_EQ(s.logs(), (std::vector<std::string>{"bravo", "charlie"})) << c.name;
+      EXPECT_TRUE(t->counters().checkpoints_refused.empty()) << c.name;
+      EXPECT_TRUE(warnings.empty()) << c.name;
+      continue;
+    }
+    EXPECT_EQ(s.logs(), (std::vector<std::string>{"alpha", "bravo", "charlie"})) << c.name;
+    EXPECT_EQ(t->counters().checkpoints_refused,
+              (std::map<std::string, std::uint64_t, std::less<>>{{c.reason, 1}}))
+        << c.name;
+    ASSERT_EQ(warnings.size(), 1u) << c.name;
+    EXPECT_NE(warnings[0].find(kLog), std::string::npos) << warnings[0];
+    EXPECT_NE(warnings[0].find(c.reason), std::string::npos) << warnings[0];
+    EXPECT_EQ(t->counters().fingerprint_mismatches, 0u) << c.name;
+  }
+}
+
 TEST_F(TailerTest, InodeReuseIsDetectedByTheFingerprint) {
   // Same device+inode as the checkpoint, different content: a new file; read from 0.
   write(kLog, cri("new content 1") + cri("new content 2"));
@@ -726,6 +837,24 @@ TEST_F(TailerTest, SymlinkToAFileOutsideTheRootIsNeverRead) {
   drain(*t, s);  // a second rescan does not count it again
   EXPECT_EQ(s.logs(), std::vector<std::string>{"legit"});
   EXPECT_EQ(t->counters().paths_refused.at("Symlink"), 1u);
+}
+
+// A hard link is a second name of a file that may live outside the root: openat2 sees a regular
+// file beneath the root, so the tailer refuses files with more than one link.
+TEST_F(TailerTest, HardLinkToAFileOutsideTheRootIsNeverRead) {
+  TempDir outside;  // the same filesystem as the root (both in the temp directory)
+  std::ofstream(outside.path() / "shadow") << cri("SECRET");
+  fs::create_directories(at(kPodDir + "/app"));
+  fs::create_hard_link(outside.path() / "shadow", at(kLog));
+  write(kPodDir + "/app/1.log", cri("legit"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  clock_.advance(std::chrono::minutes(1));
+  drain(*t, s);  // a second rescan does not count it again
+  EXPECT_EQ(s.logs(), std::vector<std::string>{"legit"});
+  EXPECT_EQ(t->counters().paths_refused.at("HardLink"), 1u);
+  EXPECT_EQ(t->counters().files_open, 1u);
 }
 
 // Refused paths are remembered (counted once) only while their pod directory exists: the set does
@@ -967,6 +1096,70 @@ TEST_F(TailerTest, PodLabelsAreSwappedIn) {
   EXPECT_TRUE(s.records[0].doc()["kubernetes"]["labels"].empty());
   EXPECT_EQ(s.records[1].doc()["kubernetes"]["labels"]["app"], "checkout");
   EXPECT_EQ(s.records[1].doc()["kubernetes"]["annotations"]["team"], "payments");
+}
+
+// Record amplification: a pod's 200 KB annotation is not repeated on each of its 5-byte lines;
+// what was left out is counted once per change of the pod's metadata, not per record or per call.
+TEST_F(TailerTest, RecordMetadataIsBoundedAndWhatIsLeftOutCounted) {
+  write(kLog, cri("hello"));
+  auto c = config();
+  c.metadata.annotations = {"team"};
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  const std::map<std::string, std::string> labels = {{"app", "checkout"}};
+  const std::map<std::string, std::string> annotations = {
+      {"team", "payments"},
+      {"other", "x"},
+      {"kubectl.kubernetes.io/last-applied-configuration", std::string(200 * 1024, 'x')}};
+  t->setPodLabels("uid-1", labels, annotations);
+  t->setPodLabels("uid-1", labels, annotations);  // every pod again: nothing changed
+  for (int i = 0; i < 3; ++i)
+    write(kLog, cri("hello"));
+  drain(*t, s);
+  ASSERT_EQ(s.records.size(), 4u);
+  for (std::size_t i = 1; i < s.records.size(); ++i) {
+    EXPECT_LT(s.records[i].json.size(), 400u);
+    const auto k = s.records[i].doc()["kubernetes"];
+    EXPECT_EQ(k["labels"]["app"], "checkout");
+    EXPECT_EQ(k["annotations"], nlohmann::json({{"team", "payments"}}));
+  }
+  EXPECT_EQ(t->counters().metadata_omitted,
+            (std::map<std::string, std::uint64_t, std::less<>>{{"NotSelected", 2}}));
+
+  // Every annotation selected: the value bound leaves the big one out.
+  auto c2 = config();
+  auto t2 = make(c2);
+  t2->setPodLabels("uid-1", labels, annotations);
+  Sink s2;
+  drain(*t2, s2);
+  ASSERT_EQ(s2.records.size(), 4u);
+  EXPECT_LT(s2.records[0].json.size(), 400u);
+  EXPECT_EQ(s2.records[0].doc()["kubernetes"]["annotations"].size(), 2u);
+  EXPECT_EQ(t2->counters().metadata_omitted,
+            (std::map<std::string, std::uint64_t, std::less<>>{{"ValueTooLarge", 1}}));
+}
+
+// Without the API (metadata off) the pipeline learns from the tailer that a pod is gone, so its
+// per-pod state (the rate limiter) does not grow with every pod the node ever ran.
+TEST_F(TailerTest, APodWhoseDirectoryIsGoneIsReportedOnceAfterItsLastFile) {
+  write(kLog, cri("a"));
+  write("pods/shop_other_uid-2/app/0.log", cri("b"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  clock_.advance(std::chrono::minutes(1));
+  drain(*t, s);
+  EXPECT_TRUE(s.pods_gone.empty());
+  fs::remove_all(at(kPodDir));
+  t->handleEvents(s);  // deleted: read to its end and let go
+  clock_.advance(std::chrono::minutes(1));
+  drain(*t, s);
+  EXPECT_EQ(s.pods_gone, std::vector<std::string>{"uid-1"});
+  clock_.advance(std::chrono::minutes(1));
+  drain(*t, s);
+  EXPECT_EQ(s.pods_gone, std::vector<std::string>{"uid-1"});  // once
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"a", "b"}));
 }
 
 // Pod churn: every pod gets labels, writes, and goes (files deleted, the API no longer lists it).
