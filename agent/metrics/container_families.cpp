@@ -322,10 +322,15 @@ void visitSeries(const std::vector<ContainerSample>& samples, const procfs::Mach
   simple(samples, out, "container_processes", "Number of processes running inside the container.",
          G, 1, [](C s) { return s.stats.processes ? Opt{s.stats.processes->count} : Opt{}; });
   simple(samples, out, "container_file_descriptors",
-         "Number of open file descriptors for the container.", G, 1,
-         [](C s) { return s.stats.processes ? Opt{s.stats.processes->fds} : Opt{}; });
+         "Number of open file descriptors for the container.", G, 1, [](C s) {
+           const auto& p = s.stats.processes;
+           return p && p->fds_known ? Opt{p->fds} : Opt{};
+         });
   simple(samples, out, "container_sockets", "Number of open sockets for the container.", G, 1,
-         [](C s) { return s.stats.processes ? Opt{s.stats.processes->sockets} : Opt{}; });
+         [](C s) {
+           const auto& p = s.stats.processes;
+           return p && p->fds_known ? Opt{p->sockets} : Opt{};
+         });
   simple(samples, out, "container_threads", "Number of threads running inside the container", G, 1,
          [](C s) { return s.stats.threads; });
   simple(samples, out, "container_threads_max",

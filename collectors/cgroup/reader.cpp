@@ -434,7 +434,11 @@ std::optional<ProcessStats> CgroupReader::processStats(const std::string& rel, b
     if (!first) first = static_cast<long>(pid);
     dir.assign(proc_root_).append("/").append(line).append("/fd");
     DIR* d = ::opendir(dir.c_str());
-    if (d == nullptr) continue;
+    if (d == nullptr) {
+      // An exited process (ENOENT) is simply gone; a refused one makes the counts partial.
+      if (errno == EACCES || errno == EPERM) stats.fds_known = false;
+      continue;
+    }
     const int dfd = ::dirfd(d);
     while (const dirent* e = ::readdir(d)) {
       if (e->d_name[0] == '.') continue;

@@ -33,6 +33,9 @@ struct NetInterfaceStats {
 
 struct ProcessStats {
   std::uint64_t count = 0, fds = 0, sockets = 0;
+  // False when a process's /proc/<pid>/fd could not be listed for lack of permission (another
+  // uid's process, without CAP_SYS_PTRACE): fds and sockets are then undercounts, not emitted.
+  bool fds_known = true;
   std::optional<std::int64_t> max_open_files_soft;
   friend bool operator==(const ProcessStats&, const ProcessStats&) = default;
 };

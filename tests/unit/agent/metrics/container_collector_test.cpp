@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -941,6 +942,29 @@ TEST(ContainerCollectorTest, QosLevelLimitsAreNeverCached) {
   EXPECT_EQ(shares(t0 + std::chrono::seconds(1), "/kubepods/burstable"), 153u);
   EXPECT_EQ(shares(t0 + std::chrono::seconds(1), kV1Pod), 204u);  // cached until 15-30 s
   fs::remove_all(tmp);
+}
+
+}  // namespace
+}  // namespace keelson::agent
+
+namespace keelson::agent {
+namespace {
+
+// Descriptors of another uid's processes are unreadable without CAP_SYS_PTRACE (the DaemonSet
+// runs as uid 0 without capabilities): partial counts are left out, the process count stays.
+TEST(ContainerCollectorTest, PartialDescriptorCountsAreNotEmitted) {
+  ContainerSample s;
+  s.id = "/kubepods/besteffort/podx/y";
+  s.stats.processes = cgroup::ProcessStats{3, 10, 2, false, 1024};
+  std::vector<prometheus::MetricFamily> families;
+  appendContainerFamilies({s}, {}, families);
+  std::set<std::string> names;
+  for (const auto& f : families)
+    names.insert(f.name);
+  EXPECT_TRUE(names.contains("container_processes"));
+  EXPECT_TRUE(names.contains("container_ulimits_soft"));
+  EXPECT_FALSE(names.contains("container_file_descriptors"));
+  EXPECT_FALSE(names.contains("container_sockets"));
 }
 
 }  // namespace
