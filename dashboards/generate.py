@@ -203,11 +203,13 @@ def dashboard(uid, title, description, variables, sections, refresh="30s"):
 
 # --- (1) resources: cluster / node / namespace / pod ----------------------------------------------
 
-# Container-level series only (the pod-level cgroup carries container=""; "POD" is the pause
-# container of dockershim-era kubelets), on the agents' job so a cluster that also scrapes the
-# kubelet's cAdvisor does not count twice.
+# Container-level series only (the pod-level cgroup and the pod's sandbox carry container="", as
+# the kubelet's cAdvisor labels them; "POD" is the pause container of dockershim-era kubelets), on
+# the agents' job so a cluster that also scrapes the kubelet's cAdvisor does not count twice.
+# pod!="" leaves out the cgroups above the pods ("/", kubepods, QoS levels), which carry only id.
 AGENT = 'job=~"$job", node=~"$node"'
-NSP = f'{AGENT}, namespace=~"$namespace", pod=~"$pod"'
+PODS = f'{AGENT}, pod!=""'
+NSP = f'{AGENT}, namespace=~"$namespace", pod=~"$pod", pod!=""'
 CTR = f'{NSP}, container!="", container!="POD"'
 CTR_ALL_NS = f'{AGENT}, container!="", container!="POD"'
 
@@ -272,9 +274,9 @@ def resources():
             (timeseries("Network by namespace",
                         "Received (positive) and transmitted (negative) bytes per second.",
                         "Bps",
-                        [(net("container_network_receive_bytes_total", AGENT, "namespace"),
+                        [(net("container_network_receive_bytes_total", PODS, "namespace"),
                           "{{namespace}} rx"),
-                         ("-" + net("container_network_transmit_bytes_total", AGENT, "namespace"),
+                         ("-" + net("container_network_transmit_bytes_total", PODS, "namespace"),
                           "{{namespace}} tx")], min_zero=False), 8, 8),
         ]),
         ("Pods", [

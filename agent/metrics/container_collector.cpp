@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 
 #include "collectors/cgroup/devices.h"
@@ -40,17 +41,44 @@ constexpr std::size_t kMaxRaw = 4096;
 // none (a pod without a log directory, the sandbox or a container without a link yet).
 void applyMetadata(const ContainerMetadata& metadata, const cgroup::CgroupRef& ref,
                    ContainerSample& sample) {
-  const std::string name = sample.container == "POD" ? std::string() : sample.container;
-  const auto found = metadata.find(ref.pod_uid, ref.container_id, name);
+  const auto found = metadata.find(ref.pod_uid, ref.container_id, sample.container);
   if (!found) return;
   if (sample.namespace_name.empty()) sample.namespace_name = found->namespace_name;
   if (sample.pod.empty()) sample.pod = found->pod;
   if (ref.container_id.empty()) return;  // the pod cgroup: no image, container ""
-  if (sample.container == "POD" && !found->container.empty()) sample.container = found->container;
-  sample.image = found->image;
+  if (sample.container.empty() && !found->container.empty()) sample.container = found->container;
+  sample.image = normalizeImageRef(found->image);
 }
 
+constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
 }  // namespace
+
+std::string normalizeImageRef(std::string_view ref) {
+  if (ref.empty()) return {};
+  // The first path component is a registry only when it looks like a host ("." or ":" in it,
+  // or "localhost"); otherwise the reference is Docker Hub's.
+  const auto slash = ref.find('/');
+  std::string out;
+  std::string_view path = ref;
+  if (slash != std::string_view::npos) {
+    const std::string_view first = ref.substr(0, slash);
+    if (first.find_first_of(".:") != std::string_view::npos || first == "localhost") {
+      out.assign(first).push_back('/');
+      path = ref.substr(slash + 1);
+    }
+  }
+  if (out.empty()) {
+    out = "docker.io/";
+    if (path.find('/') == std::string_view::npos) out += "library/";
+  }
+  out.append(path);
+  const auto last_slash = path.rfind('/');
+  const std::string_view last =
+      last_slash == std::string_view::npos ? path : path.substr(last_slash);
+  if (last.find_first_of(":@") == std::string_view::npos) out += ":latest";
+  return out;
+}
 
 ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
                               cgroup::SpecCache* spec_cache,
@@ -64,29 +92,47 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
     return r;
   }
   std::vector<cgroup::CgroupRef> refs;
-  if (roots.all_cgroups) r.cgroups_scanned += cgroup::walkRaw(*layout, refs, r.errors, kMaxRaw);
+  r.cgroups_scanned +=
+      cgroup::walkRaw(*layout, refs, r.errors, kMaxRaw, /*kubepods_only=*/!roots.all_cgroups);
   r.cgroups_scanned += cgroup::walkKubepods(*layout, refs, r.errors);
   if (refs.empty()) return r;
 
   const logroot::PodIndex pods = logroot::scanLogRoot(roots.log_root);
   cgroup::CgroupReader reader(*layout, clock_ticks, spec_cache, now);
   reader.keepFilesIn(open_files);
+  reader.readProcessesFrom(roots.proc_root);
+  const std::int64_t wall = roots.wall_seconds != 0
+                                ? roots.wall_seconds
+                                : std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
   cgroup::DeviceNames devices(
       roots.sys_root.empty() ? cgroup::sysRootForCgroupRoot(roots.cgroup_root) : roots.sys_root);
   static const logroot::PodMeta kUnknownPod;
   std::string net_buf;
   r.samples.reserve(refs.size());
-  // Index in r.samples of each ref's pod-level sample (or npos when the pod cgroup was dropped).
-  std::vector<std::size_t> pod_sample(refs.size(), static_cast<std::size_t>(-1));
+  // Per pod-level ref: the index in r.samples of its sandbox container's sample (kNone: none
+  // seen), which carries the pod's network as the kubelet's cAdvisor reports it.
+  std::vector<std::size_t> sandbox_sample(refs.size(), kNone);
 
   for (std::size_t i = 0; i < refs.size(); ++i) {
     const auto& ref = refs[i];
     ContainerSample sample;
-    if (!reader.read(ref.path, ref.ino, sample.stats, r.errors, ref.raw)) continue;
+    const bool root_process = !ref.container_id.empty() || ref.path == "/";
+    // The kubelet rewrites the kubepods and QoS levels' limits (cpu.shares, memory limits) as
+    // pods come and go, so theirs are read on every scrape (a handful of cgroups, no processes).
+    const std::uint64_t ino = ref.raw && ref.path.starts_with("/kubepods") ? 0 : ref.ino;
+    if (!reader.read(ref.path, ino, sample.stats, r.errors, ref.raw, root_process)) continue;
+    sample.last_seen = wall;
     if (ref.raw) {
       // cAdvisor's raw cgroups carry only `id`; the root also has the host's network (its
       // interfaces as init's network namespace sees them).
       sample.id = ref.path;
+      if (ref.path == "/" && sample.stats.memory_limit_bytes) {
+        // cAdvisor's "/" is the machine: its memory and swap, not the root cgroup's "unlimited".
+        sample.stats.memory_limit_bytes = r.machine.memory_bytes;
+        sample.stats.memory_swap_limit_bytes = r.machine.swap_bytes.value_or(0);
+      }
       if (ref.path == "/" && readSmallFile(roots.proc_root + "/1/net/dev", net_buf, 1 << 20) &&
           !cgroup::parseNetDev(net_buf, sample.stats.network)) {
         sample.stats.network.clear();
@@ -102,51 +148,69 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
     sample.pod = meta.pod_name;
     if (!ref.container_id.empty()) {
       const std::string* name = meta.containerName(ref.container_id);
-      sample.container = name != nullptr ? *name : "POD";
+      if (name != nullptr) sample.container = *name;
       sample.name = ref.container_id;
     }
     if (roots.metadata) applyMetadata(*roots.metadata, ref, sample);
     sample.device_names.reserve(sample.stats.io.size());
     for (const auto& d : sample.stats.io)
       sample.device_names.push_back(devices.name(d.device));
-    if (ref.container_id.empty()) pod_sample[i] = r.samples.size();
+    // A container that neither the log root nor the API names is the pod's sandbox (it writes
+    // no log and is no container of the pod's spec); with several, the oldest one.
+    if (!ref.container_id.empty() && sample.container.empty()) {
+      std::size_t& sandbox = sandbox_sample[ref.pod_index];
+      if (sandbox == kNone || sample.stats.start_time_seconds.value_or(INT64_MAX) <
+                                  r.samples[sandbox].stats.start_time_seconds.value_or(INT64_MAX)) {
+        sandbox = r.samples.size();
+      }
+    }
     r.samples.push_back(std::move(sample));
   }
 
-  // Network: the pod's namespace, seen through any of its processes (pod cgroups hold none
-  // themselves under v2, so look at the containers too).
+  // Network: the pod's namespace, seen through the sandbox's process (else any of the pod's:
+  // they share it), reported on the sandbox container like the kubelet's cAdvisor does.
   for (std::size_t i = 0; i < refs.size(); ++i) {
-    if (pod_sample[i] == static_cast<std::size_t>(-1)) continue;
+    if (sandbox_sample[i] == kNone) continue;
     const auto& pod = refs[i];
-    auto resolve = [&]() -> std::optional<long> {
-      std::optional<long> found;
-      for (std::size_t j = i; j < refs.size() && refs[j].pod_index == i && !found; ++j) {
-        found = reader.firstPid(refs[j].path, r.errors);
-      }
-      if (found && spec_cache != nullptr) spec_cache->storeNetPid(pod.path, pod.ino, now, *found);
-      return found;
+    const std::string& sandbox_path = r.samples[sandbox_sample[i]].id;
+    auto netDev = [&](long pid) {
+      return readSmallFile(roots.proc_root + "/" + std::to_string(pid) + "/net/dev", net_buf,
+                           1 << 20);
     };
-    std::optional<long> pid =
+    // The first of the sandbox's, then the other containers', first processes whose net/dev is
+    // readable (one that exited since cgroup.procs was read is not worth a series error).
+    auto resolve = [&]() -> bool {
+      auto tryPid = [&](const std::string& path) {
+        const auto pid = reader.firstPid(path, r.errors);
+        if (!pid) return false;
+        auto status = netDev(*pid);
+        if (!status) {
+          if (status.error().reason != "NotFound") r.errors.add(status.error().reason);
+          return false;
+        }
+        if (spec_cache != nullptr) spec_cache->storeNetPid(pod.path, pod.ino, now, *pid);
+        return true;
+      };
+      if (tryPid(sandbox_path)) return true;
+      for (std::size_t j = i; j < refs.size() && refs[j].pod_index == i; ++j) {
+        if (refs[j].path != sandbox_path && tryPid(refs[j].path)) return true;
+      }
+      return false;
+    };
+    const std::optional<long> remembered =
         spec_cache != nullptr ? spec_cache->netPid(pod.path, pod.ino, now) : std::nullopt;
-    const bool remembered = pid.has_value();
-    if (!pid) pid = resolve();
-    if (!pid) continue;
-    auto status =
-        readSmallFile(roots.proc_root + "/" + std::to_string(*pid) + "/net/dev", net_buf, 1 << 20);
-    if (!status && remembered && status.error().reason == "NotFound") {
-      // The remembered process has exited: find a live one.
-      spec_cache->forgetNetPid(pod.path);
-      pid = resolve();
-      if (!pid) continue;
-      status = readSmallFile(roots.proc_root + "/" + std::to_string(*pid) + "/net/dev", net_buf,
-                             1 << 20);
+    bool read = false;
+    if (remembered) {
+      auto status = netDev(*remembered);
+      read = static_cast<bool>(status);
+      if (!read) {
+        // The remembered process has exited: find a live one.
+        if (status.error().reason != "NotFound") r.errors.add(status.error().reason);
+        spec_cache->forgetNetPid(pod.path);
+      }
     }
-    if (!status) {
-      // The process may have exited since cgroup.procs was read: not worth a series error.
-      if (status.error().reason != "NotFound") r.errors.add(status.error().reason);
-      continue;
-    }
-    auto& net = r.samples[pod_sample[i]].stats.network;
+    if (!read && !resolve()) continue;
+    auto& net = r.samples[sandbox_sample[i]].stats.network;
     if (!cgroup::parseNetDev(net_buf, net)) {
       net.clear();
       r.errors.add("ParseError");

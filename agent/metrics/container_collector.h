@@ -3,10 +3,10 @@
 // without bookkeeping (DESIGN.md, "Metrics").
 //
 // Pod uid and container id come from the cgroup path; namespace, pod and container names from the
-// log root's directory and link names (collectors/logroot/scan.h). Containers whose id has no
-// link under containers/ (the pod sandbox, which writes no log) are labelled container="POD",
-// the kubelet's historical name for the sandbox, so sums over container!="" stay correct only
-// when dashboards also exclude "POD" — as the kubelet's own dashboards do.
+// log root's directory and link names (collectors/logroot/scan.h), then the API's pod. A
+// container that neither names (the pod sandbox, which writes no log and is in no pod spec) is
+// labelled container="", as the kubelet's cAdvisor labels containerd's and CRI-O's sandboxes,
+// and carries the pod's network series.
 //
 // Thread-safe: concurrent Collect() calls are serialised (they share read buffers). Never throws;
 // problems are counted in SelfMetrics by reason and the affected series are left out.
@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/metrics/container_families.h"
@@ -48,14 +49,23 @@ struct CollectorRoots {
   std::string log_root = "/var/log";
   // For block device names; empty derives it from cgroup_root ("<x>/sys/fs/cgroup" -> "<x>/sys").
   std::string sys_root;
-  // cAdvisor's raw cgroups too ("/", system.slice, ...: collectors/cgroup/walk.h walkRaw), not
-  // only the kubelet's pods and containers.
+  // Every cgroup as cAdvisor's raw cgroups ("/", system.slice, ...: collectors/cgroup/walk.h
+  // walkRaw). Off: what the kubelet's cAdvisor reports: "/", the kubepods and QoS levels, pods
+  // and containers.
   bool all_cgroups = false;
   // Cgroup file descriptors kept open between scrapes (collectors/cgroup/open_files.h): 0 = none.
   std::size_t keep_open_files = 0;
   // Optional: fills `image` (and names the log root lacks). Null: log-root names only.
   std::shared_ptr<const ContainerMetadata> metadata;
+  // container_last_seen's wall-clock time (Unix seconds); 0: the system clock (tests pin it).
+  std::int64_t wall_seconds = 0;
 };
+
+// An image reference as containerd names the image it ran (what the kubelet's cAdvisor reports as
+// `image`): Docker Hub's familiar names fully qualified ("busybox" ->
+// "docker.io/library/busybox:latest"), ":latest" added when there is neither tag nor digest.
+// The pod spec says "busybox"; the runtime, and the pod status, say the qualified name.
+std::string normalizeImageRef(std::string_view ref);
 
 // One scrape's result before serialization (exposed for tests and the benchmark).
 struct ScrapeResult {

@@ -62,6 +62,17 @@ void simple(const std::vector<ContainerSample>& samples, SeriesSink& sink, const
   }
 }
 
+// One series per sample from an optional signed field.
+template <typename Get>
+void signedGauge(const std::vector<ContainerSample>& samples, SeriesSink& sink, const char* name,
+                 const char* help, Get get) {
+  Family f(sink, name, help, MetricType::Gauge);
+  for (const auto& s : samples) {
+    const std::optional<std::int64_t> v = get(s);
+    if (v) f.add(&s, {}, static_cast<double>(*v));
+  }
+}
+
 bool hasQuota(const ContainerSample& s) {
   return s.stats.cpu_quota_usec.has_value() && *s.stats.cpu_quota_usec != 0;
 }
@@ -77,6 +88,10 @@ void visitSeries(const std::vector<ContainerSample>& samples, const procfs::Mach
   const auto G = MetricType::Gauge;
   const auto K = MetricType::Counter;
 
+  signedGauge(samples, out, "container_last_seen", "Last time a container was seen by the exporter",
+              [](C s) {
+                return s.last_seen > 0 ? std::optional<std::int64_t>(s.last_seen) : std::nullopt;
+              });
   simple(samples, out, "container_cpu_user_seconds_total",
          "Cumulative user cpu time consumed in seconds.", K, kNs,
          [](C s) { return s.stats.cpu_user_ns; });
@@ -87,7 +102,8 @@ void visitSeries(const std::vector<ContainerSample>& samples, const procfs::Mach
     Family f(out, "container_cpu_usage_seconds_total", "Cumulative cpu time consumed in seconds.",
              K);
     for (const auto& s : samples) {
-      if (!s.stats.cpu_usage_ns) continue;
+      // cAdvisor leaves the series out while the usage is 0 (a cgroup that has not run yet).
+      if (!s.stats.cpu_usage_ns || *s.stats.cpu_usage_ns == 0) continue;
       f.add(&s, {{"cpu", "total"}}, static_cast<double>(*s.stats.cpu_usage_ns) / kNs);
     }
   }
@@ -102,10 +118,28 @@ void visitSeries(const std::vector<ContainerSample>& samples, const procfs::Mach
          "Total time duration the container has been throttled.", K, kNs,
          [](C s) { return hasQuota(s) ? s.stats.cfs_throttled_ns : Opt{}; });
 
+  // cAdvisor's load figures come from its netlink load reader, which the kubelet never turns
+  // on: every container reports 0 (and every task state 0), so Keelson says the same.
+  simple(samples, out, "container_cpu_load_average_10s",
+         "Value of container cpu load average over the last 10 seconds.", G, 1,
+         [](C) { return Opt{0}; });
+  simple(samples, out, "container_cpu_load_d_average_10s",
+         "Value of container cpu load.d average over the last 10 seconds.", G, 1,
+         [](C) { return Opt{0}; });
+  {
+    Family f(out, "container_tasks_state", "Number of tasks in given state", G);
+    for (const auto& s : samples) {
+      for (const char* state : {"sleeping", "running", "stopped", "uninterruptible", "iowaiting"})
+        f.add(&s, {{"state", state}}, 0);
+    }
+  }
+
   simple(samples, out, "container_memory_cache", "Number of bytes of page cache memory.", G, 1,
          [](C s) { return s.stats.memory_cache; });
   simple(samples, out, "container_memory_rss", "Size of RSS in bytes.", G, 1,
          [](C s) { return s.stats.memory_rss; });
+  simple(samples, out, "container_memory_kernel_usage", "Size of kernel memory allocated in bytes.",
+         G, 1, [](C s) { return s.stats.memory_kernel; });
   simple(samples, out, "container_memory_mapped_file", "Size of memory mapped files in bytes.", G,
          1, [](C s) { return s.stats.memory_mapped_file; });
   simple(samples, out, "container_memory_swap", "Container swap usage in bytes.", G, 1,
@@ -119,6 +153,12 @@ void visitSeries(const std::vector<ContainerSample>& samples, const procfs::Mach
          G, 1, [](C s) { return s.stats.memory_max_usage; });
   simple(samples, out, "container_memory_working_set_bytes", "Current working set in bytes.", G, 1,
          [](C s) { return s.stats.memory_working_set; });
+  simple(samples, out, "container_memory_total_active_file_bytes",
+         "Current total active file in bytes.", G, 1,
+         [](C s) { return s.stats.memory_active_file; });
+  simple(samples, out, "container_memory_total_inactive_file_bytes",
+         "Current total inactive file in bytes.", G, 1,
+         [](C s) { return s.stats.memory_inactive_file; });
   {
     Family f(out, "container_memory_failures_total",
              "Cumulative count of memory allocation failures.", K);
@@ -178,6 +218,32 @@ void visitSeries(const std::vector<ContainerSample>& samples, const procfs::Mach
         const std::string_view device =
             i < s.device_names.size() ? std::string_view(s.device_names[i]) : std::string_view();
         f.add(&s, {{"device", device}}, static_cast<double>(s.stats.io[i].*m.field));
+      }
+    }
+  }
+
+  {
+    // cAdvisor's per-operation bytes of each device, with the device number spelled out.
+    Family f(out, "container_blkio_device_usage_total", "Blkio Device bytes usage", K);
+    for (const auto& s : samples) {
+      for (std::size_t i = 0; i < s.stats.io.size(); ++i) {
+        const auto& d = s.stats.io[i];
+        const std::string_view device =
+            i < s.device_names.size() ? std::string_view(s.device_names[i]) : std::string_view();
+        char major[12], minor[12];
+        const std::string_view maj(major,
+                                   std::to_chars(major, major + 12, d.device.major).ptr - major);
+        const std::string_view min(minor,
+                                   std::to_chars(minor, minor + 12, d.device.minor).ptr - minor);
+        const std::pair<const char*, std::optional<std::uint64_t>> ops[] = {
+            {"Async", d.async_bytes}, {"Discard", d.discard_bytes}, {"Read", d.read_bytes},
+            {"Sync", d.sync_bytes},   {"Total", d.total_bytes},     {"Write", d.write_bytes}};
+        for (const auto& [op, v] : ops) {
+          if (v) {
+            f.add(&s, {{"device", device}, {"major", maj}, {"minor", min}, {"operation", op}},
+                  static_cast<double>(*v));
+          }
+        }
       }
     }
   }
@@ -253,12 +319,40 @@ void visitSeries(const std::vector<ContainerSample>& samples, const procfs::Mach
     }
   }
 
+  simple(samples, out, "container_processes", "Number of processes running inside the container.",
+         G, 1, [](C s) { return s.stats.processes ? Opt{s.stats.processes->count} : Opt{}; });
+  simple(samples, out, "container_file_descriptors",
+         "Number of open file descriptors for the container.", G, 1, [](C s) {
+           const auto& p = s.stats.processes;
+           return p && p->fds_known ? Opt{p->fds} : Opt{};
+         });
+  simple(samples, out, "container_sockets", "Number of open sockets for the container.", G, 1,
+         [](C s) {
+           const auto& p = s.stats.processes;
+           return p && p->fds_known ? Opt{p->sockets} : Opt{};
+         });
   simple(samples, out, "container_threads", "Number of threads running inside the container", G, 1,
          [](C s) { return s.stats.threads; });
   simple(samples, out, "container_threads_max",
          "Maximum number of threads allowed inside the container, infinity if value is zero", G, 1,
          [](C s) { return s.stats.threads_max; });
 
+  {
+    Family f(out, "container_ulimits_soft",
+             "Soft ulimit values for the container root process. Unlimited if -1, except priority "
+             "and nice",
+             G);
+    for (const auto& s : samples) {
+      const auto& p = s.stats.processes;
+      if (p && p->max_open_files_soft) {
+        f.add(&s, {{"ulimit", "max_open_files"}}, static_cast<double>(*p->max_open_files_soft));
+      }
+    }
+  }
+
+  signedGauge(samples, out, "container_start_time_seconds",
+              "Start time of the container since unix epoch in seconds.",
+              [](C s) { return s.stats.start_time_seconds; });
   simple(samples, out, "container_spec_cpu_period", "CPU period of the container.", G, 1,
          [](C s) { return s.stats.cpu_period_usec; });
   simple(samples, out, "container_spec_cpu_quota", "CPU quota of the container.", G, 1,
@@ -267,6 +361,12 @@ void visitSeries(const std::vector<ContainerSample>& samples, const procfs::Mach
          [](C s) { return s.stats.cpu_shares; });
   simple(samples, out, "container_spec_memory_limit_bytes", "Memory limit for the container.", G, 1,
          [](C s) { return s.stats.memory_limit_bytes; });
+  simple(samples, out, "container_spec_memory_reservation_limit_bytes",
+         "Memory reservation limit for the container.", G, 1,
+         [](C s) { return s.stats.memory_reservation_bytes; });
+  simple(samples, out, "container_spec_memory_swap_limit_bytes",
+         "Memory swap limit for the container.", G, 1,
+         [](C s) { return s.stats.memory_swap_limit_bytes; });
 
   if (machine.cpu_cores) {
     Family(out, "machine_cpu_cores", "Number of logical CPU cores.", G)

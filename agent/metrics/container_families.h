@@ -9,6 +9,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,8 @@ struct ContainerSample {
   std::string name;  // the runtime's container name: the container id, "" for pods
   cgroup::CgroupStats stats;
   std::vector<std::string> device_names;  // parallel to stats.io
+  // container_last_seen: the scrape's wall-clock time (Unix seconds); 0 leaves it out.
+  std::int64_t last_seen = 0;
 };
 
 // Appends the container_* families (and keelson_container_memory_events_total) for `samples`,

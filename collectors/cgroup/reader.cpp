@@ -1,5 +1,6 @@
 #include "collectors/cgroup/reader.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <limits>
 #include <utility>
 
@@ -33,6 +35,25 @@ void applySpec(const CgroupSpec& spec, CgroupStats& out) {
   out.cpu_shares = spec.cpu_shares;
   out.memory_limit_bytes = spec.memory_limit_bytes;
   out.threads_max = spec.threads_max;
+  out.memory_reservation_bytes = spec.memory_reservation_bytes;
+  out.memory_swap_limit_bytes = spec.memory_swap_limit_bytes;
+  out.start_time_seconds = spec.start_time_seconds;
+  out.processes = spec.processes;
+}
+
+bool ignoredInterface(std::string_view name) {
+  // cAdvisor's ignoredDevicePrefixes, compared case-insensitively.
+  for (const std::string_view prefix : {"lo", "veth", "docker", "nerdctl"}) {
+    if (name.size() < prefix.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < prefix.size() && same; ++i) {
+      const char c =
+          name[i] >= 'A' && name[i] <= 'Z' ? static_cast<char>(name[i] - 'A' + 'a') : name[i];
+      same = c == prefix[i];
+    }
+    if (same) return true;
+  }
+  return false;
 }
 
 bool dirExists(const std::string& path) {
@@ -56,7 +77,7 @@ IoDeviceStats& deviceEntry(std::vector<IoDeviceStats>& out, DeviceNumber dev) {
   for (auto& d : out) {
     if (d.device == dev) return d;
   }
-  out.push_back(IoDeviceStats{dev, 0, 0, 0, 0});
+  out.push_back(IoDeviceStats{dev, 0, 0, 0, 0, {}, {}, {}, {}});
   return out.back();
 }
 
@@ -69,7 +90,7 @@ bool parseIoStatV2(std::string_view text, std::vector<IoDeviceStats>& out) {
     const auto sp = line.find(' ');
     const auto dev = parseDeviceNumber(line.substr(0, sp));
     if (!dev) return false;
-    IoDeviceStats stats{*dev, 0, 0, 0, 0};
+    IoDeviceStats stats{*dev, 0, 0, 0, 0, {}, {}, {}, {}};
     line = sp == std::string_view::npos ? std::string_view{} : line.substr(sp + 1);
     while (!line.empty()) {
       const auto end = line.find(' ');
@@ -107,12 +128,21 @@ bool parseBlkioV1(std::string_view text, bool bytes, std::vector<IoDeviceStats>&
     const auto op = line.substr(sp1 + 1, sp2 - sp1 - 1);
     std::uint64_t v = 0;
     if (!dev || !parseU64(line.substr(sp2 + 1), v)) return false;
-    if (op != "Read" && op != "Write") continue;  // Sync, Async, Discard, Total
     auto& d = deviceEntry(out, *dev);
-    if (op == "Read")
+    if (op == "Read") {
       (bytes ? d.read_bytes : d.reads) = v;
-    else
+    } else if (op == "Write") {
       (bytes ? d.write_bytes : d.writes) = v;
+    } else if (bytes) {
+      if (op == "Sync")
+        d.sync_bytes = v;
+      else if (op == "Async")
+        d.async_bytes = v;
+      else if (op == "Discard")
+        d.discard_bytes = v;
+      else if (op == "Total")
+        d.total_bytes = v;
+    }
   }
   return true;
 }
@@ -142,13 +172,31 @@ bool parseNetDev(std::string_view text, std::vector<NetInterfaceStats>& out) {
       line = end == std::string_view::npos ? std::string_view{} : line.substr(end);
     }
     if (n != 16 || name.empty()) return false;
-    if (name == "lo") continue;
+    if (ignoredInterface(name)) continue;
     // Fields: rx bytes packets errs drop fifo frame compressed multicast, tx bytes packets errs
     // drop fifo colls carrier compressed.
     out.push_back(
         NetInterfaceStats{std::string(name), f[0], f[1], f[2], f[3], f[8], f[9], f[10], f[11]});
   }
   return true;
+}
+
+std::optional<std::int64_t> parseMaxOpenFilesSoft(std::string_view text) {
+  constexpr std::string_view kPrefix = "Max open files";
+  while (!text.empty()) {
+    std::string_view line = nextLine(text);
+    if (!line.starts_with(kPrefix)) continue;
+    line.remove_prefix(kPrefix.size());
+    while (!line.empty() && line.front() == ' ')
+      line.remove_prefix(1);
+    const std::string_view soft = line.substr(0, line.find(' '));
+    if (soft == "unlimited") return -1;
+    std::int64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(soft.data(), soft.data() + soft.size(), v);
+    if (ec != std::errc{} || ptr != soft.data() + soft.size()) return std::nullopt;
+    return v;
+  }
+  return std::nullopt;
 }
 
 CgroupReader::CgroupReader(Layout layout, long clock_ticks, SpecCache* cache,
@@ -321,9 +369,101 @@ std::uint64_t totalErrors(const ErrorCounts& errors) {
 
 }  // namespace
 
+void CgroupReader::readProcessesFrom(std::string proc_root) {
+  proc_root_ = std::move(proc_root);
+  boot_time_.reset();
+  if (proc_root_.empty()) return;
+  // cAdvisor's bootTime: now - uptime, truncated to the minute; no creation time is older.
+  auto uptime = readSmallFile(proc_root_ + "/uptime", 4096);
+  if (!uptime) return;
+  double up = 0;
+  const std::string& text = *uptime;
+  const auto end = text.find(' ');
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + std::min(end, text.size()), up);
+  if (ec != std::errc{} || up < 0) return;
+  const auto now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto boot = static_cast<std::int64_t>(now - up);
+  boot_time_ = boot - boot % 60;
+}
+
+std::optional<std::int64_t> CgroupReader::creationTime(const std::string& rel) {
+  // cAdvisor's: the oldest modification time of the cgroup's directories and of one file in
+  // each that the kernel does not touch afterwards (a directory's own mtime moves when a child
+  // cgroup is created).
+  const char* stable = layout_.mode == Mode::kV2 ? "/cgroup.events" : "/cgroup.clone_children";
+  std::optional<std::int64_t> oldest;
+  auto consider = [&](const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return;
+    const std::int64_t t = st.st_mtim.tv_sec;
+    if (!oldest || t < *oldest) oldest = t;
+  };
+  const std::string* seen[5] = {};
+  std::size_t n = 0;
+  for (const std::string* h :
+       {&layout_.cpu, &layout_.cpuacct, &layout_.memory, &layout_.blkio, &layout_.pids}) {
+    if (h->empty() || std::any_of(seen, seen + n, [&](const std::string* o) { return *o == *h; }))
+      continue;
+    seen[n++] = h;
+    path_.assign(*h).append(rel == "/" ? "" : rel);
+    consider(path_);
+    consider(path_ + stable);
+  }
+  if (oldest && boot_time_ && *oldest < *boot_time_) oldest = boot_time_;
+  return oldest;
+}
+
+std::optional<ProcessStats> CgroupReader::processStats(const std::string& rel, bool root_process,
+                                                       ErrorCounts& errors) {
+  // cAdvisor reads cgroup.procs of the cpu hierarchy and, per process, lists /proc/<pid>/fd
+  // (readlink on each entry to count sockets). Processes that exit meanwhile are skipped.
+  const std::string& hierarchy = layout_.mode == Mode::kV2 ? layout_.root : layout_.cpu;
+  if (!loadLimit(hierarchy, rel, "cgroup.procs", errors)) return std::nullopt;
+  const std::string procs(buf_);
+  ProcessStats stats;
+  std::optional<long> first;
+  std::string dir;
+  char link[64];
+  std::string_view text = procs;
+  while (!text.empty()) {
+    const auto line = nextLine(text);
+    std::uint64_t pid = 0;
+    if (line.empty() || !parseU64(line, pid)) continue;
+    ++stats.count;
+    if (!first) first = static_cast<long>(pid);
+    dir.assign(proc_root_).append("/").append(line).append("/fd");
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) {
+      // An exited process (ENOENT) is simply gone; a refused one makes the counts partial.
+      if (errno == EACCES || errno == EPERM) stats.fds_known = false;
+      continue;
+    }
+    const int dfd = ::dirfd(d);
+    while (const dirent* e = ::readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      ++stats.fds;
+      const ssize_t len = ::readlinkat(dfd, e->d_name, link, sizeof(link));
+      if (len >= 6 && std::string_view(link, 6) == "socket") ++stats.sockets;
+    }
+    ::closedir(d);
+  }
+  if (root_process && first) {
+    auto limits = readSmallFile(proc_root_ + "/" + std::to_string(*first) + "/limits", 1 << 16);
+    if (limits) stats.max_open_files_soft = parseMaxOpenFilesSoft(*limits);
+  }
+  return stats;
+}
+
+void CgroupReader::readSlow(const std::string& rel, bool root_process, ErrorCounts& errors) {
+  fresh_.start_time_seconds = creationTime(rel);
+  if (!proc_root_.empty()) fresh_.processes = processStats(rel, root_process, errors);
+}
+
 bool CgroupReader::read(const std::string& rel, std::uint64_t ino, CgroupStats& out,
-                        ErrorCounts& errors, bool partial) {
+                        ErrorCounts& errors, bool partial, bool root_process) {
   out.clear();
+  root_process_ = root_process;
   saw_not_found_ = false;
   partial_ = partial;
   loaded_ = 0;
@@ -430,6 +570,17 @@ void CgroupReader::readV2(const std::string& rel, CgroupStats& out, ErrorCounts&
       else
         errors.add("ParseError");
     }
+    if (fresh_.memory_limit_bytes) {
+      // cAdvisor reads these as plain numbers: absent, "max" or garbage are 0.
+      fresh_.memory_reservation_bytes = fresh_.memory_swap_limit_bytes = 0;
+      if (loadLimit(d, rel, "memory.min", errors)) {
+        if (auto v = parseUint(buf_)) fresh_.memory_reservation_bytes = specMemory(*v);
+      }
+      if (loadLimit(d, rel, "memory.swap.max", errors)) {
+        if (auto v = parseUint(buf_)) fresh_.memory_swap_limit_bytes = specMemory(*v);
+      }
+    }
+    readSlow(rel, root_process_, errors);
     if (loadLimit(d, rel, "pids.max", errors)) {
       if (auto m = parseMaxOrUint(buf_))
         fresh_.threads_max = m->is_max ? 0 : m->value;
@@ -445,10 +596,13 @@ void CgroupReader::readV2(const std::string& rel, CgroupStats& out, ErrorCounts&
       errors.add("ParseError");
   }
   if (load(d, rel, "memory.stat", true, errors)) {
-    std::optional<std::uint64_t> anon, file, mapped, inactive_file, pgfault, pgmajfault;
+    std::optional<std::uint64_t> anon, file, mapped, inactive_file, active_file, pgfault,
+        pgmajfault;
     const bool ok = forEachKeyValue(buf_, [&](std::string_view k, std::uint64_t v) {
       if (k == "anon")
         anon = v;
+      else if (k == "active_file")
+        active_file = v;
       else if (k == "file")
         file = v;
       else if (k == "file_mapped")
@@ -466,6 +620,8 @@ void CgroupReader::readV2(const std::string& rel, CgroupStats& out, ErrorCounts&
       out.memory_rss = anon;
       out.memory_cache = file;
       out.memory_mapped_file = mapped;
+      out.memory_active_file = active_file;
+      out.memory_inactive_file = inactive_file;
       if (out.memory_usage) {
         out.memory_working_set =
             *out.memory_usage > *inactive_file ? *out.memory_usage - *inactive_file : 0;
@@ -602,6 +758,17 @@ void CgroupReader::readV1(const std::string& rel, CgroupStats& out, ErrorCounts&
       else
         errors.add("ParseError");
     }
+    if (fresh_.memory_limit_bytes) {
+      // cAdvisor reads these as plain numbers: absent (memsw without swap accounting) is 0.
+      fresh_.memory_reservation_bytes = fresh_.memory_swap_limit_bytes = 0;
+      if (loadLimit(l.memory, rel, "memory.soft_limit_in_bytes", errors)) {
+        if (auto v = parseUint(buf_)) fresh_.memory_reservation_bytes = specMemory(*v);
+      }
+      if (loadLimit(l.memory, rel, "memory.memsw.limit_in_bytes", errors)) {
+        if (auto v = parseUint(buf_)) fresh_.memory_swap_limit_bytes = specMemory(*v);
+      }
+    }
+    readSlow(rel, root_process_, errors);
     if (loadLimit(l.pids, rel, "pids.max", errors)) {
       if (auto m = parseMaxOrUint(buf_))
         fresh_.threads_max = m->is_max ? 0 : m->value;
@@ -629,11 +796,13 @@ void CgroupReader::readV1(const std::string& rel, CgroupStats& out, ErrorCounts&
       errors.add("ParseError");
   }
   if (load(l.memory, rel, "memory.stat", true, errors)) {
-    std::optional<std::uint64_t> rss, cache, mapped, inactive_file, swap, pgfault, pgmajfault,
-        total_pgfault, total_pgmajfault;
+    std::optional<std::uint64_t> rss, cache, mapped, inactive_file, active_file, swap, pgfault,
+        pgmajfault;
     const bool ok = forEachKeyValue(buf_, [&](std::string_view k, std::uint64_t v) {
       if (k == "total_rss")
         rss = v;
+      else if (k == "total_active_file")
+        active_file = v;
       else if (k == "total_cache")
         cache = v;
       else if (k == "total_mapped_file")
@@ -646,10 +815,6 @@ void CgroupReader::readV1(const std::string& rel, CgroupStats& out, ErrorCounts&
         pgfault = v;
       else if (k == "pgmajfault")
         pgmajfault = v;
-      else if (k == "total_pgfault")
-        total_pgfault = v;
-      else if (k == "total_pgmajfault")
-        total_pgmajfault = v;
     });
     if (!ok || !rss || !cache || !inactive_file) {
       errors.add("ParseError");
@@ -658,17 +823,25 @@ void CgroupReader::readV1(const std::string& rel, CgroupStats& out, ErrorCounts&
       out.memory_cache = cache;
       out.memory_mapped_file = mapped;
       out.memory_swap = swap;
+      out.memory_active_file = active_file;
+      out.memory_inactive_file = inactive_file;
       if (out.memory_usage) {
         out.memory_working_set =
             *out.memory_usage > *inactive_file ? *out.memory_usage - *inactive_file : 0;
       }
-      if (pgfault && pgmajfault && total_pgfault && total_pgmajfault) {
-        out.pgfault = pgfault;
-        out.pgmajfault = pgmajfault;
-        out.pgfault_hierarchy = total_pgfault;
-        out.pgmajfault_hierarchy = total_pgmajfault;
+      // cAdvisor reports the cgroup's own pgfault/pgmajfault for both scopes on v1 too (its
+      // libcontainer handler never reads total_pgfault).
+      if (pgfault && pgmajfault) {
+        out.pgfault = out.pgfault_hierarchy = pgfault;
+        out.pgmajfault = out.pgmajfault_hierarchy = pgmajfault;
       }
     }
+  }
+  if (loadOptional(7, l.memory, rel, "memory.kmem.usage_in_bytes", errors)) {
+    if (auto v = parseUint(buf_))
+      out.memory_kernel = v;
+    else
+      errors.add("ParseError");
   }
   if (loadOptional(3, l.memory, rel, "memory.oom_control", errors)) {
     std::optional<std::uint64_t> oom_kill;

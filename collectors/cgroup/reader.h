@@ -34,8 +34,12 @@ class CgroupReader {
   // used). `partial` is for raw cgroups (walkRaw): a file or a whole v1 hierarchy the cgroup does
   // not have is not an error (the root has no memory.current under v2, a v1 cgroup may exist in
   // the memory hierarchy only); the cgroup is dropped as vanished only when no file could be read.
+  //
+  // With a proc root (readProcessesFrom), the process statistics are read too, at the limits'
+  // cadence; `root_process` adds the soft "Max open files" of the cgroup's first process (cAdvisor
+  // knows a root process for runtime containers and for "/", not for pod or QoS cgroups).
   bool read(const std::string& rel_path, std::uint64_t ino, CgroupStats& out, ErrorCounts& errors,
-            bool partial = false);
+            bool partial = false, bool root_process = false);
   bool read(const std::string& rel_path, CgroupStats& out, ErrorCounts& errors) {
     return read(rel_path, 0, out, errors);
   }
@@ -44,6 +48,10 @@ class CgroupReader {
   std::optional<long> firstPid(const std::string& rel_path, ErrorCounts& errors);
 
   const Layout& layout() const { return layout_; }
+
+  // Reads process statistics (CgroupStats::processes) and the creation time's boot clamp from
+  // `proc_root` (empty: no process statistics).
+  void readProcessesFrom(std::string proc_root);
 
   // Reads files through descriptors kept in `files` between scrapes (collectors/cgroup/
   // open_files.h; null: open and close each file). `files` must outlive the reader.
@@ -65,6 +73,11 @@ class CgroupReader {
   bool loadOptional(unsigned bit, const std::string& dir, const std::string& rel, const char* file,
                     ErrorCounts& errors);
   void readV2(const std::string& rel, CgroupStats& out, ErrorCounts& errors);
+  // The limit-cadence reads of both versions: creation time and processes.
+  void readSlow(const std::string& rel, bool root_process, ErrorCounts& errors);
+  std::optional<std::int64_t> creationTime(const std::string& rel);
+  std::optional<ProcessStats> processStats(const std::string& rel, bool root_process,
+                                           ErrorCounts& errors);
   void readV1(const std::string& rel, CgroupStats& out, ErrorCounts& errors);
 
   // Directory descriptors of the cgroup being read, one per hierarchy, so each file is one
@@ -79,6 +92,8 @@ class CgroupReader {
 
   Layout layout_;
   long clock_ticks_;
+  std::string proc_root_;
+  std::optional<std::int64_t> boot_time_;  // Unix seconds, truncated to the minute (cAdvisor)
   std::string path_;
   std::string raw_;       // read storage, grown to the largest file and kept
   std::string_view buf_;  // what the last load() read, in raw_
@@ -88,6 +103,7 @@ class CgroupReader {
   bool saw_not_found_ = false;
   bool last_not_found_ = false;
   bool partial_ = false;                 // the read in progress is a raw cgroup's (see read())
+  bool root_process_ = false;            // ... has a root process (see read())
   std::size_t loaded_ = 0;               // files read by the read in progress
   std::uint64_t not_found_counted_ = 0;  // NotFound errors it counted (undone if it vanished)
   SpecCache* cache_;
@@ -103,7 +119,12 @@ bool parseIoStatV2(std::string_view text, std::vector<IoDeviceStats>& out);
 // v1 blkio.throttle.io_service_bytes_recursive / io_serviced_recursive ("<maj:min> Read <n>").
 // `bytes` selects which fields of `out` receive the values.
 bool parseBlkioV1(std::string_view text, bool bytes, std::vector<IoDeviceStats>& out);
-// /proc/<pid>/net/dev; skips "lo".
+// /proc/<pid>/net/dev; skips the interfaces cAdvisor ignores: names starting (any case) with
+// "lo", "veth", "docker" or "nerdctl" (a hostNetwork pod's namespace is the host's, whose veth
+// ends of the other pods are not the pod's traffic).
 bool parseNetDev(std::string_view text, std::vector<NetInterfaceStats>& out);
+// The soft "Max open files" of /proc/<pid>/limits (-1 for "unlimited"), as cAdvisor's
+// container_ulimits_soft{ulimit="max_open_files"}.
+std::optional<std::int64_t> parseMaxOpenFilesSoft(std::string_view limits);
 
 }  // namespace keelson::cgroup

@@ -23,11 +23,17 @@
 #include <string>
 #include <unordered_map>
 
+#include "collectors/cgroup/stats.h"
+
 namespace keelson::cgroup {
 
 struct CgroupSpec {
   std::optional<std::uint64_t> cpu_quota_usec, cpu_period_usec, cpu_shares, memory_limit_bytes,
-      threads_max;
+      threads_max, memory_reservation_bytes, memory_swap_limit_bytes;
+  std::optional<std::int64_t> start_time_seconds;
+  // Refreshed at the same cadence: walking /proc/<pid>/fd of every process on every scrape
+  // would cost more than the rest of the scrape (cAdvisor refreshes them every 10-15 s).
+  std::optional<ProcessStats> processes;
   std::uint32_t absent = 0;  // one bit per optional file (CgroupReader's numbering) found missing
   friend bool operator==(const CgroupSpec&, const CgroupSpec&) = default;
 };

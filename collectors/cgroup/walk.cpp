@@ -133,7 +133,7 @@ std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, Erro
 }
 
 std::size_t walkRaw(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors,
-                    std::size_t limit) {
+                    std::size_t limit, bool kubepods_only) {
   // Each distinct hierarchy once; the discovery hierarchy first so its inode numbers (the spec
   // cache's key) win for the cgroups it has.
   std::vector<const std::string*> hierarchies{&layout.discovery};
@@ -159,6 +159,7 @@ std::size_t walkRaw(const Layout& layout, std::vector<CgroupRef>& out, ErrorCoun
       forEachSubdir(*hierarchy + rel, errors, [&](std::string_view name, std::uint64_t ino) {
         // The kubelet's pods (and their containers) belong to walkKubepods.
         if (in_kubepods && podUidFromDirName(name)) return;
+        if (kubepods_only && rel.empty() && name != "kubepods" && name != "kubepods.slice") return;
         std::string child = rel + "/" + std::string(name);
         if (!found.contains(child)) {
           if (found.size() + 1 >= limit) {  // +1: the root

@@ -52,8 +52,9 @@ std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, Erro
 // controller hierarchies (a cgroup that only the memory hierarchy has is still one cgroup). The
 // kubelet's pod cgroups and everything below them are left to walkKubepods. At most `limit`
 // refs are appended; the rest are counted once as "CgroupLimit". Returns the directories
-// examined.
+// examined. `kubepods_only` keeps what the kubelet's cAdvisor reports (its raw cgroups are limited
+// to the node allocatable root): "/", the kubepods level and the QoS levels.
 std::size_t walkRaw(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors,
-                    std::size_t limit);
+                    std::size_t limit, bool kubepods_only = false);
 
 }  // namespace keelson::cgroup

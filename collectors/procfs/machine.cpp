@@ -22,9 +22,18 @@ std::optional<std::uint64_t> parseCpuinfoCores(std::string_view text) {
 }
 
 std::optional<std::uint64_t> parseMeminfoTotal(std::string_view text) {
-  const auto pos = text.find("MemTotal:");
-  if (pos == std::string_view::npos) return std::nullopt;
-  auto rest = text.substr(pos + 9);
+  return parseMeminfoBytes(text, "MemTotal");
+}
+
+std::optional<std::uint64_t> parseMeminfoBytes(std::string_view text, std::string_view field) {
+  std::size_t pos = 0;
+  for (;; ++pos) {
+    pos = text.find(field, pos);
+    if (pos == std::string_view::npos) return std::nullopt;
+    const bool line_start = pos == 0 || text[pos - 1] == '\n';
+    if (line_start && text.substr(pos + field.size()).starts_with(":")) break;
+  }
+  auto rest = text.substr(pos + field.size() + 1);
   rest = rest.substr(0, rest.find('\n'));
   const auto begin = rest.find_first_not_of(' ');
   if (begin == std::string_view::npos) return std::nullopt;
@@ -41,7 +50,10 @@ MachineInfo readMachineInfo(const std::string& proc_root) {
   MachineInfo info;
   std::string buf;
   if (readSmallFile(proc_root + "/cpuinfo", buf, 4 << 20)) info.cpu_cores = parseCpuinfoCores(buf);
-  if (readSmallFile(proc_root + "/meminfo", buf)) info.memory_bytes = parseMeminfoTotal(buf);
+  if (readSmallFile(proc_root + "/meminfo", buf)) {
+    info.memory_bytes = parseMeminfoTotal(buf);
+    info.swap_bytes = parseMeminfoBytes(buf, "SwapTotal");
+  }
   return info;
 }
 

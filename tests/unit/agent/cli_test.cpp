@@ -77,7 +77,8 @@ TEST(CliTest, DumpMetricsOnFixtureTreeFlagsOverConfig) {
   EXPECT_NE(r.out.find("# TYPE container_cpu_usage_seconds_total counter\n"), std::string::npos);
   EXPECT_NE(r.out.find("container=\"app\""), std::string::npos);
   EXPECT_NE(r.out.find("machine_cpu_cores 4\n"), std::string::npos);
-  EXPECT_NE(r.out.find("keelson_agent_cgroups_scanned 10\n"), std::string::npos);
+  // kubepods, 2 QoS, 3 pods, 4 containers, and "/", kubepods, 2 QoS walked for raw cgroups.
+  EXPECT_NE(r.out.find("keelson_agent_cgroups_scanned 14\n"), std::string::npos);
   EXPECT_NE(r.out.find("keelson_agent_collector_errors_total{reason=\"ParseError\"} 2\n"),
             std::string::npos);
   EXPECT_NE(r.out.find("keelson_agent_build_info{"), std::string::npos);

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ const std::string kWorkerId = kV1Pod + "/" + D;
 const std::string kSidecarId =
     kV1Pod +
     "/kubepods-burstable-pod22222222_3333_4444_5555_666666666666.slice:cri-containerd:" + E;
+const std::string P(64, '7'), G(64, '6'), H(64, '8');
+const std::string kV1Sandbox = kV1Pod + "/" + P;
+const std::string kV1HostNetPod = "/kubepods/besteffort/pod44444444-5555-6666-7777-888888888888";
+const std::string kV1HostNetSandbox = kV1HostNetPod + "/" + H;
 const std::string kV2FsPod = "/kubepods/besteffort/pod33333333-4444-5555-6666-777777777777";
 const std::string kShId = kV2FsPod + "/" + F;
 
@@ -186,10 +191,15 @@ TEST(ContainerCollectorTest, V2SystemdPodLevelSandboxAndBadInput) {
     l.insert(extra.begin(), extra.end());
     return l;
   };
-  const Labels sandbox = {{"id", kSandboxId}, {"container", "POD"}, {"pod", "checkout-7d9f8"}};
+  // The sandbox (no log link, no API): container="" as the kubelet says, and the pod's network.
+  const Labels sandbox = {{"id", kSandboxId},
+                          {"container", ""},
+                          {"pod", "checkout-7d9f8"},
+                          {"name", S},
+                          {"namespace", "shop"}};
   const Labels nginx = {
       {"id", kNginxId}, {"container", "nginx"}, {"namespace", "web"}, {"pod", "frontend-abc"}};
-  const Labels docker = {{"id", kDockerId}, {"container", "POD"}, {"namespace", ""}, {"pod", ""}};
+  const Labels docker = {{"id", kDockerId}, {"container", ""}, {"namespace", ""}, {"pod", ""}};
   expectAll(
       s,
       {
@@ -204,17 +214,24 @@ TEST(ContainerCollectorTest, V2SystemdPodLevelSandboxAndBadInput) {
           {"container_threads_max", pod, 0},
           {"container_threads", pod, 9},
           {"container_memory_working_set_bytes", pod, 85000000},
-          {"container_network_receive_bytes_total", with(pod, {{"interface", "eth0"}}), 1000000},
-          {"container_network_receive_packets_total", with(pod, {{"interface", "eth0"}}), 2000},
-          {"container_network_receive_errors_total", with(pod, {{"interface", "eth0"}}), 3},
-          {"container_network_receive_packets_dropped_total", with(pod, {{"interface", "eth0"}}),
-           4},
-          {"container_network_transmit_bytes_total", with(pod, {{"interface", "eth0"}}), 500000},
-          {"container_network_transmit_packets_total", with(pod, {{"interface", "eth0"}}), 1000},
-          {"container_network_transmit_errors_total", with(pod, {{"interface", "eth0"}}), 5},
-          {"container_network_transmit_packets_dropped_total", with(pod, {{"interface", "eth0"}}),
-           6},
-          {"container_network_receive_bytes_total", with(pod, {{"interface", "lo"}}), std::nullopt},
+          // Network sits on the sandbox container (id, name), not on the pod cgroup.
+          {"container_network_receive_bytes_total", with(pod, {{"interface", "eth0"}}),
+           std::nullopt},
+          {"container_network_receive_bytes_total", with(sandbox, {{"interface", "eth0"}}),
+           1000000},
+          {"container_network_receive_packets_total", with(sandbox, {{"interface", "eth0"}}), 2000},
+          {"container_network_receive_errors_total", with(sandbox, {{"interface", "eth0"}}), 3},
+          {"container_network_receive_packets_dropped_total",
+           with(sandbox, {{"interface", "eth0"}}), 4},
+          {"container_network_transmit_bytes_total", with(sandbox, {{"interface", "eth0"}}),
+           500000},
+          {"container_network_transmit_packets_total", with(sandbox, {{"interface", "eth0"}}),
+           1000},
+          {"container_network_transmit_errors_total", with(sandbox, {{"interface", "eth0"}}), 5},
+          {"container_network_transmit_packets_dropped_total",
+           with(sandbox, {{"interface", "eth0"}}), 6},
+          {"container_network_receive_bytes_total", with(sandbox, {{"interface", "lo"}}),
+           std::nullopt},
           {"container_cpu_usage_seconds_total", with(sandbox, {{"cpu", "total"}}), 0.01},
           // Garbage in cpu.stat: CPU series skipped, memory still there.
           {"container_cpu_usage_seconds_total", with(nginx, {{"cpu", "total"}}), std::nullopt},
@@ -226,14 +243,16 @@ TEST(ContainerCollectorTest, V2SystemdPodLevelSandboxAndBadInput) {
           {"machine_cpu_cores", {}, 4},
           {"machine_memory_bytes", {}, 16384000.0 * 1024},
       });
-  // crio-conmon-<id>.scope and system.slice are not containers: 3 pods + 4 containers.
-  EXPECT_EQ(s.result.samples.size(), 7u);
+  // crio-conmon-<id>.scope and system.slice are not containers: kubepods.slice (the only level
+  // above the pods with files here) + 3 pods + 4 containers.
+  EXPECT_EQ(s.result.samples.size(), 8u);
   EXPECT_EQ(s.result.errors.get("ParseError"), 2u);
   // The besteffort pod cgroup has no memory.current / memory.stat: required files, counted.
   EXPECT_EQ(s.result.errors.get("NotFound"), 2u);
   EXPECT_EQ(s.result.errors.by_reason.size(), 2u);
-  // kubepods, 2 QoS, 3 pods, 4 containers.
-  EXPECT_EQ(s.result.cgroups_scanned, 10u);
+  // kubepods, 2 QoS, 3 pods, 4 containers; and walking "/", kubepods and the QoS levels for
+  // their raw cgroups.
+  EXPECT_EQ(s.result.cgroups_scanned, 14u);
 }
 
 TEST(ContainerCollectorTest, V1CgroupfsEveryMetric) {
@@ -268,10 +287,11 @@ TEST(ContainerCollectorTest, V1CgroupfsEveryMetric) {
                  with({{"failure_type", "pgfault"}, {"scope", "container"}}), 500},
                 {"container_memory_failures_total",
                  with({{"failure_type", "pgmajfault"}, {"scope", "container"}}), 5},
+                // cAdvisor reads the cgroup's own pgfault for both scopes, not total_pgfault.
                 {"container_memory_failures_total",
-                 with({{"failure_type", "pgfault"}, {"scope", "hierarchy"}}), 600},
+                 with({{"failure_type", "pgfault"}, {"scope", "hierarchy"}}), 500},
                 {"container_memory_failures_total",
-                 with({{"failure_type", "pgmajfault"}, {"scope", "hierarchy"}}), 6},
+                 with({{"failure_type", "pgmajfault"}, {"scope", "hierarchy"}}), 5},
                 {"container_oom_events_total", w, 2},
                 {"keelson_container_memory_events_total", with({{"event", "high"}}), std::nullopt},
                 {"container_fs_reads_bytes_total", with({{"device", "/dev/vda"}}), 1024},
@@ -292,9 +312,13 @@ TEST(ContainerCollectorTest, V1CgroupfsEveryMetric) {
                 {"container_spec_cpu_quota", {{"id", kV1Pod}, {"container", ""}}, std::nullopt},
                 {"container_network_transmit_bytes_total",
                  {{"id", kV1Pod}, {"container", ""}, {"interface", "eth0"}},
+                 std::nullopt},
+                {"container_network_transmit_bytes_total",
+                 {{"id", kV1Sandbox}, {"container", ""}, {"name", P}, {"interface", "eth0"}},
                  500000},
             });
-  EXPECT_EQ(s.result.samples.size(), 3u);
+  // "/", kubepods, 2 QoS levels, 2 pods, 5 containers (2 of them sandboxes).
+  EXPECT_EQ(s.result.samples.size(), 11u);
   EXPECT_TRUE(s.result.errors.by_reason.empty());
 }
 
@@ -339,9 +363,10 @@ TEST(ContainerCollectorTest, V2CgroupfsEveryMetric) {
                 {"container_spec_cpu_shares", sh, 2},  // cpu.weight 1
                 {"container_spec_memory_limit_bytes", sh, 0},
                 {"container_fs_reads_total", with({{"device", "8:0"}}), std::nullopt},
+                // No sandbox in this tree: the kubelet reports no network for the pod either.
                 {"container_network_receive_bytes_total",
                  {{"id", kV2FsPod}, {"container", ""}, {"interface", "eth0"}},
-                 1000000},
+                 std::nullopt},
             });
   EXPECT_TRUE(s.result.errors.by_reason.empty());
 }
@@ -353,7 +378,9 @@ TEST(ContainerCollectorTest, NoValueIsNaNOrNegative) {
       for (const auto& m : f.metric) {
         const double v =
             f.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value;
-        EXPECT_TRUE(std::isfinite(v) && v >= 0) << tree << " " << f.name;
+        // -1 is cAdvisor's "unlimited" for ulimits.
+        const double floor = f.name == "container_ulimits_soft" ? -1 : 0;
+        EXPECT_TRUE(std::isfinite(v) && v >= floor) << tree << " " << f.name;
       }
     }
   }
@@ -369,28 +396,27 @@ TEST(ContainerCollectorTest, MissingRootsAreCountedNotFatal) {
   EXPECT_EQ(r.errors.get("NoCgroupRoot"), 1u);
 }
 
-// `cgroups: all`: the raw cgroups come first with only `id` set (cAdvisor's labels for them),
-// and every pod and container series is exactly what the kubepods-only scrape gives.
+// `cgroups: all`: every raw cgroup, with only `id` set (cAdvisor's labels for them); every series
+// of the default scrape (the kubelet's set: "/", kubepods, QoS, pods, containers) is the same.
 TEST(ContainerCollectorTest, AllCgroupsAddsRawCgroupsWithIdOnly) {
   const Scraped pods = scrapeTree("v2-systemd");
   const Scraped all = scrapeTree("v2-systemd", true);
-  ASSERT_GT(all.result.samples.size(), pods.result.samples.size());
-  const std::size_t raw = all.result.samples.size() - pods.result.samples.size();
-  EXPECT_EQ(all.result.samples.front().id, "/kubepods.slice");  // "/" has no files here
-  for (std::size_t i = 0; i < all.result.samples.size(); ++i) {
-    const auto& s = all.result.samples[i];
-    if (i < raw) {
-      EXPECT_TRUE(s.namespace_name.empty() && s.pod.empty() && s.container.empty() &&
-                  s.name.empty() && s.image.empty())
-          << s.id;
-    } else {
-      const auto& p = pods.result.samples[i - raw];
-      EXPECT_EQ(s.id, p.id);
-      EXPECT_EQ(s.pod, p.pod);
-      EXPECT_EQ(s.container, p.container);
-      EXPECT_EQ(s.stats.cpu_usage_ns, p.stats.cpu_usage_ns);
-      EXPECT_EQ(s.stats.network, p.stats.network);
-    }
+  ASSERT_EQ(all.result.samples.size(), pods.result.samples.size() + 1);
+  EXPECT_EQ(pods.result.samples.front().id, "/kubepods.slice");  // "/" has no files here
+  std::map<std::string, const ContainerSample*> by_id;
+  for (const auto& s : all.result.samples)
+    by_id[s.id] = &s;
+  ASSERT_TRUE(by_id.contains("/system.slice/containerd.service"));
+  const auto& extra = *by_id["/system.slice/containerd.service"];
+  EXPECT_TRUE(extra.namespace_name.empty() && extra.pod.empty() && extra.container.empty() &&
+              extra.name.empty() && extra.image.empty());
+  for (const auto& p : pods.result.samples) {
+    ASSERT_TRUE(by_id.contains(p.id)) << p.id;
+    const auto& s = *by_id[p.id];
+    EXPECT_EQ(s.pod, p.pod);
+    EXPECT_EQ(s.container, p.container);
+    EXPECT_EQ(s.stats.cpu_usage_ns, p.stats.cpu_usage_ns);
+    EXPECT_EQ(s.stats.network, p.stats.network);
   }
   // The only new error: system.slice/containerd.service's cpu.stat lacks user_usec. The root and
   // the QoS levels have no files in the fixture: no series, and not counted as vanished.
@@ -398,11 +424,11 @@ TEST(ContainerCollectorTest, AllCgroupsAddsRawCgroupsWithIdOnly) {
   ++want_errors["ParseError"];
   EXPECT_EQ(all.result.errors.by_reason, want_errors);
   // The kubepods level itself is a raw cgroup (the kubelet's cAdvisor reports it too).
-  expectAll(all, {{"container_cpu_usage_seconds_total",
-                   {{"id", "/kubepods.slice"}, {"pod", ""}, {"container", ""}, {"cpu", "total"}},
-                   1.519},
-                  {"container_cpu_user_seconds_total", {{"id", "/kubepods.slice"}}, 1.01},
-                  {"container_memory_usage_bytes", {{"id", "/kubepods.slice"}}, std::nullopt}});
+  expectAll(pods, {{"container_cpu_usage_seconds_total",
+                    {{"id", "/kubepods.slice"}, {"pod", ""}, {"container", ""}, {"cpu", "total"}},
+                    1.519},
+                   {"container_cpu_user_seconds_total", {{"id", "/kubepods.slice"}}, 1.01},
+                   {"container_memory_usage_bytes", {{"id", "/kubepods.slice"}}, std::nullopt}});
 }
 
 // The README's demo runs `dump-metrics --cgroups all` on this machine: whatever its cgroups are,
@@ -543,7 +569,7 @@ TEST(ContainerCollectorTest, RememberedNetworkPidIsReplacedWhenItExits) {
     if (now == t0) first_errors = r.errors;
     EXPECT_EQ(r.errors.by_reason, first_errors.by_reason);
     for (const auto& s : r.samples) {
-      if (s.id == kPod1) return s.stats.network;
+      if (s.id == kSandboxId) return s.stats.network;
     }
     return std::vector<cgroup::NetInterfaceStats>{};
   };
@@ -596,6 +622,349 @@ TEST(ContainerCollectorTest, KeptDescriptorsExposeTheSameText) {
       EXPECT_EQ(second, want) << tree << " all=" << all;
     }
   }
+}
+
+}  // namespace
+}  // namespace keelson::agent
+
+namespace keelson::agent {
+namespace {
+
+// What the kubelet's cAdvisor (v0.52.1, Kubernetes 1.34) reports on a cgroup v1 cgroupfs node, on
+// the v1-cgroupfs tree: the raw cgroups above the pods, the sandbox labelled container="" with the
+// pod's network, a hostNetwork pod's interfaces without veth*/docker*/nerdctl*/lo, and the
+// families this issue added.
+TEST(ContainerCollectorTest, V1CgroupfsMatchesTheKubeletsCadvisor) {
+  CollectorRoots roots;
+  roots.cgroup_root = kFixtures + "/v1-cgroupfs/sys/fs/cgroup";
+  roots.proc_root = kFixtures + "/v1-cgroupfs/proc";
+  roots.log_root = kFixtures + "/v1-cgroupfs/log";
+  roots.wall_seconds = 1764672000;
+  Scraped s;
+  s.result = scrapeContainers(roots, 100);
+  appendContainerFamilies(s.result.samples, s.result.machine, s.families);
+  EXPECT_TRUE(s.result.errors.by_reason.empty());
+
+  const Labels worker = {{"id", kWorkerId}, {"container", "worker"}, {"name", D}};
+  const Labels sandbox = {{"id", kV1Sandbox}, {"container", ""},      {"name", P},
+                          {"pod", "job-x"},   {"namespace", "batch"}, {"image", ""}};
+  const Labels hn_sandbox = {{"id", kV1HostNetSandbox}, {"container", ""}, {"pod", "node-agent"}};
+  const Labels root = {{"id", "/"}, {"container", ""}, {"pod", ""}, {"name", ""}};
+  auto with = [](Labels l, Labels extra) {
+    l.insert(extra.begin(), extra.end());
+    return l;
+  };
+  expectAll(
+      s,
+      {
+          // The levels above the pods, with only `id`.
+          {"container_cpu_usage_seconds_total", with(root, {{"cpu", "total"}}), 90},
+          {"container_cpu_usage_seconds_total",
+           {{"id", "/kubepods"}, {"pod", ""}, {"container", ""}, {"cpu", "total"}},
+           9},
+          {"container_cpu_usage_seconds_total",
+           {{"id", "/kubepods/burstable"}, {"cpu", "total"}},
+           6},
+          {"container_cpu_usage_seconds_total",
+           {{"id", "/kubepods/besteffort"}, {"cpu", "total"}},
+           2},
+          {"container_memory_working_set_bytes", {{"id", "/kubepods"}}, 4096000 - 512000},
+          // The root's network is init's namespace, filtered like a container's.
+          {"container_network_receive_bytes_total", with(root, {{"interface", "eth0"}}), 7000000},
+          {"container_network_receive_bytes_total", with(root, {{"interface", "veth0a1b2c3d"}}),
+           std::nullopt},
+          {"container_ulimits_soft", with(root, {{"ulimit", "max_open_files"}}), 1024},
+          {"container_processes", root, 1},
+          // The sandbox: container="", the pod's network on its id and name.
+          {"container_network_receive_bytes_total", with(sandbox, {{"interface", "eth0"}}),
+           1000000},
+          {"container_network_transmit_packets_total", with(sandbox, {{"interface", "eth0"}}),
+           1000},
+          {"container_network_receive_bytes_total",
+           {{"id", kV1Pod}, {"container", ""}, {"interface", "eth0"}},
+           std::nullopt},
+          {"container_network_receive_bytes_total", with(worker, {{"interface", "eth0"}}),
+           std::nullopt},
+          {"container_ulimits_soft", with(sandbox, {{"ulimit", "max_open_files"}}), -1},
+          {"container_processes", sandbox, 1},
+          {"container_file_descriptors", sandbox, 1},
+          {"container_sockets", sandbox, 0},
+          // hostNetwork: the host's interfaces, less lo, veth*, docker*, nerdctl* (any case).
+          {"container_network_receive_bytes_total", with(hn_sandbox, {{"interface", "eth0"}}),
+           7000000},
+          {"container_network_transmit_bytes_total", with(hn_sandbox, {{"interface", "cni0"}}),
+           90000},
+          {"container_network_receive_bytes_total",
+           with(hn_sandbox, {{"interface", "veth0a1b2c3d"}}), std::nullopt},
+          {"container_network_receive_bytes_total", with(hn_sandbox, {{"interface", "VETHx"}}),
+           std::nullopt},
+          {"container_network_receive_bytes_total", with(hn_sandbox, {{"interface", "docker0"}}),
+           std::nullopt},
+          {"container_network_receive_bytes_total", with(hn_sandbox, {{"interface", "nerdctl0"}}),
+           std::nullopt},
+          {"container_network_receive_bytes_total", with(hn_sandbox, {{"interface", "lo"}}),
+           std::nullopt},
+          {"container_cpu_usage_seconds_total",
+           {{"id", kV1HostNetPod + "/" + G}, {"container", "agent"}, {"cpu", "total"}},
+           0.9},
+          // Families added for parity, on the worker.
+          {"container_memory_kernel_usage", worker, 409600},
+          {"container_memory_total_active_file_bytes", worker, 3145728},
+          {"container_memory_total_inactive_file_bytes", worker, 5242880},
+          {"container_spec_memory_reservation_limit_bytes", worker, 104857600},
+          {"container_spec_memory_swap_limit_bytes", worker, 0},  // unlimited
+          {"container_processes", worker, 2},
+          {"container_file_descriptors", worker, 5},
+          {"container_sockets", worker, 2},
+          {"container_ulimits_soft", with(worker, {{"ulimit", "max_open_files"}}), 1048576},
+          {"container_last_seen", worker, 1764672000},
+          {"container_cpu_load_average_10s", worker, 0},
+          {"container_cpu_load_d_average_10s", worker, 0},
+          {"container_tasks_state", with(worker, {{"state", "sleeping"}}), 0},
+          {"container_tasks_state", with(worker, {{"state", "iowaiting"}}), 0},
+          {"container_blkio_device_usage_total",
+           with(worker,
+                {{"device", "/dev/vda"}, {"major", "8"}, {"minor", "0"}, {"operation", "Sync"}}),
+           3072},
+          {"container_blkio_device_usage_total",
+           with(worker,
+                {{"device", "/dev/vda"}, {"major", "8"}, {"minor", "0"}, {"operation", "Read"}}),
+           1024},
+          // A pod cgroup has no root process: no ulimits, and its own cgroup.procs is empty.
+          {"container_ulimits_soft", {{"id", kV1Pod}, {"ulimit", "max_open_files"}}, std::nullopt},
+          {"container_processes", {{"id", kV1Pod}, {"container", ""}}, 0},
+          // "/" is the machine: its memory and swap as limits (the root cgroup says unlimited).
+          {"container_spec_memory_limit_bytes", root, 16384000.0 * 1024},
+          {"container_spec_memory_swap_limit_bytes", root, 2097152.0 * 1024},
+          {"container_spec_memory_reservation_limit_bytes", root, 0},
+          {"container_spec_memory_limit_bytes", {{"id", "/kubepods"}}, 0},
+      });
+  for (const auto& f : s.families) {
+    if (f.name == "container_tasks_state") {
+      EXPECT_EQ(f.metric.size(), 5 * s.result.samples.size());
+    }
+    if (f.name == "container_last_seen" || f.name == "container_start_time_seconds") {
+      EXPECT_EQ(f.metric.size(), s.result.samples.size()) << f.name;
+    }
+  }
+}
+
+// container_start_time_seconds is cAdvisor's creation time: the oldest modification time of the
+// cgroup's directories in every hierarchy and of their cgroup.clone_children (v1).
+TEST(ContainerCollectorTest, StartTimeIsTheOldestCgroupMtime) {
+  namespace fs = std::filesystem;
+  const fs::path tmp =
+      fs::temp_directory_path() / ("keelson-starttime-test-" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  fs::copy(kFixtures + "/v1-cgroupfs", tmp,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  const auto at = [](std::int64_t secs) {
+    return fs::file_time_type::clock::now() +
+           std::chrono::duration_cast<fs::file_time_type::duration>(
+               std::chrono::seconds(secs) -
+               std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch()));
+  };
+  const fs::path cg = tmp / "sys/fs/cgroup";
+  for (const char* h : {"cpu", "cpuacct", "memory", "blkio", "pids"}) {
+    fs::last_write_time(cg / h / kWorkerId.substr(1), at(1700000300));
+  }
+  fs::last_write_time(cg / "memory" / kWorkerId.substr(1), at(1700000200));
+  fs::last_write_time(cg / "cpu" / kWorkerId.substr(1) / "cgroup.clone_children", at(1700000100));
+  CollectorRoots roots;
+  roots.cgroup_root = cg.string();
+  roots.proc_root = (tmp / "proc").string();
+  roots.log_root = (tmp / "log").string();
+  Scraped s;
+  s.result = scrapeContainers(roots, 100);
+  appendContainerFamilies(s.result.samples, s.result.machine, s.families);
+  expectAll(s, {{"container_start_time_seconds", {{"id", kWorkerId}}, 1700000100}});
+  // Never before boot (cAdvisor's bootTime: now - uptime, truncated to the minute).
+  std::ofstream(tmp / "proc/uptime") << "100.5 200.0\n";
+  Scraped late;
+  late.result = scrapeContainers(roots, 100);
+  appendContainerFamilies(late.result.samples, late.result.machine, late.families);
+  const auto got = value(late, "container_start_time_seconds", {{"id", kWorkerId}});
+  ASSERT_TRUE(got.has_value());
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  EXPECT_GE(*got, static_cast<double>(now - 101 - 60));
+  EXPECT_LE(*got, static_cast<double>(now));
+  EXPECT_EQ(static_cast<std::int64_t>(*got) % 60, 0);
+  fs::remove_all(tmp);
+}
+
+}  // namespace
+}  // namespace keelson::agent
+
+namespace keelson::agent {
+namespace {
+
+TEST(ContainerCollectorTest, ImageRefsAreNormalizedLikeContainerds) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"busybox", "docker.io/library/busybox:latest"},
+      {"busybox:1.36", "docker.io/library/busybox:1.36"},
+      {"bitnami/kafka:3.9", "docker.io/bitnami/kafka:3.9"},
+      {"docker.io/library/nginx:1.27", "docker.io/library/nginx:1.27"},
+      {"registry.k8s.io/pause:3.10", "registry.k8s.io/pause:3.10"},
+      {"localhost/keelson-agent:dev", "localhost/keelson-agent:dev"},
+      {"localhost:5000/app", "localhost:5000/app:latest"},
+      {"quay.io/org/app@sha256:abc", "quay.io/org/app@sha256:abc"},
+      {"busybox@sha256:abc", "docker.io/library/busybox@sha256:abc"},
+      {"", ""},
+  };
+  for (const auto& [in, want] : cases)
+    EXPECT_EQ(normalizeImageRef(in), want) << in;
+}
+
+// The pod watch's view as the collector sees it; `pods` empty = the API never reached.
+class FakeMetadata : public ContainerMetadata {
+ public:
+  struct Entry {
+    std::string uid, id, name, image;
+  };
+  std::vector<Entry> entries;
+  std::map<std::string, std::pair<std::string, std::string>> pods;  // uid -> ns, pod
+  std::optional<Container> find(const std::string& uid, const std::string& id,
+                                const std::string& name) const override {
+    const auto pod = pods.find(uid);
+    if (pod == pods.end()) return std::nullopt;
+    Container c{pod->second.first, pod->second.second, "", ""};
+    for (const auto& e : entries) {
+      if (e.uid == uid && ((!id.empty() && e.id == id) || (!name.empty() && e.name == name))) {
+        c.container = e.name;
+        c.image = e.image;
+      }
+    }
+    return c;
+  }
+};
+
+// A new pod: the watch has its spec (names, images) but not yet the containers' runtime ids.
+// The log root's link names the container, so its image is there from the first scrape; the
+// sandbox (in no spec) stays container="" with no image. With the API unreachable from the start,
+// the series carry the log root's names and no image.
+TEST(ContainerCollectorTest, ImageFromThePodWatchBeforeTheStatusHasIds) {
+  auto metadata = std::make_shared<FakeMetadata>();
+  metadata->pods["22222222-3333-4444-5555-666666666666"] = {"batch", "job-x"};
+  metadata->entries = {{"22222222-3333-4444-5555-666666666666", "", "worker", "busybox:1.36"},
+                       {"22222222-3333-4444-5555-666666666666", "", "sidecar", "envoy"}};
+  CollectorRoots roots;
+  roots.cgroup_root = kFixtures + "/v1-cgroupfs/sys/fs/cgroup";
+  roots.proc_root = kFixtures + "/v1-cgroupfs/proc";
+  roots.log_root = kFixtures + "/v1-cgroupfs/log";
+  roots.metadata = metadata;
+  Scraped s;
+  s.result = scrapeContainers(roots, 100);
+  appendContainerFamilies(s.result.samples, s.result.machine, s.families);
+  expectAll(
+      s,
+      {{"container_memory_rss",
+        {{"id", kWorkerId}, {"container", "worker"}, {"image", "docker.io/library/busybox:1.36"}},
+        31457280},
+       {"container_memory_rss",
+        {{"id", kSidecarId}, {"container", "sidecar"}, {"image", "docker.io/library/envoy:latest"}},
+        31457280},
+       {"container_memory_rss", {{"id", kV1Sandbox}, {"container", ""}, {"image", ""}}, 2048000},
+       // The hostNetwork pod is unknown to the API: log-root names, no image.
+       {"container_memory_rss",
+        {{"id", kV1HostNetPod + "/" + G},
+         {"container", "agent"},
+         {"image", ""},
+         {"pod", "node-agent"}},
+        2048000}});
+  roots.metadata = std::make_shared<FakeMetadata>();  // the API never reached
+  Scraped down;
+  down.result = scrapeContainers(roots, 100);
+  appendContainerFamilies(down.result.samples, down.result.machine, down.families);
+  expectAll(down, {{"container_memory_rss",
+                    {{"id", kWorkerId}, {"container", "worker"}, {"image", ""}, {"pod", "job-x"}},
+                    31457280}});
+}
+
+}  // namespace
+}  // namespace keelson::agent
+
+namespace keelson::agent {
+namespace {
+
+// cAdvisor emits container_cpu_usage_seconds_total only once the usage is above 0.
+TEST(ContainerCollectorTest, NoCpuUsageSeriesWhileTheUsageIsZero) {
+  ContainerSample fresh;
+  fresh.id = "/kubepods/besteffort/podx/y";
+  fresh.stats.cpu_usage_ns = 0;
+  fresh.stats.cpu_user_ns = 0;
+  std::vector<prometheus::MetricFamily> families;
+  appendContainerFamilies({fresh}, {}, families);
+  bool usage = false, user = false;
+  for (const auto& f : families) {
+    usage = usage || f.name == "container_cpu_usage_seconds_total";
+    user = user || f.name == "container_cpu_user_seconds_total";
+  }
+  EXPECT_FALSE(usage);
+  EXPECT_TRUE(user);
+}
+
+}  // namespace
+}  // namespace keelson::agent
+
+namespace keelson::agent {
+namespace {
+
+// The kubelet rewrites the QoS levels' cpu.shares as burstable pods come and go: those are read
+// on every scrape, while a pod's limits stay cached (they change only on a resize).
+TEST(ContainerCollectorTest, QosLevelLimitsAreNeverCached) {
+  namespace fs = std::filesystem;
+  const fs::path tmp =
+      fs::temp_directory_path() / ("keelson-qos-test-" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  fs::copy(kFixtures + "/v1-cgroupfs", tmp,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  CollectorRoots roots;
+  roots.cgroup_root = (tmp / "sys/fs/cgroup").string();
+  roots.proc_root = (tmp / "proc").string();
+  roots.log_root = (tmp / "log").string();
+  cgroup::SpecCache cache;
+  const cgroup::SpecCache::Clock::time_point t0{std::chrono::seconds(1000)};
+  auto shares = [&](cgroup::SpecCache::Clock::time_point now, const std::string& id) {
+    ScrapeResult r = scrapeContainers(roots, 100, &cache, now);
+    cache.sweep();
+    for (const auto& s : r.samples) {
+      if (s.id == id) return s.stats.cpu_shares.value_or(0);
+    }
+    return std::uint64_t{0};
+  };
+  EXPECT_EQ(shares(t0, "/kubepods/burstable"), 2u);
+  EXPECT_EQ(shares(t0, kV1Pod), 204u);
+  std::ofstream(tmp / "sys/fs/cgroup/cpu/kubepods/burstable/cpu.shares") << "153\n";
+  std::ofstream(tmp / "sys/fs/cgroup/cpu" / kV1Pod.substr(1) / "cpu.shares") << "512\n";
+  EXPECT_EQ(shares(t0 + std::chrono::seconds(1), "/kubepods/burstable"), 153u);
+  EXPECT_EQ(shares(t0 + std::chrono::seconds(1), kV1Pod), 204u);  // cached until 15-30 s
+  fs::remove_all(tmp);
+}
+
+}  // namespace
+}  // namespace keelson::agent
+
+namespace keelson::agent {
+namespace {
+
+// Descriptors of another uid's processes are unreadable without CAP_SYS_PTRACE (the DaemonSet
+// runs as uid 0 without capabilities): partial counts are left out, the process count stays.
+TEST(ContainerCollectorTest, PartialDescriptorCountsAreNotEmitted) {
+  ContainerSample s;
+  s.id = "/kubepods/besteffort/podx/y";
+  s.stats.processes = cgroup::ProcessStats{3, 10, 2, false, 1024};
+  std::vector<prometheus::MetricFamily> families;
+  appendContainerFamilies({s}, {}, families);
+  std::set<std::string> names;
+  for (const auto& f : families)
+    names.insert(f.name);
+  EXPECT_TRUE(names.contains("container_processes"));
+  EXPECT_TRUE(names.contains("container_ulimits_soft"));
+  EXPECT_FALSE(names.contains("container_file_descriptors"));
+  EXPECT_FALSE(names.contains("container_sockets"));
 }
 
 }  // namespace

@@ -43,13 +43,17 @@ TEST(ReaderTest, WalkFindsPodsThenTheirContainers) {
 TEST(ReaderTest, ParsesIoStatBlkioAndNetDev) {
   std::vector<IoDeviceStats> io;
   EXPECT_TRUE(parseIoStatV2("8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=5 dios=6\n", io));
-  EXPECT_EQ(io, (std::vector<IoDeviceStats>{{{8, 0}, 1, 2, 3, 4}}));
+  EXPECT_EQ(io, (std::vector<IoDeviceStats>{{{8, 0}, 1, 2, 3, 4, {}, {}, {}, {}}}));
   io.clear();
   EXPECT_FALSE(parseIoStatV2("8:0 rbytes=x\n", io));
   io.clear();
-  EXPECT_TRUE(parseBlkioV1("8:0 Read 10\n8:0 Write 20\n8:0 Total 30\nTotal 30\n", true, io));
-  EXPECT_TRUE(parseBlkioV1("8:0 Read 1\n8:0 Write 2\n", false, io));
-  EXPECT_EQ(io, (std::vector<IoDeviceStats>{{{8, 0}, 10, 20, 1, 2}}));
+  EXPECT_TRUE(parseBlkioV1(
+      "8:0 Read 10\n8:0 Write 20\n8:0 Sync 25\n8:0 Async 5\n8:0 Discard 0\n8:0 Total 30\n"
+      "Total 30\n",
+      true, io));
+  EXPECT_TRUE(parseBlkioV1("8:0 Read 1\n8:0 Write 2\n8:0 Sync 3\n8:0 Total 3\n", false, io));
+  // The other operations' bytes are kept (container_blkio_device_usage_total), not their counts.
+  EXPECT_EQ(io, (std::vector<IoDeviceStats>{{{8, 0}, 10, 20, 1, 2, 25, 5, 0, 30}}));
   std::vector<NetInterfaceStats> net;
   EXPECT_TRUE(
       parseNetDev("Inter-|   Receive |  Transmit\n face |bytes packets|bytes\n"
@@ -59,6 +63,36 @@ TEST(ReaderTest, ParsesIoStatBlkioAndNetDev) {
   EXPECT_EQ(net, (std::vector<NetInterfaceStats>{{"eth0", 100, 2, 3, 4, 900, 10, 11, 12}}));
   net.clear();
   EXPECT_FALSE(parseNetDev("  eth0: 1 2 3\n", net));
+}
+
+// cAdvisor's ignoredDevicePrefixes: lo, veth, docker, nerdctl, in any case (a hostNetwork pod
+// sees the host's veth ends of other pods, which are not its traffic).
+TEST(ReaderTest, NetDevSkipsTheInterfacesCadvisorIgnores) {
+  std::vector<NetInterfaceStats> net;
+  std::string text = "Inter-|   Receive |  Transmit\n face |bytes packets|bytes\n";
+  for (const char* name :
+       {"lo", "eth0", "veth12ab", "VethX", "docker0", "nerdctl0", "cni0", "ens3", "lo2", "elo"}) {
+    text += std::string(name) + ": 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n";
+  }
+  ASSERT_TRUE(parseNetDev(text, net));
+  std::vector<std::string> names;
+  for (const auto& n : net)
+    names.push_back(n.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"eth0", "cni0", "ens3", "elo"}));
+}
+
+TEST(ReaderTest, MaxOpenFilesSoftFromProcLimits) {
+  const std::string head =
+      "Limit                     Soft Limit           Hard Limit           Units     \n"
+      "Max cpu time              unlimited            unlimited            seconds   \n";
+  EXPECT_EQ(parseMaxOpenFilesSoft(head + "Max open files            1024                 524288"
+                                         "               files     \n"),
+            1024);
+  EXPECT_EQ(parseMaxOpenFilesSoft(head + "Max open files            unlimited            "
+                                         "unlimited            files     \n"),
+            -1);
+  EXPECT_EQ(parseMaxOpenFilesSoft(head), std::nullopt);
+  EXPECT_EQ(parseMaxOpenFilesSoft("Max open files            12x  1 files\n"), std::nullopt);
 }
 
 // A container that vanishes between the walk and the read is dropped and counted once.

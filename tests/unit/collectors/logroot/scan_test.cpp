@@ -7,7 +7,7 @@ namespace {
 
 TEST(ScanTest, IndexesPodsAndContainerLinksByUid) {
   const auto index = scanLogRoot(KEELSON_FIXTURES_DIR "/cgroup/v1-cgroupfs/log");
-  ASSERT_EQ(index.size(), 1u);
+  ASSERT_EQ(index.size(), 2u);  // job-x and the hostNetwork pod node-agent
   const auto& pod = index.at("22222222-3333-4444-5555-666666666666");
   EXPECT_EQ(pod.namespace_name, "batch");
   EXPECT_EQ(pod.pod_name, "job-x");

@@ -11,6 +11,9 @@ TEST(MachineTest, Parsers) {
   EXPECT_EQ(parseMeminfoTotal("MemTotal:       16384000 kB\nMemFree: 1 kB\n"), 16384000ull * 1024);
   EXPECT_EQ(parseMeminfoTotal("MemTotal: lots\n"), std::nullopt);
   EXPECT_EQ(parseMeminfoTotal(""), std::nullopt);
+  EXPECT_EQ(parseMeminfoBytes("MemTotal: 2 kB\nSwapTotal:       2097152 kB\n", "SwapTotal"),
+            2097152ull * 1024);
+  EXPECT_EQ(parseMeminfoBytes("XSwapTotal: 5 kB\n", "SwapTotal"), std::nullopt);
 }
 
 TEST(MachineTest, ReadsFixtureAndRealProc) {
