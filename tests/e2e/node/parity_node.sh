@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Metrics parity on the real node: Keelson's agent (installed from deploy/overlays/test-node)
+# against the kubelet's own /metrics/cadvisor, with the pod shapes users run: several containers
+# and a finished init container (Guaranteed), a restarting container (Burstable), BestEffort, a
+# hostNetwork pod. parity.py (tests/e2e/node/parity.py) compares every container_* series of the
+# kubelet with Keelson's: same names and label sets, nothing extra, counters between the kubelet's
+# two samples around Keelson's read, gauges within --gauge-rel (the machine's own memory moves
+# between the reads of `/`: builds run beside the tests), limits equal; the documented exceptions
+# (dashboards/METRICS.md) are in parity-allow.txt.
+source "$KEELSON_SOURCE_DIR/tests/integration/peers/common.sh"
+source "$KEELSON_SOURCE_DIR/tests/e2e/node/lib.sh"
+load_peer_env kafka
+work=$KEELSON_BINARY_DIR/node-e2e/parity-$$
+mkdir -p "$work"
+ns=parity-$$
+cleanup_hooks+=("'$KUBECTL' --kubeconfig '$KUBECONFIG' delete namespace $ns --wait=false >/dev/null 2>&1")
+cleanup_hooks+=("source '$KEELSON_SOURCE_DIR/tests/e2e/node/lib.sh'; undeploy_keelson '$work/overlay'")
+
+step "the pod shapes"
+k create namespace "$ns" >/dev/null
+poll 60 k -n "$ns" get serviceaccount default >/dev/null 2>&1 || fail "no default ServiceAccount"
+k -n "$ns" apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: guaranteed-multi}
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - {name: init, image: $WORKLOAD_IMAGE, command: ["sh", "-c", "echo init; sleep 1"],
+     resources: {limits: {cpu: 100m, memory: 64Mi}}}
+  containers:
+  - {name: app, image: $WORKLOAD_IMAGE, command: ["sh", "-c", "while true; do echo a; sleep 1; done"],
+     resources: {limits: {cpu: 200m, memory: 64Mi}}}
+  - {name: side, image: $WORKLOAD_IMAGE, command: ["sh", "-c", "nc -l -p 8080 & sleep 100000"],
+     resources: {limits: {cpu: 100m, memory: 32Mi}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: burstable-restart}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: crashy, image: $WORKLOAD_IMAGE, command: ["sh", "-c", "sleep 5; exit 1"],
+     resources: {requests: {cpu: 50m, memory: 16Mi}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: besteffort}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: busy, image: $WORKLOAD_IMAGE,
+     command: ["sh", "-c", "while true; do i=0; while [ \$i -lt 3000 ]; do i=\$((i+1)); done; sleep 0.5; done"]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: hostnet}
+spec:
+  terminationGracePeriodSeconds: 1
+  hostNetwork: true
+  containers:
+  - {name: agent, image: $WORKLOAD_IMAGE, command: ["sh", "-c", "sleep 100000"],
+     resources: {requests: {cpu: 10m}}}
+YAML
+for p in guaranteed-multi besteffort hostnet; do
+  k -n "$ns" wait "pod/$p" --for=condition=Ready --timeout=120s >/dev/null || fail "$p not Ready"
+done
+restarted() { [[ $(k -n "$ns" get pod burstable-restart -o jsonpath='{.status.containerStatuses[0].restartCount}') -ge 1 ]]; }
+poll 120 restarted || fail "burstable-restart did not restart"
+
+step "Keelson from deploy/overlays/test-node"
+printf 'sink: kafka://%s/node-parity-%s\n' "$KEELSON_KAFKA_BOOTSTRAP" "$$" >"$work/agent.yaml"
+deploy_keelson "$work/overlay" "$work/agent.yaml"
+wait_rollout daemonset/keelson-agent "$KEELSON_NS" 300
+# The agent's pod watch has this namespace's pods (their images label the series).
+watched() {
+  curl -fsS -m 5 http://127.0.0.1:9445/metrics 2>/dev/null |
+    grep -q "^container_memory_working_set_bytes{.*image=\"[^\"]*busybox[^\"]*\".*namespace=\"$ns\",pod=\"besteffort\""
+}
+poll 60 watched || fail "no besteffort series with its image in the agent's /metrics"
+
+step "parity with the kubelet's cAdvisor"
+OUT=$work KEELSON_URL=http://127.0.0.1:9445/metrics WAIT=16 \
+  "$KEELSON_SOURCE_DIR/tests/e2e/node/parity_compare.sh" --counter-slack 0 --gauge-rel 0.25 \
+  >"$work/parity.txt" 2>&1 || { tail -n 60 "$work/parity.txt"; fail "parity differences (all: $work/parity.txt)"; }
+tail -n 5 "$work/parity.txt" | sed 's/^/  /'
+step "ok"
