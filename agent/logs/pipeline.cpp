@@ -624,6 +624,10 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::create(PipelineOptions options
   tc.use_inotify = p.opts.use_inotify;
   tc.metadata = cfg.record_metadata;
   tc.warn = [](const std::string& message) { warn(message); };
+  // The kubelet links a new container instance a moment after it starts writing (seen on the
+  // node: the first read of a new N.log came before its link); a new file waits this long for
+  // the link that gives its records their container_id.
+  tc.link_wait = std::chrono::seconds(2);
   auto tailer = logs::Tailer::create(tc, *p.clock, std::move(resume));
   if (!tailer) return fail(tailer.error());
   p.tailer = std::move(tailer).value();

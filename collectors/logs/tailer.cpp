@@ -120,6 +120,9 @@ struct TrackedFile {
   bool seen = false;
   bool released = false;
   Instant deleted_at{};
+  // A new instance found before the kubelet made its containers/ link is not read until the link
+  // gives it its id, or until this instant (TailerConfig::link_wait); zero = not waiting.
+  Instant link_wait_until{};
   NamespaceCounters* ns = nullptr;
   std::deque<PendingRecord> pending;
 };
@@ -302,6 +305,7 @@ class Tailer::Impl final : public AssembledSink {
           break;
         }
         if (f.eof && !f.dirty) continue;
+        if (waitsForLink(f, now)) continue;  // nextWakeup() includes the deadline
         current_ = &f;
         const std::size_t got = readChunk(f, now);
         current_ = nullptr;
@@ -391,6 +395,9 @@ class Tailer::Impl final : public AssembledSink {
       if (auto d = f->assembler.nextDeadline(); d && *d < next) next = *d;
       if (f->state == FileState::Deleted)
         next = std::min(next, f->deleted_at + config_.deleted_hold_time);
+      if (!f->released && f->link_wait_until != Instant{} &&
+          f->encoder.metadata().container_id.empty())
+        next = std::min(next, f->link_wait_until);
     }
     return next;
   }
@@ -1117,6 +1124,7 @@ class Tailer::Impl final : public AssembledSink {
   void loadContainerIds() {
     container_ids_.clear();
     Fd dir = openDir("containers");
+    has_containers_dir_ = static_cast<bool>(dir);
     if (!dir) return;
     watch(dir.get(), "containers");  // a link made after its file was found: a rescan applies it
     char target[4096];
@@ -1404,9 +1412,20 @@ class Tailer::Impl final : public AssembledSink {
       f->classify = true;
       classifyCopy(*f);
     }
+    // The kubelet starts a container (whose runtime creates and writes <n>.log) before it makes
+    // the containers/ link that names the instance's id, so a new instance is usually found first:
+    // its first lines wait up to link_wait for the link rather than leave without an id.
+    if (config_.link_wait > Duration::zero() && has_containers_dir_ && !f->rotated && !placed &&
+        f->read_offset == 0 && f->encoder.metadata().container_id.empty()) {
+      f->link_wait_until = clock_.now() + config_.link_wait;
+    }
     f->dirty = true;
     files_.push_back(std::move(f));
     counters_.files_open = files_.size();
+  }
+
+  bool waitsForLink(const TrackedFile& f, Instant now) const {
+    return f.link_wait_until > now && f.encoder.metadata().container_id.empty();
   }
 
   // A live instance ended by copytruncate, kept until its copy is found (or deleted_hold_time).
@@ -1435,6 +1454,7 @@ class Tailer::Impl final : public AssembledSink {
   std::vector<std::unique_ptr<TrackedFile>> added_;
   // The live file each containers/ link points at ("pods/<pod dir>/<container>/<n>.log") -> id.
   std::unordered_map<std::string, std::string> container_ids_;
+  bool has_containers_dir_ = false;  // the log root has containers/ (a kubelet's layout)
   // Per pod uid: what its records carry (filtered), and a hash of what the API said.
   struct PodLabelEntry {
     bool set = false;

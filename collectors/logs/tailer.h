@@ -88,6 +88,10 @@ struct TailerConfig {
   // needs) or from their current end (false). Files appearing later are always read from 0.
   bool read_existing_from_start = true;
   bool use_inotify = true;  // false: rescans only (tests of the fallback)
+  // Under a kubelet's layout (containers/ exists), how long a new container instance's file waits
+  // for the containers/ link that names its id before it is read without one: the kubelet makes
+  // the link only after the container has started writing. Zero: read at once.
+  Duration link_wait = Duration::zero();
   // Which pod labels/annotations records carry, and how many bytes of them (metadata_filter.h).
   MetadataPolicy metadata;
   // Called (on the owner's thread) with a sentence for conditions a user should see once, e.g. a

@@ -70,7 +70,17 @@ consume() {
 restarts() { k -n "$ns" get pod writer -o jsonpath='{.status.containerStatuses[0].restartCount}'; }
 # note_rotations: adds the rotated file names seen now (N.log.<time>[.gz]) to rotations.txt; the
 # predicates below call it, so the test sees rotations whose files the kubelet later removed.
-note_rotations() { ls "$podlogs" 2>/dev/null | sed -n 's/^\([0-9]*\.log\.[0-9-]*\).*/\1/p' >>"$work/rotations.txt"; }
+# It also notes each instance's id from its /var/log/containers link (the link of instance N points
+# at N.log): the kubelet removes a dead instance's files and link once a newer one has died too.
+note_rotations() {
+  ls "$podlogs" 2>/dev/null | sed -n 's/^\([0-9]*\.log\.[0-9-]*\).*/\1/p' >>"$work/rotations.txt"
+  local link target
+  for link in /var/log/containers/writer_${ns}_app-*.log; do
+    target=$(readlink "$link" 2>/dev/null) || continue
+    id=${link##*_app-}
+    echo "$(basename "$target" .log) ${id%.log}" >>"$work/ids.txt"
+  done
+}
 rotations() { sort -u "$work/rotations.txt" 2>/dev/null | wc -l; }
 delete_agent() {
   local pod
@@ -92,14 +102,10 @@ delete_agent
 poll 240 restarted 2 || fail "the writer did not restart a second time"
 echo "  restarts: $(restarts); rotated files now: $(ls "$podlogs" | tr '\n' ' ')"
 
-# Each instance's id, from its /var/log/containers link (N.log -> the id of instance N).
+# Each instance's id, as its /var/log/containers link named it (N.log -> the id of instance N).
+note_rotations
 declare -A id_of
-for link in /var/log/containers/writer_${ns}_app-*.log; do
-  target=$(readlink "$link")
-  gen=$(basename "$target" .log)
-  id=${link##*_app-}
-  id_of[$gen]=${id%.log}
-done
+while read -r gen id; do id_of[$gen]=$id; done < <(sort -u "$work/ids.txt")
 [[ -n ${id_of[0]:-} && -n ${id_of[1]:-} ]] || fail "no container links for instances 0 and 1: $(ls -l /var/log/containers | grep writer_)"
 
 step "every line of generations 0 and 1 reaches the broker, with its instance's container id"

@@ -200,6 +200,46 @@ TEST_F(TailerTest, ContainerIdBelongsToTheInstanceEachFileCameFrom) {
   EXPECT_TRUE(t->counters().paths_refused.empty());  // links are read, never opened
 }
 
+// With link_wait (the agent's setting), a new instance found before its containers/ link waits for
+// it: its first lines carry the id (on the node, the first lines of every restarted instance
+// left without one). A file whose link never comes is read once the wait is over.
+TEST_F(TailerTest, ANewInstanceWaitsForItsLinkBeforeItsFirstLinesLeave) {
+  const auto id = [](char c) { return std::string(64, c); };
+  const std::string app = kPodDir + "/app/";
+  write(app + "0.log", cri("zero"));
+  fs::create_directories(at("containers"));
+  fs::create_symlink("/var/log/" + app + "0.log",
+                     at("containers/checkout-7d9f8_shop_app-" + id('a') + ".log"));
+  auto c = config();
+  c.link_wait = std::chrono::seconds(2);
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  ASSERT_EQ(s.records.size(), 1u);
+  write(app + "1.log", cri("one-before-link"));
+  t->handleEvents(s);
+  drain(*t, s);
+  EXPECT_EQ(s.records.size(), 1u) << "read before its link";
+  EXPECT_EQ(t->nextWakeup(), clock_.now() + std::chrono::seconds(2));
+  fs::create_symlink("/var/log/" + app + "1.log",
+                     at("containers/checkout-7d9f8_shop_app-" + id('b') + ".log"));
+  t->handleEvents(s);
+  drain(*t, s);
+  ASSERT_EQ(s.records.size(), 2u);
+  EXPECT_EQ(s.records[1].log(), "one-before-link");
+  EXPECT_EQ(s.records[1].doc()["kubernetes"]["container_id"], id('b'));
+  // No link ever: read without an id once the wait is over.
+  write(app + "2.log", cri("never-linked"));
+  t->handleEvents(s);
+  drain(*t, s);
+  EXPECT_EQ(s.records.size(), 2u);
+  clock_.advance(std::chrono::seconds(2));
+  drain(*t, s);
+  ASSERT_EQ(s.records.size(), 3u);
+  EXPECT_EQ(s.records[2].log(), "never-linked");
+  EXPECT_FALSE(s.records[2].doc()["kubernetes"].contains("container_id"));
+}
+
 // A file created while a poll reads is opened by the next handleEvents, not after the whole
 // budget has been read: in a rotation storm a rotated file can be deleted again within tens of
 // milliseconds, and a file never opened is lost.
