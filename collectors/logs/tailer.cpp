@@ -1415,8 +1415,11 @@ class Tailer::Impl final : public AssembledSink {
     // The kubelet starts a container (whose runtime creates and writes <n>.log) before it makes
     // the containers/ link that names the instance's id, so a new instance is usually found first:
     // its first lines wait up to link_wait for the link rather than leave without an id.
-    if (config_.link_wait > Duration::zero() && has_containers_dir_ && !f->rotated && !placed &&
-        f->read_offset == 0 && f->encoder.metadata().container_id.empty()) {
+    // Only instances that appear while running: at the first scan a file without a link is an old
+    // instance whose link the kubelet already removed, and `ship` reads what exists.
+    if (config_.link_wait > Duration::zero() && has_containers_dir_ && !first_scan_ &&
+        !f->rotated && !placed && f->read_offset == 0 &&
+        f->encoder.metadata().container_id.empty()) {
       f->link_wait_until = clock_.now() + config_.link_wait;
     }
     f->dirty = true;
