@@ -57,21 +57,7 @@ has_series() {
 poll 60 has_series || fail "no container series for $pod in the agent's /metrics: $(grep -c ^container_ "$work/metrics.txt" 2>/dev/null) container_ lines"
 grep "^container_memory_working_set_bytes{.*pod=\"$pod\"" "$work/metrics.txt" | head -n 2 | sed 's/^/  /'
 
-# Kafka as a consumer sees it: every record of the (one-partition) topic up to the end offset
-# queried first, appended to records.jsonl.
-consumed=0
-: >"$work/records.jsonl"
-consume() {
-  local end
-  end=$(timeout 30 kcat -Q -b "$KEELSON_KAFKA_BOOTSTRAP" -t "$topic:0:-1" -m 10 2>/dev/null |
-    sed -n 's/.* offset \([0-9]*\)$/\1/p')
-  [[ -n $end ]] || return 1
-  ((end > consumed)) || return 0
-  timeout 30 kcat -C -b "$KEELSON_KAFKA_BOOTSTRAP" -t "$topic" -p 0 -o "$consumed" \
-    -c $((end - consumed)) -e -q -m 10 -f '%s\n' 2>/dev/null >"$work/batch.jsonl" || true
-  cat "$work/batch.jsonl" >>"$work/records.jsonl"
-  consumed=$((consumed + $(wc -l <"$work/batch.jsonl")))
-}
+consume() { kafka_consume "$topic" "$work/records.jsonl"; }
 # max_seq: the highest sequence number of the writer's records consumed so far.
 max_seq() {
   jq -r --arg pod "$pod" 'select(.kubernetes.pod_name == $pod) | .log | ltrimstr("seq ")' \
@@ -80,7 +66,7 @@ max_seq() {
 seq_at_least() { consume && [[ $(max_seq) -ge $1 ]] 2>/dev/null; }
 
 step "the workload's lines reach the broker"
-poll 120 seq_at_least 100 || fail "fewer than 100 of $pod's lines in $topic (consumed $consumed records)"
+poll 120 seq_at_least 100 || fail "fewer than 100 of $pod's lines in $topic (consumed $(wc -l <"$work/records.jsonl") records)"
 bad=$(jq -r --arg pod "$pod" --arg cid "$cid" --arg ns "$ns" --arg node "$NODE_NAME" '
   select(.kubernetes.pod_name == $pod)
   | select(.kubernetes.container_id != $cid or .kubernetes.namespace_name != $ns

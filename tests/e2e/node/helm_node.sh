@@ -101,23 +101,13 @@ for hook in keelson-test-agent-readyz keelson-test-lease; do
     fail "helm test: $hook did not succeed"
 done
 
-# Kafka as a consumer sees it: every record of a (one-partition) topic, appended to FILE.
-declare -A consumed=([$topic_a]=0 [$topic_b]=0)
-: >"$work/records.jsonl"
-consume() {
-  local topic=$1 end
-  end=$(timeout 30 kcat -Q -b "$KEELSON_KAFKA_BOOTSTRAP" -t "$topic:0:-1" -m 10 2>/dev/null |
-    sed -n 's/.* offset \([0-9]*\)$/\1/p')
-  [[ -n $end ]] || return 0
-  ((end > consumed[$topic])) || return 0
-  timeout 30 kcat -C -b "$KEELSON_KAFKA_BOOTSTRAP" -t "$topic" -p 0 -o "${consumed[$topic]}" \
-    -c $((end - consumed[$topic])) -e -q -m 10 -f '%s\n' 2>/dev/null >"$work/batch.jsonl" || true
-  sed "s/^/$topic /" "$work/batch.jsonl" >>"$work/records.jsonl"
-  consumed[$topic]=$((consumed[$topic] + $(wc -l <"$work/batch.jsonl")))
-}
+# A topic that does not exist yet (B before the upgrade) has nothing to consume.
+consume() { kafka_consume "$1" "$work/records-$1.jsonl" || true; }
 # seqs [TOPIC]: the writer's sequence numbers consumed so far (from TOPIC, or from both).
 seqs() {
-  grep "^${1:-}" "$work/records.jsonl" | cut -d' ' -f2- |
+  local t topics=("$topic_a" "$topic_b")
+  [[ -z ${1:-} ]] || topics=("$1")
+  for t in "${topics[@]}"; do cat "$work/records-$t.jsonl" 2>/dev/null; done |
     jq -r --arg pod "$pod" 'select(.kubernetes.pod_name == $pod) | .log | ltrimstr("seq ")' 2>/dev/null
 }
 max_seq() { seqs "${1:-}" | sort -n | tail -n 1; }

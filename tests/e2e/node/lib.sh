@@ -24,6 +24,23 @@ pod_logs() {
   done
 }
 
+# kafka_consume TOPIC FILE: appends to FILE every record value of the (one-partition) TOPIC not yet
+# consumed into it, one JSON object a line, up to the end offset queried first (`kcat -e` alone may
+# never see the end of a partition that is being written to). FILE.offset keeps the position.
+kafka_consume() {
+  local topic=$1 file=$2 end done_
+  end=$(timeout 30 kcat -Q -b "$KEELSON_KAFKA_BOOTSTRAP" -t "$topic:0:-1" -m 10 2>/dev/null |
+    sed -n 's/.* offset \([0-9]*\)$/\1/p')
+  [[ -n $end ]] || return 1
+  done_=$(cat "$file.offset" 2>/dev/null || echo 0)
+  touch "$file"
+  ((end > done_)) || return 0
+  timeout 60 kcat -C -b "$KEELSON_KAFKA_BOOTSTRAP" -t "$topic" -p 0 -o "$done_" \
+    -c $((end - done_)) -e -q -m 10 -f '%s\n' 2>/dev/null >"$file.batch" || true
+  cat "$file.batch" >>"$file"
+  echo $((done_ + $(wc -l <"$file.batch"))) >"$file.offset"
+}
+
 # pod_uid NAMESPACE POD
 pod_uid() { k -n "$1" get pod "$2" -o jsonpath='{.metadata.uid}'; }
 

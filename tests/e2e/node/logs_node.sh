@@ -54,19 +54,7 @@ k -n "$ns" wait pod/writer --for=condition=Ready --timeout=120s >/dev/null || fa
 uid=$(pod_uid "$ns" writer)
 podlogs=/var/log/pods/${ns}_writer_${uid}/app
 
-consumed=0
-: >"$work/records.jsonl"
-consume() {
-  local end
-  end=$(timeout 30 kcat -Q -b "$KEELSON_KAFKA_BOOTSTRAP" -t "$topic:0:-1" -m 10 2>/dev/null |
-    sed -n 's/.* offset \([0-9]*\)$/\1/p')
-  [[ -n $end ]] || return 1
-  ((end > consumed)) || return 0
-  timeout 60 kcat -C -b "$KEELSON_KAFKA_BOOTSTRAP" -t "$topic" -p 0 -o "$consumed" \
-    -c $((end - consumed)) -e -q -m 10 -f '%s\n' 2>/dev/null >"$work/batch.jsonl" || true
-  cat "$work/batch.jsonl" >>"$work/records.jsonl"
-  consumed=$((consumed + $(wc -l <"$work/batch.jsonl")))
-}
+consume() { kafka_consume "$topic" "$work/records.jsonl"; }
 restarts() { k -n "$ns" get pod writer -o jsonpath='{.status.containerStatuses[0].restartCount}'; }
 # note_rotations: adds the rotated file names seen now (N.log.<time>[.gz]) to rotations.txt; the
 # predicates below call it, so the test sees rotations whose files the kubelet later removed.
@@ -115,7 +103,7 @@ both_done() {
     grep -c "^gen 1 seq $per_gen ") -ge 1 && $(jq -r 'select(.kubernetes.pod_name == "writer") | .log' \
     "$work/records.jsonl" | grep -c "^gen 0 seq $per_gen ") -ge 1 ]]
 }
-poll 240 both_done || fail "generations 0 and 1 did not arrive whole (consumed $consumed records)"
+poll 240 both_done || fail "generations 0 and 1 did not arrive whole (consumed $(wc -l <"$work/records.jsonl") records)"
 python3 - "$work/records.jsonl" "$per_gen" "$ns" "$uid" "$NODE_NAME" "${id_of[0]}" "${id_of[1]}" "${id_of[2]:-}" <<'PY' ||
 import collections, json, sys
 path, per_gen, ns, uid, node = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]

@@ -40,7 +40,7 @@ metadata: {name: burstable-restart}
 spec:
   terminationGracePeriodSeconds: 1
   containers:
-  - {name: crashy, image: $WORKLOAD_IMAGE, command: ["sh", "-c", "sleep 5; exit 1"],
+  - {name: crashy, image: $WORKLOAD_IMAGE, command: ["sh", "-c", "sleep 20; exit 1"],
      resources: {requests: {cpu: 50m, memory: 16Mi}}}
 ---
 apiVersion: v1
@@ -74,10 +74,25 @@ deploy_keelson "$work/overlay" "$work/agent.yaml"
 wait_rollout daemonset/keelson-agent "$KEELSON_NS" 300
 # The agent's pod watch has this namespace's pods (their images label the series).
 watched() {
-  curl -fsS -m 5 http://127.0.0.1:9445/metrics 2>/dev/null |
-    grep -q "^container_memory_working_set_bytes{.*image=\"[^\"]*busybox[^\"]*\".*namespace=\"$ns\",pod=\"besteffort\""
+  curl -fsS -m 5 http://127.0.0.1:9445/metrics -o "$work/metrics.txt" 2>/dev/null &&
+    grep -q "^container_memory_working_set_bytes{.*image=\"[^\"]*busybox[^\"]*\".*namespace=\"$ns\",pod=\"besteffort\"" "$work/metrics.txt"
 }
 poll 60 watched || fail "no besteffort series with its image in the agent's /metrics"
+# The per-process families (processes, descriptors, sockets, ulimits) are refreshed every 15-30 s
+# per cgroup: compare once the first refresh has them.
+refreshed() {
+  curl -fsS -m 5 http://127.0.0.1:9445/metrics -o "$work/metrics.txt" 2>/dev/null &&
+    grep -q "^container_ulimits_soft{.*namespace=\"$ns\",pod=\"besteffort\"" "$work/metrics.txt"
+}
+poll 60 refreshed || fail "no container_ulimits_soft for besteffort 60 s after the agent started"
+# The kubelet's cAdvisor reports a new cgroup's usage as 0 until its housekeeping (10-15 s) has
+# read it: compare once it has read the agent's own new pod.
+kubelet_read_agent() {
+  # shellcheck disable=SC2086
+  curl -fsS -m 10 $KUBELET_CURL_ARGS "$KUBELET_URL/metrics/cadvisor" -o "$work/kubelet.txt" 2>/dev/null &&
+    grep -qE "^container_memory_rss\{.*pod=\"keelson-agent-[^\"]+\"\} [1-9]" "$work/kubelet.txt"
+}
+poll 60 kubelet_read_agent || fail "the kubelet's cAdvisor has no usage of the agent pod after 60 s"
 
 step "parity with the kubelet's cAdvisor"
 OUT=$work KEELSON_URL=http://127.0.0.1:9445/metrics WAIT=16 \
