@@ -107,7 +107,7 @@ consume() { kafka_consume "$1" "$work/records-$1.jsonl" || true; }
 seqs() {
   local t topics=("$topic_a" "$topic_b")
   [[ -z ${1:-} ]] || topics=("$1")
-  for t in "${topics[@]}"; do cat "$work/records-$t.jsonl" 2>/dev/null; done |
+  for t in "${topics[@]}"; do cat "$work/records-$t.jsonl" 2>/dev/null || true; done |
     jq -r --arg pod "$pod" 'select(.kubernetes.pod_name == $pod) | .log | ltrimstr("seq ")' 2>/dev/null
 }
 max_seq() { seqs "${1:-}" | sort -n | tail -n 1; }
