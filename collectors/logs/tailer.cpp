@@ -395,7 +395,7 @@ class Tailer::Impl final : public AssembledSink {
       if (auto d = f->assembler.nextDeadline(); d && *d < next) next = *d;
       if (f->state == FileState::Deleted)
         next = std::min(next, f->deleted_at + config_.deleted_hold_time);
-      if (!f->released && f->link_wait_until != Instant{} &&
+      if (!f->released && f->link_wait_until != Instant{} && f->state == FileState::Live &&
           f->encoder.metadata().container_id.empty())
         next = std::min(next, f->link_wait_until);
     }
@@ -1124,7 +1124,6 @@ class Tailer::Impl final : public AssembledSink {
   void loadContainerIds() {
     container_ids_.clear();
     Fd dir = openDir("containers");
-    has_containers_dir_ = static_cast<bool>(dir);
     if (!dir) return;
     watch(dir.get(), "containers");  // a link made after its file was found: a rescan applies it
     char target[4096];
@@ -1414,10 +1413,12 @@ class Tailer::Impl final : public AssembledSink {
     }
     // The kubelet starts a container (whose runtime creates and writes <n>.log) before it makes
     // the containers/ link that names the instance's id, so a new instance is usually found first:
-    // its first lines wait up to link_wait for the link rather than leave without an id.
+    // its first lines wait up to link_wait for the link rather than leave without an id. Only
+    // where containers/ holds links (a kubelet's layout; a root without them has nothing to wait
+    // for).
     // Only instances that appear while running: at the first scan a file without a link is an old
     // instance whose link the kubelet already removed, and `ship` reads what exists.
-    if (config_.link_wait > Duration::zero() && has_containers_dir_ && !first_scan_ &&
+    if (config_.link_wait > Duration::zero() && !container_ids_.empty() && !first_scan_ &&
         !f->rotated && !placed && f->read_offset == 0 &&
         f->encoder.metadata().container_id.empty()) {
       f->link_wait_until = clock_.now() + config_.link_wait;
@@ -1427,8 +1428,11 @@ class Tailer::Impl final : public AssembledSink {
     counters_.files_open = files_.size();
   }
 
+  // Only while it is the live file: renamed by a rotation, it is read at once (the instance's id
+  // comes with the next scan if its link appears).
   bool waitsForLink(const TrackedFile& f, Instant now) const {
-    return f.link_wait_until > now && f.encoder.metadata().container_id.empty();
+    return f.link_wait_until > now && f.state == FileState::Live &&
+           f.encoder.metadata().container_id.empty();
   }
 
   // A live instance ended by copytruncate, kept until its copy is found (or deleted_hold_time).
@@ -1457,7 +1461,6 @@ class Tailer::Impl final : public AssembledSink {
   std::vector<std::unique_ptr<TrackedFile>> added_;
   // The live file each containers/ link points at ("pods/<pod dir>/<container>/<n>.log") -> id.
   std::unordered_map<std::string, std::string> container_ids_;
-  bool has_containers_dir_ = false;  // the log root has containers/ (a kubelet's layout)
   // Per pod uid: what its records carry (filtered), and a hash of what the API said.
   struct PodLabelEntry {
     bool set = false;
