@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "agent/metrics/exposition.h"
+#include "collectors/common/single_family.h"
 
 namespace keelson::agent {
 
@@ -24,52 +25,36 @@ Status writePortFile(const std::string& path, std::uint16_t port) {
   return {};
 }
 
-namespace {
-
-prometheus::MetricFamily family(const char* name, const char* help, prometheus::MetricType type,
-                                double value) {
-  prometheus::MetricFamily f;
-  f.name = name;
-  f.help = help;
-  f.type = type;
-  prometheus::ClientMetric m;
-  if (type == prometheus::MetricType::Counter) {
-    m.counter.value = value;
-  } else {
-    m.gauge.value = value;
-  }
-  f.metric.push_back(std::move(m));
-  return f;
-}
-
-}  // namespace
-
 std::vector<prometheus::MetricFamily> HttpServerCollector::Collect() const {
   http::ServerStats s;
   if (const auto* server = server_->load()) s = server->stats();
   const auto counter = prometheus::MetricType::Counter;
   const auto d = [](std::uint64_t v) { return static_cast<double>(v); };
   std::vector<prometheus::MetricFamily> out;
-  out.push_back(family("keelson_agent_http_connections_accepted_total",
-                       "Connections accepted on the metrics port.", counter, d(s.accepted)));
-  out.push_back(family("keelson_agent_http_connections_evicted_total",
-                       "Idle connections closed to make room (connection limit or descriptors).",
-                       counter, d(s.evicted)));
-  out.push_back(family("keelson_agent_http_connections_priority_total",
-                       "Connections beyond the limit, served /healthz and /readyz only.", counter,
-                       d(s.priority)));
-  out.push_back(family("keelson_agent_http_accept_failures_total",
-                       "accept() failures on the metrics port (descriptors exhausted, ...).",
-                       counter, d(s.accept_failures)));
-  out.push_back(family("keelson_agent_http_connections_shed_total",
-                       "Pending connections closed unread while descriptors were exhausted "
-                       "(requests for other paths than /healthz and /readyz).",
-                       counter, d(s.shed)));
-  out.push_back(family("keelson_agent_http_timeouts_total",
-                       "Connections closed because a request or a response took too long.", counter,
-                       d(s.timeouts)));
-  out.push_back(family("keelson_agent_http_connections_open", "Connections open now.",
-                       prometheus::MetricType::Gauge, static_cast<double>(s.open)));
+  out.push_back(singleSampleFamily("keelson_agent_http_connections_accepted_total",
+                                   "Connections accepted on the metrics port.", counter,
+                                   d(s.accepted)));
+  out.push_back(
+      singleSampleFamily("keelson_agent_http_connections_evicted_total",
+                         "Idle connections closed to make room (connection limit or descriptors).",
+                         counter, d(s.evicted)));
+  out.push_back(singleSampleFamily(
+      "keelson_agent_http_connections_priority_total",
+      "Connections beyond the limit, served /healthz and /readyz only.", counter, d(s.priority)));
+  out.push_back(
+      singleSampleFamily("keelson_agent_http_accept_failures_total",
+                         "accept() failures on the metrics port (descriptors exhausted, ...).",
+                         counter, d(s.accept_failures)));
+  out.push_back(
+      singleSampleFamily("keelson_agent_http_connections_shed_total",
+                         "Pending connections closed unread while descriptors were exhausted "
+                         "(requests for other paths than /healthz and /readyz).",
+                         counter, d(s.shed)));
+  out.push_back(singleSampleFamily(
+      "keelson_agent_http_timeouts_total",
+      "Connections closed because a request or a response took too long.", counter, d(s.timeouts)));
+  out.push_back(singleSampleFamily("keelson_agent_http_connections_open", "Connections open now.",
+                                   prometheus::MetricType::Gauge, static_cast<double>(s.open)));
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "collectors/common/file.h"
+#include "collectors/common/single_family.h"
 
 namespace keelson::procfs {
 namespace {
@@ -13,21 +14,6 @@ namespace {
 bool parseU64(std::string_view s, std::uint64_t& v) {
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   return ec == std::errc{} && ptr == s.data() + s.size();
-}
-
-prometheus::MetricFamily single(const char* name, const char* help, prometheus::MetricType type,
-                                double value) {
-  prometheus::MetricFamily f;
-  f.name = name;
-  f.help = help;
-  f.type = type;
-  prometheus::ClientMetric m;
-  if (type == prometheus::MetricType::Counter)
-    m.counter.value = value;
-  else
-    m.gauge.value = value;
-  f.metric.push_back(std::move(m));
-  return f;
 }
 
 }  // namespace
@@ -96,16 +82,18 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   if (readSmallFile(proc_root_ + "/stat", buf)) btime = parseBootTime(buf);
   if (btime && readSmallFile(dir + "/stat", buf)) {
     if (auto s = parseProcStat(buf, ::sysconf(_SC_CLK_TCK), ::sysconf(_SC_PAGESIZE), *btime)) {
-      out.push_back(single("process_cpu_seconds_total",
-                           "Total user and system CPU time spent in seconds.", MetricType::Counter,
-                           s->cpu_seconds));
-      out.push_back(single("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                           MetricType::Gauge, static_cast<double>(s->virtual_bytes)));
-      out.push_back(single("process_resident_memory_bytes", "Resident memory size in bytes.",
-                           MetricType::Gauge, static_cast<double>(s->resident_bytes)));
-      out.push_back(single("process_start_time_seconds",
-                           "Start time of the process since unix epoch in seconds.",
-                           MetricType::Gauge, s->start_time_seconds));
+      out.push_back(singleSampleFamily("process_cpu_seconds_total",
+                                       "Total user and system CPU time spent in seconds.",
+                                       MetricType::Counter, s->cpu_seconds));
+      out.push_back(singleSampleFamily("process_virtual_memory_bytes",
+                                       "Virtual memory size in bytes.", MetricType::Gauge,
+                                       static_cast<double>(s->virtual_bytes)));
+      out.push_back(singleSampleFamily("process_resident_memory_bytes",
+                                       "Resident memory size in bytes.", MetricType::Gauge,
+                                       static_cast<double>(s->resident_bytes)));
+      out.push_back(singleSampleFamily("process_start_time_seconds",
+                                       "Start time of the process since unix epoch in seconds.",
+                                       MetricType::Gauge, s->start_time_seconds));
     }
   }
   if (DIR* d = ::opendir((dir + "/fd").c_str())) {
@@ -116,13 +104,14 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
     ::closedir(d);
     // The directory stream itself holds one descriptor while counting.
     if (pid_ == "self" && n > 0) --n;
-    out.push_back(single("process_open_fds", "Number of open file descriptors.", MetricType::Gauge,
-                         static_cast<double>(n)));
+    out.push_back(singleSampleFamily("process_open_fds", "Number of open file descriptors.",
+                                     MetricType::Gauge, static_cast<double>(n)));
   }
   if (readSmallFile(dir + "/limits", buf)) {
     if (auto max = parseMaxOpenFiles(buf)) {
-      out.push_back(single("process_max_fds", "Maximum number of open file descriptors.",
-                           MetricType::Gauge, static_cast<double>(*max)));
+      out.push_back(singleSampleFamily("process_max_fds",
+                                       "Maximum number of open file descriptors.",
+                                       MetricType::Gauge, static_cast<double>(*max)));
     }
   }
   return out;
