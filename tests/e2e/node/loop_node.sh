@@ -89,6 +89,25 @@ spec:
           volumeMounts: [{name: q, mountPath: /q}]
       volumes: [{name: q, hostPath: {path: $queue, type: Directory}}]
 ---
+# Disk I/O for the dashboards' disk panels: direct I/O on an emptyDir (cgroup v1 charges buffered
+# writeback to the root cgroup, direct I/O to the container that issues it).
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: disk}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: disk}}
+  template:
+    metadata: {labels: {app: disk}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: disk
+          image: $WORKLOAD_IMAGE
+          command: [sh, -c, 'while true; do dd if=/dev/zero of=/data/x bs=64k count=16 oflag=direct 2>/dev/null; dd if=/data/x of=/dev/null bs=64k iflag=direct 2>/dev/null; sleep 1; done']
+          volumeMounts: [{name: data, mountPath: /data}]
+      volumes: [{name: data, emptyDir: {}}]
+---
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: burn}
@@ -110,6 +129,18 @@ spec:
 YAML
 wait_rollout deployment/burn "$ns" 120
 wait_rollout deployment/load "$ns" 120
+wait_rollout deployment/disk "$ns" 120
+# cgroup v1 on this kernel counts a cgroup's I/O in blkio.throttle.* only under a throttle rule
+# (dashboards/METRICS.md): a rule far above what the disk pod does (10 GB/s) on its pod cgroup
+# makes the kernel account it, for the agent and for the kubelet's cAdvisor alike.
+if [[ ! -e /sys/fs/cgroup/cgroup.controllers ]]; then
+  disk_uid=$(k -n "$ns" get pods -l app=disk -o jsonpath='{.items[0].metadata.uid}')
+  disk_dev=$(findmnt -no MAJ:MIN -T /var/lib/kubelet | tr -d ' ')
+  for f in read_bps_device write_bps_device; do
+    echo "$disk_dev 10000000000" >"/sys/fs/cgroup/blkio/kubepods/besteffort/pod$disk_uid/blkio.throttle.$f" ||
+      fail "cannot set a blkio rule on the disk pod's cgroup"
+  done
+fi
 
 replicas() { k -n "$ns" get deployment burn -o jsonpath='{.spec.replicas}'; }
 : >"$work/timeline.txt"
