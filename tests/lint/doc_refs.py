@@ -8,6 +8,8 @@ Checked in every tracked (or new, not ignored) text file:
   - any mention of a `*.md` file (`see agent/README.md`) in Markdown, and in the comments of
     sources, CMake, YAML and scripts: it exists relative to the file's directory or to the
     repository root;
+  - a section named after a `*.md` mention (`agent/README.md, "Commands"`, `X.md ("Y")`): the
+    target has a heading, or a bold lead-in (`**Y**`), that starts with it;
   - in Markdown, a path in backticks that starts with a top-level directory and ends in a
     source extension (`collectors/logs/tailer.cpp`): it exists (globs and `{a,b}` forms are
     skipped; `<...>`, `...` placeholders too).
@@ -27,6 +29,7 @@ CODE_EXT = (".h", ".cpp", ".py", ".sh", ".yaml", ".yml", ".json", ".md", ".cmake
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 MD_MENTION = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.md)\b")
 TICKED = re.compile(r"`([^`\s]+)`")
+SECTION = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.md)(?:'s)?(?:,\s*| \()(?:section\s+)?\"([^\"]+)\"")
 
 
 def tracked_files():
@@ -70,6 +73,27 @@ def comment(rel, line):
     return line[at:] if at >= 0 else ""
 
 
+_sections = {}
+
+
+def sections(path):
+    """Headings and bold lead-ins of a Markdown file, as plain lower-case text."""
+    if path not in _sections:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        found = re.findall(r"^#{1,6}\s+(.*)$", text, re.M) + re.findall(r"\*\*([^*]+)\*\*", text)
+        _sections[path] = [re.sub(r"[`*]", "", x).strip().lower() for x in found]
+    return _sections[path]
+
+
+def candidates(rel_file, ref):
+    """`ref` relative to the file's directory, then to the root (a bare README.md in agent/ may
+    mean agent/README.md or the top-level one)."""
+    here = os.path.dirname(os.path.join(ROOT, rel_file))
+    paths = [os.path.normpath(os.path.join(base, ref)) for base in (here, ROOT)]
+    return [p for p in dict.fromkeys(paths) if os.path.isfile(p)]
+
+
 def exists(rel_file, ref):
     here = os.path.dirname(os.path.join(ROOT, rel_file))
     return any(os.path.exists(os.path.normpath(os.path.join(base, ref))) for base in (here, ROOT))
@@ -111,6 +135,11 @@ def main():
                     continue
                 if not exists(rel, ref):
                     problems.append(f"{where}: {ref} does not exist in the repository")
+            for ref, section in SECTION.findall(text):
+                want = re.sub(r"[`*]", "", section).strip().lower()
+                found = candidates(rel, ref)
+                if found and not any(h.startswith(want) for f in found for h in sections(f)):
+                    problems.append(f"{where}: {ref} has no section \"{section}\"")
     for p in problems:
         print(p)
     if problems:
