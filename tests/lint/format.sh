@@ -22,7 +22,7 @@ mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.cpp
 # One clang-format per batch of files (one per file costs ~20 s on a loaded 2-core machine); each
 # violation is reported as "FILE:LINE:COL: error: code should be clang-formatted".
 status=0
-report=$(printf '%s\0' "${files[@]}" | xargs -0 -n 64 clang-format --dry-run --Werror 2>&1 >/dev/null) ||
+report=$(printf '%s\0' "${files[@]}" | xargs -0 -r -n 64 clang-format --dry-run --Werror 2>&1 >/dev/null) ||
   status=$?
 mapfile -t off < <(sed -nE 's/^(.+):[0-9]+:[0-9]+: error: code should be clang-formatted.*/\1/p' \
                    <<<"$report" | sort -u)

@@ -62,7 +62,7 @@ def main():
         print(p)
     if problems:
         print(f"mirror_tests: {len(problems)} problem(s); tests/unit/ mirrors the source tree "
-              "(README.md, Testing)", file=sys.stderr)
+              "(tests/lint/README.md)", file=sys.stderr)
         return 1
     print(f"mirror_tests: {len(sources)} sources: {len(sources & tests)} with their mirrored test, "
           f"{len(allowed)} with a listed reason")
