@@ -53,6 +53,12 @@ void Controller::setPolicies(std::vector<policy::Policy> policies) {
   }
   histories_ = std::move(kept);
   policies_ = std::move(policies);
+  if (options_.recorder) {
+    std::set<std::string> keys;
+    for (const auto& p : policies_)
+      keys.insert(p.key());
+    options_.recorder->retain(keys);
+  }
 }
 
 std::chrono::milliseconds Controller::periodOf(const policy::Policy& policy) const {
@@ -186,6 +192,9 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, kube::Clock::Ti
   auto& history = histories_[policy.key()];
   engine::Decision decision = engine::decide(policy, obs, history, engineNow);
   history = decision.history;
+  if (options_.recorder) {
+    options_.recorder->record(policy, periodOf(policy), engineNow, obs, decision);
+  }
   out.desired = decision.desiredReplicas;
   out.reason = decision.reason;
 

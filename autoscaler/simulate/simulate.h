@@ -31,9 +31,23 @@ struct Samples {
     // count assuming the same total load (value x recorded / simulated), so a what-if with other
     // replica counts does not replay per-pod load that would have been spread differently.
     std::optional<std::int32_t> recordedReplicas;
+    // Keelson recording extensions (written by the controller's --record-steps, see
+    // autoscaler/README.md "Recordings"). They apply only while the simulated replica count equals
+    // `recordedReplicas` (the replay follows the recording); a what-if that diverges falls back to
+    // `values` with the rescaling above.
+    std::optional<std::int64_t> offsetMillis;    // `time`: this step's offset since the start
+    std::optional<std::int32_t> statusReplicas;  // `status`: scale.status.replicas
+    std::optional<std::int32_t> readyPods;       // `ready`: target pods Running and Ready
+    std::optional<std::int32_t> totalPods;       // `total`: target pods listed
+    // `pods`: per policy metric, the per-pod samples the controller saw ([group, value, request]);
+    // nullopt (or absent) = not recorded for that metric.
+    std::vector<std::optional<std::vector<engine::PodSample>>> pods;
   };
   std::vector<StepSample> steps;
 };
+
+// "ready" / "unready" / "missing" / "ignored" (the recording's pod groups).
+const char* toString(engine::PodGroup group);
 
 // Parses the samples YAML. Errors (reason "InvalidSamples") read "FILE:LINE: sentence".
 Result<Samples> parseSamples(std::string_view text, const std::string& fileName);
