@@ -56,7 +56,7 @@ struct AgentConfig {
   std::string state_dir = "/var/lib/keelson";
   std::string listen = ":9445";
   std::string node_name;                 // resolveConfig fills it: $NODE_NAME, else the host name
-  std::string sink;                      // empty: `embedded` (DESIGN.md: the demo default)
+  std::string sink;                      // empty: `embedded` (top-level README.md, "Contracts")
   std::string port_file;                 // empty: none
   std::string kubeconfig;                // empty: in-cluster when available
   std::optional<bool> metadata_enabled;  // metadata.enabled; unset: on when an API config exists

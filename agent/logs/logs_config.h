@@ -1,6 +1,6 @@
 // The `logs:` section of the agent config file, and its parser. Every key is optional; an unknown
 // key or a mistyped value is an error naming file:line, found at start-up (check-config). The sink
-// is not here: the agent's top-level `sink` key or `--sink` (DESIGN.md) is the only one; a
+// is not here: the agent's top-level `sink` key or `--sink` (README.md) is the only one; a
 // `logs.sink` key is an unknown key.
 //
 //   logs:

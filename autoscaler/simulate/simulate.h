@@ -1,4 +1,4 @@
-// `simulate`: replay recorded samples through the decision engine (DESIGN.md "simulate").
+// `simulate`: replay recorded samples through the decision engine (autoscaler/README.md).
 //
 // Pure apart from the thin file-reading wrapper in main. Time starts at `start` (default the Unix
 // epoch, which is a Thursday 00:00 UTC) and advances by the samples' interval; schedule floors are
@@ -23,7 +23,7 @@ struct Samples {
   std::int32_t replicas = 1;
   std::optional<engine::Time> start;  // `start:`; absent = the Unix epoch
   struct StepSample {
-    // values[m]: policy metric m at this step, in the samples' own unit (see DESIGN.md);
+    // values[m]: policy metric m at this step, in the samples' own unit (autoscaler/README.md);
     // nullopt = unavailable. Milli-units (a sample "850" is 850000).
     std::vector<std::optional<std::int64_t>> values;
     // Keelson extension `steps[].replicas`: the replica count the sample was recorded at. When

@@ -72,7 +72,7 @@ TEST(LogsConfig, ErrorsNameFileAndLine) {
       {"logs:\n  inflight_budget: lots\n",
        "agent.yaml:2: `logs.inflight_budget`: 'lots' is not a size"},
       {"logs:\n  enabled: true\n  bogus: 1\n", "agent.yaml:3: unknown key `logs.bogus`"},
-      // One sink key: the agent's top-level `sink` / --sink (DESIGN.md), never `logs.sink`.
+      // One sink key: the agent's top-level `sink` / --sink (README.md), never `logs.sink`.
       {"logs:\n  sink: stdout\n", "agent.yaml:2: unknown key `logs.sink`"},
       {"logs:\n  shutdown_timeout: 10\n",
        "agent.yaml:2: `logs.shutdown_timeout`: '10' is not a positive duration"},
