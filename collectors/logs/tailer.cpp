@@ -19,6 +19,7 @@
 #include "collectors/logroot/names.h"
 #include "collectors/logs/copy_match.h"
 #include "collectors/logs/resume_check.h"
+#include "collectors/logs/rotation.h"
 #include "collectors/logs/safe_open.h"
 
 namespace keelson::logs {
@@ -739,23 +740,13 @@ class Tailer::Impl final : public AssembledSink {
     const ssize_t n = ::pread(c.fd.get(), buf, sizeof buf, 0);
     if (n <= 0) return false;
     const std::string_view head(buf, static_cast<std::size_t>(n));
-    // Equal up to the shorter head, and that common part holds a whole line (lines start with a
-    // nanosecond timestamp, so an equal first line is the same data). A copy still shorter than
-    // its first line is looked at again later.
-    enum class Match { No, Yes, Undecided };
-    const auto matches = [&](const std::string& h) {
-      const std::size_t k = std::min(h.size(), head.size());
-      if (k == 0 || std::string_view(h).substr(0, k) != head.substr(0, k)) return Match::No;
-      if (head.substr(0, k).find('\n') != std::string_view::npos) return Match::Yes;
-      return head.size() < h.size() ? Match::Undecided : Match::Yes;
-    };
     bool undecided = false;
     for (const auto* list : {&files_, &added_}) {
       for (const auto& g : *list) {
         if (g.get() == &c || g->released || g->rotated || g->dir != c.dir) continue;
-        const Match m = matches(g->head);
-        undecided |= m == Match::Undecided;
-        if (m == Match::Yes) {
+        const HeadMatch m = matchLiveHead(g->head, head);
+        undecided |= m == HeadMatch::Undecided;
+        if (m == HeadMatch::Yes) {
           c.classify = false;
           c.copy_of = g->serial;  // the live instance is still being read: wait for its end
           ++counters_.copies_recognised;
@@ -765,9 +756,9 @@ class Tailer::Impl final : public AssembledSink {
     }
     for (auto it = truncated_.begin(); it != truncated_.end(); ++it) {
       if (it->dir != c.dir) continue;
-      const Match m = matches(it->head);
-      undecided |= m == Match::Undecided;
-      if (m != Match::Yes) continue;
+      const HeadMatch m = matchLiveHead(it->head, head);
+      undecided |= m == HeadMatch::Undecided;
+      if (m != HeadMatch::Yes) continue;
       c.classify = false;
       continueFrom(c, it->age, it->serial, it->restart_offset, it->end_offset);
       truncated_.erase(it);
@@ -1106,14 +1097,68 @@ class Tailer::Impl final : public AssembledSink {
       }
     }
     if (modified_dirs.empty()) return;
+    const auto copied = serialsWithCopy();
     for (auto& f : files_) {
       if (f->released || !modified_dirs.count(f->dir)) continue;
       f->dirty = true;
       f->eof = false;
       // A write may also be a copytruncate's truncation: look at the size now, not at the rescan.
       struct stat st {};
-      if (::fstat(f->fd.get(), &st) == 0)
-        checkSize(*f, static_cast<std::uint64_t>(st.st_size), now);
+      if (::fstat(f->fd.get(), &st) != 0) continue;
+      RotationAfter after;
+      after.size = static_cast<std::uint64_t>(st.st_size);
+      look(*f, after, copied);
+      applyChange(*f, after, now);
+    }
+  }
+
+  // Serials of instances whose copytruncate copy is tracked (dormant until they end).
+  std::set<std::uint64_t> serialsWithCopy() const {
+    std::set<std::uint64_t> out;
+    for (const auto* list : {&files_, &added_}) {
+      for (const auto& g : *list) {
+        if (!g->released && g->copy_of != 0) out.insert(g->copy_of);
+      }
+    }
+    return out;
+  }
+
+  // The content half of a look through the fd: has the head been rewritten, is a copy known.
+  void look(const TrackedFile& f, RotationAfter& after, const std::set<std::uint64_t>& copied) {
+    after.head_changed = f.fingerprint.length > 0 && after.size && *after.size >= f.read_offset &&
+                         !fingerprintMatches(f.fd.get(), f.fingerprint);
+    after.copy_tracked = copied.contains(f.serial);
+  }
+
+  // Applies what rotation.h's classify() decided about one look at `f`.
+  void applyChange(TrackedFile& f, const RotationAfter& after, Instant now) {
+    const RotationChange change = classify(RotationBefore{f.state, f.read_offset}, after);
+    switch (change.name) {
+      case NameChange::RenamedAway:
+        ++counters_.rotations_rename;
+        break;
+      case NameChange::Removed:
+      case NameChange::Replaced:
+        f.deleted_at = now;
+        ++counters_.rotations_delete;
+        break;
+      case NameChange::Unchanged:
+      case NameChange::Moved:
+        break;
+    }
+    f.state = nextFileState(f.state, change.name);
+    switch (change.content) {
+      case ContentChange::Truncated:
+      case ContentChange::Copytruncated:
+        restartInstance(f, now);
+        return;
+      case ContentChange::Appended:
+        f.dirty = true;
+        f.eof = false;
+        [[fallthrough]];
+      case ContentChange::Unchanged:
+        if (after.size) f.size = *after.size;
+        return;
     }
   }
 
@@ -1178,6 +1223,7 @@ class Tailer::Impl final : public AssembledSink {
     loadContainerIds();
     std::set<std::string, std::less<>> pod_dirs;  // every entry of pods/ this scan listed
     std::set<std::string, std::less<>> listed_uids;
+    std::set<std::string, std::less<>> listed_files;  // log files the walk considered
     if (Fd pods = openDir("pods")) {
       watch(pods.get(), "pods");
       for (const auto& pe : listDir(pods.get())) {
@@ -1218,7 +1264,8 @@ class Tailer::Impl final : public AssembledSink {
               refuse(file_rel, kRefusedExcluded);
               continue;
             }
-            consider(file_rel, cont_rel, *parsed);
+            listed_files.insert(file_rel);
+            consider(file_rel, cont_rel, *parsed, now);
           }
         }
       }
@@ -1227,6 +1274,7 @@ class Tailer::Impl final : public AssembledSink {
     applyContainerIds();
     if (scan_complete_) forgetRefusedOutside(pod_dirs);
     // Files not found where they were: deleted (or moved away); keep reading through the fd.
+    const auto copied = serialsWithCopy();
     for (auto& fp : files_) {
       TrackedFile& f = *fp;
       if (f.released) continue;
@@ -1237,35 +1285,21 @@ class Tailer::Impl final : public AssembledSink {
       }
       // Not found where it was: deleted, or moved out of our view. A scan that failed to open some
       // directory (fd limit, I/O error) proves nothing, so only st_nlink == 0 counts then.
-      const bool gone = st.st_nlink == 0 || (!f.seen && scan_complete_);
-      if (gone && f.state != FileState::Deleted) {
-        f.state = FileState::Deleted;
-        f.deleted_at = now;
-        ++counters_.rotations_delete;
-      }
-      checkSize(f, static_cast<std::uint64_t>(st.st_size), now);
+      RotationAfter after;
+      after.listing = f.seen           ? Listing::Found
+                      : scan_complete_ ? Listing::NotFound
+                                       : Listing::ScanIncomplete;
+      after.path_reused = !f.seen && listed_files.contains(f.path);
+      after.unlinked = st.st_nlink == 0;
+      after.size = static_cast<std::uint64_t>(st.st_size);
+      look(f, after, copied);
+      applyChange(f, after, now);
     }
     from_end_.clear();
     sweep();
     pruneGonePods();
     if (scan_complete_) notifyPodsGone(listed_uids);
     sink_ = saved_sink;
-  }
-
-  void checkSize(TrackedFile& f, std::uint64_t size, Instant now) {
-    bool truncated = size < f.read_offset;
-    if (!truncated && f.fingerprint.length > 0 && !fingerprintMatches(f.fd.get(), f.fingerprint)) {
-      truncated = true;  // truncated and rewritten past our offset between two looks
-    }
-    if (truncated) {
-      restartInstance(f, now);
-      return;
-    }
-    f.size = size;
-    if (size > f.read_offset) {
-      f.dirty = true;
-      f.eof = false;
-    }
   }
 
   // copytruncate: the old instance ends (what was read is flushed), a new serial starts at 0.
@@ -1309,7 +1343,7 @@ class Tailer::Impl final : public AssembledSink {
   }
 
   void consider(const std::string& rel, const std::string& dir_rel,
-                const logroot::PodLogPath& where) {
+                const logroot::PodLogPath& where, Instant now) {
     auto opened = openBeneath(root_.get(), rel, false);
     if (!opened) {
       const auto& reason = opened.error().reason;
@@ -1328,10 +1362,11 @@ class Tailer::Impl final : public AssembledSink {
         f->seen = true;
         if (f->path != rel) {
           // Renamed: the kubelet's rotation moves <n>.log to <n>.log.<timestamp>.
-          if (f->state == FileState::Live && where.rotated) {
-            ++counters_.rotations_rename;
-            f->state = FileState::Rotated;
-          }
+          RotationAfter after;
+          after.listing = Listing::Found;
+          after.moved = true;
+          after.rotated_name = where.rotated;
+          applyChange(*f, after, now);
           if (where.rotated) f->rotated = true;
           f->path = rel;
           f->dir = dir_rel;
