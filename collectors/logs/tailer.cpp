@@ -1019,6 +1019,29 @@ class Tailer::Impl final : public AssembledSink {
     counters_.files_open = files_.size();
   }
 
+  // Per-namespace counters live while a file of the namespace is tracked (each file points at its
+  // namespace's entry) and go a rescan_interval after the last one, so they are bounded by the
+  // namespaces that have files rather than every namespace ever seen (the pipeline prunes its
+  // delivered series the same way, LogMetrics::pruneNamespaces). The delay lets the caller's
+  // metric sync (every 250 ms) see the last lines counted: a short-lived pod is read and let go
+  // within one call. A namespace that comes back after that counts again from 0.
+  void pruneNamespaceCounters(Instant now) {
+    std::set<const NamespaceCounters*> in_use;
+    for (const auto& f : files_)
+      in_use.insert(f->ns);
+    std::erase_if(counters_.by_namespace, [&](const auto& entry) {
+      const auto& [ns, counters] = entry;
+      if (in_use.contains(&counters)) {
+        ns_idle_since_.erase(ns);
+        return false;
+      }
+      const auto [it, first] = ns_idle_since_.try_emplace(ns, now);
+      if (first || now - it->second < config_.rescan_interval) return false;
+      ns_idle_since_.erase(it);
+      return true;
+    });
+  }
+
   // ---------------------------------------------------------------- discovery
 
   void refuse(const std::string& path, std::string_view reason) {
@@ -1297,6 +1320,7 @@ class Tailer::Impl final : public AssembledSink {
     }
     from_end_.clear();
     sweep();
+    pruneNamespaceCounters(now);
     pruneGonePods();
     if (scan_complete_) notifyPodsGone(listed_uids);
     sink_ = saved_sink;
@@ -1511,6 +1535,8 @@ class Tailer::Impl final : public AssembledSink {
   std::set<std::string, std::less<>> excluded_;  // pod uids (setPodExcluded)
   std::set<std::string> from_end_;  // pod uids included again: new files start at their end
   TailerCounters counters_;
+  // Namespaces whose counters no tracked file uses, since when (pruneNamespaceCounters).
+  std::unordered_map<std::string, Instant> ns_idle_since_;
   std::vector<char> chunk_;
   std::string json_;
   std::string scratch_;
