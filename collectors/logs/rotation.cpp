@@ -31,20 +31,6 @@ RotationChange classify(const RotationBefore& before, const RotationAfter& after
   return RotationChange{classifyName(before, after), classifyContent(before, after)};
 }
 
-FileState nextFileState(FileState state, NameChange change) {
-  switch (change) {
-    case NameChange::RenamedAway:
-      return FileState::Rotated;
-    case NameChange::Removed:
-    case NameChange::Replaced:
-      return FileState::Deleted;
-    case NameChange::Unchanged:
-    case NameChange::Moved:
-      break;
-  }
-  return state;
-}
-
 std::string_view nameChangeName(NameChange c) {
   switch (c) {
     case NameChange::Unchanged:

@@ -69,9 +69,6 @@ struct RotationChange {
 
 RotationChange classify(const RotationBefore& before, const RotationAfter& after);
 
-// The name's state after `change` (Deleted stays Deleted: a file is never un-deleted).
-FileState nextFileState(FileState state, NameChange change);
-
 std::string_view nameChangeName(NameChange c);
 std::string_view contentChangeName(ContentChange c);
 

@@ -21,6 +21,7 @@
 #include "collectors/logs/resume_check.h"
 #include "collectors/logs/rotation.h"
 #include "collectors/logs/safe_open.h"
+#include "collectors/logs/tracked_file.h"
 
 namespace keelson::logs {
 
@@ -55,78 +56,6 @@ std::string_view releaseReasonName(ReleaseReason r) {
 }
 
 namespace {
-
-struct PendingRecord {
-  std::string json;
-  std::uint64_t end_offset = 0;
-  std::uint64_t restart_offset = 0;
-  std::uint32_t flags = 0;
-};
-
-struct TrackedFile {
-  std::uint64_t serial = 0;
-  FileId id;
-  Fingerprint fingerprint;
-  std::string path;  // relative to the root
-  std::string dir;   // its container directory, relative
-  Fd fd;
-  RecordEncoder encoder;
-  FileAssembler assembler;
-  LogFormat format = LogFormat::Unknown;
-  FileState state = FileState::Live;
-  bool rotated = false;  // named (or renamed to) a rotated sibling <n>.log.<ts>
-  // Age among the instances of one container directory, oldest first: the inode's birth time where
-  // the filesystem reports one, then (the rescan that found it, rotated names before the live one,
-  // name at discovery). Discovery order alone is not age: a scan's directory listing can miss a
-  // file renamed to its rotated name while the walk ran, and then open the live name, which by
-  // then is its successor; the rotated file, found by the next scan, is the older one. Files
-  // already tracked are older than files a later rescan finds when the birth times do not decide
-  // (unknown, or equal at the filesystem's timestamp granularity): a live file renamed and deleted
-  // between two rescans was never seen under its rotated name, yet is older than every rotated
-  // file found afterwards.
-  std::uint64_t birth = 0;  // ns since the epoch; 0: unknown
-  std::uint64_t generation = 0;
-  int rank = 0;  // 0: found under a rotated name, 1: found as the live file
-  std::string first_name;
-  std::vector<TrackedFile*>* siblings = nullptr;  // poll(): unreleased files of the same dir
-  struct Age {
-    std::uint64_t birth = 0;
-    std::uint64_t generation = 0;
-    int rank = 0;
-    std::string first_name;
-  };
-  Age age() const { return Age{birth, generation, rank, first_name}; }
-  std::uint64_t size = 0;
-  std::uint64_t read_offset = 0;
-  std::uint64_t skip_through = 0;  // resume: records ending at or before this were shipped
-  bool resuming = false;
-  std::uint64_t emitted_end = 0;
-  std::uint64_t emitted_restart = 0;  // restart_offset of the last record emitted
-  StartPoint start;                   // where this instance began (checkpoint, continued copy)
-  // A live file's first up-to-1-KiB as read (before any truncation): how a copytruncate copy of it
-  // is recognised.
-  std::string head;
-  // A rotated file whose content is a copy of the live instance with this serial (copytruncate):
-  // dormant, not read, until that instance ends; then read from where the instance stopped.
-  std::uint64_t copy_of = 0;
-  bool classify = false;  // a new rotated file not yet compared with the live file (was empty)
-  // Bytes of the current, not yet terminated line (starting at carry_offset). While `discarding`,
-  // carry holds the line's head and the rest of the line is dropped until its '\n'.
-  std::string carry;
-  std::uint64_t carry_offset = 0;
-  bool discarding = false;
-  std::string tail;  // while discarding: the last bytes of the line seen so far
-  bool dirty = true;
-  bool eof = false;
-  bool seen = false;
-  bool released = false;
-  Instant deleted_at{};
-  // A new instance found before the kubelet made its containers/ link is not read until the link
-  // gives it its id, or until this instant (TailerConfig::link_wait); zero = not waiting.
-  Instant link_wait_until{};
-  NamespaceCounters* ns = nullptr;
-  std::deque<PendingRecord> pending;
-};
 
 // The inode's birth time in ns since the epoch, or 0 where the filesystem does not report one.
 std::uint64_t birthTimeNs(int fd) {
@@ -214,13 +143,13 @@ class Tailer::Impl final : public AssembledSink {
   // --- AssembledSink: encode and deliver (or queue over budget) one record of current_. ---
   void onAssembled(const AssembledRecord& r) override {
     TrackedFile& f = *current_;
-    if (r.end_offset <= f.skip_through && f.resuming) return;
+    if (f.offsets.shipped(r.end_offset)) return;
     PendingRecord p;
     json_.clear();
     f.encoder.encode(json_, r.time, r.stream, r.log, r.flags, r.error);
     if (r.flags & kRecordTruncated) ++counters_.records_truncated;
-    f.emitted_end = r.end_offset;
-    f.emitted_restart = r.restart_offset;
+    f.offsets.emitted_end = r.end_offset;
+    f.offsets.emitted_restart = r.restart_offset;
     if (f.pending.empty() && (emitted_ == 0 || emitted_ + json_.size() <= budget_)) {
       deliver(f, json_, r.end_offset, r.restart_offset, r.flags);
       return;
@@ -241,7 +170,7 @@ class Tailer::Impl final : public AssembledSink {
     rec.restart_offset = restart;
     rec.json = json;
     rec.flags = flags;
-    rec.start = f.start;
+    rec.start = f.offsets.start;
     emitted_ += json.size();
     ++counters_.records_emitted;
     sink_->onRecord(rec);
@@ -272,9 +201,8 @@ class Tailer::Impl final : public AssembledSink {
     // live instance waits for it. Served round-robin, the new instance could otherwise emit its
     // first lines before the copy's last ones.
     for (auto& fp : files_) {
-      if (!fp->released && fp->classify && !classifyCopy(*fp)) {
-        fp->eof = true;  // still empty: looked at again when it is written
-        fp->dirty = false;
+      if (fp->phase() == Phase::Unclassified && !classifyCopy(*fp)) {
+        fp->at_end = true;  // still empty: looked at again when it is written
       }
     }
     groupSiblings();
@@ -285,17 +213,16 @@ class Tailer::Impl final : public AssembledSink {
       const std::size_t n = files_.size();
       for (std::size_t k = 0; k < n && !stop_; ++k) {
         TrackedFile& f = *files_[(cursor_ + k) % n];
-        if (f.released || f.copy_of != 0) continue;
+        if (f.released() || f.phase() == Phase::DormantCopy) continue;
         if (isPaused(f)) {
-          paused_backlog_ = paused_backlog_ || hasUnread(f);
+          paused_backlog_ = paused_backlog_ || f.hasUnread();
           continue;
         }
-        if (f.classify && !classifyCopy(f)) {
-          f.eof = true;  // still empty: looked at again when it is written
-          f.dirty = false;
+        if (f.phase() == Phase::Unclassified && !classifyCopy(f)) {
+          f.at_end = true;  // still empty: looked at again when it is written
           continue;
         }
-        if (f.copy_of != 0) continue;
+        if (f.phase() == Phase::DormantCopy) continue;
         if (waitsForOlder(f)) {
           skipped = true;
           continue;
@@ -305,7 +232,7 @@ class Tailer::Impl final : public AssembledSink {
           cursor_ = (cursor_ + k) % n;
           break;
         }
-        if (f.eof && !f.dirty) continue;
+        if (f.at_end) continue;
         if (waitsForLink(f, now)) continue;  // nextWakeup() includes the deadline
         current_ = &f;
         const std::size_t got = readChunk(f, now);
@@ -324,15 +251,15 @@ class Tailer::Impl final : public AssembledSink {
           cursor_ = (cursor_ + k + 1) % n;  // the next call starts with the next file
           break;
         }
-        if (got == 0 && f.state == FileState::Deleted && f.pending.empty()) {
+        if (got == 0 && f.state() == FileState::Deleted && f.pending.empty()) {
           release(f, ReleaseReason::Deleted, now);
         }
       }
       // A file skipped behind an older instance that has since reached its end gets another round.
       if (!progress && skipped && !stop_) {
         for (const auto& fp : files_) {
-          if (!fp->released && fp->copy_of == 0 && !isPaused(*fp) && hasUnread(*fp) &&
-              !waitsForOlder(*fp))
+          if (!fp->released() && fp->phase() != Phase::DormantCopy && !isPaused(*fp) &&
+              fp->hasUnread() && !waitsForOlder(*fp))
             progress = true;
         }
       }
@@ -360,11 +287,11 @@ class Tailer::Impl final : public AssembledSink {
     }
     for (auto& fp : files_) {
       TrackedFile& f = *fp;
-      if (f.released) continue;
+      if (f.released()) continue;
       current_ = &f;
       if (f.pending.empty()) f.assembler.flushExpired(now, *this);
-      if (f.state == FileState::Deleted) {
-        if (f.eof && !f.dirty && f.pending.empty() && f.read_offset >= f.size) {
+      if (f.state() == FileState::Deleted) {
+        if (f.at_end && f.pending.empty() && f.offsets.read_offset >= f.size) {
           release(f, ReleaseReason::Deleted, now);
         } else if (now >= f.deleted_at + config_.deleted_hold_time) {
           release(f, ReleaseReason::HoldExpired, now);
@@ -382,7 +309,7 @@ class Tailer::Impl final : public AssembledSink {
     budget_ = std::numeric_limits<std::size_t>::max();
     emitted_ = 0;
     for (auto& f : files_) {
-      if (f->released || !f->pending.empty()) continue;
+      if (f->released() || !f->pending.empty()) continue;
       current_ = f.get();
       f->assembler.flushMultilineNow(*this);
     }
@@ -394,9 +321,9 @@ class Tailer::Impl final : public AssembledSink {
     Instant next = last_rescan_ + config_.rescan_interval;
     for (const auto& f : files_) {
       if (auto d = f->assembler.nextDeadline(); d && *d < next) next = *d;
-      if (f->state == FileState::Deleted)
+      if (f->state() == FileState::Deleted)
         next = std::min(next, f->deleted_at + config_.deleted_hold_time);
-      if (!f->released && f->link_wait_until != Instant{} && f->state == FileState::Live &&
+      if (!f->released() && f->link_wait_until != Instant{} && f->state() == FileState::Live &&
           f->encoder.metadata().container_id.empty())
         next = std::min(next, f->link_wait_until);
     }
@@ -498,7 +425,7 @@ class Tailer::Impl final : public AssembledSink {
     sink_ = &sink;
     const Instant now = clock_.now();
     for (auto& f : files_) {
-      if (f->released || f->encoder.metadata().pod_uid != uid) continue;
+      if (f->released() || f->encoder.metadata().pod_uid != uid) continue;
       refuse(f->path, kRefusedExcluded);
       release(*f, ReleaseReason::Excluded, now);
     }
@@ -516,11 +443,11 @@ class Tailer::Impl final : public AssembledSink {
       s.path = f->path;
       s.pod = f->encoder.metadata();
       s.format = f->format;
-      s.state = f->state;
+      s.state = f->state();
       s.size = f->size;
-      s.read_offset = f->read_offset;
-      s.emitted_end_offset = f->emitted_end;
-      s.start = f->start;
+      s.read_offset = f->offsets.read_offset;
+      s.emitted_end_offset = f->offsets.emitted_end;
+      s.start = f->offsets.start;
       out.push_back(std::move(s));
     }
     return out;
@@ -531,8 +458,8 @@ class Tailer::Impl final : public AssembledSink {
   std::uint64_t lagBytes() const {
     std::uint64_t lag = 0;
     for (const auto& f : files_) {
-      if (f->copy_of != 0) continue;  // a dormant copy holds nothing unread
-      lag += f->size > f->read_offset ? f->size - f->read_offset : 0;
+      if (f->phase() == Phase::DormantCopy) continue;  // a copy holds nothing unread yet
+      lag += f->size > f->offsets.read_offset ? f->size - f->offsets.read_offset : 0;
     }
     return lag;
   }
@@ -549,16 +476,15 @@ class Tailer::Impl final : public AssembledSink {
     return !paused_.empty() && paused_.contains(f.encoder.metadata().pod_uid);
   }
 
-  // Not yet read to its end (or records queued): what an older instance must finish first.
-  static bool hasUnread(const TrackedFile& f) { return !f.pending.empty() || !f.eof || f.dirty; }
-
   // Whether `g` is an older instance of the same container than `f` (see TrackedFile::generation).
   // A dormant copy, or one not yet compared with the live file, is not one.
   static bool olderInstance(const TrackedFile& g, const TrackedFile& f) {
-    if (&g == &f || g.released || g.copy_of != 0 || g.classify) return false;
-    if (g.birth != 0 && f.birth != 0 && g.birth != f.birth) return g.birth < f.birth;
-    return std::tie(g.generation, g.rank, g.first_name) <
-           std::tie(f.generation, f.rank, f.first_name);
+    if (&g == &f || g.phase() != Phase::Reading) return false;
+    const TrackedFile::Age& a = g.age;
+    const TrackedFile::Age& b = f.age;
+    if (a.birth != 0 && b.birth != 0 && a.birth != b.birth) return a.birth < b.birth;
+    return std::tie(a.generation, a.rank, a.first_name) <
+           std::tie(b.generation, b.rank, b.first_name);
   }
 
   // One container's lines must leave in order across a rotation: a file waits while an older
@@ -567,7 +493,7 @@ class Tailer::Impl final : public AssembledSink {
   static bool waitsForOlder(const TrackedFile& f) {
     if (f.siblings == nullptr) return false;
     for (const TrackedFile* g : *f.siblings) {
-      if (olderInstance(*g, f) && hasUnread(*g)) return true;
+      if (olderInstance(*g, f) && g->hasUnread()) return true;
     }
     return false;
   }
@@ -576,7 +502,7 @@ class Tailer::Impl final : public AssembledSink {
     by_dir_.clear();
     for (auto& fp : files_) {
       fp->siblings = nullptr;
-      if (!fp->released) by_dir_[fp->dir].push_back(fp.get());
+      if (!fp->released()) by_dir_[fp->dir].push_back(fp.get());
     }
     for (auto& [dir, group] : by_dir_) {
       if (group.size() < 2) continue;
@@ -590,34 +516,30 @@ class Tailer::Impl final : public AssembledSink {
   std::size_t readChunk(TrackedFile& f, Instant now) {
     ssize_t n;
     do {
-      n = ::pread(f.fd.get(), chunk_.data(), chunk_.size(), static_cast<off_t>(f.read_offset));
+      n = ::pread(f.fd.get(), chunk_.data(), chunk_.size(),
+                  static_cast<off_t>(f.offsets.read_offset));
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
       ++counters_.read_errors;
-      f.eof = true;
-      f.dirty = false;
+      f.at_end = true;
       return 0;
     }
     if (n == 0) {
-      f.eof = true;
-      f.dirty = false;
+      f.at_end = true;
       return 0;
     }
-    const std::uint64_t base = f.read_offset;
+    const std::uint64_t base = f.offsets.read_offset;
     const auto len = static_cast<std::size_t>(n);
-    f.read_offset += len;
-    f.size = std::max(f.size, f.read_offset);
-    f.eof = len < chunk_.size();
-    if (f.eof) f.dirty = false;
+    f.offsets.read_offset += len;
+    f.size = std::max(f.size, f.offsets.read_offset);
+    f.at_end = len < chunk_.size();
     if (f.fingerprint.length < kFingerprintMaxBytes) refingerprint(f);
-    const std::uint64_t new_bytes = f.read_offset > std::max(base, f.skip_through)
-                                        ? f.read_offset - std::max(base, f.skip_through)
-                                        : 0;
+    const std::uint64_t new_bytes = f.offsets.newBytesSince(base);
     f.ns->bytes_read += new_bytes;
 
     const char* data = chunk_.data();
     std::size_t pos = 0;
-    if (f.discarding || !f.carry.empty()) {
+    if (!f.carry.empty()) {
       const void* nl = std::memchr(data, '\n', len);
       if (!nl) {
         appendCarry(f, std::string_view(data, len));
@@ -625,17 +547,14 @@ class Tailer::Impl final : public AssembledSink {
       }
       const auto at = static_cast<std::size_t>(static_cast<const char*>(nl) - data);
       appendCarry(f, std::string_view(data, at));
-      processLine(f, f.carry, f.carry_offset, base + at + 1, f.discarding, now);
+      processLine(f, f.carry.bytes, f.carry.offset, base + at + 1, f.carry.discarding, now);
       f.carry.clear();
-      f.tail.clear();
-      f.discarding = false;
-      if (f.carry.capacity() > 64 * 1024) f.carry.shrink_to_fit();
       pos = at + 1;
     }
     while (pos < len && !stop_) {
       const void* nl = std::memchr(data + pos, '\n', len - pos);
       if (!nl) {
-        f.carry_offset = base + pos;
+        f.carry.offset = base + pos;
         appendCarry(f, std::string_view(data + pos, len - pos));
         pos = len;
         break;
@@ -646,45 +565,23 @@ class Tailer::Impl final : public AssembledSink {
     }
     if (pos < len) {
       // Stopped on the budget: the rest of the chunk is read again next time.
-      f.read_offset = base + pos;
-      f.eof = false;
+      f.offsets.read_offset = base + pos;
+      f.at_end = false;
     }
     return len;
   }
 
-  void appendCarry(TrackedFile& f, std::string_view bytes) {
-    if (!f.discarding && f.carry.size() + bytes.size() > line_limit_) {
-      const std::size_t room = line_limit_ - f.carry.size();
-      f.carry.append(bytes.substr(0, room));
-      f.discarding = true;
-      // Seed the tail with the head's end, so a field cut between head and tail is still whole.
-      f.tail.assign(std::string_view(f.carry).substr(f.carry.size() -
-                                                     std::min<std::size_t>(512, f.carry.size())));
-      bytes.remove_prefix(room);
-    }
-    if (!f.discarding) {
-      f.carry.append(bytes);
-      return;
-    }
-    // The line's last bytes: where docker json keeps "stream" and "time".
-    constexpr std::size_t kTail = 512;
-    if (bytes.size() >= kTail) {
-      f.tail.assign(bytes.substr(bytes.size() - kTail));
-    } else {
-      f.tail.append(bytes);
-      if (f.tail.size() > 2 * kTail) f.tail.erase(0, f.tail.size() - kTail);
-    }
-  }
+  void appendCarry(TrackedFile& f, std::string_view bytes) { f.carry.append(bytes, line_limit_); }
 
   void processLine(TrackedFile& f, std::string_view line, std::uint64_t start, std::uint64_t end,
                    bool cut, Instant now) {
-    const bool fresh = end > f.skip_through || !f.resuming;
+    const bool fresh = !f.offsets.shipped(end);
     if (f.format == LogFormat::Unknown) {
       f.format = detectFormat(line);
       if (f.format == LogFormat::Unknown) f.format = LogFormat::Cri;
     }
     const ParsedLine parsed = cut && f.format == LogFormat::DockerJson
-                                  ? parseDockerJsonCut(line, f.tail, scratch_)
+                                  ? parseDockerJsonCut(line, f.carry.tail, scratch_)
                                   : parseLine(f.format, line, scratch_);
     if (fresh) {
       ++f.ns->lines_read;
@@ -695,19 +592,16 @@ class Tailer::Impl final : public AssembledSink {
   }
 
   void refingerprint(TrackedFile& f) {
-    const std::uint64_t want = std::min<std::uint64_t>(kFingerprintMaxBytes, f.read_offset);
+    const std::uint64_t want = std::min<std::uint64_t>(kFingerprintMaxBytes, f.offsets.read_offset);
     if (want <= f.fingerprint.length) return;
     char buf[kFingerprintMaxBytes];
     const ssize_t n = ::pread(f.fd.get(), buf, want, 0);
     if (n > 0) f.fingerprint = fingerprintOf(std::string_view(buf, static_cast<std::size_t>(n)));
-    if (n > 0 && !f.rotated && static_cast<std::size_t>(n) > f.head.size())
+    if (n > 0 && !f.rotated() && static_cast<std::size_t>(n) > f.head.size())
       f.head.assign(buf, static_cast<std::size_t>(n));
   }
 
-  // Where "from the end" starts: just past the last '\n' before `size`, so a line being written
-  // at that moment is read whole rather than as a fragment. Looks back kLineStartLookBack bytes
-  // at most; a file with no '\n' that short is one unfinished line (start at 0); a longer
-  // unfinished line is entered at `size` (its head is not shipped).
+  // Where "from the end" starts (offsets.h, lineStartIn), looking back kLineStartLookBack bytes.
   static std::uint64_t lineStartAtEnd(int fd, std::uint64_t size) {
     constexpr std::uint64_t kLineStartLookBack = 64 * 1024;
     if (size == 0) return 0;
@@ -715,9 +609,7 @@ class Tailer::Impl final : public AssembledSink {
     std::string buf(static_cast<std::size_t>(size - from), '\0');
     const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(from));
     if (n <= 0) return size;
-    const auto nl = std::string_view(buf.data(), static_cast<std::size_t>(n)).rfind('\n');
-    if (nl != std::string_view::npos) return from + nl + 1;
-    return from == 0 ? 0 : size;
+    return lineStartIn(std::string_view(buf.data(), static_cast<std::size_t>(n)), from, size);
   }
 
   // The live file's head as it is now (a file just discovered, not read yet).
@@ -743,11 +635,11 @@ class Tailer::Impl final : public AssembledSink {
     bool undecided = false;
     for (const auto* list : {&files_, &added_}) {
       for (const auto& g : *list) {
-        if (g.get() == &c || g->released || g->rotated || g->dir != c.dir) continue;
+        if (g.get() == &c || g->released() || g->rotated() || g->dir != c.dir) continue;
         const HeadMatch m = matchLiveHead(g->head, head);
         undecided |= m == HeadMatch::Undecided;
         if (m == HeadMatch::Yes) {
-          c.classify = false;
+          c.enter(Phase::DormantCopy);
           c.copy_of = g->serial;  // the live instance is still being read: wait for its end
           ++counters_.copies_recognised;
           return true;
@@ -759,14 +651,13 @@ class Tailer::Impl final : public AssembledSink {
       const HeadMatch m = matchLiveHead(it->head, head);
       undecided |= m == HeadMatch::Undecided;
       if (m != HeadMatch::Yes) continue;
-      c.classify = false;
       continueFrom(c, it->age, it->serial, it->restart_offset, it->end_offset);
       truncated_.erase(it);
       ++counters_.copies_recognised;
       return true;
     }
     if (undecided) return false;
-    c.classify = false;
+    c.enter(Phase::Reading);
     return true;
   }
 
@@ -790,8 +681,8 @@ class Tailer::Impl final : public AssembledSink {
     char buf[kFingerprintMaxBytes];
     for (auto& fp : files_) {
       TrackedFile& f = *fp;
-      if (f.released || f.generation != generation_ || f.start.placed || f.read_offset != 0 ||
-          f.copy_of != 0 || f.classify || f.size == 0)
+      if (f.phase() != Phase::Reading || f.age.generation != generation_ ||
+          f.offsets.start.placed || f.offsets.read_offset != 0 || f.size == 0)
         continue;
       const ssize_t n = ::pread(f.fd.get(), buf, sizeof buf, 0);
       if (n <= 0) continue;
@@ -812,19 +703,13 @@ class Tailer::Impl final : public AssembledSink {
           used.emplace_back(list, i);
           break;
         }
-        f.read_offset = r.restart_offset;
-        f.skip_through = r.end_offset;
-        f.resuming = true;
-        f.emitted_end = r.end_offset;
-        f.emitted_restart = r.restart_offset;
-        f.start = StartPoint{true, r.restart_offset, r.end_offset, 0};
-        f.dirty = true;
-        f.eof = false;
+        f.offsets.placeAt(r.restart_offset, r.end_offset);
+        f.at_end = false;
         refingerprint(f);
         // The copy holds the checkpointed instance's lines: it is as old as that inode (which now
         // holds what was written after the truncation), not as new as its own birth.
         for (const auto& g : files_) {
-          if (!g->released && g->id == r.file) f.birth = std::min(f.birth, g->birth);
+          if (!g->released() && g->id == r.file) f.age.birth = std::min(f.age.birth, g->age.birth);
         }
         ++counters_.copies_resumed;
         used.emplace_back(list, i);
@@ -846,7 +731,7 @@ class Tailer::Impl final : public AssembledSink {
       std::set<std::string_view> tracked;
       for (const auto* list : {&files_, &added_}) {
         for (const auto& f : *list) {
-          if (!f->released) tracked.insert(f->encoder.metadata().pod_uid);
+          if (!f->released()) tracked.insert(f->encoder.metadata().pod_uid);
         }
       }
       for (auto it = gone_.begin(); it != gone_.end();) {
@@ -869,7 +754,7 @@ class Tailer::Impl final : public AssembledSink {
     std::set<std::string_view> tracked;
     for (const auto* list : {&files_, &added_}) {
       for (const auto& f : *list) {
-        if (!f->released) tracked.insert(f->encoder.metadata().pod_uid);
+        if (!f->released()) tracked.insert(f->encoder.metadata().pod_uid);
       }
     }
     for (auto it = pod_uids_.begin(); it != pod_uids_.end();) {
@@ -887,20 +772,12 @@ class Tailer::Impl final : public AssembledSink {
   // suppressing every record ending at or before end_offset.
   void continueFrom(TrackedFile& c, const TrackedFile::Age& age, std::uint64_t serial,
                     std::uint64_t restart_offset, std::uint64_t end_offset) {
-    c.birth = age.birth;  // the copy stands for the truncated instance
-    c.generation = age.generation;
-    c.rank = age.rank;
-    c.first_name = age.first_name;
+    c.age = age;  // the copy stands for the truncated instance
+    c.enter(Phase::Reading);
     c.copy_of = 0;
-    c.read_offset = restart_offset;
-    c.skip_through = end_offset;
-    c.resuming = true;
-    c.emitted_end = end_offset;
-    c.emitted_restart = restart_offset;
-    c.start = StartPoint{true, restart_offset, end_offset, serial};
+    c.offsets.placeAt(restart_offset, end_offset, serial);
     c.carry.clear();
-    c.dirty = true;
-    c.eof = false;
+    c.at_end = false;
     // A copy with nothing left to read is checkpointed at its start (the pipeline): its
     // fingerprint must cover what precedes that point, or a reused inode would pass for it.
     refingerprint(c);
@@ -953,7 +830,7 @@ class Tailer::Impl final : public AssembledSink {
   // ---------------------------------------------------------------- lifecycle
 
   void release(TrackedFile& f, ReleaseReason reason, Instant now) {
-    if (f.released) return;
+    if (f.released()) return;
     TrackedFile* saved = current_;
     current_ = &f;
     const auto saved_budget = budget_;
@@ -961,13 +838,13 @@ class Tailer::Impl final : public AssembledSink {
     drainPending(f);
     std::uint64_t abandoned = 0;
     if (reason == ReleaseReason::HoldExpired) {
-      abandoned = f.size > f.read_offset ? f.size - f.read_offset : 0;
+      abandoned = f.size > f.offsets.read_offset ? f.size - f.offsets.read_offset : 0;
       counters_.bytes_abandoned += abandoned;
     }
     std::vector<TrackedFile*> copies;
     for (const auto* list : {&files_, &added_}) {
       for (const auto& g : *list) {
-        if (!g->released && g->copy_of == f.serial) copies.push_back(g.get());
+        if (g->phase() == Phase::DormantCopy && g->copy_of == f.serial) copies.push_back(g.get());
       }
     }
     // Truncated with a copy: the unfinished last line and open groups are re-read whole from the
@@ -975,30 +852,29 @@ class Tailer::Impl final : public AssembledSink {
     // line.
     if (reason != ReleaseReason::Truncated || copies.empty()) {
       if (!f.carry.empty())
-        processLine(f, f.carry, f.carry_offset, f.read_offset, f.discarding, now);
+        processLine(f, f.carry.bytes, f.carry.offset, f.offsets.read_offset, f.carry.discarding,
+                    now);
       f.assembler.flushAll(*this);
     }
     f.carry.clear();
-    f.tail.clear();
-    f.discarding = false;
     drainPending(f);
     for (TrackedFile* c : copies)
-      continueFrom(*c, f.age(), f.serial, f.emitted_restart, f.emitted_end);
-    if (reason == ReleaseReason::Truncated && copies.empty() && !f.rotated && !f.head.empty()) {
+      continueFrom(*c, f.age, f.serial, f.offsets.emitted_restart, f.offsets.emitted_end);
+    if (reason == ReleaseReason::Truncated && copies.empty() && !f.rotated() && !f.head.empty()) {
       // The copy may be found later (it is usually created before the truncation is noticed).
       if (truncated_.size() >= kMaxTruncatedKept) truncated_.erase(truncated_.begin());
-      truncated_.push_back(TruncatedInstance{f.dir, f.head, f.age(), f.serial, f.emitted_restart,
-                                             f.emitted_end, now});
+      truncated_.push_back(TruncatedInstance{
+          f.dir, f.head, f.age, f.serial, f.offsets.emitted_restart, f.offsets.emitted_end, now});
     }
     budget_ = saved_budget;
     current_ = saved;
-    f.released = true;
+    f.enter(Phase::Released);
     FileReleased r;
     r.serial = f.serial;
     r.file = f.id;
     r.path = f.path;
     r.reason = reason;
-    r.read_offset = f.read_offset;
+    r.read_offset = f.offsets.read_offset;
     r.bytes_abandoned = abandoned;
     if (sink_) sink_->onFileReleased(r);
   }
@@ -1006,11 +882,12 @@ class Tailer::Impl final : public AssembledSink {
   void sweep() {
     std::size_t removed_before_cursor = 0;
     for (std::size_t i = 0; i < files_.size() && i < cursor_; ++i) {
-      if (files_[i]->released) ++removed_before_cursor;
+      if (files_[i]->released()) ++removed_before_cursor;
     }
-    files_.erase(std::remove_if(files_.begin(), files_.end(),
-                                [](const std::unique_ptr<TrackedFile>& f) { return f->released; }),
-                 files_.end());
+    files_.erase(
+        std::remove_if(files_.begin(), files_.end(),
+                       [](const std::unique_ptr<TrackedFile>& f) { return f->released(); }),
+        files_.end());
     for (auto& f : added_)
       files_.push_back(std::move(f));
     added_.clear();
@@ -1122,9 +999,8 @@ class Tailer::Impl final : public AssembledSink {
     if (modified_dirs.empty()) return;
     const auto copied = serialsWithCopy();
     for (auto& f : files_) {
-      if (f->released || !modified_dirs.count(f->dir)) continue;
-      f->dirty = true;
-      f->eof = false;
+      if (f->released() || !modified_dirs.count(f->dir)) continue;
+      f->at_end = false;
       // A write may also be a copytruncate's truncation: look at the size now, not at the rescan.
       struct stat st {};
       if (::fstat(f->fd.get(), &st) != 0) continue;
@@ -1140,7 +1016,7 @@ class Tailer::Impl final : public AssembledSink {
     std::set<std::uint64_t> out;
     for (const auto* list : {&files_, &added_}) {
       for (const auto& g : *list) {
-        if (!g->released && g->copy_of != 0) out.insert(g->copy_of);
+        if (g->phase() == Phase::DormantCopy) out.insert(g->copy_of);
       }
     }
     return out;
@@ -1148,14 +1024,15 @@ class Tailer::Impl final : public AssembledSink {
 
   // The content half of a look through the fd: has the head been rewritten, is a copy known.
   void look(const TrackedFile& f, RotationAfter& after, const std::set<std::uint64_t>& copied) {
-    after.head_changed = f.fingerprint.length > 0 && after.size && *after.size >= f.read_offset &&
+    after.head_changed = f.fingerprint.length > 0 && after.size &&
+                         *after.size >= f.offsets.read_offset &&
                          !fingerprintMatches(f.fd.get(), f.fingerprint);
     after.copy_tracked = copied.contains(f.serial);
   }
 
   // Applies what rotation.h's classify() decided about one look at `f`.
   void applyChange(TrackedFile& f, const RotationAfter& after, Instant now) {
-    const RotationChange change = classify(RotationBefore{f.state, f.read_offset}, after);
+    const RotationChange change = classify(RotationBefore{f.state(), f.offsets.read_offset}, after);
     switch (change.name) {
       case NameChange::RenamedAway:
         ++counters_.rotations_rename;
@@ -1169,15 +1046,14 @@ class Tailer::Impl final : public AssembledSink {
       case NameChange::Moved:
         break;
     }
-    f.state = nextFileState(f.state, change.name);
+    f.rename(change.name, after.rotated_name);
     switch (change.content) {
       case ContentChange::Truncated:
       case ContentChange::Copytruncated:
         restartInstance(f, now);
         return;
       case ContentChange::Appended:
-        f.dirty = true;
-        f.eof = false;
+        f.at_end = false;
         [[fallthrough]];
       case ContentChange::Unchanged:
         if (after.size) f.size = *after.size;
@@ -1221,7 +1097,7 @@ class Tailer::Impl final : public AssembledSink {
   void applyContainerIds() {
     for (const auto* list : {&files_, &added_}) {
       for (const auto& f : *list) {
-        if (f->released) continue;
+        if (f->released()) continue;
         const auto slash = f->path.rfind('/');
         std::string id = containerIdFor(f->dir, std::string_view(f->path).substr(slash + 1));
         if (id.empty() || id == f->encoder.metadata().container_id) continue;
@@ -1300,7 +1176,7 @@ class Tailer::Impl final : public AssembledSink {
     const auto copied = serialsWithCopy();
     for (auto& fp : files_) {
       TrackedFile& f = *fp;
-      if (f.released) continue;
+      if (f.released()) continue;
       struct stat st {};
       if (::fstat(f.fd.get(), &st) != 0) {
         ++counters_.read_errors;
@@ -1341,15 +1217,13 @@ class Tailer::Impl final : public AssembledSink {
     fresh->fd = Fd(::fcntl(f.fd.get(), F_DUPFD_CLOEXEC, 0));
     fresh->encoder = f.encoder;
     fresh->assembler = FileAssembler(config_.max_record_bytes, ruleFor(f.encoder.metadata()));
-    fresh->state = f.state;
-    fresh->rotated = f.rotated;
+    fresh->copyNameOf(f);
     // Newer than the truncated instance and its copy: the same inode, so its birth time is the
     // truncated instance's; this instance began when the truncation was noticed, after the copy was
     // made (copytruncate copies first).
-    fresh->birth = f.birth != 0 ? static_cast<std::uint64_t>(wallClockNs()) : 0;
-    fresh->generation = ++generation_;
-    fresh->rank = f.rank;
-    fresh->first_name = f.first_name;
+    fresh->age = f.age;
+    fresh->age.birth = f.age.birth != 0 ? static_cast<std::uint64_t>(wallClockNs()) : 0;
+    fresh->age.generation = ++generation_;
     fresh->deleted_at = f.deleted_at;
     fresh->ns = f.ns;
     fresh->seen = true;
@@ -1382,7 +1256,7 @@ class Tailer::Impl final : public AssembledSink {
     // added_ too: a copytruncate noticed in this same call re-opened the file as a new instance.
     for (auto* list : {&files_, &added_}) {
       for (auto& f : *list) {
-        if (f->released || !(f->id == id)) continue;
+        if (f->released() || !(f->id == id)) continue;
         f->seen = true;
         if (f->path != rel) {
           // Renamed: the kubelet's rotation moves <n>.log to <n>.log.<timestamp>.
@@ -1391,7 +1265,6 @@ class Tailer::Impl final : public AssembledSink {
           after.moved = true;
           after.rotated_name = where.rotated;
           applyChange(*f, after, now);
-          if (where.rotated) f->rotated = true;
           f->path = rel;
           f->dir = dir_rel;
         }
@@ -1411,12 +1284,8 @@ class Tailer::Impl final : public AssembledSink {
     f->id = id;
     f->path = rel;
     f->dir = dir_rel;
-    f->state = where.rotated ? FileState::Rotated : FileState::Live;
-    f->rotated = where.rotated;
-    f->birth = birthTimeNs(fd.get());
-    f->generation = generation_;
-    f->rank = where.rotated ? 0 : 1;
-    f->first_name = rel;
+    f->setInitialName(where.rotated);
+    f->age = TrackedFile::Age{birthTimeNs(fd.get()), generation_, where.rotated ? 0 : 1, rel};
     f->size = static_cast<std::uint64_t>(st.st_size);
     f->seen = true;
     PodMetadata m;
@@ -1442,12 +1311,7 @@ class Tailer::Impl final : public AssembledSink {
       if (!(it->file == id)) continue;
       const ResumeCheck check = checkResumePoint(resumeFacts(f->fd.get(), *it, f->size));
       if (check == ResumeCheck::Resume) {
-        f->read_offset = it->restart_offset;
-        f->skip_through = it->end_offset;
-        f->resuming = true;
-        f->emitted_end = it->end_offset;
-        f->emitted_restart = it->restart_offset;
-        f->start = StartPoint{true, it->restart_offset, it->end_offset, 0};
+        f->offsets.placeAt(it->restart_offset, it->end_offset);
         placed = true;
       } else if (check == ResumeCheck::FingerprintMismatch) {
         ++counters_.fingerprint_mismatches;
@@ -1461,13 +1325,13 @@ class Tailer::Impl final : public AssembledSink {
     }
     if (!placed && ((first_scan_ && !config_.read_existing_from_start) ||
                     from_end_.contains(f->encoder.metadata().pod_uid))) {
-      f->read_offset = lineStartAtEnd(f->fd.get(), f->size);
+      f->offsets.read_offset = lineStartAtEnd(f->fd.get(), f->size);
     }
-    if (f->read_offset > 0) refingerprint(*f);
-    if (!f->rotated) {
+    if (f->offsets.read_offset > 0) refingerprint(*f);
+    if (!f->rotated()) {
       loadHead(*f);
-    } else if (!placed && f->read_offset == 0) {
-      f->classify = true;
+    } else if (!placed && f->offsets.read_offset == 0) {
+      f->beginUnclassified();
       classifyCopy(*f);
     }
     // The kubelet starts a container (whose runtime creates and writes <n>.log) before it makes
@@ -1478,11 +1342,11 @@ class Tailer::Impl final : public AssembledSink {
     // Only instances that appear while running: at the first scan a file without a link is an old
     // instance whose link the kubelet already removed, and `ship` reads what exists.
     if (config_.link_wait > Duration::zero() && !container_ids_.empty() && !first_scan_ &&
-        !f->rotated && !placed && f->read_offset == 0 &&
+        !f->rotated() && !placed && f->offsets.read_offset == 0 &&
         f->encoder.metadata().container_id.empty()) {
       f->link_wait_until = clock_.now() + config_.link_wait;
     }
-    f->dirty = true;
+    f->at_end = false;
     files_.push_back(std::move(f));
     counters_.files_open = files_.size();
   }
@@ -1490,7 +1354,7 @@ class Tailer::Impl final : public AssembledSink {
   // Only while it is the live file: renamed by a rotation, it is read at once (the instance's id
   // comes with the next scan if its link appears).
   bool waitsForLink(const TrackedFile& f, Instant now) const {
-    return f.link_wait_until > now && f.state == FileState::Live &&
+    return f.link_wait_until > now && f.state() == FileState::Live &&
            f.encoder.metadata().container_id.empty();
   }
 

@@ -80,24 +80,5 @@ TEST(RotationTest, ClassifyTable) {
   }
 }
 
-TEST(RotationTest, NextFileState) {
-  struct Row {
-    FileState from;
-    NameChange change;
-    FileState want;
-  };
-  const Row rows[] = {
-      {kLive, N::Unchanged, kLive},      {kLive, N::Moved, kLive},
-      {kLive, N::RenamedAway, kRotated}, {kLive, N::Removed, kDeleted},
-      {kLive, N::Replaced, kDeleted},    {kRotated, N::Moved, kRotated},
-      {kRotated, N::Removed, kDeleted},  {kDeleted, N::Unchanged, kDeleted},
-      {kDeleted, N::Moved, kDeleted},
-  };
-  for (const auto& r : rows) {
-    EXPECT_EQ(nextFileState(r.from, r.change), r.want)
-        << static_cast<int>(r.from) << " " << nameChangeName(r.change);
-  }
-}
-
 }  // namespace
 }  // namespace keelson::logs
