@@ -1,16 +1,13 @@
 #include "collectors/logs/tailer.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <deque>
 #include <limits>
 #include <set>
 #include <tuple>
@@ -21,7 +18,9 @@
 #include "collectors/logs/resume_check.h"
 #include "collectors/logs/rotation.h"
 #include "collectors/logs/safe_open.h"
+#include "collectors/logs/scan.h"
 #include "collectors/logs/tracked_file.h"
+#include "collectors/logs/watch.h"
 
 namespace keelson::logs {
 
@@ -55,55 +54,10 @@ std::string_view releaseReasonName(ReleaseReason r) {
   return "Unknown";
 }
 
-namespace {
-
-// The inode's birth time in ns since the epoch, or 0 where the filesystem does not report one.
-std::uint64_t birthTimeNs(int fd) {
-  struct statx stx {};
-  if (::statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) != 0 || (stx.stx_mask & STATX_BTIME) == 0)
-    return 0;
-  return static_cast<std::uint64_t>(stx.stx_btime.tv_sec) * 1'000'000'000u + stx.stx_btime.tv_nsec;
-}
-
-bool isLogFileName(std::string_view name) {
-  return !name.ends_with(".gz") && !name.ends_with(".tmp");
-}
-
-struct DirEntry {
-  std::string name;
-  unsigned char type;
-};
-
-// Lists a directory opened with openBeneath (the fd stays owned by the caller).
-std::vector<DirEntry> listDir(int dir_fd) {
-  std::vector<DirEntry> out;
-  const int dup_fd = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) return out;
-  DIR* d = ::fdopendir(dup_fd);
-  if (!d) {
-    ::close(dup_fd);
-    return out;
-  }
-  ::rewinddir(d);
-  while (const dirent* e = ::readdir(d)) {
-    const std::string_view name = e->d_name;
-    if (name == "." || name == "..") continue;
-    out.push_back(DirEntry{std::string(name), e->d_type});
-  }
-  ::closedir(d);
-  std::sort(out.begin(), out.end(),
-            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
-  return out;
-}
-
-}  // namespace
-
-class Tailer::Impl final : public AssembledSink {
+class Tailer::Impl final : public AssembledSink, private ScanVisitor {
  public:
-  Impl(TailerConfig config, const Clock& clock) : config_(std::move(config)), clock_(clock) {}
-  ~Impl() override {
-    if (inotify_fd_ >= 0) ::close(inotify_fd_);
-  }
+  Impl(TailerConfig config, const Clock& clock)
+      : config_(std::move(config)), clock_(clock), watcher_(config_.use_inotify) {}
 
   Status init(std::vector<ResumePoint> resume) {
     auto root = openRoot(config_.log_root);
@@ -133,7 +87,6 @@ class Tailer::Impl final : public AssembledSink {
     if (config_.read_chunk_bytes < 4096) config_.read_chunk_bytes = 4096;
     chunk_.resize(config_.read_chunk_bytes);
     line_limit_ = config_.max_record_bytes * 2 + 4096;
-    if (config_.use_inotify) inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     NullSink null;
     rescan(null);
     first_scan_ = false;
@@ -243,7 +196,7 @@ class Tailer::Impl final : public AssembledSink {
         // milliseconds): look at inotify between chunks, and when a directory changed, end the
         // call early so that the next handleEvents opens the new file first. One read(2) that
         // finds nothing when no event is queued.
-        if (!stop_ && inotify_fd_ >= 0) {
+        if (!stop_ && watcher_.fd() >= 0) {
           drainInotify(now);
           if (rescan_requested_) stop_ = true;
         }
@@ -330,7 +283,7 @@ class Tailer::Impl final : public AssembledSink {
     return next;
   }
 
-  int eventFd() const { return inotify_fd_; }
+  int eventFd() const { return watcher_.fd(); }
   bool hasBacklog() const { return backlog_; }
   bool hasPausedBacklog() const { return paused_backlog_; }
 
@@ -949,57 +902,26 @@ class Tailer::Impl final : public AssembledSink {
     }
   }
 
-  // Opens a directory beneath the root; counts refusals. Empty Fd when unusable.
-  Fd openDir(const std::string& rel) {
-    auto d = openBeneath(root_.get(), rel, true);
-    if (!d) {
-      const auto& reason = d.error().reason;
-      if (reason == kOpenFailed) scan_complete_ = false;
-      if (reason != kOpenNotFound && reason != kOpenFailed) refuse(rel, reason);
-      return Fd();
+  // --- ScanVisitor: what the walk (scan.h) found. ---
+  void onDirectory(int dir_fd, const std::string& rel) override { watcher_.add(dir_fd, rel); }
+  void onRefused(const std::string& rel, std::string_view reason) override { refuse(rel, reason); }
+  void onIncomplete() override { scan_complete_ = false; }
+  void onFile(const std::string& rel, const std::string& dir_rel,
+              const logroot::PodLogPath& where) override {
+    if (excluded_.contains(where.pod.pod_uid)) {
+      refuse(rel, kRefusedExcluded);
+      return;
     }
-    return std::move(*d);
-  }
-
-  void watch(int dir_fd, const std::string& rel) {
-    if (inotify_fd_ < 0) return;
-    const std::string proc = "/proc/self/fd/" + std::to_string(dir_fd);
-    const int wd = ::inotify_add_watch(inotify_fd_, proc.c_str(),
-                                       IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
-                                           IN_MODIFY | IN_DELETE_SELF | IN_ONLYDIR);
-    if (wd >= 0) watches_[wd] = rel;
+    consider(rel, dir_rel, where, scan_now_);
   }
 
   void drainInotify(Instant now) {
-    if (inotify_fd_ < 0) return;
-    alignas(inotify_event) char buf[16 * 1024];
-    std::set<std::string> modified_dirs;
-    for (;;) {
-      const ssize_t n = ::read(inotify_fd_, buf, sizeof buf);
-      if (n <= 0) break;
-      for (ssize_t off = 0; off < n;) {
-        const auto* ev = reinterpret_cast<const inotify_event*>(buf + off);
-        off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
-        if (ev->mask & IN_Q_OVERFLOW) {
-          rescan_requested_ = true;
-          continue;
-        }
-        const auto w = watches_.find(ev->wd);
-        if (ev->mask & IN_IGNORED) {
-          if (w != watches_.end()) watches_.erase(w);
-          continue;
-        }
-        if (ev->mask & IN_MODIFY) {
-          if (w != watches_.end()) modified_dirs.insert(w->second);
-          continue;
-        }
-        rescan_requested_ = true;
-      }
-    }
-    if (modified_dirs.empty()) return;
+    const WatchEvents events = watcher_.drain();
+    if (events.rescan) rescan_requested_ = true;
+    if (events.written_dirs.empty()) return;
     const auto copied = serialsWithCopy();
     for (auto& f : files_) {
-      if (f->released() || !modified_dirs.count(f->dir)) continue;
+      if (f->released() || !events.written_dirs.contains(f->dir)) continue;
       f->at_end = false;
       // A write may also be a copytruncate's truncation: look at the size now, not at the rescan.
       struct stat st {};
@@ -1061,35 +983,13 @@ class Tailer::Impl final : public AssembledSink {
     }
   }
 
-  // containers/ holds one link per container *instance* (a restart makes a new id and a new
-  // <n>.log, and the old links stay), each pointing at its own instance's <n>.log. So the id
-  // belongs to a file, not to a container: each link's target is read with readlinkat (the link is
-  // never opened or followed) and maps that <n>.log, and its rotated <n>.log.<ts> files, to the id.
+  // The containers/ links (scan.h): which container instance each file belongs to.
   void loadContainerIds() {
     container_ids_.clear();
-    Fd dir = openDir("containers");
+    Fd dir = openInWalk(root_.get(), "containers", true, *this);
     if (!dir) return;
-    watch(dir.get(), "containers");  // a link made after its file was found: a rescan applies it
-    char target[4096];
-    for (const auto& e : listDir(dir.get())) {
-      const auto link = logroot::parseContainerLinkName(e.name);
-      if (!link) continue;
-      const ssize_t n = ::readlinkat(dir.get(), e.name.c_str(), target, sizeof target);
-      if (n <= 0 || static_cast<std::size_t>(n) >= sizeof target) continue;
-      if (auto file = logroot::containerLinkTarget(
-              *link, std::string_view(target, static_cast<std::size_t>(n)))) {
-        container_ids_[std::move(*file)] = link->container_id;
-      }
-    }
-  }
-
-  // The container id of the instance whose file (live or rotated) is `dir_rel`/`file_name`; empty
-  // when no link names it.
-  std::string containerIdFor(const std::string& dir_rel, std::string_view file_name) const {
-    const auto live = logroot::liveLogName(file_name);
-    if (!live) return {};
-    const auto it = container_ids_.find(dir_rel + "/" + std::string(*live));
-    return it == container_ids_.end() ? std::string() : it->second;
+    watcher_.add(dir.get(), "containers");  // a link made after its file was found: a rescan
+    container_ids_ = readContainerLinks(dir.get());
   }
 
   // A file found before the kubelet made its link gets its id at the next scan. An id already
@@ -1099,7 +999,8 @@ class Tailer::Impl final : public AssembledSink {
       for (const auto& f : *list) {
         if (f->released()) continue;
         const auto slash = f->path.rfind('/');
-        std::string id = containerIdFor(f->dir, std::string_view(f->path).substr(slash + 1));
+        std::string id =
+            containerIdFor(container_ids_, f->dir, std::string_view(f->path).substr(slash + 1));
         if (id.empty() || id == f->encoder.metadata().container_id) continue;
         PodMetadata m = f->encoder.metadata();
         m.container_id = std::move(id);
@@ -1120,58 +1021,11 @@ class Tailer::Impl final : public AssembledSink {
     for (auto& f : files_)
       f->seen = false;
     loadContainerIds();
-    std::set<std::string, std::less<>> pod_dirs;  // every entry of pods/ this scan listed
-    std::set<std::string, std::less<>> listed_uids;
-    std::set<std::string, std::less<>> listed_files;  // log files the walk considered
-    if (Fd pods = openDir("pods")) {
-      watch(pods.get(), "pods");
-      for (const auto& pe : listDir(pods.get())) {
-        pod_dirs.insert(pe.name);
-        const std::string pod_rel = "pods/" + pe.name;
-        const auto pod = logroot::parsePodDirName(pe.name);
-        if (!pod) continue;
-        listed_uids.insert(pod->pod_uid);
-        if (!config_.namespaces.allows(pod->namespace_name)) continue;
-        const bool excluded_pod = excluded_.contains(pod->pod_uid);
-        if (pe.type == DT_LNK) {
-          refuse(pod_rel, kRefusedSymlink);
-          continue;
-        }
-        Fd pod_dir = openDir(pod_rel);
-        if (!pod_dir) continue;
-        watch(pod_dir.get(), pod_rel);
-        for (const auto& ce : listDir(pod_dir.get())) {
-          const std::string cont_rel = pod_rel + "/" + ce.name;
-          if (ce.type == DT_LNK) {
-            refuse(cont_rel, kRefusedSymlink);
-            continue;
-          }
-          if (ce.type != DT_DIR && ce.type != DT_UNKNOWN) continue;
-          Fd cont_dir = openDir(cont_rel);
-          if (!cont_dir) continue;
-          watch(cont_dir.get(), cont_rel);
-          for (const auto& fe : listDir(cont_dir.get())) {
-            if (!isLogFileName(fe.name)) continue;
-            const std::string file_rel = cont_rel + "/" + fe.name;
-            const auto parsed = logroot::parsePodLogPath(file_rel);
-            if (!parsed) continue;
-            if (fe.type == DT_LNK) {
-              refuse(file_rel, kRefusedSymlink);
-              continue;
-            }
-            if (excluded_pod) {
-              refuse(file_rel, kRefusedExcluded);
-              continue;
-            }
-            listed_files.insert(file_rel);
-            consider(file_rel, cont_rel, *parsed, now);
-          }
-        }
-      }
-    }
+    scan_now_ = now;
+    const ScanListing listing = walkPods(root_.get(), config_.namespaces, *this);
     resumeCopies();
     applyContainerIds();
-    if (scan_complete_) forgetRefusedOutside(pod_dirs);
+    if (scan_complete_) forgetRefusedOutside(listing.pod_dirs);
     // Files not found where they were: deleted (or moved away); keep reading through the fd.
     const auto copied = serialsWithCopy();
     for (auto& fp : files_) {
@@ -1188,7 +1042,7 @@ class Tailer::Impl final : public AssembledSink {
       after.listing = f.seen           ? Listing::Found
                       : scan_complete_ ? Listing::NotFound
                                        : Listing::ScanIncomplete;
-      after.path_reused = !f.seen && listed_files.contains(f.path);
+      after.path_reused = !f.seen && listing.log_files.contains(f.path);
       after.unlinked = st.st_nlink == 0;
       after.size = static_cast<std::uint64_t>(st.st_size);
       look(f, after, copied);
@@ -1198,7 +1052,7 @@ class Tailer::Impl final : public AssembledSink {
     sweep();
     pruneNamespaceCounters(now);
     pruneGonePods();
-    if (scan_complete_) notifyPodsGone(listed_uids);
+    if (scan_complete_) notifyPodsGone(listing.pod_uids);
     sink_ = saved_sink;
   }
 
@@ -1242,14 +1096,8 @@ class Tailer::Impl final : public AssembledSink {
 
   void consider(const std::string& rel, const std::string& dir_rel,
                 const logroot::PodLogPath& where, Instant now) {
-    auto opened = openBeneath(root_.get(), rel, false);
-    if (!opened) {
-      const auto& reason = opened.error().reason;
-      if (reason == kOpenFailed) scan_complete_ = false;
-      if (reason != kOpenNotFound && reason != kOpenFailed) refuse(rel, reason);
-      return;
-    }
-    Fd fd = std::move(*opened);
+    Fd fd = openInWalk(root_.get(), rel, false, *this);
+    if (!fd) return;
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return;
     const FileId id{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
@@ -1294,7 +1142,7 @@ class Tailer::Impl final : public AssembledSink {
     m.pod_uid = where.pod.pod_uid;
     m.container_name = where.container_name;
     m.host = config_.node_name;
-    m.container_id = containerIdFor(dir_rel, where.file_name);
+    m.container_id = containerIdFor(container_ids_, dir_rel, where.file_name);
     if (auto it = labels_.find(m.pod_uid); it != labels_.end()) {
       m.labels = it->second.labels;
       m.annotations = it->second.annotations;
@@ -1374,8 +1222,7 @@ class Tailer::Impl final : public AssembledSink {
   const Clock& clock_;
   std::vector<TruncatedInstance> truncated_;
   Fd root_;
-  int inotify_fd_ = -1;
-  std::map<int, std::string> watches_;
+  DirWatcher watcher_;
   std::vector<std::shared_ptr<const CompiledMultilineRule>> rules_;
   std::vector<ResumePoint> resume_;
   // Resume points whose inode was found with other content: candidates for resumeCopies.
@@ -1383,7 +1230,7 @@ class Tailer::Impl final : public AssembledSink {
   std::vector<std::unique_ptr<TrackedFile>> files_;
   std::vector<std::unique_ptr<TrackedFile>> added_;
   // The live file each containers/ link points at ("pods/<pod dir>/<container>/<n>.log") -> id.
-  std::unordered_map<std::string, std::string> container_ids_;
+  ContainerIds container_ids_;
   // Per pod uid: what its records carry (filtered), and a hash of what the API said.
   struct PodLabelEntry {
     bool set = false;
@@ -1411,6 +1258,7 @@ class Tailer::Impl final : public AssembledSink {
   bool rescan_requested_ = false;
   bool scan_complete_ = true;  // every directory and file of the last scan could be opened
   bool first_scan_ = true;
+  Instant scan_now_{};  // the running scan's instant (onFile)
   // Per call of poll/handleEvents.
   RecordSink* sink_ = nullptr;
   TrackedFile* current_ = nullptr;
