@@ -10,11 +10,11 @@
 #include <cstring>
 #include <limits>
 #include <set>
-#include <tuple>
 
 #include "collectors/common/wall_clock.h"
 #include "collectors/logroot/names.h"
 #include "collectors/logs/copy_match.h"
+#include "collectors/logs/pod_labels.h"
 #include "collectors/logs/resume_check.h"
 #include "collectors/logs/rotation.h"
 #include "collectors/logs/safe_open.h"
@@ -154,7 +154,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     // live instance waits for it. Served round-robin, the new instance could otherwise emit its
     // first lines before the copy's last ones.
     for (auto& fp : files_) {
-      if (fp->phase() == Phase::Unclassified && !classifyCopy(*fp)) {
+      if (fp->phase() == Phase::Unclassified && !recogniseCopy(*fp)) {
         fp->at_end = true;  // still empty: looked at again when it is written
       }
     }
@@ -171,7 +171,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
           paused_backlog_ = paused_backlog_ || f.hasUnread();
           continue;
         }
-        if (f.phase() == Phase::Unclassified && !classifyCopy(f)) {
+        if (f.phase() == Phase::Unclassified && !recogniseCopy(f)) {
           f.at_end = true;  // still empty: looked at again when it is written
           continue;
         }
@@ -297,29 +297,22 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
 
   void setPodLabels(std::string_view uid, const std::map<std::string, std::string>& labels,
                     const std::map<std::string, std::string>& annotations) {
-    const std::string key(uid);
-    gone_.erase(key);
-    // The pipeline hands every pod over again whenever any pod changed: filter (and count) only
-    // what changed.
-    const std::uint64_t hash = metadataHash(labels, annotations);
-    auto& entry = labels_[key];
-    counters_.pod_label_entries = labels_.size();
-    if (entry.set && entry.raw_hash == hash) return;
-    FilteredMetadata fm = filterMetadata(config_.metadata, labels, annotations);
-    countOmitted(kOmittedNotSelected, fm.not_selected);
-    countOmitted(kOmittedValueTooLarge, fm.value_too_large);
-    countOmitted(kOmittedMetadataBudget, fm.over_budget);
+    const FilteredMetadata* fm = pod_labels_.update(uid, labels, annotations, config_.metadata);
+    counters_.pod_label_entries = pod_labels_.size();
+    if (fm == nullptr) return;  // the same maps as last time
+    countOmitted(kOmittedNotSelected, fm->not_selected);
+    countOmitted(kOmittedValueTooLarge, fm->value_too_large);
+    countOmitted(kOmittedMetadataBudget, fm->over_budget);
     for (auto* list : {&files_, &added_}) {
       for (auto& f : *list) {
         if (f->encoder.metadata().pod_uid != uid) continue;
         PodMetadata m = f->encoder.metadata();
-        if (m.labels == fm.labels && m.annotations == fm.annotations) continue;
-        m.labels = fm.labels;
-        m.annotations = fm.annotations;
+        if (m.labels == fm->labels && m.annotations == fm->annotations) continue;
+        m.labels = fm->labels;
+        m.annotations = fm->annotations;
         f->encoder.setMetadata(std::move(m));
       }
     }
-    entry = PodLabelEntry{true, hash, std::move(fm.labels), std::move(fm.annotations)};
   }
 
   void countOmitted(std::string_view reason, std::uint64_t n) {
@@ -332,37 +325,8 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     }
   }
 
-  // FNV-1a over length-prefixed keys and values: tells a changed pod from an unchanged one
-  // without keeping the raw maps (a pod's annotations can be 256 KiB).
-  static std::uint64_t metadataHash(const std::map<std::string, std::string>& labels,
-                                    const std::map<std::string, std::string>& annotations) {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    const auto mix = [&h](std::string_view bytes) {
-      const std::uint64_t n = bytes.size();
-      for (int i = 0; i < 8; ++i) {
-        h ^= (n >> (8 * i)) & 0xff;
-        h *= 0x100000001b3ULL;
-      }
-      for (const char c : bytes) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 0x100000001b3ULL;
-      }
-    };
-    for (const auto* map : {&labels, &annotations}) {
-      mix(std::to_string(map->size()));
-      for (const auto& [k, v] : *map) {
-        mix(k);
-        mix(v);
-      }
-    }
-    return h;
-  }
-
   void setPodGone(std::string_view uid) {
-    const std::string key(uid);
-    if (!labels_.contains(key)) return;
-    gone_.insert(key);
-    pruneGonePods();
+    if (pod_labels_.markGone(uid)) pruneGonePods();
   }
 
   void setPodExcluded(std::string_view uid, bool excluded, RecordSink& sink) {
@@ -429,15 +393,10 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     return !paused_.empty() && paused_.contains(f.encoder.metadata().pod_uid);
   }
 
-  // Whether `g` is an older instance of the same container than `f` (see TrackedFile::generation).
+  // Whether `g` is an older instance of the same container than `f` (TrackedFile::Age).
   // A dormant copy, or one not yet compared with the live file, is not one.
   static bool olderInstance(const TrackedFile& g, const TrackedFile& f) {
-    if (&g == &f || g.phase() != Phase::Reading) return false;
-    const TrackedFile::Age& a = g.age;
-    const TrackedFile::Age& b = f.age;
-    if (a.birth != 0 && b.birth != 0 && a.birth != b.birth) return a.birth < b.birth;
-    return std::tie(a.generation, a.rank, a.first_name) <
-           std::tie(b.generation, b.rank, b.first_name);
+    return &g != &f && g.phase() == Phase::Reading && olderAge(g.age, f.age);
   }
 
   // One container's lines must leave in order across a rotation: a file waits while an older
@@ -578,9 +537,10 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   // ship it again. A new rotated file whose first bytes equal the head of a live instance in the
   // same directory (still being read, or truncated within deleted_hold_time) is that copy: it is
   // read from where the live instance stopped, so only the lines the live instance had not read
-  // before its truncation come from the copy. Returns false while that cannot be decided yet (the
-  // copy is empty or shorter than its first line).
-  bool classifyCopy(TrackedFile& c) {
+  // before its truncation come from the copy (the comparison: copy_match.h, matchLiveHead).
+  // Returns false while that cannot be decided yet (the copy is empty or shorter than its first
+  // line). The file leaves Unclassified when it returns true (tracked_file.h).
+  bool recogniseCopy(TrackedFile& c) {
     char buf[kFingerprintMaxBytes];
     const ssize_t n = ::pread(c.fd.get(), buf, sizeof buf, 0);
     if (n <= 0) return false;
@@ -680,23 +640,16 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   // are still encoded with them) and go after, so the table is bounded by the pods that exist
   // rather than by every pod ever seen.
   void pruneGonePods() {
-    if (!gone_.empty()) {
+    if (pod_labels_.hasGone()) {
       std::set<std::string_view> tracked;
       for (const auto* list : {&files_, &added_}) {
         for (const auto& f : *list) {
           if (!f->released()) tracked.insert(f->encoder.metadata().pod_uid);
         }
       }
-      for (auto it = gone_.begin(); it != gone_.end();) {
-        if (tracked.contains(*it)) {
-          ++it;
-          continue;
-        }
-        labels_.erase(*it);
-        it = gone_.erase(it);
-      }
+      pod_labels_.pruneGone(tracked);
     }
-    counters_.pod_label_entries = labels_.size();
+    counters_.pod_label_entries = pod_labels_.size();
   }
 
   // Pods whose directory a complete scan did not list and whose files are all let go: the caller
@@ -1143,9 +1096,9 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     m.container_name = where.container_name;
     m.host = config_.node_name;
     m.container_id = containerIdFor(container_ids_, dir_rel, where.file_name);
-    if (auto it = labels_.find(m.pod_uid); it != labels_.end()) {
-      m.labels = it->second.labels;
-      m.annotations = it->second.annotations;
+    if (const FilteredMetadata* known = pod_labels_.find(m.pod_uid)) {
+      m.labels = known->labels;
+      m.annotations = known->annotations;
     }
     f->ns = &counters_.by_namespace[m.namespace_name];
     pod_uids_.insert(m.pod_uid);
@@ -1180,7 +1133,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
       loadHead(*f);
     } else if (!placed && f->offsets.read_offset == 0) {
       f->beginUnclassified();
-      classifyCopy(*f);
+      recogniseCopy(*f);
     }
     // The kubelet starts a container (whose runtime creates and writes <n>.log) before it makes
     // the containers/ link that names the instance's id, so a new instance is usually found first:
@@ -1231,15 +1184,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   std::vector<std::unique_ptr<TrackedFile>> added_;
   // The live file each containers/ link points at ("pods/<pod dir>/<container>/<n>.log") -> id.
   ContainerIds container_ids_;
-  // Per pod uid: what its records carry (filtered), and a hash of what the API said.
-  struct PodLabelEntry {
-    bool set = false;
-    std::uint64_t raw_hash = 0;
-    std::map<std::string, std::string> labels;
-    std::map<std::string, std::string> annotations;
-  };
-  std::unordered_map<std::string, PodLabelEntry> labels_;
-  std::set<std::string, std::less<>> gone_;      // pod uids the API no longer lists (setPodGone)
+  PodLabelTable pod_labels_;  // per pod uid: what its records carry (setPodLabels)
   std::set<std::string, std::less<>> pod_uids_;  // pods with a file tracked since their last scan
   std::set<std::string, std::less<>> paused_;    // pod uids whose files poll() skips
   std::set<std::string> refused_;

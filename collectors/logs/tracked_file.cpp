@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <tuple>
 
 namespace keelson::logs {
 
@@ -80,6 +81,12 @@ std::string_view nameStateName(NameState s) {
       return "DeletedAfterRotation";
   }
   return "Unknown";
+}
+
+bool olderAge(const TrackedFile::Age& a, const TrackedFile::Age& b) {
+  if (a.birth != 0 && b.birth != 0 && a.birth != b.birth) return a.birth < b.birth;
+  return std::tie(a.generation, a.rank, a.first_name) <
+         std::tie(b.generation, b.rank, b.first_name);
 }
 
 void TrackedFile::enter(Phase next) {

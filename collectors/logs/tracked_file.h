@@ -94,7 +94,7 @@ struct TrackedFile {
     int rank = 0;  // 0: found under a rotated name, 1: found as the live file
     std::string first_name;
   };
-  Age age;
+  Age age;                                        // compared by olderAge()
   std::vector<TrackedFile*>* siblings = nullptr;  // poll(): unreleased files of the same dir
   std::uint64_t size = 0;                         // at the last look
   FileOffsets offsets;
@@ -139,5 +139,9 @@ struct TrackedFile {
   Phase phase_ = Phase::Reading;
   NameState name_ = NameState::Live;
 };
+
+// Whether an instance of age `a` is older than one of age `b` in the same container directory:
+// by birth time where both are known and differ, else (generation, rank, first_name).
+bool olderAge(const TrackedFile::Age& a, const TrackedFile::Age& b);
 
 }  // namespace keelson::logs

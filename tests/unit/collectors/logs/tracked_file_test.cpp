@@ -99,6 +99,29 @@ TEST(TrackedFileTest, UnreadUntilReadToItsEndWithNothingQueued) {
   EXPECT_TRUE(f.hasUnread());
 }
 
+TEST(TrackedFileTest, AgeTable) {
+  using A = TrackedFile::Age;
+  struct Row {
+    const char* name;
+    A a;
+    A b;
+    bool a_older;
+  };
+  const std::string live = "pods/ns_p_u/app/0.log";
+  const std::string rotated = "pods/ns_p_u/app/0.log.20261202-101010";
+  const Row rows[] = {
+      {"born earlier", {100, 5, 1, live}, {200, 1, 0, rotated}, true},
+      {"born later", {200, 1, 0, rotated}, {100, 5, 1, live}, false},
+      {"birth unknown: earlier rescan", {0, 1, 1, live}, {200, 2, 0, rotated}, true},
+      {"same birth: earlier rescan", {100, 1, 1, live}, {100, 2, 0, rotated}, true},
+      {"same rescan: rotated before live", {0, 3, 0, rotated}, {0, 3, 1, live}, true},
+      {"same rescan and rank: by name", {0, 3, 0, "a.log.1"}, {0, 3, 0, "a.log.2"}, true},
+      {"the same age is not older", {0, 3, 1, live}, {0, 3, 1, live}, false},
+  };
+  for (const auto& r : rows)
+    EXPECT_EQ(olderAge(r.a, r.b), r.a_older) << r.name;
+}
+
 TEST(TrackedFileDeathTest, AForbiddenTransitionAborts) {
   TrackedFile f;
   f.path = "pods/ns_pod_uid/app/0.log";
