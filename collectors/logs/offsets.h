@@ -48,6 +48,42 @@ struct LineCarry {
   void clear();  // the line ended (or was let go)
 };
 
+// Splits `chunk`, read at file offset `base`, into lines: first the line `carry` holds, if this
+// chunk ends it, then each line ended by '\n'; the unterminated rest goes into `carry`. Calls
+// on_line(bytes, start, end, cut) for each line (`end` just past its '\n', `cut`: only the head of
+// an over-long line; its tail is in carry.tail during the call) and stops after a call that
+// returns false. Returns how many bytes of the chunk were consumed: all of them unless stopped.
+template <class OnLine>
+std::size_t splitLines(std::string_view chunk, std::uint64_t base, LineCarry& carry,
+                       std::size_t line_limit, OnLine&& on_line) {
+  std::size_t pos = 0;
+  if (!carry.empty()) {
+    const std::size_t at = chunk.find('\n');
+    if (at == std::string_view::npos) {
+      carry.append(chunk, line_limit);
+      return chunk.size();
+    }
+    carry.append(chunk.substr(0, at), line_limit);
+    const bool go =
+        on_line(std::string_view(carry.bytes), carry.offset, base + at + 1, carry.discarding);
+    carry.clear();
+    pos = at + 1;
+    if (!go) return pos;
+  }
+  while (pos < chunk.size()) {
+    const std::size_t at = chunk.find('\n', pos);
+    if (at == std::string_view::npos) {
+      carry.offset = base + pos;
+      carry.append(chunk.substr(pos), line_limit);
+      return chunk.size();
+    }
+    const bool go = on_line(chunk.substr(pos, at - pos), base + pos, base + at + 1, false);
+    pos = at + 1;
+    if (!go) break;
+  }
+  return pos;
+}
+
 // Where "from the end" starts, from the last bytes of a file of `size` bytes read at `from`
 // (`window`): just past the last '\n', so a line being written at that moment is read whole; a
 // file with no '\n' in a window that starts at 0 is one unfinished line (0); a longer unfinished

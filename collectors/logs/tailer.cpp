@@ -449,32 +449,12 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     const std::uint64_t new_bytes = f.offsets.newBytesSince(base);
     f.ns->bytes_read += new_bytes;
 
-    const char* data = chunk_.data();
-    std::size_t pos = 0;
-    if (!f.carry.empty()) {
-      const void* nl = std::memchr(data, '\n', len);
-      if (!nl) {
-        appendCarry(f, std::string_view(data, len));
-        return len;
-      }
-      const auto at = static_cast<std::size_t>(static_cast<const char*>(nl) - data);
-      appendCarry(f, std::string_view(data, at));
-      processLine(f, f.carry.bytes, f.carry.offset, base + at + 1, f.carry.discarding, now);
-      f.carry.clear();
-      pos = at + 1;
-    }
-    while (pos < len && !stop_) {
-      const void* nl = std::memchr(data + pos, '\n', len - pos);
-      if (!nl) {
-        f.carry.offset = base + pos;
-        appendCarry(f, std::string_view(data + pos, len - pos));
-        pos = len;
-        break;
-      }
-      const auto at = static_cast<std::size_t>(static_cast<const char*>(nl) - data);
-      processLine(f, std::string_view(data + pos, at - pos), base + pos, base + at + 1, false, now);
-      pos = at + 1;
-    }
+    const std::size_t pos =
+        splitLines(std::string_view(chunk_.data(), len), base, f.carry, line_limit_,
+                   [&](std::string_view line, std::uint64_t start, std::uint64_t end, bool cut) {
+                     processLine(f, line, start, end, cut, now);
+                     return !stop_;
+                   });
     if (pos < len) {
       // Stopped on the budget: the rest of the chunk is read again next time.
       f.offsets.read_offset = base + pos;
@@ -482,8 +462,6 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     }
     return len;
   }
-
-  void appendCarry(TrackedFile& f, std::string_view bytes) { f.carry.append(bytes, line_limit_); }
 
   void processLine(TrackedFile& f, std::string_view line, std::uint64_t start, std::uint64_t end,
                    bool cut, Instant now) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace keelson::logs {
 namespace {
@@ -62,6 +63,71 @@ TEST(LineCarryTest, ALongLineKeepsItsHeadAndItsTail) {
   c.clear();
   EXPECT_TRUE(c.empty());
   EXPECT_TRUE(c.tail.empty());
+}
+
+struct Line {
+  std::string bytes;
+  std::uint64_t start;
+  std::uint64_t end;
+  bool cut;
+  bool operator==(const Line&) const = default;
+};
+
+std::vector<Line> split(std::string_view chunk, std::uint64_t base, LineCarry& carry,
+                        std::size_t limit, std::size_t stop_after, std::size_t* consumed) {
+  std::vector<Line> out;
+  *consumed = splitLines(chunk, base, carry, limit,
+                         [&](std::string_view b, std::uint64_t s, std::uint64_t e, bool cut) {
+                           out.push_back(Line{std::string(b), s, e, cut});
+                           return out.size() < stop_after;
+                         });
+  return out;
+}
+
+TEST(SplitLinesTest, LinesAcrossChunksWithOffsets) {
+  LineCarry carry;
+  std::size_t consumed = 0;
+  auto got = split("one\ntwo\nthr", 100, carry, 1024, 99, &consumed);
+  EXPECT_EQ(got, (std::vector<Line>{{"one", 100, 104, false}, {"two", 104, 108, false}}));
+  EXPECT_EQ(consumed, 11u);
+  EXPECT_EQ(carry.bytes, "thr");
+  EXPECT_EQ(carry.offset, 108u);
+  got = split("ee\nfour\n", 111, carry, 1024, 99, &consumed);  // the carried line ends here
+  EXPECT_EQ(got, (std::vector<Line>{{"three", 108, 114, false}, {"four", 114, 119, false}}));
+  EXPECT_EQ(consumed, 8u);
+  EXPECT_TRUE(carry.empty());
+  got = split("no newline", 119, carry, 1024, 99, &consumed);
+  EXPECT_TRUE(got.empty());
+  EXPECT_EQ(consumed, 10u);
+  got = split(" still", 129, carry, 1024, 99, &consumed);
+  EXPECT_TRUE(got.empty());
+  EXPECT_EQ(carry.offset, 119u);
+  EXPECT_EQ(carry.bytes, "no newline still");
+}
+
+TEST(SplitLinesTest, StopsAfterTheLineThatAsksAndReportsWhatWasConsumed) {
+  LineCarry carry;
+  std::size_t consumed = 0;
+  auto got = split("a\nb\nc\n", 0, carry, 1024, 2, &consumed);
+  EXPECT_EQ(got.size(), 2u);
+  EXPECT_EQ(consumed, 4u);  // "c\n" is read again next time
+  EXPECT_TRUE(carry.empty());
+  carry.offset = 50;
+  carry.append("x", 1024);
+  got = split("y\nz\n", 51, carry, 1024, 1, &consumed);  // stopped on the carried line
+  EXPECT_EQ(got, (std::vector<Line>{{"xy", 50, 53, false}}));
+  EXPECT_EQ(consumed, 2u);
+}
+
+TEST(SplitLinesTest, AnOverLongLineIsCutAndItsRestDiscarded) {
+  LineCarry carry;
+  std::size_t consumed = 0;
+  auto got = split("0123456789abcdef", 0, carry, 8, 99, &consumed);
+  EXPECT_TRUE(got.empty());
+  EXPECT_TRUE(carry.discarding);
+  got = split("ghij\nnext\n", 16, carry, 8, 99, &consumed);
+  EXPECT_EQ(got, (std::vector<Line>{{"01234567", 0, 21, true}, {"next", 21, 26, false}}));
+  EXPECT_FALSE(carry.discarding);
 }
 
 TEST(LineStartTest, Table) {
