@@ -35,7 +35,7 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
   }
   auto logs = logship::parseLogsConfig(config->logs, config->file);
   if (!logs) {
-    err << logs.error().message << "\n";
+    err << scrubSecrets(logs.error().message, config->substitutions) << "\n";
     return 1;
   }
 
@@ -85,7 +85,8 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
     options.pod_labels = metadata->pod_labels;
     auto created = logship::LogPipeline::create(std::move(options));
     if (!created) {
-      err << "keelson-agent: log pipeline: " << created.error().message << "\n";
+      err << "keelson-agent: log pipeline: "
+          << scrubSecrets(created.error().message, config->substitutions) << "\n";
       pthread_sigmask(SIG_SETMASK, &previous, nullptr);
       return 1;
     }
