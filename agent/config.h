@@ -1,6 +1,7 @@
 // keelson-agent's configuration: a YAML file whose keys mirror the command-line flags (the flag
-// wins), validated at start-up. Errors are "FILE:LINE: message" sentences; unknown keys are
-// errors.
+// wins), validated at start-up and at each reload (SIGHUP, agent/config_reload.h). Errors are
+// "FILE:LINE: message" sentences; unknown keys are errors. Any value may hold `${NAME}`,
+// `${NAME:-default}`, `${file:/path}` references (agent/config_subst.h).
 //
 //   cgroup_root: /sys/fs/cgroup     # --cgroup-root
 //   proc_root: /proc                # --proc-root
