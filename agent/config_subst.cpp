@@ -81,7 +81,8 @@ SubstSources systemSources() {
 }
 
 Result<std::string> substitute(std::string_view text, const SubstSources& sources,
-                               std::vector<Substitution>* used) {
+                               std::vector<Substitution>* used, std::size_t max_bytes) {
+  std::size_t substituted = 0;
   std::string out;
   out.reserve(text.size());
   std::size_t i = 0;
@@ -110,6 +111,11 @@ Result<std::string> substitute(std::string_view text, const SubstSources& source
     }
     auto value = resolve(text.substr(dollar + 2, close - dollar - 2), sources);
     if (!value) return fail(value.error());
+    substituted += value->size();
+    if (substituted > max_bytes) {
+      return substError(
+          fmt::format("the substituted values exceed {} bytes in all", kMaxSubstitutedBytes));
+    }
     if (used != nullptr) {
       used->push_back({std::string(text.substr(dollar, close - dollar + 1)), *value});
     }
@@ -154,17 +160,12 @@ Status substituteScalars(YAML::Node& root, const std::string& file, const SubstS
         const auto mark = n.Mark();
         const std::string where = mark.is_null() ? file : fmt::format("{}:{}", file, mark.line + 1);
         const std::size_t before = used.size();
-        auto value = substitute(n.Scalar(), cached, &used);
+        auto value = substitute(n.Scalar(), cached, &used, kMaxSubstitutedBytes - total);
         if (!value) {
           return fail("ConfigSubstitution", fmt::format("{}: {}", where, value.error().message));
         }
         for (std::size_t k = before; k < used.size(); ++k)
           total += used[k].value.size();
-        if (total > kMaxSubstitutedBytes) {
-          return fail("ConfigSubstitution",
-                      fmt::format("{}: the substituted values exceed {} bytes in all", where,
-                                  kMaxSubstitutedBytes));
-        }
         pending.push_back({n, std::move(value).value()});
       }
     }

@@ -62,9 +62,11 @@ struct Substitution {
 };
 
 // Pure: `text` with every reference replaced; `used` (optional) gets one entry per reference.
-// Errors ("ConfigSubstitution") are sentences without file or line.
+// Errors ("ConfigSubstitution") are sentences without file or line; more than `max_bytes` of
+// substituted values is one (checked as each reference is resolved: memory stays bounded).
 Result<std::string> substitute(std::string_view text, const SubstSources& sources,
-                               std::vector<Substitution>* used = nullptr);
+                               std::vector<Substitution>* used = nullptr,
+                               std::size_t max_bytes = kMaxSubstitutedBytes);
 
 // Every scalar value of `root`, in place. Errors: "ConfigSubstitution", "FILE:LINE: sentence".
 // `used` gets the resolved references (for scrubSecrets). Exceptions never leave it.

@@ -183,6 +183,13 @@ TEST(ConfigSubst, TheTotalIsBounded) {
   const auto st = substituteScalars(root, "agent.yaml", fake.sources(), used);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message.find("exceed"), std::string::npos) << st.error().message;
+  // Within one value too, before the value is built whole.
+  std::string one;
+  for (std::size_t i = 0; i <= kMaxSubstitutedBytes / kMaxFileBytes; ++i)
+    one += "${file:/s/max}";
+  const auto r = substitute(one, fake.sources());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("exceed"), std::string::npos) << r.error().message;
 }
 
 TEST(ConfigSubst, ScrubSecrets) {
