@@ -129,11 +129,13 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
   }
   if (code == 0) {
     health.setStarted(true);
-    AgentConfig running = std::move(*config);
+    // emplace(), never assignment: yaml-cpp's Node assignment writes through into every copy of
+    // the old `logs` tree (the metrics server holds one).
+    std::optional<AgentConfig> running(std::move(*config));
     int sig = 0;
     while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
       // The same file and flags again; a broken file keeps the running configuration.
-      auto prepared = prepareReload(running, resolveConfig(*flags, false));
+      auto prepared = prepareReload(*running, resolveConfig(*flags, false));
       if (!prepared) {
         reload_metrics.failed();
         err << "keelson-agent: warn: configuration reload failed, the running configuration is "
@@ -146,8 +148,8 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
             std::make_shared<const logship::LogsConfig>(std::move(prepared->logs)));
       }
       reload_metrics.succeeded(prepared->plan, wallSeconds());
-      err << "keelson-agent: " << describeReload(running.file, prepared->plan) << "\n";
-      running = std::move(prepared->running);
+      err << "keelson-agent: " << describeReload(running->file, prepared->plan) << "\n";
+      running.emplace(std::move(prepared->running));
     }
     err << "keelson-agent: received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
     health.setStarted(false);
