@@ -5,7 +5,8 @@ A source `<dir>/<name>.cpp` or `.h` is tested by `tests/unit/<dir>/<name>_test.c
 pair shares one test), or is listed in tests/lint/untested-sources.txt with the reason it has
 none. Also refused: an allow-list entry without a reason, one that names no source (the file was
 removed or renamed: drop the entry) or one whose source has a mirrored test after all (drop the
-entry), and a tests/unit/**/*_test.cpp that mirrors no source.
+entry), and a tests/unit/**/*_test.cpp that mirrors no source (a source may have more test
+files named `<name>_<aspect>_test.cpp`).
 Usage: tests/lint/mirror_tests.py [ROOT]   (exit 1 and one line per problem)
 """
 import os
@@ -55,8 +56,19 @@ def main():
     for stem in sorted(sources - tests - allowed.keys()):
         exts = "/".join("." + e for e in ("h", "cpp") if os.path.exists(os.path.join(ROOT, f"{stem}.{e}")))
         problems.append(f"{stem}{exts}: no tests/unit/{stem}_test.cpp and no entry in {ALLOW}")
+    def aspect_of(stem):
+        # A source's further test files: <dir>/<name>_<aspect>_test.cpp tests <dir>/<name>.
+        head = stem
+        while "_" in os.path.basename(head):
+            head = head.rsplit("_", 1)[0]
+            if head in sources:
+                return head
+        return None
+
     for stem in sorted(tests - sources):
-        problems.append(f"tests/unit/{stem}_test.cpp mirrors no source ({stem}.cpp or .h)")
+        if aspect_of(stem) is None:
+            problems.append(f"tests/unit/{stem}_test.cpp mirrors no source ({stem}.cpp or .h, or "
+                            f"<source>_<aspect>)")
 
     for p in problems:
         print(p)
