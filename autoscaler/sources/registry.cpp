@@ -10,6 +10,7 @@ MetricSourceRegistration objectSource();             // hpa_types.cpp
 MetricSourceRegistration externalSource();           // hpa_types.cpp
 MetricSourceRegistration prometheusSource();         // prometheus_source.cpp
 MetricSourceRegistration kafkaLagSource();           // kafka_lag_source.cpp
+MetricSourceRegistration httpSource();               // http_source.cpp
 
 const std::vector<MetricSourceRegistration>& registeredSources() {
   // The order is the order messages list the types in.
@@ -22,6 +23,7 @@ const std::vector<MetricSourceRegistration>& registeredSources() {
       externalSource(),
       prometheusSource(),
       kafkaLagSource(),
+      httpSource(),
   };
   // clang-format on
   return all;
