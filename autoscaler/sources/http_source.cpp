@@ -24,8 +24,8 @@
 #include "autoscaler/policy/policy.h"
 #include "autoscaler/policy/quantity.h"
 #include "autoscaler/sources/registry.h"
-#include "collectors/kube/config.h"
-#include "collectors/kube/http_transport.h"
+#include "collectors/http/transport.h"
+#include "collectors/http/url.h"
 
 namespace keelson::sources {
 namespace {
@@ -48,29 +48,20 @@ struct HttpOptions final : policy::SourceOptions {
   std::string url;
 };
 
-// "http[s]://host[:port]" and the path (with its query), or why not.
-struct SplitUrl {
-  std::string origin;
-  std::string target;
-};
-Result<SplitUrl> splitUrl(const std::string& url) {
+// The URL checked as a policy field, or why not.
+Result<http::Url> checkUrl(const std::string& url) {
   for (char c : url) {
     if (std::iscntrl(static_cast<unsigned char>(c)) || c == ' ') {
       return fail("InvalidUrl", "must not contain spaces or control characters");
     }
   }
-  const auto scheme = url.find("://");
-  if (scheme == std::string::npos ||
-      (url.compare(0, scheme, "http") != 0 && url.compare(0, scheme, "https") != 0)) {
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
     return fail("InvalidUrl", "must start with http:// or https://, got \"" + url + "\"");
   }
-  const auto slash = url.find('/', scheme + 3);
-  SplitUrl out{url.substr(0, slash), slash == std::string::npos ? "/" : url.substr(slash)};
-  kube::ClusterConfig parsed;
-  if (auto st = kube::parseServerUrl(out.origin, parsed); !st) {
-    return fail("InvalidUrl", st.error().message);
-  }
-  return out;
+  auto parsed = http::parseUrl(url);
+  if (!parsed) return fail("InvalidUrl", parsed.error().message);
+  if (parsed->target.empty()) parsed->target = "/";
+  return parsed;
 }
 
 }  // namespace
@@ -121,24 +112,23 @@ class HttpSource final : public MetricSource {
  private:
   // One kept-alive transport per origin.
   Result<std::string> get(const std::string& url) {
-    auto split = splitUrl(url);
-    if (!split) return fail(split.error());
-    auto& transport = transports_[split->origin];
+    auto parsed = checkUrl(url);
+    if (!parsed) return fail(parsed.error());
+    auto& transport =
+        transports_[parsed->scheme + "://" + parsed->host + ":" + std::to_string(parsed->port)];
     if (!transport) {
-      kube::ClusterConfig parsed;
-      (void)kube::parseServerUrl(split->origin, parsed);
-      kube::TransportConfig tc;
-      tc.scheme = parsed.scheme;
-      tc.host = parsed.host;
-      tc.port = parsed.port;
+      http::TransportConfig tc;
+      tc.scheme = parsed->scheme;
+      tc.host = parsed->host;
+      tc.port = parsed->port;
       tc.timeout = std::chrono::seconds(5);
-      auto created = kube::makeBeastTransport(tc);
+      auto created = http::makeBeastTransport(tc);
       if (!created) return fail(created.error());
       transport = std::move(created).value();
     }
-    kube::HttpRequest request;
+    http::HttpRequest request;
     request.method = "GET";
-    request.target = split->target;
+    request.target = parsed->target;
     request.headers.emplace_back("Accept", "text/plain");
     auto response = transport->send(request);
     if (!response) return fail(response.error());
@@ -149,7 +139,7 @@ class HttpSource final : public MetricSource {
   }
 
   SourceContext& context_;
-  std::map<std::string, std::unique_ptr<kube::HttpTransport>> transports_;
+  std::map<std::string, std::unique_ptr<http::HttpTransport>> transports_;
 };
 
 void parseHttp(policy::MetricBodyReader& r, const YAML::Node& body, const std::string& p,
@@ -157,8 +147,8 @@ void parseHttp(policy::MetricBodyReader& r, const YAML::Node& body, const std::s
   if (!r.fields(body, p, {"url", "name", "target", "activationThreshold"})) return;
   m.name = r.string(body, "name", p, false).value_or("http" + std::to_string(index));
   if (auto url = r.string(body, "url", p, true)) {
-    if (auto split = splitUrl(*url); !split) {
-      r.error(body["url"], p + ".url " + split.error().message);
+    if (auto checked = checkUrl(*url); !checked) {
+      r.error(body["url"], p + ".url " + checked.error().message);
     } else {
       auto options = std::make_shared<HttpOptions>();
       options->url = *url;
