@@ -23,6 +23,12 @@ std::optional<double> sampleValue(const json& pair) {
 }  // namespace
 
 Result<std::vector<Sample>> parseQueryResponse(int httpStatus, const std::string& body) {
+  if (httpStatus == 401 || httpStatus == 403) {
+    return fail("Unauthorized", "Prometheus refused the request (HTTP " +
+                                    std::to_string(httpStatus) +
+                                    (httpStatus == 401 ? " Unauthorized" : " Forbidden") +
+                                    "): check the credentials of --prometheus-config");
+  }
   const json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     return fail("BadResponse",
@@ -73,6 +79,13 @@ Result<std::unique_ptr<PromClient>> PromClient::create(const std::string& url) {
   tc.port = parsed->port;
   auto transport = http::makeBeastTransport(tc);
   if (!transport) return fail(transport.error());
+  return std::make_unique<PromClient>(std::move(transport).value(), parsed->target);
+}
+
+Result<std::unique_ptr<PromClient>> PromClient::create(const http::ClientConfig& config) {
+  auto transport = http::makeClientTransport(config);
+  if (!transport) return fail(transport.error());
+  auto parsed = http::parseUrl(config.url);
   return std::make_unique<PromClient>(std::move(transport).value(), parsed->target);
 }
 

@@ -5,7 +5,8 @@
 // without labels. NaN and infinite values are dropped (they mean "no data" to a scaler); an empty
 // result is a successful, empty answer -- the caller decides it is "unavailable".
 // Errors: "ConnectionError", "QueryError" (Prometheus answered status=error; its errorType and
-// error are in the message), "BadResponse". Thread safety: none (one client
+// error are in the message), "Unauthorized" (HTTP 401/403: the credentials were refused),
+// "BadResponse", "ConfigError" (a credential file cannot be read). Thread safety: none (one client
 // per thread).
 #pragma once
 
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "collectors/common/result.h"
+#include "collectors/http/client_config.h"
 #include "collectors/http/transport.h"
 
 namespace keelson::promapi {
@@ -33,6 +35,8 @@ class PromClient {
 
   // `url` is "http://host:port[/prefix]".
   static Result<std::unique_ptr<PromClient>> create(const std::string& url);
+  // With TLS, credentials and headers (collectors/http/client_config.h).
+  static Result<std::unique_ptr<PromClient>> create(const http::ClientConfig& config);
 
   // Instant query at the server's now (or `time`, unix seconds, when given).
   Result<std::vector<Sample>> query(const std::string& promql,
