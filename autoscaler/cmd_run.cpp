@@ -25,6 +25,7 @@
 #include "autoscaler/leader/elector.h"
 #include "autoscaler/leader/lease_store.h"
 #include "autoscaler/policy/parser.h"
+#include "autoscaler/sources/registry.h"
 #include "autoscaler/sources/sources.h"
 #include "collectors/http/client_config.h"
 #include "collectors/http/server.h"
@@ -55,6 +56,7 @@ struct RunFlags {
   std::string prometheus;
   std::string prometheusConfig;  // collectors/http/client_config.h: url, TLS, auth, headers
   std::string kafkaConfig;       // collectors/kafkalag/properties.h: librdkafka properties
+  std::string agentSelector = sources::kDefaultAgentSelector;
   bool dryRun = false;
   std::string listen = ":9446";
   int syncPeriodSeconds = 15;
@@ -78,6 +80,7 @@ const char* kUsage =
     "[--dry-run]\n"
     "         [--prometheus-config FILE (url, tls, bearerTokenFile, basicAuth, headers)]\n"
     "         [--kafka-config FILE (librdkafka properties; secrets as <key>.file=PATH)]\n"
+    "         [--agent-selector 'job=\"keelson-agent\"' (the agent's series in Resource queries)]\n"
     "         [--listen HOST:PORT] [--sync-period SECONDS] [--lease-namespace NS]\n"
     "         [--lease-name NAME] [--identity ID] [--namespaces NS[,NS...]]\n";
 
@@ -100,6 +103,12 @@ bool parseFlags(int argc, char** argv, RunFlags& flags) {
       if (!value(flags.prometheusConfig)) return false;
     } else if (arg == "--kafka-config") {
       if (!value(flags.kafkaConfig)) return false;
+    } else if (arg == "--agent-selector") {
+      if (!value(flags.agentSelector)) return false;
+      if (auto bad = sources::checkAgentSelector(flags.agentSelector)) {
+        std::cerr << "keelson-autoscaler run: --agent-selector: " << *bad << "\n";
+        return false;
+      }
     } else if (arg == "--dry-run") {
       flags.dryRun = true;
     } else if (arg == "--listen") {
@@ -332,7 +341,11 @@ int runRunCommand(int argc, char** argv) {
       out.push_back({o.topic, o.partition, o.highWatermark, o.committed});
     return out;
   };
-  sources::DefaultMetricReader reader(prometheus.get(), kafka);
+  sources::SourceContext sourceContext;
+  sourceContext.prometheus = prometheus.get();
+  sourceContext.kafka = kafka;
+  sourceContext.agentSelector = flags.agentSelector;
+  sources::DefaultMetricReader reader(std::move(sourceContext));
   controller::KubeClusterApi api(**client);
   controller::ControllerOptions options;
   options.dryRun = flags.dryRun;

@@ -32,9 +32,11 @@ std::string lower(std::string s) {
 const std::string kPodSelector = "namespace=\"{namespace}\",pod=~\"{pods}\"";
 
 std::string resourceQuery(const MetricSpec& metric) {
+  // {agentSelector}: the agent's series only (SourceContext::agentSelector), so a cluster that
+  // also scrapes the kubelet's /metrics/cadvisor does not count usage twice (issue 15).
   const std::string container = metric.type == MetricType::ContainerResource
-                                    ? ",container=\"{container}\""
-                                    : ",container!=\"\",container!=\"POD\"";
+                                    ? ",container=\"{container}\"{agentSelector}"
+                                    : ",container!=\"\",container!=\"POD\"{agentSelector}";
   if (metric.name == "cpu") {
     return "sum by (pod) (rate(container_cpu_usage_seconds_total{" + kPodSelector + container +
            "}[1m]))";

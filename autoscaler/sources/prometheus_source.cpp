@@ -19,8 +19,8 @@ class PromQuerySource final : public MetricSource {
       return MetricObservation::unavailable(
           "no Prometheus to query (start keelson-autoscaler with --prometheus URL)");
     }
-    const std::string promql =
-        expandQuery(metric.query, policy.namespace_, podNameRegex(pods.pods), metric.container);
+    const std::string promql = expandQuery(metric.query, policy.namespace_, podNameRegex(pods.pods),
+                                           metric.container, context_.agentSelector);
     ++context_.queries;
     auto samples = context_.prometheus->query(promql);
     if (!samples) return MetricObservation::unavailable(samples.error().message);

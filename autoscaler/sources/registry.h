@@ -32,6 +32,8 @@ struct SourceContext {
   promapi::PromClient* prometheus = nullptr;
   KafkaOffsetsReader kafka;
   HttpGet httpGet;
+  // {agentSelector} of the default Resource / ContainerResource queries (checkAgentSelector).
+  std::string agentSelector = kDefaultAgentSelector;
   std::uint64_t queries = 0;  // PromQL queries sent (for the benchmark and tests)
 };
 

@@ -1,5 +1,6 @@
 #include "autoscaler/sources/sources.h"
 
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -54,12 +55,52 @@ std::string podNameRegex(const std::vector<kube::PodInfo>& pods) {
 }
 
 std::string expandQuery(const std::string& query, const std::string& ns, const std::string& pods,
-                        const std::string& container) {
+                        const std::string& container, const std::string& agentSelector) {
   std::string out = query;
+  replaceAll(out, "{agentSelector}", agentSelector.empty() ? "" : "," + agentSelector);
   replaceAll(out, "{namespace}", ns);
   replaceAll(out, "{pods}", pods);
   replaceAll(out, "{container}", container);
   return out;
+}
+
+std::optional<std::string> checkAgentSelector(const std::string& selector) {
+  std::size_t i = 0;
+  const std::size_t n = selector.size();
+  while (i < n) {
+    const std::size_t nameStart = i;
+    if (!(std::isalpha(static_cast<unsigned char>(selector[i])) || selector[i] == '_')) {
+      return "expected a label name at offset " + std::to_string(i) + " of " + selector;
+    }
+    while (i < n && (std::isalnum(static_cast<unsigned char>(selector[i])) || selector[i] == '_'))
+      ++i;
+    if (i == nameStart) return "empty label name in " + selector;
+    if (selector.compare(i, 2, "=~") == 0 || selector.compare(i, 2, "!=") == 0 ||
+        selector.compare(i, 2, "!~") == 0) {
+      i += 2;
+    } else if (i < n && selector[i] == '=') {
+      ++i;
+    } else {
+      return "expected =, !=, =~ or !~ after the label name in " + selector;
+    }
+    if (i >= n || selector[i] != '"') return "expected a double-quoted value in " + selector;
+    ++i;
+    while (i < n && selector[i] != '"') {
+      if (selector[i] == '\\') ++i;
+      if (i < n && std::iscntrl(static_cast<unsigned char>(selector[i]))) {
+        return "control character in " + selector;
+      }
+      ++i;
+    }
+    if (i >= n) return "unterminated value in " + selector;
+    ++i;
+    if (i < n) {
+      if (selector[i] != ',') return "expected , between matchers in " + selector;
+      ++i;
+      if (i == n) return "trailing , in " + selector;
+    }
+  }
+  return std::nullopt;
 }
 
 engine::PodState toPodState(const kube::PodInfo& pod) {

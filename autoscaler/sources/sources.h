@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,9 +39,18 @@ struct TargetPods {
 // Regex alternation of pod names, each escaped ("web-1|web\\.x"): the {pods} placeholder.
 std::string podNameRegex(const std::vector<kube::PodInfo>& pods);
 
-// Substitutes {namespace}, {pods}, {container} in `query`.
+// Substitutes {namespace}, {pods}, {container} in `query`, and {agentSelector} with
+// "," + `agentSelector` (nothing when it is empty: every job's series).
 std::string expandQuery(const std::string& query, const std::string& ns, const std::string& pods,
-                        const std::string& container);
+                        const std::string& container, const std::string& agentSelector = "");
+
+// The series selector of the agent's cAdvisor-named series in the default Resource and
+// ContainerResource queries; `run --agent-selector` replaces it.
+inline constexpr const char* kDefaultAgentSelector = "job=\"keelson-agent\"";
+
+// Checks a selector for {agentSelector}: comma-separated PromQL label matchers
+// (name="value", name!="value", name=~"re", name!~"re"), or empty. Returns why not.
+std::optional<std::string> checkAgentSelector(const std::string& selector);
 
 engine::PodState toPodState(const kube::PodInfo& pod);
 

@@ -317,7 +317,7 @@ TEST(Parser, DefaultsAndExtensions) {
   EXPECT_EQ(cart.metrics[0].target.averageUtilization, 80);
   EXPECT_EQ(cart.metrics[0].query,
             "sum by (pod) (rate(container_cpu_usage_seconds_total{namespace=\"{namespace}\","
-            "pod=~\"{pods}\",container!=\"\",container!=\"POD\"}[1m]))");
+            "pod=~\"{pods}\",container!=\"\",container!=\"POD\"{agentSelector}}[1m]))");
   EXPECT_EQ(cart.behavior.scaleUp.policies.size(), 2u);
   EXPECT_EQ(cart.behavior.scaleDown.stabilizationWindowSeconds, 300);
 }
