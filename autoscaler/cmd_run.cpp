@@ -25,9 +25,12 @@
 #include "autoscaler/leader/elector.h"
 #include "autoscaler/leader/lease_store.h"
 #include "autoscaler/policy/parser.h"
+#include "autoscaler/sources/registry.h"
 #include "autoscaler/sources/sources.h"
+#include "collectors/http/client_config.h"
 #include "collectors/http/server.h"
 #include "collectors/kafkalag/lag_reader.h"
+#include "collectors/kafkalag/properties.h"
 #include "collectors/kube/client.h"
 #include "collectors/kube/config.h"
 #include "collectors/kube/names.h"
@@ -51,6 +54,9 @@ struct RunFlags {
   std::string policies;
   std::string kubeconfig;
   std::string prometheus;
+  std::string prometheusConfig;  // collectors/http/client_config.h: url, TLS, auth, headers
+  std::string kafkaConfig;       // collectors/kafkalag/properties.h: librdkafka properties
+  std::string agentSelector = sources::kDefaultAgentSelector;
   bool dryRun = false;
   std::string listen = ":9446";
   int syncPeriodSeconds = 15;
@@ -73,6 +79,9 @@ void logLine(const std::string& line) {
 const char* kUsage =
     "usage: keelson-autoscaler run --policies PATH [--kubeconfig FILE] [--prometheus URL] "
     "[--dry-run]\n"
+    "         [--prometheus-config FILE (url, tls, bearerTokenFile, basicAuth, headers)]\n"
+    "         [--kafka-config FILE (librdkafka properties; secrets as <key>.file=PATH)]\n"
+    "         [--agent-selector 'job=\"keelson-agent\"' (the agent's series in Resource queries)]\n"
     "         [--listen HOST:PORT] [--sync-period SECONDS] [--lease-namespace NS]\n"
     "         [--lease-name NAME] [--identity ID] [--namespaces NS[,NS...]]\n"
     "         [--record-steps N]\n";
@@ -92,6 +101,16 @@ bool parseFlags(int argc, char** argv, RunFlags& flags) {
       if (!value(flags.kubeconfig)) return false;
     } else if (arg == "--prometheus") {
       if (!value(flags.prometheus)) return false;
+    } else if (arg == "--prometheus-config") {
+      if (!value(flags.prometheusConfig)) return false;
+    } else if (arg == "--kafka-config") {
+      if (!value(flags.kafkaConfig)) return false;
+    } else if (arg == "--agent-selector") {
+      if (!value(flags.agentSelector)) return false;
+      if (auto bad = sources::checkAgentSelector(flags.agentSelector)) {
+        std::cerr << "keelson-autoscaler run: --agent-selector: " << *bad << "\n";
+        return false;
+      }
     } else if (arg == "--dry-run") {
       flags.dryRun = true;
     } else if (arg == "--listen") {
@@ -220,6 +239,35 @@ int runRunCommand(int argc, char** argv) {
     return 1;
   }
   std::unique_ptr<promapi::PromClient> prometheus;
+  if (!flags.prometheus.empty() && !flags.prometheusConfig.empty()) {
+    logLine("error: give --prometheus URL or --prometheus-config FILE (which holds the url)");
+    return 1;
+  }
+  if (!flags.prometheusConfig.empty()) {
+    auto loaded = http::loadClientConfig(flags.prometheusConfig);
+    if (!loaded) {
+      logLine("error: --prometheus-config: " + loaded.error().message);
+      return 1;
+    }
+    for (const auto& reason : http::insecureReasons(*loaded))
+      logLine("warning: Prometheus connection: " + reason);
+    auto created = promapi::PromClient::create(*loaded);
+    if (!created) {
+      logLine("error: --prometheus-config: " + created.error().message);
+      return 1;
+    }
+    logLine("Prometheus: " + http::describe(*loaded));
+    prometheus = std::move(created).value();
+  }
+  std::vector<std::pair<std::string, std::string>> kafkaProperties;
+  if (!flags.kafkaConfig.empty()) {
+    auto loaded = kafkalag::loadKafkaProperties(flags.kafkaConfig);
+    if (!loaded) {
+      logLine("error: --kafka-config: " + loaded.error().message);
+      return 1;
+    }
+    kafkaProperties = std::move(loaded).value();
+  }
   if (!flags.prometheus.empty()) {
     auto created = promapi::PromClient::create(flags.prometheus);
     if (!created) {
@@ -300,11 +348,11 @@ int runRunCommand(int argc, char** argv) {
   // One librdkafka handle per bootstrap list, created on first use.
   std::map<std::string, std::unique_ptr<kafkalag::LagReader>> lagReaders;
   sources::KafkaOffsetsReader kafka =
-      [&lagReaders](
+      [&lagReaders, &kafkaProperties](
           const policy::KafkaLagSource& source) -> Result<std::vector<engine::PartitionOffsets>> {
     auto& reader = lagReaders[source.bootstrapServers];
     if (!reader) {
-      auto created = kafkalag::LagReader::create(source.bootstrapServers);
+      auto created = kafkalag::LagReader::create(source.bootstrapServers, kafkaProperties);
       if (!created) return fail(created.error());
       reader = std::move(created).value();
     }
@@ -315,7 +363,11 @@ int runRunCommand(int argc, char** argv) {
       out.push_back({o.topic, o.partition, o.highWatermark, o.committed});
     return out;
   };
-  sources::DefaultMetricReader reader(prometheus.get(), kafka);
+  sources::SourceContext sourceContext;
+  sourceContext.prometheus = prometheus.get();
+  sourceContext.kafka = kafka;
+  sourceContext.agentSelector = flags.agentSelector;
+  sources::DefaultMetricReader reader(std::move(sourceContext));
   controller::KubeClusterApi api(**client);
   controller::ControllerOptions options;
   options.dryRun = flags.dryRun;

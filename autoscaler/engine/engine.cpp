@@ -14,7 +14,6 @@ namespace keelson::engine {
 namespace {
 
 using policy::MetricSpec;
-using policy::MetricType;
 using policy::TargetType;
 using Shape = MetricObservation::Shape;
 
@@ -28,10 +27,6 @@ struct Computed {
   std::string error;
 };
 
-bool isPerPodType(MetricType t) {
-  return t == MetricType::Resource || t == MetricType::ContainerResource || t == MetricType::Pods;
-}
-
 Computed shapeMismatch(const MetricSpec& spec, Shape shape) {
   Computed c;
   c.error = std::string("observation of shape ") + std::to_string(static_cast<int>(shape)) +
@@ -44,7 +39,7 @@ Computed computeMetric(const MetricSpec& spec, const MetricObservation& o, const
                        Tolerances tol) {
   Computed c;
   const std::int32_t current = obs.specReplicas;
-  if (isPerPodType(spec.type)) {
+  if (spec.type.traits().perPod) {
     // At zero replicas there are no pods to measure; the HPA would report an error every sync,
     // but for a policy that scales to zero that is the expected state, not a failure.
     if (current == 0) {
@@ -85,8 +80,8 @@ Computed computeMetric(const MetricSpec& spec, const MetricObservation& o, const
     return c;
   }
 
-  // Object, External, Prometheus, KafkaLag: one value for the whole target.
-  c.activationCapable = true;
+  // Object, External, Prometheus, KafkaLag, ...: one value for the whole target.
+  c.activationCapable = spec.type.traits().canActivate;
   if (o.shape == Shape::Unavailable) {
     c.error = o.error.empty() ? "metric unavailable" : o.error;
     return c;

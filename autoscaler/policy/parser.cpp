@@ -47,9 +47,8 @@ class Doc {
   }
 
   // Rejects keys outside `allowed`, naming the closest spelling a user meant.
-  bool map(const YAML::Node& node, const std::string& path,
-           std::initializer_list<const char*> allowed,
-           std::initializer_list<const char*> keelsonOnly = {}) {
+  bool map(const YAML::Node& node, const std::string& path, const std::vector<const char*>& allowed,
+           const std::vector<const char*>& keelsonOnly = {}) {
     if (!node.IsMap()) {
       error(node, path + " must be a mapping (key: value lines)");
       return false;
@@ -183,7 +182,7 @@ class Doc {
 
   std::optional<std::string> oneOf(const YAML::Node& parent, const char* key,
                                    const std::string& path, bool required,
-                                   std::initializer_list<const char*> values) {
+                                   const std::vector<const char*>& values) {
     auto s = str(parent, key, path, required);
     if (!s) return std::nullopt;
     for (const char* v : values) {
@@ -243,8 +242,11 @@ void parseMetricIdentifier(Doc& doc, const YAML::Node& parent, const std::string
   parseSelector(doc, id["selector"], p + ".selector", m.metricSelector);
 }
 
-void parseTarget(Doc& doc, const YAML::Node& parent, const std::string& path, MetricSpec& m,
-                 std::initializer_list<const char*> types) {
+void parseTarget(Doc& doc, const YAML::Node& parent, const std::string& path, MetricSpec& m) {
+  std::vector<const char*> types;
+  for (TargetType type : {TargetType::Utilization, TargetType::Value, TargetType::AverageValue}) {
+    if ((m.type.traits().targets & targetBit(type)) != 0) types.push_back(toString(type));
+  }
   const YAML::Node t = parent["target"];
   const std::string p = path + ".target";
   if (!t.IsDefined()) {
@@ -287,41 +289,95 @@ void parseQueryOverride(Doc& doc, const YAML::Node& node, const std::string& pat
   }
 }
 
+// The parser's helpers as a type's body parser sees them (policy/metric_type.h).
+class BodyReader final : public MetricBodyReader {
+ public:
+  explicit BodyReader(Doc& doc) : doc_(doc) {}
+  void error(const YAML::Node& at, const std::string& message) override { doc_.error(at, message); }
+  bool fields(const YAML::Node& body, const std::string& path,
+              const std::vector<const char*>& allowed,
+              const std::vector<const char*>& keelsonOnly) override {
+    return doc_.map(body, path, allowed, keelsonOnly);
+  }
+  std::optional<std::string> string(const YAML::Node& body, const char* key,
+                                    const std::string& path, bool required) override {
+    return doc_.str(body, key, path, required);
+  }
+  std::optional<std::string> oneOf(const YAML::Node& body, const char* key, const std::string& path,
+                                   bool required, const std::vector<const char*>& values) override {
+    return doc_.oneOf(body, key, path, required, values);
+  }
+  std::optional<std::int64_t> integer(const YAML::Node& body, const char* key,
+                                      const std::string& path, bool required, std::int64_t lo,
+                                      std::int64_t hi) override {
+    return doc_.integer(body, key, path, required, lo, hi);
+  }
+  std::optional<std::int64_t> quantity(const YAML::Node& body, const char* key,
+                                       const std::string& path, bool required,
+                                       bool positive) override {
+    return doc_.quantity(body, key, path, required, positive);
+  }
+  std::optional<bool> boolean(const YAML::Node& body, const char* key,
+                              const std::string& path) override {
+    return doc_.boolean(body, key, path);
+  }
+  void target(const YAML::Node& body, const std::string& path, MetricSpec& m) override {
+    parseTarget(doc_, body, path, m);
+  }
+  void metricIdentifier(const YAML::Node& body, const std::string& path, MetricSpec& m) override {
+    parseMetricIdentifier(doc_, body, path, m);
+  }
+  void describedObject(const YAML::Node& body, const std::string& p, MetricSpec& m) override {
+    const YAML::Node obj = body["describedObject"];
+    if (!obj.IsDefined()) {
+      doc_.error(body, p + ".describedObject is required");
+    } else if (doc_.map(obj, p + ".describedObject", {"apiVersion", "kind", "name"})) {
+      const std::string o = p + ".describedObject";
+      m.describedObject.apiVersion =
+          doc_.name(obj, "apiVersion", o, false, kube::checkApiVersion).value_or("");
+      m.describedObject.kind = doc_.name(obj, "kind", o, true, kube::checkKind).value_or("");
+      m.describedObject.name = doc_.name(obj, "name", o, true, objectName).value_or("");
+    }
+  }
+  void queryOverride(const YAML::Node& body, const std::string& path, MetricSpec& m) override {
+    parseQueryOverride(doc_, body, path, m);
+  }
+
+ private:
+  Doc& doc_;
+};
+
 std::optional<MetricSpec> parseMetric(Doc& doc, const YAML::Node& node, const std::string& path,
                                       std::size_t index) {
   const std::size_t before = doc.errors();
   MetricSpec m;
   m.source = {doc.file(), doc.line(node)};
-  if (!doc.map(node, path, {"type", "resource", "containerResource", "pods", "object", "external"},
-               {"prometheus", "kafkaLag"})) {
-    return std::nullopt;
+  // The metric types come from the registry (autoscaler/sources/registry.cpp): `type` plus one
+  // body field per type.
+  std::vector<const char*> names, fields, keelsonFields;
+  for (const auto& def : metricTypes()) {
+    names.push_back(def.traits->name);
+    (def.traits->keelsonOnly ? keelsonFields : fields).push_back(def.traits->field);
   }
-  auto type = doc.oneOf(
-      node, "type", path, true,
-      {"Resource", "ContainerResource", "Pods", "Object", "External", "Prometheus", "KafkaLag"});
+  fields.insert(fields.begin(), "type");
+  if (!doc.map(node, path, fields, keelsonFields)) return std::nullopt;
+  auto type = doc.oneOf(node, "type", path, true, names);
   if (!type) return std::nullopt;
-  if (doc.hpa && (*type == "Prometheus" || *type == "KafkaLag")) {
+  const MetricTypeDefinition& def = *findMetricType(*type);
+  if (doc.hpa && def.traits->keelsonOnly) {
     doc.error(node["type"], path + ".type " + *type +
                                 " is a Keelson metric type; use kind: ScalingPolicy (apiVersion: "
                                 "keelson.io/v1) to use it");
     return std::nullopt;
   }
-  static const std::map<std::string, std::pair<MetricType, const char*>> kTypes = {
-      {"Resource", {MetricType::Resource, "resource"}},
-      {"ContainerResource", {MetricType::ContainerResource, "containerResource"}},
-      {"Pods", {MetricType::Pods, "pods"}},
-      {"Object", {MetricType::Object, "object"}},
-      {"External", {MetricType::External, "external"}},
-      {"Prometheus", {MetricType::Prometheus, "prometheus"}},
-      {"KafkaLag", {MetricType::KafkaLag, "kafkaLag"}}};
-  const auto& [metricType, field] = kTypes.at(*type);
-  m.type = metricType;
-  for (const auto& [name, entry] : kTypes) {
-    if (entry.second != std::string(field) && node[entry.second].IsDefined()) {
-      doc.error(node[entry.second], path + "." + entry.second +
-                                        " does not belong to a metric of "
-                                        "type " +
-                                        *type);
+  m.type = MetricType(*def.traits);
+  const std::string field = def.traits->field;
+  for (const auto& other : metricTypes()) {
+    if (other.traits->field != field && node[other.traits->field].IsDefined()) {
+      doc.error(node[other.traits->field], path + "." + other.traits->field +
+                                               " does not belong to a metric of "
+                                               "type " +
+                                               *type);
     }
   }
   const YAML::Node body = node[field];
@@ -330,97 +386,8 @@ std::optional<MetricSpec> parseMetric(Doc& doc, const YAML::Node& node, const st
     doc.error(node, p + " is required for type " + *type);
     return std::nullopt;
   }
-  switch (metricType) {
-    case MetricType::Resource:
-    case MetricType::ContainerResource: {
-      const bool container = metricType == MetricType::ContainerResource;
-      if (container) {
-        if (!doc.map(body, p, {"name", "container", "target"}, {"query"})) return std::nullopt;
-        if (auto c = doc.str(body, "container", p, true)) m.container = *c;
-      } else if (!doc.map(body, p, {"name", "target"}, {"query"})) {
-        return std::nullopt;
-      }
-      if (auto n = doc.oneOf(body, "name", p, true, {"cpu", "memory"})) m.name = *n;
-      parseTarget(doc, body, p, m, {"Utilization", "AverageValue"});
-      parseQueryOverride(doc, body, p, m);
-      break;
-    }
-    case MetricType::Pods:
-      if (!doc.map(body, p, {"metric", "target"}, {"query"})) return std::nullopt;
-      parseMetricIdentifier(doc, body, p, m);
-      parseTarget(doc, body, p, m, {"AverageValue"});
-      parseQueryOverride(doc, body, p, m);
-      break;
-    case MetricType::Object: {
-      if (!doc.map(body, p, {"describedObject", "metric", "target"}, {"query"})) {
-        return std::nullopt;
-      }
-      const YAML::Node obj = body["describedObject"];
-      if (!obj.IsDefined()) {
-        doc.error(body, p + ".describedObject is required");
-      } else if (doc.map(obj, p + ".describedObject", {"apiVersion", "kind", "name"})) {
-        const std::string o = p + ".describedObject";
-        m.describedObject.apiVersion =
-            doc.name(obj, "apiVersion", o, false, kube::checkApiVersion).value_or("");
-        m.describedObject.kind = doc.name(obj, "kind", o, true, kube::checkKind).value_or("");
-        m.describedObject.name = doc.name(obj, "name", o, true, objectName).value_or("");
-      }
-      parseMetricIdentifier(doc, body, p, m);
-      parseTarget(doc, body, p, m, {"Value", "AverageValue"});
-      parseQueryOverride(doc, body, p, m);
-      break;
-    }
-    case MetricType::External:
-      if (!doc.map(body, p, {"metric", "target"}, {"query"})) return std::nullopt;
-      parseMetricIdentifier(doc, body, p, m);
-      parseTarget(doc, body, p, m, {"Value", "AverageValue"});
-      parseQueryOverride(doc, body, p, m);
-      break;
-    case MetricType::Prometheus:
-      if (!doc.map(body, p, {"name", "query", "target", "activationThreshold"})) {
-        return std::nullopt;
-      }
-      m.name = doc.str(body, "name", p, false).value_or("prometheus" + std::to_string(index));
-      if (auto q = doc.str(body, "query", p, true)) {
-        m.query = *q;
-        m.queryOverridden = true;
-      }
-      parseTarget(doc, body, p, m, {"Value", "AverageValue"});
-      if (auto a = doc.quantity(body, "activationThreshold", p, false, false)) {
-        m.activationMilli = *a;
-      }
-      break;
-    case MetricType::KafkaLag: {
-      if (!doc.map(body, p,
-                   {"bootstrapServers", "consumerGroup", "topic", "lagThreshold",
-                    "activationLagThreshold", "allowIdleConsumers", "limitToPartitionsWithLag",
-                    "offsetResetPolicy", "scaleToZeroOnInvalidOffset"})) {
-        return std::nullopt;
-      }
-      KafkaLagSource k;
-      k.bootstrapServers = doc.str(body, "bootstrapServers", p, true).value_or("");
-      k.consumerGroup = doc.str(body, "consumerGroup", p, true).value_or("");
-      k.topic = doc.str(body, "topic", p, false).value_or("");
-      if (auto v = doc.integer(body, "lagThreshold", p, false, 1, 1'000'000'000'000)) {
-        k.lagThreshold = *v;
-      }
-      if (auto v = doc.integer(body, "activationLagThreshold", p, false, 0, 1'000'000'000'000)) {
-        k.activationLagThreshold = *v;
-      }
-      k.allowIdleConsumers = doc.boolean(body, "allowIdleConsumers", p).value_or(false);
-      k.limitToPartitionsWithLag = doc.boolean(body, "limitToPartitionsWithLag", p).value_or(false);
-      k.offsetResetPolicy =
-          doc.oneOf(body, "offsetResetPolicy", p, false, {"latest", "earliest"}).value_or("latest");
-      k.scaleToZeroOnInvalidOffset =
-          doc.boolean(body, "scaleToZeroOnInvalidOffset", p).value_or(false);
-      m.name = "kafka_lag";
-      m.target.type = TargetType::AverageValue;
-      m.target.averageValueMilli = k.lagThreshold * 1000;
-      m.activationMilli = k.activationLagThreshold * 1000;
-      m.kafka = k;
-      break;
-    }
-  }
+  BodyReader reader(doc);
+  def.parse(reader, body, p, index, m);
   if (doc.errors() != before) return std::nullopt;
   return m;
 }
@@ -638,14 +605,14 @@ void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
   }
 
   if (policy.minReplicas == 0 && doc.errors() == before) {
-    const bool capable = std::any_of(policy.metrics.begin(), policy.metrics.end(), [](auto& m) {
-      return m.type == MetricType::Object || m.type == MetricType::External ||
-             m.type == MetricType::Prometheus || m.type == MetricType::KafkaLag;
-    });
+    const bool capable = std::any_of(policy.metrics.begin(), policy.metrics.end(),
+                                     [](auto& m) { return m.type.traits().canActivate; });
     if (!capable) {
       doc.error(spec["minReplicas"],
                 "spec.minReplicas is 0 (scale to zero) but no metric can wake the target up: add "
-                "an Object, External, Prometheus or KafkaLag metric, or set minReplicas >= 1");
+                "an " +
+                    metricTypeList([](const MetricTypeTraits& t) { return t.canActivate; }, "or") +
+                    " metric, or set minReplicas >= 1");
     }
   }
   if (doc.errors() == before) out.policies.push_back(std::move(policy));

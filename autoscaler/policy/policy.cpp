@@ -1,6 +1,5 @@
 #include "autoscaler/policy/policy.h"
 
-#include <cctype>
 #include <string>
 
 namespace keelson::policy {
@@ -21,74 +20,34 @@ ScalingRules defaultScaleDownRules() {
   return rules;
 }
 
-namespace {
-
-std::string selectorSuffix(const std::vector<LabelMatch>& selector) {
-  std::string out;
-  for (const auto& m : selector)
-    out += "," + m.name + "=\"" + m.value + "\"";
-  return out;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-}  // namespace
-
 std::string defaultQuery(const MetricSpec& metric) {
-  const std::string podSelector = "namespace=\"{namespace}\",pod=~\"{pods}\"";
-  switch (metric.type) {
-    case MetricType::Resource:
-    case MetricType::ContainerResource: {
-      const std::string container = metric.type == MetricType::ContainerResource
-                                        ? ",container=\"{container}\""
-                                        : ",container!=\"\",container!=\"POD\"";
-      if (metric.name == "cpu") {
-        return "sum by (pod) (rate(container_cpu_usage_seconds_total{" + podSelector + container +
-               "}[1m]))";
-      }
-      return "sum by (pod) (container_memory_working_set_bytes{" + podSelector + container + "})";
-    }
-    case MetricType::Pods:
-      return "sum by (pod) (" + metric.name + "{" + podSelector +
-             selectorSuffix(metric.metricSelector) + "})";
-    case MetricType::Object:
-      return "sum(" + metric.name + "{namespace=\"{namespace}\"," +
-             lower(metric.describedObject.kind) + "=\"" + metric.describedObject.name + "\"" +
-             selectorSuffix(metric.metricSelector) + "})";
-    case MetricType::External: {
-      std::string sel = selectorSuffix(metric.metricSelector);
-      if (!sel.empty()) sel = sel.substr(1);
-      return "sum(" + metric.name + "{" + sel + "})";
-    }
-    case MetricType::Prometheus:
-    case MetricType::KafkaLag:
-      return metric.query;
-  }
-  return metric.query;
+  const MetricTypeDefinition* def = findMetricType(metric.type.name());
+  if (def == nullptr || def->defaultQuery == nullptr) return metric.query;
+  return def->defaultQuery(metric);
 }
 
 const char* toString(MetricType type) {
-  switch (type) {
-    case MetricType::Resource:
-      return "Resource";
-    case MetricType::ContainerResource:
-      return "ContainerResource";
-    case MetricType::Pods:
-      return "Pods";
-    case MetricType::Object:
-      return "Object";
-    case MetricType::External:
-      return "External";
-    case MetricType::Prometheus:
-      return "Prometheus";
-    case MetricType::KafkaLag:
-      return "KafkaLag";
+  return type.name();
+}
+
+const MetricTypeDefinition* findMetricType(std::string_view name) {
+  for (const auto& def : metricTypes()) {
+    if (name == def.traits->name) return &def;
   }
-  return "?";
+  return nullptr;
+}
+
+std::string metricTypeList(bool (*pred)(const MetricTypeTraits&), const char* conjunction) {
+  std::vector<const char*> names;
+  for (const auto& def : metricTypes()) {
+    if (pred(*def.traits)) names.push_back(def.traits->name);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? std::string(" ") + conjunction + " " : ", ";
+    out += names[i];
+  }
+  return out;
 }
 
 const char* toString(TargetType type) {

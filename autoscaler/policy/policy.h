@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "autoscaler/policy/metric_type.h"
 #include "autoscaler/policy/schedule.h"
 
 namespace keelson::policy {
@@ -28,17 +29,14 @@ struct ScaleTargetRef {
   std::string name;
 };
 
-// autoscaling/v2 MetricTarget. Exactly one of the values is meaningful, chosen by `type`.
-enum class TargetType { Utilization, Value, AverageValue };
+// autoscaling/v2 MetricTarget (TargetType: metric_type.h). Exactly one of the values is
+// meaningful, chosen by `type`.
 struct MetricTarget {
   TargetType type = TargetType::Utilization;
   std::int32_t averageUtilization = 0;  // percent of request, Utilization only
   std::int64_t valueMilli = 0;          // Value only
   std::int64_t averageValueMilli = 0;   // AverageValue only
 };
-
-// Every metric type the HPA knows, plus Keelson's Prometheus and KafkaLag.
-enum class MetricType { Resource, ContainerResource, Pods, Object, External, Prometheus, KafkaLag };
 
 // A label selector reduced to matchLabels (matchExpressions are rejected by the parser with a
 // message; they have no meaning for a PromQL query Keelson generates).
@@ -88,7 +86,15 @@ struct MetricSpec {
   std::int64_t activationMilli = 0;
 
   std::optional<KafkaLagSource> kafka;  // KafkaLag only
+
+  // A registered source's own options (its parser sets them; optionsAs<T>() reads them back).
+  std::shared_ptr<const SourceOptions> options;
 };
+
+template <typename T>
+const T* optionsAs(const MetricSpec& m) {
+  return dynamic_cast<const T*>(m.options.get());
+}
 
 // autoscaling/v2 HPAScalingPolicy.
 enum class ScalingPolicyType { Pods, Percent };
@@ -164,7 +170,8 @@ struct Policy {
   std::string key() const { return namespace_ + "/" + name; }
 };
 
-// The default PromQL query for a metric over the agent's cAdvisor-named series, with the
+// The default PromQL query for a metric (its type's MetricTypeDefinition::defaultQuery; the
+// metric's own `query` for a type without one), over the agent's cAdvisor-named series, with the
 // placeholders documented on MetricSpec::query. Per-pod metrics (Resource, ContainerResource,
 // Pods) return one series per pod (`sum by (pod)`); Object and External return one value.
 //   Resource cpu:     sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="{namespace}",

@@ -13,7 +13,6 @@
 namespace keelson::simulate {
 namespace {
 
-using policy::MetricType;
 using policy::TargetType;
 
 constexpr double kWidth = 1100;
@@ -238,7 +237,7 @@ void legend(std::string& svg, const Frame& f,
 
 std::string metricTitle(const policy::MetricSpec& m, std::size_t i) {
   std::string t = "metric " + std::to_string(i) + ": " + policy::toString(m.type) + " " + m.name;
-  if (m.type == MetricType::ContainerResource) t += " (container " + m.container + ")";
+  if (!m.container.empty()) t += " (container " + m.container + ")";
   return t;
 }
 
@@ -299,8 +298,8 @@ std::string plotSvg(const policy::Policy& policy, const Samples& samples,
         break;
       case TargetType::AverageValue:
         target = static_cast<double>(spec.target.averageValueMilli) / 1000;
-        unit = spec.type == MetricType::KafkaLag ? "total lag (target per replica)"
-                                                 : "average per pod";
+        unit =
+            spec.type.traits().samplesAreTotals ? "total (target per replica)" : "average per pod";
         break;
     }
     std::vector<Point> pts;

@@ -14,7 +14,6 @@
 namespace keelson::simulate {
 namespace {
 
-using policy::MetricType;
 using policy::TargetType;
 
 // "2026-11-20T00:00:00Z" -> Time. Only UTC ("Z") is accepted: samples are recordings, not wall
@@ -433,7 +432,7 @@ Result<std::vector<Step>> run(const policy::Policy& policy, const Samples& sampl
         continue;
       }
       std::int64_t v = *values[m];
-      if (spec.type == MetricType::KafkaLag || spec.target.type == TargetType::Value) {
+      if (spec.type.traits().samplesAreTotals || spec.target.type == TargetType::Value) {
         obs.metrics.push_back(engine::MetricObservation::total(v));
         continue;
       }

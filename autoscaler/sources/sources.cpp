@@ -1,8 +1,11 @@
 #include "autoscaler/sources/sources.h"
 
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <optional>
+
+#include "autoscaler/sources/registry.h"
 
 namespace keelson::sources {
 namespace {
@@ -52,12 +55,52 @@ std::string podNameRegex(const std::vector<kube::PodInfo>& pods) {
 }
 
 std::string expandQuery(const std::string& query, const std::string& ns, const std::string& pods,
-                        const std::string& container) {
+                        const std::string& container, const std::string& agentSelector) {
   std::string out = query;
+  replaceAll(out, "{agentSelector}", agentSelector.empty() ? "" : "," + agentSelector);
   replaceAll(out, "{namespace}", ns);
   replaceAll(out, "{pods}", pods);
   replaceAll(out, "{container}", container);
   return out;
+}
+
+std::optional<std::string> checkAgentSelector(const std::string& selector) {
+  std::size_t i = 0;
+  const std::size_t n = selector.size();
+  while (i < n) {
+    const std::size_t nameStart = i;
+    if (!(std::isalpha(static_cast<unsigned char>(selector[i])) || selector[i] == '_')) {
+      return "expected a label name at offset " + std::to_string(i) + " of " + selector;
+    }
+    while (i < n && (std::isalnum(static_cast<unsigned char>(selector[i])) || selector[i] == '_'))
+      ++i;
+    if (i == nameStart) return "empty label name in " + selector;
+    if (selector.compare(i, 2, "=~") == 0 || selector.compare(i, 2, "!=") == 0 ||
+        selector.compare(i, 2, "!~") == 0) {
+      i += 2;
+    } else if (i < n && selector[i] == '=') {
+      ++i;
+    } else {
+      return "expected =, !=, =~ or !~ after the label name in " + selector;
+    }
+    if (i >= n || selector[i] != '"') return "expected a double-quoted value in " + selector;
+    ++i;
+    while (i < n && selector[i] != '"') {
+      if (selector[i] == '\\') ++i;
+      if (i < n && std::iscntrl(static_cast<unsigned char>(selector[i]))) {
+        return "control character in " + selector;
+      }
+      ++i;
+    }
+    if (i >= n) return "unterminated value in " + selector;
+    ++i;
+    if (i < n) {
+      if (selector[i] != ',') return "expected , between matchers in " + selector;
+      ++i;
+      if (i == n) return "trailing , in " + selector;
+    }
+  }
+  return std::nullopt;
 }
 
 engine::PodState toPodState(const kube::PodInfo& pod) {
@@ -78,16 +121,12 @@ engine::PodState toPodState(const kube::PodInfo& pod) {
 }
 
 bool isPerPod(const policy::MetricSpec& metric) {
-  return metric.type == MetricType::Resource || metric.type == MetricType::ContainerResource ||
-         metric.type == MetricType::Pods;
+  return metric.type.traits().perPod;
 }
 
 bool needsPods(const policy::Policy& policy) {
   for (const auto& metric : policy.metrics) {
-    if (isPerPod(metric)) return true;
-    if (metric.type != MetricType::KafkaLag && metric.target.type == policy::TargetType::Value) {
-      return true;
-    }
+    if (isPerPod(metric) || metric.target.type == policy::TargetType::Value) return true;
   }
   return false;
 }
@@ -138,27 +177,35 @@ MetricObservation observationFromSamples(const policy::MetricSpec& metric,
   return MetricObservation::perPod(std::move(out));
 }
 
+DefaultMetricReader::DefaultMetricReader(promapi::PromClient* prometheus, KafkaOffsetsReader kafka)
+    : context_(std::make_unique<SourceContext>()) {
+  context_->prometheus = prometheus;
+  context_->kafka = std::move(kafka);
+}
+
+DefaultMetricReader::DefaultMetricReader(SourceContext context)
+    : context_(std::make_unique<SourceContext>(std::move(context))) {}
+
+DefaultMetricReader::~DefaultMetricReader() = default;
+
+std::uint64_t DefaultMetricReader::queries() const {
+  return context_->queries;
+}
+
 MetricObservation DefaultMetricReader::read(const policy::Policy& policy,
                                             const policy::MetricSpec& metric,
                                             const TargetPods& pods, engine::Time now) {
-  if (metric.type == MetricType::KafkaLag) {
-    if (!kafka_ || !metric.kafka) {
-      return MetricObservation::unavailable("KafkaLag reading is not configured");
+  const std::string_view type = metric.type.name();
+  auto it = sources_.find(type);
+  if (it == sources_.end()) {
+    const MetricSourceRegistration* registration = findSource(type);
+    if (registration == nullptr) {
+      return MetricObservation::unavailable("no metric source is registered for type " +
+                                            std::string(type));
     }
-    auto offsets = kafka_(*metric.kafka);
-    if (!offsets) return MetricObservation::unavailable(offsets.error().message);
-    return MetricObservation::kafkaPartitions(std::move(offsets).value());
+    it = sources_.emplace(std::string(type), registration->create(*context_)).first;
   }
-  if (prometheus_ == nullptr) {
-    return MetricObservation::unavailable(
-        "no Prometheus to query (start keelson-autoscaler with --prometheus URL)");
-  }
-  const std::string promql =
-      expandQuery(metric.query, policy.namespace_, podNameRegex(pods.pods), metric.container);
-  ++queries_;
-  auto samples = prometheus_->query(promql);
-  if (!samples) return MetricObservation::unavailable(samples.error().message);
-  return observationFromSamples(metric, *samples, pods, now);
+  return it->second->read(policy, metric, pods, now);
 }
 
 }  // namespace keelson::sources

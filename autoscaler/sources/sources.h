@@ -4,7 +4,8 @@
 //
 // The pure parts (query expansion, pod-state conversion, turning query samples into an
 // observation) are free functions tested by tables; MetricReader is the seam the controller
-// calls, implemented over a PromClient and a KafkaOffsetsReader.
+// calls. DefaultMetricReader implements it by asking the source registry (registry.h) for the
+// metric's type; each type's source lives in its own file.
 //
 // Units: Prometheus values are in base units (cores, bytes, the metric's own unit); observations
 // are milli-units (value x 1000, rounded), as are requests (cpu cores x 1000 = millicores).
@@ -13,6 +14,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,15 +39,24 @@ struct TargetPods {
 // Regex alternation of pod names, each escaped ("web-1|web\\.x"): the {pods} placeholder.
 std::string podNameRegex(const std::vector<kube::PodInfo>& pods);
 
-// Substitutes {namespace}, {pods}, {container} in `query`.
+// Substitutes {namespace}, {pods}, {container} in `query`, and {agentSelector} with
+// "," + `agentSelector` (nothing when it is empty: every job's series).
 std::string expandQuery(const std::string& query, const std::string& ns, const std::string& pods,
-                        const std::string& container);
+                        const std::string& container, const std::string& agentSelector = "");
+
+// The series selector of the agent's cAdvisor-named series in the default Resource and
+// ContainerResource queries; `run --agent-selector` replaces it.
+inline constexpr const char* kDefaultAgentSelector = "job=\"keelson-agent\"";
+
+// Checks a selector for {agentSelector}: comma-separated PromQL label matchers
+// (name="value", name!="value", name=~"re", name!~"re"), or empty. Returns why not.
+std::optional<std::string> checkAgentSelector(const std::string& selector);
 
 engine::PodState toPodState(const kube::PodInfo& pod);
 
-// True when the metric's observation is per pod (Resource, ContainerResource, Pods): the
-// controller must list the target's pods for it. Object/External/Prometheus Value targets also
-// need pod counts (the HPA's ready-pod ratio); see needsPods.
+// True when the metric's observation is per pod (its type's traits: Resource, ContainerResource,
+// Pods): the controller must list the target's pods for it. Value targets also need pod counts
+// (the HPA's ready-pod ratio); see needsPods.
 bool isPerPod(const policy::MetricSpec& metric);
 bool needsPods(const policy::Policy& policy);
 
@@ -72,22 +85,25 @@ class MetricReader {
                                          engine::Time now) = 0;
 };
 
-// Prometheus for every query-backed metric, `kafka` for KafkaLag. Either may be absent (null
-// client / empty function): the metric is then unavailable with a sentence saying which flag is
-// missing.
+struct SourceContext;
+
+// Reads each metric with the source registered for its type (registry.h), created on first use
+// from the context. A client the context lacks (null Prometheus, empty Kafka function) makes the
+// metrics that need it unavailable with a sentence naming the missing flag.
 class DefaultMetricReader final : public MetricReader {
  public:
-  DefaultMetricReader(promapi::PromClient* prometheus, KafkaOffsetsReader kafka)
-      : prometheus_(prometheus), kafka_(std::move(kafka)) {}
+  DefaultMetricReader(promapi::PromClient* prometheus, KafkaOffsetsReader kafka);
+  explicit DefaultMetricReader(SourceContext context);
+  ~DefaultMetricReader() override;
   engine::MetricObservation read(const policy::Policy& policy, const policy::MetricSpec& metric,
                                  const TargetPods& pods, engine::Time now) override;
 
-  std::uint64_t queries() const { return queries_; }
+  // PromQL queries sent so far.
+  std::uint64_t queries() const;
 
  private:
-  promapi::PromClient* prometheus_;
-  KafkaOffsetsReader kafka_;
-  std::uint64_t queries_ = 0;
+  std::unique_ptr<SourceContext> context_;
+  std::map<std::string, std::unique_ptr<MetricReader>, std::less<>> sources_;
 };
 
 }  // namespace keelson::sources

@@ -2,6 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "collectors/kafkalag/properties.h"
+
 namespace keelson::kafkalag {
 
 struct LagReader::Impl {
@@ -47,7 +49,9 @@ Result<std::vector<std::int32_t>> topicPartitions(rd_kafka_t* rk, const std::str
 LagReader::LagReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 LagReader::~LagReader() = default;
 
-Result<std::unique_ptr<LagReader>> LagReader::create(const std::string& bootstrapServers) {
+Result<std::unique_ptr<LagReader>> LagReader::create(
+    const std::string& bootstrapServers,
+    const std::vector<std::pair<std::string, std::string>>& properties) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrapServers.c_str(), errstr,
@@ -57,6 +61,14 @@ Result<std::unique_ptr<LagReader>> LagReader::create(const std::string& bootstra
       rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
     rd_kafka_conf_destroy(conf);
     return kafkaError("configuration", errstr);
+  }
+  for (const auto& [key, value] : properties) {
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return kafkaError("property " + key,
+                        isSecretProperty(key) ? std::string("refused (value not shown)") : errstr);
+    }
   }
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (rk == nullptr) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "collectors/common/result.h"
@@ -27,7 +28,12 @@ struct PartitionOffsets {
 
 class LagReader {
  public:
-  static Result<std::unique_ptr<LagReader>> create(const std::string& bootstrapServers);
+  // `properties`: extra librdkafka properties (properties.h: security.protocol, sasl.*, ssl.*),
+  // applied after the defaults. A property librdkafka refuses fails with "KafkaError" naming the
+  // key (and librdkafka's reason, except for secret keys, whose reason may quote the value).
+  static Result<std::unique_ptr<LagReader>> create(
+      const std::string& bootstrapServers,
+      const std::vector<std::pair<std::string, std::string>>& properties = {});
   ~LagReader();
   LagReader(const LagReader&) = delete;
   LagReader& operator=(const LagReader&) = delete;

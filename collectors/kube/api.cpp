@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "collectors/http/url.h"
 #include "collectors/kube/names.h"
 
 namespace keelson::kube {
@@ -102,18 +103,7 @@ std::optional<std::string> unsafeRequestText(const std::string& text) {
 }
 
 std::string queryEscape(const std::string& value) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
+  return http::queryEscape(value);
 }
 
 Result<Scale> parseScale(const std::string& body) {

@@ -9,7 +9,7 @@ using nlohmann::json;
 
 // The last line of defence against header injection: nothing with a control character is sent,
 // whatever a caller passed (paths are built with resourcePath, which encodes them).
-Status checkRequest(const HttpRequest& request) {
+Status checkRequest(const http::HttpRequest& request) {
   if (auto bad = unsafeRequestText(request.target)) {
     return fail("InvalidRequest", "refusing to send a request whose target " + *bad);
   }
@@ -32,8 +32,8 @@ std::string trim(std::string text) {
 
 }  // namespace
 
-KubeClient::KubeClient(ClusterConfig config, std::unique_ptr<HttpTransport> transport, Clock& clock,
-                       ClientOptions options)
+KubeClient::KubeClient(ClusterConfig config, std::unique_ptr<http::HttpTransport> transport,
+                       Clock& clock, ClientOptions options)
     : config_(std::move(config)),
       transport_(std::move(transport)),
       clock_(clock),
@@ -42,7 +42,7 @@ KubeClient::KubeClient(ClusterConfig config, std::unique_ptr<HttpTransport> tran
 
 Result<std::unique_ptr<KubeClient>> KubeClient::create(const ClusterConfig& config, Clock& clock,
                                                        ClientOptions options) {
-  TransportConfig tc;
+  http::TransportConfig tc;
   tc.scheme = config.scheme;
   tc.host = config.host;
   tc.port = config.port;
@@ -50,7 +50,7 @@ Result<std::unique_ptr<KubeClient>> KubeClient::create(const ClusterConfig& conf
   tc.insecureSkipVerify = config.insecureSkipVerify;
   tc.clientCertPem = config.clientCertPem;
   tc.clientKeyPem = config.clientKeyPem;
-  auto transport = makeBeastTransport(tc);
+  auto transport = http::makeBeastTransport(tc);
   if (!transport) return fail(transport.error());
   return std::make_unique<KubeClient>(config, std::move(transport).value(), clock, options);
 }
@@ -76,7 +76,7 @@ Result<json> KubeClient::call(const std::string& verb, const std::string& path,
     if (const auto wait = bucket_.take(clock_.now()); wait.count() > 0) clock_.sleepFor(wait);
     auto token = bearerToken();
     if (!token) return fail(token.error());
-    HttpRequest request;
+    http::HttpRequest request;
     request.method = verb;
     request.target = path;
     request.headers.emplace_back("Accept", "application/json");
@@ -113,8 +113,8 @@ Result<json> KubeClient::call(const std::string& verb, const std::string& path,
   return fail(last);
 }
 
-Result<HttpResponse> KubeClient::getRaw(const std::string& path,
-                                        const std::function<void(std::string_view)>& on_body) {
+Result<http::HttpResponse> KubeClient::getRaw(
+    const std::string& path, const std::function<void(std::string_view)>& on_body) {
   Error last{"ConnectionError", "no attempt made"};
   for (int attempt = 0; attempt < options_.maxAttempts; ++attempt) {
     if (attempt > 0) {
@@ -123,7 +123,7 @@ Result<HttpResponse> KubeClient::getRaw(const std::string& path,
     if (const auto wait = bucket_.take(clock_.now()); wait.count() > 0) clock_.sleepFor(wait);
     auto token = bearerToken();
     if (!token) return fail(token.error());
-    HttpRequest request;
+    http::HttpRequest request;
     request.method = "GET";
     request.target = path;
     request.headers.emplace_back("Accept", "application/json");

@@ -1,8 +1,8 @@
-// The Kubernetes API client: authenticated JSON requests over an HttpTransport with a client-side
-// rate limit (token bucket, client-go's QPS/burst) and exponential back-off on 5xx, 429 and
-// connection errors; typed helpers for the scale subresource, pods, events, leases and
-// config maps. Answers that are not 2xx become Errors from apiError() (api.h): "Forbidden",
-// "NotFound", "Conflict", ...
+// The Kubernetes API client: authenticated JSON requests over an http::HttpTransport with a
+// client-side rate limit (token bucket, client-go's QPS/burst) and exponential back-off on 5xx, 429
+// and connection errors; typed helpers for the scale subresource, pods, events, leases and config
+// maps. Answers that are not 2xx become Errors from apiError() (api.h): "Forbidden", "NotFound",
+// "Conflict", ...
 //
 // The bearer token is taken from ClusterConfig::token, or re-read from tokenFile before every
 // request so a rotated service-account token is picked up (it is a few hundred bytes).
@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "collectors/common/result.h"
+#include "collectors/http/transport.h"
 #include "collectors/kube/api.h"
 #include "collectors/kube/clock.h"
 #include "collectors/kube/config.h"
-#include "collectors/kube/http_transport.h"
 #include "collectors/kube/rate_limiter.h"
 
 namespace keelson::kube {
@@ -48,7 +48,7 @@ using RequestObserver = std::function<void(const std::string& verb, int code)>;
 
 class KubeClient {
  public:
-  KubeClient(ClusterConfig config, std::unique_ptr<HttpTransport> transport, Clock& clock,
+  KubeClient(ClusterConfig config, std::unique_ptr<http::HttpTransport> transport, Clock& clock,
              ClientOptions options = {});
 
   // Builds the Beast transport for `config`.
@@ -66,10 +66,10 @@ class KubeClient {
 
   // One GET with rate limit, auth and retries of connection errors / 5xx, returning the raw
   // answer whatever its status (watch streams are newline-delimited JSON, not one document).
-  // With `on_body`, a 2xx body is handed over as it arrives (HttpRequest::onBody) instead of
+  // With `on_body`, a 2xx body is handed over as it arrives (http::HttpRequest::onBody) instead of
   // returned; a retried attempt starts the body again.
-  Result<HttpResponse> getRaw(const std::string& path,
-                              const std::function<void(std::string_view)>& on_body = {});
+  Result<http::HttpResponse> getRaw(const std::string& path,
+                                    const std::function<void(std::string_view)>& on_body = {});
 
   Result<Scale> getScale(const GroupVersionResource& gvr, const std::string& ns,
                          const std::string& name);
@@ -99,7 +99,7 @@ class KubeClient {
 
   std::uint64_t requests() const { return requests_; }
 
-  // Thread-safe, irreversible (HttpTransport::cancel): the request in flight on the client's
+  // Thread-safe, irreversible (http::HttpTransport::cancel): the request in flight on the client's
   // thread ends promptly with "Cancelled", which is never retried, and so does every later one.
   // For a component's stop(); pair it with interrupting the Clock so no back-off sleep remains.
   void cancel() { transport_->cancel(); }
@@ -108,7 +108,7 @@ class KubeClient {
   Result<std::string> bearerToken();
 
   ClusterConfig config_;
-  std::unique_ptr<HttpTransport> transport_;
+  std::unique_ptr<http::HttpTransport> transport_;
   Clock& clock_;
   ClientOptions options_;
   TokenBucket bucket_;

@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "collectors/common/file.h"
+#include "collectors/http/url.h"
 
 namespace keelson::kube {
 namespace {
@@ -59,37 +60,11 @@ Status pemField(const YAML::Node& node, const std::string& key, const std::strin
 }  // namespace
 
 Status parseServerUrl(const std::string& url, ClusterConfig& into) {
-  const auto sep = url.find("://");
-  if (sep == std::string::npos) return configError("server URL '" + url + "' has no scheme");
-  into.scheme = url.substr(0, sep);
-  if (into.scheme != "https" && into.scheme != "http") {
-    return configError("server URL '" + url + "' must be http or https");
-  }
-  std::string rest = url.substr(sep + 3);
-  if (const auto slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
-  std::string portText;
-  if (!rest.empty() && rest.front() == '[') {
-    const auto close = rest.find(']');
-    if (close == std::string::npos) return configError("server URL '" + url + "' has a bad IPv6");
-    into.host = rest.substr(1, close - 1);
-    if (close + 1 < rest.size() && rest[close + 1] == ':') portText = rest.substr(close + 2);
-  } else if (const auto colon = rest.find(':'); colon != std::string::npos) {
-    into.host = rest.substr(0, colon);
-    portText = rest.substr(colon + 1);
-  } else {
-    into.host = rest;
-  }
-  if (into.host.empty()) return configError("server URL '" + url + "' has no host");
-  if (portText.empty()) {
-    into.port = into.scheme == "https" ? 443 : 80;
-  } else {
-    char* end = nullptr;
-    const long port = std::strtol(portText.c_str(), &end, 10);
-    if (end == portText.c_str() || *end != '\0' || port <= 0 || port > 65535) {
-      return configError("server URL '" + url + "' has a bad port");
-    }
-    into.port = static_cast<std::uint16_t>(port);
-  }
+  auto parsed = http::parseUrl(url);
+  if (!parsed) return configError("server " + parsed.error().message);
+  into.scheme = parsed->scheme;
+  into.host = parsed->host;
+  into.port = parsed->port;
   return {};
 }
 

@@ -4,8 +4,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "collectors/kube/api.h"
-#include "collectors/kube/config.h"
+#include "collectors/http/url.h"
 
 namespace keelson::promapi {
 namespace {
@@ -24,6 +23,12 @@ std::optional<double> sampleValue(const json& pair) {
 }  // namespace
 
 Result<std::vector<Sample>> parseQueryResponse(int httpStatus, const std::string& body) {
+  if (httpStatus == 401 || httpStatus == 403) {
+    return fail("Unauthorized", "Prometheus refused the request (HTTP " +
+                                    std::to_string(httpStatus) +
+                                    (httpStatus == 401 ? " Unauthorized" : " Forbidden") +
+                                    "): check the credentials of --prometheus-config");
+  }
   const json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     return fail("BadResponse",
@@ -59,35 +64,36 @@ Result<std::vector<Sample>> parseQueryResponse(int httpStatus, const std::string
   return samples;
 }
 
-PromClient::PromClient(std::unique_ptr<kube::HttpTransport> transport, std::string pathPrefix)
+PromClient::PromClient(std::unique_ptr<http::HttpTransport> transport, std::string pathPrefix)
     : transport_(std::move(transport)), prefix_(std::move(pathPrefix)) {
   while (!prefix_.empty() && prefix_.back() == '/')
     prefix_.pop_back();
 }
 
 Result<std::unique_ptr<PromClient>> PromClient::create(const std::string& url) {
-  kube::ClusterConfig parsed;
-  if (auto st = kube::parseServerUrl(url, parsed); !st) {
-    return fail("ConfigError", "--prometheus: " + st.error().message);
-  }
-  std::string prefix;
-  if (const auto pos = url.find('/', url.find("://") + 3); pos != std::string::npos) {
-    prefix = url.substr(pos);
-  }
-  kube::TransportConfig tc;
-  tc.scheme = parsed.scheme;
-  tc.host = parsed.host;
-  tc.port = parsed.port;
-  auto transport = kube::makeBeastTransport(tc);
+  auto parsed = http::parseUrl(url);
+  if (!parsed) return fail("ConfigError", "--prometheus: " + parsed.error().message);
+  http::TransportConfig tc;
+  tc.scheme = parsed->scheme;
+  tc.host = parsed->host;
+  tc.port = parsed->port;
+  auto transport = http::makeBeastTransport(tc);
   if (!transport) return fail(transport.error());
-  return std::make_unique<PromClient>(std::move(transport).value(), prefix);
+  return std::make_unique<PromClient>(std::move(transport).value(), parsed->target);
+}
+
+Result<std::unique_ptr<PromClient>> PromClient::create(const http::ClientConfig& config) {
+  auto transport = http::makeClientTransport(config);
+  if (!transport) return fail(transport.error());
+  auto parsed = http::parseUrl(config.url);
+  return std::make_unique<PromClient>(std::move(transport).value(), parsed->target);
 }
 
 Result<std::vector<Sample>> PromClient::query(const std::string& promql,
                                               std::optional<double> time) {
-  kube::HttpRequest request;
+  http::HttpRequest request;
   request.method = "GET";
-  request.target = prefix_ + "/api/v1/query?query=" + kube::queryEscape(promql);
+  request.target = prefix_ + "/api/v1/query?query=" + http::queryEscape(promql);
   if (time) request.target += "&time=" + std::to_string(*time);
   request.headers.emplace_back("Accept", "application/json");
   ++requests_;

@@ -5,7 +5,9 @@
 // without labels. NaN and infinite values are dropped (they mean "no data" to a scaler); an empty
 // result is a successful, empty answer -- the caller decides it is "unavailable".
 // Errors: "ConnectionError", "QueryError" (Prometheus answered status=error; its errorType and
-// error are in the message), "BadResponse". Thread safety: none (one client per thread).
+// error are in the message), "Unauthorized" (HTTP 401/403: the credentials were refused),
+// "BadResponse", "ConfigError" (a credential file cannot be read). Thread safety: none (one client
+// per thread).
 #pragma once
 
 #include <map>
@@ -15,7 +17,8 @@
 #include <vector>
 
 #include "collectors/common/result.h"
-#include "collectors/kube/http_transport.h"
+#include "collectors/http/client_config.h"
+#include "collectors/http/transport.h"
 
 namespace keelson::promapi {
 
@@ -28,10 +31,12 @@ Result<std::vector<Sample>> parseQueryResponse(int httpStatus, const std::string
 
 class PromClient {
  public:
-  PromClient(std::unique_ptr<kube::HttpTransport> transport, std::string pathPrefix = "");
+  PromClient(std::unique_ptr<http::HttpTransport> transport, std::string pathPrefix = "");
 
   // `url` is "http://host:port[/prefix]".
   static Result<std::unique_ptr<PromClient>> create(const std::string& url);
+  // With TLS, credentials and headers (collectors/http/client_config.h).
+  static Result<std::unique_ptr<PromClient>> create(const http::ClientConfig& config);
 
   // Instant query at the server's now (or `time`, unix seconds, when given).
   Result<std::vector<Sample>> query(const std::string& promql,
@@ -40,7 +45,7 @@ class PromClient {
   std::uint64_t requests() const { return requests_; }
 
  private:
-  std::unique_ptr<kube::HttpTransport> transport_;
+  std::unique_ptr<http::HttpTransport> transport_;
   std::string prefix_;
   std::uint64_t requests_ = 0;
 };

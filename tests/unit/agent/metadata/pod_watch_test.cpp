@@ -109,11 +109,11 @@ TEST(PodsPath, SelectsTheNodeAndAsksForBookmarks) {
             "allowWatchBookmarks=true&timeoutSeconds=5");
 }
 
-class ScriptedTransport final : public kube::HttpTransport {
+class ScriptedTransport final : public http::HttpTransport {
  public:
-  explicit ScriptedTransport(std::deque<Result<kube::HttpResponse>> script)
+  explicit ScriptedTransport(std::deque<Result<http::HttpResponse>> script)
       : script_(std::move(script)) {}
-  Result<kube::HttpResponse> send(const kube::HttpRequest& request) override {
+  Result<http::HttpResponse> send(const http::HttpRequest& request) override {
     targets.push_back(request.target);
     if (script_.empty()) return fail("ConnectionError", "exhausted");
     auto next = std::move(script_.front());
@@ -123,7 +123,7 @@ class ScriptedTransport final : public kube::HttpTransport {
   std::vector<std::string> targets;
 
  private:
-  std::deque<Result<kube::HttpResponse>> script_;
+  std::deque<Result<http::HttpResponse>> script_;
 };
 
 TEST(PodWatcher, ListWatchGoneRelist) {
@@ -134,10 +134,10 @@ TEST(PodWatcher, ListWatchGoneRelist) {
       std::string(R"({"type":"DELETED","object":)") + podLine() + "}\n" +
       R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"12"}}})" + "\n";
   const std::string gone = R"({"type":"ERROR","object":{"kind":"Status","code":410}})";
-  auto owned = std::make_unique<ScriptedTransport>(std::deque<Result<kube::HttpResponse>>{
-      kube::HttpResponse{200, list}, kube::HttpResponse{200, modified},
-      kube::HttpResponse{200, gone}, kube::HttpResponse{200, list},
-      kube::HttpResponse{410, R"({"kind":"Status","code":410})"}, kube::HttpResponse{200, list},
+  auto owned = std::make_unique<ScriptedTransport>(std::deque<Result<http::HttpResponse>>{
+      http::HttpResponse{200, list}, http::HttpResponse{200, modified},
+      http::HttpResponse{200, gone}, http::HttpResponse{200, list},
+      http::HttpResponse{410, R"({"kind":"Status","code":410})"}, http::HttpResponse{200, list},
       fail("ConnectionError", "down")});
   auto* transport = owned.get();
   kube::ManualClock clock;
@@ -170,19 +170,19 @@ TEST(PodWatcher, ListWatchGoneRelist) {
   EXPECT_GE(clock.slept().count(), 1000);
 }
 
-// Delivers a 2xx body through HttpRequest::onBody in 5-byte pieces, as the Beast transport does
-// with a chunked watch, and records what the cache held before the last piece.
-class StreamingTransport final : public kube::HttpTransport {
+// Delivers a 2xx body through http::HttpRequest::onBody in 5-byte pieces, as the Beast transport
+// does with a chunked watch, and records what the cache held before the last piece.
+class StreamingTransport final : public http::HttpTransport {
  public:
   StreamingTransport(std::string body, const PodCache& cache)
       : body_(std::move(body)), cache_(cache) {}
-  Result<kube::HttpResponse> send(const kube::HttpRequest& request) override {
-    if (!request.onBody) return kube::HttpResponse{200, body_};
+  Result<http::HttpResponse> send(const http::HttpRequest& request) override {
+    if (!request.onBody) return http::HttpResponse{200, body_};
     for (std::size_t at = 0; at < body_.size(); at += 5) {
       if (at + 5 >= body_.size()) cached_before_end = cache_.size();
       request.onBody(std::string_view(body_).substr(at, 5));
     }
-    return kube::HttpResponse{200, ""};
+    return http::HttpResponse{200, ""};
   }
   std::size_t cached_before_end = 0;
 

@@ -93,12 +93,13 @@ INSTANTIATE_TEST_SUITE_P(
             "p.yaml:2: kind Deployment of apiVersion apps/v1 is not a policy; expected kind: "
             "ScalingPolicy (apiVersion: keelson.io/v1) or kind: HorizontalPodAutoscaler "
             "(apiVersion: autoscaling/v2)"},
-        SnippetCase{"scale to zero needs a waking metric",
-                    HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  minReplicas: "
-                         "0\n  maxReplicas: 3\n",
-                    "p.yaml:7: spec.minReplicas is 0 (scale to zero) but no metric can wake the "
-                    "target up: add an Object, External, Prometheus or KafkaLag metric, or set "
-                    "minReplicas >= 1"},
+        SnippetCase{
+            "scale to zero needs a waking metric",
+            HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  minReplicas: "
+                 "0\n  maxReplicas: 3\n",
+            "p.yaml:7: spec.minReplicas is 0 (scale to zero) but no metric can wake the "
+            "target up: add an Object, External, Prometheus, KafkaLag or Http metric, or set "
+            "minReplicas >= 1"},
         SnippetCase{"value for another target type",
                     HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 3\n"
                          "  metrics:\n  - type: Resource\n    resource:\n      name: cpu\n"
@@ -316,7 +317,7 @@ TEST(Parser, DefaultsAndExtensions) {
   EXPECT_EQ(cart.metrics[0].target.averageUtilization, 80);
   EXPECT_EQ(cart.metrics[0].query,
             "sum by (pod) (rate(container_cpu_usage_seconds_total{namespace=\"{namespace}\","
-            "pod=~\"{pods}\",container!=\"\",container!=\"POD\"}[1m]))");
+            "pod=~\"{pods}\",container!=\"\",container!=\"POD\"{agentSelector}}[1m]))");
   EXPECT_EQ(cart.behavior.scaleUp.policies.size(), 2u);
   EXPECT_EQ(cart.behavior.scaleDown.stabilizationWindowSeconds, 300);
 }

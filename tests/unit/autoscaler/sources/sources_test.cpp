@@ -31,6 +31,60 @@ TEST(ExpandQuery, SubstitutesPlaceholders) {
   EXPECT_EQ(podNameRegex({}), "");
 }
 
+// Issue 15: the default Resource / ContainerResource queries select the agent's series only, so
+// the kubelet's /metrics/cadvisor series (same names, job="kubelet") are not added to them.
+TEST(DefaultQuery, SelectsTheAgentsSeriesOnly) {
+  struct Case {
+    const char* name;
+    policy::MetricType type;
+    const char* resource;
+    std::string selector;
+    const char* want;
+  };
+  const std::vector<Case> cases = {
+      {"cpu, default selector", policy::MetricType::Resource, "cpu", kDefaultAgentSelector,
+       R"(sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="shop",pod=~"a|b",)"
+       R"(container!="",container!="POD",job="keelson-agent"}[1m])))"},
+      {"memory, default selector", policy::MetricType::Resource, "memory", kDefaultAgentSelector,
+       R"(sum by (pod) (container_memory_working_set_bytes{namespace="shop",pod=~"a|b",)"
+       R"(container!="",container!="POD",job="keelson-agent"}))"},
+      {"container cpu, own selector", policy::MetricType::ContainerResource, "cpu",
+       R"(job="agent",cluster="eu")",
+       R"(sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="shop",pod=~"a|b",)"
+       R"(container="app",job="agent",cluster="eu"}[1m])))"},
+      {"every job", policy::MetricType::Resource, "memory", "",
+       R"(sum by (pod) (container_memory_working_set_bytes{namespace="shop",pod=~"a|b",)"
+       R"(container!="",container!="POD"}))"},
+  };
+  for (const auto& c : cases) {
+    policy::MetricSpec m;
+    m.type = c.type;
+    m.name = c.resource;
+    m.container = "app";
+    EXPECT_EQ(expandQuery(policy::defaultQuery(m), "shop", "a|b", "app", c.selector), c.want)
+        << c.name;
+  }
+}
+
+TEST(CheckAgentSelector, Table) {
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {"", true},
+      {R"(job="keelson-agent")", true},
+      {R"(job=~"keelson.*",cluster!="x")", true},
+      {R"(a_b!~"x\"y")", true},
+      {R"(job=keelson)", false},
+      {R"(job="a"})", false},
+      {R"(job="a",)", false},
+      {R"(job>"a")", false},
+      {R"(1job="a")", false},
+      {R"(job="a)", false},
+      {"job=\"a\nb\"", false},
+  };
+  for (const auto& [selector, ok] : cases) {
+    EXPECT_EQ(!checkAgentSelector(selector).has_value(), ok) << selector;
+  }
+}
+
 TEST(ToPodState, ConvertsPhaseReadinessAndTimes) {
   auto state = toPodState(pod("a", true, 0.1));
   EXPECT_EQ(state.phase, engine::PodPhase::Running);

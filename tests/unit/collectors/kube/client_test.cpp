@@ -8,21 +8,21 @@ namespace keelson::kube {
 namespace {
 
 // Answers requests from a script, in order, and records what was sent.
-class ScriptedTransport final : public HttpTransport {
+class ScriptedTransport final : public http::HttpTransport {
  public:
-  explicit ScriptedTransport(std::deque<Result<HttpResponse>> script)
+  explicit ScriptedTransport(std::deque<Result<http::HttpResponse>> script)
       : script_(std::move(script)) {}
-  Result<HttpResponse> send(const HttpRequest& request) override {
+  Result<http::HttpResponse> send(const http::HttpRequest& request) override {
     sent.push_back(request);
     if (script_.empty()) return fail("ConnectionError", "script exhausted");
     auto next = std::move(script_.front());
     script_.pop_front();
     return next;
   }
-  std::vector<HttpRequest> sent;
+  std::vector<http::HttpRequest> sent;
 
  private:
-  std::deque<Result<HttpResponse>> script_;
+  std::deque<Result<http::HttpResponse>> script_;
 };
 
 const std::string kScale =
@@ -40,7 +40,7 @@ std::string scale(int replicas, const std::string& rv) {
 const GroupVersionResource kDeployments{"apps", "v1", "deployments"};
 
 struct Fixture {
-  explicit Fixture(std::deque<Result<HttpResponse>> script, ClientOptions options = {}) {
+  explicit Fixture(std::deque<Result<http::HttpResponse>> script, ClientOptions options = {}) {
     auto owned = std::make_unique<ScriptedTransport>(std::move(script));
     transport = owned.get();
     ClusterConfig config;
@@ -54,7 +54,7 @@ struct Fixture {
 };
 
 TEST(KubeClient, GetScaleSendsAuthenticatedGet) {
-  Fixture f({HttpResponse{200, scale(3, "7")}});
+  Fixture f({http::HttpResponse{200, scale(3, "7")}});
   auto got = f.client->getScale(kDeployments, "shop", "web");
   ASSERT_TRUE(got.ok()) << got.error().message;
   EXPECT_EQ(got->specReplicas, 3);
@@ -69,8 +69,8 @@ TEST(KubeClient, GetScaleSendsAuthenticatedGet) {
 }
 
 TEST(KubeClient, RetriesServerErrorsWithBackoff) {
-  Fixture f({HttpResponse{503, "{}"}, fail("ConnectionError", "reset"),
-             HttpResponse{200, scale(2, "1")}});
+  Fixture f({http::HttpResponse{503, "{}"}, fail("ConnectionError", "reset"),
+             http::HttpResponse{200, scale(2, "1")}});
   std::vector<int> codes;
   f.client->setObserver([&](const std::string&, int code) { codes.push_back(code); });
   auto got = f.client->getScale(kDeployments, "shop", "web");
@@ -82,7 +82,8 @@ TEST(KubeClient, RetriesServerErrorsWithBackoff) {
 TEST(KubeClient, GivesUpAfterMaxAttempts) {
   ClientOptions options;
   options.maxAttempts = 2;
-  Fixture f({HttpResponse{500, "{}"}, HttpResponse{500, "{}"}, HttpResponse{200, scale(1, "1")}},
+  Fixture f({http::HttpResponse{500, "{}"}, http::HttpResponse{500, "{}"},
+             http::HttpResponse{200, scale(1, "1")}},
             options);
   auto got = f.client->getScale(kDeployments, "shop", "web");
   ASSERT_FALSE(got.ok());
@@ -91,7 +92,8 @@ TEST(KubeClient, GivesUpAfterMaxAttempts) {
 }
 
 TEST(KubeClient, ForbiddenIsNotRetriedAndSaysWhat) {
-  Fixture f({HttpResponse{403, R"({"kind":"Status","message":"nope","reason":"Forbidden"})"}});
+  Fixture f(
+      {http::HttpResponse{403, R"({"kind":"Status","message":"nope","reason":"Forbidden"})"}});
   auto got = f.client->setReplicas(kDeployments, "shop", "web", 4, "9");
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.error().reason, "Forbidden");
@@ -102,8 +104,8 @@ TEST(KubeClient, ForbiddenIsNotRetriedAndSaysWhat) {
 }
 
 TEST(KubeClient, ConflictRereadsAndRetriesWithFreshVersion) {
-  Fixture f({HttpResponse{409, R"({"reason":"Conflict"})"}, HttpResponse{200, scale(2, "11")},
-             HttpResponse{200, scale(5, "12")}});
+  Fixture f({http::HttpResponse{409, R"({"reason":"Conflict"})"},
+             http::HttpResponse{200, scale(2, "11")}, http::HttpResponse{200, scale(5, "12")}});
   int conflicts = 0;
   auto got = f.client->setReplicas(kDeployments, "shop", "web", 5, "10", &conflicts);
   ASSERT_TRUE(got.ok()) << got.error().message;
@@ -125,9 +127,10 @@ TEST(KubeClient, ConflictRereadsAndRetriesWithFreshVersion) {
 }
 
 TEST(KubeClient, ConflictRetriesBackOffFivefold) {
-  Fixture f({HttpResponse{409, "{}"}, HttpResponse{200, scale(2, "11")}, HttpResponse{409, "{}"},
-             HttpResponse{200, scale(2, "12")}, HttpResponse{409, "{}"},
-             HttpResponse{200, scale(2, "13")}, HttpResponse{200, scale(5, "14")}});
+  Fixture f({http::HttpResponse{409, "{}"}, http::HttpResponse{200, scale(2, "11")},
+             http::HttpResponse{409, "{}"}, http::HttpResponse{200, scale(2, "12")},
+             http::HttpResponse{409, "{}"}, http::HttpResponse{200, scale(2, "13")},
+             http::HttpResponse{200, scale(5, "14")}});
   int conflicts = 0;
   auto got = f.client->setReplicas(kDeployments, "shop", "web", 5, "10", &conflicts);
   ASSERT_TRUE(got.ok()) << got.error().message;
@@ -138,7 +141,8 @@ TEST(KubeClient, ConflictRetriesBackOffFivefold) {
 TEST(KubeClient, ConflictRetriesAreBounded) {
   ClientOptions options;
   options.conflictRetries = 1;
-  Fixture f({HttpResponse{409, "{}"}, HttpResponse{200, scale(2, "11")}, HttpResponse{409, "{}"}},
+  Fixture f({http::HttpResponse{409, "{}"}, http::HttpResponse{200, scale(2, "11")},
+             http::HttpResponse{409, "{}"}},
             options);
   auto got = f.client->setReplicas(kDeployments, "shop", "web", 5, "10");
   ASSERT_FALSE(got.ok());
@@ -149,9 +153,9 @@ TEST(KubeClient, RateLimitWaitsOnTheClock) {
   ClientOptions options;
   options.qps = 2;
   options.burst = 1;
-  std::deque<Result<HttpResponse>> script;
+  std::deque<Result<http::HttpResponse>> script;
   for (int i = 0; i < 3; ++i)
-    script.push_back(HttpResponse{200, scale(1, "1")});
+    script.push_back(http::HttpResponse{200, scale(1, "1")});
   Fixture f(std::move(script), options);
   for (int i = 0; i < 3; ++i)
     ASSERT_TRUE(f.client->getScale(kDeployments, "a", "b").ok());
@@ -175,7 +179,7 @@ TEST(TokenBucket, RefillsUpToBurst) {
 }
 
 TEST(KubeClient, ListPodsEscapesSelector) {
-  Fixture f({HttpResponse{200, R"({"kind":"PodList","items":[]})"}});
+  Fixture f({http::HttpResponse{200, R"({"kind":"PodList","items":[]})"}});
   auto pods = f.client->listPods("shop", "app=web");
   ASSERT_TRUE(pods.ok());
   EXPECT_EQ(f.transport->sent[0].target, "/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb");
@@ -194,8 +198,8 @@ TEST(KubeClient, TokenFileIsReReadSoRotationIsPickedUp) {
     std::fputs("first\n", f);
     std::fclose(f);
   }
-  auto owned = std::make_unique<ScriptedTransport>(std::deque<Result<HttpResponse>>{
-      HttpResponse{200, scale(1, "1")}, HttpResponse{200, scale(1, "1")}});
+  auto owned = std::make_unique<ScriptedTransport>(std::deque<Result<http::HttpResponse>>{
+      http::HttpResponse{200, scale(1, "1")}, http::HttpResponse{200, scale(1, "1")}});
   auto* transport = owned.get();
   ManualClock clock;
   ClusterConfig config;
@@ -208,7 +212,7 @@ TEST(KubeClient, TokenFileIsReReadSoRotationIsPickedUp) {
     std::fclose(f);
   }
   ASSERT_TRUE(client.getScale(kDeployments, "a", "b").ok());
-  auto auth = [](const HttpRequest& r) {
+  auto auth = [](const http::HttpRequest& r) {
     for (const auto& [k, v] : r.headers)
       if (k == "Authorization") return v;
     return std::string();
@@ -228,7 +232,7 @@ TEST(KubeClient, CancelledIsNotRetried) {
     std::size_t sends;
   };
   for (const Case& c : {Case{"Cancelled", 1}, Case{"ConnectionError", 3}}) {
-    std::deque<Result<HttpResponse>> script;
+    std::deque<Result<http::HttpResponse>> script;
     for (int i = 0; i < 3; ++i)
       script.push_back(fail(c.reason, "x"));
     Fixture raw(script, options);
@@ -244,7 +248,7 @@ TEST(KubeClient, CancelledIsNotRetried) {
   }
 }
 
-bool noControlCharacters(const HttpRequest& req) {
+bool noControlCharacters(const http::HttpRequest& req) {
   auto clean = [](const std::string& s) {
     for (unsigned char c : s) {
       if (c < 0x20 || c == 0x7f) return false;
@@ -261,8 +265,9 @@ bool noControlCharacters(const HttpRequest& req) {
 // Issue 14 item 5, defence in depth: even when a caller skips the policy parser's validation,
 // nothing with CR/LF or '/' reaches a request target.
 TEST(KubeClient, EncodesHostileNamesIntoOnePathSegment) {
-  Fixture f({HttpResponse{404, "{}"}, HttpResponse{404, "{}"}, HttpResponse{404, "{}"},
-             HttpResponse{200, R"({"items":[]})"}, HttpResponse{201, "{}"}});
+  Fixture f({http::HttpResponse{404, "{}"}, http::HttpResponse{404, "{}"},
+             http::HttpResponse{404, "{}"}, http::HttpResponse{200, R"({"items":[]})"},
+             http::HttpResponse{201, "{}"}});
   (void)f.client->getScale(kDeployments, "shop", "web\r\nX-Injected: yes");
   (void)f.client->setReplicas(kDeployments, "x/../../kube-system", "web", 3, "");
   (void)f.client->getObject({"coordination.k8s.io", "v1", "leases"}, "..", ".");
@@ -283,7 +288,7 @@ TEST(KubeClient, EncodesHostileNamesIntoOnePathSegment) {
 }
 
 TEST(KubeClient, RefusesRawTargetsAndHeadersWithControlCharacters) {
-  Fixture f({HttpResponse{200, "{}"}});
+  Fixture f({http::HttpResponse{200, "{}"}});
   auto got =
       f.client->call("GET", "/api/v1/namespaces/a\r\nX-Injected: yes/pods", "", "", "pods", "a");
   ASSERT_FALSE(got.ok());
@@ -299,7 +304,7 @@ TEST(KubeClient, RefusesATokenWithControlCharactersWithoutPrintingIt) {
   ClusterConfig config;
   config.token = "secret\r\nX-Injected: yes";
   ManualClock clock;
-  auto owned = std::make_unique<ScriptedTransport>(std::deque<Result<HttpResponse>>{});
+  auto owned = std::make_unique<ScriptedTransport>(std::deque<Result<http::HttpResponse>>{});
   auto* transport = owned.get();
   KubeClient client(config, std::move(owned), clock);
   auto got = client.getScale(kDeployments, "shop", "web");

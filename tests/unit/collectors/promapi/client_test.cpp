@@ -40,6 +40,13 @@ TEST(ParseQueryResponse, VectorScalarAndErrors) {
   EXPECT_NE(bad.error().message.find("parse error at char 3"), std::string::npos);
 
   EXPECT_EQ(parseQueryResponse(502, "Bad Gateway").error().reason, "BadResponse");
+  // Credentials refused: a sentence saying so, whatever the body (Prometheus answers text).
+  auto refused = parseQueryResponse(401, "Unauthorized\n");
+  EXPECT_EQ(refused.error().reason, "Unauthorized");
+  EXPECT_EQ(refused.error().message,
+            "Prometheus refused the request (HTTP 401 Unauthorized): check the credentials of "
+            "--prometheus-config");
+  EXPECT_EQ(parseQueryResponse(403, "").error().reason, "Unauthorized");
   EXPECT_EQ(
       parseQueryResponse(200, R"({"status":"success","data":{"resultType":"matrix","result":[]}})")
           .error()

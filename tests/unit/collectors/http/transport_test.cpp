@@ -1,6 +1,6 @@
 // HttpTransport::cancel over a real loopback socket: a streamed answer that never ends (like a
 // watch window) is cut short from another thread, and the peer sees the connection closed.
-#include "collectors/kube/http_transport.h"
+#include "collectors/http/transport.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 #include <string>
 #include <thread>
 
-namespace keelson::kube {
+namespace keelson::http {
 namespace {
 
 // One connection on 127.0.0.1: reads the request head, answers 200 with a chunked body's first
@@ -135,4 +135,4 @@ TEST(HttpTransportCancel, CancelBeforeSendFailsWithoutConnecting) {
 }
 
 }  // namespace
-}  // namespace keelson::kube
+}  // namespace keelson::http

@@ -1,4 +1,4 @@
-#include "collectors/kube/http_transport.h"
+#include "collectors/http/transport.h"
 
 // Asio's scheduler trips GCC 12's -Wnull-dereference once inlined here (a false positive in
 // boost/asio/detail/impl/scheduler.ipp); keep the build warning-free without hiding our own code's
@@ -25,7 +25,7 @@
 #include <functional>
 #include <optional>
 
-namespace keelson::kube {
+namespace keelson::http {
 namespace {
 
 namespace asio = boost::asio;
@@ -253,4 +253,4 @@ Result<std::unique_ptr<HttpTransport>> makeBeastTransport(const TransportConfig&
   return std::unique_ptr<HttpTransport>(new BeastTransport(config, std::move(tls)));
 }
 
-}  // namespace keelson::kube
+}  // namespace keelson::http

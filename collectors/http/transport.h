@@ -1,6 +1,7 @@
 // A small synchronous HTTP/1.1 client over one kept-alive connection (Boost.Beast; TLS through
 // OpenSSL with peer verification, SNI and host-name / IP-address checks on). Shared by the
-// Kubernetes client and the Prometheus API client.
+// Kubernetes client, the Prometheus API client and the autoscaler's Http metric source; it lives
+// here, beside the server, so none of them depends on another's library.
 //
 // HttpTransport is the seam: the Kubernetes and Prometheus clients take one by reference, so
 // their request/response logic is tested with a scripted transport and no network.
@@ -22,7 +23,7 @@
 
 #include "collectors/common/result.h"
 
-namespace keelson::kube {
+namespace keelson::http {
 
 struct HttpRequest {
   std::string method;  // "GET", "PATCH", "POST", "PUT", "DELETE"
@@ -67,4 +68,4 @@ struct TransportConfig {
 // (bad CA or client certificate PEM).
 Result<std::unique_ptr<HttpTransport>> makeBeastTransport(const TransportConfig& config);
 
-}  // namespace keelson::kube
+}  // namespace keelson::http

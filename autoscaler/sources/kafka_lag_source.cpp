@@ -1,0 +1,71 @@
+// Keelson's KafkaLag metric type (KEDA's Kafka scaler): the body's options, and the source that
+// asks the consumer group's offsets (collectors/kafkalag behind SourceContext::kafka); the lag
+// arithmetic is the engine's (engine/kafka_lag.h).
+#include <yaml-cpp/yaml.h>
+
+#include "autoscaler/policy/policy.h"
+#include "autoscaler/sources/registry.h"
+
+namespace keelson::sources {
+namespace {
+
+using engine::MetricObservation;
+
+class KafkaLagReader final : public MetricSource {
+ public:
+  explicit KafkaLagReader(SourceContext& context) : context_(context) {}
+  MetricObservation read(const policy::Policy&, const policy::MetricSpec& metric, const TargetPods&,
+                         engine::Time) override {
+    if (!context_.kafka || !metric.kafka) {
+      return MetricObservation::unavailable("KafkaLag reading is not configured");
+    }
+    auto offsets = context_.kafka(*metric.kafka);
+    if (!offsets) return MetricObservation::unavailable(offsets.error().message);
+    return MetricObservation::kafkaPartitions(std::move(offsets).value());
+  }
+
+ private:
+  SourceContext& context_;
+};
+
+void parseKafkaLag(policy::MetricBodyReader& r, const YAML::Node& body, const std::string& p,
+                   std::size_t, policy::MetricSpec& m) {
+  if (!r.fields(body, p,
+                {"bootstrapServers", "consumerGroup", "topic", "lagThreshold",
+                 "activationLagThreshold", "allowIdleConsumers", "limitToPartitionsWithLag",
+                 "offsetResetPolicy", "scaleToZeroOnInvalidOffset"})) {
+    return;
+  }
+  policy::KafkaLagSource k;
+  k.bootstrapServers = r.string(body, "bootstrapServers", p, true).value_or("");
+  k.consumerGroup = r.string(body, "consumerGroup", p, true).value_or("");
+  k.topic = r.string(body, "topic", p, false).value_or("");
+  if (auto v = r.integer(body, "lagThreshold", p, false, 1, 1'000'000'000'000)) {
+    k.lagThreshold = *v;
+  }
+  if (auto v = r.integer(body, "activationLagThreshold", p, false, 0, 1'000'000'000'000)) {
+    k.activationLagThreshold = *v;
+  }
+  k.allowIdleConsumers = r.boolean(body, "allowIdleConsumers", p).value_or(false);
+  k.limitToPartitionsWithLag = r.boolean(body, "limitToPartitionsWithLag", p).value_or(false);
+  k.offsetResetPolicy =
+      r.oneOf(body, "offsetResetPolicy", p, false, {"latest", "earliest"}).value_or("latest");
+  k.scaleToZeroOnInvalidOffset = r.boolean(body, "scaleToZeroOnInvalidOffset", p).value_or(false);
+  m.name = "kafka_lag";
+  m.target.type = policy::TargetType::AverageValue;
+  m.target.averageValueMilli = k.lagThreshold * 1000;
+  m.activationMilli = k.activationLagThreshold * 1000;
+  m.kafka = k;
+}
+
+std::unique_ptr<MetricSource> create(SourceContext& context) {
+  return std::make_unique<KafkaLagReader>(context);
+}
+
+}  // namespace
+
+MetricSourceRegistration kafkaLagSource() {
+  return {{&policy::builtin::kKafkaLag, parseKafkaLag, nullptr}, create};
+}
+
+}  // namespace keelson::sources

@@ -1,0 +1,56 @@
+// Keelson's Prometheus metric type (`prometheus: {query, name, target, activationThreshold}`)
+// and the PromQL source that answers it and every HPA type (hpa_types.cpp).
+#include <yaml-cpp/yaml.h>
+
+#include "autoscaler/policy/policy.h"
+#include "autoscaler/sources/registry.h"
+
+namespace keelson::sources {
+namespace {
+
+using engine::MetricObservation;
+
+class PromQuerySource final : public MetricSource {
+ public:
+  explicit PromQuerySource(SourceContext& context) : context_(context) {}
+  MetricObservation read(const policy::Policy& policy, const policy::MetricSpec& metric,
+                         const TargetPods& pods, engine::Time now) override {
+    if (context_.prometheus == nullptr) {
+      return MetricObservation::unavailable(
+          "no Prometheus to query (start keelson-autoscaler with --prometheus URL)");
+    }
+    const std::string promql = expandQuery(metric.query, policy.namespace_, podNameRegex(pods.pods),
+                                           metric.container, context_.agentSelector);
+    ++context_.queries;
+    auto samples = context_.prometheus->query(promql);
+    if (!samples) return MetricObservation::unavailable(samples.error().message);
+    return observationFromSamples(metric, *samples, pods, now);
+  }
+
+ private:
+  SourceContext& context_;
+};
+
+void parsePrometheus(policy::MetricBodyReader& r, const YAML::Node& body, const std::string& p,
+                     std::size_t index, policy::MetricSpec& m) {
+  if (!r.fields(body, p, {"name", "query", "target", "activationThreshold"})) return;
+  m.name = r.string(body, "name", p, false).value_or("prometheus" + std::to_string(index));
+  if (auto q = r.string(body, "query", p, true)) {
+    m.query = *q;
+    m.queryOverridden = true;
+  }
+  r.target(body, p, m);
+  if (auto a = r.quantity(body, "activationThreshold", p, false, false)) m.activationMilli = *a;
+}
+
+}  // namespace
+
+std::unique_ptr<MetricSource> makePromQuerySource(SourceContext& context) {
+  return std::make_unique<PromQuerySource>(context);
+}
+
+MetricSourceRegistration prometheusSource() {
+  return {{&policy::builtin::kPrometheus, parsePrometheus, nullptr}, makePromQuerySource};
+}
+
+}  // namespace keelson::sources
