@@ -34,12 +34,6 @@ std::optional<engine::Time> parseRfc3339(const std::string& s) {
 
 constexpr std::int64_t kMaxIntervalMillis = 24LL * 3600 * 1000;
 
-// The metric types whose observation is per pod (the controller records their pods).
-bool isPerPod(MetricType type) {
-  return type == MetricType::Resource || type == MetricType::ContainerResource ||
-         type == MetricType::Pods;
-}
-
 // Samples files are long (a week of 15 s steps is 40,320 steps), so they are read from yaml-cpp's
 // event stream instead of a node tree: half the time and a fraction of the memory.
 class SamplesReader : public YAML::EventHandler {
@@ -423,7 +417,7 @@ Result<std::vector<Step>> run(const policy::Policy& policy, const Samples& sampl
     obs.metrics.clear();
     for (std::size_t m = 0; m < policy.metrics.size(); ++m) {
       const auto& spec = policy.metrics[m];
-      if (follows && m < sample.pods.size() && sample.pods[m] && isPerPod(spec.type)) {
+      if (follows && m < sample.pods.size() && sample.pods[m] && spec.type.traits().perPod) {
         obs.metrics.push_back(engine::MetricObservation::perPod(*sample.pods[m]));
         continue;
       }
