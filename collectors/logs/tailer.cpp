@@ -26,13 +26,13 @@ namespace keelson::logs {
 // paths_refused reason for the files of a pod excluded by its annotation.
 constexpr std::string_view kRefusedExcluded = "Excluded";
 
-bool NamespaceFilter::allows(std::string_view namespace_name) const {
+bool NamespaceFilter::allows(std::string_view name) const {
   for (const auto& e : exclude) {
-    if (e == namespace_name) return false;
+    if (globMatch(e, name)) return false;
   }
   if (include.empty()) return true;
   for (const auto& i : include) {
-    if (i == namespace_name) return true;
+    if (globMatch(i, name)) return true;
   }
   return false;
 }
@@ -216,16 +216,19 @@ class Tailer::Impl final : public AssembledSink {
     if (r.end_offset <= f.skip_through && f.resuming) return;
     PendingRecord p;
     json_.clear();
-    f.encoder.encode(json_, r.time, r.stream, r.log, r.flags, r.error);
+    // A record a processing rule drops is still handed on (no JSON, kRecordDropped): its offsets
+    // are completed like a delivered record's, so nothing is read again.
+    std::uint32_t flags = r.flags;
+    if (!f.encoder.encode(json_, r.time, r.stream, r.log, r.flags, r.error)) flags |= kRecordDropped;
     if (r.flags & kRecordTruncated) ++counters_.records_truncated;
     f.emitted_end = r.end_offset;
     f.emitted_restart = r.restart_offset;
     if (f.pending.empty() && (emitted_ == 0 || emitted_ + json_.size() <= budget_)) {
-      deliver(f, json_, r.end_offset, r.restart_offset, r.flags);
+      deliver(f, json_, r.end_offset, r.restart_offset, flags);
       return;
     }
     stop_ = true;
-    f.pending.push_back(PendingRecord{json_, r.end_offset, r.restart_offset, r.flags});
+    f.pending.push_back(PendingRecord{json_, r.end_offset, r.restart_offset, flags});
   }
 
   void deliver(TrackedFile& f, std::string_view json, std::uint64_t end, std::uint64_t restart,
@@ -1186,7 +1189,15 @@ class Tailer::Impl final : public AssembledSink {
         const auto pod = logroot::parsePodDirName(pe.name);
         if (!pod) continue;
         listed_uids.insert(pod->pod_uid);
-        if (!config_.namespaces.allows(pod->namespace_name)) continue;
+        // Selection (logs.namespaces/pods/containers): never opened, counted once per directory.
+        if (!config_.namespaces.allows(pod->namespace_name)) {
+          refuse(pod_rel, "NamespaceNotSelected");
+          continue;
+        }
+        if (!config_.pods.allows(pod->pod_name)) {
+          refuse(pod_rel, "PodNotSelected");
+          continue;
+        }
         const bool excluded_pod = excluded_.contains(pod->pod_uid);
         if (pe.type == DT_LNK) {
           refuse(pod_rel, kRefusedSymlink);
@@ -1202,6 +1213,10 @@ class Tailer::Impl final : public AssembledSink {
             continue;
           }
           if (ce.type != DT_DIR && ce.type != DT_UNKNOWN) continue;
+          if (!config_.containers.allows(ce.name)) {
+            refuse(cont_rel, "ContainerNotSelected");
+            continue;
+          }
           Fd cont_dir = openDir(cont_rel);
           if (!cont_dir) continue;
           watch(cont_dir.get(), cont_rel);
@@ -1303,7 +1318,7 @@ class Tailer::Impl final : public AssembledSink {
 
   std::shared_ptr<const CompiledMultilineRule> ruleFor(const PodMetadata& m) const {
     for (const auto& r : rules_) {
-      if (r->selects(m.namespace_name, m.container_name)) return r;
+      if (r->selects(m.namespace_name, m.pod_name, m.container_name)) return r;
     }
     return nullptr;
   }
@@ -1375,6 +1390,7 @@ class Tailer::Impl final : public AssembledSink {
     pod_uids_.insert(m.pod_uid);
     f->assembler = FileAssembler(config_.max_record_bytes, ruleFor(m));
     f->encoder.setMetadata(std::move(m));
+    f->encoder.setProcessing(config_.processing);
     f->fd = std::move(fd);
     // Where to start: a matching checkpoint, else the start (or the end at the very first scan
     // when configured so).
