@@ -305,6 +305,7 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
     }
 #undef KEELSON_TRY
   }
+  if (auto st = checkProcessing(cfg, file); !st) return fail(st.error());
   return cfg;
 }
 

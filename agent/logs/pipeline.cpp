@@ -422,6 +422,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     if (!force && t - last_metrics < kMetricsEvery) return;
     last_metrics = t;
     metrics.syncTailer(tailer->counters());
+    if (processing) metrics.syncProcessing(processing->counters());
     metrics.flushDeliveryLatency();
     metrics.setInflight(static_cast<double>(inflightBytes()));
     metrics.setLag(static_cast<double>(tailer->lagBytes()));

@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "collectors/logs/processing/processing.h"
 #include "collectors/logs/processing/redact.h"
 
 namespace keelson::logship {
@@ -355,6 +356,13 @@ Status parseProcessingKey(const std::string& key, const YAML::Node& v, const std
   if (key == "drop") return parseDrop(p, v, cfg);
   if (key == "redact") return parseRedact(p, v, cfg);
   return p.error(v, "unknown key `logs." + key + "`");
+}
+
+Status checkProcessing(const LogsConfig& cfg, const std::string& file) {
+  if (cfg.processing.empty()) return {};
+  auto compiled = logs::processing::Processing::compile(cfg.processing);
+  if (!compiled) return fail("ConfigError", file + ": " + compiled.error().message);
+  return {};
 }
 
 }  // namespace keelson::logship

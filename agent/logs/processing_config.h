@@ -21,4 +21,8 @@ bool isProcessingKey(std::string_view key);
 Status parseProcessingKey(const std::string& key, const YAML::Node& value, const std::string& file,
                           LogsConfig& cfg);
 
+// The checks that need the whole section (a drop rule on a parsed field needs parse_json), run by
+// parseLogsConfig after every key: compiles the rules exactly as the pipeline will.
+Status checkProcessing(const LogsConfig& cfg, const std::string& file);
+
 }  // namespace keelson::logship
