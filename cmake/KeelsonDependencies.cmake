@@ -9,6 +9,9 @@ find_package(OpenSSL REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka>=2.0)
+# RE2 for every pattern applied to log lines (linear time: an untrusted line cannot make it
+# backtrack).
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 
 # Boost.Asio and Beast are header-only here; one target carries the definitions every user needs.
 add_library(keelson_boost_net INTERFACE)

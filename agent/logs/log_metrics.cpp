@@ -94,6 +94,18 @@ LogMetrics::LogMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
                           .Help("Bytes of deleted files let go unread after the hold time")
                           .Register(r)
                           .Add({});
+  processing_dropped_ = &BuildCounter()
+                             .Name("keelson_log_processing_dropped_total")
+                             .Help("Records dropped by a logs.drop rule, by rule")
+                             .Register(r);
+  processing_redacted_ = &BuildCounter()
+                              .Name("keelson_log_processing_redacted_total")
+                              .Help("Records changed by a logs.redact rule, by rule")
+                              .Register(r);
+  processing_json_ = &BuildCounter()
+                          .Name("keelson_log_processing_json_total")
+                          .Help("Record bodies seen by logs.parse_json, by result")
+                          .Register(r);
   records_dropped_ = &BuildCounter()
                           .Name("keelson_log_records_dropped_total")
                           .Help("Records dropped (0 unless configured to drop)")
@@ -224,6 +236,21 @@ void LogMetrics::syncTailer(const logs::TailerCounters& c) {
   }
   addDelta(*bytes_abandoned_, c.bytes_abandoned, last_.bytes_abandoned);
   last_ = c;
+}
+
+void LogMetrics::syncProcessing(const logs::processing::ProcessingCounters& c) {
+  const auto sync = [](prometheus::Family<prometheus::Counter>* family, const char* label,
+                       const std::map<std::string, std::uint64_t, std::less<>>& now,
+                       std::map<std::string, std::uint64_t, std::less<>>& before) {
+    for (const auto& [name, n] : now) {
+      std::uint64_t& old = before[name];
+      addDelta(family->Add({{label, name}}), n, old);
+      old = n;
+    }
+  };
+  sync(processing_dropped_, "rule", c.dropped, last_processing_.dropped);
+  sync(processing_redacted_, "rule", c.redacted, last_processing_.redacted);
+  sync(processing_json_, "result", c.json, last_processing_.json);
 }
 
 }  // namespace keelson::logship

@@ -72,6 +72,8 @@ class LogMetrics {
 
   // Brings the read-side metrics up to date with the tailer's monotonic counters (adds deltas).
   void syncTailer(const logs::TailerCounters& counters);
+  // The same for the processing rules' counters (keelson_log_processing_*_total).
+  void syncProcessing(const logs::processing::ProcessingCounters& counters);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -113,6 +115,10 @@ class LogMetrics {
 
   std::unordered_map<std::string, NamespaceDelivery> delivered_by_ns_;
   logs::TailerCounters last_;  // what syncTailer already added
+  prometheus::Family<prometheus::Counter>* processing_dropped_;
+  prometheus::Family<prometheus::Counter>* processing_redacted_;
+  prometheus::Family<prometheus::Counter>* processing_json_;
+  logs::processing::ProcessingCounters last_processing_;  // what syncProcessing already added
 };
 
 }  // namespace keelson::logship

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "agent/logs/processing_config.h"
 #include "collectors/common/file.h"
 
 namespace keelson::logship {
@@ -261,17 +262,21 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
                           kk));
         }
       }
+    } else if (isProcessingKey(key)) {
+      KEELSON_TRY(st, parseProcessingKey(key, v, file, cfg));
     } else {
       return configError(
           file, kv.first,
           fmt::format(
               "unknown key `logs.{}` (known: enabled, inflight_budget, "
               "checkpoint_interval, shutdown_timeout, ship_timeout, max_record_bytes, "
-              "poll_interval, retry_backoff, undeliverable, record_metadata, rate_limit, kafka)",
+              "poll_interval, retry_backoff, undeliverable, record_metadata, rate_limit, kafka, "
+              "namespaces, pods, containers, multiline, parse_json, drop, redact)",
               key));
     }
 #undef KEELSON_TRY
   }
+  if (auto st = checkProcessing(cfg, file); !st) return fail(st.error());
   return cfg;
 }
 

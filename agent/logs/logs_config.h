@@ -41,7 +41,9 @@
 #include <string>
 
 #include "collectors/common/result.h"
+#include "collectors/logs/assembler.h"
 #include "collectors/logs/metadata_filter.h"
+#include "collectors/logs/processing/rules.h"
 
 namespace keelson::logship {
 
@@ -70,6 +72,12 @@ struct LogsConfig {
   // invalid name, too large): "pause" (default: the destination's files wait, nothing is lost)
   // or "drop" (dropped and counted in keelson_log_records_dropped_total{reason=<error>}).
   std::string undeliverable = "pause";
+  // logs.drop, logs.redact, logs.parse_json (collectors/logs/processing/rules.h).
+  logs::processing::ProcessingConfig processing;
+  // logs.namespaces, logs.pods, logs.containers: what is read at all (agent/logs/README.md).
+  logs::processing::Selection namespaces, pods, containers;
+  // logs.multiline: the first rule whose match selects a file applies to it.
+  std::vector<logs::MultilineRule> multiline;
 };
 
 // Parses the `logs:` node (a null/undefined node gives the defaults). Errors: "ConfigError" with

@@ -121,6 +121,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
   std::unique_ptr<checkpoint::Store> store;
   LogMetrics metrics;
   WriteTimeParser write_time;
+  std::shared_ptr<const logs::processing::Processing> processing;  // null: no rules
   bool drop_undeliverable = false;
 
   std::uint64_t inflight_high = 0;  // bytes in flight at most since the last malloc_trim
@@ -185,6 +186,14 @@ class LogPipeline::Impl final : public logs::RecordSink {
       }
       t = &ledger.track(rec, destination);
       t->delivered = metrics.delivered(t->namespace_name);
+    }
+    if (rec.flags & logs::kRecordDropped) {
+      // Dropped by a processing rule: completed at once, without the sink (counted by rule in
+      // keelson_log_processing_dropped_total), so its offsets are committed in order with the
+      // records around it and it is never read again.
+      acknowledged(ledger.add(*t, Position{rec.restart_offset, rec.end_offset}, {}, kNoWriteTime),
+                   false);
+      return;
     }
     const std::uint32_t slot = ledger.add(*t, Position{rec.restart_offset, rec.end_offset},
                                           rec.json, write_time.recordWriteTimeNs(rec.json));
@@ -418,6 +427,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     if (!force && t - last_metrics < kMetricsEvery) return;
     last_metrics = t;
     metrics.syncTailer(tailer->counters());
+    if (processing) metrics.syncProcessing(processing->counters());
     metrics.flushDeliveryLatency();
     metrics.setInflight(static_cast<double>(inflightBytes()));
     metrics.setLag(static_cast<double>(tailer->lagBytes()));
@@ -666,7 +676,17 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::create(PipelineOptions options
   tc.read_existing_from_start = p.opts.read_existing_from_start;
   tc.use_inotify = p.opts.use_inotify;
   tc.metadata = cfg.record_metadata;
+  tc.namespaces = {cfg.namespaces.include, cfg.namespaces.exclude};
+  tc.pods = {cfg.pods.include, cfg.pods.exclude};
+  tc.containers = {cfg.containers.include, cfg.containers.exclude};
+  tc.multiline = cfg.multiline;
   tc.warn = [](const std::string& message) { warn(message); };
+  if (!cfg.processing.empty()) {
+    auto processing = logs::processing::Processing::compile(cfg.processing);
+    if (!processing) return fail(processing.error());
+    p.processing = *processing;
+    tc.processing = p.processing;
+  }
   // The kubelet links a new container instance a moment after it starts writing (seen on the
   // node: the first read of a new N.log came before its link); a new file waits this long for
   // the link that gives its records their container_id.

@@ -1,7 +1,10 @@
 #include "collectors/logs/assembler.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 
+#include "collectors/logs/metadata_filter.h"
 #include "collectors/logs/record_encoder.h"
 
 namespace keelson::logs {
@@ -20,28 +23,104 @@ std::size_t utf8Cut(std::string_view s, std::size_t n) {
 
 }  // namespace
 
+namespace {
+
+struct BuiltinParser {
+  std::string_view name;
+  std::string_view start;
+  std::string_view cont;
+};
+
+// Written for the stack traces each runtime prints (see the golden tests in
+// tests/fixtures/logs/multiline/).
+constexpr BuiltinParser kBuiltinParsers[] = {
+    // "java.lang.IllegalStateException: boom", "Exception in thread "main" java.lang.Error",
+    // then "\tat ...", "Caused by: ...", "\t... 12 more", "\tSuppressed: ...".
+    {"java", R"((?:Exception|Error|Throwable)(?::|$))",
+     R"(^\s+at |^\s*\.\.\. \d+ (?:more|common frames omitted)|^\s*Caused by: |^\s*Suppressed: )"},
+    // "Traceback (most recent call last):", indented frames and source lines, the exception
+    // line, and chained tracebacks with their linking sentence and blank lines.
+    {"python", R"(^Traceback \(most recent call last\):$)",
+     R"(^\s|^$|^Traceback \(most recent call last\):$|^During handling of the above exception|)"
+     R"(^The above exception was the direct cause|^[\w.]*(?:Error|Exception|Warning|Exit|)"
+     R"(Interrupt|Iteration)\b)"},
+    // "panic: ...", "fatal error: ...", then blank lines, "goroutine N [state]:", function
+    // lines, tab-indented file:line lines, "created by ...", "exit status 2".
+    {"go", R"(^(?:panic: |fatal error: |http: panic serving ))",
+     R"(^$|^\s|^goroutine \d+ \[|^[\w./*()\[\]{}-]+\(.*\)$|^created by |^exit status \d+|)"
+     R"(^\[signal |^panic: |^\[recovered\])"},
+};
+
+std::unique_ptr<re2::RE2> compileRe2(std::string_view pattern, std::string& error) {
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  auto re = std::make_unique<re2::RE2>(pattern, options);
+  if (!re->ok()) {
+    error = "\"" + std::string(pattern) + "\" is not valid RE2: " + re->error();
+    return nullptr;
+  }
+  return re;
+}
+
+}  // namespace
+
+CompiledMultilineRule::~CompiledMultilineRule() = default;
+
 Result<std::shared_ptr<const CompiledMultilineRule>> CompiledMultilineRule::compile(
     const MultilineRule& rule) {
   auto compiled = std::make_shared<CompiledMultilineRule>();
   compiled->rule_ = rule;
-  try {
-    compiled->start_ =
-        std::regex(rule.start_pattern, std::regex::ECMAScript | std::regex::optimize);
-  } catch (const std::regex_error& e) {
-    return fail("BadMultilinePattern", "multiline start pattern \"" + rule.start_pattern +
-                                           "\" does not compile: " + e.what());
+  std::string_view start = rule.start_pattern;
+  std::string_view cont = rule.continue_pattern;
+  if (!rule.parser.empty()) {
+    const BuiltinParser* found = nullptr;
+    for (const auto& p : kBuiltinParsers) {
+      if (p.name == rule.parser) found = &p;
+    }
+    if (found == nullptr) {
+      return fail("BadMultilinePattern",
+                  "unknown multiline parser \"" + rule.parser + "\" (known: java, python, go)");
+    }
+    if (!start.empty() || !cont.empty()) {
+      return fail("BadMultilinePattern",
+                  "a multiline rule has either a parser or start/continue patterns, not both");
+    }
+    start = found->start;
+    cont = found->cont;
+  }
+  if (start.empty()) {
+    return fail("BadMultilinePattern", "a multiline rule needs a parser or a start pattern");
+  }
+  std::string error;
+  compiled->start_ = compileRe2(start, error);
+  if (!compiled->start_) return fail("BadMultilinePattern", "multiline start pattern " + error);
+  if (!cont.empty()) {
+    compiled->cont_ = compileRe2(cont, error);
+    if (!compiled->cont_) {
+      return fail("BadMultilinePattern", "multiline continue pattern " + error);
+    }
   }
   return std::shared_ptr<const CompiledMultilineRule>(std::move(compiled));
 }
 
 bool CompiledMultilineRule::selects(std::string_view namespace_name,
                                     std::string_view container_name) const {
-  return (rule_.namespace_name.empty() || rule_.namespace_name == namespace_name) &&
-         (rule_.container_name.empty() || rule_.container_name == container_name);
+  return (rule_.namespace_name.empty() || globMatch(rule_.namespace_name, namespace_name)) &&
+         (rule_.container_name.empty() || globMatch(rule_.container_name, container_name));
+}
+
+bool CompiledMultilineRule::selects(std::string_view namespace_name, std::string_view pod_name,
+                                    std::string_view container_name) const {
+  return selects(namespace_name, container_name) &&
+         (rule_.pod_name.empty() || globMatch(rule_.pod_name, pod_name));
 }
 
 bool CompiledMultilineRule::isStart(std::string_view message) const {
-  return std::regex_search(message.begin(), message.end(), start_);
+  return re2::RE2::PartialMatch(message, *start_);
+}
+
+bool CompiledMultilineRule::isContinue(std::string_view message) const {
+  return cont_ != nullptr && re2::RE2::PartialMatch(message, *cont_);
 }
 
 FileAssembler::FileAssembler(std::size_t max_record_bytes,
@@ -141,7 +220,9 @@ void FileAssembler::logical(Stream s, std::string_view time, std::string_view ms
     return;
   }
   auto& st = streams_[static_cast<int>(s)];
-  if (st.ml_pending && !multiline_->isStart(msg)) {
+  const bool joins =
+      multiline_->hasContinue() ? multiline_->isContinue(msg) : !multiline_->isStart(msg);
+  if (st.ml_pending && joins) {
     bool t = st.ml_truncated;
     appendCapped(st.ml_msg, "\n", t);
     appendCapped(st.ml_msg, msg, t);
@@ -152,6 +233,11 @@ void FileAssembler::logical(Stream s, std::string_view time, std::string_view ms
     return;
   }
   flushMultiline(s, out);
+  if (multiline_->hasContinue() && !multiline_->isStart(msg)) {
+    // Neither a start nor a continuation: a record of its own, now.
+    emit(time, s, msg, truncated ? kRecordTruncated : 0u, ParseError::None, end, lines, out);
+    return;
+  }
   st.ml_pending = true;
   st.ml_start = start;
   st.ml_end = end;

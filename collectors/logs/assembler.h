@@ -16,12 +16,16 @@
 // (other stream, malformed lines), it gets end_offset = previous record's end_offset + 1, so
 // offsets still strictly increase (and may then exceed the file size by a few bytes).
 //
-// Multiline (opt-in; the default path has no regex): a logical line (after partial reassembly)
-// matching the rule's start pattern starts a new record; others are appended to the pending one
-// (joined with '\n'). The pending record is emitted when the next start line comes, when
-// flush_timeout passes after its last line (flushExpired), when the file is let go (flushAll), or
-// when a line of the *other* stream arrives (to keep end_offset monotonic; interleaved stdout and
-// stderr therefore split a multiline record: documented limitation).
+// Multiline (opt-in; the default path has no regex): patterns are RE2 (linear time). Without a
+// `continue` pattern, a logical line (after partial reassembly) matching the rule's start pattern
+// starts a new record; others are appended to the pending one (joined with '\n'). With a
+// `continue` pattern (and the built-in parsers), a line matching `start` starts a record, lines
+// matching `continue` are appended to it, and any other line flushes it and is a record of its
+// own at once (so plain lines never wait for the flush timeout). The pending record is emitted when
+// the next start line comes, when flush_timeout passes after its last line (flushExpired), when
+// the file is let go (flushAll), or when a line of the *other* stream arrives (to keep end_offset
+// monotonic; interleaved stdout and stderr therefore split a multiline record: documented
+// limitation). A joined record keeps its first line's time.
 //
 // Size: a record's message is cut at max_record_bytes (at a UTF-8 boundary), flagged
 // kRecordTruncated; the rest of its lines are consumed (offsets tracked) but not buffered, so
@@ -33,7 +37,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 
@@ -41,30 +44,52 @@
 #include "collectors/logs/clock.h"
 #include "collectors/logs/line_parser.h"
 
+namespace re2 {
+class RE2;
+}
+
 namespace keelson::logs {
 
 inline constexpr std::size_t kDefaultMaxRecordBytes = 256 * 1024;
 
-// A multiline rule from the config. Empty selectors match everything.
+// A multiline rule from the config. Empty selectors match everything; selectors are globs
+// (`*`, `?`).
 struct MultilineRule {
-  std::string namespace_name;  // "" = any namespace
-  std::string container_name;  // "" = any container
-  std::string start_pattern;   // ECMAScript regex searched in the message; a match starts a record
+  std::string namespace_name;  // glob; "" = any namespace
+  std::string container_name;  // glob; "" = any container
+  std::string start_pattern;   // RE2 searched in the message; a match starts a record
   Duration flush_timeout = std::chrono::seconds(1);
+  std::string continue_pattern;  // RE2; set: only matching lines join (see above)
+  std::string pod_name;          // glob; "" = any pod
+  // A built-in parser: "java", "python" or "go" (their stack traces: Java's `at`, `Caused by:`
+  // and `... N more`; Python's tracebacks and chained exceptions; Go's panics with their
+  // goroutine dumps). Sets start and continue patterns (start_pattern/continue_pattern must then
+  // be empty).
+  std::string parser;
 };
+
+// The names of the built-in parsers.
+inline constexpr std::string_view kMultilineParsers[] = {"java", "python", "go"};
 
 class CompiledMultilineRule {
  public:
-  // Fails with reason "BadMultilinePattern" when the regex does not compile.
+  // Fails with reason "BadMultilinePattern" when a pattern does not compile as RE2, or the
+  // parser is unknown, or neither a parser nor a start pattern is given.
   static Result<std::shared_ptr<const CompiledMultilineRule>> compile(const MultilineRule& rule);
+  ~CompiledMultilineRule();
 
   bool selects(std::string_view namespace_name, std::string_view container_name) const;
+  bool selects(std::string_view namespace_name, std::string_view pod_name,
+               std::string_view container_name) const;
   bool isStart(std::string_view message) const;
+  bool hasContinue() const { return cont_ != nullptr; }
+  bool isContinue(std::string_view message) const;
   const MultilineRule& rule() const { return rule_; }
 
  private:
   MultilineRule rule_;
-  std::regex start_;
+  std::unique_ptr<re2::RE2> start_;
+  std::unique_ptr<re2::RE2> cont_;
 };
 
 struct AssembledRecord {

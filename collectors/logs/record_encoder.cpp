@@ -42,18 +42,47 @@ void RecordEncoder::setMetadata(PodMetadata metadata) {
   appendMap(suffix_, "labels", metadata_.labels);
   appendMap(suffix_, "annotations", metadata_.annotations);
   suffix_.append("}}");
+  if (processing_) selectRules();
 }
 
-void RecordEncoder::encode(std::string& out, std::string_view time, Stream stream,
+void RecordEncoder::setProcessing(std::shared_ptr<const processing::Processing> processing) {
+  processing_ = std::move(processing);
+  selectRules();
+}
+
+void RecordEncoder::selectRules() {
+  rules_ = processing_ ? processing_->forFile(metadata_.namespace_name, metadata_.pod_name,
+                                              metadata_.container_name)
+                       : nullptr;
+  if (rules_ && !scratch_) scratch_ = std::make_shared<processing::Scratch>();
+}
+
+bool RecordEncoder::encode(std::string& out, std::string_view time, Stream stream,
                            std::string_view log, std::uint32_t flags, ParseError error) const {
-  out.reserve(out.size() + 48 + time.size() + log.size() + log.size() / 8 + suffix_.size());
+  processing::Outcome processed;
+  if (rules_) {
+    processed = rules_->apply(log, *scratch_);
+    if (processed.dropped) return false;
+    log = processed.log;
+  }
+  out.reserve(out.size() + 48 + time.size() + log.size() + log.size() / 8 + suffix_.size() +
+              processed.body.size());
   out.append("{\"time\":\"");
   appendJsonEscaped(out, time);
   out.append("\",\"stream\":\"");
   out.append(streamName(stream));
-  out.append("\",\"log\":\"");
-  appendJsonEscaped(out, log);
   out.push_back('"');
+  if (processed.keep_log) {
+    out.append(",\"log\":\"");
+    appendJsonEscaped(out, log);
+    out.push_back('"');
+  }
+  if (!processed.into.empty()) {
+    out.push_back(',');
+    appendJsonString(out, processed.into);
+    out.push_back(':');
+    out.append(processed.body);
+  }
   if (flags & kRecordTruncated) out.append(",\"truncated\":true");
   if (error != ParseError::None) {
     out.append(",\"parse_error\":\"");
@@ -61,6 +90,7 @@ void RecordEncoder::encode(std::string& out, std::string_view time, Stream strea
     out.push_back('"');
   }
   out.append(suffix_);
+  return true;
 }
 
 }  // namespace keelson::logs

@@ -14,6 +14,12 @@
 // The part after "log" (the "kubernetes" object) is the same for every line of a file, so it is
 // encoded once per file (RecordEncoder holds it) and re-encoded only when the metadata changes.
 // Escaping follows json_escape.h (invalid UTF-8 -> U+FFFD, control bytes -> \u00XX).
+//
+// Processing (processing/processing.h): with setProcessing(), the rules that select the file are
+// looked up once (again when the metadata changes) and applied to each record: it may be
+// dropped (encode returns false), its `log` redacted, and a parsed JSON body written after `log`
+// as `"<into>":{...}` (and `log` left out when parse_json.keep_log is false). A file no rule
+// selects encodes exactly as without processing, at the cost of one null check.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +28,7 @@
 #include <string_view>
 
 #include "collectors/logs/line_parser.h"
+#include "collectors/logs/processing/processing.h"
 
 namespace keelson::logs {
 
@@ -45,6 +52,8 @@ enum RecordFlag : std::uint32_t {
   kRecordParseError = 1u << 1,  // malformed line shipped raw (see the reason)
   kRecordIncomplete = 1u << 2,  // a partial-line group or multiline record closed without its end
                                 // (file let go, or multiline flush); informational, not encoded
+  kRecordDropped = 1u << 3,     // a processing rule dropped it: no JSON, its offsets still count
+                                // (the pipeline completes it without the sink)
 };
 
 // Encodes records for one file. Not thread-safe; cheap to copy.
@@ -53,21 +62,32 @@ class RecordEncoder {
   RecordEncoder() { setMetadata(PodMetadata{}); }
   explicit RecordEncoder(PodMetadata metadata) { setMetadata(std::move(metadata)); }
 
-  // Replaces the metadata and re-encodes the per-file suffix.
+  // Replaces the metadata and re-encodes the per-file suffix (and re-selects the rules).
   void setMetadata(PodMetadata metadata);
   const PodMetadata& metadata() const { return metadata_; }
 
-  // Appends one record to `out` (does not clear it). `flags` uses RecordFlag bits;
-  // `error` is written as "parse_error" when not None.
-  void encode(std::string& out, std::string_view time, Stream stream, std::string_view log,
+  // The compiled processing rules (null: none). The encoder keeps the ones selecting its file.
+  void setProcessing(std::shared_ptr<const processing::Processing> processing);
+  bool hasRules() const { return rules_ != nullptr; }
+
+  // Appends one record to `out` (does not clear it) and returns true, or returns false (and
+  // appends nothing) when a processing rule drops it. `flags` uses RecordFlag bits; `error` is
+  // written as "parse_error" when not None.
+  bool encode(std::string& out, std::string_view time, Stream stream, std::string_view log,
               std::uint32_t flags = 0, ParseError error = ParseError::None) const;
 
   // The precomputed suffix: `,"kubernetes":{...}}`.
   const std::string& suffix() const { return suffix_; }
 
  private:
+  void selectRules();
+
   PodMetadata metadata_;
   std::string suffix_;
+  std::shared_ptr<const processing::Processing> processing_;
+  std::shared_ptr<const processing::FileRules> rules_;  // null: no rule selects this file
+  // Reused buffers of apply(); shared by copies of the encoder, which all live on one thread.
+  std::shared_ptr<processing::Scratch> scratch_;
 };
 
 }  // namespace keelson::logs

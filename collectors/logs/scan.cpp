@@ -52,7 +52,8 @@ Fd openInWalk(int root_fd, const std::string& rel, bool directory, ScanVisitor& 
   return std::move(*opened);
 }
 
-ScanListing walkPods(int root_fd, const NamespaceFilter& namespaces, ScanVisitor& visitor) {
+ScanListing walkPods(int root_fd, const NamespaceFilter& namespaces, ScanVisitor& visitor,
+                     const NamespaceFilter& pod_names, const NamespaceFilter& containers) {
   ScanListing listing;
   Fd pods = openInWalk(root_fd, "pods", true, visitor);
   if (!pods) return listing;
@@ -63,7 +64,14 @@ ScanListing walkPods(int root_fd, const NamespaceFilter& namespaces, ScanVisitor
     const auto pod = logroot::parsePodDirName(pe.name);
     if (!pod) continue;
     listing.pod_uids.insert(pod->pod_uid);
-    if (!namespaces.allows(pod->namespace_name)) continue;
+    if (!namespaces.allows(pod->namespace_name)) {
+      visitor.onRefused(pod_rel, "NamespaceNotSelected");
+      continue;
+    }
+    if (!pod_names.allows(pod->pod_name)) {
+      visitor.onRefused(pod_rel, "PodNotSelected");
+      continue;
+    }
     if (pe.type == DT_LNK) {
       visitor.onRefused(pod_rel, kRefusedSymlink);
       continue;
@@ -78,6 +86,10 @@ ScanListing walkPods(int root_fd, const NamespaceFilter& namespaces, ScanVisitor
         continue;
       }
       if (ce.type != DT_DIR && ce.type != DT_UNKNOWN) continue;
+      if (!containers.allows(ce.name)) {
+        visitor.onRefused(cont_rel, "ContainerNotSelected");
+        continue;
+      }
       Fd cont_dir = openInWalk(root_fd, cont_rel, true, visitor);
       if (!cont_dir) continue;
       visitor.onDirectory(cont_dir.get(), cont_rel);

@@ -43,7 +43,11 @@ struct ScanListing {
 
 // Walks root/pods: pods of namespaces `namespaces` does not allow are listed (pod_dirs, pod_uids)
 // but not opened.
-ScanListing walkPods(int root_fd, const NamespaceFilter& namespaces, ScanVisitor& visitor);
+// Selection (logs.namespaces / pods / containers): a directory not selected is never opened and is
+// reported to the visitor as refused ("NamespaceNotSelected", "PodNotSelected",
+// "ContainerNotSelected"), which counts it once.
+ScanListing walkPods(int root_fd, const NamespaceFilter& namespaces, ScanVisitor& visitor,
+                     const NamespaceFilter& pod_names = {}, const NamespaceFilter& containers = {});
 
 // Opens `rel` beneath the root (a directory or a regular file); a refusal is reported to the
 // visitor (not-found is not a refusal), a failure makes the walk incomplete. Empty Fd when

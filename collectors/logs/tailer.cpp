@@ -27,13 +27,13 @@ namespace keelson::logs {
 // paths_refused reason for the files of a pod excluded by its annotation.
 constexpr std::string_view kRefusedExcluded = "Excluded";
 
-bool NamespaceFilter::allows(std::string_view namespace_name) const {
+bool NamespaceFilter::allows(std::string_view name) const {
   for (const auto& e : exclude) {
-    if (e == namespace_name) return false;
+    if (globMatch(e, name)) return false;
   }
   if (include.empty()) return true;
   for (const auto& i : include) {
-    if (i == namespace_name) return true;
+    if (globMatch(i, name)) return true;
   }
   return false;
 }
@@ -99,16 +99,19 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     if (f.offsets.shipped(r.end_offset)) return;
     PendingRecord p;
     json_.clear();
-    f.encoder.encode(json_, r.time, r.stream, r.log, r.flags, r.error);
+    // A record a processing rule drops is still handed on (no JSON, kRecordDropped): its offsets
+    // are completed like a delivered record's, so nothing is read again.
+    std::uint32_t flags = r.flags;
+    if (!f.encoder.encode(json_, r.time, r.stream, r.log, r.flags, r.error)) flags |= kRecordDropped;
     if (r.flags & kRecordTruncated) ++counters_.records_truncated;
     f.offsets.emitted_end = r.end_offset;
     f.offsets.emitted_restart = r.restart_offset;
     if (f.pending.empty() && (emitted_ == 0 || emitted_ + json_.size() <= budget_)) {
-      deliver(f, json_, r.end_offset, r.restart_offset, r.flags);
+      deliver(f, json_, r.end_offset, r.restart_offset, flags);
       return;
     }
     stop_ = true;
-    f.pending.push_back(PendingRecord{json_, r.end_offset, r.restart_offset, r.flags});
+    f.pending.push_back(PendingRecord{json_, r.end_offset, r.restart_offset, flags});
   }
 
   void deliver(TrackedFile& f, std::string_view json, std::uint64_t end, std::uint64_t restart,
@@ -953,7 +956,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
       f->seen = false;
     loadContainerIds();
     scan_now_ = now;
-    const ScanListing listing = walkPods(root_.get(), config_.namespaces, *this);
+    const ScanListing listing = walkPods(root_.get(), config_.namespaces, *this, config_.pods, config_.containers);
     resumeCopies();
     applyContainerIds();
     if (scan_complete_) forgetRefusedOutside(listing.pod_dirs);
@@ -1020,7 +1023,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
 
   std::shared_ptr<const CompiledMultilineRule> ruleFor(const PodMetadata& m) const {
     for (const auto& r : rules_) {
-      if (r->selects(m.namespace_name, m.container_name)) return r;
+      if (r->selects(m.namespace_name, m.pod_name, m.container_name)) return r;
     }
     return nullptr;
   }
@@ -1082,6 +1085,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     pod_uids_.insert(m.pod_uid);
     f->assembler = FileAssembler(config_.max_record_bytes, ruleFor(m));
     f->encoder.setMetadata(std::move(m));
+    f->encoder.setProcessing(config_.processing);
     f->fd = std::move(fd);
     // Where to start: a matching checkpoint, else the start (or the end at the very first scan
     // when configured so).

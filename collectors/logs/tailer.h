@@ -68,7 +68,8 @@
 
 namespace keelson::logs {
 
-// Namespaces to read. Empty `include` means all; `exclude` wins over `include`.
+// Names (of namespaces, pods or containers) to read: globs (`*`, `?`). Empty `include` means
+// all; `exclude` wins over `include`.
 struct NamespaceFilter {
   std::vector<std::string> include;
   std::vector<std::string> exclude;
@@ -78,7 +79,9 @@ struct NamespaceFilter {
 struct TailerConfig {
   std::string log_root = "/var/log";  // contains pods/ and containers/
   std::string node_name;              // the record's kubernetes.host
-  NamespaceFilter namespaces;
+  NamespaceFilter namespaces;  // by namespace name; files refused: "NamespaceNotSelected"
+  NamespaceFilter pods;        // by pod name; "PodNotSelected"
+  NamespaceFilter containers;  // by container name; "ContainerNotSelected"
   std::vector<MultilineRule> multiline;  // first rule selecting (namespace, container) wins
   std::size_t max_record_bytes = kDefaultMaxRecordBytes;
   std::size_t read_chunk_bytes = 256 * 1024;
@@ -94,6 +97,9 @@ struct TailerConfig {
   Duration link_wait = Duration::zero();
   // Which pod labels/annotations records carry, and how many bytes of them (metadata_filter.h).
   MetadataPolicy metadata;
+  // Drop / redact / parse_json rules (processing/processing.h), applied by each file's encoder;
+  // null: none.
+  std::shared_ptr<const processing::Processing> processing;
   // Called (on the owner's thread) with a sentence for conditions a user should see once, e.g. a
   // checkpoint entry refused. Unset: not reported (still counted).
   std::function<void(const std::string&)> warn;

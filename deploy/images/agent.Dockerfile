@@ -8,7 +8,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake ninja-build g++ pkg-config ccache libre2-dev \
       prometheus-cpp-dev librdkafka-dev libboost-dev libboost-system-dev libfmt-dev \
-      libyaml-cpp-dev nlohmann-json3-dev libssl-dev zlib1g-dev \
+      libyaml-cpp-dev nlohmann-json3-dev libssl-dev zlib1g-dev libre2-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -28,7 +28,7 @@ FROM debian:bookworm-slim
 # its own compression and SASL libraries as dependencies); ca-certificates for TLS to Kafka.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      librdkafka1 libyaml-cpp0.7 libprometheus-cpp-core1.0 libfmt9 libssl3 zlib1g \
+      librdkafka1 libyaml-cpp0.7 libprometheus-cpp-core1.0 libfmt9 libre2-9 libssl3 zlib1g \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/agent/keelson-agent /usr/local/bin/keelson-agent
