@@ -600,11 +600,8 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
         f.offsets.placeAt(r.restart_offset, r.end_offset);
         f.at_end = false;
         refingerprint(f);
-        // The copy holds the checkpointed instance's lines: it is as old as that inode (which now
-        // holds what was written after the truncation), not as new as its own birth.
-        for (const auto& g : files_) {
-          if (!g->released() && g->id == r.file) f.age.birth = std::min(f.age.birth, g->age.birth);
-        }
+        // Its own birth orders it among the other copies; the live file, whose inode is older, is
+        // made younger than every copy by ageNewLiveFiles.
         ++counters_.copies_resumed;
         used.emplace_back(list, i);
         break;
@@ -615,6 +612,27 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
               [](const auto& a, const auto& b) { return a.second > b.second; });
     for (const auto& [list, i] : used)
       list->erase(list->begin() + static_cast<std::ptrdiff_t>(i));
+  }
+
+  // A live <n>.log found by this scan holds the newest content of its family: rename rotation
+  // moved every older instance to <n>.log.<ts> before creating it, and copytruncate made every
+  // <n>.log.<ts> before truncating it. Its inode's birth says the first, not the second: under
+  // copytruncate (while the agent was down, so no truncation was seen) the inode is older than all
+  // its copies, and its new lines would leave before those of a copy not yet read. So it is at
+  // least as young as its rotated siblings (equal births: rotated names first, TrackedFile::Age).
+  void ageNewLiveFiles() {
+    for (auto& fp : files_) {
+      TrackedFile& f = *fp;
+      if (f.released() || f.rotated() || f.age.generation != generation_ || f.age.birth == 0)
+        continue;
+      for (const auto& g : files_) {
+        if (g.get() == &f || g->released() || !g->rotated() || g->dir != f.dir ||
+            g->age.birth == 0 || !g->path.starts_with(f.path) || g->path.size() <= f.path.size() ||
+            g->path[f.path.size()] != '.')
+          continue;
+        f.age.birth = std::max(f.age.birth, g->age.birth);
+      }
+    }
   }
 
   // Labels of a pod the API no longer lists stay while a file of the pod is tracked (its last lines
@@ -958,6 +976,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     scan_now_ = now;
     const ScanListing listing = walkPods(root_.get(), config_.namespaces, *this, config_.pods, config_.containers);
     resumeCopies();
+    ageNewLiveFiles();
     applyContainerIds();
     if (scan_complete_) forgetRefusedOutside(listing.pod_dirs);
     // Files not found where they were: deleted (or moved away); keep reading through the fd.

@@ -80,14 +80,15 @@ struct TrackedFile {
   FileAssembler assembler;
   LogFormat format = LogFormat::Unknown;
   // Age among the instances of one container directory, oldest first: the inode's birth time where
-  // the filesystem reports one, then (the rescan that found it, rotated names before the live one,
-  // name at discovery). Discovery order alone is not age: a scan's directory listing can miss a
-  // file renamed to its rotated name while the walk ran, and then open the live name, which by
-  // then is its successor; the rotated file, found by the next scan, is the older one. Files
-  // already tracked are older than files a later rescan finds when the birth times do not decide
-  // (unknown, or equal at the filesystem's timestamp granularity): a live file renamed and deleted
-  // between two rescans was never seen under its rotated name, yet is older than every rotated
-  // file found afterwards.
+  // the filesystem reports one (for a live <n>.log found by a scan, at least that of its rotated
+  // <n>.log.<ts> siblings: copytruncate keeps the inode, its copies are born later), then (the
+  // rescan that found it, rotated names before the live one, name at discovery). Discovery order
+  // alone is not age: a scan's directory listing can miss a file renamed to its rotated name while
+  // the walk ran, and then open the live name, which by then is its successor; the rotated file,
+  // found by the next scan, is the older one. Files already tracked are older than files a later
+  // rescan finds when the birth times do not decide (unknown, or equal at the filesystem's
+  // timestamp granularity): a live file renamed and deleted between two rescans was never seen
+  // under its rotated name, yet is older than every rotated file found afterwards.
   struct Age {
     std::uint64_t birth = 0;  // ns since the epoch; 0: unknown
     std::uint64_t generation = 0;

@@ -95,6 +95,26 @@ class TailerTest : public ::testing::Test {
     return T + " " + stream + " " + tag + " " + msg + "\n";
   }
 
+  // The inode's birth time (ns), -1 where the filesystem reports none.
+  long long birth(const std::string& rel) const {
+    struct statx stx {};
+    EXPECT_EQ(::statx(AT_FDCWD, at(rel).c_str(), 0, STATX_BTIME, &stx), 0) << rel;
+    return (stx.stx_mask & STATX_BTIME) == 0
+               ? -1
+               : static_cast<long long>(stx.stx_btime.tv_sec) * 1000000000 + stx.stx_btime.tv_nsec;
+  }
+  // Birth times have the filesystem's timestamp granularity (a clock tick on ext4): returns once a
+  // file created now is born after `rel`, as between two real rotations (observed on a probe).
+  void waitPastBirthOf(const std::string& rel) {
+    const std::string probe = kPodDir + "/probe";
+    write(probe, "");
+    for (int i = 0; i < 100000 && birth(probe) <= birth(rel); ++i) {
+      fs::remove(at(probe));
+      write(probe, "");
+    }
+    fs::remove(at(probe));
+  }
+
   TailerConfig config() const {
     TailerConfig c;
     c.log_root = root().string();
@@ -713,6 +733,64 @@ TEST_F(TailerTest, CopyTruncateWhileStoppedResumesTheCopyAtTheCheckpoint) {
     EXPECT_EQ(f.start.end_offset, checkpoint.end_offset);
     EXPECT_EQ(f.start.continues_serial, 0u);
   }
+}
+
+// Two copytruncates while the agent was down (one during its shutdown, one after): the first copy
+// holds the checkpointed content (resumed at the checkpoint), the second what was written between
+// the truncations (read from 0), the live inode what came after. That inode was born before both
+// copies, but its content is the newest: it is read last. (It used to be read before the second
+// copy: the acceptance test's new live lines left before the second copy's 500-700 lines.)
+TEST_F(TailerTest, TwoCopyTruncatesWhileStoppedLeaveInOrder) {
+  const std::string copy1 = kLog + ".20261121-100000";
+  const std::string copy2 = kLog + ".20261121-100001";
+  write(kLog, cri("a1") + cri("a2"));
+  if (birth(kLog) < 0) GTEST_SKIP() << "no birth times on this filesystem";
+  const auto copyAfterATick = [&](const std::string& from, const std::string& to) {
+    waitPastBirthOf(from);
+    fs::copy_file(at(kLog), at(to));
+    ASSERT_GT(birth(to), birth(from));
+  };
+  ResumePoint checkpoint;
+  {
+    auto t = make(config());
+    Sink s;
+    drain(*t, s);
+    ASSERT_EQ(s.logs(), (std::vector<std::string>{"a1", "a2"}));
+    checkpoint = checkpointOf(*t, s, kLog);
+  }
+  write(kLog, cri("a3"));
+  copyAfterATick(kLog, copy1);
+  fs::resize_file(at(kLog), 0);
+  write(kLog, cri("b1") + cri("b2"));
+  copyAfterATick(copy1, copy2);
+  fs::resize_file(at(kLog), 0);
+  write(kLog, cri("c1"));
+  auto t = make(config(), {checkpoint});
+  Sink s;
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"a3", "b1", "b2", "c1"}));
+  EXPECT_EQ(t->counters().copies_resumed, 1u);
+}
+
+// Stopped while a copy made by a copytruncate it saw was still being read (the new live instance
+// waited for it, so it had no checkpoint yet): at the restart the copy resumes at its own
+// checkpoint and is finished before the live file, whose inode was born before the copy.
+TEST_F(TailerTest, ACopyStoppedHalfwayIsFinishedBeforeTheLiveFile) {
+  const std::string copy = kLog + ".20261121-100000";
+  write(kLog, cri("a1") + cri("a2") + cri("a3"));
+  if (birth(kLog) < 0) GTEST_SKIP() << "no birth times on this filesystem";
+  waitPastBirthOf(kLog);
+  fs::copy_file(at(kLog), at(copy));
+  ASSERT_GT(birth(copy), birth(kLog));
+  fs::resize_file(at(kLog), 0);
+  write(kLog, cri("b1"));
+  const std::uint64_t after_a1 = cri("a1").size();
+  auto t = make(config(),
+                {ResumePoint{idOf(at(copy)), copy, fingerprintOf(cri("a1") + cri("a2") + cri("a3")),
+                             after_a1, after_a1}});
+  Sink s;
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"a2", "a3", "b1"}));
 }
 
 // The guards: a copy that lies in another container directory, or a checkpoint whose fingerprint
