@@ -500,7 +500,29 @@ class LogPipeline::Impl final : public logs::RecordSink {
       }
       pauses_changed = true;
     }
-    // Issue 16's selections and processing rules are rebuilt here from `n`.
+    // Selections and processing rules (issue 16): the tailer decides from its next rescan.
+    if (c.namespaces != n.namespaces || c.pods != n.pods || c.containers != n.containers ||
+        c.multiline != n.multiline || c.processing != n.processing) {
+      std::shared_ptr<const logs::processing::Processing> compiled;
+      if (!n.processing.empty()) {
+        auto built = logs::processing::Processing::compile(n.processing);
+        if (!built) {
+          // check-config compiles the rules before a reload is accepted; kept as it was if not.
+          warn("reload: processing rules not applied: " + built.error().message);
+          return;
+        }
+        compiled = *built;
+      }
+      c.namespaces = n.namespaces;
+      c.pods = n.pods;
+      c.containers = n.containers;
+      c.multiline = n.multiline;
+      c.processing = n.processing;
+      processing = compiled;
+      tailer->setSelection({c.namespaces.include, c.namespaces.exclude},
+                           {c.pods.include, c.pods.exclude},
+                           {c.containers.include, c.containers.exclude}, c.multiline, compiled);
+    }
   }
 
   // One turn: events, retries, reading within the budget, delivery reports, bookkeeping.

@@ -66,6 +66,7 @@ struct MultilineRule {
   // goroutine dumps). Sets start and continue patterns (start_pattern/continue_pattern must then
   // be empty).
   std::string parser;
+  friend bool operator==(const MultilineRule&, const MultilineRule&) = default;
 };
 
 // The names of the built-in parsers.

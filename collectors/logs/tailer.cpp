@@ -328,6 +328,24 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     }
   }
 
+  void setSelection(NamespaceFilter namespaces, NamespaceFilter pods, NamespaceFilter containers,
+                    std::vector<MultilineRule> multiline,
+                    std::shared_ptr<const processing::Processing> processing) {
+    config_.namespaces = std::move(namespaces);
+    config_.pods = std::move(pods);
+    config_.containers = std::move(containers);
+    config_.multiline = std::move(multiline);
+    config_.processing = std::move(processing);
+    for (auto* list : {&files_, &added_}) {
+      for (auto& f : *list)
+        f->encoder.setProcessing(config_.processing);
+    }
+    // Paths refused for the old selection are looked at again (a refusal still counts once per
+    // selection).
+    refused_.clear();
+    rescan_requested_ = true;
+  }
+
   void setPodGone(std::string_view uid) {
     if (pod_labels_.markGone(uid)) pruneGonePods();
   }
@@ -1261,6 +1279,12 @@ void Tailer::setPodPaused(std::string_view pod_uid, bool paused) {
 }
 bool Tailer::hasPausedBacklog() const {
   return impl_->hasPausedBacklog();
+}
+void Tailer::setSelection(NamespaceFilter namespaces, NamespaceFilter pods,
+                          NamespaceFilter containers, std::vector<MultilineRule> multiline,
+                          std::shared_ptr<const processing::Processing> processing) {
+  impl_->setSelection(std::move(namespaces), std::move(pods), std::move(containers),
+                      std::move(multiline), std::move(processing));
 }
 void Tailer::setPodGone(std::string_view pod_uid) {
   impl_->setPodGone(pod_uid);

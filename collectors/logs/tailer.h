@@ -290,6 +290,16 @@ class Tailer {
   // from their current end at the next rescan (requested at once).
   void setPodExcluded(std::string_view pod_uid, bool excluded, RecordSink& sink);
 
+  // A configuration reload's selection and processing rules (logs.namespaces/pods/containers,
+  // drop/redact/parse_json). The selection decides from the next rescan (requested at once):
+  // newly selected directories are read from their files' current end like any new file, and
+  // files already tracked keep being read to their end (deselecting a namespace stops new files,
+  // not a file in the middle of its lines). Processing applies to every record encoded after the
+  // call. Multiline rules apply to files tracked after it.
+  void setSelection(NamespaceFilter namespaces, NamespaceFilter pods, NamespaceFilter containers,
+                    std::vector<MultilineRule> multiline,
+                    std::shared_ptr<const processing::Processing> processing);
+
   std::vector<FileStatus> files() const;
   const TailerCounters& counters() const;
 
