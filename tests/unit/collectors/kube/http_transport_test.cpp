@@ -128,7 +128,7 @@ TEST(HttpTransportCancel, CancelEndsAStreamedAnswerInFlight) {
 // until the client hangs up; counts the body bytes it got rid of.
 class OversizedServer {
  public:
-  OversizedServer() {
+  explicit OversizedServer(std::size_t announced = 256u << 20) : announced_(announced) {
     listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -176,13 +176,14 @@ class OversizedServer {
           ::send(conn, small.data(), small.size(), MSG_NOSIGNAL);
           continue;
         }
-        std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 268435456\r\n\r\n";
+        std::string answer =
+            "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(announced_) + "\r\n\r\n";
         const std::size_t head = answer.size();
         answer.append(64 * 1024, ' ');
         const std::string more(1 << 20, ' ');
         if (::send(conn, answer.data(), answer.size(), MSG_NOSIGNAL) <= 0) break;
         sent_ += answer.size() - head;
-        for (std::size_t body = answer.size() - head; body < (256u << 20);) {
+        for (std::size_t body = answer.size() - head; body < announced_;) {
           const auto n = ::send(conn, more.data(), more.size(), MSG_NOSIGNAL);
           if (n <= 0) break;
           body += static_cast<std::size_t>(n);
@@ -198,6 +199,7 @@ class OversizedServer {
   std::uint16_t port_ = 0;
   std::thread thread_;
   std::size_t sent_ = 0;
+  std::size_t announced_;
 };
 
 // A body announced beyond the 64 MiB limit is refused from its header, before any of it is kept:
@@ -219,6 +221,26 @@ TEST(HttpTransportLimits, ABodyAnnouncedBeyondTheLimitIsRefusedUnread) {
   EXPECT_NE(second.error().message.find("body limit exceeded"), std::string::npos)
       << second.error().message;
   EXPECT_LT(server.bodySent(), std::size_t{64} << 20) << "the client read the body it refused";
+}
+
+// The limit is the client's to choose (PromClient takes 4 MiB, promapi::kMaxResponseBytes).
+TEST(HttpTransportLimits, TheBodyLimitIsConfigurable) {
+  OversizedServer server(2u << 20);
+  TransportConfig config;
+  config.scheme = "http";
+  config.host = "127.0.0.1";
+  config.port = server.port();
+  config.bodyLimit = 1u << 20;
+  auto transport = makeBeastTransport(config);
+  ASSERT_TRUE(transport.ok());
+  HttpRequest request;
+  request.method = "GET";
+  request.target = "/";
+  ASSERT_TRUE((*transport)->send(request).ok());
+  auto second = (*transport)->send(request);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("body limit exceeded"), std::string::npos)
+      << second.error().message;
 }
 
 TEST(HttpTransportCancel, CancelBeforeSendFailsWithoutConnecting) {
