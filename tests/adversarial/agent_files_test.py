@@ -9,8 +9,10 @@ Loopback only, no peers, bounded in time (SIGALRM), every agent stopped by its P
    only the normal file's lines are shipped, the outside file's never, and the refusals are
    counted in /metrics (keelson_log_paths_refused_total{reason="Symlink"|"HardLink"});
 2. secrets: SASL credentials in `logs.kafka.properties` (inline, `${env:...}` and `${file:...}`),
-   a misspelled secret property and a broker that is not there: neither `check-config` nor `run`
-   (stdout, stderr, /metrics, the sink) ever shows a secret value.
+   a kubeconfig token, a misspelled secret property and a broker and API server that are not
+   there: neither `check-config` nor `run` (stdout, stderr, /metrics) ever shows a secret value;
+   SASL PLAIN over sasl_plaintext and a bearer token over http:// are each warned once and
+   exported as keelson_agent_insecure_transport{reason} 1.
 
 Usage: agent_files_test.py AGENT_BINARY FIXTURE_TREE [--only files|secrets]
 """
@@ -153,7 +155,8 @@ def secrets_case(binary, fixture, work):
     from_env = "env-" + secrets.token_hex(12)
     from_file = "file-" + secrets.token_hex(12)
     misspelled = "typo-" + secrets.token_hex(12)
-    values = [inline, from_env, from_file, misspelled]
+    kube_token = "kube-" + secrets.token_hex(12)
+    values = [inline, from_env, from_file, misspelled, kube_token]
     os.makedirs(work)
     secret_path = os.path.join(work, "password")
     with open(secret_path, "w") as f:
@@ -165,8 +168,19 @@ def secrets_case(binary, fixture, work):
     broker = f"127.0.0.1:{closed.getsockname()[1]}"
     closed.close()
     sink = f"kafka://{broker}/logs"
+    kubeconfig = os.path.join(work, "kubeconfig")
+    with open(kubeconfig, "w") as f:
+        f.write(f"""apiVersion: v1
+kind: Config
+current-context: c
+contexts: [{{name: c, context: {{cluster: k, user: u}}}}]
+clusters: [{{name: k, cluster: {{server: "http://{broker}"}}}}]
+users: [{{name: u, user: {{token: "{kube_token}"}}}}]
+""")
     configs = {
         "inline": f"""sink: {sink}
+kubeconfig: {kubeconfig}
+metadata: {{enabled: true}}
 logs:
   kafka:
     properties:
@@ -220,6 +234,15 @@ logs:
         finally:
             agent.stop()
         seen.append((f"run {name}", agent.outputs()))
+        # Downgrades are warned once and exported (issue 14, item 11; before: not a word).
+        wanted = ["SaslCredentialsOverPlaintext"] + (["BearerTokenOverHttp"]
+                                                     if name == "inline" else [])
+        for reason in wanted:
+            if agent.outputs().count(f"warning: {reason}: ") != 1:
+                fail(f"run {name}: {reason} not warned exactly once: {agent.outputs()}")
+            if not re.search(r'^keelson_agent_insecure_transport\{reason="' + reason + r'"\} 1$',
+                             metrics, re.M):
+                fail(f"run {name}: keelson_agent_insecure_transport{{reason={reason}}} is not 1")
         seen.append((f"run {name} /metrics", metrics))
         print(f"secrets: run {name}: exit {agent.proc.returncode}, "
               f"{len(agent.outputs().splitlines())} lines of output, "
