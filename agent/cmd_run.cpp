@@ -14,6 +14,7 @@
 #include "agent/config.h"
 #include "agent/config_reload.h"
 #include "agent/health.h"
+#include "agent/insecure_transport.h"
 #include "agent/logs/logs_config.h"
 #include "agent/logs/pipeline_component.h"
 #include "agent/metadata/agent_metadata.h"
@@ -78,6 +79,15 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
   MetricSources sources = makeMetricSources(*config, metadata->containers);
   ReloadMetrics reload_metrics(*sources.registry, wallSeconds());
   if (metadata->watch) sources.list.push_back(metadata->watch->apiUpCollector());
+
+  // Downgrades of the API client's and the Kafka sink's transports: warned once, exported.
+  auto insecure = metadata->insecure;
+  if (logs->enabled && config->sink.starts_with("kafka://")) {
+    const auto brokers = config->sink.substr(8, config->sink.find('/', 8) - 8);
+    for (auto& found : kafkaInsecureTransport(logs->kafka_properties, brokers))
+      insecure.push_back(std::move(found));
+  }
+  sources.list.push_back(reportInsecureTransport(insecure, err));
 
   // The pipeline is created (sink checked, checkpoints loaded) before anything starts, and after
   // the signals are blocked: librdkafka starts threads that must inherit the mask.

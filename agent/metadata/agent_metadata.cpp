@@ -155,6 +155,7 @@ Result<AgentMetadata> setupAgentMetadata(const std::string& kubeconfig, std::opt
     err << "keelson-agent: " << note << "\n";
     return out;
   }
+  out.insecure = kube::insecureTransport(**cluster);
   auto cache = std::make_shared<PodCache>();
   auto watch = MetadataWatch::create(**cluster, node_name, err, cache);
   if (!watch) return fail(watch.error());

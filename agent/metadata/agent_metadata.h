@@ -125,6 +125,8 @@ struct AgentMetadata {
   std::unique_ptr<MetadataWatch> watch;
   std::shared_ptr<const agent::ContainerMetadata> containers;
   std::shared_ptr<const logship::PodLabelSource> pod_labels;
+  // How the API config weakens transport security (kube::insecureTransport); cmd_run reports it.
+  std::vector<kube::InsecureTransport> insecure;
 };
 Result<AgentMetadata> setupAgentMetadata(const std::string& kubeconfig, std::optional<bool> enabled,
                                          const std::string& node_name, std::ostream& err);

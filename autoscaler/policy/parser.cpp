@@ -677,9 +677,20 @@ ParseOutput loadPolicies(const std::string& path) {
       out.diagnostics.push_back({file, 0, "cannot be read (permission?)"});
       continue;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    ParseOutput one = parsePolicies(text.str(), file);
+    // Bounded read: a policy author's file must not decide how much memory yaml-cpp takes.
+    std::string text;
+    char chunk[64 * 1024];
+    while (text.size() <= kMaxPolicyFileBytes && in.read(chunk, sizeof chunk).gcount() > 0) {
+      text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    }
+    if (text.size() > kMaxPolicyFileBytes) {
+      out.diagnostics.push_back(
+          {file, 0,
+           "is larger than " + std::to_string(kMaxPolicyFileBytes >> 20) +
+               " MiB; a policy file holds a few KiB (split it into several files)"});
+      continue;
+    }
+    ParseOutput one = parsePolicies(text, file);
     for (auto& d : one.diagnostics)
       out.diagnostics.push_back(std::move(d));
     for (auto& p : one.policies) {

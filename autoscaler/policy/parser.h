@@ -4,14 +4,16 @@
 //   apiVersion: keelson.io/v1,        kind: ScalingPolicy
 //   apiVersion: autoscaling/v2,       kind: HorizontalPodAutoscaler
 // Empty documents are skipped. Unknown fields are errors; Keelson's extensions (Prometheus and
-// KafkaLag metrics, per-metric `query`, `schedules`, `fallback`, `syncPeriodSeconds`, activation thresholds) are errors
-// in a HorizontalPodAutoscaler document, which must stay applicable to a real cluster.
+// KafkaLag metrics, per-metric `query`, `schedules`, `fallback`, `syncPeriodSeconds`, activation
+// thresholds) are errors in a HorizontalPodAutoscaler document, which must stay applicable to a
+// real cluster.
 //
 // Every problem is reported as one Diagnostic "FILE:LINE: sentence" naming the field by its path
 // (e.g. "spec.metrics[1].resource.target.averageUtilization must be > 0, got -5"). Parsing
 // continues after a bad document so `check` reports everything at once.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,5 +45,10 @@ ParseOutput parsePolicies(std::string_view text, const std::string& fileName);
 // are parsed in turn. Also reports policies with the same namespace/name in two places, and
 // unreadable paths, as diagnostics. Does file I/O; no other side effects.
 ParseOutput loadPolicies(const std::string& path);
+
+// A file is read up to this many bytes; a larger one (or an endless one such as /dev/zero) is one
+// diagnostic at line 0 and none of its policies load. A ConfigMap, where policies usually come
+// from, holds at most 1 MiB; yaml-cpp needs about 7 bytes of memory per byte of input.
+inline constexpr std::size_t kMaxPolicyFileBytes = 4 * 1024 * 1024;
 
 }  // namespace keelson::policy

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 
+#include "autoscaler/policy/quantity.h"
 #include "autoscaler/sources/registry.h"
 
 namespace keelson::sources {
@@ -13,8 +14,9 @@ namespace {
 using engine::MetricObservation;
 using policy::MetricType;
 
+// Saturating: llround of a value beyond int64 (1e308 from a metrics backend) is INT64_MIN.
 std::int64_t toMilli(double value) {
-  return static_cast<std::int64_t>(std::llround(value * 1000.0));
+  return policy::milliFromDouble(value);
 }
 
 std::optional<engine::Time> toTime(const std::string& text) {

@@ -313,7 +313,8 @@ std::unique_ptr<HttpTransport> withClientHeaders(std::unique_ptr<HttpTransport> 
   return std::make_unique<HeaderTransport>(std::move(inner), std::move(config));
 }
 
-Result<std::unique_ptr<HttpTransport>> makeClientTransport(const ClientConfig& c) {
+Result<std::unique_ptr<HttpTransport>> makeClientTransport(const ClientConfig& c,
+                                                           std::uint64_t bodyLimit) {
   if (auto st = validateClientConfig(c); !st) return fail(st.error());
   auto url = parseUrl(c.url);
   TransportConfig tc;
@@ -322,6 +323,7 @@ Result<std::unique_ptr<HttpTransport>> makeClientTransport(const ClientConfig& c
   tc.port = url->port;
   tc.insecureSkipVerify = c.insecureSkipVerify;
   tc.timeout = c.timeout;
+  tc.bodyLimit = bodyLimit;
   auto read = [](const std::string& path, const char* what, std::string& into) -> Status {
     if (path.empty()) return {};
     auto text = readSmallFile(path);

@@ -66,7 +66,10 @@ Result<std::vector<std::pair<std::string, std::string>>> requestHeaders(const Cl
 
 // A transport for `config` (TLS material read now) that adds requestHeaders() to every request;
 // a credential file that cannot be read fails that request with "ConfigError".
-Result<std::unique_ptr<HttpTransport>> makeClientTransport(const ClientConfig& config);
+// bodyLimit: the largest response body accepted (TransportConfig::bodyLimit).
+Result<std::unique_ptr<HttpTransport>> makeClientTransport(const ClientConfig& config,
+                                                           std::uint64_t bodyLimit = 64 * 1024 *
+                                                                                     1024);
 
 // The same decoration over any transport (for tests with a scripted one).
 std::unique_ptr<HttpTransport> withClientHeaders(std::unique_ptr<HttpTransport> inner,

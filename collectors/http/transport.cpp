@@ -187,10 +187,23 @@ class BeastTransport final : public HttpTransport {
     }
     lowest.expires_after(config_.timeout);
     http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);
+    parser.body_limit(config_.bodyLimit);
     if (on_body == nullptr) {
-      co_await http::async_read(stream, buffer_, parser,
-                                asio::redirect_error(asio::use_awaitable, ec));
+      // The header first, and the announced length judged before any body is read: Beast 1.74
+      // accepted a Content-Length beyond body_limit when header and body came in one read, and
+      // its string body reserves that length at once (a 256 MiB announcement cost 256 MiB).
+      co_await http::async_read_header(stream, buffer_, parser,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec && parser.content_length() && *parser.content_length() > config_.bodyLimit) {
+        failure = "read: body limit exceeded (Content-Length " +
+                  std::to_string(*parser.content_length()) + ", at most " +
+                  std::to_string(config_.bodyLimit) + " bytes)";
+        co_return;
+      }
+      if (!ec && !parser.is_done()) {
+        co_await http::async_read(stream, buffer_, parser,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+      }
     } else {
       // A watch: hand the body over as it arrives (each read is bounded by the timeout, the
       // whole response only by the server's timeoutSeconds).

@@ -62,6 +62,9 @@ struct TransportConfig {
   std::string clientCertPem;
   std::string clientKeyPem;
   std::chrono::milliseconds timeout{10000};  // per connect / handshake / write / read
+  // A longer response body (announced or read) fails the request with "body limit exceeded".
+  // Streamed (onBody) 2xx answers are not limited.
+  std::uint64_t bodyLimit = 64 * 1024 * 1024;
 };
 
 // Creates the Beast implementation. Fails with "ConfigError" when the TLS material is unusable

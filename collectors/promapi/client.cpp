@@ -38,25 +38,34 @@ Result<std::vector<Sample>> parseQueryResponse(int httpStatus, const std::string
     return fail("QueryError", "Prometheus query failed (" + doc.value("errorType", "") +
                                   "): " + doc.value("error", ""));
   }
-  const json data = doc.value("data", json::object());
-  const std::string type = data.value("resultType", "");
+  // References, not json::value copies: the result array is by far the biggest part.
+  static const json kNone;
+  const auto dataIt = doc.find("data");
+  const json& data = dataIt != doc.end() && dataIt->is_object() ? *dataIt : kNone;
+  const std::string type = data.is_object() ? data.value("resultType", "") : "";
+  const auto resultIt = data.is_object() ? data.find("result") : data.end();
+  const json& result = data.is_object() && resultIt != data.end() ? *resultIt : kNone;
   std::vector<Sample> samples;
   if (type == "scalar") {
-    if (auto value = sampleValue(data.value("result", json()))) samples.push_back({{}, *value});
+    if (auto value = sampleValue(result)) samples.push_back({{}, *value});
     return samples;
   }
   if (type != "vector") {
     return fail("QueryError",
                 "query returned a " + type + ", expected an instant vector or scalar");
   }
-  for (const json& series : data.value("result", json::array())) {
+  if (!result.is_array()) return samples;
+  for (const json& series : result) {
     if (!series.is_object()) continue;
-    auto value = sampleValue(series.value("value", json()));
+    const auto valueIt = series.find("value");
+    auto value = valueIt != series.end() ? sampleValue(*valueIt) : std::nullopt;
     if (!value) continue;
     Sample sample;
-    const json metric = series.value("metric", json::object());
-    for (const auto& [key, label] : metric.items()) {
-      if (label.is_string()) sample.labels[key] = label.get<std::string>();
+    const auto metricIt = series.find("metric");
+    if (metricIt != series.end() && metricIt->is_object()) {
+      for (const auto& [key, label] : metricIt->items()) {
+        if (label.is_string()) sample.labels[key] = label.get<std::string>();
+      }
     }
     sample.value = *value;
     samples.push_back(std::move(sample));
@@ -77,13 +86,14 @@ Result<std::unique_ptr<PromClient>> PromClient::create(const std::string& url) {
   tc.scheme = parsed->scheme;
   tc.host = parsed->host;
   tc.port = parsed->port;
+  tc.bodyLimit = kMaxResponseBytes;
   auto transport = http::makeBeastTransport(tc);
   if (!transport) return fail(transport.error());
   return std::make_unique<PromClient>(std::move(transport).value(), parsed->target);
 }
 
 Result<std::unique_ptr<PromClient>> PromClient::create(const http::ClientConfig& config) {
-  auto transport = http::makeClientTransport(config);
+  auto transport = http::makeClientTransport(config, kMaxResponseBytes);
   if (!transport) return fail(transport.error());
   auto parsed = http::parseUrl(config.url);
   return std::make_unique<PromClient>(std::move(transport).value(), parsed->target);

@@ -10,6 +10,7 @@
 // per thread).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,6 +29,11 @@ struct Sample {
 };
 
 Result<std::vector<Sample>> parseQueryResponse(int httpStatus, const std::string& body);
+
+// The longest answer PromClient::create's transport accepts (~40,000 series of a per-pod query;
+// a scale target has far fewer pods). A JSON document costs ~13 times its size once parsed: the
+// transport's default 64 MiB let one answer take the autoscaler past 1 GiB.
+inline constexpr std::uint64_t kMaxResponseBytes = 4 * 1024 * 1024;
 
 class PromClient {
  public:

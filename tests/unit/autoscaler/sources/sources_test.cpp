@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 namespace keelson::sources {
 namespace {
 
@@ -110,6 +113,38 @@ TEST(ObservationFromSamples, TotalsNeedExactlyOneValue) {
   EXPECT_EQ(empty.error, "the query returned no data");
   auto two = observationFromSamples(prom, {{{{"a", "1"}}, 1}, {{{"a", "2"}}, 2}}, none, kNow);
   EXPECT_EQ(two.shape, MetricObservation::Shape::Unavailable);
+}
+
+// A metrics backend can answer any float64. Beyond int64 milli-units the value saturates; before,
+// llround(1e308 * 1000) gave INT64_MIN, so an overloaded target read as a hugely negative load and
+// was scaled down (tests/adversarial/autoscaler_test.py, "huge-value").
+TEST(ObservationFromSamples, ValuesBeyondInt64MilliSaturate) {
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+  policy::MetricSpec prom;
+  prom.type = policy::MetricType::Prometheus;
+  const TargetPods none;
+  const struct {
+    double value;
+    std::int64_t milli;
+  } cases[] = {{1e308, kMax},  {1e16, kMax},  {9.3e15, kMax},
+               {-1e308, kMin}, {-1e16, kMin}, {9.1e15, 9'100'000'000'000'000'000},
+               {0.0004, 0},    {0.0005, 1}};
+  for (const auto& c : cases) {
+    auto obs = observationFromSamples(prom, {{{}, c.value}}, none, kNow);
+    ASSERT_EQ(obs.shape, MetricObservation::Shape::Total) << c.value;
+    EXPECT_EQ(obs.valueMilli, c.milli) << c.value;
+  }
+  policy::MetricSpec cpu;
+  cpu.type = policy::MetricType::Resource;
+  cpu.name = "cpu";
+  TargetPods pods;
+  pods.listed = true;
+  pods.pods = {pod("a", true, 1e300)};
+  auto perPod = observationFromSamples(cpu, {{{{"pod", "a"}}, 1e308}}, pods, kNow);
+  ASSERT_EQ(perPod.shape, MetricObservation::Shape::PerPod);
+  EXPECT_EQ(perPod.pods[0].valueMilli, kMax);
+  EXPECT_EQ(perPod.pods[0].requestMilli, std::optional<std::int64_t>(kMax));
 }
 
 TEST(ObservationFromSamples, PerPodSamplesWithRequestsAndMissingPods) {

@@ -73,8 +73,10 @@ TEST(ScanTest, WalksPodsListsLogFilesAndRefusesSymlinks) {
                          pod + "/app/0.log in " + pod + "/app live",
                          pod + "/app/0.log.20261202-101010 in " + pod + "/app rotated",
                      }));
+  // A namespace the selection leaves out is refused (counted by reason), never opened.
   EXPECT_EQ(v.refused,
-            (std::vector<std::string>{pod + "/app/1.log Symlink", pod + "/side Symlink"}));
+            (std::vector<std::string>{"pods/kube-system_dns_uid-2 NamespaceNotSelected",
+                                      pod + "/app/1.log Symlink", pod + "/side Symlink"}));
   EXPECT_EQ(v.dirs, (std::vector<std::string>{"pods", pod, pod + "/app"}));
   EXPECT_FALSE(v.incomplete);
   EXPECT_EQ(listing.pod_dirs.size(), 3u);  // every entry of pods/, filtered or not
