@@ -157,6 +157,11 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, kube::Clock::Ti
     return out;
   }
   out.current = scale->specReplicas;
+  if (const auto held = held_.find(policy.key()); held != held_.end()) {
+    out.ok = true;
+    out.reason = held->second;
+    return out;
+  }
 
   sources::TargetPods pods;
   engine::Observations obs;
@@ -185,9 +190,11 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, kube::Clock::Ti
 
   auto& history = histories_[policy.key()];
   engine::Decision decision = engine::decide(policy, obs, history, engineNow);
-  history = decision.history;
+  history = std::move(decision.history);
+  decision.history = {};
   out.desired = decision.desiredReplicas;
   out.reason = decision.reason;
+  out.decision = decision;
 
   if (metrics_) {
     const prometheus::Labels labels{{"policy", policy.key()}, {"target", targetLabel(policy)}};

@@ -88,6 +88,8 @@ struct SyncOutcome {
   int desired = -1;
   bool wrote = false;
   std::string reason;  // the decision's reason
+  // The engine's decision (without its history), for the ScalingPolicy status (status.h).
+  std::optional<engine::Decision> decision;
 };
 
 using Logger = std::function<void(const std::string& line)>;
@@ -106,6 +108,11 @@ class Controller {
   // Replaces the running policy set; histories of policies that stay (same key) are kept.
   void setPolicies(std::vector<policy::Policy> policies);
   const std::vector<policy::Policy>& policies() const { return policies_; }
+
+  // Policies the controller must not scale, by key, with the reason ("Paused": the pause
+  // annotation; "AmbiguousSelector": another autoscaler scales the same target). Their sync
+  // reads the target's scale (for status) and nothing else: no metrics, no write, no Event.
+  void setHeld(std::map<std::string, std::string> held) { held_ = std::move(held); }
 
   // Syncs every policy whose period has elapsed at `now`; returns the outcomes by policy key.
   std::map<std::string, SyncOutcome> syncDue(kube::Clock::TimePoint now,
@@ -142,6 +149,7 @@ class Controller {
   std::map<std::string, kube::Clock::TimePoint> lastSync_;
   std::map<std::string, std::string> lastWarning_;  // one Warning Event per episode
   std::set<std::string> refused_;                   // policies refused and logged
+  std::map<std::string, std::string> held_;         // setHeld()
 };
 
 }  // namespace keelson::controller

@@ -4,8 +4,9 @@
 //   apiVersion: keelson.io/v1,        kind: ScalingPolicy
 //   apiVersion: autoscaling/v2,       kind: HorizontalPodAutoscaler
 // Empty documents are skipped. Unknown fields are errors; Keelson's extensions (Prometheus and
-// KafkaLag metrics, per-metric `query`, `schedules`, `fallback`, `syncPeriodSeconds`, activation thresholds) are errors
-// in a HorizontalPodAutoscaler document, which must stay applicable to a real cluster.
+// KafkaLag metrics, per-metric `query`, `schedules`, `fallback`, `syncPeriodSeconds`, activation
+// thresholds) are errors in a HorizontalPodAutoscaler document, which must stay applicable to a
+// real cluster.
 //
 // Every problem is reported as one Diagnostic "FILE:LINE: sentence" naming the field by its path
 // (e.g. "spec.metrics[1].resource.target.averageUtilization must be > 0, got -5"). Parsing
@@ -16,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "autoscaler/policy/field_recorder.h"
 #include "autoscaler/policy/policy.h"
 
 namespace keelson::policy {
@@ -37,7 +39,9 @@ struct ParseOutput {
 };
 
 // Pure: parses `text` as the content of `fileName` (used only in messages). Thread-safe.
-ParseOutput parsePolicies(std::string_view text, const std::string& fileName);
+// `recorder` (autoscaler/crd's schema discovery) is told every field read.
+ParseOutput parsePolicies(std::string_view text, const std::string& fileName,
+                          FieldRecorder* recorder = nullptr);
 
 // Reads PATH: a file, or a directory whose *.yaml / *.yml files (non-recursive, sorted by name)
 // are parsed in turn. Also reports policies with the same namespace/name in two places, and

@@ -219,7 +219,9 @@ def main():
         return documents(kube.run("kustomize", str(path)).stdout)
 
     def template(*args, check=True):
-        return run([helm, "template", RELEASE, CHART, "--namespace", NS, *args], check=check)
+        # --include-crds: the chart's crds/ (the ScalingPolicy CRD) is in the base too.
+        return run([helm, "template", RELEASE, CHART, "--namespace", NS, "--include-crds", *args],
+                   check=check)
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
