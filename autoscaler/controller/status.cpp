@@ -114,7 +114,7 @@ void fromOutcome(const StatusInput& in, json& status, json& conditions) {
   if (!out.decision || in.policy == nullptr) return;
   const engine::Decision& d = *out.decision;
   const policy::Policy& p = *in.policy;
-  if (!out.wrote && out.errorReason.empty()) {
+  if (!out.wrote && (out.errorReason.empty() || out.errorReason == "FailedGetMetrics")) {
     const std::string reason =
         d.ableToScaleReason.empty() ? "ReadyForNewScale" : d.ableToScaleReason;
     const std::string message =
