@@ -333,3 +333,31 @@ TEST(Controller, StateRoundTripKeepsStabilization) {
 
 }  // namespace
 }  // namespace keelson::controller
+
+namespace keelson::controller {
+namespace {
+
+// Issue 15: a paused policy, or one whose target another autoscaler scales, reads the scale (for
+// its status) and nothing else; released, it scales again.
+TEST(Controller, HeldPoliciesReadTheScaleOnly) {
+  for (const char* why : {"Paused", "AmbiguousSelector"}) {
+    Fixture f;
+    f.reader.totalMilli = 500'000;  // would scale 2 -> 5
+    const auto p = webPolicy();
+    f.controller->setHeld({{p.key(), why}});
+    auto out = f.controller->syncPolicy(p, f.clock.now(), f.leader);
+    EXPECT_TRUE(out.ok) << why;
+    EXPECT_EQ(out.reason, why);
+    EXPECT_EQ(out.current, 2) << why;
+    EXPECT_FALSE(out.wrote) << why;
+    EXPECT_EQ(f.cluster.gets, 1) << why;
+    EXPECT_EQ(f.reader.reads, 0) << why;
+    EXPECT_EQ(f.cluster.patches, 0) << why;
+    EXPECT_TRUE(f.cluster.events.empty()) << why;
+    f.controller->setHeld({});
+    EXPECT_TRUE(f.controller->syncPolicy(p, f.clock.now(), f.leader).wrote) << why;
+  }
+}
+
+}  // namespace
+}  // namespace keelson::controller
