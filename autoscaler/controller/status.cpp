@@ -165,6 +165,12 @@ void fromOutcome(const StatusInput& in, json& status, json& conditions) {
   status["targets"] = targets;
 
   const std::string_view why = d.reason;
+  // The current count was outside [min, max] (the engine's early return, before any metric was
+  // turned into a proposal: no stabilization ran). At max *after* reading metrics is the rate
+  // limiter's TooManyReplicas and leaves ScalingActive to the metrics.
+  const bool outOfRange = d.stabilizedReplicas < 0 && (why == engine::reason::kTooManyReplicas ||
+                                                       why == engine::reason::kTooFewReplicas ||
+                                                       why == engine::reason::kScheduleFloor);
   if (why == engine::reason::kScalingDisabled) {
     setCondition(conditions, {"ScalingActive", "False", "ScalingDisabled", d.message}, in.now);
   } else if (why == engine::reason::kFailedGetMetrics && firstFailed >= 0) {
@@ -184,8 +190,7 @@ void fromOutcome(const StatusInput& in, json& status, json& conditions) {
                               p.fallback ? p.fallback->replicas : 0,
                               d.metrics[static_cast<std::size_t>(fallback)].error)},
                  in.now);
-  } else if (why == engine::reason::kTooManyReplicas || why == engine::reason::kTooFewReplicas ||
-             why == engine::reason::kScheduleFloor) {
+  } else if (outOfRange) {
     // The HPA does not read metrics in these cases and leaves ScalingActive as it was.
   } else {
     std::string from;
@@ -197,13 +202,7 @@ void fromOutcome(const StatusInput& in, json& status, json& conditions) {
                  in.now);
   }
 
-  std::string limited = d.scalingLimitedReason;
-  if (why == engine::reason::kTooManyReplicas || why == engine::reason::kTooFewReplicas ||
-      why == engine::reason::kScheduleFloor) {
-    limited = d.reason;
-  } else if (why == engine::reason::kScheduleFloor) {
-    limited = engine::reason::kScheduleFloor;
-  }
+  std::string limited = outOfRange ? d.reason : d.scalingLimitedReason;
   if (limited == engine::reason::kTooFewReplicas && d.minReplicas > p.minReplicas) {
     limited = engine::reason::kScheduleFloor;
   }

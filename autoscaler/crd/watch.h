@@ -1,7 +1,9 @@
 // A list + watch cache of one collection (ScalingPolicy objects in every namespace), the shape of
 // client-go's reflector: list, then watch from the list's resourceVersion with bookmarks; a 410
 // Gone (HTTP or ERROR event) relists at once; other failures back off (1 s doubling to 30 s).
-// The body is streamed, so an edit reaches the cache as its line arrives.
+// The body is streamed, so an edit reaches the cache as its line arrives. Watch windows are short
+// (5 s, as the agent's pod watch): the transport's read timeout is 10 s and a quiet watch sends
+// nothing.
 //
 // step() is driven by one thread (with its own KubeClient: clients are single-threaded);
 // snapshot() and version() may be called from any thread. cancel the client to end a step early.
@@ -45,7 +47,7 @@ class ObjectWatcher {
  public:
   // `path`: the collection, e.g. "/apis/keelson.io/v1/scalingpolicies".
   ObjectWatcher(kube::KubeClient& client, kube::Clock& clock, std::string path, std::string what,
-                int watchTimeoutSeconds = 60);
+                int watchTimeoutSeconds = 5);
 
   // One list, or one watch window (after the back-off when the previous step failed).
   Status step();

@@ -132,6 +132,19 @@ TEST(PolicyStatus, ConditionsLikeTheHpa) {
        "",
        "",
        {{"ScalingLimited", "True", "ScaleUpLimit"}}},
+      // Found on the real API server: at maxReplicas after reading the metrics, ScalingActive
+      // was left out (taken for the engine's out-of-range early return).
+      {"at max after reading metrics",
+       [] {
+         auto o = synced(4, 4, "TooManyReplicas", "TooManyReplicas", {ok(50000, 20), ok(500, 2)});
+         o.decision->stabilizedReplicas = 20;
+         return o;
+       }(),
+       false,
+       "",
+       "",
+       {{"ScalingActive", "True", "ValidMetricFound"},
+        {"ScalingLimited", "True", "TooManyReplicas"}}},
       {"metric fails",
        synced(2, 2, "FailedGetMetrics", "", {failed("no series"), ok(500, 2)}),
        false,
