@@ -42,20 +42,29 @@ Result<std::string> ObjectCache::replace(const json& list) {
   return resourceVersionOf(list);
 }
 
-Result<std::string> ObjectCache::apply(std::string_view line) {
-  if (line.empty() || line == "\r") return std::string();
-  const json event = json::parse(line, nullptr, false);
+Result<std::optional<WatchEvent>> parseWatchLine(std::string_view line) {
+  if (line.empty() || line == "\r") return std::optional<WatchEvent>();
+  json event = json::parse(line, nullptr, false);
   if (event.is_discarded() || !event.is_object() || !event.contains("object")) {
-    return std::string();
+    return std::optional<WatchEvent>();
   }
-  const std::string type = event.value("type", "");
-  const json& object = event["object"];
-  if (type == "ERROR") {
+  WatchEvent out{event.value("type", ""), std::move(event["object"])};
+  if (out.type == "ERROR") {
+    const json& object = out.object;
     const int code = object.is_object() ? object.value("code", 0) : 0;
     if (code == 410) return fail("Gone", "watch: resource version too old");
     return fail("WatchError", "watch ended with error code " + std::to_string(code) + ": " +
                                   (object.is_object() ? object.value("message", "") : ""));
   }
+  return std::optional<WatchEvent>(std::move(out));
+}
+
+Result<std::string> ObjectCache::apply(std::string_view line) {
+  auto parsed = parseWatchLine(line);
+  if (!parsed) return fail(parsed.error());
+  if (!*parsed) return std::string();
+  const std::string& type = (*parsed)->type;
+  const json& object = (*parsed)->object;
   const std::string key = keyOf(object);
   if (type == "ADDED" || type == "MODIFIED") {
     std::lock_guard lock(mutex_);
@@ -74,12 +83,13 @@ std::map<std::string, json> ObjectCache::snapshot() const {
 }
 
 ObjectWatcher::ObjectWatcher(kube::KubeClient& client, kube::Clock& clock, std::string path,
-                             std::string what, int watchTimeoutSeconds)
+                             std::string what, WatchSink* sink, int watchTimeoutSeconds)
     : client_(client),
       clock_(clock),
       path_(std::move(path)),
       what_(std::move(what)),
-      watchTimeoutSeconds_(watchTimeoutSeconds) {}
+      watchTimeoutSeconds_(watchTimeoutSeconds),
+      sink_(sink != nullptr ? sink : &cache_) {}
 
 Status ObjectWatcher::step() {
   if (failures_ > 0) {
@@ -97,7 +107,7 @@ Status ObjectWatcher::list() {
   if (response->status != 200) {
     return fail(kube::apiError(response->status, response->body, "list", what_, ""));
   }
-  auto rv = cache_.replace(json::parse(response->body, nullptr, false));
+  auto rv = sink_->replace(json::parse(response->body, nullptr, false));
   if (!rv) return fail(rv.error());
   resourceVersion_ = *rv;
   synced_ = true;
@@ -110,7 +120,7 @@ Status ObjectWatcher::watch() {
   bool ended = false;
   auto apply = [&](std::string_view line) {
     if (ended) return;
-    auto rv = cache_.apply(line);
+    auto rv = sink_->apply(line);
     if (!rv) {
       ended = true;
       resourceVersion_.clear();

@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,15 +24,31 @@
 
 namespace keelson::crd {
 
-// The objects of a watched collection, by "namespace/name". Pure bookkeeping, thread-safe.
-class ObjectCache {
+// Where a watcher puts what it lists and watches.
+class WatchSink {
  public:
+  virtual ~WatchSink() = default;
   // Replaces everything with the items of a List; returns the list's resourceVersion.
-  Result<std::string> replace(const nlohmann::json& list);
+  virtual Result<std::string> replace(const nlohmann::json& list) = 0;
   // Applies one watch event line. Returns the event's object resourceVersion (bookmarks too),
   // "" when the line is not an event; fails "Gone" for an ERROR event with code 410 and
   // "WatchError" for other ERROR events.
-  Result<std::string> apply(std::string_view line);
+  virtual Result<std::string> apply(std::string_view line) = 0;
+};
+
+// Parses one watch event line: type and object; nullopt when the line is not an event.
+// ERROR events fail as WatchSink::apply says.
+struct WatchEvent {
+  std::string type;
+  nlohmann::json object;
+};
+Result<std::optional<WatchEvent>> parseWatchLine(std::string_view line);
+
+// The objects of a watched collection, by "namespace/name". Pure bookkeeping, thread-safe.
+class ObjectCache final : public WatchSink {
+ public:
+  Result<std::string> replace(const nlohmann::json& list) override;
+  Result<std::string> apply(std::string_view line) override;
 
   std::map<std::string, nlohmann::json> snapshot() const;
   // Bumped by every change: a reader compares it with the one it last took.
@@ -46,8 +63,9 @@ class ObjectCache {
 class ObjectWatcher {
  public:
   // `path`: the collection, e.g. "/apis/keelson.io/v1/scalingpolicies".
+  // `sink`: where the objects go (default: cache()).
   ObjectWatcher(kube::KubeClient& client, kube::Clock& clock, std::string path, std::string what,
-                int watchTimeoutSeconds = 5);
+                WatchSink* sink = nullptr, int watchTimeoutSeconds = 5);
 
   // One list, or one watch window (after the back-off when the previous step failed).
   Status step();
@@ -65,6 +83,7 @@ class ObjectWatcher {
   std::string what_;
   int watchTimeoutSeconds_;
   ObjectCache cache_;
+  WatchSink* sink_;
   std::string resourceVersion_;  // empty: list next
   int failures_ = 0;
   std::atomic<bool> synced_{false};
