@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "autoscaler/controller/controller.h"
+#include "autoscaler/controller/pod_index.h"
 #include "autoscaler/controller/status.h"
 #include "autoscaler/crd/crd.h"
 #include "autoscaler/crd/objects.h"
@@ -65,6 +66,7 @@ struct RunFlags {
   std::set<std::string> namespaces;
   std::string identity;
   bool scalingPolicies = true;  // watch ScalingPolicy objects (keelson.io/v1)
+  bool podsWatch = true;        // pods from one shared watch instead of a LIST per sync
   double kubeQps = 5;           // client-go's defaults
   double kubeBurst = 10;
 };
@@ -83,7 +85,8 @@ const char* kUsage =
     "[--dry-run]\n"
     "         [--listen HOST:PORT] [--sync-period SECONDS] [--lease-namespace NS]\n"
     "         [--lease-name NAME] [--identity ID] [--namespaces NS[,NS...]]\n"
-    "         [--scaling-policies true|false] [--kube-api-qps N] [--kube-api-burst N]\n"
+    "         [--scaling-policies true|false] [--pods-watch true|false]\n"
+    "         [--kube-api-qps N] [--kube-api-burst N]\n"
     "  --policies is optional when ScalingPolicy objects are watched (the default).\n";
 
 bool parseFlags(int argc, char** argv, RunFlags& flags) {
@@ -100,6 +103,11 @@ bool parseFlags(int argc, char** argv, RunFlags& flags) {
       if (arg == "--scaling-policies" && !value(v)) return false;
       if (v != "true" && v != "false") return false;
       flags.scalingPolicies = v == "true";
+    } else if (arg.rfind("--pods-watch=", 0) == 0 || arg == "--pods-watch") {
+      std::string v = arg.size() > 12 ? arg.substr(13) : "";
+      if (arg == "--pods-watch" && !value(v)) return false;
+      if (v != "true" && v != "false") return false;
+      flags.podsWatch = v == "true";
     } else if (arg == "--kube-api-qps" || arg == "--kube-api-burst") {
       if (!value(number)) return false;
       char* end = nullptr;
@@ -354,7 +362,42 @@ int runRunCommand(int argc, char** argv) {
       list += (list.empty() ? "" : ",") + ns;
     logLine("acting only in namespaces " + list);
   }
-  controller::Controller ctl(api, reader, &metrics, options, logLine);
+  // Pods for per-pod metrics: one cluster-wide list+watch on its own thread and client; until it
+  // has listed (or when RBAC refuses `watch pods`), each sync LISTs as before.
+  controller::PodIndex podIndex;
+  controller::CachedPodsApi cachedApi(api, podIndex);
+  StoppableClock podsClock;
+  std::unique_ptr<kube::KubeClient> podsClient;
+  std::unique_ptr<crd::ObjectWatcher> podsWatcher;
+  std::thread podsThread;
+  if (flags.podsWatch) {
+    auto created = kube::KubeClient::create(*config, podsClock, clientOptions);
+    if (!created) {
+      logLine("error: " + created.error().message);
+      return 1;
+    }
+    podsClient = std::move(created).value();
+    podsClient->setObserver([&metrics](const std::string& verb, int code) {
+      metrics.apiRequests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
+    });
+    podsWatcher = std::make_unique<crd::ObjectWatcher>(*podsClient, podsClock, "/api/v1/pods",
+                                                       "pods", &podIndex);
+    podsThread = std::thread([&podsWatcher] {
+      std::string lastError;
+      while (!gStop) {
+        auto st = podsWatcher->step();
+        if (!st && st.error().message != lastError && !gStop) {
+          lastError = st.error().message;
+          logLine("pods watch (each sync lists pods instead): " + lastError);
+        } else if (st) {
+          lastError.clear();
+        }
+      }
+    });
+  }
+  controller::ClusterApi& clusterApi =
+      flags.podsWatch ? static_cast<controller::ClusterApi&>(cachedApi) : api;
+  controller::Controller ctl(clusterApi, reader, &metrics, options, logLine);
   ctl.setPolicies(policies);
 
   // ScalingPolicy objects: a watch on its own thread and client fills the cache; this loop turns
@@ -553,6 +596,11 @@ int runRunCommand(int argc, char** argv) {
     clock.sleepFor(std::chrono::milliseconds(100));
   }
   logLine("stopping");
+  if (podsThread.joinable()) {
+    podsClock.stop();
+    podsClient->cancel();
+    podsThread.join();
+  }
   if (watchThread.joinable()) {
     watchClock.stop();
     watchClient->cancel();
