@@ -566,7 +566,10 @@ int runRunCommand(int argc, char** argv) {
     }
     if (elector.isLeader(now) && now >= ctl.nextDue()) {
       const auto start = std::chrono::steady_clock::now();
-      auto outcomes = ctl.syncDue(now, [&] { return elector.isLeader(clock.now()); });
+      // Batches of 50: between them the loop renews the Lease (every 2 s) and writes status, so
+      // a long pass over many policies never outlives the renew deadline.
+      auto outcomes = ctl.syncDue(
+          now, [&] { return elector.isLeader(clock.now()); }, 50);
       metrics.syncDuration.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       const auto competitors = watcher ? crd::findCompetitors(ctl.policies(), hpas)

@@ -74,12 +74,22 @@ kube::Clock::TimePoint Controller::nextDue() const {
 }
 
 std::map<std::string, SyncOutcome> Controller::syncDue(kube::Clock::TimePoint now,
-                                                       const std::function<bool()>& mayWrite) {
-  std::map<std::string, SyncOutcome> outcomes;
+                                                       const std::function<bool()>& mayWrite,
+                                                       std::size_t limit) {
+  std::vector<std::pair<kube::Clock::TimePoint, const policy::Policy*>> due;
   for (const auto& p : policies_) {
-    if (dueAt(p) > now) continue;
-    lastSync_[p.key()] = now;
-    outcomes[p.key()] = syncPolicy(p, now, mayWrite);
+    const auto at = dueAt(p);
+    if (at <= now) due.emplace_back(at, &p);
+  }
+  if (due.size() > limit) {
+    std::stable_sort(due.begin(), due.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    due.resize(limit);
+  }
+  std::map<std::string, SyncOutcome> outcomes;
+  for (const auto& [at, p] : due) {
+    lastSync_[p->key()] = now;
+    outcomes[p->key()] = syncPolicy(*p, now, mayWrite);
   }
   return outcomes;
 }

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -114,9 +115,13 @@ class Controller {
   // reads the target's scale (for status) and nothing else: no metrics, no write, no Event.
   void setHeld(std::map<std::string, std::string> held) { held_ = std::move(held); }
 
-  // Syncs every policy whose period has elapsed at `now`; returns the outcomes by policy key.
-  std::map<std::string, SyncOutcome> syncDue(kube::Clock::TimePoint now,
-                                             const std::function<bool()>& mayWrite);
+  // Syncs the policies whose period has elapsed at `now`, most overdue first, at most `limit` of
+  // them (the others stay due for the next call, so the caller's loop keeps renewing its Lease and
+  // writing status between batches instead of one pass over every policy); returns the outcomes by
+  // policy key.
+  std::map<std::string, SyncOutcome> syncDue(
+      kube::Clock::TimePoint now, const std::function<bool()>& mayWrite,
+      std::size_t limit = std::numeric_limits<std::size_t>::max());
   // Syncs one policy now.
   SyncOutcome syncPolicy(const policy::Policy& policy, kube::Clock::TimePoint now,
                          const std::function<bool()>& mayWrite);

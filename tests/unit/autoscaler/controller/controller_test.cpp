@@ -361,3 +361,31 @@ TEST(Controller, HeldPoliciesReadTheScaleOnly) {
 
 }  // namespace
 }  // namespace keelson::controller
+
+namespace keelson::controller {
+namespace {
+
+// Issue 15 (found by the 1,000-policy benchmark: one pass took 25 s, past the Lease's 10 s renew
+// deadline): syncDue takes a batch limit, most overdue first; the rest stay due.
+TEST(Controller, SyncDueInBatchesMostOverdueFirst) {
+  Fixture f;
+  std::vector<policy::Policy> policies;
+  for (const char* name : {"a", "b", "c"}) {
+    auto p = webPolicy();
+    p.name = name;
+    policies.push_back(p);
+  }
+  f.controller->setPolicies(policies);
+  EXPECT_EQ(f.controller->syncDue(f.clock.now(), f.leader, 2).size(), 2u);
+  const auto rest = f.controller->syncDue(f.clock.now(), f.leader, 2);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest.begin()->first, "shop/c");
+  EXPECT_TRUE(f.controller->syncDue(f.clock.now(), f.leader, 2).empty());
+  // One period later, a and b (synced first) are due before c.
+  f.clock.advance(std::chrono::seconds(15));
+  const auto next = f.controller->syncDue(f.clock.now(), f.leader, 2);
+  EXPECT_EQ(next.count("shop/a") + next.count("shop/b"), 2u);
+}
+
+}  // namespace
+}  // namespace keelson::controller
