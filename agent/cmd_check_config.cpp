@@ -22,14 +22,15 @@ int runCheckConfigCommand(const std::vector<std::string>& args, std::ostream& ou
   }
   auto logs = logship::parseLogsConfig(config->logs, config->file);
   if (!logs) {
-    err << logs.error().message << "\n";
+    err << scrubSecrets(logs.error().message, config->substitutions) << "\n";
     return 1;
   }
   // The sink and its options (the librdkafka properties) are checked the way `run` builds them,
   // without connecting: a file `check-config` accepts is one `run` accepts.
   if (logs->enabled) {
     if (auto st = logship::checkPipelineSink(config->sink, *logs); !st) {
-      err << config->file << ": sink: " << st.error().message << "\n";
+      err << config->file << ": sink: " << scrubSecrets(st.error().message, config->substitutions)
+          << "\n";
       return 1;
     }
   }

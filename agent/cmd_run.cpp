@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -11,6 +12,7 @@
 #include "agent/commands.h"
 #include "agent/component.h"
 #include "agent/config.h"
+#include "agent/config_reload.h"
 #include "agent/health.h"
 #include "agent/logs/logs_config.h"
 #include "agent/logs/pipeline_component.h"
@@ -19,6 +21,13 @@
 #include "agent/metrics_server.h"
 
 namespace keelson::agent {
+namespace {
+
+double wallSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
 
 int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, std::ostream& err) {
   auto flags =
@@ -35,7 +44,7 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
   }
   auto logs = logship::parseLogsConfig(config->logs, config->file);
   if (!logs) {
-    err << logs.error().message << "\n";
+    err << scrubSecrets(logs.error().message, config->substitutions) << "\n";
     return 1;
   }
 
@@ -46,12 +55,13 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 
-  // Block the stop signals before any thread exists, so every thread inherits the mask and
-  // only sigwait() below sees them: no async-signal-safety concerns in the components.
+  // Block the stop and reload signals before any thread exists, so every thread inherits the
+  // mask and only sigwait() below sees them: no async-signal-safety concerns in the components.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   sigset_t previous;
   pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
 
@@ -66,11 +76,13 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
 
   Health health;
   MetricSources sources = makeMetricSources(*config, metadata->containers);
+  ReloadMetrics reload_metrics(*sources.registry, wallSeconds());
   if (metadata->watch) sources.list.push_back(metadata->watch->apiUpCollector());
 
   // The pipeline is created (sink checked, checkpoints loaded) before anything starts, and after
   // the signals are blocked: librdkafka starts threads that must inherit the mask.
   std::unique_ptr<logship::LogPipeline> pipeline;
+  logship::LogPipeline* live_pipeline = nullptr;  // owned by its component below
   if (logs->enabled) {
     if (config->sink.empty() || config->sink == "embedded") {
       err << "keelson-agent: sink 'embedded': an in-process Kafka-protocol cluster for demos; "
@@ -85,11 +97,13 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
     options.pod_labels = metadata->pod_labels;
     auto created = logship::LogPipeline::create(std::move(options));
     if (!created) {
-      err << "keelson-agent: log pipeline: " << created.error().message << "\n";
+      err << "keelson-agent: log pipeline: "
+          << scrubSecrets(created.error().message, config->substitutions) << "\n";
       pthread_sigmask(SIG_SETMASK, &previous, nullptr);
       return 1;
     }
     pipeline = std::move(created).value();
+    live_pipeline = pipeline.get();
     sources.list.push_back(pipeline->metricsRegistry());
     // /readyz fails while the loop is dead, stalled or cannot write checkpoints. The pipeline
     // outlives every call: the metrics server stops before `components` is destroyed.
@@ -115,8 +129,28 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
   }
   if (code == 0) {
     health.setStarted(true);
+    // emplace(), never assignment: yaml-cpp's Node assignment writes through into every copy of
+    // the old `logs` tree (the metrics server holds one).
+    std::optional<AgentConfig> running(std::move(*config));
     int sig = 0;
-    sigwait(&stop_signals, &sig);
+    while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
+      // The same file and flags again; a broken file keeps the running configuration.
+      auto prepared = prepareReload(*running, resolveConfig(*flags, false));
+      if (!prepared) {
+        reload_metrics.failed();
+        err << "keelson-agent: warn: configuration reload failed, the running configuration is "
+               "kept: "
+            << prepared.error().message << "\n";
+        continue;
+      }
+      if (live_pipeline != nullptr && !prepared->plan.live.empty()) {
+        live_pipeline->applySettings(
+            std::make_shared<const logship::LogsConfig>(std::move(prepared->logs)));
+      }
+      reload_metrics.succeeded(prepared->plan, wallSeconds());
+      err << "keelson-agent: " << describeReload(running->file, prepared->plan) << "\n";
+      running.emplace(std::move(prepared->running));
+    }
     err << "keelson-agent: received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
     health.setStarted(false);
   }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include "agent/config_subst.h"
 #include "agent/logs/logs_config.h"
 #include "agent/logs/pipeline.h"
 
@@ -23,9 +24,14 @@ int runShipCommand(const ShipOptions& options, std::ostream& out, std::ostream& 
       err << options.config_file << ":" << (e.mark.line + 1) << ": " << e.msg << "\n";
       return 1;
     }
+    std::vector<Substitution> used;
+    if (auto st = substituteScalars(root, options.config_file, systemSources(), used); !st) {
+      err << st.error().message << "\n";
+      return 1;
+    }
     auto cfg = logship::parseLogsConfig(root["logs"], options.config_file);
     if (!cfg) {
-      err << cfg.error().message << "\n";
+      err << scrubSecrets(cfg.error().message, used) << "\n";
       return 1;
     }
     po.config = std::move(cfg).value();

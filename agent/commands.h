@@ -1,4 +1,4 @@
-// The keelson-agent commands (DESIGN.md, "Command lines"). Each takes the arguments after the
+// The keelson-agent commands (top-level README.md, "Contracts"). Each takes the arguments after the
 // command name and returns the exit code.
 //
 // `ship` lives in agent/cmd_ship.cpp (the log pipeline); it is wired into the dispatch table in

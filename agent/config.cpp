@@ -107,6 +107,15 @@ Status parseMetrics(const YAML::Node& value, const std::string& file, AgentConfi
 }  // namespace
 
 Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string& file) {
+  return parseAgentConfig(text, file, systemSources());
+}
+
+namespace {
+Result<AgentConfig> parseSubstituted(YAML::Node root, AgentConfig config);
+}  // namespace
+
+Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string& file,
+                                     const SubstSources& sources) {
   AgentConfig config;
   config.file = file;
   // collectors/common/yaml.h: duplicate keys are errors, aliases bounded.
@@ -116,6 +125,17 @@ Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string&
     return fail(p.reason == "InvalidYaml" ? "ConfigSyntax" : "Config" + p.reason, p.format(file));
   }
   YAML::Node root = loaded.documents.front();
+  std::vector<Substitution> used;
+  if (auto st = substituteScalars(root, file, sources, used); !st) return fail(st.error());
+  auto parsed = parseSubstituted(root, std::move(config));
+  if (!parsed) return fail(parsed.error().reason, scrubSecrets(parsed.error().message, used));
+  parsed->substitutions = std::move(used);
+  return parsed;
+}
+
+namespace {
+Result<AgentConfig> parseSubstituted(YAML::Node root, AgentConfig config) {
+  const std::string file = config.file;
   try {
     if (root.IsNull()) return config;  // an empty file means all defaults
     if (!root.IsMap()) {
@@ -181,6 +201,7 @@ Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string&
   }
   return config;
 }
+}  // namespace
 
 Result<AgentConfig> loadAgentConfig(const std::string& path) {
   auto text = readSmallFile(path, 4 << 20);

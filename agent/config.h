@@ -1,6 +1,7 @@
 // keelson-agent's configuration: a YAML file whose keys mirror the command-line flags (the flag
-// wins), validated at start-up. Errors are "FILE:LINE: message" sentences; unknown keys are
-// errors.
+// wins), validated at start-up and at each reload (SIGHUP, agent/config_reload.h). Errors are
+// "FILE:LINE: message" sentences; unknown keys are errors. Any value may hold `${NAME}`,
+// `${NAME:-default}`, `${file:/path}` references (agent/config_subst.h).
 //
 //   cgroup_root: /sys/fs/cgroup     # --cgroup-root
 //   proc_root: /proc                # --proc-root
@@ -35,7 +36,9 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "agent/config_subst.h"
 #include "collectors/common/result.h"
 
 namespace keelson::agent {
@@ -56,18 +59,25 @@ struct AgentConfig {
   std::string state_dir = "/var/lib/keelson";
   std::string listen = ":9445";
   std::string node_name;                 // resolveConfig fills it: $NODE_NAME, else the host name
-  std::string sink;                      // empty: `embedded` (DESIGN.md: the demo default)
+  std::string sink;                      // empty: `embedded` (top-level README.md, "Contracts")
   std::string port_file;                 // empty: none
   std::string kubeconfig;                // empty: in-cluster when available
   std::optional<bool> metadata_enabled;  // metadata.enabled; unset: on when an API config exists
   MetricsEndpointConfig metrics;         // the `metrics:` section
   YAML::Node logs;                       // raw; null when absent
   std::string file;                      // the config file it came from ("" for defaults)
+  // The `${...}` references resolved in it (agent/config_subst.h): every message that can quote
+  // a configuration value goes through scrubSecrets(message, substitutions) before it is printed.
+  std::vector<Substitution> substitutions;
 };
 
-// Parses a config document. `file` names it in error messages. Reasons: "ConfigSyntax",
-// "ConfigUnknownKey", "ConfigType", "ConfigValue".
+// Parses a config document. `file` names it in error messages. Every scalar value's `${...}`
+// references are resolved first (agent/config_subst.h), from `sources` (default: the process's
+// environment and files). Reasons: "ConfigSyntax", "ConfigSubstitution", "ConfigUnknownKey",
+// "ConfigType", "ConfigValue"; messages never hold a substituted value.
 Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string& file);
+Result<AgentConfig> parseAgentConfig(const std::string& text, const std::string& file,
+                                     const SubstSources& sources);
 
 // Reads and parses `path` ("ConfigRead" when it cannot be read).
 Result<AgentConfig> loadAgentConfig(const std::string& path);

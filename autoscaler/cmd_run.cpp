@@ -69,6 +69,7 @@ struct RunFlags {
   bool podsWatch = true;        // pods from one shared watch instead of a LIST per sync
   double kubeQps = 5;           // client-go's defaults
   double kubeBurst = 10;
+  long recordSteps = 0;  // --record-steps N: keep N observed steps per policy (0 = off)
 };
 
 void logLine(const std::string& line) {
@@ -86,7 +87,7 @@ const char* kUsage =
     "         [--listen HOST:PORT] [--sync-period SECONDS] [--lease-namespace NS]\n"
     "         [--lease-name NAME] [--identity ID] [--namespaces NS[,NS...]]\n"
     "         [--scaling-policies true|false] [--pods-watch true|false]\n"
-    "         [--kube-api-qps N] [--kube-api-burst N]\n"
+    "         [--kube-api-qps N] [--kube-api-burst N] [--record-steps N]\n"
     "  --policies is optional when ScalingPolicy objects are watched (the default).\n";
 
 bool parseFlags(int argc, char** argv, RunFlags& flags) {
@@ -134,6 +135,17 @@ bool parseFlags(int argc, char** argv, RunFlags& flags) {
       if (!value(flags.leaseName)) return false;
     } else if (arg == "--identity") {
       if (!value(flags.identity)) return false;
+    } else if (arg == "--record-steps") {
+      std::string steps;
+      if (!value(steps)) return false;
+      char* end = nullptr;
+      flags.recordSteps = std::strtol(steps.c_str(), &end, 10);
+      // A week of 15 s syncs; each step is a few hundred bytes per policy.
+      if (steps.empty() || *end != '\0' || flags.recordSteps < 0 || flags.recordSteps > 40320) {
+        std::cerr << "keelson-autoscaler run: --record-steps must be 0..40320 (steps kept per "
+                     "policy)\n";
+        return false;
+      }
     } else if (arg == "--namespaces") {
       std::string list;
       if (!value(list)) return false;
@@ -287,6 +299,7 @@ int runRunCommand(int argc, char** argv) {
     logLine("error: --listen: " + listen.error().message);
     return 1;
   }
+  controller::SampleRecorder recorder(static_cast<std::size_t>(flags.recordSteps));
   http::ServerOptions serverOptions;
   serverOptions.host = listen->first;
   serverOptions.port = listen->second;
@@ -298,6 +311,14 @@ int runRunCommand(int argc, char** argv) {
                          families.insert(families.end(), process.begin(), process.end());
                          return http::Response{200, "text/plain; version=0.0.4; charset=utf-8",
                                                prometheus::TextSerializer().Serialize(families)};
+                       }},
+                      {"/debug/samples",
+                       [&recorder, enabled = flags.recordSteps > 0] {
+                         if (!enabled) {
+                           return http::Response{404, "text/plain",
+                                                 "recording is off: run with --record-steps N\n"};
+                         }
+                         return http::Response{200, "application/yaml", recorder.render()};
                        }},
                       {"/healthz",
                        [] {
@@ -356,6 +377,11 @@ int runRunCommand(int argc, char** argv) {
   options.dryRun = flags.dryRun;
   options.syncPeriod = std::chrono::seconds(flags.syncPeriodSeconds);
   options.namespaces = flags.namespaces;
+  if (flags.recordSteps > 0) {
+    options.recorder = &recorder;
+    logLine(fmt::format("recording the last {} observed steps per policy at /debug/samples",
+                        flags.recordSteps));
+  }
   if (!flags.namespaces.empty()) {
     std::string list;
     for (const auto& ns : flags.namespaces)

@@ -4,8 +4,8 @@
 
 namespace keelson::autoscaler {
 
-// argv[0] is "run"; the rest are run's flags (DESIGN.md: --policies PATH [--kubeconfig FILE]
-// [--prometheus URL] [--dry-run]). Returns the process exit code.
+// argv[0] is "run"; the rest are run's flags (autoscaler/CONTROLLER.md: --policies PATH
+// [--kubeconfig FILE] [--prometheus URL] [--dry-run] ...). Returns the process exit code.
 int runRunCommand(int argc, char** argv);
 
 }  // namespace keelson::autoscaler

@@ -60,7 +60,7 @@ function(keelson_add_peer_test)
 endfunction()
 
 # keelson_collector_libraries(<out-var>): every library under collectors/ (what agent/ and
-# autoscaler/ may depend on, DESIGN.md's layout table).
+# autoscaler/ may depend on, README.md's layout table).
 function(keelson_collector_libraries out)
   get_property(all GLOBAL PROPERTY KEELSON_LIBRARIES)
   set(result)

@@ -1,5 +1,5 @@
 // Per-file acknowledgement tracking: the heart of "the offset on disk only covers lines Kafka has
-// acknowledged" (DESIGN.md). Records are registered in read order with the byte offset just past
+// acknowledged" (README.md). Records are registered in read order with the byte offset just past
 // them; delivery reports arrive in any order; the committed offset is the end offset of the last
 // record of the longest acknowledged prefix. A failed record stays unacknowledged (it is retried)
 // and holds the committed offset back, so nothing after it can be committed before it is

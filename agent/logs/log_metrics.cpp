@@ -182,8 +182,14 @@ void LogMetrics::flushDeliveryLatency() {
 void LogMetrics::syncTailer(const logs::TailerCounters& c) {
   for (const auto& [ns, n] : c.by_namespace) {
     const auto before = last_.by_namespace.find(ns);
-    const logs::NamespaceCounters old =
-        before == last_.by_namespace.end() ? logs::NamespaceCounters{} : before->second;
+    // The tailer drops a namespace's counters some time after its last file (tailer.cpp,
+    // pruneNamespaceCounters): one that came back since the last sync counts again from 0.
+    const bool restarted =
+        before != last_.by_namespace.end() &&
+        (n.lines_read < before->second.lines_read || n.bytes_read < before->second.bytes_read);
+    const logs::NamespaceCounters old = before == last_.by_namespace.end() || restarted
+                                            ? logs::NamespaceCounters{}
+                                            : before->second;
     addDelta(lines_read_->Add({{"namespace", ns}}), n.lines_read, old.lines_read);
     addDelta(bytes_read_->Add({{"namespace", ns}}), n.bytes_read, old.bytes_read);
   }

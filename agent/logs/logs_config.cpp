@@ -27,33 +27,6 @@ std::optional<std::string> scalar(const YAML::Node& node) {
 
 }  // namespace
 
-Result<std::string> resolveSecret(const std::string& value, const std::string& key) {
-  const auto reference = [&](std::string_view prefix) -> std::optional<std::string> {
-    if (!value.starts_with(prefix) || !value.ends_with("}")) return std::nullopt;
-    return value.substr(prefix.size(), value.size() - prefix.size() - 1);
-  };
-  if (auto name = reference("${env:")) {
-    const char* env = name->empty() ? nullptr : std::getenv(name->c_str());
-    if (env == nullptr) {
-      return fail("ConfigError",
-                  fmt::format("`{}`: environment variable '{}' is not set", key, *name));
-    }
-    return std::string(env);
-  }
-  if (auto path = reference("${file:")) {
-    auto text = readSmallFile(*path, 64 * 1024);
-    if (!text) {
-      return fail("ConfigError", fmt::format("`{}`: cannot read the secret file '{}': {}", key,
-                                             *path, text.error().message));
-    }
-    std::string v = std::move(text).value();
-    while (!v.empty() && (v.back() == '\n' || v.back() == '\r'))
-      v.pop_back();
-    return v;
-  }
-  return value;
-}
-
 std::optional<std::uint64_t> parseByteSize(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
@@ -277,10 +250,8 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
               return configError(file, p.first,
                                  "`logs.kafka.properties` values must be single values");
             }
-            // A value may be a secret: errors name the property, never its value.
-            auto resolved = resolveSecret(*pv, "logs.kafka.properties." + *pk);
-            if (!resolved) return configError(file, p.second, resolved.error().message);
-            cfg.kafka_properties[*pk] = std::move(resolved).value();
+            // `${...}` references were resolved by the config loader (agent/config_subst.h).
+            cfg.kafka_properties[*pk] = *pv;
           }
         } else {
           return configError(

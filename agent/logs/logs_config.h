@@ -1,6 +1,6 @@
 // The `logs:` section of the agent config file, and its parser. Every key is optional; an unknown
 // key or a mistyped value is an error naming file:line, found at start-up (check-config). The sink
-// is not here: the agent's top-level `sink` key or `--sink` (DESIGN.md) is the only one; a
+// is not here: the agent's top-level `sink` key or `--sink` (README.md) is the only one; a
 // `logs.sink` key is an unknown key.
 //
 //   logs:
@@ -27,7 +27,9 @@
 //       batch_bytes: 1MiB
 //       properties:                   # any librdkafka property (TLS, SASL, ...)
 //         security.protocol: SASL_SSL
-//         sasl.password: ${file:/etc/keelson/kafka-password}   # or ${env:KAFKA_PASSWORD}
+//         sasl.password: ${file:/etc/keelson/kafka-password}   # or ${KAFKA_PASSWORD}
+//   (`${...}` references in any value are resolved by the config loader, agent/config_subst.h,
+//   before this parser sees the tree.)
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -73,12 +75,6 @@ struct LogsConfig {
 // Parses the `logs:` node (a null/undefined node gives the defaults). Errors: "ConfigError" with
 // "<file>:<line>: <message>".
 Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& file);
-
-// A librdkafka property value that names its secret instead of holding it: `${env:NAME}` (the
-// environment variable NAME) or `${file:/path}` (the file's content, trailing newlines removed,
-// at most 64 KiB; e.g. a mounted Kubernetes Secret). Any other value is itself. Errors
-// ("ConfigError") name `key` and the variable or file, never a value.
-Result<std::string> resolveSecret(const std::string& value, const std::string& key);
 
 // Pure helpers (exposed for tests): "64MiB", "1MB", "4096" -> bytes; "10s", "250ms", "2m" -> ms.
 std::optional<std::uint64_t> parseByteSize(const std::string& text);

@@ -143,6 +143,14 @@ class LogPipeline {
   // the checkpoints.
   void stop();
 
+  // Configuration reload (agent/config_reload.h): the settings the loop uses from its next turn.
+  // Thread-safe, from any thread; the one swap point between a reload and the running loop, read
+  // once per turn (an atomic load), never per line. Applied live: checkpoint_interval,
+  // shutdown_timeout, poll_interval, undeliverable, rate_limit (held records are re-paced or,
+  // with the limit removed, produced at once), and the selections and processing rules of issue
+  // 16. Every other field needs a restart and is ignored here: the caller passes them unchanged.
+  void applySettings(std::shared_ptr<const LogsConfig> settings);
+
   // One pass (see above). Fails with "DeliveryTimeout" when not everything was acknowledged
   // within config.ship_timeout (the result's numbers are in the message).
   Result<ShipResult> shipOnce();

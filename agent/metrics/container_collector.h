@@ -1,6 +1,6 @@
 // The container metrics collector: a prometheus::Collectable that walks the cgroup tree and reads
 // the files each metric needs on every Collect(), so the series of vanished containers disappear
-// without bookkeeping (DESIGN.md, "Metrics").
+// without bookkeeping (agent/README.md, "Container metrics").
 //
 // Pod uid and container id come from the cgroup path; namespace, pod and container names from the
 // log root's directory and link names (collectors/logroot/scan.h), then the API's pod. A

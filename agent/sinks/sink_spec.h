@@ -1,4 +1,4 @@
-// Pure parsing of the SINK argument (DESIGN.md): `kafka://host:port[,host:port]/<topic-template>`,
+// Pure parsing of the SINK argument (README.md): `kafka://host:port[,host:port]/<topic-template>`,
 // `embedded`, `file:PATH`, `stdout`; and the topic template over {namespace}, {pod}, {container}.
 #pragma once
 

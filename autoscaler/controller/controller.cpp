@@ -53,6 +53,12 @@ void Controller::setPolicies(std::vector<policy::Policy> policies) {
   }
   histories_ = std::move(kept);
   policies_ = std::move(policies);
+  if (options_.recorder) {
+    std::set<std::string> keys;
+    for (const auto& p : policies_)
+      keys.insert(p.key());
+    options_.recorder->retain(keys);
+  }
 }
 
 std::chrono::milliseconds Controller::periodOf(const policy::Policy& policy) const {
@@ -200,6 +206,9 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, kube::Clock::Ti
 
   auto& history = histories_[policy.key()];
   engine::Decision decision = engine::decide(policy, obs, history, engineNow);
+  if (options_.recorder) {
+    options_.recorder->record(policy, periodOf(policy), engineNow, obs, decision);
+  }
   history = std::move(decision.history);
   decision.history = {};
   out.desired = decision.desiredReplicas;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "autoscaler/controller/metrics.h"
+#include "autoscaler/controller/recorder.h"
 #include "autoscaler/engine/engine.h"
 #include "autoscaler/policy/policy.h"
 #include "autoscaler/sources/sources.h"
@@ -78,6 +79,8 @@ struct ControllerOptions {
   std::set<std::string> namespaces;
   std::chrono::milliseconds syncPeriod{15000};
   std::string component = "keelson-autoscaler";
+  // When set, every decision's inputs are kept as simulate samples (--record-steps).
+  SampleRecorder* recorder = nullptr;
 };
 
 // What one policy's sync did (logged, and asserted by tests).

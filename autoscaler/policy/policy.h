@@ -1,4 +1,4 @@
-// The scaling policy model: a superset of the HPA autoscaling/v2 spec (DESIGN.md "Scaling policy").
+// The scaling policy model: a superset of the HPA autoscaling/v2 spec (autoscaler/README.md).
 //
 // A Policy is a plain value, fully defaulted by the parser (policy/parser.h): every optional HPA
 // field holds the value the API server's defaulting would give it, so the engine never has to know

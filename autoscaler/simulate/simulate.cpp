@@ -35,6 +35,12 @@ std::optional<engine::Time> parseRfc3339(const std::string& s) {
 
 constexpr std::int64_t kMaxIntervalMillis = 24LL * 3600 * 1000;
 
+// The metric types whose observation is per pod (the controller records their pods).
+bool isPerPod(MetricType type) {
+  return type == MetricType::Resource || type == MetricType::ContainerResource ||
+         type == MetricType::Pods;
+}
+
 // Samples files are long (a week of 15 s steps is 40,320 steps), so they are read from yaml-cpp's
 // event stream instead of a node tree: half the time and a fraction of the memory.
 class SamplesReader : public YAML::EventHandler {
@@ -74,14 +80,27 @@ class SamplesReader : public YAML::EventHandler {
     } else if (state_ == State::StepValue && key_ == "metrics") {
       state_ = State::Metrics;
       sawMetrics_ = true;
+    } else if (state_ == State::StepValue && key_ == "pods") {
+      state_ = State::Pods;
+    } else if (state_ == State::Pods) {
+      state_ = State::PodsMetric;
+      step_.pods.emplace_back(std::vector<engine::PodSample>{});
+    } else if (state_ == State::PodsMetric) {
+      state_ = State::PodTuple;
+      tuple_.clear();
     } else {
       unexpected(mark, "a list");
     }
   }
   void OnSequenceEnd() override {
     if (error_) return;
-    if (state_ == State::Metrics) {
+    if (state_ == State::Metrics || state_ == State::Pods) {
       state_ = State::StepKey;
+    } else if (state_ == State::PodsMetric) {
+      state_ = State::Pods;
+    } else if (state_ == State::PodTuple) {
+      state_ = State::PodsMetric;
+      podSample();
     } else if (state_ == State::Steps) {
       state_ = State::RootKey;
     }
@@ -118,7 +137,59 @@ class SamplesReader : public YAML::EventHandler {
   }
 
  private:
-  enum class State { Start, RootKey, RootValue, Steps, StepKey, StepValue, Metrics, Done };
+  enum class State {
+    Start,
+    RootKey,
+    RootValue,
+    Steps,
+    StepKey,
+    StepValue,
+    Metrics,
+    Pods,        // steps[].pods: one entry per metric
+    PodsMetric,  // one metric's pods
+    PodTuple,    // [group, value, request]
+    Done
+  };
+
+  // Bounds a recording's per-step pod lists (the controller lists at most this many pods).
+  static constexpr std::size_t kMaxPods = 100000;
+
+  // Completes one `[group, value, request]` of steps[].pods.
+  void podSample() {
+    auto& list = *step_.pods.back();
+    const std::string where = stepName() + ".pods[" + std::to_string(step_.pods.size() - 1) + "][" +
+                              std::to_string(list.size()) + "]";
+    if (tuple_.size() != 3 || !tuple_[0] || !tuple_[1]) {
+      return fail(tupleLine_, where + " must be [group, value, request] (request may be null)");
+    }
+    engine::PodSample pod;
+    pod.name = "pod" + std::to_string(list.size());
+    const std::string& group = *tuple_[0];
+    if (group == "ready") {
+      pod.group = engine::PodGroup::Ready;
+    } else if (group == "unready") {
+      pod.group = engine::PodGroup::Unready;
+    } else if (group == "missing") {
+      pod.group = engine::PodGroup::Missing;
+    } else if (group == "ignored") {
+      pod.group = engine::PodGroup::Ignored;
+    } else {
+      return fail(tupleLine_, where + ": group must be ready, unready, missing or ignored, got \"" +
+                                  group + "\"");
+    }
+    auto value = policy::parseQuantityMilli(*tuple_[1]);
+    if (!value.ok()) return fail(tupleLine_, where + ": value: " + value.error().message);
+    pod.valueMilli = *value;
+    if (tuple_[2]) {
+      auto request = policy::parseQuantityMilli(*tuple_[2]);
+      if (!request.ok()) return fail(tupleLine_, where + ": request: " + request.error().message);
+      pod.requestMilli = *request;
+    }
+    if (list.size() >= kMaxPods) {
+      return fail(tupleLine_, where + ": more than " + std::to_string(kMaxPods) + " pods");
+    }
+    list.push_back(std::move(pod));
+  }
 
   static int line(const YAML::Mark& mark) { return mark.line + 1; }
   std::string stepName() const { return "steps[" + std::to_string(out_.steps.size()) + "]"; }
@@ -191,17 +262,47 @@ class SamplesReader : public YAML::EventHandler {
         return;
       case State::StepKey:
         key_ = text.value_or("");
-        if (key_ != "metrics" && key_ != "replicas") {
-          return fail(at,
-                      stepName() + ": unknown field \"" + key_ + "\"; expected metrics, replicas");
+        if (key_ != "metrics" && key_ != "replicas" && key_ != "time" && key_ != "status" &&
+            key_ != "ready" && key_ != "total" && key_ != "pods") {
+          return fail(at, stepName() + ": unknown field \"" + key_ +
+                              "\"; expected metrics, replicas (recordings also: time, status, "
+                              "ready, total, pods)");
         }
         state_ = State::StepValue;
         return;
       case State::StepValue: {
         state_ = State::StepKey;
         if (key_ == "metrics") return fail(at, stepName() + ".metrics must be a list of values");
-        const auto r = count(text, 1);
-        if (!r) return fail(at, stepName() + ".replicas must be an integer >= 1");
+        if (key_ == "pods") {
+          if (!text) return;  // null: not recorded
+          return fail(at, stepName() + ".pods must be a list (one per metric) of pod lists");
+        }
+        if (key_ == "time") {
+          auto ms = text ? policy::parseDurationMillis(*text)
+                         : Result<std::int64_t>(keelson::fail("InvalidDuration", ""));
+          if (!ms.ok() || *ms < 0) {
+            return fail(at, stepName() + ".time must be a duration since the start such as 15s");
+          }
+          if (*ms < lastOffset_) {
+            return fail(at, stepName() + ".time goes back: steps must be in time order");
+          }
+          if (*ms > kMaxIntervalMillis * 1000000) {
+            return fail(at, stepName() + ".time is beyond the bound of a recording");
+          }
+          lastOffset_ = *ms;
+          step_.offsetMillis = *ms;
+          return;
+        }
+        if (key_ == "status" || key_ == "ready" || key_ == "total") {
+          const auto n = count(text, 0);
+          if (!n) return fail(at, stepName() + "." + key_ + " must be an integer >= 0");
+          (key_ == "status"  ? step_.statusReplicas
+           : key_ == "ready" ? step_.readyPods
+                             : step_.totalPods) = *n;
+          return;
+        }
+        const auto r = count(text, 0);
+        if (!r) return fail(at, stepName() + ".replicas must be an integer >= 0");
         step_.recordedReplicas = *r;
         return;
       }
@@ -217,6 +318,19 @@ class SamplesReader : public YAML::EventHandler {
         step_.values.push_back(*q);
         return;
       }
+      case State::Pods:
+        if (!text) {
+          step_.pods.emplace_back(std::nullopt);
+          return;
+        }
+        return fail(at, stepName() + ".pods[" + std::to_string(step_.pods.size()) +
+                            "] must be a list of [group, value, request] or null");
+      case State::PodsMetric:
+        return fail(at, stepName() + ".pods holds a scalar where [group, value, request] belongs");
+      case State::PodTuple:
+        if (tuple_.empty()) tupleLine_ = at;
+        if (tuple_.size() < 4) tuple_.push_back(text);
+        return;
       case State::Start:
         return fail(at, "samples must be a mapping with interval, replicas, steps");
       case State::Steps:
@@ -231,6 +345,9 @@ class SamplesReader : public YAML::EventHandler {
   State state_ = State::Start;
   std::string key_;
   Samples::StepSample step_;
+  std::vector<std::optional<std::string>> tuple_;
+  int tupleLine_ = 1;
+  std::int64_t lastOffset_ = 0;
   int rootLine_ = 1;
   int stepLine_ = 1;
   bool sawRoot_ = false;
@@ -256,6 +373,20 @@ Result<Samples> parseSamples(std::string_view text, const std::string& file) {
   return out;
 }
 
+const char* toString(engine::PodGroup group) {
+  switch (group) {
+    case engine::PodGroup::Ready:
+      return "ready";
+    case engine::PodGroup::Unready:
+      return "unready";
+    case engine::PodGroup::Missing:
+      return "missing";
+    case engine::PodGroup::Ignored:
+      return "ignored";
+  }
+  return "ready";
+}
+
 Result<std::vector<Step>> run(const policy::Policy& policy, const Samples& samples) {
   std::vector<Step> out;
   out.reserve(samples.steps.size());
@@ -272,13 +403,31 @@ Result<std::vector<Step>> run(const policy::Policy& policy, const Samples& sampl
                                         " values but the policy has " +
                                         std::to_string(policy.metrics.size()) + " metrics");
     }
-    const auto offset = static_cast<std::int64_t>(i) * samples.intervalMillis;
+    if (sample.pods.size() > policy.metrics.size()) {
+      return fail("InvalidSamples", "step " + std::to_string(i) + " has pods of " +
+                                        std::to_string(sample.pods.size()) +
+                                        " metrics but the policy has " +
+                                        std::to_string(policy.metrics.size()) + " metrics");
+    }
+    const auto offset =
+        sample.offsetMillis.value_or(static_cast<std::int64_t>(i) * samples.intervalMillis);
     const engine::Time now = start + std::chrono::milliseconds(offset);
+    // A recording's pod-level facts apply while the replay follows it (same replica count).
+    const bool follows = !sample.recordedReplicas || *sample.recordedReplicas == replicas;
     // Samples describe ready pods only: every replica counts as ready and reporting.
     obs.specReplicas = obs.statusReplicas = obs.readyPods = obs.totalPods = replicas;
+    if (follows) {
+      obs.statusReplicas = sample.statusReplicas.value_or(replicas);
+      obs.readyPods = sample.readyPods.value_or(replicas);
+      obs.totalPods = sample.totalPods.value_or(replicas);
+    }
     obs.metrics.clear();
     for (std::size_t m = 0; m < policy.metrics.size(); ++m) {
       const auto& spec = policy.metrics[m];
+      if (follows && m < sample.pods.size() && sample.pods[m] && isPerPod(spec.type)) {
+        obs.metrics.push_back(engine::MetricObservation::perPod(*sample.pods[m]));
+        continue;
+      }
       if (m >= values.size() || !values[m]) {
         obs.metrics.push_back(engine::MetricObservation::unavailable("no sample"));
         continue;

@@ -1,4 +1,4 @@
-// `simulate`: replay recorded samples through the decision engine (DESIGN.md "simulate").
+// `simulate`: replay recorded samples through the decision engine (autoscaler/README.md).
 //
 // Pure apart from the thin file-reading wrapper in main. Time starts at `start` (default the Unix
 // epoch, which is a Thursday 00:00 UTC) and advances by the samples' interval; schedule floors are
@@ -23,7 +23,7 @@ struct Samples {
   std::int32_t replicas = 1;
   std::optional<engine::Time> start;  // `start:`; absent = the Unix epoch
   struct StepSample {
-    // values[m]: policy metric m at this step, in the samples' own unit (see DESIGN.md);
+    // values[m]: policy metric m at this step, in the samples' own unit (autoscaler/README.md);
     // nullopt = unavailable. Milli-units (a sample "850" is 850000).
     std::vector<std::optional<std::int64_t>> values;
     // Keelson extension `steps[].replicas`: the replica count the sample was recorded at. When
@@ -31,9 +31,23 @@ struct Samples {
     // count assuming the same total load (value x recorded / simulated), so a what-if with other
     // replica counts does not replay per-pod load that would have been spread differently.
     std::optional<std::int32_t> recordedReplicas;
+    // Keelson recording extensions (written by the controller's --record-steps, see
+    // autoscaler/README.md "Recordings"). They apply only while the simulated replica count equals
+    // `recordedReplicas` (the replay follows the recording); a what-if that diverges falls back to
+    // `values` with the rescaling above.
+    std::optional<std::int64_t> offsetMillis;    // `time`: this step's offset since the start
+    std::optional<std::int32_t> statusReplicas;  // `status`: scale.status.replicas
+    std::optional<std::int32_t> readyPods;       // `ready`: target pods Running and Ready
+    std::optional<std::int32_t> totalPods;       // `total`: target pods listed
+    // `pods`: per policy metric, the per-pod samples the controller saw ([group, value, request]);
+    // nullopt (or absent) = not recorded for that metric.
+    std::vector<std::optional<std::vector<engine::PodSample>>> pods;
   };
   std::vector<StepSample> steps;
 };
+
+// "ready" / "unready" / "missing" / "ignored" (the recording's pod groups).
+const char* toString(engine::PodGroup group);
 
 // Parses the samples YAML. Errors (reason "InvalidSamples") read "FILE:LINE: sentence".
 Result<Samples> parseSamples(std::string_view text, const std::string& fileName);

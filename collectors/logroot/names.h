@@ -1,4 +1,4 @@
-// Pure parsers for the names the kubelet gives log directories and links (DESIGN.md, "Under the
+// Pure parsers for the names the kubelet gives log directories and links (README.md, "Under the
 // log root"). They give namespace, pod, uid, container and container id without an API server.
 //
 //   pods/<namespace>_<pod>_<pod-uid>/<container>/<n>.log[.<timestamp>]

@@ -1,4 +1,4 @@
-// Scans a log root's directory *names* (DESIGN.md, "Under the log root") into an index from pod
+// Scans a log root's directory *names* (README.md, "Under the log root") into an index from pod
 // uid to namespace, pod and container names and ids. No file is opened and no link is followed:
 // pods/<namespace>_<pod>_<uid>/ gives namespace, pod and uid; the names of the links
 // containers/<pod>_<namespace>_<container>-<id>.log give container names and ids.

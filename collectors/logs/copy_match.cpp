@@ -1,5 +1,7 @@
 #include "collectors/logs/copy_match.h"
 
+#include <algorithm>
+
 namespace keelson::logs {
 
 std::string_view copyMatchName(CopyMatch m) {
@@ -23,6 +25,13 @@ std::string_view copyMatchName(CopyMatch m) {
 std::string_view parentDirectory(std::string_view path) {
   const auto slash = path.rfind('/');
   return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
+}
+
+HeadMatch matchLiveHead(std::string_view live_head, std::string_view candidate_head) {
+  const std::size_t k = std::min(live_head.size(), candidate_head.size());
+  if (k == 0 || live_head.substr(0, k) != candidate_head.substr(0, k)) return HeadMatch::No;
+  if (candidate_head.substr(0, k).find('\n') != std::string_view::npos) return HeadMatch::Yes;
+  return candidate_head.size() < live_head.size() ? HeadMatch::Undecided : HeadMatch::Yes;
 }
 
 CopyMatch matchCheckpointedCopy(const CheckpointedFile& checkpoint,

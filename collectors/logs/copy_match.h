@@ -13,7 +13,7 @@
 // be in the same container directory as the checkpointed path, and it must be at least as long as
 // the checkpointed end offset (a copy holds everything the checkpoint covers).
 //
-// Pure; no I/O.
+// Also (matchLiveHead) recognising a copy made while the agent runs. Pure; no I/O.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +54,19 @@ std::string_view copyMatchName(CopyMatch m);
 // Whether `candidate` is a copy of the file `checkpoint` was taken on, so that it may be resumed
 // at (checkpoint.restart_offset, checkpoint.end_offset). The first failing guard is returned.
 CopyMatch matchCheckpointedCopy(const CheckpointedFile& checkpoint, const CopyCandidate& candidate);
+
+// Recognising a copytruncate copy while the agent runs: a new rotated file whose first bytes equal
+// the head of a live instance of its directory (still read, or truncated within
+// deleted_hold_time) is that instance's copy. Equal up to the shorter of the two heads, and that
+// common part holds a whole line (lines start with a nanosecond timestamp, so an equal first line
+// is the same data). The one place the tailer decides "this file is that instance's copy"; the
+// truncation itself is decided by rotation.h.
+enum class HeadMatch : std::uint8_t {
+  No,
+  Yes,
+  Undecided,  // equal so far, but the candidate is still shorter than its first line: look again
+};
+HeadMatch matchLiveHead(std::string_view live_head, std::string_view candidate_head);
 
 // "pods/ns_pod_uid/app/0.log" -> "pods/ns_pod_uid/app"; "" for a bare name.
 std::string_view parentDirectory(std::string_view path);

@@ -1,4 +1,4 @@
-// The pure JSON encoder for the log record (DESIGN.md, "Log record"), with Fluent Bit's Kubernetes
+// The pure JSON encoder for the log record (README.md, "Records"), with Fluent Bit's Kubernetes
 // field names:
 //
 //   {"time":"<verbatim>","stream":"stdout","log":"<no trailing newline>",

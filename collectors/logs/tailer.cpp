@@ -1,25 +1,26 @@
 #include "collectors/logs/tailer.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <deque>
 #include <limits>
 #include <set>
-#include <tuple>
 
 #include "collectors/common/wall_clock.h"
 #include "collectors/logroot/names.h"
 #include "collectors/logs/copy_match.h"
+#include "collectors/logs/pod_labels.h"
 #include "collectors/logs/resume_check.h"
+#include "collectors/logs/rotation.h"
 #include "collectors/logs/safe_open.h"
+#include "collectors/logs/scan.h"
+#include "collectors/logs/tracked_file.h"
+#include "collectors/logs/watch.h"
 
 namespace keelson::logs {
 
@@ -53,127 +54,10 @@ std::string_view releaseReasonName(ReleaseReason r) {
   return "Unknown";
 }
 
-namespace {
-
-struct PendingRecord {
-  std::string json;
-  std::uint64_t end_offset = 0;
-  std::uint64_t restart_offset = 0;
-  std::uint32_t flags = 0;
-};
-
-struct TrackedFile {
-  std::uint64_t serial = 0;
-  FileId id;
-  Fingerprint fingerprint;
-  std::string path;  // relative to the root
-  std::string dir;   // its container directory, relative
-  Fd fd;
-  RecordEncoder encoder;
-  FileAssembler assembler;
-  LogFormat format = LogFormat::Unknown;
-  FileState state = FileState::Live;
-  bool rotated = false;  // named (or renamed to) a rotated sibling <n>.log.<ts>
-  // Age among the instances of one container directory, oldest first: the inode's birth time where
-  // the filesystem reports one, then (the rescan that found it, rotated names before the live one,
-  // name at discovery). Discovery order alone is not age: a scan's directory listing can miss a
-  // file renamed to its rotated name while the walk ran, and then open the live name, which by
-  // then is its successor; the rotated file, found by the next scan, is the older one. Files
-  // already tracked are older than files a later rescan finds when the birth times do not decide
-  // (unknown, or equal at the filesystem's timestamp granularity): a live file renamed and deleted
-  // between two rescans was never seen under its rotated name, yet is older than every rotated
-  // file found afterwards.
-  std::uint64_t birth = 0;  // ns since the epoch; 0: unknown
-  std::uint64_t generation = 0;
-  int rank = 0;  // 0: found under a rotated name, 1: found as the live file
-  std::string first_name;
-  std::vector<TrackedFile*>* siblings = nullptr;  // poll(): unreleased files of the same dir
-  struct Age {
-    std::uint64_t birth = 0;
-    std::uint64_t generation = 0;
-    int rank = 0;
-    std::string first_name;
-  };
-  Age age() const { return Age{birth, generation, rank, first_name}; }
-  std::uint64_t size = 0;
-  std::uint64_t read_offset = 0;
-  std::uint64_t skip_through = 0;  // resume: records ending at or before this were shipped
-  bool resuming = false;
-  std::uint64_t emitted_end = 0;
-  std::uint64_t emitted_restart = 0;  // restart_offset of the last record emitted
-  StartPoint start;                   // where this instance began (checkpoint, continued copy)
-  // A live file's first up-to-1-KiB as read (before any truncation): how a copytruncate copy of it
-  // is recognised.
-  std::string head;
-  // A rotated file whose content is a copy of the live instance with this serial (copytruncate):
-  // dormant, not read, until that instance ends; then read from where the instance stopped.
-  std::uint64_t copy_of = 0;
-  bool classify = false;  // a new rotated file not yet compared with the live file (was empty)
-  // Bytes of the current, not yet terminated line (starting at carry_offset). While `discarding`,
-  // carry holds the line's head and the rest of the line is dropped until its '\n'.
-  std::string carry;
-  std::uint64_t carry_offset = 0;
-  bool discarding = false;
-  std::string tail;  // while discarding: the last bytes of the line seen so far
-  bool dirty = true;
-  bool eof = false;
-  bool seen = false;
-  bool released = false;
-  Instant deleted_at{};
-  // A new instance found before the kubelet made its containers/ link is not read until the link
-  // gives it its id, or until this instant (TailerConfig::link_wait); zero = not waiting.
-  Instant link_wait_until{};
-  NamespaceCounters* ns = nullptr;
-  std::deque<PendingRecord> pending;
-};
-
-// The inode's birth time in ns since the epoch, or 0 where the filesystem does not report one.
-std::uint64_t birthTimeNs(int fd) {
-  struct statx stx {};
-  if (::statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) != 0 || (stx.stx_mask & STATX_BTIME) == 0)
-    return 0;
-  return static_cast<std::uint64_t>(stx.stx_btime.tv_sec) * 1'000'000'000u + stx.stx_btime.tv_nsec;
-}
-
-bool isLogFileName(std::string_view name) {
-  return !name.ends_with(".gz") && !name.ends_with(".tmp");
-}
-
-struct DirEntry {
-  std::string name;
-  unsigned char type;
-};
-
-// Lists a directory opened with openBeneath (the fd stays owned by the caller).
-std::vector<DirEntry> listDir(int dir_fd) {
-  std::vector<DirEntry> out;
-  const int dup_fd = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) return out;
-  DIR* d = ::fdopendir(dup_fd);
-  if (!d) {
-    ::close(dup_fd);
-    return out;
-  }
-  ::rewinddir(d);
-  while (const dirent* e = ::readdir(d)) {
-    const std::string_view name = e->d_name;
-    if (name == "." || name == "..") continue;
-    out.push_back(DirEntry{std::string(name), e->d_type});
-  }
-  ::closedir(d);
-  std::sort(out.begin(), out.end(),
-            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
-  return out;
-}
-
-}  // namespace
-
-class Tailer::Impl final : public AssembledSink {
+class Tailer::Impl final : public AssembledSink, private ScanVisitor {
  public:
-  Impl(TailerConfig config, const Clock& clock) : config_(std::move(config)), clock_(clock) {}
-  ~Impl() override {
-    if (inotify_fd_ >= 0) ::close(inotify_fd_);
-  }
+  Impl(TailerConfig config, const Clock& clock)
+      : config_(std::move(config)), clock_(clock), watcher_(config_.use_inotify) {}
 
   Status init(std::vector<ResumePoint> resume) {
     auto root = openRoot(config_.log_root);
@@ -203,7 +87,6 @@ class Tailer::Impl final : public AssembledSink {
     if (config_.read_chunk_bytes < 4096) config_.read_chunk_bytes = 4096;
     chunk_.resize(config_.read_chunk_bytes);
     line_limit_ = config_.max_record_bytes * 2 + 4096;
-    if (config_.use_inotify) inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     NullSink null;
     rescan(null);
     first_scan_ = false;
@@ -213,13 +96,13 @@ class Tailer::Impl final : public AssembledSink {
   // --- AssembledSink: encode and deliver (or queue over budget) one record of current_. ---
   void onAssembled(const AssembledRecord& r) override {
     TrackedFile& f = *current_;
-    if (r.end_offset <= f.skip_through && f.resuming) return;
+    if (f.offsets.shipped(r.end_offset)) return;
     PendingRecord p;
     json_.clear();
     f.encoder.encode(json_, r.time, r.stream, r.log, r.flags, r.error);
     if (r.flags & kRecordTruncated) ++counters_.records_truncated;
-    f.emitted_end = r.end_offset;
-    f.emitted_restart = r.restart_offset;
+    f.offsets.emitted_end = r.end_offset;
+    f.offsets.emitted_restart = r.restart_offset;
     if (f.pending.empty() && (emitted_ == 0 || emitted_ + json_.size() <= budget_)) {
       deliver(f, json_, r.end_offset, r.restart_offset, r.flags);
       return;
@@ -240,7 +123,7 @@ class Tailer::Impl final : public AssembledSink {
     rec.restart_offset = restart;
     rec.json = json;
     rec.flags = flags;
-    rec.start = f.start;
+    rec.start = f.offsets.start;
     emitted_ += json.size();
     ++counters_.records_emitted;
     sink_->onRecord(rec);
@@ -271,9 +154,8 @@ class Tailer::Impl final : public AssembledSink {
     // live instance waits for it. Served round-robin, the new instance could otherwise emit its
     // first lines before the copy's last ones.
     for (auto& fp : files_) {
-      if (!fp->released && fp->classify && !classifyCopy(*fp)) {
-        fp->eof = true;  // still empty: looked at again when it is written
-        fp->dirty = false;
+      if (fp->phase() == Phase::Unclassified && !recogniseCopy(*fp)) {
+        fp->at_end = true;  // still empty: looked at again when it is written
       }
     }
     groupSiblings();
@@ -284,17 +166,16 @@ class Tailer::Impl final : public AssembledSink {
       const std::size_t n = files_.size();
       for (std::size_t k = 0; k < n && !stop_; ++k) {
         TrackedFile& f = *files_[(cursor_ + k) % n];
-        if (f.released || f.copy_of != 0) continue;
+        if (f.released() || f.phase() == Phase::DormantCopy) continue;
         if (isPaused(f)) {
-          paused_backlog_ = paused_backlog_ || hasUnread(f);
+          paused_backlog_ = paused_backlog_ || f.hasUnread();
           continue;
         }
-        if (f.classify && !classifyCopy(f)) {
-          f.eof = true;  // still empty: looked at again when it is written
-          f.dirty = false;
+        if (f.phase() == Phase::Unclassified && !recogniseCopy(f)) {
+          f.at_end = true;  // still empty: looked at again when it is written
           continue;
         }
-        if (f.copy_of != 0) continue;
+        if (f.phase() == Phase::DormantCopy) continue;
         if (waitsForOlder(f)) {
           skipped = true;
           continue;
@@ -304,7 +185,7 @@ class Tailer::Impl final : public AssembledSink {
           cursor_ = (cursor_ + k) % n;
           break;
         }
-        if (f.eof && !f.dirty) continue;
+        if (f.at_end) continue;
         if (waitsForLink(f, now)) continue;  // nextWakeup() includes the deadline
         current_ = &f;
         const std::size_t got = readChunk(f, now);
@@ -315,7 +196,7 @@ class Tailer::Impl final : public AssembledSink {
         // milliseconds): look at inotify between chunks, and when a directory changed, end the
         // call early so that the next handleEvents opens the new file first. One read(2) that
         // finds nothing when no event is queued.
-        if (!stop_ && inotify_fd_ >= 0) {
+        if (!stop_ && watcher_.fd() >= 0) {
           drainInotify(now);
           if (rescan_requested_) stop_ = true;
         }
@@ -323,15 +204,15 @@ class Tailer::Impl final : public AssembledSink {
           cursor_ = (cursor_ + k + 1) % n;  // the next call starts with the next file
           break;
         }
-        if (got == 0 && f.state == FileState::Deleted && f.pending.empty()) {
+        if (got == 0 && f.state() == FileState::Deleted && f.pending.empty()) {
           release(f, ReleaseReason::Deleted, now);
         }
       }
       // A file skipped behind an older instance that has since reached its end gets another round.
       if (!progress && skipped && !stop_) {
         for (const auto& fp : files_) {
-          if (!fp->released && fp->copy_of == 0 && !isPaused(*fp) && hasUnread(*fp) &&
-              !waitsForOlder(*fp))
+          if (!fp->released() && fp->phase() != Phase::DormantCopy && !isPaused(*fp) &&
+              fp->hasUnread() && !waitsForOlder(*fp))
             progress = true;
         }
       }
@@ -359,11 +240,11 @@ class Tailer::Impl final : public AssembledSink {
     }
     for (auto& fp : files_) {
       TrackedFile& f = *fp;
-      if (f.released) continue;
+      if (f.released()) continue;
       current_ = &f;
       if (f.pending.empty()) f.assembler.flushExpired(now, *this);
-      if (f.state == FileState::Deleted) {
-        if (f.eof && !f.dirty && f.pending.empty() && f.read_offset >= f.size) {
+      if (f.state() == FileState::Deleted) {
+        if (f.at_end && f.pending.empty() && f.offsets.read_offset >= f.size) {
           release(f, ReleaseReason::Deleted, now);
         } else if (now >= f.deleted_at + config_.deleted_hold_time) {
           release(f, ReleaseReason::HoldExpired, now);
@@ -381,7 +262,7 @@ class Tailer::Impl final : public AssembledSink {
     budget_ = std::numeric_limits<std::size_t>::max();
     emitted_ = 0;
     for (auto& f : files_) {
-      if (f->released || !f->pending.empty()) continue;
+      if (f->released() || !f->pending.empty()) continue;
       current_ = f.get();
       f->assembler.flushMultilineNow(*this);
     }
@@ -393,16 +274,16 @@ class Tailer::Impl final : public AssembledSink {
     Instant next = last_rescan_ + config_.rescan_interval;
     for (const auto& f : files_) {
       if (auto d = f->assembler.nextDeadline(); d && *d < next) next = *d;
-      if (f->state == FileState::Deleted)
+      if (f->state() == FileState::Deleted)
         next = std::min(next, f->deleted_at + config_.deleted_hold_time);
-      if (!f->released && f->link_wait_until != Instant{} && f->state == FileState::Live &&
+      if (!f->released() && f->link_wait_until != Instant{} && f->state() == FileState::Live &&
           f->encoder.metadata().container_id.empty())
         next = std::min(next, f->link_wait_until);
     }
     return next;
   }
 
-  int eventFd() const { return inotify_fd_; }
+  int eventFd() const { return watcher_.fd(); }
   bool hasBacklog() const { return backlog_; }
   bool hasPausedBacklog() const { return paused_backlog_; }
 
@@ -416,29 +297,22 @@ class Tailer::Impl final : public AssembledSink {
 
   void setPodLabels(std::string_view uid, const std::map<std::string, std::string>& labels,
                     const std::map<std::string, std::string>& annotations) {
-    const std::string key(uid);
-    gone_.erase(key);
-    // The pipeline hands every pod over again whenever any pod changed: filter (and count) only
-    // what changed.
-    const std::uint64_t hash = metadataHash(labels, annotations);
-    auto& entry = labels_[key];
-    counters_.pod_label_entries = labels_.size();
-    if (entry.set && entry.raw_hash == hash) return;
-    FilteredMetadata fm = filterMetadata(config_.metadata, labels, annotations);
-    countOmitted(kOmittedNotSelected, fm.not_selected);
-    countOmitted(kOmittedValueTooLarge, fm.value_too_large);
-    countOmitted(kOmittedMetadataBudget, fm.over_budget);
+    const FilteredMetadata* fm = pod_labels_.update(uid, labels, annotations, config_.metadata);
+    counters_.pod_label_entries = pod_labels_.size();
+    if (fm == nullptr) return;  // the same maps as last time
+    countOmitted(kOmittedNotSelected, fm->not_selected);
+    countOmitted(kOmittedValueTooLarge, fm->value_too_large);
+    countOmitted(kOmittedMetadataBudget, fm->over_budget);
     for (auto* list : {&files_, &added_}) {
       for (auto& f : *list) {
         if (f->encoder.metadata().pod_uid != uid) continue;
         PodMetadata m = f->encoder.metadata();
-        if (m.labels == fm.labels && m.annotations == fm.annotations) continue;
-        m.labels = fm.labels;
-        m.annotations = fm.annotations;
+        if (m.labels == fm->labels && m.annotations == fm->annotations) continue;
+        m.labels = fm->labels;
+        m.annotations = fm->annotations;
         f->encoder.setMetadata(std::move(m));
       }
     }
-    entry = PodLabelEntry{true, hash, std::move(fm.labels), std::move(fm.annotations)};
   }
 
   void countOmitted(std::string_view reason, std::uint64_t n) {
@@ -451,37 +325,8 @@ class Tailer::Impl final : public AssembledSink {
     }
   }
 
-  // FNV-1a over length-prefixed keys and values: tells a changed pod from an unchanged one
-  // without keeping the raw maps (a pod's annotations can be 256 KiB).
-  static std::uint64_t metadataHash(const std::map<std::string, std::string>& labels,
-                                    const std::map<std::string, std::string>& annotations) {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    const auto mix = [&h](std::string_view bytes) {
-      const std::uint64_t n = bytes.size();
-      for (int i = 0; i < 8; ++i) {
-        h ^= (n >> (8 * i)) & 0xff;
-        h *= 0x100000001b3ULL;
-      }
-      for (const char c : bytes) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 0x100000001b3ULL;
-      }
-    };
-    for (const auto* map : {&labels, &annotations}) {
-      mix(std::to_string(map->size()));
-      for (const auto& [k, v] : *map) {
-        mix(k);
-        mix(v);
-      }
-    }
-    return h;
-  }
-
   void setPodGone(std::string_view uid) {
-    const std::string key(uid);
-    if (!labels_.contains(key)) return;
-    gone_.insert(key);
-    pruneGonePods();
+    if (pod_labels_.markGone(uid)) pruneGonePods();
   }
 
   void setPodExcluded(std::string_view uid, bool excluded, RecordSink& sink) {
@@ -497,7 +342,7 @@ class Tailer::Impl final : public AssembledSink {
     sink_ = &sink;
     const Instant now = clock_.now();
     for (auto& f : files_) {
-      if (f->released || f->encoder.metadata().pod_uid != uid) continue;
+      if (f->released() || f->encoder.metadata().pod_uid != uid) continue;
       refuse(f->path, kRefusedExcluded);
       release(*f, ReleaseReason::Excluded, now);
     }
@@ -515,11 +360,11 @@ class Tailer::Impl final : public AssembledSink {
       s.path = f->path;
       s.pod = f->encoder.metadata();
       s.format = f->format;
-      s.state = f->state;
+      s.state = f->state();
       s.size = f->size;
-      s.read_offset = f->read_offset;
-      s.emitted_end_offset = f->emitted_end;
-      s.start = f->start;
+      s.read_offset = f->offsets.read_offset;
+      s.emitted_end_offset = f->offsets.emitted_end;
+      s.start = f->offsets.start;
       out.push_back(std::move(s));
     }
     return out;
@@ -530,8 +375,8 @@ class Tailer::Impl final : public AssembledSink {
   std::uint64_t lagBytes() const {
     std::uint64_t lag = 0;
     for (const auto& f : files_) {
-      if (f->copy_of != 0) continue;  // a dormant copy holds nothing unread
-      lag += f->size > f->read_offset ? f->size - f->read_offset : 0;
+      if (f->phase() == Phase::DormantCopy) continue;  // a copy holds nothing unread yet
+      lag += f->size > f->offsets.read_offset ? f->size - f->offsets.read_offset : 0;
     }
     return lag;
   }
@@ -548,16 +393,10 @@ class Tailer::Impl final : public AssembledSink {
     return !paused_.empty() && paused_.contains(f.encoder.metadata().pod_uid);
   }
 
-  // Not yet read to its end (or records queued): what an older instance must finish first.
-  static bool hasUnread(const TrackedFile& f) { return !f.pending.empty() || !f.eof || f.dirty; }
-
-  // Whether `g` is an older instance of the same container than `f` (see TrackedFile::generation).
+  // Whether `g` is an older instance of the same container than `f` (TrackedFile::Age).
   // A dormant copy, or one not yet compared with the live file, is not one.
   static bool olderInstance(const TrackedFile& g, const TrackedFile& f) {
-    if (&g == &f || g.released || g.copy_of != 0 || g.classify) return false;
-    if (g.birth != 0 && f.birth != 0 && g.birth != f.birth) return g.birth < f.birth;
-    return std::tie(g.generation, g.rank, g.first_name) <
-           std::tie(f.generation, f.rank, f.first_name);
+    return &g != &f && g.phase() == Phase::Reading && olderAge(g.age, f.age);
   }
 
   // One container's lines must leave in order across a rotation: a file waits while an older
@@ -566,7 +405,7 @@ class Tailer::Impl final : public AssembledSink {
   static bool waitsForOlder(const TrackedFile& f) {
     if (f.siblings == nullptr) return false;
     for (const TrackedFile* g : *f.siblings) {
-      if (olderInstance(*g, f) && hasUnread(*g)) return true;
+      if (olderInstance(*g, f) && g->hasUnread()) return true;
     }
     return false;
   }
@@ -575,7 +414,7 @@ class Tailer::Impl final : public AssembledSink {
     by_dir_.clear();
     for (auto& fp : files_) {
       fp->siblings = nullptr;
-      if (!fp->released) by_dir_[fp->dir].push_back(fp.get());
+      if (!fp->released()) by_dir_[fp->dir].push_back(fp.get());
     }
     for (auto& [dir, group] : by_dir_) {
       if (group.size() < 2) continue;
@@ -589,101 +428,50 @@ class Tailer::Impl final : public AssembledSink {
   std::size_t readChunk(TrackedFile& f, Instant now) {
     ssize_t n;
     do {
-      n = ::pread(f.fd.get(), chunk_.data(), chunk_.size(), static_cast<off_t>(f.read_offset));
+      n = ::pread(f.fd.get(), chunk_.data(), chunk_.size(),
+                  static_cast<off_t>(f.offsets.read_offset));
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
       ++counters_.read_errors;
-      f.eof = true;
-      f.dirty = false;
+      f.at_end = true;
       return 0;
     }
     if (n == 0) {
-      f.eof = true;
-      f.dirty = false;
+      f.at_end = true;
       return 0;
     }
-    const std::uint64_t base = f.read_offset;
+    const std::uint64_t base = f.offsets.read_offset;
     const auto len = static_cast<std::size_t>(n);
-    f.read_offset += len;
-    f.size = std::max(f.size, f.read_offset);
-    f.eof = len < chunk_.size();
-    if (f.eof) f.dirty = false;
+    f.offsets.read_offset += len;
+    f.size = std::max(f.size, f.offsets.read_offset);
+    f.at_end = len < chunk_.size();
     if (f.fingerprint.length < kFingerprintMaxBytes) refingerprint(f);
-    const std::uint64_t new_bytes = f.read_offset > std::max(base, f.skip_through)
-                                        ? f.read_offset - std::max(base, f.skip_through)
-                                        : 0;
+    const std::uint64_t new_bytes = f.offsets.newBytesSince(base);
     f.ns->bytes_read += new_bytes;
 
-    const char* data = chunk_.data();
-    std::size_t pos = 0;
-    if (f.discarding || !f.carry.empty()) {
-      const void* nl = std::memchr(data, '\n', len);
-      if (!nl) {
-        appendCarry(f, std::string_view(data, len));
-        return len;
-      }
-      const auto at = static_cast<std::size_t>(static_cast<const char*>(nl) - data);
-      appendCarry(f, std::string_view(data, at));
-      processLine(f, f.carry, f.carry_offset, base + at + 1, f.discarding, now);
-      f.carry.clear();
-      f.tail.clear();
-      f.discarding = false;
-      if (f.carry.capacity() > 64 * 1024) f.carry.shrink_to_fit();
-      pos = at + 1;
-    }
-    while (pos < len && !stop_) {
-      const void* nl = std::memchr(data + pos, '\n', len - pos);
-      if (!nl) {
-        f.carry_offset = base + pos;
-        appendCarry(f, std::string_view(data + pos, len - pos));
-        pos = len;
-        break;
-      }
-      const auto at = static_cast<std::size_t>(static_cast<const char*>(nl) - data);
-      processLine(f, std::string_view(data + pos, at - pos), base + pos, base + at + 1, false, now);
-      pos = at + 1;
-    }
+    const std::size_t pos =
+        splitLines(std::string_view(chunk_.data(), len), base, f.carry, line_limit_,
+                   [&](std::string_view line, std::uint64_t start, std::uint64_t end, bool cut) {
+                     processLine(f, line, start, end, cut, now);
+                     return !stop_;
+                   });
     if (pos < len) {
       // Stopped on the budget: the rest of the chunk is read again next time.
-      f.read_offset = base + pos;
-      f.eof = false;
+      f.offsets.read_offset = base + pos;
+      f.at_end = false;
     }
     return len;
   }
 
-  void appendCarry(TrackedFile& f, std::string_view bytes) {
-    if (!f.discarding && f.carry.size() + bytes.size() > line_limit_) {
-      const std::size_t room = line_limit_ - f.carry.size();
-      f.carry.append(bytes.substr(0, room));
-      f.discarding = true;
-      // Seed the tail with the head's end, so a field cut between head and tail is still whole.
-      f.tail.assign(std::string_view(f.carry).substr(f.carry.size() -
-                                                     std::min<std::size_t>(512, f.carry.size())));
-      bytes.remove_prefix(room);
-    }
-    if (!f.discarding) {
-      f.carry.append(bytes);
-      return;
-    }
-    // The line's last bytes: where docker json keeps "stream" and "time".
-    constexpr std::size_t kTail = 512;
-    if (bytes.size() >= kTail) {
-      f.tail.assign(bytes.substr(bytes.size() - kTail));
-    } else {
-      f.tail.append(bytes);
-      if (f.tail.size() > 2 * kTail) f.tail.erase(0, f.tail.size() - kTail);
-    }
-  }
-
   void processLine(TrackedFile& f, std::string_view line, std::uint64_t start, std::uint64_t end,
                    bool cut, Instant now) {
-    const bool fresh = end > f.skip_through || !f.resuming;
+    const bool fresh = !f.offsets.shipped(end);
     if (f.format == LogFormat::Unknown) {
       f.format = detectFormat(line);
       if (f.format == LogFormat::Unknown) f.format = LogFormat::Cri;
     }
     const ParsedLine parsed = cut && f.format == LogFormat::DockerJson
-                                  ? parseDockerJsonCut(line, f.tail, scratch_)
+                                  ? parseDockerJsonCut(line, f.carry.tail, scratch_)
                                   : parseLine(f.format, line, scratch_);
     if (fresh) {
       ++f.ns->lines_read;
@@ -694,19 +482,16 @@ class Tailer::Impl final : public AssembledSink {
   }
 
   void refingerprint(TrackedFile& f) {
-    const std::uint64_t want = std::min<std::uint64_t>(kFingerprintMaxBytes, f.read_offset);
+    const std::uint64_t want = std::min<std::uint64_t>(kFingerprintMaxBytes, f.offsets.read_offset);
     if (want <= f.fingerprint.length) return;
     char buf[kFingerprintMaxBytes];
     const ssize_t n = ::pread(f.fd.get(), buf, want, 0);
     if (n > 0) f.fingerprint = fingerprintOf(std::string_view(buf, static_cast<std::size_t>(n)));
-    if (n > 0 && !f.rotated && static_cast<std::size_t>(n) > f.head.size())
+    if (n > 0 && !f.rotated() && static_cast<std::size_t>(n) > f.head.size())
       f.head.assign(buf, static_cast<std::size_t>(n));
   }
 
-  // Where "from the end" starts: just past the last '\n' before `size`, so a line being written
-  // at that moment is read whole rather than as a fragment. Looks back kLineStartLookBack bytes
-  // at most; a file with no '\n' that short is one unfinished line (start at 0); a longer
-  // unfinished line is entered at `size` (its head is not shipped).
+  // Where "from the end" starts (offsets.h, lineStartIn), looking back kLineStartLookBack bytes.
   static std::uint64_t lineStartAtEnd(int fd, std::uint64_t size) {
     constexpr std::uint64_t kLineStartLookBack = 64 * 1024;
     if (size == 0) return 0;
@@ -714,9 +499,7 @@ class Tailer::Impl final : public AssembledSink {
     std::string buf(static_cast<std::size_t>(size - from), '\0');
     const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(from));
     if (n <= 0) return size;
-    const auto nl = std::string_view(buf.data(), static_cast<std::size_t>(n)).rfind('\n');
-    if (nl != std::string_view::npos) return from + nl + 1;
-    return from == 0 ? 0 : size;
+    return lineStartIn(std::string_view(buf.data(), static_cast<std::size_t>(n)), from, size);
   }
 
   // The live file's head as it is now (a file just discovered, not read yet).
@@ -732,31 +515,22 @@ class Tailer::Impl final : public AssembledSink {
   // ship it again. A new rotated file whose first bytes equal the head of a live instance in the
   // same directory (still being read, or truncated within deleted_hold_time) is that copy: it is
   // read from where the live instance stopped, so only the lines the live instance had not read
-  // before its truncation come from the copy. Returns false while that cannot be decided yet (the
-  // copy is empty or shorter than its first line).
-  bool classifyCopy(TrackedFile& c) {
+  // before its truncation come from the copy (the comparison: copy_match.h, matchLiveHead).
+  // Returns false while that cannot be decided yet (the copy is empty or shorter than its first
+  // line). The file leaves Unclassified when it returns true (tracked_file.h).
+  bool recogniseCopy(TrackedFile& c) {
     char buf[kFingerprintMaxBytes];
     const ssize_t n = ::pread(c.fd.get(), buf, sizeof buf, 0);
     if (n <= 0) return false;
     const std::string_view head(buf, static_cast<std::size_t>(n));
-    // Equal up to the shorter head, and that common part holds a whole line (lines start with a
-    // nanosecond timestamp, so an equal first line is the same data). A copy still shorter than
-    // its first line is looked at again later.
-    enum class Match { No, Yes, Undecided };
-    const auto matches = [&](const std::string& h) {
-      const std::size_t k = std::min(h.size(), head.size());
-      if (k == 0 || std::string_view(h).substr(0, k) != head.substr(0, k)) return Match::No;
-      if (head.substr(0, k).find('\n') != std::string_view::npos) return Match::Yes;
-      return head.size() < h.size() ? Match::Undecided : Match::Yes;
-    };
     bool undecided = false;
     for (const auto* list : {&files_, &added_}) {
       for (const auto& g : *list) {
-        if (g.get() == &c || g->released || g->rotated || g->dir != c.dir) continue;
-        const Match m = matches(g->head);
-        undecided |= m == Match::Undecided;
-        if (m == Match::Yes) {
-          c.classify = false;
+        if (g.get() == &c || g->released() || g->rotated() || g->dir != c.dir) continue;
+        const HeadMatch m = matchLiveHead(g->head, head);
+        undecided |= m == HeadMatch::Undecided;
+        if (m == HeadMatch::Yes) {
+          c.enter(Phase::DormantCopy);
           c.copy_of = g->serial;  // the live instance is still being read: wait for its end
           ++counters_.copies_recognised;
           return true;
@@ -765,17 +539,16 @@ class Tailer::Impl final : public AssembledSink {
     }
     for (auto it = truncated_.begin(); it != truncated_.end(); ++it) {
       if (it->dir != c.dir) continue;
-      const Match m = matches(it->head);
-      undecided |= m == Match::Undecided;
-      if (m != Match::Yes) continue;
-      c.classify = false;
+      const HeadMatch m = matchLiveHead(it->head, head);
+      undecided |= m == HeadMatch::Undecided;
+      if (m != HeadMatch::Yes) continue;
       continueFrom(c, it->age, it->serial, it->restart_offset, it->end_offset);
       truncated_.erase(it);
       ++counters_.copies_recognised;
       return true;
     }
     if (undecided) return false;
-    c.classify = false;
+    c.enter(Phase::Reading);
     return true;
   }
 
@@ -799,8 +572,8 @@ class Tailer::Impl final : public AssembledSink {
     char buf[kFingerprintMaxBytes];
     for (auto& fp : files_) {
       TrackedFile& f = *fp;
-      if (f.released || f.generation != generation_ || f.start.placed || f.read_offset != 0 ||
-          f.copy_of != 0 || f.classify || f.size == 0)
+      if (f.phase() != Phase::Reading || f.age.generation != generation_ ||
+          f.offsets.start.placed || f.offsets.read_offset != 0 || f.size == 0)
         continue;
       const ssize_t n = ::pread(f.fd.get(), buf, sizeof buf, 0);
       if (n <= 0) continue;
@@ -821,19 +594,13 @@ class Tailer::Impl final : public AssembledSink {
           used.emplace_back(list, i);
           break;
         }
-        f.read_offset = r.restart_offset;
-        f.skip_through = r.end_offset;
-        f.resuming = true;
-        f.emitted_end = r.end_offset;
-        f.emitted_restart = r.restart_offset;
-        f.start = StartPoint{true, r.restart_offset, r.end_offset, 0};
-        f.dirty = true;
-        f.eof = false;
+        f.offsets.placeAt(r.restart_offset, r.end_offset);
+        f.at_end = false;
         refingerprint(f);
         // The copy holds the checkpointed instance's lines: it is as old as that inode (which now
         // holds what was written after the truncation), not as new as its own birth.
         for (const auto& g : files_) {
-          if (!g->released && g->id == r.file) f.birth = std::min(f.birth, g->birth);
+          if (!g->released() && g->id == r.file) f.age.birth = std::min(f.age.birth, g->age.birth);
         }
         ++counters_.copies_resumed;
         used.emplace_back(list, i);
@@ -851,23 +618,16 @@ class Tailer::Impl final : public AssembledSink {
   // are still encoded with them) and go after, so the table is bounded by the pods that exist
   // rather than by every pod ever seen.
   void pruneGonePods() {
-    if (!gone_.empty()) {
+    if (pod_labels_.hasGone()) {
       std::set<std::string_view> tracked;
       for (const auto* list : {&files_, &added_}) {
         for (const auto& f : *list) {
-          if (!f->released) tracked.insert(f->encoder.metadata().pod_uid);
+          if (!f->released()) tracked.insert(f->encoder.metadata().pod_uid);
         }
       }
-      for (auto it = gone_.begin(); it != gone_.end();) {
-        if (tracked.contains(*it)) {
-          ++it;
-          continue;
-        }
-        labels_.erase(*it);
-        it = gone_.erase(it);
-      }
+      pod_labels_.pruneGone(tracked);
     }
-    counters_.pod_label_entries = labels_.size();
+    counters_.pod_label_entries = pod_labels_.size();
   }
 
   // Pods whose directory a complete scan did not list and whose files are all let go: the caller
@@ -878,7 +638,7 @@ class Tailer::Impl final : public AssembledSink {
     std::set<std::string_view> tracked;
     for (const auto* list : {&files_, &added_}) {
       for (const auto& f : *list) {
-        if (!f->released) tracked.insert(f->encoder.metadata().pod_uid);
+        if (!f->released()) tracked.insert(f->encoder.metadata().pod_uid);
       }
     }
     for (auto it = pod_uids_.begin(); it != pod_uids_.end();) {
@@ -896,20 +656,12 @@ class Tailer::Impl final : public AssembledSink {
   // suppressing every record ending at or before end_offset.
   void continueFrom(TrackedFile& c, const TrackedFile::Age& age, std::uint64_t serial,
                     std::uint64_t restart_offset, std::uint64_t end_offset) {
-    c.birth = age.birth;  // the copy stands for the truncated instance
-    c.generation = age.generation;
-    c.rank = age.rank;
-    c.first_name = age.first_name;
+    c.age = age;  // the copy stands for the truncated instance
+    c.enter(Phase::Reading);
     c.copy_of = 0;
-    c.read_offset = restart_offset;
-    c.skip_through = end_offset;
-    c.resuming = true;
-    c.emitted_end = end_offset;
-    c.emitted_restart = restart_offset;
-    c.start = StartPoint{true, restart_offset, end_offset, serial};
+    c.offsets.placeAt(restart_offset, end_offset, serial);
     c.carry.clear();
-    c.dirty = true;
-    c.eof = false;
+    c.at_end = false;
     // A copy with nothing left to read is checkpointed at its start (the pipeline): its
     // fingerprint must cover what precedes that point, or a reused inode would pass for it.
     refingerprint(c);
@@ -962,7 +714,7 @@ class Tailer::Impl final : public AssembledSink {
   // ---------------------------------------------------------------- lifecycle
 
   void release(TrackedFile& f, ReleaseReason reason, Instant now) {
-    if (f.released) return;
+    if (f.released()) return;
     TrackedFile* saved = current_;
     current_ = &f;
     const auto saved_budget = budget_;
@@ -970,13 +722,13 @@ class Tailer::Impl final : public AssembledSink {
     drainPending(f);
     std::uint64_t abandoned = 0;
     if (reason == ReleaseReason::HoldExpired) {
-      abandoned = f.size > f.read_offset ? f.size - f.read_offset : 0;
+      abandoned = f.size > f.offsets.read_offset ? f.size - f.offsets.read_offset : 0;
       counters_.bytes_abandoned += abandoned;
     }
     std::vector<TrackedFile*> copies;
     for (const auto* list : {&files_, &added_}) {
       for (const auto& g : *list) {
-        if (!g->released && g->copy_of == f.serial) copies.push_back(g.get());
+        if (g->phase() == Phase::DormantCopy && g->copy_of == f.serial) copies.push_back(g.get());
       }
     }
     // Truncated with a copy: the unfinished last line and open groups are re-read whole from the
@@ -984,30 +736,29 @@ class Tailer::Impl final : public AssembledSink {
     // line.
     if (reason != ReleaseReason::Truncated || copies.empty()) {
       if (!f.carry.empty())
-        processLine(f, f.carry, f.carry_offset, f.read_offset, f.discarding, now);
+        processLine(f, f.carry.bytes, f.carry.offset, f.offsets.read_offset, f.carry.discarding,
+                    now);
       f.assembler.flushAll(*this);
     }
     f.carry.clear();
-    f.tail.clear();
-    f.discarding = false;
     drainPending(f);
     for (TrackedFile* c : copies)
-      continueFrom(*c, f.age(), f.serial, f.emitted_restart, f.emitted_end);
-    if (reason == ReleaseReason::Truncated && copies.empty() && !f.rotated && !f.head.empty()) {
+      continueFrom(*c, f.age, f.serial, f.offsets.emitted_restart, f.offsets.emitted_end);
+    if (reason == ReleaseReason::Truncated && copies.empty() && !f.rotated() && !f.head.empty()) {
       // The copy may be found later (it is usually created before the truncation is noticed).
       if (truncated_.size() >= kMaxTruncatedKept) truncated_.erase(truncated_.begin());
-      truncated_.push_back(TruncatedInstance{f.dir, f.head, f.age(), f.serial, f.emitted_restart,
-                                             f.emitted_end, now});
+      truncated_.push_back(TruncatedInstance{
+          f.dir, f.head, f.age, f.serial, f.offsets.emitted_restart, f.offsets.emitted_end, now});
     }
     budget_ = saved_budget;
     current_ = saved;
-    f.released = true;
+    f.enter(Phase::Released);
     FileReleased r;
     r.serial = f.serial;
     r.file = f.id;
     r.path = f.path;
     r.reason = reason;
-    r.read_offset = f.read_offset;
+    r.read_offset = f.offsets.read_offset;
     r.bytes_abandoned = abandoned;
     if (sink_) sink_->onFileReleased(r);
   }
@@ -1015,17 +766,41 @@ class Tailer::Impl final : public AssembledSink {
   void sweep() {
     std::size_t removed_before_cursor = 0;
     for (std::size_t i = 0; i < files_.size() && i < cursor_; ++i) {
-      if (files_[i]->released) ++removed_before_cursor;
+      if (files_[i]->released()) ++removed_before_cursor;
     }
-    files_.erase(std::remove_if(files_.begin(), files_.end(),
-                                [](const std::unique_ptr<TrackedFile>& f) { return f->released; }),
-                 files_.end());
+    files_.erase(
+        std::remove_if(files_.begin(), files_.end(),
+                       [](const std::unique_ptr<TrackedFile>& f) { return f->released(); }),
+        files_.end());
     for (auto& f : added_)
       files_.push_back(std::move(f));
     added_.clear();
     cursor_ -= removed_before_cursor;
     if (cursor_ >= files_.size()) cursor_ = 0;
     counters_.files_open = files_.size();
+  }
+
+  // Per-namespace counters live while a file of the namespace is tracked (each file points at its
+  // namespace's entry) and go a rescan_interval after the last one, so they are bounded by the
+  // namespaces that have files rather than every namespace ever seen (the pipeline prunes its
+  // delivered series the same way, LogMetrics::pruneNamespaces). The delay lets the caller's
+  // metric sync (every 250 ms) see the last lines counted: a short-lived pod is read and let go
+  // within one call. A namespace that comes back after that counts again from 0.
+  void pruneNamespaceCounters(Instant now) {
+    std::set<const NamespaceCounters*> in_use;
+    for (const auto& f : files_)
+      in_use.insert(f->ns);
+    std::erase_if(counters_.by_namespace, [&](const auto& entry) {
+      const auto& [ns, counters] = entry;
+      if (in_use.contains(&counters)) {
+        ns_idle_since_.erase(ns);
+        return false;
+      }
+      const auto [it, first] = ns_idle_since_.try_emplace(ns, now);
+      if (first || now - it->second < config_.rescan_interval) return false;
+      ns_idle_since_.erase(it);
+      return true;
+    });
   }
 
   // ---------------------------------------------------------------- discovery
@@ -1058,94 +833,94 @@ class Tailer::Impl final : public AssembledSink {
     }
   }
 
-  // Opens a directory beneath the root; counts refusals. Empty Fd when unusable.
-  Fd openDir(const std::string& rel) {
-    auto d = openBeneath(root_.get(), rel, true);
-    if (!d) {
-      const auto& reason = d.error().reason;
-      if (reason == kOpenFailed) scan_complete_ = false;
-      if (reason != kOpenNotFound && reason != kOpenFailed) refuse(rel, reason);
-      return Fd();
+  // --- ScanVisitor: what the walk (scan.h) found. ---
+  void onDirectory(int dir_fd, const std::string& rel) override { watcher_.add(dir_fd, rel); }
+  void onRefused(const std::string& rel, std::string_view reason) override { refuse(rel, reason); }
+  void onIncomplete() override { scan_complete_ = false; }
+  void onFile(const std::string& rel, const std::string& dir_rel,
+              const logroot::PodLogPath& where) override {
+    if (excluded_.contains(where.pod.pod_uid)) {
+      refuse(rel, kRefusedExcluded);
+      return;
     }
-    return std::move(*d);
-  }
-
-  void watch(int dir_fd, const std::string& rel) {
-    if (inotify_fd_ < 0) return;
-    const std::string proc = "/proc/self/fd/" + std::to_string(dir_fd);
-    const int wd = ::inotify_add_watch(inotify_fd_, proc.c_str(),
-                                       IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
-                                           IN_MODIFY | IN_DELETE_SELF | IN_ONLYDIR);
-    if (wd >= 0) watches_[wd] = rel;
+    consider(rel, dir_rel, where, scan_now_);
   }
 
   void drainInotify(Instant now) {
-    if (inotify_fd_ < 0) return;
-    alignas(inotify_event) char buf[16 * 1024];
-    std::set<std::string> modified_dirs;
-    for (;;) {
-      const ssize_t n = ::read(inotify_fd_, buf, sizeof buf);
-      if (n <= 0) break;
-      for (ssize_t off = 0; off < n;) {
-        const auto* ev = reinterpret_cast<const inotify_event*>(buf + off);
-        off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
-        if (ev->mask & IN_Q_OVERFLOW) {
-          rescan_requested_ = true;
-          continue;
-        }
-        const auto w = watches_.find(ev->wd);
-        if (ev->mask & IN_IGNORED) {
-          if (w != watches_.end()) watches_.erase(w);
-          continue;
-        }
-        if (ev->mask & IN_MODIFY) {
-          if (w != watches_.end()) modified_dirs.insert(w->second);
-          continue;
-        }
-        rescan_requested_ = true;
-      }
-    }
-    if (modified_dirs.empty()) return;
+    const WatchEvents events = watcher_.drain();
+    if (events.rescan) rescan_requested_ = true;
+    if (events.written_dirs.empty()) return;
+    const auto copied = serialsWithCopy();
     for (auto& f : files_) {
-      if (f->released || !modified_dirs.count(f->dir)) continue;
-      f->dirty = true;
-      f->eof = false;
+      if (f->released() || !events.written_dirs.contains(f->dir)) continue;
+      f->at_end = false;
       // A write may also be a copytruncate's truncation: look at the size now, not at the rescan.
       struct stat st {};
-      if (::fstat(f->fd.get(), &st) == 0)
-        checkSize(*f, static_cast<std::uint64_t>(st.st_size), now);
+      if (::fstat(f->fd.get(), &st) != 0) continue;
+      RotationAfter after;
+      after.size = static_cast<std::uint64_t>(st.st_size);
+      look(*f, after, copied);
+      applyChange(*f, after, now);
     }
   }
 
-  // containers/ holds one link per container *instance* (a restart makes a new id and a new
-  // <n>.log, and the old links stay), each pointing at its own instance's <n>.log. So the id
-  // belongs to a file, not to a container: each link's target is read with readlinkat (the link is
-  // never opened or followed) and maps that <n>.log, and its rotated <n>.log.<ts> files, to the id.
-  void loadContainerIds() {
-    container_ids_.clear();
-    Fd dir = openDir("containers");
-    if (!dir) return;
-    watch(dir.get(), "containers");  // a link made after its file was found: a rescan applies it
-    char target[4096];
-    for (const auto& e : listDir(dir.get())) {
-      const auto link = logroot::parseContainerLinkName(e.name);
-      if (!link) continue;
-      const ssize_t n = ::readlinkat(dir.get(), e.name.c_str(), target, sizeof target);
-      if (n <= 0 || static_cast<std::size_t>(n) >= sizeof target) continue;
-      if (auto file = logroot::containerLinkTarget(
-              *link, std::string_view(target, static_cast<std::size_t>(n)))) {
-        container_ids_[std::move(*file)] = link->container_id;
+  // Serials of instances whose copytruncate copy is tracked (dormant until they end).
+  std::set<std::uint64_t> serialsWithCopy() const {
+    std::set<std::uint64_t> out;
+    for (const auto* list : {&files_, &added_}) {
+      for (const auto& g : *list) {
+        if (g->phase() == Phase::DormantCopy) out.insert(g->copy_of);
       }
     }
+    return out;
   }
 
-  // The container id of the instance whose file (live or rotated) is `dir_rel`/`file_name`; empty
-  // when no link names it.
-  std::string containerIdFor(const std::string& dir_rel, std::string_view file_name) const {
-    const auto live = logroot::liveLogName(file_name);
-    if (!live) return {};
-    const auto it = container_ids_.find(dir_rel + "/" + std::string(*live));
-    return it == container_ids_.end() ? std::string() : it->second;
+  // The content half of a look through the fd: has the head been rewritten, is a copy known.
+  void look(const TrackedFile& f, RotationAfter& after, const std::set<std::uint64_t>& copied) {
+    after.head_changed = f.fingerprint.length > 0 && after.size &&
+                         *after.size >= f.offsets.read_offset &&
+                         !fingerprintMatches(f.fd.get(), f.fingerprint);
+    after.copy_tracked = copied.contains(f.serial);
+  }
+
+  // Applies what rotation.h's classify() decided about one look at `f`.
+  void applyChange(TrackedFile& f, const RotationAfter& after, Instant now) {
+    const RotationChange change = classify(RotationBefore{f.state(), f.offsets.read_offset}, after);
+    switch (change.name) {
+      case NameChange::RenamedAway:
+        ++counters_.rotations_rename;
+        break;
+      case NameChange::Removed:
+      case NameChange::Replaced:
+        f.deleted_at = now;
+        ++counters_.rotations_delete;
+        break;
+      case NameChange::Unchanged:
+      case NameChange::Moved:
+        break;
+    }
+    f.rename(change.name, after.rotated_name);
+    switch (change.content) {
+      case ContentChange::Truncated:
+      case ContentChange::Copytruncated:
+        restartInstance(f, now);
+        return;
+      case ContentChange::Appended:
+        f.at_end = false;
+        [[fallthrough]];
+      case ContentChange::Unchanged:
+        if (after.size) f.size = *after.size;
+        return;
+    }
+  }
+
+  // The containers/ links (scan.h): which container instance each file belongs to.
+  void loadContainerIds() {
+    container_ids_.clear();
+    Fd dir = openInWalk(root_.get(), "containers", true, *this);
+    if (!dir) return;
+    watcher_.add(dir.get(), "containers");  // a link made after its file was found: a rescan
+    container_ids_ = readContainerLinks(dir.get());
   }
 
   // A file found before the kubelet made its link gets its id at the next scan. An id already
@@ -1153,9 +928,10 @@ class Tailer::Impl final : public AssembledSink {
   void applyContainerIds() {
     for (const auto* list : {&files_, &added_}) {
       for (const auto& f : *list) {
-        if (f->released) continue;
+        if (f->released()) continue;
         const auto slash = f->path.rfind('/');
-        std::string id = containerIdFor(f->dir, std::string_view(f->path).substr(slash + 1));
+        std::string id =
+            containerIdFor(container_ids_, f->dir, std::string_view(f->path).substr(slash + 1));
         if (id.empty() || id == f->encoder.metadata().container_id) continue;
         PodMetadata m = f->encoder.metadata();
         m.container_id = std::move(id);
@@ -1176,60 +952,16 @@ class Tailer::Impl final : public AssembledSink {
     for (auto& f : files_)
       f->seen = false;
     loadContainerIds();
-    std::set<std::string, std::less<>> pod_dirs;  // every entry of pods/ this scan listed
-    std::set<std::string, std::less<>> listed_uids;
-    if (Fd pods = openDir("pods")) {
-      watch(pods.get(), "pods");
-      for (const auto& pe : listDir(pods.get())) {
-        pod_dirs.insert(pe.name);
-        const std::string pod_rel = "pods/" + pe.name;
-        const auto pod = logroot::parsePodDirName(pe.name);
-        if (!pod) continue;
-        listed_uids.insert(pod->pod_uid);
-        if (!config_.namespaces.allows(pod->namespace_name)) continue;
-        const bool excluded_pod = excluded_.contains(pod->pod_uid);
-        if (pe.type == DT_LNK) {
-          refuse(pod_rel, kRefusedSymlink);
-          continue;
-        }
-        Fd pod_dir = openDir(pod_rel);
-        if (!pod_dir) continue;
-        watch(pod_dir.get(), pod_rel);
-        for (const auto& ce : listDir(pod_dir.get())) {
-          const std::string cont_rel = pod_rel + "/" + ce.name;
-          if (ce.type == DT_LNK) {
-            refuse(cont_rel, kRefusedSymlink);
-            continue;
-          }
-          if (ce.type != DT_DIR && ce.type != DT_UNKNOWN) continue;
-          Fd cont_dir = openDir(cont_rel);
-          if (!cont_dir) continue;
-          watch(cont_dir.get(), cont_rel);
-          for (const auto& fe : listDir(cont_dir.get())) {
-            if (!isLogFileName(fe.name)) continue;
-            const std::string file_rel = cont_rel + "/" + fe.name;
-            const auto parsed = logroot::parsePodLogPath(file_rel);
-            if (!parsed) continue;
-            if (fe.type == DT_LNK) {
-              refuse(file_rel, kRefusedSymlink);
-              continue;
-            }
-            if (excluded_pod) {
-              refuse(file_rel, kRefusedExcluded);
-              continue;
-            }
-            consider(file_rel, cont_rel, *parsed);
-          }
-        }
-      }
-    }
+    scan_now_ = now;
+    const ScanListing listing = walkPods(root_.get(), config_.namespaces, *this);
     resumeCopies();
     applyContainerIds();
-    if (scan_complete_) forgetRefusedOutside(pod_dirs);
+    if (scan_complete_) forgetRefusedOutside(listing.pod_dirs);
     // Files not found where they were: deleted (or moved away); keep reading through the fd.
+    const auto copied = serialsWithCopy();
     for (auto& fp : files_) {
       TrackedFile& f = *fp;
-      if (f.released) continue;
+      if (f.released()) continue;
       struct stat st {};
       if (::fstat(f.fd.get(), &st) != 0) {
         ++counters_.read_errors;
@@ -1237,35 +969,22 @@ class Tailer::Impl final : public AssembledSink {
       }
       // Not found where it was: deleted, or moved out of our view. A scan that failed to open some
       // directory (fd limit, I/O error) proves nothing, so only st_nlink == 0 counts then.
-      const bool gone = st.st_nlink == 0 || (!f.seen && scan_complete_);
-      if (gone && f.state != FileState::Deleted) {
-        f.state = FileState::Deleted;
-        f.deleted_at = now;
-        ++counters_.rotations_delete;
-      }
-      checkSize(f, static_cast<std::uint64_t>(st.st_size), now);
+      RotationAfter after;
+      after.listing = f.seen           ? Listing::Found
+                      : scan_complete_ ? Listing::NotFound
+                                       : Listing::ScanIncomplete;
+      after.path_reused = !f.seen && listing.log_files.contains(f.path);
+      after.unlinked = st.st_nlink == 0;
+      after.size = static_cast<std::uint64_t>(st.st_size);
+      look(f, after, copied);
+      applyChange(f, after, now);
     }
     from_end_.clear();
     sweep();
+    pruneNamespaceCounters(now);
     pruneGonePods();
-    if (scan_complete_) notifyPodsGone(listed_uids);
+    if (scan_complete_) notifyPodsGone(listing.pod_uids);
     sink_ = saved_sink;
-  }
-
-  void checkSize(TrackedFile& f, std::uint64_t size, Instant now) {
-    bool truncated = size < f.read_offset;
-    if (!truncated && f.fingerprint.length > 0 && !fingerprintMatches(f.fd.get(), f.fingerprint)) {
-      truncated = true;  // truncated and rewritten past our offset between two looks
-    }
-    if (truncated) {
-      restartInstance(f, now);
-      return;
-    }
-    f.size = size;
-    if (size > f.read_offset) {
-      f.dirty = true;
-      f.eof = false;
-    }
   }
 
   // copytruncate: the old instance ends (what was read is flushed), a new serial starts at 0.
@@ -1283,15 +1002,13 @@ class Tailer::Impl final : public AssembledSink {
     fresh->fd = Fd(::fcntl(f.fd.get(), F_DUPFD_CLOEXEC, 0));
     fresh->encoder = f.encoder;
     fresh->assembler = FileAssembler(config_.max_record_bytes, ruleFor(f.encoder.metadata()));
-    fresh->state = f.state;
-    fresh->rotated = f.rotated;
+    fresh->copyNameOf(f);
     // Newer than the truncated instance and its copy: the same inode, so its birth time is the
     // truncated instance's; this instance began when the truncation was noticed, after the copy was
     // made (copytruncate copies first).
-    fresh->birth = f.birth != 0 ? static_cast<std::uint64_t>(wallClockNs()) : 0;
-    fresh->generation = ++generation_;
-    fresh->rank = f.rank;
-    fresh->first_name = f.first_name;
+    fresh->age = f.age;
+    fresh->age.birth = f.age.birth != 0 ? static_cast<std::uint64_t>(wallClockNs()) : 0;
+    fresh->age.generation = ++generation_;
     fresh->deleted_at = f.deleted_at;
     fresh->ns = f.ns;
     fresh->seen = true;
@@ -1309,30 +1026,24 @@ class Tailer::Impl final : public AssembledSink {
   }
 
   void consider(const std::string& rel, const std::string& dir_rel,
-                const logroot::PodLogPath& where) {
-    auto opened = openBeneath(root_.get(), rel, false);
-    if (!opened) {
-      const auto& reason = opened.error().reason;
-      if (reason == kOpenFailed) scan_complete_ = false;
-      if (reason != kOpenNotFound && reason != kOpenFailed) refuse(rel, reason);
-      return;
-    }
-    Fd fd = std::move(*opened);
+                const logroot::PodLogPath& where, Instant now) {
+    Fd fd = openInWalk(root_.get(), rel, false, *this);
+    if (!fd) return;
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return;
     const FileId id{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
     // added_ too: a copytruncate noticed in this same call re-opened the file as a new instance.
     for (auto* list : {&files_, &added_}) {
       for (auto& f : *list) {
-        if (f->released || !(f->id == id)) continue;
+        if (f->released() || !(f->id == id)) continue;
         f->seen = true;
         if (f->path != rel) {
           // Renamed: the kubelet's rotation moves <n>.log to <n>.log.<timestamp>.
-          if (f->state == FileState::Live && where.rotated) {
-            ++counters_.rotations_rename;
-            f->state = FileState::Rotated;
-          }
-          if (where.rotated) f->rotated = true;
+          RotationAfter after;
+          after.listing = Listing::Found;
+          after.moved = true;
+          after.rotated_name = where.rotated;
+          applyChange(*f, after, now);
           f->path = rel;
           f->dir = dir_rel;
         }
@@ -1352,12 +1063,8 @@ class Tailer::Impl final : public AssembledSink {
     f->id = id;
     f->path = rel;
     f->dir = dir_rel;
-    f->state = where.rotated ? FileState::Rotated : FileState::Live;
-    f->rotated = where.rotated;
-    f->birth = birthTimeNs(fd.get());
-    f->generation = generation_;
-    f->rank = where.rotated ? 0 : 1;
-    f->first_name = rel;
+    f->setInitialName(where.rotated);
+    f->age = TrackedFile::Age{birthTimeNs(fd.get()), generation_, where.rotated ? 0 : 1, rel};
     f->size = static_cast<std::uint64_t>(st.st_size);
     f->seen = true;
     PodMetadata m;
@@ -1366,10 +1073,10 @@ class Tailer::Impl final : public AssembledSink {
     m.pod_uid = where.pod.pod_uid;
     m.container_name = where.container_name;
     m.host = config_.node_name;
-    m.container_id = containerIdFor(dir_rel, where.file_name);
-    if (auto it = labels_.find(m.pod_uid); it != labels_.end()) {
-      m.labels = it->second.labels;
-      m.annotations = it->second.annotations;
+    m.container_id = containerIdFor(container_ids_, dir_rel, where.file_name);
+    if (const FilteredMetadata* known = pod_labels_.find(m.pod_uid)) {
+      m.labels = known->labels;
+      m.annotations = known->annotations;
     }
     f->ns = &counters_.by_namespace[m.namespace_name];
     pod_uids_.insert(m.pod_uid);
@@ -1383,12 +1090,7 @@ class Tailer::Impl final : public AssembledSink {
       if (!(it->file == id)) continue;
       const ResumeCheck check = checkResumePoint(resumeFacts(f->fd.get(), *it, f->size));
       if (check == ResumeCheck::Resume) {
-        f->read_offset = it->restart_offset;
-        f->skip_through = it->end_offset;
-        f->resuming = true;
-        f->emitted_end = it->end_offset;
-        f->emitted_restart = it->restart_offset;
-        f->start = StartPoint{true, it->restart_offset, it->end_offset, 0};
+        f->offsets.placeAt(it->restart_offset, it->end_offset);
         placed = true;
       } else if (check == ResumeCheck::FingerprintMismatch) {
         ++counters_.fingerprint_mismatches;
@@ -1402,14 +1104,14 @@ class Tailer::Impl final : public AssembledSink {
     }
     if (!placed && ((first_scan_ && !config_.read_existing_from_start) ||
                     from_end_.contains(f->encoder.metadata().pod_uid))) {
-      f->read_offset = lineStartAtEnd(f->fd.get(), f->size);
+      f->offsets.read_offset = lineStartAtEnd(f->fd.get(), f->size);
     }
-    if (f->read_offset > 0) refingerprint(*f);
-    if (!f->rotated) {
+    if (f->offsets.read_offset > 0) refingerprint(*f);
+    if (!f->rotated()) {
       loadHead(*f);
-    } else if (!placed && f->read_offset == 0) {
-      f->classify = true;
-      classifyCopy(*f);
+    } else if (!placed && f->offsets.read_offset == 0) {
+      f->beginUnclassified();
+      recogniseCopy(*f);
     }
     // The kubelet starts a container (whose runtime creates and writes <n>.log) before it makes
     // the containers/ link that names the instance's id, so a new instance is usually found first:
@@ -1419,11 +1121,11 @@ class Tailer::Impl final : public AssembledSink {
     // Only instances that appear while running: at the first scan a file without a link is an old
     // instance whose link the kubelet already removed, and `ship` reads what exists.
     if (config_.link_wait > Duration::zero() && !container_ids_.empty() && !first_scan_ &&
-        !f->rotated && !placed && f->read_offset == 0 &&
+        !f->rotated() && !placed && f->offsets.read_offset == 0 &&
         f->encoder.metadata().container_id.empty()) {
       f->link_wait_until = clock_.now() + config_.link_wait;
     }
-    f->dirty = true;
+    f->at_end = false;
     files_.push_back(std::move(f));
     counters_.files_open = files_.size();
   }
@@ -1431,7 +1133,7 @@ class Tailer::Impl final : public AssembledSink {
   // Only while it is the live file: renamed by a rotation, it is read at once (the instance's id
   // comes with the next scan if its link appears).
   bool waitsForLink(const TrackedFile& f, Instant now) const {
-    return f.link_wait_until > now && f.state == FileState::Live &&
+    return f.link_wait_until > now && f.state() == FileState::Live &&
            f.encoder.metadata().container_id.empty();
   }
 
@@ -1451,8 +1153,7 @@ class Tailer::Impl final : public AssembledSink {
   const Clock& clock_;
   std::vector<TruncatedInstance> truncated_;
   Fd root_;
-  int inotify_fd_ = -1;
-  std::map<int, std::string> watches_;
+  DirWatcher watcher_;
   std::vector<std::shared_ptr<const CompiledMultilineRule>> rules_;
   std::vector<ResumePoint> resume_;
   // Resume points whose inode was found with other content: candidates for resumeCopies.
@@ -1460,22 +1161,16 @@ class Tailer::Impl final : public AssembledSink {
   std::vector<std::unique_ptr<TrackedFile>> files_;
   std::vector<std::unique_ptr<TrackedFile>> added_;
   // The live file each containers/ link points at ("pods/<pod dir>/<container>/<n>.log") -> id.
-  std::unordered_map<std::string, std::string> container_ids_;
-  // Per pod uid: what its records carry (filtered), and a hash of what the API said.
-  struct PodLabelEntry {
-    bool set = false;
-    std::uint64_t raw_hash = 0;
-    std::map<std::string, std::string> labels;
-    std::map<std::string, std::string> annotations;
-  };
-  std::unordered_map<std::string, PodLabelEntry> labels_;
-  std::set<std::string, std::less<>> gone_;      // pod uids the API no longer lists (setPodGone)
+  ContainerIds container_ids_;
+  PodLabelTable pod_labels_;  // per pod uid: what its records carry (setPodLabels)
   std::set<std::string, std::less<>> pod_uids_;  // pods with a file tracked since their last scan
   std::set<std::string, std::less<>> paused_;    // pod uids whose files poll() skips
   std::set<std::string> refused_;
   std::set<std::string, std::less<>> excluded_;  // pod uids (setPodExcluded)
   std::set<std::string> from_end_;  // pod uids included again: new files start at their end
   TailerCounters counters_;
+  // Namespaces whose counters no tracked file uses, since when (pruneNamespaceCounters).
+  std::unordered_map<std::string, Instant> ns_idle_since_;
   std::vector<char> chunk_;
   std::string json_;
   std::string scratch_;
@@ -1486,6 +1181,7 @@ class Tailer::Impl final : public AssembledSink {
   bool rescan_requested_ = false;
   bool scan_complete_ = true;  // every directory and file of the last scan could be opened
   bool first_scan_ = true;
+  Instant scan_now_{};  // the running scan's instant (onFile)
   // Per call of poll/handleEvents.
   RecordSink* sink_ = nullptr;
   TrackedFile* current_ = nullptr;

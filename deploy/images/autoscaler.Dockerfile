@@ -7,7 +7,7 @@
 FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      cmake ninja-build g++ pkg-config \
+      cmake ninja-build g++ pkg-config ccache libre2-dev \
       prometheus-cpp-dev librdkafka-dev libboost-dev libboost-system-dev libfmt-dev \
       libyaml-cpp-dev nlohmann-json3-dev libssl-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -15,7 +15,11 @@ WORKDIR /src
 COPY . .
 # The build stage is the same in agent.Dockerfile and autoscaler.Dockerfile (both binaries): a
 # layer cache (BuildKit, buildah --layers) then compiles once for the two images.
-RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEELSON_BUILD_TESTS=OFF \
+# The compiler cache lives in a build-cache mount (BuildKit and buildah keep it between builds, never
+# in a layer): a rebuild after a small change recompiles only what changed.
+RUN --mount=type=cache,target=/root/.cache/ccache \
+    cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEELSON_BUILD_TESTS=OFF \
+      -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
  && cmake --build /build --target keelson-agent keelson-autoscaler -j2 \
  && strip /build/agent/keelson-agent /build/autoscaler/keelson-autoscaler
 

@@ -49,6 +49,9 @@ grep -E '^container_(cpu_usage_seconds_total|memory_working_set_bytes)\{' "$work
 echo "   ($(grep -c '^container_' "$work/metrics.txt") container_* series for" \
   "$(grep -o 'id="[^"]*"' "$work/metrics.txt" | sort -u | wc -l) cgroups," \
   "$(grep -c '^[a-z]' "$work/metrics.txt") series in all; full exposition: $work/metrics.txt)"
+echo "   On a Kubernetes node these are the kubelet's /metrics/cadvisor series: the agent replaces the"
+echo "   job that scrapes that endpoint (kube-prometheus's kubelet ServiceMonitor cAdvisor endpoint,"
+echo "   or kubernetes-cadvisor); how to switch without a gap: deploy/README.md."
 
 echo
 echo "== 2. The log pipeline: a demo workload -> keelson-agent run -> embedded Kafka"

@@ -1,4 +1,4 @@
-// Benchmarks of the autoscaler's pure core (tests/bench/README.md, section "autoscaler"):
+// Benchmarks of the autoscaler's pure core (tests/bench/README.md, "Autoscaler decisions"):
 //  1. one sync of 10,000 policies: decide() + recordScale() for each (target < 100 ms CPU);
 //  2. simulate over one week of 15 s steps, 40,320 steps (target < 1 s).
 // Prints figures; never fails on timing.

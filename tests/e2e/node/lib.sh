@@ -47,6 +47,8 @@ pod_uid() { k -n "$1" get pod "$2" -o jsonpath='{.metadata.uid}'; }
 # The test overlay plus this run's addresses, generated under $dir and applied.
 #   deploy_keelson DIR [AGENT_YAML]   AGENT_YAML: the agent's config (default: ship to the test
 #                                     broker's topic keelson-node-logs)
+# Optional, from the environment: DEPLOY_POLICIES (a policy file for the autoscaler's ConfigMap)
+# and DEPLOY_AUTOSCALER_ARGS (extra flags appended to `keelson-autoscaler run`).
 KEELSON_NS=keelson-system
 deploy_keelson() {
   local dir=$1 agent_yaml=${2:-}
@@ -58,6 +60,20 @@ deploy_keelson() {
     printf 'sink: kafka://%s/keelson-node-logs\n' "$KEELSON_KAFKA_BOOTSTRAP" >"$agent_yaml"
   fi
   [[ $agent_yaml == "$dir/agent.yaml" ]] || cp "$agent_yaml" "$dir/agent.yaml"
+  local policies_generator= extra_args= arg
+  if [[ -n ${DEPLOY_POLICIES:-} ]]; then
+    cp "$DEPLOY_POLICIES" "$dir/policies.yaml"
+    policies_generator="  - name: keelson-policies
+    behavior: replace
+    files:
+      - policies.yaml"
+  fi
+  for arg in ${DEPLOY_AUTOSCALER_ARGS:-}; do
+    extra_args+="
+      - op: add
+        path: /spec/template/spec/containers/0/args/-
+        value: \"$arg\""
+  done
   local prometheus_url=http://prometheus.invalid:9090
   if [[ -s $KEELSON_PEERS_DIR/prometheus.env ]]; then
     load_peer_env prometheus
@@ -78,6 +94,7 @@ configMapGenerator:
     behavior: replace
     files:
       - agent.yaml
+$policies_generator
 patches:
   - target: {kind: DaemonSet, name: keelson-agent}
     patch: |
@@ -97,7 +114,7 @@ patches:
         value: {name: KUBERNETES_SERVICE_PORT, value: "$api_port"}
       - op: replace
         path: /spec/template/spec/containers/0/args/4
-        value: $prometheus_url
+        value: $prometheus_url$extra_args
 YAML
   k apply -k "$dir" >"$dir/apply.log" 2>&1 || fail "kubectl apply -k: $(cat "$dir/apply.log")"
 }

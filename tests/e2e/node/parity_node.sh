@@ -39,9 +39,15 @@ kind: Pod
 metadata: {name: burstable-restart}
 spec:
   terminationGracePeriodSeconds: 1
+  # Fails once, then runs: a restarted container (1.log beside 0.log, a new id) that is steady
+  # while the two expositions are read (a container in the middle of exiting is read by the
+  # kubelet's housekeeping and by Keelson seconds apart and legitimately differs).
   containers:
-  - {name: crashy, image: $WORKLOAD_IMAGE, command: ["sh", "-c", "sleep 20; exit 1"],
+  - {name: crashy, image: $WORKLOAD_IMAGE,
+     command: ["sh", "-c", "if [ -e /state/ran ]; then exec sleep 100000; fi; touch /state/ran; sleep 2; exit 1"],
+     volumeMounts: [{name: state, mountPath: /state}],
      resources: {requests: {cpu: 50m, memory: 16Mi}}}
+  volumes: [{name: state, emptyDir: {}}]
 ---
 apiVersion: v1
 kind: Pod
@@ -65,8 +71,10 @@ YAML
 for p in guaranteed-multi besteffort hostnet; do
   k -n "$ns" wait "pod/$p" --for=condition=Ready --timeout=120s >/dev/null || fail "$p not Ready"
 done
-restarted() { [[ $(k -n "$ns" get pod burstable-restart -o jsonpath='{.status.containerStatuses[0].restartCount}') -ge 1 ]]; }
-poll 120 restarted || fail "burstable-restart did not restart"
+restarted() {
+  [[ $(k -n "$ns" get pod burstable-restart -o jsonpath='{.status.containerStatuses[0].restartCount}/{.status.containerStatuses[0].ready}') == 1/true ]]
+}
+poll 120 restarted || fail "burstable-restart did not restart once and run"
 
 step "Keelson from deploy/overlays/test-node"
 printf 'sink: kafka://%s/node-parity-%s\n' "$KEELSON_KAFKA_BOOTSTRAP" "$$" >"$work/agent.yaml"
@@ -93,6 +101,15 @@ kubelet_read_agent() {
     grep -qE "^container_memory_rss\{.*pod=\"keelson-agent-[^\"]+\"\} [1-9]" "$work/kubelet.txt"
 }
 poll 60 kubelet_read_agent || fail "the kubelet's cAdvisor has no usage of the agent pod after 60 s"
+# The agent and the autoscaler have just started: their thread counts and memory move for a few
+# seconds (the kubelet's sample of a container can be up to 15 s old). Compare the steady state.
+wait_rollout deployment/keelson-autoscaler "$KEELSON_NS" 300
+settled() {
+  local started
+  started=$(k -n "$KEELSON_NS" get pods -o jsonpath='{range .items[*]}{.status.containerStatuses[0].state.running.startedAt}{"\n"}{end}' | sort | tail -1)
+  [[ -n $started ]] && (($(date +%s) - $(date -d "$started" +%s) >= 30))
+}
+poll 90 settled || fail "Keelson's pods did not run 30 s"
 
 step "parity with the kubelet's cAdvisor"
 OUT=$work KEELSON_URL=http://127.0.0.1:9445/metrics WAIT=16 \

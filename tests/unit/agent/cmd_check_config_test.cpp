@@ -110,5 +110,29 @@ TEST(CheckConfig, SecretsComeFromTheEnvironmentOrAFile) {
   ::unsetenv("KEELSON_TEST_SASL_PASSWORD");
 }
 
+// Substitution applies to every value (agent/config_subst.h), and a value a parser refuses is
+// quoted as its reference, never as the secret: check-config and run alike.
+TEST(CheckConfig, ASubstitutedValueIsNeverPrintedWhereverItIsRefused) {
+  Dir dir;
+  ::setenv("KEELSON_TEST_BAD_VALUE", kSecret, 1);
+  std::ofstream(dir.path + "/secret") << kSecret << "\n";
+  const std::vector<std::string> files = {
+      "logs:\n  inflight_budget: ${KEELSON_TEST_BAD_VALUE}\n",
+      "logs:\n  undeliverable: ${file:" + dir.path + "/secret}\n",
+      "cgroups: ${KEELSON_TEST_BAD_VALUE}\n",
+      "sink: ${KEELSON_TEST_BAD_VALUE}\n",
+  };
+  for (const auto& text : files) {
+    const std::string file = dir.write(text);
+    const auto checked = checkConfig(file);
+    EXPECT_EQ(checked.code, 1) << text << ": " << checked.all;
+    EXPECT_EQ(checked.all.find(kSecret), std::string::npos) << checked.all;
+    const auto ran = run(file, dir);
+    EXPECT_EQ(ran.code, 1) << text << ": " << ran.all;
+    EXPECT_EQ(ran.all.find(kSecret), std::string::npos) << ran.all;
+  }
+  ::unsetenv("KEELSON_TEST_BAD_VALUE");
+}
+
 }  // namespace
 }  // namespace keelson::agent

@@ -24,6 +24,20 @@ TEST(LogMetrics, DeliveredSeriesOfGoneNamespacesArePruned) {
   EXPECT_NE(e.find("keelson_log_lines_delivered_total{namespace=\"a\"} 1"), std::string::npos) << e;
 }
 
+// The tailer drops a namespace's read counters after its last file; one that comes back before the
+// next sync starts again from 0 and is counted from there, not from the old value.
+TEST(LogMetrics, ReadCountersOfANamespaceThatCameBackCountFromZero) {
+  LogMetrics m;
+  logs::TailerCounters c;
+  c.by_namespace["a"] = {10, 100};
+  m.syncTailer(c);
+  c.by_namespace["a"] = {3, 30};  // pruned and recreated between two syncs
+  m.syncTailer(c);
+  const std::string e = exposition(m);
+  EXPECT_NE(e.find("keelson_log_lines_read_total{namespace=\"a\"} 13"), std::string::npos) << e;
+  EXPECT_NE(e.find("keelson_log_bytes_read_total{namespace=\"a\"} 130"), std::string::npos) << e;
+}
+
 TEST(LogMetrics, PausedDestinationSeriesComesAndGoes) {
   LogMetrics m;
   m.setDestinationPaused("logs-x", "TOPIC_AUTHORIZATION_FAILED", true);

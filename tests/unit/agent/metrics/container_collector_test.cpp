@@ -611,6 +611,9 @@ TEST(ContainerCollectorTest, KeptDescriptorsExposeTheSameText) {
       roots.proc_root = kFixtures + "/" + tree + "/proc";
       roots.log_root = kFixtures + "/" + tree + "/log";
       roots.all_cgroups = all;
+      // container_last_seen is the scrape's wall time: a fixed one, or a second boundary between
+      // the two expositions makes them differ (seen under load).
+      roots.wall_seconds = 1764672000;
       ContainerCollector plain(roots, nullptr);
       roots.keep_open_files = 1000;
       ContainerCollector kept(roots, nullptr);

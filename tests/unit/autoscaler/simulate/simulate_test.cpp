@@ -149,7 +149,8 @@ TEST(Samples, StructureErrors) {
   EXPECT_EQ(message("replicas: 2\nsteps: 5\n"),
             "s.yaml:2: steps must be a list of {metrics: [...]}");
   EXPECT_EQ(message("replicas: 2\nsteps:\n  - {metrics: [1], foo: 2}\n"),
-            "s.yaml:3: steps[0]: unknown field \"foo\"; expected metrics, replicas");
+            "s.yaml:3: steps[0]: unknown field \"foo\"; expected metrics, replicas (recordings "
+            "also: time, status, ready, total, pods)");
   EXPECT_EQ(message("replicas: 2\nsteps:\n  - metrics: [[1]]\n"),
             "s.yaml:3: steps[0].metrics holds a list; write one value per metric");
   EXPECT_EQ(message("replicas: 2\nsteps:\n  - {replicas: 3}\n"),
@@ -171,7 +172,9 @@ TEST(Samples, TooManyValues) {
   policy::Policy p;
   p.maxReplicas = 3;
   Samples s;
-  s.steps.push_back({{1000, 2000}, std::nullopt});
+  Samples::StepSample step;
+  step.values = {1000, 2000};
+  s.steps.push_back(step);
   p.metrics.resize(1);
   EXPECT_EQ(run(p, s).error().message, "step 0 has 2 values but the policy has 1 metrics");
 }
@@ -183,6 +186,84 @@ TEST(Samples, GoDurations) {
   EXPECT_EQ(formatDuration(3600000), "1h0m0s");
   EXPECT_EQ(formatDuration(1500), "1.5s");
   EXPECT_EQ(formatDuration(250), "250ms");
+}
+
+TEST(Samples, RecordingKeys) {
+  const auto ok = parseSamples(
+      "replicas: 2\nsteps:\n"
+      "  - {time: 412ms, replicas: 2, status: 3, ready: 1, total: 2, metrics: [80, null],\n"
+      "     pods: [[[unready, 0, 500m], [ready, 401m, null]], null]}  # controller: desired 3\n"
+      "  - {time: 15500ms, metrics: [1], pods: [[]]}\n",
+      "s.yaml");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  ASSERT_EQ(ok->steps.size(), 2u);
+  const auto& s0 = ok->steps[0];
+  EXPECT_EQ(s0.offsetMillis, 412);
+  EXPECT_EQ(s0.statusReplicas, 3);
+  EXPECT_EQ(s0.readyPods, 1);
+  EXPECT_EQ(s0.totalPods, 2);
+  ASSERT_EQ(s0.pods.size(), 2u);
+  ASSERT_TRUE(s0.pods[0]);
+  ASSERT_EQ(s0.pods[0]->size(), 2u);
+  EXPECT_EQ((*s0.pods[0])[0].group, engine::PodGroup::Unready);
+  EXPECT_EQ((*s0.pods[0])[1].valueMilli, 401);
+  EXPECT_EQ((*s0.pods[0])[0].requestMilli, 500);
+  EXPECT_EQ((*s0.pods[0])[1].requestMilli, std::nullopt);
+  EXPECT_FALSE(s0.pods[1]);
+  EXPECT_EQ(ok->steps[1].offsetMillis, 15500);
+
+  const char* errors[][2] = {
+      {"replicas: 1\nsteps:\n  - {time: 2s, metrics: [1]}\n  - {time: 1s, metrics: [1]}\n",
+       "s.yaml:4: steps[1].time goes back: steps must be in time order"},
+      {"replicas: 1\nsteps:\n  - {time: soon, metrics: [1]}\n",
+       "s.yaml:3: steps[0].time must be a duration since the start such as 15s"},
+      {"replicas: 1\nsteps:\n  - {metrics: [1], pods: [[[busy, 1, 1]]]}\n",
+       "s.yaml:3: steps[0].pods[0][0]: group must be ready, unready, missing or ignored, got "
+       "\"busy\""},
+      {"replicas: 1\nsteps:\n  - {metrics: [1], pods: [[[ready, 1]]]}\n",
+       "s.yaml:3: steps[0].pods[0][0] must be [group, value, request] (request may be null)"},
+      {"replicas: 1\nsteps:\n  - {metrics: [1], pods: [7]}\n",
+       "s.yaml:3: steps[0].pods[0] must be a list of [group, value, request] or null"},
+      {"replicas: 1\nsteps:\n  - {metrics: [1], pods: 7}\n",
+       "s.yaml:3: steps[0].pods must be a list (one per metric) of pod lists"},
+      {"replicas: 1\nsteps:\n  - {metrics: [1], ready: -1}\n",
+       "s.yaml:3: steps[0].ready must be an integer >= 0"},
+  };
+  for (const auto& [text, message] : errors) {
+    const auto r = parseSamples(text, "s.yaml");
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.error().message, message) << text;
+  }
+}
+
+// A recording's pods decide while the replay follows it; a what-if at another replica count
+// falls back to the aggregate value (rescaled), as plain samples do.
+TEST(Samples, RecordedPodsApplyWhileTheReplayFollowsTheRecording) {
+  auto parsed = policy::parsePolicies(
+      "apiVersion: keelson.io/v1\nkind: ScalingPolicy\nmetadata: {name: a, namespace: n}\n"
+      "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: a}\n"
+      "  minReplicas: 1\n  maxReplicas: 20\n  metrics:\n  - type: Resource\n"
+      "    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}\n",
+      "p.yaml");
+  ASSERT_TRUE(parsed.ok());
+  const auto& policy = parsed.policies.at(0);
+  // Two pods, one unready: the ready one at 100% of its request. Per pod (the HPA's scale-up
+  // with unready pods counts the unready one idle): ratio 2, then (100+0)/2 = 50% = target ->
+  // stays at 2. The aggregate alone (100% of 2 ready pods) would ask for 4.
+  const std::string step =
+      "{replicas: 2, ready: 1, metrics: [100], pods: [[[ready, 500m, 500m], [unready, 0, "
+      "500m]]]}";
+  auto samples = parseSamples("replicas: 2\nsteps:\n  - " + step + "\n", "s.yaml");
+  ASSERT_TRUE(samples.ok()) << samples.error().message;
+  auto steps = run(policy, *samples);
+  ASSERT_TRUE(steps.ok());
+  EXPECT_EQ((*steps)[0].desired, 2);
+  samples = parseSamples("replicas: 3\nsteps:\n  - " + step + "\n", "s.yaml");
+  ASSERT_TRUE(samples.ok());
+  steps = run(policy, *samples);
+  ASSERT_TRUE(steps.ok());
+  EXPECT_EQ((*steps)[0].metrics[0], 66667);  // 100% x 2 recorded / 3 simulated
+  EXPECT_EQ((*steps)[0].desired, 4);         // ceil(66/50 x 3): the aggregate path
 }
 
 }  // namespace

@@ -78,5 +78,32 @@ TEST(CopyMatchTest, ParentDirectory) {
   EXPECT_EQ(parentDirectory(""), "");
 }
 
+// A copy made while the agent runs, compared with the head of a live instance of its directory.
+TEST(CopyMatchTest, LiveHeadTable) {
+  struct Row {
+    const char* name;
+    std::string live;
+    std::string candidate;
+    HeadMatch want;
+  };
+  const Row rows[] = {
+      {"the copy holds the live head and more", kHead, kHead + kLine1, HeadMatch::Yes},
+      {"the copy is the live head", kHead, kHead, HeadMatch::Yes},
+      {"the copy is shorter, a whole line in common", kHead, kLine1, HeadMatch::Yes},
+      {"the live head is shorter, a whole line", kLine1, kHead, HeadMatch::Yes},
+      {"the copy is shorter than its first line", kHead, kLine1.substr(0, 10),
+       HeadMatch::Undecided},
+      {"the live head is shorter than its first line, copy longer", kLine1.substr(0, 10), kHead,
+       HeadMatch::Yes},
+      {"different first bytes", kHead, kLine2, HeadMatch::No},
+      {"an empty copy", kHead, "", HeadMatch::No},
+      {"no live head", "", kHead, HeadMatch::No},
+  };
+  for (const auto& r : rows) {
+    EXPECT_EQ(static_cast<int>(matchLiveHead(r.live, r.candidate)), static_cast<int>(r.want))
+        << r.name;
+  }
+}
+
 }  // namespace
 }  // namespace keelson::logs

@@ -1244,6 +1244,52 @@ TEST_F(TailerTest, PodLabelTableStaysBoundedAcrossPodChurn) {
   EXPECT_EQ(t->counters().pod_label_entries, 1u);
 }
 
+// Issue 14 item 9: the per-namespace read counters are held while a file of the namespace is
+// tracked (a deleted file is still read to its end) and dropped a rescan_interval after its last
+// file, so namespace churn does not grow them; a namespace that comes back counts again from 0.
+TEST_F(TailerTest, NamespaceCountersGoWithTheLastFileOfTheirNamespace) {
+  auto c = config();
+  c.deleted_hold_time = std::chrono::seconds(1);
+  write(kLog, cri("stays"));
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  for (int i = 0; i < 20; ++i) {
+    const std::string ns = "ns" + std::to_string(i);
+    const std::string dir = "pods/" + ns + "_p_uid-" + std::to_string(i);
+    write(dir + "/app/0.log", cri("one") + cri("two"));
+    write(dir + "/side/0.log", cri("three"));
+    clock_.advance(std::chrono::seconds(11));
+    drain(*t, s);
+    ASSERT_TRUE(t->counters().by_namespace.contains(ns));
+    EXPECT_EQ(t->counters().by_namespace.at(ns).lines_read, 3u);
+    fs::remove_all(at(dir + "/app"));  // one file of the namespace left: its counters stay
+    clock_.advance(std::chrono::seconds(11));
+    drain(*t, s);
+    EXPECT_TRUE(t->counters().by_namespace.contains(ns)) << ns;
+    fs::remove_all(at(dir));
+    clock_.advance(std::chrono::seconds(11));
+    drain(*t, s);
+    // The last file is let go: its counts stay for one more rescan_interval (the caller's
+    // metric sync must still see its last lines), then go.
+    EXPECT_EQ(t->counters().by_namespace.at(ns).lines_read, 3u) << ns;
+    clock_.advance(std::chrono::seconds(11));
+    drain(*t, s);
+    EXPECT_TRUE(t->counters().by_namespace.contains(ns)) << ns;  // idle since this rescan
+    clock_.advance(std::chrono::seconds(11));
+    drain(*t, s);
+    EXPECT_FALSE(t->counters().by_namespace.contains(ns)) << ns;
+  }
+  EXPECT_EQ(t->counters().by_namespace.size(), 1u);
+  EXPECT_EQ(t->counters().by_namespace.at("shop").lines_read, 1u);
+  EXPECT_EQ(t->counters().files_open, 1u);
+  write("pods/ns3_q_uid-q/app/0.log", cri("back"));
+  clock_.advance(std::chrono::seconds(11));
+  drain(*t, s);
+  EXPECT_EQ(t->counters().by_namespace.at("ns3").lines_read, 1u);
+  EXPECT_EQ(s.records.back().log(), "back");
+}
+
 // A paused pod (its rate limit holds its records) is not read; other pods are; its bytes wait in
 // the file and are read, in order, once it is resumed.
 TEST_F(TailerTest, PausedPodIsSkippedUntilResumed) {

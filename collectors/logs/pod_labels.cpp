@@ -1,0 +1,65 @@
+#include "collectors/logs/pod_labels.h"
+
+namespace keelson::logs {
+
+std::uint64_t metadataHash(const std::map<std::string, std::string>& labels,
+                           const std::map<std::string, std::string>& annotations) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  const auto mix = [&h](std::string_view bytes) {
+    const std::uint64_t n = bytes.size();
+    for (int i = 0; i < 8; ++i) {
+      h ^= (n >> (8 * i)) & 0xff;
+      h *= 0x100000001b3ULL;
+    }
+    for (const char c : bytes) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 0x100000001b3ULL;
+    }
+  };
+  for (const auto* map : {&labels, &annotations}) {
+    mix(std::to_string(map->size()));
+    for (const auto& [k, v] : *map) {
+      mix(k);
+      mix(v);
+    }
+  }
+  return h;
+}
+
+const FilteredMetadata* PodLabelTable::update(std::string_view uid,
+                                              const std::map<std::string, std::string>& labels,
+                                              const std::map<std::string, std::string>& annotations,
+                                              const MetadataPolicy& policy) {
+  const std::string key(uid);
+  gone_.erase(key);
+  const std::uint64_t hash = metadataHash(labels, annotations);
+  auto& entry = entries_[key];
+  if (entry.set && entry.raw_hash == hash) return nullptr;
+  entry = Entry{true, hash, filterMetadata(policy, labels, annotations)};
+  return &entry.filtered;
+}
+
+const FilteredMetadata* PodLabelTable::find(std::string_view uid) const {
+  const auto it = entries_.find(std::string(uid));
+  return it == entries_.end() ? nullptr : &it->second.filtered;
+}
+
+bool PodLabelTable::markGone(std::string_view uid) {
+  const std::string key(uid);
+  if (!entries_.contains(key)) return false;
+  gone_.insert(key);
+  return true;
+}
+
+void PodLabelTable::pruneGone(const std::set<std::string_view>& tracked_uids) {
+  for (auto it = gone_.begin(); it != gone_.end();) {
+    if (tracked_uids.contains(*it)) {
+      ++it;
+      continue;
+    }
+    entries_.erase(*it);
+    it = gone_.erase(it);
+  }
+}
+
+}  // namespace keelson::logs

@@ -1,0 +1,147 @@
+// One tracked file instance: its identity, its place in its container's order, its read
+// position, and its state as two small explicit state machines (they used to be eight booleans).
+//
+// Phase: what the tailer does with the instance.
+//
+//   from \ to       Unclassified  DormantCopy  Reading  Released
+//   (new file)      yes(1)        -            yes      -
+//   Unclassified    -             yes(2)       yes(3)   yes
+//   DormantCopy     -             -            yes(4)   yes
+//   Reading         -             -            -        yes
+//   Released        -             -            -        -
+//
+//   (1) a new rotated file read from 0: it may be a copytruncate copy, compared with the live
+//       instances of its directory (copy_match.h, matchLiveHead) before it is read;
+//   (2) it is the copy of a live instance still being read: not read until that instance ends;
+//   (3) not a copy (read from 0), or the copy of an instance already truncated (read on from
+//       where that instance stopped);
+//   (4) the instance it copies was truncated: read on from where that instance stopped.
+//
+// Name: where the instance's name is (rotation.h decides what a look at it means).
+//
+//   from \ change          RenamedAway  Moved                 Removed / Replaced
+//   Live                   Rotated      Live                  DeletedWhileLive
+//   Rotated                -            Rotated               DeletedAfterRotation
+//   DeletedWhileLive       -            DeletedAfterRotation  DeletedWhileLive
+//                                       (rotated name) else
+//                                       DeletedWhileLive
+//   DeletedAfterRotation   -            DeletedAfterRotation  DeletedAfterRotation
+//
+// A deleted file is never un-deleted (it is read on through its fd until its end or its hold
+// time). Only a file that never had a rotated name is the live instance whose head identifies a
+// copytruncate copy.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collectors/logs/assembler.h"
+#include "collectors/logs/clock.h"
+#include "collectors/logs/fingerprint.h"
+#include "collectors/logs/line_parser.h"
+#include "collectors/logs/offsets.h"
+#include "collectors/logs/record_encoder.h"
+#include "collectors/logs/rotation.h"
+#include "collectors/logs/safe_open.h"
+#include "collectors/logs/tailer.h"
+
+namespace keelson::logs {
+
+enum class Phase : std::uint8_t { Unclassified, DormantCopy, Reading, Released };
+bool phaseTransitionAllowed(Phase from, Phase to);
+std::string_view phaseName(Phase p);
+
+enum class NameState : std::uint8_t { Live, Rotated, DeletedWhileLive, DeletedAfterRotation };
+// `rotated_name`: the name the look found it under is a rotated sibling <n>.log.<ts>.
+NameState nameAfter(NameState s, NameChange change, bool rotated_name);
+FileState fileStateOf(NameState s);  // the public Live / Rotated / Deleted
+bool hadRotatedName(NameState s);
+std::string_view nameStateName(NameState s);
+
+// A record encoded but over the poll() budget: waits in its file's queue.
+struct PendingRecord {
+  std::string json;
+  std::uint64_t end_offset = 0;
+  std::uint64_t restart_offset = 0;
+  std::uint32_t flags = 0;
+};
+
+struct TrackedFile {
+  std::uint64_t serial = 0;
+  FileId id;
+  Fingerprint fingerprint;
+  std::string path;  // relative to the root
+  std::string dir;   // its container directory, relative
+  Fd fd;
+  RecordEncoder encoder;
+  FileAssembler assembler;
+  LogFormat format = LogFormat::Unknown;
+  // Age among the instances of one container directory, oldest first: the inode's birth time where
+  // the filesystem reports one, then (the rescan that found it, rotated names before the live one,
+  // name at discovery). Discovery order alone is not age: a scan's directory listing can miss a
+  // file renamed to its rotated name while the walk ran, and then open the live name, which by
+  // then is its successor; the rotated file, found by the next scan, is the older one. Files
+  // already tracked are older than files a later rescan finds when the birth times do not decide
+  // (unknown, or equal at the filesystem's timestamp granularity): a live file renamed and deleted
+  // between two rescans was never seen under its rotated name, yet is older than every rotated
+  // file found afterwards.
+  struct Age {
+    std::uint64_t birth = 0;  // ns since the epoch; 0: unknown
+    std::uint64_t generation = 0;
+    int rank = 0;  // 0: found under a rotated name, 1: found as the live file
+    std::string first_name;
+  };
+  Age age;                                        // compared by olderAge()
+  std::vector<TrackedFile*>* siblings = nullptr;  // poll(): unreleased files of the same dir
+  std::uint64_t size = 0;                         // at the last look
+  FileOffsets offsets;
+  // A live file's first up-to-1-KiB as read (before any truncation): how a copytruncate copy of it
+  // is recognised.
+  std::string head;
+  // In DormantCopy: the serial of the live instance this file is a copy of.
+  std::uint64_t copy_of = 0;
+  LineCarry carry;
+  // Read to its end at the last read, and nothing written since (false: there may be bytes).
+  bool at_end = false;
+  bool seen = false;  // found by the current scan's walk
+  Instant deleted_at{};
+  // A new instance found before the kubelet made its containers/ link is not read until the link
+  // gives it its id, or until this instant (TailerConfig::link_wait); zero = not waiting.
+  Instant link_wait_until{};
+  NamespaceCounters* ns = nullptr;
+  std::deque<PendingRecord> pending;
+
+  Phase phase() const { return phase_; }
+  bool released() const { return phase_ == Phase::Released; }
+  // Moves to `next`; a transition the table above does not allow is a bug and aborts.
+  void enter(Phase next);
+  // A new file's initial phase when it must be compared with the live files first (1).
+  void beginUnclassified();
+
+  NameState name() const { return name_; }
+  FileState state() const { return fileStateOf(name_); }
+  bool rotated() const { return hadRotatedName(name_); }
+  void setInitialName(bool rotated_name) {
+    name_ = rotated_name ? NameState::Rotated : NameState::Live;
+  }
+  void copyNameOf(const TrackedFile& other) { name_ = other.name_; }
+  void rename(NameChange change, bool rotated_name) {
+    name_ = nameAfter(name_, change, rotated_name);
+  }
+
+  // Not yet read to its end (or records queued): what an older instance must finish first.
+  bool hasUnread() const { return !pending.empty() || !at_end; }
+
+ private:
+  Phase phase_ = Phase::Reading;
+  NameState name_ = NameState::Live;
+};
+
+// Whether an instance of age `a` is older than one of age `b` in the same container directory:
+// by birth time where both are known and differ, else (generation, rank, first_name).
+bool olderAge(const TrackedFile::Age& a, const TrackedFile::Age& b);
+
+}  // namespace keelson::logs

@@ -1,0 +1,45 @@
+// Watching the log root's directories with inotify: what changed since the last look, so the
+// tailer rescans (a file created, moved or deleted, or the queue overflowed) or looks again at the
+// files of a directory where something was written. Watches are added through /proc/self/fd/N of
+// the directory the scan opened beneath the root, so the watch is on what was validated.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace keelson::logs {
+
+struct WatchEvents {
+  bool rescan = false;                 // created / moved / deleted, a watched dir gone, or overflow
+  std::set<std::string> written_dirs;  // directories (relative) in which a file was written
+};
+
+// Decodes a buffer of inotify_event records read from the inotify fd into `out`: IN_Q_OVERFLOW
+// and any create/move/delete ask for a rescan; IN_MODIFY names the watched directory; IN_IGNORED
+// forgets the watch. Pure apart from `watches` (watch descriptor -> directory).
+void decodeWatchEvents(std::string_view buffer, std::map<int, std::string>& watches,
+                       WatchEvents& out);
+
+class DirWatcher {
+ public:
+  // inotify when `enabled` and available; otherwise fd() is -1 and drain() finds nothing (the
+  // tailer's rescans still find everything, later).
+  explicit DirWatcher(bool enabled);
+  ~DirWatcher();
+  DirWatcher(const DirWatcher&) = delete;
+  DirWatcher& operator=(const DirWatcher&) = delete;
+
+  int fd() const { return fd_; }
+  // Watches the directory open as `dir_fd` (a scan's fd), named `rel` in events.
+  void add(int dir_fd, const std::string& rel);
+  // Reads every queued event without blocking.
+  WatchEvents drain();
+
+ private:
+  int fd_ = -1;
+  std::map<int, std::string> watches_;
+};
+
+}  // namespace keelson::logs

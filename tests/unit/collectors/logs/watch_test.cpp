@@ -1,0 +1,97 @@
+#include "collectors/logs/watch.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace keelson::logs {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string event(int wd, std::uint32_t mask, const std::string& name = "") {
+  std::string out(sizeof(inotify_event), '\0');
+  inotify_event ev{};
+  ev.wd = wd;
+  ev.mask = mask;
+  ev.len = name.empty() ? 0 : static_cast<std::uint32_t>(name.size() + 1);
+  std::memcpy(out.data(), &ev, sizeof ev);
+  if (!name.empty()) {
+    out += name;
+    out.push_back('\0');
+  }
+  return out;
+}
+
+TEST(WatchTest, DecodeTable) {
+  struct Row {
+    const char* name;
+    std::string buffer;
+    bool rescan;
+    std::set<std::string> written;
+    std::size_t watches_left;
+  };
+  const Row rows[] = {
+      {"a write names its directory", event(1, IN_MODIFY, "0.log"), false, {"pods/a/app"}, 2},
+      {"a write in an unknown watch", event(9, IN_MODIFY, "0.log"), false, {}, 2},
+      {"a file created", event(1, IN_CREATE, "0.log.1"), true, {}, 2},
+      {"a rename",
+       event(1, IN_MOVED_FROM, "0.log") + event(1, IN_MOVED_TO, "0.log.1"),
+       true,
+       {},
+       2},
+      {"a file deleted", event(2, IN_DELETE, "x"), true, {}, 2},
+      {"a watched directory removed", event(2, IN_DELETE_SELF) + event(2, IN_IGNORED), true, {}, 1},
+      {"the queue overflowed", event(-1, IN_Q_OVERFLOW), true, {}, 2},
+      {"writes and a create",
+       event(1, IN_MODIFY, "0.log") + event(2, IN_CREATE, "b"),
+       true,
+       {"pods/a/app"},
+       2},
+      {"a truncated record is ignored", event(1, IN_MODIFY, "0.log").substr(0, 8), false, {}, 2},
+  };
+  for (const auto& r : rows) {
+    std::map<int, std::string> watches{{1, "pods/a/app"}, {2, "pods/b"}};
+    WatchEvents got;
+    decodeWatchEvents(r.buffer, watches, got);
+    EXPECT_EQ(got.rescan, r.rescan) << r.name;
+    EXPECT_EQ(got.written_dirs, r.written) << r.name;
+    EXPECT_EQ(watches.size(), r.watches_left) << r.name;
+  }
+}
+
+// The real inotify: events are queued by the filesystem operation itself, so no waiting.
+TEST(WatchTest, SeesWritesAndCreatesInAWatchedDirectory) {
+  std::string tmpl = (fs::temp_directory_path() / "keelson-watch-XXXXXX").string();
+  const fs::path dir = ::mkdtemp(tmpl.data());
+  {
+    std::ofstream(dir / "0.log") << "a\n";
+    DirWatcher w(true);
+    ASSERT_GE(w.fd(), 0);
+    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(dir_fd, 0);
+    w.add(dir_fd, "pods/a/app");
+    EXPECT_FALSE(w.drain().rescan);
+    std::ofstream(dir / "0.log", std::ios::app) << "b\n";
+    WatchEvents e = w.drain();
+    EXPECT_FALSE(e.rescan);
+    EXPECT_EQ(e.written_dirs, std::set<std::string>{"pods/a/app"});
+    std::ofstream(dir / "1.log") << "";
+    EXPECT_TRUE(w.drain().rescan);
+    EXPECT_FALSE(w.drain().rescan);  // drained
+    ::close(dir_fd);
+  }
+  fs::remove_all(dir);
+  DirWatcher off(false);
+  EXPECT_EQ(off.fd(), -1);
+  EXPECT_FALSE(off.drain().rescan);
+}
+
+}  // namespace
+}  // namespace keelson::logs
