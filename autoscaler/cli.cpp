@@ -53,6 +53,7 @@ void printUsage(std::ostream& out) {
          "      [--namespaces NS[,NS...]] (act only in these namespaces)\n"
          "  keelson-autoscaler check --policies PATH\n"
          "  keelson-autoscaler simulate --policy FILE --samples FILE [--plot FILE.svg]\n"
+         "  keelson-autoscaler crd   (prints the ScalingPolicy CustomResourceDefinition)\n"
          "  keelson-autoscaler --version\n";
 }
 

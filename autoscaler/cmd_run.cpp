@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -19,9 +20,15 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "autoscaler/controller/controller.h"
+#include "autoscaler/controller/pod_index.h"
+#include "autoscaler/controller/status.h"
+#include "autoscaler/crd/crd.h"
+#include "autoscaler/crd/objects.h"
+#include "autoscaler/crd/watch.h"
 #include "autoscaler/leader/elector.h"
 #include "autoscaler/leader/lease_store.h"
 #include "autoscaler/policy/parser.h"
@@ -64,6 +71,10 @@ struct RunFlags {
   std::string leaseName = "keelson-autoscaler";
   std::set<std::string> namespaces;
   std::string identity;
+  bool scalingPolicies = true;  // watch ScalingPolicy objects (keelson.io/v1)
+  bool podsWatch = true;        // pods from one shared watch instead of a LIST per sync
+  double kubeQps = 5;           // client-go's defaults
+  double kubeBurst = 10;
   long recordSteps = 0;  // --record-steps N: keep N observed steps per policy (0 = off)
 };
 
@@ -84,7 +95,9 @@ const char* kUsage =
     "         [--agent-selector 'job=\"keelson-agent\"' (the agent's series in Resource queries)]\n"
     "         [--listen HOST:PORT] [--sync-period SECONDS] [--lease-namespace NS]\n"
     "         [--lease-name NAME] [--identity ID] [--namespaces NS[,NS...]]\n"
-    "         [--record-steps N]\n";
+    "         [--scaling-policies true|false] [--pods-watch true|false]\n"
+    "         [--kube-api-qps N] [--kube-api-burst N] [--record-steps N]\n"
+    "  --policies is optional when ScalingPolicy objects are watched (the default).\n";
 
 bool parseFlags(int argc, char** argv, RunFlags& flags) {
   for (int i = 1; i < argc; ++i) {
@@ -95,7 +108,23 @@ bool parseFlags(int argc, char** argv, RunFlags& flags) {
       return true;
     };
     std::string number;
-    if (arg == "--policies") {
+    if (arg.rfind("--scaling-policies=", 0) == 0 || arg == "--scaling-policies") {
+      std::string v = arg.size() > 18 ? arg.substr(19) : "";
+      if (arg == "--scaling-policies" && !value(v)) return false;
+      if (v != "true" && v != "false") return false;
+      flags.scalingPolicies = v == "true";
+    } else if (arg.rfind("--pods-watch=", 0) == 0 || arg == "--pods-watch") {
+      std::string v = arg.size() > 12 ? arg.substr(13) : "";
+      if (arg == "--pods-watch" && !value(v)) return false;
+      if (v != "true" && v != "false") return false;
+      flags.podsWatch = v == "true";
+    } else if (arg == "--kube-api-qps" || arg == "--kube-api-burst") {
+      if (!value(number)) return false;
+      char* end = nullptr;
+      const double v = std::strtod(number.c_str(), &end);
+      if (end == number.c_str() || *end != '\0' || !(v > 0) || v > 100000) return false;
+      (arg == "--kube-api-qps" ? flags.kubeQps : flags.kubeBurst) = v;
+    } else if (arg == "--policies") {
       if (!value(flags.policies)) return false;
     } else if (arg == "--kubeconfig") {
       if (!value(flags.kubeconfig)) return false;
@@ -154,8 +183,30 @@ bool parseFlags(int argc, char** argv, RunFlags& flags) {
       return false;
     }
   }
-  return !flags.policies.empty();
+  return !flags.policies.empty() || flags.scalingPolicies;
 }
+
+// A clock whose sleeps end at stop(), so the watch thread's back-off never delays shutdown.
+class StoppableClock final : public kube::Clock {
+ public:
+  TimePoint now() override { return std::chrono::system_clock::now(); }
+  void sleepFor(std::chrono::milliseconds duration) override {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, duration, [this] { return stopped_; });
+  }
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopped_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+};
 
 // A cheap fingerprint of the policy path (each file's size and mtime) to notice edits without
 // inotify; SIGHUP forces a reload too.
@@ -221,8 +272,10 @@ int runRunCommand(int argc, char** argv) {
     return 2;
   }
   std::vector<policy::Policy> policies;
-  if (!loadInto(flags.policies, nullptr, policies)) return 1;
-  logLine(fmt::format("loaded {} policies from {}", policies.size(), flags.policies));
+  if (!flags.policies.empty()) {
+    if (!loadInto(flags.policies, nullptr, policies)) return 1;
+    logLine(fmt::format("loaded {} policies from {}", policies.size(), flags.policies));
+  }
 
   auto config = flags.kubeconfig.empty()
                     ? kube::inClusterConfig(kube::kubernetesServiceEnv(),
@@ -233,7 +286,10 @@ int runRunCommand(int argc, char** argv) {
     return 1;
   }
   kube::SystemClock clock;
-  auto client = kube::KubeClient::create(*config, clock);
+  kube::ClientOptions clientOptions;
+  clientOptions.qps = flags.kubeQps;
+  clientOptions.burst = flags.kubeBurst;
+  auto client = kube::KubeClient::create(*config, clock, clientOptions);
   if (!client) {
     logLine("error: " + client.error().message);
     return 1;
@@ -384,8 +440,142 @@ int runRunCommand(int argc, char** argv) {
       list += (list.empty() ? "" : ",") + ns;
     logLine("acting only in namespaces " + list);
   }
-  controller::Controller ctl(api, reader, &metrics, options, logLine);
+  // Pods for per-pod metrics: one cluster-wide list+watch on its own thread and client; until it
+  // has listed (or when RBAC refuses `watch pods`), each sync LISTs as before.
+  controller::PodIndex podIndex;
+  controller::CachedPodsApi cachedApi(api, podIndex);
+  StoppableClock podsClock;
+  std::unique_ptr<kube::KubeClient> podsClient;
+  std::unique_ptr<crd::ObjectWatcher> podsWatcher;
+  std::thread podsThread;
+  if (flags.podsWatch) {
+    auto created = kube::KubeClient::create(*config, podsClock, clientOptions);
+    if (!created) {
+      logLine("error: " + created.error().message);
+      return 1;
+    }
+    podsClient = std::move(created).value();
+    podsClient->setObserver([&metrics](const std::string& verb, int code) {
+      metrics.apiRequests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
+    });
+    podsWatcher = std::make_unique<crd::ObjectWatcher>(*podsClient, podsClock, "/api/v1/pods",
+                                                       "pods", &podIndex);
+    podsThread = std::thread([&podsWatcher] {
+      std::string lastError;
+      while (!gStop) {
+        auto st = podsWatcher->step();
+        if (!st && st.error().message != lastError && !gStop) {
+          lastError = st.error().message;
+          logLine("pods watch (each sync lists pods instead): " + lastError);
+        } else if (st) {
+          lastError.clear();
+        }
+      }
+    });
+  }
+  controller::ClusterApi& clusterApi =
+      flags.podsWatch ? static_cast<controller::ClusterApi&>(cachedApi) : api;
+  controller::Controller ctl(clusterApi, reader, &metrics, options, logLine);
   ctl.setPolicies(policies);
+
+  // ScalingPolicy objects: a watch on its own thread and client fills the cache; this loop turns
+  // each new version of it into policies (file policies first: an object with the same key is
+  // refused in its status), and writes each object's status when it changes.
+  StoppableClock watchClock;
+  std::unique_ptr<kube::KubeClient> watchClient;
+  std::unique_ptr<crd::ObjectWatcher> watcher;
+  std::thread watchThread;
+  if (flags.scalingPolicies) {
+    auto created = kube::KubeClient::create(*config, watchClock, clientOptions);
+    if (!created) {
+      logLine("error: " + created.error().message);
+      return 1;
+    }
+    watchClient = std::move(created).value();
+    watchClient->setObserver([&metrics](const std::string& verb, int code) {
+      metrics.apiRequests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
+    });
+    watcher = std::make_unique<crd::ObjectWatcher>(
+        *watchClient, watchClock,
+        kube::resourcePath({crd::kGroup, crd::kVersion, crd::kPlural}, ""), crd::kPlural);
+    watchThread = std::thread([&watcher] {
+      std::string lastError;
+      while (!gStop) {
+        auto st = watcher->step();
+        if (!st && st.error().message != lastError && !gStop) {
+          lastError = st.error().message;
+          logLine("ScalingPolicy watch: " + lastError);
+        } else if (st) {
+          lastError.clear();
+        }
+      }
+    });
+    logLine("watching ScalingPolicy objects (keelson.io/v1) in every namespace");
+  }
+  std::vector<policy::Policy> filePolicies = policies;
+  std::map<std::string, crd::PolicyObject> objects;
+  std::map<std::string, nlohmann::json> writtenStatus;  // what this replica last wrote, by key
+  std::uint64_t seenVersion = 0;
+  std::vector<crd::Hpa> hpas;
+  kube::Clock::TimePoint nextHpaList = kube::Clock::TimePoint::min();
+  std::string lastHpaError;
+  auto rebuild = [&] {
+    std::vector<policy::Policy> combined = filePolicies;
+    std::set<std::string> fileKeys;
+    for (const auto& p : filePolicies)
+      fileKeys.insert(p.key());
+    for (auto& [key, object] : objects) {
+      if (!object.policy) continue;
+      if (fileKeys.count(key) != 0) {
+        object.invalid = "policy " + key + " is also defined in the policy file " +
+                         object.policy->source.file + ", which takes precedence";
+        object.policy.reset();
+        continue;
+      }
+      combined.push_back(*object.policy);
+    }
+    std::map<std::string, std::string> held;
+    for (const auto& [key, why] : crd::findCompetitors(combined, hpas))
+      held[key] = "AmbiguousSelector";
+    for (const auto& [key, object] : objects) {
+      if (object.paused) held[key] = "Paused";
+    }
+    ctl.setHeld(std::move(held));
+    ctl.setPolicies(std::move(combined));
+  };
+  auto writeStatus = [&](const crd::PolicyObject& object, const controller::SyncOutcome* outcome,
+                         const std::map<std::string, std::string>& competitors) {
+    controller::StatusInput in;
+    in.generation = object.generation;
+    in.invalid = object.invalid;
+    in.paused = object.paused;
+    if (const auto c = competitors.find(object.key); c != competitors.end()) {
+      in.competitor = c->second;
+    }
+    in.policy = object.policy ? &*object.policy : nullptr;
+    in.outcome = outcome;
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(clock.now().time_since_epoch())
+            .count();
+    in.now = kube::formatMicroTime(micros).substr(0, 19) + "Z";  // metav1.Time: whole seconds
+    const auto written = writtenStatus.find(object.key);
+    const nlohmann::json& previous =
+        written != writtenStatus.end() ? written->second : object.status;
+    nlohmann::json next = controller::computeStatus(in, previous);
+    if (!controller::statusChanged(previous, next)) return;
+    const auto patched =
+        (*client)->call("PATCH",
+                        kube::resourcePath({crd::kGroup, crd::kVersion, crd::kPlural}, object.ns,
+                                           object.name, "status"),
+                        crd::statusPatch(object.status, next).dump(),
+                        "application/merge-patch+json", "scalingpolicies/status", object.ns);
+    if (!patched) {
+      logLine(
+          fmt::format("policy {}: cannot write status: {}", object.key, patched.error().message));
+      return;
+    }
+    writtenStatus[object.key] = std::move(next);
+  };
 
   std::signal(SIGTERM, onStopSignal);
   std::signal(SIGINT, onStopSignal);
@@ -414,31 +604,89 @@ int runRunCommand(int argc, char** argv) {
       metrics.leader.Set(leading ? 1 : 0);
     }
     now = clock.now();
+    if (watcher && watcher->cache().version() != seenVersion) {
+      seenVersion = watcher->cache().version();
+      std::map<std::string, crd::PolicyObject> fresh;
+      for (const auto& [key, object] : watcher->cache().snapshot()) {
+        fresh[key] = crd::fromObject(object);
+        if (!fresh[key].invalid.empty() &&
+            (objects.count(key) == 0 || objects[key].invalid != fresh[key].invalid)) {
+          logLine("policy error: scalingpolicies/" + key + ": " + fresh[key].invalid);
+        }
+      }
+      for (auto it = writtenStatus.begin(); it != writtenStatus.end();) {
+        it = fresh.count(it->first) != 0 ? std::next(it) : writtenStatus.erase(it);
+      }
+      objects = std::move(fresh);
+      rebuild();
+    }
+    if (watcher && elector.isLeader(now) && now >= nextHpaList) {
+      // Other autoscalers of the same targets: one cluster-wide HPA list per sync period.
+      nextHpaList = now + std::chrono::seconds(flags.syncPeriodSeconds);
+      auto listed = (*client)->call("GET", "/apis/autoscaling/v2/horizontalpodautoscalers", "", "",
+                                    "horizontalpodautoscalers", "");
+      if (listed) {
+        hpas = crd::parseHpaList(*listed);
+        lastHpaError.clear();
+        rebuild();
+      } else if (listed.error().message != lastHpaError) {
+        lastHpaError = listed.error().message;
+        logLine("cannot list HorizontalPodAutoscalers (competing autoscalers go unnoticed): " +
+                lastHpaError);
+      }
+    }
+    if (watcher && elector.isLeader(now)) {
+      // Objects the controller does not sync (invalid) get their status here, once per change.
+      const auto competitors = crd::findCompetitors(ctl.policies(), hpas);
+      for (const auto& [key, object] : objects) {
+        if (!object.policy) writeStatus(object, nullptr, competitors);
+      }
+    }
     if (elector.isLeader(now) && now >= ctl.nextDue()) {
       const auto start = std::chrono::steady_clock::now();
-      auto outcomes = ctl.syncDue(now, [&] { return elector.isLeader(clock.now()); });
+      // Batches of 50: between them the loop renews the Lease (every 2 s) and writes status, so
+      // a long pass over many policies never outlives the renew deadline.
+      auto outcomes = ctl.syncDue(
+          now, [&] { return elector.isLeader(clock.now()); }, 50);
       metrics.syncDuration.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      const auto competitors = watcher ? crd::findCompetitors(ctl.policies(), hpas)
+                                       : std::map<std::string, std::string>{};
       for (const auto& [key, outcome] : outcomes) {
+        if (const auto object = objects.find(key);
+            object != objects.end() && elector.isLeader(clock.now())) {
+          writeStatus(object->second, &outcome, competitors);
+        }
         persistNow |= outcome.wrote;
         if (!outcome.ok && !outcome.error.empty()) {
           logLine(fmt::format("policy {}: {}: {}", key, outcome.errorReason, outcome.error));
         }
       }
     }
-    const std::string current = pathSignature(flags.policies);
-    if (gReload.exchange(false) || current != signature) {
+    const std::string current = flags.policies.empty() ? "" : pathSignature(flags.policies);
+    if (!flags.policies.empty() && (gReload.exchange(false) || current != signature)) {
       signature = current;
       std::vector<policy::Policy> reloaded;
-      const auto previous = ctl.policies();
-      if (loadInto(flags.policies, &previous, reloaded)) {
+      std::vector<policy::Policy> previousFiles = filePolicies;
+      if (loadInto(flags.policies, &previousFiles, reloaded)) {
         logLine(fmt::format("reloaded {} policies from {}", reloaded.size(), flags.policies));
-        ctl.setPolicies(std::move(reloaded));
+        filePolicies = std::move(reloaded);
+        rebuild();
       }
     }
     clock.sleepFor(std::chrono::milliseconds(100));
   }
   logLine("stopping");
+  if (podsThread.joinable()) {
+    podsClock.stop();
+    podsClient->cancel();
+    podsThread.join();
+  }
+  if (watchThread.joinable()) {
+    watchClock.stop();
+    watchClient->cancel();
+    watchThread.join();
+  }
   elector.release(clock.now());
   (*server)->stop();
   return 0;

@@ -5,6 +5,7 @@
 
 #include "autoscaler/cli.h"
 #include "autoscaler/cmd_run.h"
+#include "autoscaler/crd/crd.h"
 #include "collectors/common/version.h"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,15 @@ int main(int argc, char** argv) {
   if (command == "check") return keelson::autoscaler::checkCommand(args, std::cout, std::cerr);
   if (command == "simulate") {
     return keelson::autoscaler::simulateCommand(args, std::cout, std::cerr);
+  }
+  if (command == "crd") {  // the ScalingPolicy CustomResourceDefinition, from the parser
+    auto yaml = keelson::crd::crdYaml();
+    if (!yaml) {
+      std::cerr << yaml.error().message << "\n";
+      return 1;
+    }
+    std::cout << *yaml;
+    return 0;
   }
   if (command == "run") {
     return keelson::autoscaler::runRunCommand(argc - 1, argv + 1);

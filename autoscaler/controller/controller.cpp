@@ -80,12 +80,22 @@ kube::Clock::TimePoint Controller::nextDue() const {
 }
 
 std::map<std::string, SyncOutcome> Controller::syncDue(kube::Clock::TimePoint now,
-                                                       const std::function<bool()>& mayWrite) {
-  std::map<std::string, SyncOutcome> outcomes;
+                                                       const std::function<bool()>& mayWrite,
+                                                       std::size_t limit) {
+  std::vector<std::pair<kube::Clock::TimePoint, const policy::Policy*>> due;
   for (const auto& p : policies_) {
-    if (dueAt(p) > now) continue;
-    lastSync_[p.key()] = now;
-    outcomes[p.key()] = syncPolicy(p, now, mayWrite);
+    const auto at = dueAt(p);
+    if (at <= now) due.emplace_back(at, &p);
+  }
+  if (due.size() > limit) {
+    std::stable_sort(due.begin(), due.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    due.resize(limit);
+  }
+  std::map<std::string, SyncOutcome> outcomes;
+  for (const auto& [at, p] : due) {
+    lastSync_[p->key()] = now;
+    outcomes[p->key()] = syncPolicy(*p, now, mayWrite);
   }
   return outcomes;
 }
@@ -163,6 +173,11 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, kube::Clock::Ti
     return out;
   }
   out.current = scale->specReplicas;
+  if (const auto held = held_.find(policy.key()); held != held_.end()) {
+    out.ok = true;
+    out.reason = held->second;
+    return out;
+  }
 
   sources::TargetPods pods;
   engine::Observations obs;
@@ -191,12 +206,14 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, kube::Clock::Ti
 
   auto& history = histories_[policy.key()];
   engine::Decision decision = engine::decide(policy, obs, history, engineNow);
-  history = decision.history;
   if (options_.recorder) {
     options_.recorder->record(policy, periodOf(policy), engineNow, obs, decision);
   }
+  history = std::move(decision.history);
+  decision.history = {};
   out.desired = decision.desiredReplicas;
   out.reason = decision.reason;
+  out.decision = decision;
 
   if (metrics_) {
     const prometheus::Labels labels{{"policy", policy.key()}, {"target", targetLabel(policy)}};

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -91,6 +92,8 @@ struct SyncOutcome {
   int desired = -1;
   bool wrote = false;
   std::string reason;  // the decision's reason
+  // The engine's decision (without its history), for the ScalingPolicy status (status.h).
+  std::optional<engine::Decision> decision;
 };
 
 using Logger = std::function<void(const std::string& line)>;
@@ -110,9 +113,18 @@ class Controller {
   void setPolicies(std::vector<policy::Policy> policies);
   const std::vector<policy::Policy>& policies() const { return policies_; }
 
-  // Syncs every policy whose period has elapsed at `now`; returns the outcomes by policy key.
-  std::map<std::string, SyncOutcome> syncDue(kube::Clock::TimePoint now,
-                                             const std::function<bool()>& mayWrite);
+  // Policies the controller must not scale, by key, with the reason ("Paused": the pause
+  // annotation; "AmbiguousSelector": another autoscaler scales the same target). Their sync
+  // reads the target's scale (for status) and nothing else: no metrics, no write, no Event.
+  void setHeld(std::map<std::string, std::string> held) { held_ = std::move(held); }
+
+  // Syncs the policies whose period has elapsed at `now`, most overdue first, at most `limit` of
+  // them (the others stay due for the next call, so the caller's loop keeps renewing its Lease and
+  // writing status between batches instead of one pass over every policy); returns the outcomes by
+  // policy key.
+  std::map<std::string, SyncOutcome> syncDue(
+      kube::Clock::TimePoint now, const std::function<bool()>& mayWrite,
+      std::size_t limit = std::numeric_limits<std::size_t>::max());
   // Syncs one policy now.
   SyncOutcome syncPolicy(const policy::Policy& policy, kube::Clock::TimePoint now,
                          const std::function<bool()>& mayWrite);
@@ -145,6 +157,7 @@ class Controller {
   std::map<std::string, kube::Clock::TimePoint> lastSync_;
   std::map<std::string, std::string> lastWarning_;  // one Warning Event per episode
   std::set<std::string> refused_;                   // policies refused and logged
+  std::map<std::string, std::string> held_;         // setHeld()
 };
 
 }  // namespace keelson::controller

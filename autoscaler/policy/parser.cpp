@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "autoscaler/policy/field_recorder.h"
 #include "autoscaler/policy/quantity.h"
 #include "collectors/common/yaml.h"
 #include "collectors/kube/names.h"
@@ -36,7 +37,8 @@ class Doc {
   Doc(const std::string& file, std::vector<Diagnostic>& out, int fallbackLine)
       : file_(file), out_(out), fallbackLine_(fallbackLine) {}
 
-  bool hpa = false;  // a HorizontalPodAutoscaler document: no Keelson extensions
+  bool hpa = false;                   // a HorizontalPodAutoscaler document: no Keelson extensions
+  FieldRecorder* recorder = nullptr;  // autoscaler/crd's schema discovery; null when parsing
   std::size_t errors() const { return errors_; }
 
   void error(const YAML::Node& at, const std::string& message) {
@@ -52,6 +54,11 @@ class Doc {
     if (!node.IsMap()) {
       error(node, path + " must be a mapping (key: value lines)");
       return false;
+    }
+    if (recorder != nullptr) {
+      std::vector<std::string> keys(allowed.begin(), allowed.end());
+      keys.insert(keys.end(), keelsonOnly.begin(), keelsonOnly.end());
+      recorder->object(path, keys);
     }
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string key = it->first.as<std::string>("");
@@ -77,8 +84,26 @@ class Doc {
     return true;
   }
 
+  void record(const std::string& path, const char* key, FieldUse use) {
+    if (recorder != nullptr) recorder->field(path, key, use);
+  }
+  void record(const std::string& path, const char* key, FieldUse::Kind kind) {
+    FieldUse use;
+    use.kind = kind;
+    record(path, key, use);
+  }
+  // A required part whose absence the caller reports itself (objects, lists).
+  void mustHave(const std::string& path, const char* key) {
+    if (recorder != nullptr) recorder->required(path, key);
+  }
+
   std::optional<std::string> str(const YAML::Node& parent, const char* key, const std::string& path,
                                  bool required) {
+    {
+      FieldUse use;
+      use.required = required;
+      record(path, key, use);
+    }
     const YAML::Node n = parent[key];
     const std::string full = path.empty() ? std::string(key) : path + "." + key;
     if (!n.IsDefined() || n.IsNull()) {
@@ -97,6 +122,16 @@ class Doc {
   std::optional<std::string> name(const YAML::Node& parent, const char* key,
                                   const std::string& path, bool required,
                                   std::optional<std::string> (*rule)(std::string_view)) {
+    if (recorder != nullptr) {
+      FieldUse use;
+      use.kind = FieldUse::Kind::Name;
+      use.rule = rule == objectName              ? "dns1123subdomain"
+                 : rule == kube::checkNamespace  ? "dns1123label"
+                 : rule == kube::checkKind       ? "kind"
+                 : rule == kube::checkApiVersion ? "apiVersion"
+                                                 : "";
+      record(path, key, use);
+    }
     auto s = str(parent, key, path, required);
     if (!s) return s;
     if (auto bad = rule(*s)) {
@@ -109,6 +144,14 @@ class Doc {
   std::optional<std::int64_t> integer(const YAML::Node& parent, const char* key,
                                       const std::string& path, bool required, std::int64_t lo,
                                       std::int64_t hi) {
+    {
+      FieldUse use;
+      use.kind = FieldUse::Kind::Integer;
+      use.min = lo;
+      use.max = hi;
+      use.required = required;
+      record(path, key, use);
+    }
     const YAML::Node n = parent[key];
     const std::string full = path + "." + key;
     if (!n.IsDefined() || n.IsNull()) {
@@ -144,6 +187,13 @@ class Doc {
 
   std::optional<std::int64_t> quantity(const YAML::Node& parent, const char* key,
                                        const std::string& path, bool required, bool positive) {
+    {
+      FieldUse use;
+      use.kind = FieldUse::Kind::Quantity;
+      use.min = positive ? 1 : 0;
+      use.required = required;
+      record(path, key, use);
+    }
     const YAML::Node n = parent[key];
     const std::string full = path + "." + key;
     if (!n.IsDefined() || n.IsNull()) {
@@ -171,6 +221,7 @@ class Doc {
   }
 
   std::optional<bool> boolean(const YAML::Node& parent, const char* key, const std::string& path) {
+    record(path, key, FieldUse::Kind::Boolean);
     const YAML::Node n = parent[key];
     if (!n.IsDefined() || n.IsNull()) return std::nullopt;
     if (n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false")) {
@@ -183,6 +234,12 @@ class Doc {
   std::optional<std::string> oneOf(const YAML::Node& parent, const char* key,
                                    const std::string& path, bool required,
                                    const std::vector<const char*>& values) {
+    if (recorder != nullptr) {
+      FieldUse use;
+      use.kind = FieldUse::Kind::Enum;
+      use.values.assign(values.begin(), values.end());
+      record(path, key, use);
+    }
     auto s = str(parent, key, path, required);
     if (!s) return std::nullopt;
     for (const char* v : values) {
@@ -212,6 +269,8 @@ void parseSelector(Doc& doc, const YAML::Node& node, const std::string& path,
                    std::vector<LabelMatch>& out) {
   if (!node.IsDefined() || node.IsNull()) return;
   if (!doc.map(node, path, {"matchLabels", "matchExpressions"})) return;
+  doc.record(path, "matchLabels", FieldUse::Kind::StringMap);
+  doc.record(path, "matchExpressions", FieldUse::Kind::Rejected);
   if (node["matchExpressions"].IsDefined()) {
     doc.error(node["matchExpressions"],
               path +
@@ -233,6 +292,7 @@ void parseMetricIdentifier(Doc& doc, const YAML::Node& parent, const std::string
                            MetricSpec& m) {
   const YAML::Node id = parent["metric"];
   const std::string p = path + ".metric";
+  doc.mustHave(path, "metric");
   if (!id.IsDefined()) {
     doc.error(parent, p + " is required (metric: {name: ...})");
     return;
@@ -249,11 +309,21 @@ void parseTarget(Doc& doc, const YAML::Node& parent, const std::string& path, Me
   }
   const YAML::Node t = parent["target"];
   const std::string p = path + ".target";
+  doc.mustHave(path, "target");
   if (!t.IsDefined()) {
     doc.error(parent, p + " is required");
     return;
   }
   if (!doc.map(t, p, {"type", "averageUtilization", "value", "averageValue"})) return;
+  // A value of a target type this metric cannot have is always an error: not part of a schema.
+  for (const auto& [key, typeName] :
+       {std::pair{"averageUtilization", "Utilization"}, std::pair{"value", "Value"},
+        std::pair{"averageValue", "AverageValue"}}) {
+    if (std::none_of(types.begin(), types.end(),
+                     [&](const char* allowed) { return std::string(allowed) == typeName; })) {
+      doc.record(p, key, FieldUse::Kind::Rejected);
+    }
+  }
   auto type = doc.oneOf(t, "type", p, true, types);
   if (!type) return;
   if (*type == "Utilization") {
@@ -529,6 +599,7 @@ void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
     return;
   }
   const YAML::Node ref = spec["scaleTargetRef"];
+  doc.mustHave("spec", "scaleTargetRef");
   if (!ref.IsDefined()) {
     doc.error(spec, "spec.scaleTargetRef is required (apiVersion, kind and name of the workload)");
   } else if (doc.map(ref, "spec.scaleTargetRef", {"apiVersion", "kind", "name"})) {
@@ -620,7 +691,8 @@ void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
 
 }  // namespace
 
-ParseOutput parsePolicies(std::string_view text, const std::string& fileName) {
+ParseOutput parsePolicies(std::string_view text, const std::string& fileName,
+                          FieldRecorder* recorder) {
   ParseOutput out;
   auto loaded = yaml::loadAll(text);
   if (!loaded.ok()) {
@@ -633,6 +705,7 @@ ParseOutput parsePolicies(std::string_view text, const std::string& fileName) {
     if (!root.IsDefined() || root.IsNull()) continue;
     try {
       Doc doc(fileName, out.diagnostics, root.Mark().line + 1);
+      doc.recorder = recorder;
       parseDocument(doc, root, out);
     } catch (const std::exception& e) {
       // yaml-cpp conversions can still throw on odd input; report, never crash.

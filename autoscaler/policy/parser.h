@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "autoscaler/policy/field_recorder.h"
 #include "autoscaler/policy/policy.h"
 
 namespace keelson::policy {
@@ -39,7 +40,9 @@ struct ParseOutput {
 };
 
 // Pure: parses `text` as the content of `fileName` (used only in messages). Thread-safe.
-ParseOutput parsePolicies(std::string_view text, const std::string& fileName);
+// `recorder` (autoscaler/crd's schema discovery) is told every field read.
+ParseOutput parsePolicies(std::string_view text, const std::string& fileName,
+                          FieldRecorder* recorder = nullptr);
 
 // Reads PATH: a file, or a directory whose *.yaml / *.yml files (non-recursive, sorted by name)
 // are parsed in turn. Also reports policies with the same namespace/name in two places, and

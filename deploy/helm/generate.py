@@ -6,7 +6,8 @@
 
 Helm reads files only from inside the chart (.Files.Get), so the chart carries byte-for-byte
 copies of deploy/prometheus/keelson-rules.yaml (PrometheusRule) and dashboards/keelson-*.json
-(Grafana sidecar ConfigMaps). Edit the sources, then run this; the unit test
+(Grafana sidecar ConfigMaps), and crds/ a copy of the ScalingPolicy CRD
+(deploy/base/autoscaler/crd-scalingpolicies.yaml, itself `keelson-autoscaler crd` output). Edit the sources, then run this; the unit test
 deploy_helm_files_generated fails while they differ. Standard library only.
 """
 import sys
@@ -19,6 +20,8 @@ FILES = ROOT / "deploy" / "helm" / "keelson" / "files"
 def copies():
     """(source, copy) pairs."""
     pairs = [(ROOT / "deploy" / "prometheus" / "keelson-rules.yaml", FILES / "keelson-rules.yaml")]
+    pairs.append((ROOT / "deploy" / "base" / "autoscaler" / "crd-scalingpolicies.yaml",
+                  FILES.parent / "crds" / "keelson.io_scalingpolicies.yaml"))
     for dashboard in sorted((ROOT / "dashboards").glob("keelson-*.json")):
         pairs.append((dashboard, FILES / "dashboards" / dashboard.name))
     return pairs

@@ -333,3 +333,59 @@ TEST(Controller, StateRoundTripKeepsStabilization) {
 
 }  // namespace
 }  // namespace keelson::controller
+
+namespace keelson::controller {
+namespace {
+
+// Issue 15: a paused policy, or one whose target another autoscaler scales, reads the scale (for
+// its status) and nothing else; released, it scales again.
+TEST(Controller, HeldPoliciesReadTheScaleOnly) {
+  for (const char* why : {"Paused", "AmbiguousSelector"}) {
+    Fixture f;
+    f.reader.totalMilli = 500'000;  // would scale 2 -> 5
+    const auto p = webPolicy();
+    f.controller->setHeld({{p.key(), why}});
+    auto out = f.controller->syncPolicy(p, f.clock.now(), f.leader);
+    EXPECT_TRUE(out.ok) << why;
+    EXPECT_EQ(out.reason, why);
+    EXPECT_EQ(out.current, 2) << why;
+    EXPECT_FALSE(out.wrote) << why;
+    EXPECT_EQ(f.cluster.gets, 1) << why;
+    EXPECT_EQ(f.reader.reads, 0) << why;
+    EXPECT_EQ(f.cluster.patches, 0) << why;
+    EXPECT_TRUE(f.cluster.events.empty()) << why;
+    f.controller->setHeld({});
+    EXPECT_TRUE(f.controller->syncPolicy(p, f.clock.now(), f.leader).wrote) << why;
+  }
+}
+
+}  // namespace
+}  // namespace keelson::controller
+
+namespace keelson::controller {
+namespace {
+
+// Issue 15 (found by the 1,000-policy benchmark: one pass took 25 s, past the Lease's 10 s renew
+// deadline): syncDue takes a batch limit, most overdue first; the rest stay due.
+TEST(Controller, SyncDueInBatchesMostOverdueFirst) {
+  Fixture f;
+  std::vector<policy::Policy> policies;
+  for (const char* name : {"a", "b", "c"}) {
+    auto p = webPolicy();
+    p.name = name;
+    policies.push_back(p);
+  }
+  f.controller->setPolicies(policies);
+  EXPECT_EQ(f.controller->syncDue(f.clock.now(), f.leader, 2).size(), 2u);
+  const auto rest = f.controller->syncDue(f.clock.now(), f.leader, 2);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest.begin()->first, "shop/c");
+  EXPECT_TRUE(f.controller->syncDue(f.clock.now(), f.leader, 2).empty());
+  // One period later, a and b (synced first) are due before c.
+  f.clock.advance(std::chrono::seconds(15));
+  const auto next = f.controller->syncDue(f.clock.now(), f.leader, 2);
+  EXPECT_EQ(next.count("shop/a") + next.count("shop/b"), 2u);
+}
+
+}  // namespace
+}  // namespace keelson::controller
