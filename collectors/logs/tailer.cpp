@@ -102,7 +102,8 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     // A record a processing rule drops is still handed on (no JSON, kRecordDropped): its offsets
     // are completed like a delivered record's, so nothing is read again.
     std::uint32_t flags = r.flags;
-    if (!f.encoder.encode(json_, r.time, r.stream, r.log, r.flags, r.error)) flags |= kRecordDropped;
+    if (!f.encoder.encode(json_, r.time, r.stream, r.log, r.flags, r.error))
+      flags |= kRecordDropped;
     if (r.flags & kRecordTruncated) ++counters_.records_truncated;
     f.offsets.emitted_end = r.end_offset;
     f.offsets.emitted_restart = r.restart_offset;
@@ -992,7 +993,8 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
       f->seen = false;
     loadContainerIds();
     scan_now_ = now;
-    const ScanListing listing = walkPods(root_.get(), config_.namespaces, *this, config_.pods, config_.containers);
+    const ScanListing listing =
+        walkPods(root_.get(), config_.namespaces, *this, config_.pods, config_.containers);
     resumeCopies();
     ageNewLiveFiles();
     applyContainerIds();

@@ -77,11 +77,11 @@ struct NamespaceFilter {
 };
 
 struct TailerConfig {
-  std::string log_root = "/var/log";  // contains pods/ and containers/
-  std::string node_name;              // the record's kubernetes.host
-  NamespaceFilter namespaces;  // by namespace name; files refused: "NamespaceNotSelected"
-  NamespaceFilter pods;        // by pod name; "PodNotSelected"
-  NamespaceFilter containers;  // by container name; "ContainerNotSelected"
+  std::string log_root = "/var/log";     // contains pods/ and containers/
+  std::string node_name;                 // the record's kubernetes.host
+  NamespaceFilter namespaces;            // by namespace name; files refused: "NamespaceNotSelected"
+  NamespaceFilter pods;                  // by pod name; "PodNotSelected"
+  NamespaceFilter containers;            // by container name; "ContainerNotSelected"
   std::vector<MultilineRule> multiline;  // first rule selecting (namespace, container) wins
   std::size_t max_record_bytes = kDefaultMaxRecordBytes;
   std::size_t read_chunk_bytes = 256 * 1024;
