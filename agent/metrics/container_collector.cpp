@@ -124,6 +124,11 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
     const std::uint64_t ino = ref.raw && ref.path.starts_with("/kubepods") ? 0 : ref.ino;
     if (!reader.read(ref.path, ino, sample.stats, r.errors, ref.raw, root_process)) continue;
     sample.last_seen = wall;
+    // Block devices by name ("/dev/vda") for every cgroup, the raw ones included (the parity run
+    // on the node found "/", "/kubepods" and the QoS levels without a device label).
+    sample.device_names.reserve(sample.stats.io.size());
+    for (const auto& d : sample.stats.io)
+      sample.device_names.push_back(devices.name(d.device));
     if (ref.raw) {
       // cAdvisor's raw cgroups carry only `id`; the root also has the host's network (its
       // interfaces as init's network namespace sees them).
@@ -152,9 +157,6 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
       sample.name = ref.container_id;
     }
     if (roots.metadata) applyMetadata(*roots.metadata, ref, sample);
-    sample.device_names.reserve(sample.stats.io.size());
-    for (const auto& d : sample.stats.io)
-      sample.device_names.push_back(devices.name(d.device));
     // A container that neither the log root nor the API names is the pod's sandbox (it writes
     // no log and is no container of the pod's spec); with several, the oldest one.
     if (!ref.container_id.empty() && sample.container.empty()) {
