@@ -1,8 +1,8 @@
 #include "agent/cmd_ship.h"
 
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
+#include "agent/config.h"
 #include "agent/config_subst.h"
 #include "agent/logs/logs_config.h"
 #include "agent/logs/pipeline.h"
@@ -17,21 +17,16 @@ int runShipCommand(const ShipOptions& options, std::ostream& out, std::ostream& 
   }
   logship::PipelineOptions po;
   if (!options.config_file.empty()) {
-    YAML::Node root;
-    try {
-      root = YAML::LoadFile(options.config_file);
-    } catch (const YAML::Exception& e) {
-      err << options.config_file << ":" << (e.mark.line + 1) << ": " << e.msg << "\n";
+    // The same loading path as `run` and `check-config` (agent/config.h): duplicate keys, bounded
+    // aliases, `${...}` substitution, unknown top-level keys.
+    auto agent_config = loadAgentConfig(options.config_file);
+    if (!agent_config) {
+      err << agent_config.error().message << "\n";
       return 1;
     }
-    std::vector<Substitution> used;
-    if (auto st = substituteScalars(root, options.config_file, systemSources(), used); !st) {
-      err << st.error().message << "\n";
-      return 1;
-    }
-    auto cfg = logship::parseLogsConfig(root["logs"], options.config_file);
+    auto cfg = logship::parseLogsConfig(agent_config->logs, options.config_file);
     if (!cfg) {
-      err << scrubSecrets(cfg.error().message, used) << "\n";
+      err << scrubSecrets(cfg.error().message, agent_config->substitutions) << "\n";
       return 1;
     }
     po.config = std::move(cfg).value();
