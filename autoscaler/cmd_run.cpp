@@ -1,7 +1,9 @@
 // `keelson-autoscaler run`: wires the policy files, the Kubernetes client, Prometheus, the leader
 // elector, the controller and the /metrics endpoint, and runs the loop until SIGTERM/SIGINT.
-// One thread drives election and syncs (so a sync can never outlive this replica's leadership
-// unnoticed: the controller asks the elector right before each write); the HTTP server has its own.
+// Threads: this loop syncs; the Lease is renewed on its own (autoscaler/leader/keeper.h), and the
+// loop asks it right before each write, in the term the iteration began in, so a sync can never
+// outlive this replica's leadership unnoticed; the pods and policy watches and the HTTP server have
+// their own.
 #include "autoscaler/cmd_run.h"
 
 #include <fmt/format.h>
@@ -30,6 +32,7 @@
 #include "autoscaler/crd/objects.h"
 #include "autoscaler/crd/watch.h"
 #include "autoscaler/leader/elector.h"
+#include "autoscaler/leader/keeper.h"
 #include "autoscaler/leader/lease_store.h"
 #include "autoscaler/policy/parser.h"
 #include "autoscaler/sources/registry.h"
@@ -395,8 +398,19 @@ int runRunCommand(int argc, char** argv) {
   } else {
     election.identity = flags.identity;
   }
-  leader::KubeLeaseStore leaseStore(**client, leaseNamespace, flags.leaseName);
-  leader::LeaderElector elector(election, leaseStore);
+  // The Lease is renewed on its own thread and client (autoscaler/leader/keeper.h), so a slow
+  // metric source or a long pass never holds a renew back.
+  kube::SystemClock leaseClock;
+  auto leaseClient = kube::KubeClient::create(*config, leaseClock, clientOptions);
+  if (!leaseClient) {
+    logLine("error: " + leaseClient.error().message);
+    return 1;
+  }
+  (*leaseClient)->setObserver([&metrics](const std::string& verb, int code) {
+    metrics.apiRequests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
+  });
+  leader::KubeLeaseStore leaseStore(**leaseClient, leaseNamespace, flags.leaseName);
+  leader::LeaseKeeper keeper(election, leaseStore, leaseClock);
   logLine(fmt::format("identity {}; lease {}/{}{}", election.identity, leaseNamespace,
                       flags.leaseName,
                       flags.dryRun ? "; dry run: the scale is never written" : ""));
@@ -583,26 +597,26 @@ int runRunCommand(int argc, char** argv) {
 
   std::string signature = pathSignature(flags.policies);
   bool wasLeader = false;
-  bool persistNow = false;
   std::string lastElectionError;
+  keeper.start();
   while (!gStop) {
     auto now = clock.now();
-    if (now >= elector.nextStep() || persistNow) {
-      persistNow = false;
-      const bool leading = elector.step(now, ctl.exportState());
-      ready = true;
-      if (auto state = elector.takeAcquiredState()) {
-        ctl.importState(*state);
-        logLine("became leader: " + election.identity);
-      }
-      if (wasLeader && !leading) logLine("lost leadership: " + elector.lastError());
-      if (!leading && elector.lastError() != lastElectionError) {
-        lastElectionError = elector.lastError();
-        logLine("not leader: " + lastElectionError);
-      }
-      wasLeader = leading;
-      metrics.leader.Set(leading ? 1 : 0);
+    auto view = keeper.poll(now);
+    // Every write below asks the keeper again, in the term this iteration began in.
+    const std::uint64_t term = view.term;
+    const auto leading = [&] { return keeper.isLeader(clock.now(), term); };
+    ready = ready || view.stepped;
+    if (view.acquiredState) {
+      ctl.importState(*view.acquiredState);
+      logLine("became leader: " + election.identity);
     }
+    if (wasLeader && !view.leading) logLine("lost leadership: " + view.lastError);
+    if (view.stepped && !view.leading && view.lastError != lastElectionError) {
+      lastElectionError = view.lastError;
+      logLine("not leader: " + lastElectionError);
+    }
+    wasLeader = view.leading;
+    metrics.leader.Set(view.leading ? 1 : 0);
     now = clock.now();
     if (watcher && watcher->cache().version() != seenVersion) {
       seenVersion = watcher->cache().version();
@@ -620,7 +634,7 @@ int runRunCommand(int argc, char** argv) {
       objects = std::move(fresh);
       rebuild();
     }
-    if (watcher && elector.isLeader(now) && now >= nextHpaList) {
+    if (watcher && leading() && now >= nextHpaList) {
       // Other autoscalers of the same targets: one cluster-wide HPA list per sync period.
       nextHpaList = now + std::chrono::seconds(flags.syncPeriodSeconds);
       auto listed = (*client)->call("GET", "/apis/autoscaling/v2/horizontalpodautoscalers", "", "",
@@ -635,33 +649,33 @@ int runRunCommand(int argc, char** argv) {
                 lastHpaError);
       }
     }
-    if (watcher && elector.isLeader(now)) {
+    if (watcher && leading()) {
       // Objects the controller does not sync (invalid) get their status here, once per change.
       const auto competitors = crd::findCompetitors(ctl.policies(), hpas);
       for (const auto& [key, object] : objects) {
         if (!object.policy) writeStatus(object, nullptr, competitors);
       }
     }
-    if (elector.isLeader(now) && now >= ctl.nextDue()) {
+    if (leading() && now >= ctl.nextDue()) {
       const auto start = std::chrono::steady_clock::now();
-      // Batches of 50: between them the loop renews the Lease (every 2 s) and writes status, so
-      // a long pass over many policies never outlives the renew deadline.
-      auto outcomes = ctl.syncDue(
-          now, [&] { return elector.isLeader(clock.now()); }, 50);
+      // Batches of 50, status written between them; the pass stops at once when the term ends.
+      auto outcomes = ctl.syncDue(now, leading, 50);
+      bool scaled = false;
       metrics.syncDuration.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       const auto competitors = watcher ? crd::findCompetitors(ctl.policies(), hpas)
                                        : std::map<std::string, std::string>{};
       for (const auto& [key, outcome] : outcomes) {
-        if (const auto object = objects.find(key);
-            object != objects.end() && elector.isLeader(clock.now())) {
+        if (const auto object = objects.find(key); object != objects.end() && leading()) {
           writeStatus(object->second, &outcome, competitors);
         }
-        persistNow |= outcome.wrote;
+        scaled |= outcome.wrote;
         if (!outcome.ok && !outcome.error.empty()) {
           logLine(fmt::format("policy {}: {}: {}", key, outcome.errorReason, outcome.error));
         }
       }
+      // The histories the next renew persists; after a scale, at once (a successor must see it).
+      keeper.publish(ctl.exportState(), term, scaled);
     }
     const std::string current = flags.policies.empty() ? "" : pathSignature(flags.policies);
     if (!flags.policies.empty() && (gReload.exchange(false) || current != signature)) {
@@ -687,7 +701,7 @@ int runRunCommand(int argc, char** argv) {
     watchClient->cancel();
     watchThread.join();
   }
-  elector.release(clock.now());
+  keeper.stop();
   (*server)->stop();
   return 0;
 }

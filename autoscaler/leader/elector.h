@@ -65,6 +65,8 @@ class LeaderElector {
   bool isLeader(TimePoint now) const;
 
   TimePoint nextStep() const { return nextStep_; }
+  // When the Lease was last renewed (or acquired) by this replica.
+  TimePoint lastRenew() const { return lastRenew_; }
 
   // Set when this replica just became leader: the state annotation it found (empty when none).
   // Returns it once.

@@ -2,12 +2,18 @@
 // Prometheus, with a least-privilege service-account token: a Prometheus policy scales a
 // Deployment up and down, hot reload keeps the last good policy, and two replicas elect one
 // leader whose stabilization history survives a kill -9.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -91,6 +97,44 @@ bool eventually(F probe, std::chrono::milliseconds timeout) {
   }
   return probe();
 }
+
+// A network peer that accepts connections and never answers (a Prometheus stuck on a slow query):
+// every query against it takes the client's whole timeout.
+class Blackhole {
+ public:
+  Blackhole() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(fd_, 64);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      for (;;) {
+        const int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0) return;  // the listening socket was shut down
+        held_.push_back(c);
+      }
+    });
+  }
+  ~Blackhole() {
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+    for (const int c : held_)
+      ::close(c);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::vector<int> held_;
+  std::thread thread_;
+};
 
 class ControllerIT : public ::testing::Test {
  protected:
@@ -201,6 +245,51 @@ TEST_F(ControllerIT, TwoReplicasOneLeaderFailoverKeepsHistory) {
   const std::string state = peer_.kubectl("get lease keelson-autoscaler -n " + ns_ +
                                           " -o jsonpath={.metadata.annotations}");
   EXPECT_NE(state.find("recommendations"), std::string::npos) << state;
+}
+
+// Issue 14: a metric source that never answers holds each sync for the query timeout (10 s per
+// metric, two metrics here); the Lease is renewed on its own thread meanwhile, so the leader keeps
+// it (before, the renews waited for the pass: gaps of 20 s and "lost leadership").
+TEST_F(ControllerIT, SlowMetricSourceDoesNotCostTheLease) {
+  Blackhole slow;
+  std::string policy = policyYaml(ns_, "web", 500, 0);
+  const std::string second =
+      "  - type: Prometheus\n    prometheus:\n      name: load2\n"
+      "      query: vector(1)\n"
+      "      target: {type: AverageValue, averageValue: \"100\"}\n";
+  policy.insert(policy.find("  behavior:"), second);
+  writeFile(policy_, policy);
+  auto arguments = args("a");
+  for (std::size_t i = 0; i + 1 < arguments.size(); ++i) {
+    if (arguments[i] == "--prometheus") arguments[i + 1] = slow.url();
+  }
+  Autoscaler a(arguments, dir_ + "/a.log");
+  ASSERT_TRUE(eventually([&] { return holder() == "a"; }, 20s)) << a.log();
+  // 35 s: at least one whole pass blocked on both metrics (2 x 10 s) and the start of the next.
+  std::set<std::string> renews;
+  auto lastChange = std::chrono::steady_clock::now();
+  std::string last;
+  std::chrono::milliseconds longestGap{0};
+  const auto end = std::chrono::steady_clock::now() + 35s;
+  while (std::chrono::steady_clock::now() < end) {
+    const std::string renew = peer_.kubectl(
+        "get lease keelson-autoscaler -n " + ns_ + " -o jsonpath={.spec.renewTime}", "", true);
+    const auto t = std::chrono::steady_clock::now();
+    if (renew != last) {
+      longestGap = std::max(longestGap,
+                            std::chrono::duration_cast<std::chrono::milliseconds>(t - lastChange));
+      lastChange = t;
+      last = renew;
+      renews.insert(renew);
+    }
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_GE(renews.size(), 10u) << a.log();
+  EXPECT_LT(longestGap, 6s) << "longest gap between renews " << longestGap.count() << " ms\n"
+                            << a.log();
+  EXPECT_EQ(holder(), "a");
+  EXPECT_EQ(a.log().find("lost leadership"), std::string::npos) << a.log();
+  EXPECT_NE(a.log().find("load"), std::string::npos) << a.log();  // the sync did run and fail
 }
 
 }  // namespace

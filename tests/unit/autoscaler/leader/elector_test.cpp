@@ -2,42 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/autoscaler/leader/memory_lease_store.h"
+
 namespace keelson::leader {
 namespace {
 
 using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-// An in-memory Lease with the API server's optimistic concurrency (resourceVersion).
-class MemoryLeaseStore final : public LeaseStore {
- public:
-  Result<json> get() override {
-    if (failing) return fail("ConnectionError", "down");
-    if (lease.is_null()) return fail("NotFound", "no lease");
-    return lease;
-  }
-  Result<json> create(const json& object) override {
-    if (failing) return fail("ConnectionError", "down");
-    if (!lease.is_null()) return fail("AlreadyExists", "exists");
-    lease = object;
-    lease["metadata"]["resourceVersion"] = std::to_string(++version);
-    return lease;
-  }
-  Result<json> replace(const json& object) override {
-    if (failing) return fail("ConnectionError", "down");
-    if (object["metadata"].value("resourceVersion", "") !=
-        lease["metadata"].value("resourceVersion", "")) {
-      return fail("Conflict", "modified");
-    }
-    lease = object;
-    lease["metadata"]["resourceVersion"] = std::to_string(++version);
-    return lease;
-  }
-  json lease;
-  int version = 0;
-  bool failing = false;
-};
 
 ElectionConfig config(const std::string& id) {
   ElectionConfig c;

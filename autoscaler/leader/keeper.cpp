@@ -1,0 +1,91 @@
+#include "autoscaler/leader/keeper.h"
+
+namespace keelson::leader {
+
+LeaseKeeper::LeaseKeeper(ElectionConfig config, LeaseStore& store, kube::Clock& clock)
+    : elector_(config, store), clock_(clock), config_(std::move(config)) {}
+
+LeaseKeeper::~LeaseKeeper() {
+  stop();
+}
+
+void LeaseKeeper::start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void LeaseKeeper::run() {
+  for (;;) {
+    stepIfDue();
+    std::unique_lock lock(mu_);
+    wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_ || writeNow_; });
+    if (stopping_) return;
+  }
+}
+
+void LeaseKeeper::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  elector_.release(clock_.now());
+  std::lock_guard lock(mu_);
+  leaderUntil_ = TimePoint{};
+}
+
+void LeaseKeeper::stepIfDue() {
+  const TimePoint now = clock_.now();
+  std::string state;
+  {
+    std::lock_guard lock(mu_);
+    if (!writeNow_ && stepped_ && now < elector_.nextStep()) return;
+    writeNow_ = false;
+    state = state_;
+  }
+  // The API call runs without the lock: the loop's isLeader() never waits for the network.
+  const bool leading = elector_.step(now, state);
+  auto acquired = elector_.takeAcquiredState();
+  std::lock_guard lock(mu_);
+  stepped_ = true;
+  if (acquired) {
+    ++term_;
+    // Until the loop has loaded it and published its own, renews write back what was found.
+    state_ = *acquired;
+    acquired_ = std::move(acquired);
+  }
+  leaderUntil_ = leading ? elector_.lastRenew() + config_.renewDeadline : TimePoint{};
+  lastError_ = elector_.lastError();
+}
+
+LeaseKeeper::View LeaseKeeper::poll(TimePoint now) {
+  std::lock_guard lock(mu_);
+  View view;
+  view.stepped = stepped_;
+  view.term = term_;
+  view.leading = term_ != 0 && now < leaderUntil_;
+  view.acquiredState = std::move(acquired_);
+  acquired_.reset();
+  view.lastError = lastError_;
+  return view;
+}
+
+bool LeaseKeeper::isLeader(TimePoint now, std::uint64_t term) const {
+  std::lock_guard lock(mu_);
+  return term != 0 && term == term_ && now < leaderUntil_;
+}
+
+void LeaseKeeper::publish(std::string state, std::uint64_t term, bool writeNow) {
+  {
+    std::lock_guard lock(mu_);
+    if (term == 0 || term != term_) return;
+    state_ = std::move(state);
+    if (!writeNow) return;
+    writeNow_ = true;
+  }
+  wake_.notify_all();
+}
+
+}  // namespace keelson::leader
