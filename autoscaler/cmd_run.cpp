@@ -192,7 +192,8 @@ bool parseFlags(int argc, char** argv, RunFlags& flags) {
 // A clock whose sleeps end at stop(), so the watch thread's back-off never delays shutdown.
 class StoppableClock final : public kube::Clock {
  public:
-  TimePoint now() override { return std::chrono::system_clock::now(); }
+  Instant now() const override { return std::chrono::steady_clock::now(); }
+  WallTime wallNow() const override { return std::chrono::system_clock::now(); }
   void sleepFor(std::chrono::milliseconds duration) override {
     std::unique_lock lock(mutex_);
     cv_.wait_for(lock, duration, [this] { return stopped_; });
@@ -531,7 +532,7 @@ int runRunCommand(int argc, char** argv) {
   std::map<std::string, nlohmann::json> writtenStatus;  // what this replica last wrote, by key
   std::uint64_t seenVersion = 0;
   std::vector<crd::Hpa> hpas;
-  kube::Clock::TimePoint nextHpaList = kube::Clock::TimePoint::min();
+  WallTime nextHpaList = WallTime::min();
   std::string lastHpaError;
   auto rebuild = [&] {
     std::vector<policy::Policy> combined = filePolicies;
@@ -569,7 +570,7 @@ int runRunCommand(int argc, char** argv) {
     in.policy = object.policy ? &*object.policy : nullptr;
     in.outcome = outcome;
     const auto micros =
-        std::chrono::duration_cast<std::chrono::microseconds>(clock.now().time_since_epoch())
+        std::chrono::duration_cast<std::chrono::microseconds>(clock.wallNow().time_since_epoch())
             .count();
     in.now = kube::formatMicroTime(micros).substr(0, 19) + "Z";  // metav1.Time: whole seconds
     const auto written = writtenStatus.find(object.key);
@@ -600,11 +601,11 @@ int runRunCommand(int argc, char** argv) {
   std::string lastElectionError;
   keeper.start();
   while (!gStop) {
-    auto now = clock.now();
+    auto now = clock.wallNow();
     auto view = keeper.poll(now);
     // Every write below asks the keeper again, in the term this iteration began in.
     const std::uint64_t term = view.term;
-    const auto leading = [&] { return keeper.isLeader(clock.now(), term); };
+    const auto leading = [&] { return keeper.isLeader(clock.wallNow(), term); };
     ready = ready || view.stepped;
     if (view.acquiredState) {
       ctl.importState(*view.acquiredState);
@@ -617,7 +618,7 @@ int runRunCommand(int argc, char** argv) {
     }
     wasLeader = view.leading;
     metrics.leader.Set(view.leading ? 1 : 0);
-    now = clock.now();
+    now = clock.wallNow();
     if (watcher && watcher->cache().version() != seenVersion) {
       seenVersion = watcher->cache().version();
       std::map<std::string, crd::PolicyObject> fresh;

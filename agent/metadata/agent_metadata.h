@@ -66,7 +66,8 @@ class CachePodLabels final : public logship::PodLabelSource {
 // 30 s back-off).
 class InterruptibleClock final : public kube::Clock {
  public:
-  TimePoint now() override { return std::chrono::system_clock::now(); }
+  Instant now() const override { return std::chrono::steady_clock::now(); }
+  WallTime wallNow() const override { return std::chrono::system_clock::now(); }
   void sleepFor(std::chrono::milliseconds duration) override;
   void interrupt();
 

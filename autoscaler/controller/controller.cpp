@@ -7,7 +7,7 @@ namespace {
 
 using nlohmann::json;
 
-engine::Time toEngineTime(kube::Clock::TimePoint t) {
+engine::Time toEngineTime(WallTime t) {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(t);
 }
 
@@ -66,23 +66,23 @@ std::chrono::milliseconds Controller::periodOf(const policy::Policy& policy) con
   return options_.syncPeriod;
 }
 
-kube::Clock::TimePoint Controller::dueAt(const policy::Policy& policy) const {
+WallTime Controller::dueAt(const policy::Policy& policy) const {
   const auto it = lastSync_.find(policy.key());
-  if (it == lastSync_.end()) return kube::Clock::TimePoint::min();
+  if (it == lastSync_.end()) return WallTime::min();
   return it->second + periodOf(policy);
 }
 
-kube::Clock::TimePoint Controller::nextDue() const {
-  kube::Clock::TimePoint next = kube::Clock::TimePoint::max();
+WallTime Controller::nextDue() const {
+  WallTime next = WallTime::max();
   for (const auto& p : policies_)
     next = std::min(next, dueAt(p));
   return next;
 }
 
-std::map<std::string, SyncOutcome> Controller::syncDue(kube::Clock::TimePoint now,
+std::map<std::string, SyncOutcome> Controller::syncDue(WallTime now,
                                                        const std::function<bool()>& mayWrite,
                                                        std::size_t limit) {
-  std::vector<std::pair<kube::Clock::TimePoint, const policy::Policy*>> due;
+  std::vector<std::pair<WallTime, const policy::Policy*>> due;
   for (const auto& p : policies_) {
     const auto at = dueAt(p);
     if (at <= now) due.emplace_back(at, &p);
@@ -106,7 +106,7 @@ void Controller::countError(const policy::Policy& policy, const std::string& rea
 
 void Controller::recordEvent(const policy::Policy& policy, const kube::Scale* scale,
                              const std::string& type, const std::string& reason,
-                             const std::string& message, kube::Clock::TimePoint now) {
+                             const std::string& message, WallTime now) {
   if (type == "Warning") {
     // One Warning per episode: the same reason again is only logged.
     auto& last = lastWarning_[policy.key()];
@@ -129,7 +129,7 @@ void Controller::recordEvent(const policy::Policy& policy, const kube::Scale* sc
   }
 }
 
-SyncOutcome Controller::syncPolicy(const policy::Policy& policy, kube::Clock::TimePoint now,
+SyncOutcome Controller::syncPolicy(const policy::Policy& policy, WallTime now,
                                    const std::function<bool()>& mayWrite) {
   SyncOutcome out;
   if (!options_.namespaces.empty() && options_.namespaces.count(policy.namespace_) == 0) {

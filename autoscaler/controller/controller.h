@@ -123,16 +123,16 @@ class Controller {
   // writing status between batches instead of one pass over every policy); returns the outcomes by
   // policy key.
   std::map<std::string, SyncOutcome> syncDue(
-      kube::Clock::TimePoint now, const std::function<bool()>& mayWrite,
+      WallTime now, const std::function<bool()>& mayWrite,
       std::size_t limit = std::numeric_limits<std::size_t>::max());
   // Syncs one policy now.
-  SyncOutcome syncPolicy(const policy::Policy& policy, kube::Clock::TimePoint now,
+  SyncOutcome syncPolicy(const policy::Policy& policy, WallTime now,
                          const std::function<bool()>& mayWrite);
 
   // When the next policy is due: each policy is due its own period (spec.syncPeriodSeconds, else
   // ControllerOptions::syncPeriod) after its last sync, and at once when never synced (min()).
   // A reload that changes a policy's period applies it from that policy's last sync.
-  kube::Clock::TimePoint nextDue() const;
+  WallTime nextDue() const;
   std::chrono::milliseconds periodOf(const policy::Policy& policy) const;
 
   std::string exportState() const;
@@ -142,10 +142,9 @@ class Controller {
 
  private:
   void recordEvent(const policy::Policy& policy, const kube::Scale* scale, const std::string& type,
-                   const std::string& reason, const std::string& message,
-                   kube::Clock::TimePoint now);
+                   const std::string& reason, const std::string& message, WallTime now);
   void countError(const policy::Policy& policy, const std::string& reason);
-  kube::Clock::TimePoint dueAt(const policy::Policy& policy) const;
+  WallTime dueAt(const policy::Policy& policy) const;
 
   ClusterApi& api_;
   sources::MetricReader& reader_;
@@ -154,7 +153,7 @@ class Controller {
   Logger log_;
   std::vector<policy::Policy> policies_;
   std::map<std::string, engine::History> histories_;
-  std::map<std::string, kube::Clock::TimePoint> lastSync_;
+  std::map<std::string, WallTime> lastSync_;
   std::map<std::string, std::string> lastWarning_;  // one Warning Event per episode
   std::set<std::string> refused_;                   // policies refused and logged
   std::map<std::string, std::string> held_;         // setHeld()

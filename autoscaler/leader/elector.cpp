@@ -9,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-std::int64_t unixMicros(kube::Clock::TimePoint t) {
+std::int64_t unixMicros(WallTime t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
 }
 

@@ -50,7 +50,7 @@ std::string makeIdentity(const std::string& podName);
 
 class LeaderElector {
  public:
-  using TimePoint = kube::Clock::TimePoint;
+  using TimePoint = WallTime;
 
   LeaderElector(ElectionConfig config, LeaseStore& store)
       : config_(std::move(config)), store_(store) {}

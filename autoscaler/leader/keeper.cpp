@@ -31,13 +31,13 @@ void LeaseKeeper::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  elector_.release(clock_.now());
+  elector_.release(clock_.wallNow());
   std::lock_guard lock(mu_);
   leaderUntil_ = TimePoint{};
 }
 
 void LeaseKeeper::stepIfDue() {
-  const TimePoint now = clock_.now();
+  const TimePoint now = clock_.wallNow();
   std::string state;
   {
     std::lock_guard lock(mu_);

@@ -27,7 +27,7 @@ namespace keelson::leader {
 
 class LeaseKeeper {
  public:
-  using TimePoint = kube::Clock::TimePoint;
+  using TimePoint = WallTime;
 
   // `clock` gives now() only (it must be callable from the keeper's thread); `store` should have
   // its own API client, since the loop's client is not thread-safe.

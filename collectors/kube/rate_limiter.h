@@ -9,7 +9,7 @@ namespace keelson::kube {
 
 class TokenBucket {
  public:
-  using TimePoint = std::chrono::system_clock::time_point;
+  using TimePoint = std::chrono::steady_clock::time_point;
 
   TokenBucket(double qps, double burst) : qps_(qps), burst_(burst), tokens_(burst) {}
 

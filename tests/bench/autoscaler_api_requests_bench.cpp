@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
     const std::uint64_t queriesBefore = (*prom)->requests();
     const std::uint64_t requestsBefore = (*client)->requests();
     for (int i = 0; i < syncs; ++i) {
-      (void)ctl.syncPolicy(parsed.policies[0], clock.now(), [] { return true; });
+      (void)ctl.syncPolicy(parsed.policies[0], clock.wallNow(), [] { return true; });
     }
     const double n = syncs;
     std::printf("%-24s %6d %10.2f %10.2f %10.2f %12.2f %13.2f\n", name.c_str(), syncs, api.gets / n,

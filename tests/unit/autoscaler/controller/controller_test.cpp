@@ -100,7 +100,7 @@ struct Fixture {
 TEST(Controller, NothingChangesCostsOneGetAndNoWrites) {
   Fixture f;
   const auto p = webPolicy();
-  auto out = f.controller->syncPolicy(p, f.clock.now(), f.leader);
+  auto out = f.controller->syncPolicy(p, f.clock.wallNow(), f.leader);
   EXPECT_TRUE(out.ok) << out.error;
   EXPECT_FALSE(out.wrote);
   EXPECT_EQ(out.desired, 2);
@@ -115,7 +115,7 @@ TEST(Controller, ScalesUpWithEventAndRecordsTheScale) {
   Fixture f;
   f.reader.totalMilli = 500'000;
   const auto p = webPolicy();
-  auto out = f.controller->syncPolicy(p, f.clock.now(), f.leader);
+  auto out = f.controller->syncPolicy(p, f.clock.wallNow(), f.leader);
   EXPECT_TRUE(out.wrote);
   EXPECT_EQ(f.cluster.scale.specReplicas, 5);
   ASSERT_EQ(f.cluster.events.size(), 1u);
@@ -145,7 +145,7 @@ TEST(Controller, RefusesPoliciesOutsideTheAllowedNamespaces) {
   const auto p = webPolicy();  // namespace shop
   auto leader = [] { return true; };
   for (int i = 0; i < 3; ++i) {
-    const auto out = controller.syncPolicy(p, clock.now(), leader);
+    const auto out = controller.syncPolicy(p, clock.wallNow(), leader);
     EXPECT_FALSE(out.ok);
     EXPECT_FALSE(out.wrote);
     EXPECT_EQ(out.errorReason, "NamespaceNotAllowed");
@@ -169,7 +169,7 @@ TEST(Controller, RefusesPoliciesOutsideTheAllowedNamespaces) {
   open.namespaces = {"shop"};
   Controller allowed(cluster, reader, &metrics, open,
                      [&](const std::string& l) { log.push_back(l); });
-  EXPECT_TRUE(allowed.syncPolicy(p, clock.now(), leader).wrote);
+  EXPECT_TRUE(allowed.syncPolicy(p, clock.wallNow(), leader).wrote);
 }
 
 TEST(Controller, InsecureTransportIsWarnedAndShown) {
@@ -191,7 +191,7 @@ TEST(Controller, InsecureTransportIsWarnedAndShown) {
 TEST(Controller, DryRunNeverWrites) {
   Fixture f(true);
   f.reader.totalMilli = 500'000;
-  auto out = f.controller->syncPolicy(webPolicy(), f.clock.now(), f.leader);
+  auto out = f.controller->syncPolicy(webPolicy(), f.clock.wallNow(), f.leader);
   EXPECT_TRUE(out.ok);
   EXPECT_FALSE(out.wrote);
   EXPECT_EQ(f.cluster.patches, 0);
@@ -202,7 +202,7 @@ TEST(Controller, DryRunNeverWrites) {
 TEST(Controller, NotLeaderAtWriteTimeDoesNotWrite) {
   Fixture f;
   f.reader.totalMilli = 500'000;
-  auto out = f.controller->syncPolicy(webPolicy(), f.clock.now(), [] { return false; });
+  auto out = f.controller->syncPolicy(webPolicy(), f.clock.wallNow(), [] { return false; });
   EXPECT_EQ(out.errorReason, "NotLeader");
   EXPECT_EQ(f.cluster.patches, 0);
 }
@@ -213,7 +213,7 @@ TEST(Controller, ErrorsBecomeOneWarningEventPerEpisode) {
   f.cluster.patchError = Error{"Forbidden", "forbidden: cannot patch deployments/scale"};
   const auto p = webPolicy();
   for (int i = 0; i < 3; ++i) {
-    auto out = f.controller->syncPolicy(p, f.clock.now(), f.leader);
+    auto out = f.controller->syncPolicy(p, f.clock.wallNow(), f.leader);
     EXPECT_EQ(out.errorReason, "Forbidden");
     f.clock.advance(std::chrono::seconds(15));
   }
@@ -221,7 +221,7 @@ TEST(Controller, ErrorsBecomeOneWarningEventPerEpisode) {
   EXPECT_EQ(f.cluster.events[0]["reason"], "FailedRescale");
   EXPECT_EQ(f.cluster.events[0]["type"], "Warning");
   f.cluster.getError = Error{"NotFound", "gone"};
-  auto out = f.controller->syncPolicy(p, f.clock.now(), f.leader);
+  auto out = f.controller->syncPolicy(p, f.clock.wallNow(), f.leader);
   EXPECT_EQ(out.errorReason, "FailedGetScale");
   EXPECT_EQ(f.cluster.events.back()["reason"], "FailedGetScale");
 }
@@ -229,12 +229,12 @@ TEST(Controller, ErrorsBecomeOneWarningEventPerEpisode) {
 TEST(Controller, SyncDueHonoursThePeriod) {
   Fixture f;
   f.controller->setPolicies({webPolicy()});
-  EXPECT_EQ(f.controller->syncDue(f.clock.now(), f.leader).size(), 1u);
+  EXPECT_EQ(f.controller->syncDue(f.clock.wallNow(), f.leader).size(), 1u);
   f.clock.advance(std::chrono::seconds(14));
-  EXPECT_TRUE(f.controller->syncDue(f.clock.now(), f.leader).empty());
+  EXPECT_TRUE(f.controller->syncDue(f.clock.wallNow(), f.leader).empty());
   f.clock.advance(std::chrono::seconds(1));
-  EXPECT_EQ(f.controller->syncDue(f.clock.now(), f.leader).size(), 1u);
-  EXPECT_EQ(f.controller->nextDue(), f.clock.now() + std::chrono::seconds(15));
+  EXPECT_EQ(f.controller->syncDue(f.clock.wallNow(), f.leader).size(), 1u);
+  EXPECT_EQ(f.controller->nextDue(), f.clock.wallNow() + std::chrono::seconds(15));
 }
 
 std::vector<std::string> keys(const std::map<std::string, SyncOutcome>& outcomes) {
@@ -253,7 +253,7 @@ TEST(Controller, EachPolicySyncsOnItsOwnPeriod) {
   f.controller->setPolicies({web, fast});
   EXPECT_EQ(f.controller->periodOf(fast), std::chrono::seconds(5));
   EXPECT_EQ(f.controller->periodOf(web), std::chrono::seconds(15));
-  const auto t0 = f.clock.now();
+  const auto t0 = f.clock.wallNow();
   using V = std::vector<std::string>;
   // Each step: advance by `step` seconds, then the policies synced and the next due time.
   struct Step {
@@ -270,8 +270,8 @@ TEST(Controller, EachPolicySyncsOnItsOwnPeriod) {
   };
   for (const auto& s : steps) {
     f.clock.advance(std::chrono::seconds(s.step));
-    const auto at = f.clock.now() - t0;
-    EXPECT_EQ(keys(f.controller->syncDue(f.clock.now(), f.leader)), s.synced)
+    const auto at = f.clock.wallNow() - t0;
+    EXPECT_EQ(keys(f.controller->syncDue(f.clock.wallNow(), f.leader)), s.synced)
         << "at " << std::chrono::duration_cast<std::chrono::seconds>(at).count() << " s";
     EXPECT_EQ(f.controller->nextDue(), t0 + std::chrono::seconds(s.nextDue));
   }
@@ -285,18 +285,18 @@ TEST(Controller, EachPolicySyncsOnItsOwnPeriod) {
   f.controller->setPolicies({quickWeb, fast});
   EXPECT_EQ(f.controller->nextDue(), t0 + std::chrono::seconds(17));
   f.clock.advance(std::chrono::seconds(2));
-  EXPECT_EQ(keys(f.controller->syncDue(f.clock.now(), f.leader)), V{"shop/web"});
+  EXPECT_EQ(keys(f.controller->syncDue(f.clock.wallNow(), f.leader)), V{"shop/web"});
   f.clock.advance(std::chrono::seconds(26));  // t0 + 43 s
-  EXPECT_EQ(keys(f.controller->syncDue(f.clock.now(), f.leader)), V{"shop/web"});
+  EXPECT_EQ(keys(f.controller->syncDue(f.clock.wallNow(), f.leader)), V{"shop/web"});
   f.clock.advance(std::chrono::seconds(2));  // t0 + 45 s
-  EXPECT_EQ(keys(f.controller->syncDue(f.clock.now(), f.leader)), (V{"shop/fast", "shop/web"}));
+  EXPECT_EQ(keys(f.controller->syncDue(f.clock.wallNow(), f.leader)), (V{"shop/fast", "shop/web"}));
 
   // A policy added later is due at once.
   policy::Policy added = webPolicy();
   added.name = "added";
   f.controller->setPolicies({quickWeb, fast, added});
-  EXPECT_EQ(f.controller->nextDue(), kube::Clock::TimePoint::min());
-  EXPECT_EQ(keys(f.controller->syncDue(f.clock.now(), f.leader)), V{"shop/added"});
+  EXPECT_EQ(f.controller->nextDue(), WallTime::min());
+  EXPECT_EQ(keys(f.controller->syncDue(f.clock.wallNow(), f.leader)), V{"shop/added"});
 }
 
 TEST(Controller, StateRoundTripKeepsStabilization) {
@@ -305,11 +305,11 @@ TEST(Controller, StateRoundTripKeepsStabilization) {
   one.reader.totalMilli = 500'000;
   const auto p = webPolicy(60);
   one.controller->setPolicies({p});
-  one.controller->syncPolicy(p, one.clock.now(), one.leader);
+  one.controller->syncPolicy(p, one.clock.wallNow(), one.leader);
   EXPECT_EQ(one.cluster.scale.specReplicas, 5);
   one.reader.totalMilli = 100'000;
   one.clock.advance(std::chrono::seconds(15));
-  one.controller->syncPolicy(p, one.clock.now(), one.leader);
+  one.controller->syncPolicy(p, one.clock.wallNow(), one.leader);
   EXPECT_EQ(one.cluster.scale.specReplicas, 5);
   const std::string state = one.controller->exportState();
 
@@ -321,12 +321,12 @@ TEST(Controller, StateRoundTripKeepsStabilization) {
   two.controller->setPolicies({p});
   two.controller->importState(state);
   two.clock.advance(std::chrono::seconds(15));
-  auto out = two.controller->syncPolicy(p, two.clock.now(), two.leader);
+  auto out = two.controller->syncPolicy(p, two.clock.wallNow(), two.leader);
   EXPECT_EQ(out.desired, 5) << out.reason;
   Fixture fresh;
   fresh.cluster.scale = one.cluster.scale;
   fresh.reader.totalMilli = 100'000;
-  EXPECT_EQ(fresh.controller->syncPolicy(p, two.clock.now(), fresh.leader).desired, 1);
+  EXPECT_EQ(fresh.controller->syncPolicy(p, two.clock.wallNow(), fresh.leader).desired, 1);
   two.controller->importState("not json");
   EXPECT_FALSE(two.log.empty());
 }
@@ -345,7 +345,7 @@ TEST(Controller, HeldPoliciesReadTheScaleOnly) {
     f.reader.totalMilli = 500'000;  // would scale 2 -> 5
     const auto p = webPolicy();
     f.controller->setHeld({{p.key(), why}});
-    auto out = f.controller->syncPolicy(p, f.clock.now(), f.leader);
+    auto out = f.controller->syncPolicy(p, f.clock.wallNow(), f.leader);
     EXPECT_TRUE(out.ok) << why;
     EXPECT_EQ(out.reason, why);
     EXPECT_EQ(out.current, 2) << why;
@@ -355,7 +355,7 @@ TEST(Controller, HeldPoliciesReadTheScaleOnly) {
     EXPECT_EQ(f.cluster.patches, 0) << why;
     EXPECT_TRUE(f.cluster.events.empty()) << why;
     f.controller->setHeld({});
-    EXPECT_TRUE(f.controller->syncPolicy(p, f.clock.now(), f.leader).wrote) << why;
+    EXPECT_TRUE(f.controller->syncPolicy(p, f.clock.wallNow(), f.leader).wrote) << why;
   }
 }
 
@@ -376,14 +376,14 @@ TEST(Controller, SyncDueInBatchesMostOverdueFirst) {
     policies.push_back(p);
   }
   f.controller->setPolicies(policies);
-  EXPECT_EQ(f.controller->syncDue(f.clock.now(), f.leader, 2).size(), 2u);
-  const auto rest = f.controller->syncDue(f.clock.now(), f.leader, 2);
+  EXPECT_EQ(f.controller->syncDue(f.clock.wallNow(), f.leader, 2).size(), 2u);
+  const auto rest = f.controller->syncDue(f.clock.wallNow(), f.leader, 2);
   ASSERT_EQ(rest.size(), 1u);
   EXPECT_EQ(rest.begin()->first, "shop/c");
-  EXPECT_TRUE(f.controller->syncDue(f.clock.now(), f.leader, 2).empty());
+  EXPECT_TRUE(f.controller->syncDue(f.clock.wallNow(), f.leader, 2).empty());
   // One period later, a and b (synced first) are due before c.
   f.clock.advance(std::chrono::seconds(15));
-  const auto next = f.controller->syncDue(f.clock.now(), f.leader, 2);
+  const auto next = f.controller->syncDue(f.clock.wallNow(), f.leader, 2);
   EXPECT_EQ(next.count("shop/a") + next.count("shop/b"), 2u);
 }
 

@@ -26,17 +26,17 @@ TEST(LeaseKeeper, FirstStepLeadsInTermOneAndHandsTheFoundStateOverOnce) {
   MemoryLeaseStore store;
   kube::ManualClock clock;
   LeaseKeeper a(config("a"), store, clock);
-  EXPECT_FALSE(a.poll(clock.now()).stepped);
+  EXPECT_FALSE(a.poll(clock.wallNow()).stepped);
   a.stepIfDue();
-  auto view = a.poll(clock.now());
+  auto view = a.poll(clock.wallNow());
   EXPECT_TRUE(view.stepped);
   EXPECT_TRUE(view.leading);
   EXPECT_EQ(view.term, 1u);
   EXPECT_EQ(view.acquiredState, std::optional<std::string>(""));
-  EXPECT_EQ(a.poll(clock.now()).acquiredState, std::nullopt);
-  EXPECT_TRUE(a.isLeader(clock.now(), 1));
-  EXPECT_FALSE(a.isLeader(clock.now(), 0));
-  EXPECT_FALSE(a.isLeader(clock.now(), 2));
+  EXPECT_EQ(a.poll(clock.wallNow()).acquiredState, std::nullopt);
+  EXPECT_TRUE(a.isLeader(clock.wallNow(), 1));
+  EXPECT_FALSE(a.isLeader(clock.wallNow(), 0));
+  EXPECT_FALSE(a.isLeader(clock.wallNow(), 2));
 }
 
 TEST(LeaseKeeper, RenewsOnlyWhenDueOrAskedAndWritesThePublishedState) {
@@ -44,7 +44,7 @@ TEST(LeaseKeeper, RenewsOnlyWhenDueOrAskedAndWritesThePublishedState) {
   kube::ManualClock clock;
   LeaseKeeper a(config("a"), store, clock);
   a.stepIfDue();
-  const auto term = a.poll(clock.now()).term;
+  const auto term = a.poll(clock.wallNow()).term;
   const int after_acquire = store.replaces.load();
   a.publish("h1", term, false);
   a.stepIfDue();  // not due: retryPeriod (2 s) has not passed
@@ -67,10 +67,10 @@ TEST(LeaseKeeper, LeadershipExpiresWithoutRenewsAndTheDeadlineIsTheElectors) {
   LeaseKeeper a(config("a"), store, clock);
   a.stepIfDue();
   clock.advance(milliseconds(9999));
-  EXPECT_TRUE(a.isLeader(clock.now(), 1));
+  EXPECT_TRUE(a.isLeader(clock.wallNow(), 1));
   clock.advance(milliseconds(1));
-  EXPECT_FALSE(a.isLeader(clock.now(), 1));
-  EXPECT_FALSE(a.poll(clock.now()).leading);
+  EXPECT_FALSE(a.isLeader(clock.wallNow(), 1));
+  EXPECT_FALSE(a.poll(clock.wallNow()).leading);
 }
 
 TEST(LeaseKeeper, SuccessorWritesBackTheFoundHistoryUntilItPublishesItsOwn) {
@@ -81,15 +81,15 @@ TEST(LeaseKeeper, SuccessorWritesBackTheFoundHistoryUntilItPublishesItsOwn) {
   a.publish("history-of-a", 1, true);
   a.stepIfDue();
   b.stepIfDue();
-  EXPECT_FALSE(b.poll(clock.now()).leading);
-  EXPECT_EQ(b.poll(clock.now()).term, 0u);
+  EXPECT_FALSE(b.poll(clock.wallNow()).leading);
+  EXPECT_EQ(b.poll(clock.wallNow()).term, 0u);
   b.publish("empty-of-b", 0, true);  // a follower's state is never written
   // a stops renewing (killed); b takes over after the lease duration (15 s).
   for (int i = 0; i < 9; ++i) {
     clock.advance(seconds(2));
     b.stepIfDue();
   }
-  auto view = b.poll(clock.now());
+  auto view = b.poll(clock.wallNow());
   ASSERT_TRUE(view.leading);
   EXPECT_EQ(view.term, 1u);
   EXPECT_EQ(view.acquiredState, std::optional<std::string>("history-of-a"));
@@ -106,23 +106,23 @@ TEST(LeaseKeeper, LostAndRegainedIsANewTermAndThePassOfTheOldTermStops) {
   kube::ManualClock clock;
   LeaseKeeper a(config("a"), store, clock);
   a.stepIfDue();
-  EXPECT_EQ(a.poll(clock.now()).term, 1u);
+  EXPECT_EQ(a.poll(clock.wallNow()).term, 1u);
   store.failing = true;
   for (int i = 0; i < 6; ++i) {  // 12 s of failed renews: past the 10 s deadline
     clock.advance(seconds(2));
     a.stepIfDue();
   }
-  EXPECT_FALSE(a.poll(clock.now()).leading);
-  EXPECT_EQ(a.poll(clock.now()).lastError, "down");
+  EXPECT_FALSE(a.poll(clock.wallNow()).leading);
+  EXPECT_EQ(a.poll(clock.wallNow()).lastError, "down");
   store.failing = false;
   clock.advance(seconds(2));
   a.stepIfDue();
-  auto view = a.poll(clock.now());
+  auto view = a.poll(clock.wallNow());
   EXPECT_TRUE(view.leading);
   EXPECT_EQ(view.term, 2u);
   EXPECT_TRUE(view.acquiredState.has_value());
-  EXPECT_FALSE(a.isLeader(clock.now(), 1));  // a pass begun in term 1 writes nothing more
-  EXPECT_TRUE(a.isLeader(clock.now(), 2));
+  EXPECT_FALSE(a.isLeader(clock.wallNow(), 1));  // a pass begun in term 1 writes nothing more
+  EXPECT_TRUE(a.isLeader(clock.wallNow(), 2));
 }
 
 // The thread renews while the caller does nothing (a sync blocked on a slow source): observed by
@@ -139,9 +139,9 @@ TEST(LeaseKeeper, ThreadRenewsWhileTheLoopIsBusyAndReleasesOnStop) {
     std::this_thread::sleep_for(milliseconds(5));
   }
   EXPECT_GE(store.replaces.load(), 5);
-  EXPECT_TRUE(a.isLeader(clock.now(), 1));
+  EXPECT_TRUE(a.isLeader(clock.wallNow(), 1));
   a.stop();
-  EXPECT_FALSE(a.isLeader(clock.now(), 1));
+  EXPECT_FALSE(a.isLeader(clock.wallNow(), 1));
   EXPECT_EQ(store.lease["spec"]["holderIdentity"], "");
 }
 
