@@ -2,28 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <type_traits>
+
 #include "agent/logs/budget.h"
 
 namespace keelson::logship {
 namespace {
 
-using std::chrono::milliseconds;
-
-TEST(TokenBucket, BurstThenRate) {
-  const auto t0 = TokenBucket::Clock::time_point{} + std::chrono::hours(1);
-  TokenBucket b(/*rate=*/10, /*burst=*/3, t0);
-  EXPECT_TRUE(b.tryTake(1, t0));
-  EXPECT_TRUE(b.tryTake(1, t0));
-  EXPECT_TRUE(b.tryTake(1, t0));
-  EXPECT_FALSE(b.tryTake(1, t0));
-  EXPECT_EQ(b.readyAt(1, t0), t0 + milliseconds(100));
-  EXPECT_FALSE(b.tryTake(1, t0 + milliseconds(50)));
-  EXPECT_TRUE(b.tryTake(1, t0 + milliseconds(100)));
-  // Refill is capped at the burst.
-  EXPECT_DOUBLE_EQ(b.available(t0 + std::chrono::seconds(60)), 3.0);
-  // Time going backwards adds nothing.
-  EXPECT_DOUBLE_EQ(b.available(t0), 3.0);
-}
+// The per-pod rate limit is the common bucket (tested in tests/unit/collectors/common).
+static_assert(std::is_same_v<TokenBucket, keelson::TokenBucket>);
 
 TEST(InflightBudget, HardLimitWithOneOversizedRecordAdmittedAlone) {
   InflightBudget b(100);
