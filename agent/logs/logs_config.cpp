@@ -9,6 +9,7 @@
 
 #include "agent/logs/processing_config.h"
 #include "collectors/common/file.h"
+#include "collectors/common/units.h"
 
 namespace keelson::logship {
 
@@ -28,45 +29,6 @@ std::optional<std::string> scalar(const YAML::Node& node) {
 
 }  // namespace
 
-std::optional<std::uint64_t> parseByteSize(const std::string& text) {
-  std::size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
-    ++i;
-  if (i == 0 || i > 18) return std::nullopt;
-  const std::uint64_t n = std::stoull(text.substr(0, i));
-  std::string unit = text.substr(i);
-  while (!unit.empty() && unit.front() == ' ')
-    unit.erase(0, 1);
-  static const std::map<std::string, std::uint64_t> kUnits = {
-      {"", 1},
-      {"B", 1},
-      {"KB", 1000},
-      {"MB", 1000 * 1000},
-      {"GB", 1000ull * 1000 * 1000},
-      {"KiB", 1024},
-      {"MiB", 1024 * 1024},
-      {"GiB", 1024ull * 1024 * 1024},
-  };
-  const auto it = kUnits.find(unit);
-  if (it == kUnits.end()) return std::nullopt;
-  if (n > UINT64_MAX / it->second) return std::nullopt;
-  return n * it->second;
-}
-
-std::optional<std::chrono::milliseconds> parseDuration(const std::string& text) {
-  std::size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
-    ++i;
-  if (i == 0 || i > 12) return std::nullopt;
-  const long long n = std::stoll(text.substr(0, i));
-  const std::string unit = text.substr(i);
-  if (unit == "ms") return std::chrono::milliseconds(n);
-  if (unit == "s") return std::chrono::milliseconds(n * 1000);
-  if (unit == "m") return std::chrono::milliseconds(n * 60 * 1000);
-  if (unit == "h") return std::chrono::milliseconds(n * 3600 * 1000);
-  return std::nullopt;
-}
-
 Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& file) {
   LogsConfig cfg;
   if (!logs.IsDefined() || logs.IsNull()) return cfg;
@@ -81,10 +43,10 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
                            std::uint64_t min) -> Result<std::uint64_t> {
     auto s = needScalar(v, key);
     if (!s) return fail(s.error());
-    auto b = parseByteSize(*s);
+    auto b = keelson::parseByteSize(*s);
     if (!b) {
       return configError(
-          file, v, fmt::format("`logs.{}`: '{}' is not a size (e.g. 64MiB, 1MB, 4096)", key, *s));
+          file, v, fmt::format("`logs.{}`: '{}' is not a size ({})", key, *s, b.error().message));
     }
     if (*b < min) {
       return configError(file, v, fmt::format("`logs.{}` must be at least {} bytes", key, min));
@@ -95,11 +57,17 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
                               const std::string& key) -> Result<std::chrono::milliseconds> {
     auto s = needScalar(v, key);
     if (!s) return fail(s.error());
-    auto d = parseDuration(*s);
-    if (!d || d->count() <= 0) {
-      return configError(
-          file, v,
-          fmt::format("`logs.{}`: '{}' is not a positive duration (e.g. 10s, 250ms)", key, *s));
+    auto d = keelson::parseDuration(*s);
+    if (!d) {
+      return configError(file, v,
+                         fmt::format("`logs.{}`: '{}' is not a positive duration ({})", key, *s,
+                                     d.error().message));
+    }
+    if (d->count() <= 0) {
+      return configError(file, v,
+                         fmt::format("`logs.{}`: '{}' is not a positive duration (e.g. 10s, "
+                                     "250ms, 1h30m)",
+                                     key, *s));
     }
     return *d;
   };

@@ -84,8 +84,5 @@ struct LogsConfig {
 // "<file>:<line>: <message>".
 Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& file);
 
-// Pure helpers (exposed for tests): "64MiB", "1MB", "4096" -> bytes; "10s", "250ms", "2m" -> ms.
-std::optional<std::uint64_t> parseByteSize(const std::string& text);
-std::optional<std::chrono::milliseconds> parseDuration(const std::string& text);
 
 }  // namespace keelson::logship

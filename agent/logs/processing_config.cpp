@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "collectors/common/units.h"
 #include "collectors/logs/processing/processing.h"
 #include "collectors/logs/processing/redact.h"
 
@@ -60,7 +61,7 @@ class Parser {
   Result<std::uint64_t> positive(const YAML::Node& v, const std::string& path, bool bytes) const {
     auto s = text(v, path);
     if (!s) return fail(s.error());
-    auto n = parseByteSize(*s);
+    auto n = keelson::parseByteSize(*s);
     if (!n || *n == 0 || (!bytes && s->find_first_not_of("0123456789") != std::string::npos)) {
       return configError(file_, v,
                          fmt::format("`{}`: '{}' is not a positive {}", path, *s,
@@ -192,7 +193,7 @@ Status parseMultiline(const Parser& p, const YAML::Node& v, LogsConfig& cfg) {
         rule.continue_pattern = *s;
       } else if (k == "flush_timeout") {
         KEELSON_TRY(s, p.text(kv.second, path));
-        const auto d = parseDuration(*s);
+        const auto d = keelson::parseDuration(*s);
         if (!d || d->count() <= 0) {
           return p.error(kv.second, fmt::format("`{}`: '{}' is not a positive duration (e.g. "
                                                 "1s, 500ms)",

@@ -5,6 +5,8 @@
 #include <limits>
 #include <string>
 
+#include "collectors/common/units.h"
+
 namespace keelson::policy {
 namespace {
 
@@ -143,55 +145,9 @@ Result<std::int64_t> parseQuantityMilli(std::string_view text) {
 }
 
 Result<std::int64_t> parseDurationMillis(std::string_view text) {
-  auto bad = [&] {
-    return fail("InvalidDuration",
-                "\"" + std::string(text) + "\" is not a duration; write e.g. 15s, 1m, 4h or 1h30m");
-  };
-  if (text.empty()) return bad();
-  bool allDigits = true;
-  for (char c : text)
-    allDigits = allDigits && c >= '0' && c <= '9';
-  if (allDigits) {
-    if (text.size() > 12) return bad();
-    return std::stoll(std::string(text)) * 1000;
-  }
-  std::int64_t total = 0;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    std::int64_t n = 0;
-    std::size_t digits = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-      n = n * 10 + (text[i] - '0');
-      if (++digits > 12) return bad();
-      ++i;
-    }
-    if (digits == 0) return bad();
-    std::int64_t unit = 0;
-    if (text.substr(i, 2) == "ms") {
-      unit = 1;
-      i += 2;
-    } else if (i < text.size() && text[i] == 's') {
-      unit = 1000;
-      ++i;
-    } else if (i < text.size() && text[i] == 'm') {
-      unit = 60000;
-      ++i;
-    } else if (i < text.size() && text[i] == 'h') {
-      unit = 3600000;
-      ++i;
-    } else if (i < text.size() && text[i] == 'd') {
-      unit = 86400000;
-      ++i;
-    } else {
-      return bad();
-    }
-    // 12 digits of days overflow int64 milliseconds: refuse rather than wrap.
-    if (n > (std::numeric_limits<std::int64_t>::max() - total) / unit) {
-      return fail("InvalidDuration", "\"" + std::string(text) + "\" is too long a duration");
-    }
-    total += n * unit;
-  }
-  return total;
+  auto d = parseDuration(text, DurationDialect{std::chrono::seconds(1)});
+  if (!d) return fail(d.error());
+  return static_cast<std::int64_t>(d->count());
 }
 
 std::int64_t milliFromDouble(double value) {

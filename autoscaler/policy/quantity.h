@@ -17,8 +17,9 @@ namespace keelson::policy {
 // fit int64 milli-units). The message names the offending text, not the file (the caller adds it).
 Result<std::int64_t> parseQuantityMilli(std::string_view text);
 
-// Go-style durations as used in policy and samples files: "15s", "1m", "4h", "1h30m", "500ms",
-// or a bare integer meaning seconds. Errors: reason "InvalidDuration".
+// Durations in policy and samples files: the common grammar (collectors/common/units.h: "15s",
+// "1m", "4h", "1h30m", "500ms", "1d") plus this file's dialect, a bare integer meaning seconds.
+// Errors: reason "InvalidDuration"; anything beyond int64 milliseconds is refused.
 Result<std::int64_t> parseDurationMillis(std::string_view text);
 
 // A metric source's float sample (a PromQL result, cores, bytes, requests/s) in milli-units,

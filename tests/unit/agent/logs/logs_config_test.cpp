@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace keelson::logship {
 namespace {
@@ -130,15 +132,56 @@ TEST(LogsConfig, RecordMetadata) {
   }
 }
 
+// The grammar is collectors/common/units.h (tested there); this is the agent's use of it. Issue 17:
+// the agent refused "1h30m", which the autoscaler accepted.
 TEST(LogsConfig, SizesAndDurations) {
-  EXPECT_EQ(parseByteSize("64MiB"), 64ull << 20);
-  EXPECT_EQ(parseByteSize("1MB"), 1000000u);
-  EXPECT_EQ(parseByteSize("4096"), 4096u);
-  EXPECT_EQ(parseByteSize("12XB"), std::nullopt);
-  EXPECT_EQ(parseByteSize(""), std::nullopt);
-  EXPECT_EQ(parseDuration("250ms"), std::chrono::milliseconds(250));
-  EXPECT_EQ(parseDuration("2h"), std::chrono::hours(2));
-  EXPECT_EQ(parseDuration("5"), std::nullopt);
+  struct Case {
+    std::string yaml;
+    std::optional<std::chrono::milliseconds> interval;  // none: refused
+  };
+  const std::vector<Case> durations = {
+      {"250ms", std::chrono::milliseconds(250)},
+      {"2h", std::chrono::hours(2)},
+      {"1h30m", std::chrono::minutes(90)},
+      {"1m30s500ms", std::chrono::milliseconds(90'500)},
+      {"5", std::nullopt},  // a bare number has no unit in the agent's file
+      {"0s", std::nullopt},
+      {"106751991168d", std::nullopt},  // does not fit int64 milliseconds
+      {"1.5h", std::nullopt},
+  };
+  for (const auto& c : durations) {
+    auto r = parse("logs:\n  checkpoint_interval: " + c.yaml + "\n");
+    ASSERT_EQ(r.ok(), c.interval.has_value()) << c.yaml;
+    if (r.ok()) {
+      EXPECT_EQ(r->checkpoint_interval, *c.interval) << c.yaml;
+    } else {
+      EXPECT_NE(r.error().message.find("`logs.checkpoint_interval`: '" + c.yaml +
+                                       "' is not a positive duration"),
+                std::string::npos)
+          << r.error().message;
+    }
+  }
+  struct SizeCase {
+    std::string yaml;
+    std::optional<std::uint64_t> bytes;
+  };
+  const std::vector<SizeCase> sizes = {
+      {"64MiB", 64ull << 20},
+      {"8Mi", 8ull << 20},
+      {"1Gi", 1ull << 30},
+      {"1MB", 1'000'000},
+      {"4096000", 4'096'000},
+      {"12XB", std::nullopt},
+      {"18446744073709551616", std::nullopt},
+      {"16777216Ti", std::nullopt},
+  };
+  for (const auto& c : sizes) {
+    auto r = parse("logs:\n  inflight_budget: " + c.yaml + "\n");
+    ASSERT_EQ(r.ok(), c.bytes.has_value()) << c.yaml;
+    if (r.ok()) {
+      EXPECT_EQ(r->inflight_budget, *c.bytes) << c.yaml;
+    }
+  }
 }
 
 // `${...}` references are resolved by the agent's config loader (agent/config_subst.h) before
