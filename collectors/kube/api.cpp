@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "collectors/common/quantity.h"
 #include "collectors/http/url.h"
 #include "collectors/kube/names.h"
 
@@ -176,37 +177,10 @@ Error apiError(int status, const std::string& body, const std::string& verb,
 }
 
 std::optional<double> parseQuantity(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  const char* begin = text.c_str();
-  char* end = nullptr;
-  // Kubernetes quantities never carry an exponent together with a suffix, and 'E'/'e' alone is
-  // an exponent only when followed by digits ("1e3"), so strtod's reading is the right one
-  // except for a trailing bare "E" (exa), handled below.
-  double number = std::strtod(begin, &end);
-  if (end == begin || !std::isfinite(number)) return std::nullopt;
-  std::string suffix(end);
-  if (suffix.empty()) return number;
-  if ((end > begin) && (end[-1] == 'e' || end[-1] == 'E')) return std::nullopt;
-  static const std::map<std::string, double> suffixes = {
-      {"n", 1e-9},
-      {"u", 1e-6},
-      {"m", 1e-3},
-      {"k", 1e3},
-      {"M", 1e6},
-      {"G", 1e9},
-      {"T", 1e12},
-      {"P", 1e15},
-      {"E", 1e18},
-      {"Ki", 1024.0},
-      {"Mi", 1048576.0},
-      {"Gi", 1073741824.0},
-      {"Ti", 1099511627776.0},
-      {"Pi", 1125899906842624.0},
-      {"Ei", 1152921504606846976.0},
-  };
-  const auto it = suffixes.find(suffix);
-  if (it == suffixes.end()) return std::nullopt;
-  return number * it->second;
+  // The exact parser, in milli-units as the HPA reads requests (Quantity.MilliValue()).
+  const auto milli = parseQuantityMilli(text);
+  if (!milli) return std::nullopt;
+  return static_cast<double>(*milli) / 1000.0;
 }
 
 Result<std::vector<PodInfo>> parsePodList(const std::string& body) {

@@ -79,7 +79,9 @@ Error apiError(int status, const std::string& body, const std::string& verb,
 // True for answers worth retrying after a back-off (5xx, 429).
 bool retryableStatus(int status);
 
-// Kubernetes resource quantities ("100m", "1.5", "512Mi", "2G", "1e3") in base units.
+// Kubernetes resource quantities ("100m", "1.5", "512Mi", "2G", "1e3") in base units, through the
+// exact parser (collectors/common/quantity.h): rounded up to a milli-unit as the HPA reads them
+// ("250u" -> 0.001), refused beyond int64 milli-units.
 std::optional<double> parseQuantity(const std::string& text);
 
 struct PodInfo {
