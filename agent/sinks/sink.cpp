@@ -14,6 +14,7 @@ const std::vector<SinkType>& sinkTypes() {
       embeddedSinkType(),
       fileSinkType(),
       stdoutSinkType(),
+      httpSinkType(),
   };
   // clang-format on
   return kSinkTypes;

@@ -33,5 +33,6 @@ SinkType kafkaSinkType();
 SinkType embeddedSinkType();
 SinkType fileSinkType();
 SinkType stdoutSinkType();
+SinkType httpSinkType();
 
 }  // namespace keelson::sinks

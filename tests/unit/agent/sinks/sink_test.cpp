@@ -14,22 +14,23 @@ TEST(SinkRegistry, EachFormFindsItsSink) {
       {"embedded", "embedded"},
       {"file:/tmp/x.json", "file"},
       {"stdout", "stdout"},
+      {"http://127.0.0.1:8080/in", "http"},
   };
   for (const auto& [spec, name] : cases) {
     const SinkType* t = findSinkType(spec);
     ASSERT_NE(t, nullptr) << spec;
     EXPECT_EQ(t->name, name) << spec;
   }
-  EXPECT_EQ(findSinkType("http://x"), nullptr);
+  EXPECT_EQ(findSinkType("gopher://x"), nullptr);
 }
 
 TEST(SinkRegistry, UnknownSinkListsTheAcceptedForms) {
-  const auto st = checkSink("http://x", SinkContext{});
+  const auto st = checkSink("gopher://x", SinkContext{});
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().reason, "InvalidSink");
   for (const auto& t : sinkTypes())
     EXPECT_NE(st.error().message.find(t.form), std::string::npos) << st.error().message;
-  EXPECT_FALSE(makeSink("http://x", SinkContext{}, nullptr).ok());
+  EXPECT_FALSE(makeSink("gopher://x", SinkContext{}, nullptr).ok());
 }
 
 TEST(SinkRegistry, CheckValidatesWithoutOpening) {
