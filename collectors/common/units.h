@@ -5,8 +5,8 @@
 // (days, an extension Go lacks), summed: "500ms", "2s", "1h30m", "1d12h". No sign, no fraction,
 // no space. "0" is zero. A bare integer other than 0 is refused unless the caller's dialect gives
 // it a unit (the autoscaler's files: seconds). Anything that does not fit int64 milliseconds
-// (106751991167d, about 292 million years) is refused ("too long a duration"), never wrapped. Errors: reason "InvalidDuration"; the
-// message quotes the text and gives examples.
+// (106751991167d, about 292 million years) is refused ("too long a duration"), never wrapped.
+// Errors: reason "InvalidDuration"; the message quotes the text and gives examples.
 //
 // Sizes: <integer>[ ][unit], unit none or B (bytes), decimal KB MB GB TB (also Kubernetes' k M G
 // T), binary KiB MiB GiB TiB (also Kubernetes' Ki Mi Gi Ti): "4096", "8MiB", "1Gi", "1MB". Anything
