@@ -20,7 +20,7 @@ int runCheckConfigCommand(const std::vector<std::string>& args, std::ostream& ou
     err << config.error().message << "\n";
     return 1;
   }
-  auto logs = logship::parseLogsConfig(config->logs, config->file);
+  auto logs = agent::parseLogsConfig(config->logs, config->file);
   if (!logs) {
     err << scrubSecrets(logs.error().message, config->substitutions) << "\n";
     return 1;
@@ -28,7 +28,7 @@ int runCheckConfigCommand(const std::vector<std::string>& args, std::ostream& ou
   // The sink and its options (the librdkafka properties) are checked the way `run` builds them,
   // without connecting: a file `check-config` accepts is one `run` accepts.
   if (logs->enabled) {
-    if (auto st = logship::checkPipelineSink(config->sink, *logs); !st) {
+    if (auto st = agent::checkPipelineSink(config->sink, *logs); !st) {
       err << config->file << ": sink: " << scrubSecrets(st.error().message, config->substitutions)
           << "\n";
       return 1;

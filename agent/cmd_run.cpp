@@ -43,7 +43,7 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
     err << config.error().message << "\n";
     return 1;
   }
-  auto logs = logship::parseLogsConfig(config->logs, config->file);
+  auto logs = agent::parseLogsConfig(config->logs, config->file);
   if (!logs) {
     err << scrubSecrets(logs.error().message, config->substitutions) << "\n";
     return 1;
@@ -91,21 +91,21 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
 
   // The pipeline is created (sink checked, checkpoints loaded) before anything starts, and after
   // the signals are blocked: librdkafka starts threads that must inherit the mask.
-  std::unique_ptr<logship::LogPipeline> pipeline;
-  logship::LogPipeline* live_pipeline = nullptr;  // owned by its component below
+  std::unique_ptr<agent::LogPipeline> pipeline;
+  agent::LogPipeline* live_pipeline = nullptr;  // owned by its component below
   if (logs->enabled) {
     if (config->sink.empty() || config->sink == "embedded") {
       err << "keelson-agent: sink 'embedded': an in-process Kafka-protocol cluster for demos; "
              "records are not kept (set sink: kafka://host:port/topic)\n";
     }
-    logship::PipelineOptions options;
+    agent::PipelineOptions options;
     options.config = *logs;
     options.log_root = config->log_root;
     options.node_name = config->node_name;
     options.state_dir = config->state_dir;
     options.sink = config->sink;
     options.pod_labels = metadata->pod_labels;
-    auto created = logship::LogPipeline::create(std::move(options));
+    auto created = agent::LogPipeline::create(std::move(options));
     if (!created) {
       err << "keelson-agent: log pipeline: "
           << scrubSecrets(created.error().message, config->substitutions) << "\n";
@@ -155,7 +155,7 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
       }
       if (live_pipeline != nullptr && !prepared->plan.live.empty()) {
         live_pipeline->applySettings(
-            std::make_shared<const logship::LogsConfig>(std::move(prepared->logs)));
+            std::make_shared<const agent::LogsConfig>(std::move(prepared->logs)));
       }
       reload_metrics.succeeded(prepared->plan, wallSeconds());
       err << "keelson-agent: " << describeReload(running->file, prepared->plan) << "\n";

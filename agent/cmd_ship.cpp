@@ -15,7 +15,7 @@ int runShipCommand(const ShipOptions& options, std::ostream& out, std::ostream& 
            "stdout)\n";
     return 2;
   }
-  logship::PipelineOptions po;
+  agent::PipelineOptions po;
   if (!options.config_file.empty()) {
     // The same loading path as `run` and `check-config` (agent/config.h): duplicate keys, bounded
     // aliases, `${...}` substitution, unknown top-level keys.
@@ -24,7 +24,7 @@ int runShipCommand(const ShipOptions& options, std::ostream& out, std::ostream& 
       err << agent_config.error().message << "\n";
       return 1;
     }
-    auto cfg = logship::parseLogsConfig(agent_config->logs, options.config_file);
+    auto cfg = agent::parseLogsConfig(agent_config->logs, options.config_file);
     if (!cfg) {
       err << scrubSecrets(cfg.error().message, agent_config->substitutions) << "\n";
       return 1;
@@ -40,7 +40,7 @@ int runShipCommand(const ShipOptions& options, std::ostream& out, std::ostream& 
   po.state_dir = options.state_dir;
   po.sink = options.sink;
   po.read_existing_from_start = true;
-  auto pipeline = logship::LogPipeline::create(std::move(po));
+  auto pipeline = agent::LogPipeline::create(std::move(po));
   if (!pipeline) {
     err << "keelson-agent ship: " << pipeline.error().message << "\n";
     return 1;

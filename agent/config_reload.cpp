@@ -129,17 +129,17 @@ AgentConfig mergeLive(const AgentConfig& running, const AgentConfig& next) {
 Result<PreparedReload> prepareReload(const AgentConfig& running, const Result<AgentConfig>& next) {
   if (!next) return fail(next.error());
   const auto scrub = [&](const std::string& m) { return scrubSecrets(m, next->substitutions); };
-  auto next_logs = logship::parseLogsConfig(next->logs, next->file);
+  auto next_logs = agent::parseLogsConfig(next->logs, next->file);
   if (!next_logs) return fail(next_logs.error().reason, scrub(next_logs.error().message));
   if (next_logs->enabled) {
-    if (auto st = logship::checkPipelineSink(next->sink, *next_logs); !st) {
+    if (auto st = agent::checkPipelineSink(next->sink, *next_logs); !st) {
       return fail(st.error().reason, scrub(next->file + ": sink: " + st.error().message));
     }
   }
   PreparedReload r;
   r.plan = planReload(running, *next);
   r.running = mergeLive(running, *next);
-  auto logs = logship::parseLogsConfig(r.running.logs, r.running.file);
+  auto logs = agent::parseLogsConfig(r.running.logs, r.running.file);
   // Both halves were valid on their own; a merge the parser refuses (a key that is only valid
   // with another) is reported as the file's problem.
   if (!logs) return fail(logs.error().reason, scrub(logs.error().message));

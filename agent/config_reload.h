@@ -59,7 +59,7 @@ bool sameYaml(const YAML::Node& a, const YAML::Node& b);
 // A reload ready to apply: the configuration the agent runs from now on and its `logs:` section.
 struct PreparedReload {
   AgentConfig running;
-  logship::LogsConfig logs;
+  agent::LogsConfig logs;
   ReloadPlan plan;
 };
 

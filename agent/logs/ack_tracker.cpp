@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 std::uint64_t AckTracker::add(Position position) {
   const std::uint64_t end_offset = position.end_offset;
@@ -31,4 +31,4 @@ bool AckTracker::ack(std::uint64_t seq) {
   return true;
 }
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

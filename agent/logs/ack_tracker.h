@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <deque>
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 // A resumable position: the tailer's (restart_offset, end_offset) pair (collectors/logs/tailer.h,
 // "THE OFFSET CONTRACT"). For plain lines both are equal.
@@ -54,4 +54,4 @@ class AckTracker {
   std::uint64_t last_end_;
 };
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 class InflightBudget {
  public:
@@ -32,4 +32,4 @@ class InflightBudget {
   std::uint64_t used_ = 0;
 };
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

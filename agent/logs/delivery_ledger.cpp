@@ -6,7 +6,7 @@
 #include <cstring>
 #include <set>
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 std::chrono::milliseconds retryBackoff(std::chrono::milliseconds base, std::uint32_t attempt,
                                        std::chrono::milliseconds max) {
@@ -332,4 +332,4 @@ std::vector<std::string> DeliveryLedger::namespacesInUse() const {
   return {ns.begin(), ns.end()};
 }
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

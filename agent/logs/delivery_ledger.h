@@ -39,7 +39,7 @@ namespace prometheus {
 class Counter;
 }
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 using Instant = logs::Instant;
 
@@ -233,4 +233,4 @@ class DeliveryLedger {
   std::size_t rate_held_ = 0;
 };
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -5,7 +5,7 @@
 
 #include "collectors/logs/line_parser.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 namespace {
 void addDelta(prometheus::Counter& c, std::uint64_t now, std::uint64_t before) {
@@ -253,4 +253,4 @@ void LogMetrics::syncProcessing(const logs::processing::ProcessingCounters& c) {
   sync(processing_json_, "result", c.json, last_processing_.json);
 }
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -23,7 +23,7 @@
 #include "agent/logs/delivery_ledger.h"
 #include "collectors/logs/tailer.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 class LogMetrics {
  public:
@@ -121,4 +121,4 @@ class LogMetrics {
   logs::processing::ProcessingCounters last_processing_;  // what syncProcessing already added
 };
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

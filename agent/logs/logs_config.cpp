@@ -11,7 +11,7 @@
 #include "collectors/common/file.h"
 #include "collectors/common/units.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 namespace {
 
@@ -248,4 +248,4 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
   return cfg;
 }
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

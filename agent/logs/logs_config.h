@@ -45,7 +45,7 @@
 #include "collectors/logs/metadata_filter.h"
 #include "collectors/logs/processing/rules.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 struct RateLimit {
   double lines_per_second = 0;
@@ -84,5 +84,4 @@ struct LogsConfig {
 // "<file>:<line>: <message>".
 Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& file);
 
-
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -26,7 +26,7 @@
 #include "collectors/common/wall_clock.h"
 #include "collectors/logs/tailer.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 namespace {
 
@@ -832,4 +832,4 @@ std::shared_ptr<prometheus::Registry> LogPipeline::metricsRegistry() const {
   return impl_->metrics.registry();
 }
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

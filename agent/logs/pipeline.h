@@ -56,7 +56,7 @@
 #include "collectors/common/result.h"
 #include "collectors/logs/clock.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 // Pod labels and annotations from the API server (agent/metadata implements it over the pod
 // watch). Thread-safe; the pipeline thread polls generation() every turn and re-applies all pods
@@ -177,4 +177,4 @@ class LogPipeline {
   std::atomic<bool> stop_requested_{false};
 };
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

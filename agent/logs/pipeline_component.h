@@ -13,7 +13,7 @@ namespace keelson::agent {
 
 class LogPipelineComponent : public Component {
  public:
-  explicit LogPipelineComponent(std::unique_ptr<logship::LogPipeline> pipeline)
+  explicit LogPipelineComponent(std::unique_ptr<agent::LogPipeline> pipeline)
       : pipeline_(std::move(pipeline)) {}
 
   std::string name() const override { return "log pipeline"; }
@@ -24,7 +24,7 @@ class LogPipelineComponent : public Component {
   void stop() override { pipeline_->stop(); }
 
  private:
-  std::unique_ptr<logship::LogPipeline> pipeline_;
+  std::unique_ptr<agent::LogPipeline> pipeline_;
 };
 
 }  // namespace keelson::agent

@@ -9,7 +9,7 @@
 #include "collectors/logs/processing/processing.h"
 #include "collectors/logs/processing/redact.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 namespace {
 
 constexpr std::string_view kKeys[] = {"namespaces", "pods", "containers", "multiline",
@@ -366,4 +366,4 @@ Status checkProcessing(const LogsConfig& cfg, const std::string& file) {
   return {};
 }
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -12,7 +12,7 @@
 #include "agent/logs/logs_config.h"
 #include "collectors/common/result.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 // True for the keys parseProcessingKey handles.
 bool isProcessingKey(std::string_view key);
@@ -25,4 +25,4 @@ Status parseProcessingKey(const std::string& key, const YAML::Node& value, const
 // parseLogsConfig after every key: compiles the rules exactly as the pipeline will.
 Status checkProcessing(const LogsConfig& cfg, const std::string& file);
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -4,8 +4,8 @@
 
 #include "collectors/common/token_bucket.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 using keelson::TokenBucket;
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 namespace {
 
@@ -155,4 +155,4 @@ std::string formatRfc3339Nanos(std::int64_t ns) {
   return buf;
 }
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace keelson::logship {
+namespace keelson::agent {
 
 // Stored in a record's in-flight slot when its time is absent or unparsable.
 inline constexpr std::int64_t kNoWriteTime = std::numeric_limits<std::int64_t>::min();
@@ -48,4 +48,4 @@ class WriteTimeParser {
 // nanoseconds since the epoch (>= 0). For tests and benchmark writers, not the hot path.
 std::string formatRfc3339Nanos(std::int64_t ns);
 
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -56,8 +56,8 @@ std::optional<agent::ContainerMetadata::Container> CacheContainerMetadata::find(
   return out;
 }
 
-std::vector<logship::PodLabels> CachePodLabels::pods() const {
-  std::vector<logship::PodLabels> out;
+std::vector<agent::PodLabels> CachePodLabels::pods() const {
+  std::vector<agent::PodLabels> out;
   for (auto& pod : cache_->snapshot()) {
     out.push_back({std::move(pod.uid), std::move(pod.labels), std::move(pod.annotations)});
   }

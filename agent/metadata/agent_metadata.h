@@ -52,11 +52,11 @@ class CacheContainerMetadata final : public agent::ContainerMetadata {
 };
 
 // Log records' labels/annotations from the cache.
-class CachePodLabels final : public logship::PodLabelSource {
+class CachePodLabels final : public agent::PodLabelSource {
  public:
   explicit CachePodLabels(std::shared_ptr<const PodCache> cache) : cache_(std::move(cache)) {}
   std::uint64_t generation() const override { return cache_->generation(); }
-  std::vector<logship::PodLabels> pods() const override;
+  std::vector<agent::PodLabels> pods() const override;
 
  private:
   std::shared_ptr<const PodCache> cache_;
@@ -125,7 +125,7 @@ class MetadataWatch final : public agent::Component {
 struct AgentMetadata {
   std::unique_ptr<MetadataWatch> watch;
   std::shared_ptr<const agent::ContainerMetadata> containers;
-  std::shared_ptr<const logship::PodLabelSource> pod_labels;
+  std::shared_ptr<const agent::PodLabelSource> pod_labels;
   // How the API config weakens transport security (kube::insecureTransport); cmd_run reports it.
   std::vector<kube::InsecureTransport> insecure;
 };

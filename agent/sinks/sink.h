@@ -25,7 +25,7 @@
 #include "agent/sinks/sink_spec.h"
 #include "collectors/common/result.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 struct LogsConfig;
 }
 
@@ -116,7 +116,7 @@ struct SinkContext {
   // The largest record the pipeline will produce (a sink must never refuse it by size itself).
   std::size_t max_record_bytes = 1 << 20;
   // The `logs:` section: each sink reads its own keys from it (the Kafka sink: `logs.kafka`).
-  const logship::LogsConfig* logs = nullptr;
+  const agent::LogsConfig* logs = nullptr;
 };
 
 // Builds the sink named by `spec` through the registry (sink_registry.h). `on_delivery` is called

@@ -62,9 +62,9 @@ bool createTopic(const std::string& bootstrap, const std::string& topic, int par
 
 std::uint64_t g_batch_bytes = 0;  // --batch-bytes: logs.kafka.batch_bytes (0: the default)
 
-keelson::logship::PipelineOptions pipelineOptions(const std::string& root, const std::string& sink,
-                                                  std::uint64_t budget) {
-  keelson::logship::PipelineOptions o;
+keelson::agent::PipelineOptions pipelineOptions(const std::string& root, const std::string& sink,
+                                                std::uint64_t budget) {
+  keelson::agent::PipelineOptions o;
   o.log_root = root;
   o.sink = sink;
   o.node_name = "bench";
@@ -329,7 +329,7 @@ int main(int argc, char** argv) {
   auto started = Clock::now();
   pid_t pid = ::fork();
   if (pid == 0) {
-    auto p = keelson::logship::LogPipeline::create(
+    auto p = keelson::agent::LogPipeline::create(
         pipelineOptions(root, "kafka://" + bootstrap + "/" + topic, budget));
     if (!p) {
       std::fprintf(stderr, "%s\n", p.error().message.c_str());
@@ -418,7 +418,7 @@ int main(int argc, char** argv) {
       bins.add(ns);
       if (timeline) raiseTo(window_max, ns);
     };
-    auto p = keelson::logship::LogPipeline::create(std::move(o));
+    auto p = keelson::agent::LogPipeline::create(std::move(o));
     if (!p) ::_exit(1);
     sigset_t set;
     sigemptyset(&set);

@@ -108,7 +108,7 @@ TEST(ConfigReload, MergeTakesOnlyTheLiveKeys) {
       "  rate_limit: {lines_per_second: 5}\n");
   const AgentConfig merged = mergeLive(running, next);
   EXPECT_EQ(merged.sink, "kafka://k:9092/logs");
-  const auto logs = logship::parseLogsConfig(merged.logs, merged.file);
+  const auto logs = agent::parseLogsConfig(merged.logs, merged.file);
   ASSERT_TRUE(logs.ok()) << logs.error().message;
   EXPECT_EQ(logs->inflight_budget, 64ull << 20);                   // restart: kept
   EXPECT_EQ(logs->poll_interval, std::chrono::milliseconds(200));  // live: removed -> default

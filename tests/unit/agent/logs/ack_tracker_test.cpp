@@ -4,7 +4,7 @@
 
 #include <vector>
 
-namespace keelson::logship {
+namespace keelson::agent {
 namespace {
 
 TEST(AckTracker, CommitsOnlyTheAcknowledgedPrefix) {
@@ -63,4 +63,4 @@ TEST(AckTrackerDeathTest, NonIncreasingOffsetIsABug) {
 }
 
 }  // namespace
-}  // namespace keelson::logship
+}  // namespace keelson::agent

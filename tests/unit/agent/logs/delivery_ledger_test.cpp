@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace keelson::logship {
+namespace keelson::agent {
 namespace {
 
 using std::chrono::milliseconds;
@@ -345,4 +345,4 @@ TEST(DeliveryLedger, ResendAfterSinkLossTakesWhatTheSinkHeldInFileOrder) {
 }
 
 }  // namespace
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
-namespace keelson::logship {
+namespace keelson::agent {
 namespace {
 
 std::string exposition(const LogMetrics& m) {
@@ -49,4 +49,4 @@ TEST(LogMetrics, PausedDestinationSeriesComesAndGoes) {
 }
 
 }  // namespace
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace keelson::logship {
+namespace keelson::agent {
 namespace {
 
 Result<LogsConfig> parse(const std::string& yaml) {
@@ -206,4 +206,4 @@ TEST(LogsConfig, Undeliverable) {
 }
 
 }  // namespace
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -12,7 +12,7 @@
 #include "agent/logs/logs_config.h"
 #include "agent/logs/pipeline.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 namespace {
 
 namespace fs = std::filesystem;
@@ -163,4 +163,4 @@ TEST(PipelineProcessing, EveryFeatureAtOnce) {
 }
 
 }  // namespace
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -12,7 +12,7 @@
 
 #include "agent/logs/pipeline.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 namespace {
 
 namespace fs = std::filesystem;
@@ -92,4 +92,4 @@ TEST(PipelineSettings, ANewRateLimitReachesRecordsAlreadyHeld) {
 }
 
 }  // namespace
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -22,7 +22,7 @@
 #include "agent/sinks/mock_cluster.h"
 #include "collectors/common/wall_clock.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 namespace {
 
 namespace fs = std::filesystem;
@@ -714,4 +714,4 @@ TEST(Pipeline, StopDoesNotWaitForAPausedDestination) {
 }
 
 }  // namespace
-}  // namespace keelson::logship
+}  // namespace keelson::agent

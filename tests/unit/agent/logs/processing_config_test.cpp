@@ -4,7 +4,7 @@
 
 #include "agent/logs/logs_config.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 namespace {
 
 Result<LogsConfig> parse(const std::string& yaml) {
@@ -123,4 +123,4 @@ TEST(ProcessingConfig, ErrorsNameTheFieldAndLine) {
 }
 
 }  // namespace
-}  // namespace keelson::logship
+}  // namespace keelson::agent

@@ -6,7 +6,7 @@
 
 #include "agent/logs/budget.h"
 
-namespace keelson::logship {
+namespace keelson::agent {
 namespace {
 
 // The per-pod rate limit is the common bucket (tested in tests/unit/collectors/common).
@@ -28,4 +28,4 @@ TEST(InflightBudget, HardLimitWithOneOversizedRecordAdmittedAlone) {
 }
 
 }  // namespace
-}  // namespace keelson::logship
+}  // namespace keelson::agent

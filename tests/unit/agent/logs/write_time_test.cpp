@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace keelson::logship {
+namespace keelson::agent {
 namespace {
 
 constexpr std::int64_t kS = 1'000'000'000;
@@ -128,4 +128,4 @@ TEST(WriteTime, FormatsTheFixedLayoutAndParsesItBack) {
 }
 
 }  // namespace
-}  // namespace keelson::logship
+}  // namespace keelson::agent
