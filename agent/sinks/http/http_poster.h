@@ -1,7 +1,7 @@
 // The `http` sink's one network operation: POST a body to the configured URL and return the
-// status. The seam between the sink's bookkeeping and the network; the real one is Boost.Beast,
-// one connection per POST (Connection: close), bounded by the options' timeout. A local
-// interface, not the project's HTTP client: that one is being moved out of collectors/kube.
+// status. The seam between the sink's bookkeeping and the network; the real one is the project's
+// HTTP client (collectors/http/transport.h: one kept-alive connection, reconnected when the peer
+// closes it), each step bounded by the options' timeout.
 //
 // Errors: "HttpConnectionError" (resolve, connect, send, receive, timeout) naming the URL and the
 // cause. Any HTTP status is a successful exchange: the caller classifies it. Thread safety: none.
@@ -28,6 +28,6 @@ class HttpPoster {
   virtual Result<HttpAnswer> post(std::string_view body) = 0;
 };
 
-std::unique_ptr<HttpPoster> makeBeastPoster(const HttpSinkOptions& options);
+std::unique_ptr<HttpPoster> makeHttpPoster(const HttpSinkOptions& options);
 
 }  // namespace keelson::sinks

@@ -100,7 +100,7 @@ SinkType httpSinkType() {
     static const SystemClock kClock;
     auto options = parseHttpSinkSpec(spec, context.max_record_bytes);
     if (!options) return fail(options.error());
-    auto poster = makeBeastPoster(*options);
+    auto poster = makeHttpPoster(*options);
     return std::unique_ptr<Sink>(std::make_unique<HttpSink>(
         std::move(options).value(), std::move(poster), std::move(on_delivery), kClock));
   };

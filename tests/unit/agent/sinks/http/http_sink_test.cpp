@@ -97,7 +97,7 @@ TEST(HttpSink, PostsJsonLinesInBatchesAndAcknowledgesOn2xx) {
   Reports reports;
   ManualClock clock;
   const auto options = optionsFor(server.port(), "?batch_records=2");
-  HttpSink sink(options, makeBeastPoster(options), reports.fn(), clock);
+  HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
   const std::vector<std::string> values = {R"({"n":1})", R"({"n":2})", R"({"n":3})"};
   for (std::uint64_t i = 0; i < values.size(); ++i) {
     ASSERT_TRUE(sink.produce({values[i], "uid", "ns", "pod", "c"}, i).ok());
@@ -120,7 +120,7 @@ TEST(HttpSink, BatchBytesBoundTheBody) {
   Reports reports;
   ManualClock clock;
   const auto options = optionsFor(server.port(), "?batch_bytes=1025");
-  HttpSink sink(options, makeBeastPoster(options), reports.fn(), clock);
+  HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
   const std::string big(700, 'x');
   ASSERT_TRUE(sink.produce({big, "", "", "", ""}, 1).ok());
   ASSERT_TRUE(sink.produce({big, "", "", "", ""}, 2).ok());
@@ -160,7 +160,7 @@ TEST(HttpSink, StatusDecidesTheOutcome) {
   Reports reports;
   ManualClock clock;
   const auto options = optionsFor(server.port());
-  HttpSink sink(options, makeBeastPoster(options), reports.fn(), clock);
+  HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
   const std::string value = "{}";
   for (std::uint64_t i = 0; i < cases.size(); ++i) {
     ASSERT_TRUE(sink.produce({value, "", "", "", ""}, 2 * i).ok());
@@ -189,13 +189,13 @@ TEST(HttpSink, ConnectionRefusedIsRetryLater) {
   Reports reports;
   ManualClock clock;
   const auto options = optionsFor(port);
-  HttpSink sink(options, makeBeastPoster(options), reports.fn(), clock);
+  HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
   ASSERT_TRUE(sink.produce({"{}", "", "", "", ""}, 7).ok());
   EXPECT_EQ(sink.flush(milliseconds(1000)), 0u);
   const Outcome& r = reports.byToken.at(7);
   EXPECT_EQ(r.kind, Outcome::Kind::RetryLater);
   EXPECT_EQ(r.error, "HttpConnectionError");
-  EXPECT_NE(r.message.find("connect failed"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("connect: Connection refused"), std::string::npos) << r.message;
 }
 
 TEST(HttpSink, NoAnswerWithinTheTimeoutIsRetryLater) {
@@ -205,19 +205,19 @@ TEST(HttpSink, NoAnswerWithinTheTimeoutIsRetryLater) {
   Reports reports;
   ManualClock clock;
   const auto options = optionsFor(silent.local_endpoint().port(), "?timeout=100ms");
-  HttpSink sink(options, makeBeastPoster(options), reports.fn(), clock);
+  HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
   ASSERT_TRUE(sink.produce({"{}", "", "", "", ""}, 1).ok());
   sink.poll(milliseconds(0));
   const Outcome& r = reports.byToken.at(1);
   EXPECT_EQ(r.kind, Outcome::Kind::RetryLater);
-  EXPECT_NE(r.message.find("no answer within 100 ms"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("timeout"), std::string::npos) << r.message;
 }
 
 TEST(HttpSink, FullBeyondFourBatchesWithoutReporting) {
   Reports reports;
   ManualClock clock;
   const auto options = optionsFor(9, "?batch_records=1");
-  HttpSink sink(options, makeBeastPoster(options), reports.fn(), clock);
+  HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
   for (std::uint64_t i = 0; i < 4; ++i)
     ASSERT_TRUE(sink.produce({"{}", "", "", "", ""}, i).ok());
   const auto r = sink.produce({"{}", "", "", "", ""}, 4);
@@ -232,7 +232,7 @@ TEST(HttpSink, FlushStopsAtItsDeadline) {
   Reports reports;
   ManualClock clock;
   const auto options = optionsFor(9);
-  HttpSink sink(options, makeBeastPoster(options), reports.fn(), clock);
+  HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
   ASSERT_TRUE(sink.produce({"{}", "", "", "", ""}, 1).ok());
   EXPECT_EQ(sink.flush(milliseconds(0)), 1u);  // deadline already reached: nothing sent
   EXPECT_TRUE(reports.byToken.empty());
