@@ -3,7 +3,6 @@
 #include <sstream>
 
 #include "collectors/kube/api.h"
-#include "collectors/kube/rate_limiter.h"
 
 namespace keelson::metadata {
 namespace {
@@ -123,105 +122,45 @@ std::vector<WatchEvent> parseWatchEvents(const std::string& body, int* bad) {
 std::string podsPath(const std::string& nodeName, const std::string& resourceVersion, bool watch,
                      int timeoutSeconds) {
   std::string path = "/api/v1/pods?fieldSelector=" + kube::queryEscape("spec.nodeName=" + nodeName);
+  if (watch) return kube::watchPath(path, resourceVersion, timeoutSeconds);
   if (!resourceVersion.empty()) path += "&resourceVersion=" + kube::queryEscape(resourceVersion);
-  if (watch) {
-    path += "&watch=true&allowWatchBookmarks=true&timeoutSeconds=" + std::to_string(timeoutSeconds);
-  }
   return path;
+}
+
+Result<std::string> PodCacheSink::replace(std::string_view listBody) {
+  auto list = parsePodListMeta(std::string(listBody));
+  if (!list) return fail(list.error());
+  cache_.replaceAll(std::move(list->pods));
+  return list->resourceVersion;
+}
+
+Result<std::string> PodCacheSink::apply(std::string_view line) {
+  std::string resourceVersion;
+  for (auto& event : parseWatchEvents(std::string(line))) {
+    if (event.type == "ERROR") {
+      if (event.code == 410) return fail("Gone", "pod watch: resource version too old");
+      return fail("WatchError", "pod watch ended with error code " + std::to_string(event.code));
+    }
+    if (!event.resourceVersion.empty()) resourceVersion = event.resourceVersion;
+    if (event.type == "ADDED" || event.type == "MODIFIED") {
+      cache_.upsert(std::move(event.pod));
+    } else if (event.type == "DELETED") {
+      cache_.erase(event.pod.uid);
+    }
+  }
+  return resourceVersion;
 }
 
 PodWatcher::PodWatcher(kube::KubeClient& client, PodCache& cache, kube::Clock& clock,
                        std::string nodeName, int watchTimeoutSeconds)
-    : client_(client),
-      cache_(cache),
-      clock_(clock),
-      nodeName_(std::move(nodeName)),
-      watchTimeoutSeconds_(watchTimeoutSeconds) {}
+    : sink_(cache),
+      listWatch_(client, clock, podsPath(nodeName, "", false, 0), "pods", sink_,
+                 watchTimeoutSeconds) {}
 
 Status PodWatcher::step() {
-  if (failures_ > 0) {
-    clock_.sleepFor(
-        kube::backoffDelay(failures_ - 1, std::chrono::seconds(1), std::chrono::seconds(30)));
-  }
-  Status st = resourceVersion_.empty() ? list() : watch();
-  if (st) {
-    failures_ = 0;
-    up_ = true;
-  } else {
-    ++failures_;
-    up_ = false;
-  }
+  Status st = listWatch_.step();
+  up_ = static_cast<bool>(st);
   return st;
-}
-
-Status PodWatcher::list() {
-  auto response = client_.getRaw(podsPath(nodeName_, "", false, 0));
-  if (!response) return fail(response.error());
-  if (response->status != 200) {
-    return fail(kube::apiError(response->status, response->body, "list", "pods", ""));
-  }
-  auto list = parsePodListMeta(response->body);
-  if (!list) return fail(list.error());
-  cache_.replaceAll(std::move(list->pods));
-  resourceVersion_ = list->resourceVersion;
-  ++relists_;
-  return {};
-}
-
-Status PodWatcher::watch() {
-  // Events are applied as their lines arrive (the transport streams 2xx bodies), so a change
-  // reaches the cache within the server's write latency, not at the end of the window.
-  std::string partial;
-  bool ended = false;  // an ERROR event: ignore whatever follows
-  Status outcome;
-  auto apply = [&](std::string_view line) {
-    if (ended) return;
-    int bad = 0;
-    for (auto& event : parseWatchEvents(std::string(line), &bad)) {
-      if (event.type == "ERROR") {
-        ended = true;
-        resourceVersion_.clear();
-        if (event.code != 410) {
-          outcome =
-              fail("WatchError", "pod watch ended with error code " + std::to_string(event.code));
-        }
-        return;
-      }
-      if (!event.resourceVersion.empty()) resourceVersion_ = event.resourceVersion;
-      if (event.type == "ADDED" || event.type == "MODIFIED") {
-        cache_.upsert(std::move(event.pod));
-      } else if (event.type == "DELETED") {
-        cache_.erase(event.pod.uid);
-      }
-    }
-  };
-  auto feed = [&](std::string_view bytes) {
-    for (std::size_t nl; (nl = bytes.find('\n')) != std::string_view::npos;) {
-      if (partial.empty()) {
-        apply(bytes.substr(0, nl));
-      } else {
-        partial.append(bytes.substr(0, nl));
-        apply(partial);
-        partial.clear();
-      }
-      bytes.remove_prefix(nl + 1);
-    }
-    partial.append(bytes);
-  };
-  const std::string path = podsPath(nodeName_, resourceVersion_, true, watchTimeoutSeconds_);
-  auto response = client_.getRaw(path, feed);
-  if (!response) return fail(response.error());
-  if (response->status == 410) {
-    resourceVersion_.clear();  // too old: relist at the next step, without back-off
-    return {};
-  }
-  if (response->status != 200) {
-    resourceVersion_.clear();
-    return fail(kube::apiError(response->status, response->body, "watch", "pods", ""));
-  }
-  feed(response->body);  // a transport that does not stream returns the whole body
-  if (!partial.empty()) apply(partial);
-  return outcome;
 }
 
 }  // namespace keelson::metadata

@@ -1,13 +1,11 @@
-// Watches the pods of this node (fieldSelector=spec.nodeName=NODE): list, then watch from the
-// list's resourceVersion with allowWatchBookmarks; bookmarks advance the resourceVersion; a 410
-// Gone (HTTP 410, or an ERROR event with code 410: "too old resource version") relists; other
-// failures back off exponentially (1 s doubling to 30 s) and relist.
+// Watches the pods of this node (fieldSelector=spec.nodeName=NODE) on the shared list+watch of
+// collectors/kube/list_watch.h (list, then watch from the list's resourceVersion with bookmarks;
+// a 410 Gone relists; other failures back off 1 s doubling to 30 s and relist; events applied as
+// their lines arrive).
 //
 // The parsing (pods, lists, watch event lines) is pure and tested by tables. PodWatcher::step()
 // does one list or one watch window (timeoutSeconds, default 5 s: the server ends the response
-// then). The watch body is streamed: each event is applied as its line arrives, so a change
-// reaches the cache within milliseconds of the server sending it. Drive step() from one thread;
-// the cache may be read from any.
+// then). Drive step() from one thread; the cache may be read from any.
 #pragma once
 
 #include <atomic>
@@ -20,6 +18,7 @@
 #include "collectors/common/result.h"
 #include "collectors/kube/client.h"
 #include "collectors/kube/clock.h"
+#include "collectors/kube/list_watch.h"
 
 namespace keelson::metadata {
 
@@ -43,6 +42,17 @@ std::vector<WatchEvent> parseWatchEvents(const std::string& body, int* bad = nul
 std::string podsPath(const std::string& nodeName, const std::string& resourceVersion, bool watch,
                      int timeoutSeconds);
 
+// The pod cache as a list+watch sink: a PodList replaces it, events update it.
+class PodCacheSink final : public kube::WatchSink {
+ public:
+  explicit PodCacheSink(PodCache& cache) : cache_(cache) {}
+  Result<std::string> replace(std::string_view listBody) override;
+  Result<std::string> apply(std::string_view line) override;
+
+ private:
+  PodCache& cache_;
+};
+
 class PodWatcher {
  public:
   PodWatcher(kube::KubeClient& client, PodCache& cache, kube::Clock& clock, std::string nodeName,
@@ -53,24 +63,15 @@ class PodWatcher {
   Status step();
 
   bool apiUp() const { return up_; }  // keelson_agent_metadata_api_up
-  const std::string& resourceVersion() const { return resourceVersion_; }
+  const std::string& resourceVersion() const { return listWatch_.resourceVersion(); }
   // For tests: make the next watch start from `rv` (e.g. an expired one).
-  void forceResourceVersion(std::string rv) { resourceVersion_ = std::move(rv); }
-  std::uint64_t relists() const { return relists_; }
+  void forceResourceVersion(std::string rv) { listWatch_.forceResourceVersion(std::move(rv)); }
+  std::uint64_t relists() const { return listWatch_.relists(); }
 
  private:
-  Status list();
-  Status watch();
-
-  kube::KubeClient& client_;
-  PodCache& cache_;
-  kube::Clock& clock_;
-  std::string nodeName_;
-  int watchTimeoutSeconds_;
-  std::string resourceVersion_;  // empty: list next
+  PodCacheSink sink_;
+  kube::ListWatch listWatch_;
   std::atomic<bool> up_{false};
-  int failures_ = 0;
-  std::uint64_t relists_ = 0;
 };
 
 }  // namespace keelson::metadata

@@ -126,7 +126,8 @@ bool matches(const LabelSelector& selector, const std::map<std::string, std::str
   return true;
 }
 
-Result<std::string> PodIndex::replace(const json& list) {
+Result<std::string> PodIndex::replace(std::string_view listBody) {
+  const json list = json::parse(listBody, nullptr, false);
   if (!list.is_object() || !list.contains("items") || !list["items"].is_array()) {
     return fail("BadResponse", "expected a PodList");
   }

@@ -1,7 +1,7 @@
 // Pods for Resource/ContainerResource/Pods metrics from one shared watch (as the HPA's informers
 // do) instead of one pods LIST per policy per sync.
 //
-// PodIndex is a crd::WatchSink for a cluster-wide pods list+watch: it keeps each pod's PodInfo
+// PodIndex is a kube::WatchSink for a cluster-wide pods list+watch: it keeps each pod's PodInfo
 // (what the controller needs: phase, readiness, requests, labels; not the whole object) by
 // namespace, and answers list(ns, selector) by matching the scale's status.selector locally.
 // CachedPodsApi wraps a ClusterApi: listPods() comes from the index once it has listed
@@ -37,9 +37,9 @@ using LabelSelector = std::vector<SelectorRequirement>;
 Result<LabelSelector> parseLabelSelector(const std::string& text);
 bool matches(const LabelSelector& selector, const std::map<std::string, std::string>& labels);
 
-class PodIndex final : public crd::WatchSink {
+class PodIndex final : public kube::WatchSink {
  public:
-  Result<std::string> replace(const nlohmann::json& list) override;
+  Result<std::string> replace(std::string_view listBody) override;
   Result<std::string> apply(std::string_view line) override;
 
   bool synced() const { return synced_; }

@@ -1,8 +1,5 @@
 #include "autoscaler/crd/watch.h"
 
-#include "collectors/kube/api.h"
-#include "collectors/kube/rate_limiter.h"
-
 namespace keelson::crd {
 namespace {
 
@@ -25,7 +22,8 @@ std::string resourceVersionOf(const json& object) {
 
 }  // namespace
 
-Result<std::string> ObjectCache::replace(const json& list) {
+Result<std::string> ObjectCache::replace(std::string_view listBody) {
+  const json list = json::parse(listBody, nullptr, false);
   if (!list.is_object() || !list.contains("items") || !list["items"].is_array()) {
     return fail("BadResponse", "the list answer has no items");
   }
@@ -83,81 +81,8 @@ std::map<std::string, json> ObjectCache::snapshot() const {
 }
 
 ObjectWatcher::ObjectWatcher(kube::KubeClient& client, kube::Clock& clock, std::string path,
-                             std::string what, WatchSink* sink, int watchTimeoutSeconds)
-    : client_(client),
-      clock_(clock),
-      path_(std::move(path)),
-      what_(std::move(what)),
-      watchTimeoutSeconds_(watchTimeoutSeconds),
-      sink_(sink != nullptr ? sink : &cache_) {}
-
-Status ObjectWatcher::step() {
-  if (failures_ > 0) {
-    clock_.sleepFor(
-        kube::backoffDelay(failures_ - 1, std::chrono::seconds(1), std::chrono::seconds(30)));
-  }
-  Status st = resourceVersion_.empty() ? list() : watch();
-  failures_ = st ? 0 : failures_ + 1;
-  return st;
-}
-
-Status ObjectWatcher::list() {
-  auto response = client_.getRaw(path_);
-  if (!response) return fail(response.error());
-  if (response->status != 200) {
-    return fail(kube::apiError(response->status, response->body, "list", what_, ""));
-  }
-  auto rv = sink_->replace(json::parse(response->body, nullptr, false));
-  if (!rv) return fail(rv.error());
-  resourceVersion_ = *rv;
-  synced_ = true;
-  return {};
-}
-
-Status ObjectWatcher::watch() {
-  std::string partial;
-  Status outcome;
-  bool ended = false;
-  auto apply = [&](std::string_view line) {
-    if (ended) return;
-    auto rv = sink_->apply(line);
-    if (!rv) {
-      ended = true;
-      resourceVersion_.clear();
-      if (rv.error().reason != "Gone") outcome = fail(rv.error());
-      return;
-    }
-    if (!rv->empty()) resourceVersion_ = *rv;
-  };
-  auto feed = [&](std::string_view bytes) {
-    for (std::size_t nl; (nl = bytes.find('\n')) != std::string_view::npos;) {
-      if (partial.empty()) {
-        apply(bytes.substr(0, nl));
-      } else {
-        partial.append(bytes.substr(0, nl));
-        apply(partial);
-        partial.clear();
-      }
-      bytes.remove_prefix(nl + 1);
-    }
-    partial.append(bytes);
-  };
-  const std::string path =
-      path_ + "?resourceVersion=" + kube::queryEscape(resourceVersion_) +
-      "&watch=true&allowWatchBookmarks=true&timeoutSeconds=" + std::to_string(watchTimeoutSeconds_);
-  auto response = client_.getRaw(path, feed);
-  if (!response) return fail(response.error());
-  if (response->status == 410) {
-    resourceVersion_.clear();
-    return {};
-  }
-  if (response->status != 200) {
-    resourceVersion_.clear();
-    return fail(kube::apiError(response->status, response->body, "watch", what_, ""));
-  }
-  feed(response->body);
-  if (!partial.empty()) apply(partial);
-  return outcome;
-}
+                             std::string what, kube::WatchSink* sink, int watchTimeoutSeconds)
+    : listWatch_(client, clock, std::move(path), std::move(what), sink != nullptr ? *sink : cache_,
+                 watchTimeoutSeconds) {}
 
 }  // namespace keelson::crd

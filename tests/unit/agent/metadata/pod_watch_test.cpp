@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/metadata/api_up_collector.h"
+#include "tests/unit/collectors/kube/scripted_transport.h"
 
 namespace keelson::metadata {
 namespace {
@@ -109,22 +110,7 @@ TEST(PodsPath, SelectsTheNodeAndAsksForBookmarks) {
             "allowWatchBookmarks=true&timeoutSeconds=5");
 }
 
-class ScriptedTransport final : public http::HttpTransport {
- public:
-  explicit ScriptedTransport(std::deque<Result<http::HttpResponse>> script)
-      : script_(std::move(script)) {}
-  Result<http::HttpResponse> send(const http::HttpRequest& request) override {
-    targets.push_back(request.target);
-    if (script_.empty()) return fail("ConnectionError", "exhausted");
-    auto next = std::move(script_.front());
-    script_.pop_front();
-    return next;
-  }
-  std::vector<std::string> targets;
-
- private:
-  std::deque<Result<http::HttpResponse>> script_;
-};
+using keelson::testing::ScriptedTransport;
 
 TEST(PodWatcher, ListWatchGoneRelist) {
   const std::string list =

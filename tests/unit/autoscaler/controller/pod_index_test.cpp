@@ -61,10 +61,12 @@ std::string event(const char* type, const json& object) {
 TEST(PodIndex, ListThenEventsAnswerSelectorsPerNamespace) {
   PodIndex index;
   EXPECT_FALSE(index.synced());
-  auto rv = index.replace({{"metadata", {{"resourceVersion", "5"}}},
-                           {"items",
-                            {pod("shop", "web-1", "web", "3"), pod("shop", "api-1", "api", "4"),
-                             pod("other", "web-1", "web", "2")}}});
+  auto rv = index.replace(nlohmann::json{
+      {"metadata", {{"resourceVersion", "5"}}},
+      {"items",
+       {pod("shop", "web-1", "web", "3"), pod("shop", "api-1", "api", "4"),
+        pod("other", "web-1", "web",
+            "2")}}}.dump());
   ASSERT_TRUE(rv.ok());
   EXPECT_EQ(*rv, "5");
   EXPECT_TRUE(index.synced());
@@ -108,7 +110,8 @@ TEST(CachedPodsApi, ListsOnlyUntilTheIndexHasSynced) {
   CachedPodsApi api(inner, index);
   EXPECT_TRUE(api.listPods("shop", "app=web").ok());
   EXPECT_EQ(inner.lists, 1);
-  ASSERT_TRUE(index.replace({{"items", {pod("shop", "web-1", "web", "1")}}}).ok());
+  ASSERT_TRUE(
+      index.replace(nlohmann::json{{"items", {pod("shop", "web-1", "web", "1")}}}.dump()).ok());
   for (int i = 0; i < 10; ++i)
     EXPECT_EQ(api.listPods("shop", "app=web")->size(), 1U);
   EXPECT_EQ(inner.lists, 1);

@@ -7,8 +7,8 @@ namespace {
 
 TEST(ObjectCache, ListThenWatchEvents) {
   ObjectCache cache;
-  auto rv = cache.replace(nlohmann::json::parse(
-      R"({"metadata":{"resourceVersion":"10"},"items":[{"metadata":{"namespace":"a","name":"x","resourceVersion":"9"}}]})"));
+  auto rv = cache.replace(
+      R"({"metadata":{"resourceVersion":"10"},"items":[{"metadata":{"namespace":"a","name":"x","resourceVersion":"9"}}]})");
   ASSERT_TRUE(rv.ok());
   EXPECT_EQ(*rv, "10");
   const auto v0 = cache.version();
@@ -48,7 +48,8 @@ TEST(ObjectCache, ListThenWatchEvents) {
 
 TEST(ObjectCache, ListWithoutItemsIsRefused) {
   ObjectCache cache;
-  EXPECT_FALSE(cache.replace(nlohmann::json::parse(R"({"kind":"Status"})")).ok());
+  EXPECT_FALSE(cache.replace(R"({"kind":"Status"})").ok());
+  EXPECT_FALSE(cache.replace("not json").ok());
 }
 
 }  // namespace

@@ -4,26 +4,13 @@
 
 #include <deque>
 
+#include "tests/unit/collectors/kube/scripted_transport.h"
+
 namespace keelson::kube {
 namespace {
 
 // Answers requests from a script, in order, and records what was sent.
-class ScriptedTransport final : public http::HttpTransport {
- public:
-  explicit ScriptedTransport(std::deque<Result<http::HttpResponse>> script)
-      : script_(std::move(script)) {}
-  Result<http::HttpResponse> send(const http::HttpRequest& request) override {
-    sent.push_back(request);
-    if (script_.empty()) return fail("ConnectionError", "script exhausted");
-    auto next = std::move(script_.front());
-    script_.pop_front();
-    return next;
-  }
-  std::vector<http::HttpRequest> sent;
-
- private:
-  std::deque<Result<http::HttpResponse>> script_;
-};
+using keelson::testing::ScriptedTransport;
 
 const std::string kScale =
     R"({"kind":"Scale","metadata":{"resourceVersion":"%RV%"},"spec":{"replicas":%N%},"status":{"replicas":%N%,"selector":"app=web"}})";
