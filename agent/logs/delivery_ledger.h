@@ -60,7 +60,8 @@ struct TrackedFile {
   // A copytruncate copy read on from where this (truncated) instance stopped; 0 if none.
   std::uint64_t continues_serial = 0;
   std::string namespace_name, pod_name, pod_uid, container_name;
-  std::string destination;  // where the sink sends its records (Sink::destination)
+  std::string destination;  // where the sink sends its records (Sink::route)
+  std::string key;          // the message key of its records (Sink::route; "" = none)
   DeliveryCounters delivered;
 };
 

@@ -124,6 +124,18 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
                            fmt::format("`logs.undeliverable`: '{}' is not one of pause, drop", *s));
       }
       cfg.undeliverable = *s;
+    } else if (key == "timestamp_key") {
+      KEELSON_TRY(s, needScalar(v, key));
+      static const std::set<std::string> kTaken = {"time",      "stream",      "log",
+                                                   "truncated", "parse_error", "kubernetes"};
+      if (s->empty() || s->size() > 64 || kTaken.contains(*s)) {
+        return configError(file, v,
+                           fmt::format("`logs.timestamp_key`: '{}' must be 1 to 64 bytes and not "
+                                       "a field records already have (time, stream, log, "
+                                       "truncated, parse_error, kubernetes)",
+                                       *s));
+      }
+      cfg.timestamp_key = *s;
     } else if (key == "record_metadata") {
       if (!v.IsMap()) return configError(file, v, "`logs.record_metadata` must be a mapping");
       for (const auto& m : v) {
@@ -206,6 +218,14 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
         } else if (kk == "batch_bytes") {
           KEELSON_TRY(b, bytesOf(k.second, "kafka.batch_bytes", 1024));
           cfg.kafka_batch_bytes = *b;
+        } else if (kk == "key") {
+          KEELSON_TRY(s, needScalar(k.second, "kafka.key"));
+          auto message_key = sinks::MessageKey::parse(*s);
+          if (!message_key) {
+            return configError(file, k.second,
+                               fmt::format("`logs.kafka.key`: {}", message_key.error().message));
+          }
+          cfg.kafka_key = *message_key;
         } else if (kk == "properties") {
           if (!k.second.IsMap()) {
             return configError(
@@ -226,7 +246,7 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
           return configError(
               file, k.first,
               fmt::format("unknown key `logs.kafka.{}` (known: compression, linger_ms, "
-                          "batch_bytes, properties)",
+                          "batch_bytes, key, properties)",
                           kk));
         }
       }

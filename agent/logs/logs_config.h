@@ -40,6 +40,7 @@
 #include <optional>
 #include <string>
 
+#include "agent/sinks/sink_spec.h"
 #include "collectors/common/result.h"
 #include "collectors/logs/assembler.h"
 #include "collectors/logs/metadata_filter.h"
@@ -68,6 +69,10 @@ struct LogsConfig {
   int kafka_linger_ms = 10;
   std::uint64_t kafka_batch_bytes = 1u << 20;
   std::map<std::string, std::string> kafka_properties;
+  sinks::MessageKey kafka_key;  // logs.kafka.key (default pod_uid)
+  // logs.timestamp_key: a field repeating the record's time for consumers that want one of that
+  // name (Elasticsearch: "@timestamp"); "" (default) adds none.
+  std::string timestamp_key;
   // What happens to a record a destination refuses for good (unknown topic, not authorized,
   // invalid name, too large): "pause" (default: the destination's files wait, nothing is lost)
   // or "drop" (dropped and counted in keelson_log_records_dropped_total{reason=<error>}).

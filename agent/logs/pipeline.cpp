@@ -24,6 +24,7 @@
 #include "agent/sinks/sink.h"
 #include "agent/sinks/sink_registry.h"
 #include "collectors/common/wall_clock.h"
+#include "collectors/kube/label_selector.h"
 #include "collectors/logs/tailer.h"
 
 namespace keelson::agent {
@@ -149,8 +150,27 @@ class LogPipeline::Impl final : public logs::RecordSink {
   Instant last_checkpoint{};
   Instant last_metrics{};
   std::uint64_t pod_labels_generation = 0;
-  std::set<std::string> excluded;  // pod uids annotated keelson.io/exclude: "true"
-  std::set<std::string> listed;    // pod uids of the last PodLabelSource snapshot
+  // Pod uids let go: annotated keelson.io/exclude: "true", or not selected by pod_selector.
+  std::set<std::string> excluded;
+  std::optional<kube::LabelSelector> pod_selector;  // logs.pods.selector
+
+  // logs.pods.selector: needs the API's labels (a pod is held until they are known).
+  Status setPodSelector(const std::string& text) {
+    if (text.empty()) {
+      pod_selector.reset();
+      return {};
+    }
+    if (!opts.pod_labels) {
+      return fail("InvalidConfig",
+                  "`logs.pods.selector` selects pods by their labels, which come from the API "
+                  "server: it needs the agent's pod metadata (`metadata`, agent/README.md)");
+    }
+    auto parsed = kube::parseLabelSelector(text);
+    if (!parsed) return fail(parsed.error());
+    pod_selector = std::move(parsed).value();
+    return {};
+  }
+  std::set<std::string> listed;  // pod uids of the last PodLabelSource snapshot
 
   // Settings from a configuration reload (applySettings): swapped in by any thread, taken by the
   // loop at the start of a turn.
@@ -177,14 +197,10 @@ class LogPipeline::Impl final : public logs::RecordSink {
   void onRecord(const logs::Record& rec) override {
     TrackedFile* t = ledger.findTrack(rec.serial);
     if (t == nullptr) {
-      std::string destination;
-      if (rec.pod != nullptr) {
-        destination =
-            sink->destination(rec.pod->namespace_name, rec.pod->pod_name, rec.pod->container_name);
-      } else {
-        destination = sink->destination("", "", "");
-      }
-      t = &ledger.track(rec, destination);
+      static const logs::PodMetadata kNoPod;
+      sinks::Route route = sink->route(rec.pod != nullptr ? *rec.pod : kNoPod);
+      t = &ledger.track(rec, std::move(route.destination));
+      t->key = std::move(route.key);
       t->delivered = metrics.delivered(t->namespace_name);
     }
     if (rec.flags & logs::kRecordDropped) {
@@ -278,8 +294,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     if (ledger.parkIfPaused(slot)) return;
     const Slot& f = ledger.slot(slot);
     const TrackedFile& t = *f.file;
-    const sinks::OutRecord out{f.value(), t.pod_uid, t.namespace_name, t.pod_name,
-                               t.container_name};
+    const sinks::OutRecord out{f.value(), t.destination, t.key};
     answered(slot, sink->produce(out, slot));
   }
 
@@ -442,21 +457,27 @@ class LogPipeline::Impl final : public logs::RecordSink {
     const auto generation = opts.pod_labels->generation();
     if (generation == pod_labels_generation) return;
     pod_labels_generation = generation;
-    std::set<std::string> now_excluded;
+    std::map<std::string, std::string_view> now_excluded;  // uid -> paths_refused reason
     std::set<std::string> now_listed;
     for (const auto& pod : opts.pod_labels->pods()) {
       now_listed.insert(pod.uid);
-      tailer->setPodLabels(pod.uid, pod.labels, pod.annotations);
+      tailer->setPodLabels(pod.uid, pod.labels, pod.annotations, pod.images);
       const auto it = pod.annotations.find("keelson.io/exclude");
-      if (it != pod.annotations.end() && it->second == "true") now_excluded.insert(pod.uid);
+      if (it != pod.annotations.end() && it->second == "true") {
+        now_excluded.emplace(pod.uid, "Excluded");
+      } else if (pod_selector && !kube::matches(*pod_selector, pod.labels)) {
+        now_excluded.emplace(pod.uid, "PodNotSelected");
+      }
     }
-    for (const auto& uid : now_excluded) {
-      if (!excluded.contains(uid)) tailer->setPodExcluded(uid, true, *this);
+    for (const auto& [uid, reason] : now_excluded) {
+      if (!excluded.contains(uid)) tailer->setPodExcluded(uid, true, *this, reason);
     }
     for (const auto& uid : excluded) {
       if (!now_excluded.contains(uid)) tailer->setPodExcluded(uid, false, *this);
     }
-    excluded = std::move(now_excluded);
+    excluded.clear();
+    for (auto& [uid, reason] : now_excluded)
+      excluded.insert(uid);
     for (const auto& uid : listed) {
       if (now_listed.contains(uid)) continue;
       tailer->setPodGone(uid);
@@ -512,6 +533,14 @@ class LogPipeline::Impl final : public logs::RecordSink {
           return;
         }
         compiled = *built;
+      }
+      if (c.pods.selector != n.pods.selector) {
+        if (auto st = setPodSelector(n.pods.selector); !st) {
+          warn("reload: `logs.pods.selector` not applied: " + st.error().message);
+          return;
+        }
+        tailer->setHoldUnlabelledPods(pod_selector.has_value());
+        pod_labels_generation = 0;  // every pod decided again at the next turn
       }
       c.namespaces = n.namespaces;
       c.pods = n.pods;
@@ -698,10 +727,13 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::create(PipelineOptions options
   tc.read_existing_from_start = p.opts.read_existing_from_start;
   tc.use_inotify = p.opts.use_inotify;
   tc.metadata = cfg.record_metadata;
+  tc.timestamp_key = cfg.timestamp_key;
   tc.namespaces = {cfg.namespaces.include, cfg.namespaces.exclude};
   tc.pods = {cfg.pods.include, cfg.pods.exclude};
   tc.containers = {cfg.containers.include, cfg.containers.exclude};
   tc.multiline = cfg.multiline;
+  if (auto st = p.setPodSelector(cfg.pods.selector); !st) return fail(st.error());
+  tc.hold_unlabelled_pods = p.pod_selector.has_value();
   tc.warn = [](const std::string& message) { warn(message); };
   if (!cfg.processing.empty()) {
     auto processing = logs::processing::Processing::compile(cfg.processing);

@@ -66,6 +66,7 @@ struct PodLabels {
   std::string uid;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
+  std::map<std::string, logs::ContainerImage> images;  // by container name
 };
 class PodLabelSource {
  public:

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "collectors/common/units.h"
+#include "collectors/kube/label_selector.h"
 #include "collectors/logs/processing/processing.h"
 #include "collectors/logs/processing/redact.h"
 
@@ -95,11 +96,26 @@ class Parser {
                          fmt::format("`{}` must be a mapping with include and/or exclude", path));
     }
     logs::processing::Selection s;
+    const bool pods = path == "logs.pods";
     for (const auto& kv : v) {
       const std::string k = keyOf(kv.first);
+      if (pods && k == "selector") {
+        if (!kv.second.IsScalar()) {
+          return configError(file_, kv.second,
+                             fmt::format("`{}.selector` must be a label selector", path));
+        }
+        auto parsed = kube::parseLabelSelector(kv.second.Scalar());
+        if (!parsed) {
+          return configError(file_, kv.second,
+                             fmt::format("`{}.selector`: {}", path, parsed.error().message));
+        }
+        s.selector = kv.second.Scalar();
+        continue;
+      }
       if (k != "include" && k != "exclude") {
         return configError(file_, kv.first,
-                           fmt::format("unknown key `{}.{}` (known: include, exclude)", path, k));
+                           fmt::format("unknown key `{}.{}` (known: include, exclude{})", path, k,
+                                       pods ? ", selector" : ""));
       }
       auto list = globs(kv.second, path + "." + k);
       if (!list) return fail(list.error());
@@ -181,8 +197,8 @@ Status parseMultiline(const Parser& p, const YAML::Node& v, LogsConfig& cfg) {
         for (const auto name : logs::kMultilineParsers)
           known = known || name == *s;
         if (!known) {
-          return p.error(kv.second,
-                         fmt::format("`{}`: '{}' is not one of java, python, go", path, *s));
+          return p.error(kv.second, fmt::format("`{}`: '{}' is not one of {}", path, *s,
+                                                logs::kMultilineParserList));
         }
         rule.parser = *s;
       } else if (k == "start") {
@@ -205,9 +221,9 @@ Status parseMultiline(const Parser& p, const YAML::Node& v, LogsConfig& cfg) {
       }
     }
     if (rule.parser.empty() == rule.start_pattern.empty()) {
-      return p.error(n, fmt::format("`{}` needs either `parser` (java, python, go) or `start` "
+      return p.error(n, fmt::format("`{}` needs either `parser` ({}) or `start` "
                                     "(with an optional `continue`), not both",
-                                    at));
+                                    at, logs::kMultilineParserList));
     }
     if (!rule.parser.empty() && !rule.continue_pattern.empty()) {
       return p.error(n, fmt::format("`{}`: `continue` goes with `start`, not with `parser`", at));

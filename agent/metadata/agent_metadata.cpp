@@ -59,7 +59,15 @@ std::optional<agent::ContainerMetadata::Container> CacheContainerMetadata::find(
 std::vector<agent::PodLabels> CachePodLabels::pods() const {
   std::vector<agent::PodLabels> out;
   for (auto& pod : cache_->snapshot()) {
-    out.push_back({std::move(pod.uid), std::move(pod.labels), std::move(pod.annotations)});
+    std::map<std::string, logs::ContainerImage> images;
+    for (auto& [name, c] : pod.containers) {
+      std::string image = c.status_image.empty() ? std::move(c.image) : std::move(c.status_image);
+      if (!image.empty() || !c.image_id.empty()) {
+        images.emplace(name, logs::ContainerImage{std::move(image), std::move(c.image_id)});
+      }
+    }
+    out.push_back(
+        {std::move(pod.uid), std::move(pod.labels), std::move(pod.annotations), std::move(images)});
   }
   return out;
 }

@@ -22,6 +22,11 @@ namespace keelson::metadata {
 struct ContainerMeta {
   std::string id;  // "containerd://abc..." as the kubelet reports it; empty before it starts
   std::string image;
+  // status.containerStatuses[]: the image as the runtime resolved the name ("docker.io/shop/
+  // web:1"; `image` is the spec's, "shop/web:1") and its digest (imageID): what log records carry
+  // as container_image / container_hash, as Fluent Bit's kubernetes filter writes them.
+  std::string status_image;
+  std::string image_id;
 
   friend bool operator==(const ContainerMeta&, const ContainerMeta&) = default;
 };

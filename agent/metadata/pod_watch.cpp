@@ -44,6 +44,8 @@ void addContainers(const json& list, const json& statuses, PodMeta& pod) {
       if (!c.is_object()) continue;
       auto& meta = pod.containers[str(c, "name")];
       meta.id = str(c, "containerID");
+      meta.status_image = str(c, "image");
+      meta.image_id = str(c, "imageID");
       if (meta.image.empty()) meta.image = str(c, "image");
     }
   }

@@ -8,6 +8,7 @@
 
 #include "agent/logs/logs_config.h"
 #include "agent/sinks/sink_registry.h"
+#include "collectors/logs/metadata_filter.h"
 
 namespace keelson::sinks {
 
@@ -112,6 +113,7 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::create(const std::string& brokers,
   std::unique_ptr<KafkaSink> sink(new KafkaSink());
   sink->cluster_ = std::move(cluster);
   sink->topic_ = std::move(topic);
+  sink->key_ = options.key;
   sink->on_delivery_ = std::move(on_delivery);
   sink->description_ = fmt::format("kafka://{}/{}", brokers, sink->topic_.text());
 
@@ -131,7 +133,8 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::create(const std::string& brokers,
   conf.release();  // owned by rk now
   sink->rk_ = rk;
   if (sink->topic_.isConstant()) {
-    sink->constant_.rkt = rd_kafka_topic_new(rk, sink->topic_.render("", "", "").c_str(), nullptr);
+    sink->constant_.rkt =
+        rd_kafka_topic_new(rk, sink->topic_.render(logs::PodMetadata{}).c_str(), nullptr);
   }
   return sink;
 }
@@ -151,9 +154,9 @@ KafkaSink::~KafkaSink() {
 
 KafkaSink::TopicHandle* KafkaSink::topicFor(const OutRecord& record) {
   if (constant_.rkt != nullptr) return &constant_;
-  std::string name = topic_.render(record.namespace_name, record.pod_name, record.container_name);
-  auto it = topics_.find(name);
+  auto it = topics_.find(record.destination);
   if (it != topics_.end()) return &it->second;
+  std::string name(record.destination);
   rd_kafka_topic_t* t = rd_kafka_topic_new(rk_, name.c_str(), nullptr);
   if (t == nullptr) return nullptr;
   return &topics_.emplace(std::move(name), TopicHandle{t, 0, false}).first->second;
@@ -186,12 +189,16 @@ ProduceResult KafkaSink::produce(const OutRecord& record, std::uint64_t token) {
   vus[2].vtype = RD_KAFKA_VTYPE_VALUE;
   vus[2].u.mem.ptr = const_cast<char*>(record.value.data());
   vus[2].u.mem.size = record.value.size();
-  vus[3].vtype = RD_KAFKA_VTYPE_KEY;
-  vus[3].u.mem.ptr = const_cast<char*>(record.key.data());
-  vus[3].u.mem.size = record.key.size();
-  vus[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
-  vus[4].u.ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(token));
-  rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus, 5);
+  vus[3].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  vus[3].u.ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(token));
+  std::size_t n = 4;
+  if (!record.key.empty()) {  // no key (key: none, or an absent label): a null key
+    vus[4].vtype = RD_KAFKA_VTYPE_KEY;
+    vus[4].u.mem.ptr = const_cast<char*>(record.key.data());
+    vus[4].u.mem.size = record.key.size();
+    n = 5;
+  }
+  rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus, n);
   const rd_kafka_resp_err_t e =
       error == nullptr ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_error_code(error);
   if (error != nullptr) rd_kafka_error_destroy(error);
@@ -281,9 +288,35 @@ KafkaSinkOptions kafkaOptions(const SinkContext& context) {
     o.compression = context.logs->kafka_compression;
     o.linger_ms = context.logs->kafka_linger_ms;
     o.batch_bytes = static_cast<int>(context.logs->kafka_batch_bytes);
+    o.key = context.logs->kafka_key;
   }
   o.max_record_bytes = context.max_record_bytes;
   return o;
+}
+
+// A label the topic template or the message key reads must be one records carry
+// (logs.record_metadata.labels): otherwise every record would take the fallback.
+Status labelsCarried(const TopicTemplate& tmpl, const SinkContext& context) {
+  const logs::MetadataPolicy policy =
+      context.logs != nullptr ? context.logs->record_metadata : logs::MetadataPolicy{};
+  std::vector<std::pair<std::string, std::string>> used;  // label, by what
+  for (auto& k : tmpl.labelKeys())
+    used.emplace_back(std::move(k), "the topic template");
+  if (context.logs != nullptr && context.logs->kafka_key.kind == MessageKey::Kind::Label) {
+    used.emplace_back(context.logs->kafka_key.label, "`logs.kafka.key`");
+  }
+  for (const auto& [label, by] : used) {
+    bool carried = false;
+    for (const auto& glob : policy.labels)
+      carried = carried || logs::globMatch(glob, label);
+    if (!carried) {
+      return fail("InvalidSinkConfig",
+                  fmt::format("label '{}' is used by {} but records do not carry it: add it to "
+                              "`logs.record_metadata.labels`",
+                              label, by));
+    }
+  }
+  return {};
 }
 
 Result<std::unique_ptr<Sink>> createKafka(std::string_view text, const SinkContext& context,
@@ -292,6 +325,7 @@ Result<std::unique_ptr<Sink>> createKafka(std::string_view text, const SinkConte
   if (!spec) return fail(spec.error());
   auto tmpl = TopicTemplate::parse(spec->topic_template);
   if (!tmpl) return fail(tmpl.error());
+  if (auto st = labelsCarried(*tmpl, context); !st) return fail(st.error());
   std::shared_ptr<MockCluster> cluster;
   std::string brokers = spec->brokers;
   if (spec->kind == SinkSpec::Kind::Embedded) {
@@ -312,6 +346,9 @@ Result<std::unique_ptr<Sink>> createKafka(std::string_view text, const SinkConte
 Status checkKafka(std::string_view text, const SinkContext& context) {
   auto spec = parseSinkSpec(text);
   if (!spec) return fail(spec.error());
+  auto tmpl = TopicTemplate::parse(spec->topic_template);
+  if (!tmpl) return fail(tmpl.error());
+  if (auto st = labelsCarried(*tmpl, context); !st) return st;
   return checkKafkaOptions(spec->brokers.empty() ? "127.0.0.1:9092" : spec->brokers,
                            kafkaOptions(context));
 }

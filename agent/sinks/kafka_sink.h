@@ -32,6 +32,7 @@ struct KafkaSinkOptions {
   // The largest record the pipeline will produce; the producer's message.max.bytes is raised to
   // fit it so that a maximal record is never refused by the client.
   std::size_t max_record_bytes = 1 << 20;
+  MessageKey key;  // logs.kafka.key
 };
 
 // Whether a librdkafka error (rd_kafka_resp_err_t) means "this destination refuses the record for
@@ -60,9 +61,8 @@ class KafkaSink final : public Sink {
   std::size_t outstanding() const override { return outstanding_; }
   std::string describe() const override { return description_; }
   bool broken() const override { return fatal_; }
-  std::string destination(std::string_view namespace_name, std::string_view pod_name,
-                          std::string_view container_name) const override {
-    return topic_.render(namespace_name, pod_name, container_name);
+  Route route(const logs::PodMetadata& pod) const override {
+    return {topic_.render(pod), key_.of(pod)};
   }
   // Destroys the handles of rendered topics that had no record produced since the last call and
   // none outstanding (namespaces, pods, containers that are gone).
@@ -89,6 +89,7 @@ class KafkaSink final : public Sink {
   std::shared_ptr<MockCluster> cluster_;  // destroyed after the producer
   rd_kafka_s* rk_ = nullptr;
   TopicTemplate topic_;
+  MessageKey key_;
   std::map<std::string, TopicHandle, std::less<>> topics_;
   TopicHandle constant_;  // the topic of a template without placeholder
   DeliveryFn on_delivery_;

@@ -33,11 +33,16 @@ namespace keelson::sinks {
 
 // One record handed to a sink. Views only: see the lifetime rule above.
 struct OutRecord {
-  std::string_view value;  // the encoded JSON record
-  std::string_view key;    // the pod uid (Kafka message key)
-  std::string_view namespace_name;
-  std::string_view pod_name;
-  std::string_view container_name;
+  std::string_view value;        // the encoded JSON record
+  std::string_view destination;  // route(...).destination of the record's file
+  std::string_view key;          // route(...).key of the record's file ("" = none)
+};
+
+// Where the records of one file go and under which key, from the file's pod metadata: decided
+// once per file instance (Sink::route), carried on each of its records.
+struct Route {
+  std::string destination;  // the unit paused when it keeps rejecting records (a Kafka topic)
+  std::string key;          // the Kafka message key ("" = none)
 };
 
 // A sink's answer, to produce() at once or later in a delivery report.
@@ -95,13 +100,10 @@ class Sink {
   // those records to a new sink.
   virtual bool broken() const { return false; }
 
-  // Where records with this metadata go (the Kafka topic): the unit that is paused when it keeps
-  // rejecting records. One destination for sinks without routing.
-  virtual std::string destination(std::string_view /*namespace_name*/,
-                                  std::string_view /*pod_name*/,
-                                  std::string_view /*container_name*/) const {
-    return describe();
-  }
+  // Where records with this metadata go and their key (sink.h Route); the destination is the unit
+  // that is paused when it keeps rejecting records. Default: one destination (describe()), the
+  // pod uid as key.
+  virtual Route route(const logs::PodMetadata& pod) const { return {describe(), pod.pod_uid}; }
 
   // Lets go of per-destination resources (topic handles) not used since the last call and
   // without records outstanding (pods and namespaces that are gone). Default: nothing to do.

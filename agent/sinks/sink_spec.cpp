@@ -26,22 +26,45 @@ Result<TopicTemplate> TopicTemplate::parse(std::string_view text) {
             fmt::format("topic template '{}': '{{' at position {} is never closed", text, i));
       }
       const auto name = text.substr(i + 1, close - i - 1);
-      int kind = 0;
-      if (name == "namespace")
-        kind = 1;
-      else if (name == "pod")
-        kind = 2;
-      else if (name == "container")
-        kind = 3;
-      else {
+      Part part;
+      if (name == "namespace") {
+        part.kind = 1;
+      } else if (name == "pod") {
+        part.kind = 2;
+      } else if (name == "container") {
+        part.kind = 3;
+      } else if (name.starts_with("labels.") && name.size() > 7) {
+        part.kind = 4;
+        auto key = name.substr(7);
+        const auto bar = key.find('|');
+        if (bar != std::string_view::npos) {
+          part.fallback = std::string(key.substr(bar + 1));
+          key = key.substr(0, bar);
+          for (const char f : part.fallback) {
+            if (!topicChar(f)) {
+              return fail("InvalidTopicTemplate",
+                          fmt::format("topic template '{}': the fallback '{}' has '{}', which is "
+                                      "not allowed in a Kafka topic name (letters, digits, '.', "
+                                      "'_', '-')",
+                                      text, part.fallback, f));
+            }
+          }
+        }
+        if (key.empty()) {
+          return fail("InvalidTopicTemplate",
+                      fmt::format("topic template '{}': '{{{}}}' names no label", text, name));
+        }
+        part.literal = std::string(key);
+      } else {
         return fail("InvalidTopicTemplate",
                     fmt::format("topic template '{}': unknown placeholder '{{{}}}' (use "
-                                "{{namespace}}, {{pod}} or {{container}})",
+                                "{{namespace}}, {{pod}}, {{container}} or {{labels.KEY}}, "
+                                "{{labels.KEY|fallback}})",
                                 text, name));
       }
-      if (!literal.empty()) t.parts_.push_back(Part{0, std::move(literal)});
+      if (!literal.empty()) t.parts_.push_back(Part{0, std::move(literal), {}});
       literal.clear();
-      t.parts_.push_back(Part{kind, {}});
+      t.parts_.push_back(std::move(part));
       i = close + 1;
       continue;
     }
@@ -54,12 +77,11 @@ Result<TopicTemplate> TopicTemplate::parse(std::string_view text) {
     literal.push_back(c);
     ++i;
   }
-  if (!literal.empty()) t.parts_.push_back(Part{0, std::move(literal)});
+  if (!literal.empty()) t.parts_.push_back(Part{0, std::move(literal), {}});
   return t;
 }
 
-std::string TopicTemplate::render(std::string_view namespace_name, std::string_view pod_name,
-                                  std::string_view container_name) const {
+std::string TopicTemplate::render(const logs::PodMetadata& pod) const {
   std::string out;
   for (const auto& p : parts_) {
     switch (p.kind) {
@@ -67,17 +89,83 @@ std::string TopicTemplate::render(std::string_view namespace_name, std::string_v
         out += p.literal;
         break;
       case 1:
-        out += namespace_name;
+        out += pod.namespace_name;
         break;
       case 2:
-        out += pod_name;
+        out += pod.pod_name;
         break;
-      default:
-        out += container_name;
+      case 3:
+        out += pod.container_name;
         break;
+      default: {
+        const auto it = pod.labels.find(p.literal);
+        if (it == pod.labels.end()) {
+          out += p.fallback;
+        } else {
+          for (const char c : it->second)
+            out.push_back(topicChar(c) ? c : '_');
+        }
+        break;
+      }
     }
   }
   return out;
+}
+
+std::vector<std::string> TopicTemplate::labelKeys() const {
+  std::vector<std::string> keys;
+  for (const auto& p : parts_) {
+    if (p.kind == 4) keys.push_back(p.literal);
+  }
+  return keys;
+}
+
+Result<MessageKey> MessageKey::parse(std::string_view text) {
+  MessageKey k;
+  if (text == "pod_uid") {
+    k.kind = Kind::PodUid;
+  } else if (text == "none") {
+    k.kind = Kind::None;
+  } else if (text == "namespace") {
+    k.kind = Kind::Namespace;
+  } else if (text == "pod") {
+    k.kind = Kind::Pod;
+  } else if (text == "container") {
+    k.kind = Kind::Container;
+  } else if (text == "container_id") {
+    k.kind = Kind::ContainerId;
+  } else if (text.starts_with("labels.") && text.size() > 7) {
+    k.kind = Kind::Label;
+    k.label = std::string(text.substr(7));
+  } else {
+    return fail("InvalidSinkConfig",
+                fmt::format("'{}' is not a message key (pod_uid, none, namespace, pod, "
+                            "container, container_id or labels.KEY)",
+                            text));
+  }
+  return k;
+}
+
+std::string MessageKey::of(const logs::PodMetadata& pod) const {
+  switch (kind) {
+    case Kind::PodUid:
+      return pod.pod_uid;
+    case Kind::None:
+      return {};
+    case Kind::Namespace:
+      return pod.namespace_name;
+    case Kind::Pod:
+      return pod.pod_name;
+    case Kind::Container:
+      return pod.container_name;
+    case Kind::ContainerId:
+      return pod.container_id;
+    case Kind::Label: {
+      const auto it = pod.labels.find(label);
+      return it == pod.labels.end() ? std::string() : it->second;
+    }
+  }
+  return {};
 }
 
 Result<SinkSpec> parseSinkSpec(std::string_view text) {

@@ -9,7 +9,7 @@
 // (RBAC without `watch pods`, e.g. per-namespace RoleBindings).
 //
 // Selector syntax: the API server's label-selector text as Scale status.selector carries it
-// ("app=web", "a==b", "a!=b", "tier in (x,y)", "tier notin (x)", "key", "!key", comma = and).
+// (collectors/kube/label_selector.h).
 // Thread safety: PodIndex is safe to fill from the watch thread while the controller reads.
 #pragma once
 
@@ -22,20 +22,13 @@
 
 #include "autoscaler/controller/controller.h"
 #include "autoscaler/crd/watch.h"
+#include "collectors/kube/label_selector.h"
 
 namespace keelson::controller {
 
-struct SelectorRequirement {
-  enum class Op { Equals, NotEquals, In, NotIn, Exists, DoesNotExist };
-  std::string key;
-  Op op = Op::Equals;
-  std::set<std::string> values;
-};
-using LabelSelector = std::vector<SelectorRequirement>;
-
-// "InvalidSelector" with the offending text when it does not parse.
-Result<LabelSelector> parseLabelSelector(const std::string& text);
-bool matches(const LabelSelector& selector, const std::map<std::string, std::string>& labels);
+using kube::LabelSelector;
+using kube::matches;
+using kube::parseLabelSelector;
 
 class PodIndex final : public kube::WatchSink {
  public:

@@ -49,6 +49,20 @@ constexpr BuiltinParser kBuiltinParsers[] = {
     {"go", R"(^(?:panic: |fatal error: |http: panic serving ))",
      R"(^$|^\s|^goroutine \d+ \[|^[\w./*()\[\]{}-]+\(.*\)$|^created by |^exit status \d+|)"
      R"(^\[signal |^panic: |^\[recovered\])"},
+    // "app/cart.rb:42:in `total': undefined method ... (NoMethodError)" (Ruby <= 3.3; 3.4 quotes
+    // 'Cart#total'), then "\tfrom app/cart.rb:12:in `block in checkout'". Rails' request errors:
+    // "NoMethodError (undefined method ...):" then two-space indented "app/...:12:in ..." frames.
+    {"ruby", R"(^\S[^:]*:\d+:in [`']|^[A-Z][\w:]*(?:Error|Exception) \(.*\):$)",
+     R"(^\s+from \S[^:]*:\d+:in |^\s+\S[^:]*:\d+:in [`'])"},
+    // .NET: "System.InvalidOperationException: ..." or "Unhandled exception. System...: ...",
+    // then "   at Ns.Type.Method(Args) in /src/File.cs:line 42", inner exceptions (" ---> ..."),
+    // "   --- End of inner exception stack trace ---" and "--- End of stack trace from previous
+    // location ---". ASP.NET Core's console logger: "fail: Category[EventId]" then its message
+    // and exception indented by six spaces.
+    {"dotnet",
+     R"(^(?:Unhandled exception\. )?[A-Z][\w.`]*(?:Exception|Error)(?::|$)|)"
+     R"(^(?:trce|dbug|info|warn|fail|crit): \S+\[-?\d+\]$)",
+     R"(^\s+\S|^--- End of )"},
 };
 
 std::unique_ptr<re2::RE2> compileRe2(std::string_view pattern, std::string& error) {
@@ -78,8 +92,9 @@ Result<std::shared_ptr<const CompiledMultilineRule>> CompiledMultilineRule::comp
       if (p.name == rule.parser) found = &p;
     }
     if (found == nullptr) {
-      return fail("BadMultilinePattern",
-                  "unknown multiline parser \"" + rule.parser + "\" (known: java, python, go)");
+      return fail("BadMultilinePattern", "unknown multiline parser \"" + rule.parser +
+                                             "\" (known: " + std::string(kMultilineParserList) +
+                                             ")");
     }
     if (!start.empty() || !cont.empty()) {
       return fail("BadMultilinePattern",

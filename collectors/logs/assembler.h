@@ -61,16 +61,18 @@ struct MultilineRule {
   Duration flush_timeout = std::chrono::seconds(1);
   std::string continue_pattern;  // RE2; set: only matching lines join (see above)
   std::string pod_name;          // glob; "" = any pod
-  // A built-in parser: "java", "python" or "go" (their stack traces: Java's `at`, `Caused by:`
-  // and `... N more`; Python's tracebacks and chained exceptions; Go's panics with their
-  // goroutine dumps). Sets start and continue patterns (start_pattern/continue_pattern must then
-  // be empty).
+  // A built-in parser: "java", "python", "go", "ruby" or "dotnet" (their stack traces: Java's
+  // `at`, `Caused by:` and `... N more`; Python's tracebacks and chained exceptions; Go's panics
+  // with their goroutine dumps; Ruby's `from` frames; .NET's `at` frames and inner exceptions).
+  // Sets start and continue patterns (start_pattern/continue_pattern must then be empty).
   std::string parser;
   friend bool operator==(const MultilineRule&, const MultilineRule&) = default;
 };
 
 // The names of the built-in parsers.
-inline constexpr std::string_view kMultilineParsers[] = {"java", "python", "go"};
+inline constexpr std::string_view kMultilineParsers[] = {"java", "python", "go", "ruby", "dotnet"};
+// "java, python, go, ruby, dotnet": for messages.
+inline constexpr std::string_view kMultilineParserList = "java, python, go, ruby, dotnet";
 
 class CompiledMultilineRule {
  public:

@@ -41,7 +41,8 @@ bool selected(const std::vector<std::string>& globs, std::string_view key) {
 
 FilteredMetadata filterMetadata(const MetadataPolicy& policy,
                                 const std::map<std::string, std::string>& labels,
-                                const std::map<std::string, std::string>& annotations) {
+                                const std::map<std::string, std::string>& annotations,
+                                const std::map<std::string, ContainerImage>& images) {
   FilteredMetadata out;
   std::size_t used = 0;
   std::string encoded;
@@ -71,6 +72,21 @@ FilteredMetadata filterMetadata(const MetadataPolicy& policy,
   };
   take(policy.labels, labels, out.labels);
   take(policy.annotations, annotations, out.annotations);
+  // Images are not selected by key and not charged to max_bytes (one per record, like the
+  // container id), but bounded like a value.
+  for (const auto& [container, image] : images) {
+    ContainerImage kept;
+    const auto keep = [&](const std::string& from, std::string& to) {
+      if (from.size() > policy.max_value_bytes) {
+        ++out.value_too_large;
+      } else {
+        to = from;
+      }
+    };
+    keep(image.image, kept.image);
+    keep(image.image_id, kept.image_id);
+    if (!kept.image.empty() || !kept.image_id.empty()) out.images.emplace(container, kept);
+  }
   return out;
 }
 

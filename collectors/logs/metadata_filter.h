@@ -32,9 +32,20 @@ struct MetadataPolicy {
   friend bool operator==(const MetadataPolicy&, const MetadataPolicy&) = default;
 };
 
+// A container's image as the API reports it (status.containerStatuses[]): `image` (e.g.
+// "docker.io/shop/cart:1.4") and `image_id` (the digest the runtime resolved, e.g.
+// "docker.io/shop/cart@sha256:..."), the record's container_image / container_hash.
+struct ContainerImage {
+  std::string image;
+  std::string image_id;
+  friend bool operator==(const ContainerImage&, const ContainerImage&) = default;
+};
+
 struct FilteredMetadata {
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
+  // By container name; a value longer than max_value_bytes is left out (ValueTooLarge).
+  std::map<std::string, ContainerImage> images;
   std::uint64_t not_selected = 0;
   std::uint64_t value_too_large = 0;
   std::uint64_t over_budget = 0;
@@ -51,6 +62,7 @@ bool globMatch(std::string_view glob, std::string_view text);
 
 FilteredMetadata filterMetadata(const MetadataPolicy& policy,
                                 const std::map<std::string, std::string>& labels,
-                                const std::map<std::string, std::string>& annotations);
+                                const std::map<std::string, std::string>& annotations,
+                                const std::map<std::string, ContainerImage>& images = {});
 
 }  // namespace keelson::logs

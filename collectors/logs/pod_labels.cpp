@@ -3,7 +3,8 @@
 namespace keelson::logs {
 
 std::uint64_t metadataHash(const std::map<std::string, std::string>& labels,
-                           const std::map<std::string, std::string>& annotations) {
+                           const std::map<std::string, std::string>& annotations,
+                           const std::map<std::string, ContainerImage>& images) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   const auto mix = [&h](std::string_view bytes) {
     const std::uint64_t n = bytes.size();
@@ -23,19 +24,26 @@ std::uint64_t metadataHash(const std::map<std::string, std::string>& labels,
       mix(v);
     }
   }
+  mix(std::to_string(images.size()));
+  for (const auto& [container, image] : images) {
+    mix(container);
+    mix(image.image);
+    mix(image.image_id);
+  }
   return h;
 }
 
 const FilteredMetadata* PodLabelTable::update(std::string_view uid,
                                               const std::map<std::string, std::string>& labels,
                                               const std::map<std::string, std::string>& annotations,
-                                              const MetadataPolicy& policy) {
+                                              const MetadataPolicy& policy,
+                                              const std::map<std::string, ContainerImage>& images) {
   const std::string key(uid);
   gone_.erase(key);
-  const std::uint64_t hash = metadataHash(labels, annotations);
+  const std::uint64_t hash = metadataHash(labels, annotations, images);
   auto& entry = entries_[key];
   if (entry.set && entry.raw_hash == hash) return nullptr;
-  entry = Entry{true, hash, filterMetadata(policy, labels, annotations)};
+  entry = Entry{true, hash, filterMetadata(policy, labels, annotations, images)};
   return &entry.filtered;
 }
 

@@ -24,7 +24,8 @@ class PodLabelTable {
   const FilteredMetadata* update(std::string_view uid,
                                  const std::map<std::string, std::string>& labels,
                                  const std::map<std::string, std::string>& annotations,
-                                 const MetadataPolicy& policy);
+                                 const MetadataPolicy& policy,
+                                 const std::map<std::string, ContainerImage>& images = {});
 
   // What a new file of the pod starts with; nullptr when the API said nothing of it yet.
   const FilteredMetadata* find(std::string_view uid) const;
@@ -50,6 +51,7 @@ class PodLabelTable {
 // FNV-1a over length-prefixed keys and values: tells a changed pod from an unchanged one without
 // keeping the raw maps (a pod's annotations can be 256 KiB).
 std::uint64_t metadataHash(const std::map<std::string, std::string>& labels,
-                           const std::map<std::string, std::string>& annotations);
+                           const std::map<std::string, std::string>& annotations,
+                           const std::map<std::string, ContainerImage>& images = {});
 
 }  // namespace keelson::logs

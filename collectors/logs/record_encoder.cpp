@@ -38,6 +38,12 @@ void RecordEncoder::setMetadata(PodMetadata metadata) {
   if (!metadata_.container_id.empty()) {
     appendField(suffix_, "container_id", metadata_.container_id, true);
   }
+  if (!metadata_.container_image.empty()) {
+    appendField(suffix_, "container_image", metadata_.container_image, true);
+  }
+  if (!metadata_.container_hash.empty()) {
+    appendField(suffix_, "container_hash", metadata_.container_hash, true);
+  }
   appendField(suffix_, "host", metadata_.host, true);
   appendMap(suffix_, "labels", metadata_.labels);
   appendMap(suffix_, "annotations", metadata_.annotations);
@@ -57,6 +63,14 @@ void RecordEncoder::selectRules() {
   if (rules_ && !scratch_) scratch_ = std::make_shared<processing::Scratch>();
 }
 
+void RecordEncoder::setTimestampKey(std::string_view key) {
+  timestamp_prefix_.clear();
+  if (key.empty()) return;
+  timestamp_prefix_.append("\",");
+  appendJsonString(timestamp_prefix_, key);
+  timestamp_prefix_.append(":\"");
+}
+
 bool RecordEncoder::encode(std::string& out, std::string_view time, Stream stream,
                            std::string_view log, std::uint32_t flags, ParseError error) const {
   processing::Outcome processed;
@@ -65,10 +79,14 @@ bool RecordEncoder::encode(std::string& out, std::string_view time, Stream strea
     if (processed.dropped) return false;
     log = processed.log;
   }
-  out.reserve(out.size() + 48 + time.size() + log.size() + log.size() / 8 + suffix_.size() +
-              processed.body.size());
+  out.reserve(out.size() + 48 + timestamp_prefix_.size() + 2 * time.size() + log.size() +
+              log.size() / 8 + suffix_.size() + processed.body.size());
   out.append("{\"time\":\"");
   appendJsonEscaped(out, time);
+  if (!timestamp_prefix_.empty() && !time.empty()) {
+    out.append(timestamp_prefix_);
+    appendJsonEscaped(out, time);
+  }
   out.append("\",\"stream\":\"");
   out.append(streamName(stream));
   out.push_back('"');

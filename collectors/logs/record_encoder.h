@@ -43,6 +43,8 @@ struct PodMetadata {
   std::string host;          // the node name
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
+  std::string container_image;  // the API's image of the container ("" unknown)
+  std::string container_hash;   // the API's imageID of the container ("" unknown)
   friend bool operator==(const PodMetadata&, const PodMetadata&) = default;
 };
 
@@ -76,6 +78,10 @@ class RecordEncoder {
   bool encode(std::string& out, std::string_view time, Stream stream, std::string_view log,
               std::uint32_t flags = 0, ParseError error = ParseError::None) const;
 
+  // Records also carry their time under `key` (e.g. "@timestamp" for Elasticsearch), right after
+  // "time"; "" (default) adds nothing. A record without a time gets none.
+  void setTimestampKey(std::string_view key);
+
   // The precomputed suffix: `,"kubernetes":{...}}`.
   const std::string& suffix() const { return suffix_; }
 
@@ -84,6 +90,7 @@ class RecordEncoder {
 
   PodMetadata metadata_;
   std::string suffix_;
+  std::string timestamp_prefix_;  // `","@timestamp":"` or empty
   std::shared_ptr<const processing::Processing> processing_;
   std::shared_ptr<const processing::FileRules> rules_;  // null: no rule selects this file
   // Reused buffers of apply(); shared by copies of the encoder, which all live on one thread.

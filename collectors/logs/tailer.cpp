@@ -24,9 +24,6 @@
 
 namespace keelson::logs {
 
-// paths_refused reason for the files of a pod excluded by its annotation.
-constexpr std::string_view kRefusedExcluded = "Excluded";
-
 bool NamespaceFilter::allows(std::string_view name) const {
   for (const auto& e : exclude) {
     if (globMatch(e, name)) return false;
@@ -175,6 +172,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
           paused_backlog_ = paused_backlog_ || f.hasUnread();
           continue;
         }
+        if (isHeld(f)) continue;
         if (f.phase() == Phase::Unclassified && !recogniseCopy(f)) {
           f.at_end = true;  // still empty: looked at again when it is written
           continue;
@@ -216,7 +214,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
       if (!progress && skipped && !stop_) {
         for (const auto& fp : files_) {
           if (!fp->released() && fp->phase() != Phase::DormantCopy && !isPaused(*fp) &&
-              fp->hasUnread() && !waitsForOlder(*fp))
+              !isHeld(*fp) && fp->hasUnread() && !waitsForOlder(*fp))
             progress = true;
         }
       }
@@ -299,9 +297,20 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     }
   }
 
+  // What a file's records carry of the API's metadata for its pod.
+  static void applyPodMetadata(PodMetadata& m, const FilteredMetadata& fm) {
+    m.labels = fm.labels;
+    m.annotations = fm.annotations;
+    const auto image = fm.images.find(m.container_name);
+    m.container_image = image == fm.images.end() ? std::string() : image->second.image;
+    m.container_hash = image == fm.images.end() ? std::string() : image->second.image_id;
+  }
+
   void setPodLabels(std::string_view uid, const std::map<std::string, std::string>& labels,
-                    const std::map<std::string, std::string>& annotations) {
-    const FilteredMetadata* fm = pod_labels_.update(uid, labels, annotations, config_.metadata);
+                    const std::map<std::string, std::string>& annotations,
+                    const std::map<std::string, ContainerImage>& images) {
+    const FilteredMetadata* fm =
+        pod_labels_.update(uid, labels, annotations, config_.metadata, images);
     counters_.pod_label_entries = pod_labels_.size();
     if (fm == nullptr) return;  // the same maps as last time
     countOmitted(kOmittedNotSelected, fm->not_selected);
@@ -311,9 +320,8 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
       for (auto& f : *list) {
         if (f->encoder.metadata().pod_uid != uid) continue;
         PodMetadata m = f->encoder.metadata();
-        if (m.labels == fm->labels && m.annotations == fm->annotations) continue;
-        m.labels = fm->labels;
-        m.annotations = fm->annotations;
+        applyPodMetadata(m, *fm);
+        if (m == f->encoder.metadata()) continue;
         f->encoder.setMetadata(std::move(m));
       }
     }
@@ -351,7 +359,8 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     if (pod_labels_.markGone(uid)) pruneGonePods();
   }
 
-  void setPodExcluded(std::string_view uid, bool excluded, RecordSink& sink) {
+  void setPodExcluded(std::string_view uid, bool excluded, RecordSink& sink,
+                      std::string_view reason) {
     const std::string key(uid);
     if (!excluded) {
       if (excluded_.erase(key) > 0) {
@@ -360,17 +369,19 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
       }
       return;
     }
-    if (!excluded_.insert(key).second) return;
+    if (!excluded_.emplace(key, std::string(reason)).second) return;
     sink_ = &sink;
     const Instant now = clock_.now();
     for (auto& f : files_) {
       if (f->released() || f->encoder.metadata().pod_uid != uid) continue;
-      refuse(f->path, kRefusedExcluded);
+      refuse(f->path, reason);
       release(*f, ReleaseReason::Excluded, now);
     }
     sweep();
     sink_ = nullptr;
   }
+
+  void setHoldUnlabelledPods(bool hold) { config_.hold_unlabelled_pods = hold; }
 
   std::vector<FileStatus> files() const {
     std::vector<FileStatus> out;
@@ -413,6 +424,12 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
 
   bool isPaused(const TrackedFile& f) const {
     return !paused_.empty() && paused_.contains(f.encoder.metadata().pod_uid);
+  }
+
+  // setHoldUnlabelledPods: the API has said nothing of the file's pod yet.
+  bool isHeld(const TrackedFile& f) const {
+    return config_.hold_unlabelled_pods &&
+           pod_labels_.find(f.encoder.metadata().pod_uid) == nullptr;
   }
 
   // Whether `g` is an older instance of the same container than `f` (TrackedFile::Age).
@@ -879,8 +896,8 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   void onIncomplete() override { scan_complete_ = false; }
   void onFile(const std::string& rel, const std::string& dir_rel,
               const logroot::PodLogPath& where) override {
-    if (excluded_.contains(where.pod.pod_uid)) {
-      refuse(rel, kRefusedExcluded);
+    if (const auto it = excluded_.find(where.pod.pod_uid); it != excluded_.end()) {
+      refuse(rel, it->second);
       return;
     }
     consider(rel, dir_rel, where, scan_now_);
@@ -1116,15 +1133,13 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     m.container_name = where.container_name;
     m.host = config_.node_name;
     m.container_id = containerIdFor(container_ids_, dir_rel, where.file_name);
-    if (const FilteredMetadata* known = pod_labels_.find(m.pod_uid)) {
-      m.labels = known->labels;
-      m.annotations = known->annotations;
-    }
+    if (const FilteredMetadata* known = pod_labels_.find(m.pod_uid)) applyPodMetadata(m, *known);
     f->ns = &counters_.by_namespace[m.namespace_name];
     pod_uids_.insert(m.pod_uid);
     f->assembler = FileAssembler(config_.max_record_bytes, ruleFor(m));
     f->encoder.setMetadata(std::move(m));
     f->encoder.setProcessing(config_.processing);
+    f->encoder.setTimestampKey(config_.timestamp_key);
     f->fd = std::move(fd);
     // Where to start: a matching checkpoint, else the start (or the end at the very first scan
     // when configured so).
@@ -1209,7 +1224,8 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   std::set<std::string, std::less<>> pod_uids_;  // pods with a file tracked since their last scan
   std::set<std::string, std::less<>> paused_;    // pod uids whose files poll() skips
   std::set<std::string> refused_;
-  std::set<std::string, std::less<>> excluded_;  // pod uids (setPodExcluded)
+  // pod uid -> the paths_refused reason of its files (setPodExcluded)
+  std::map<std::string, std::string, std::less<>> excluded_;
   std::set<std::string> from_end_;  // pod uids included again: new files start at their end
   TailerCounters counters_;
   // Namespaces whose counters no tracked file uses, since when (pruneNamespaceCounters).
@@ -1273,8 +1289,12 @@ bool Tailer::hasBacklog() const {
 }
 void Tailer::setPodLabels(std::string_view pod_uid,
                           const std::map<std::string, std::string>& labels,
-                          const std::map<std::string, std::string>& annotations) {
-  impl_->setPodLabels(pod_uid, labels, annotations);
+                          const std::map<std::string, std::string>& annotations,
+                          const std::map<std::string, ContainerImage>& images) {
+  impl_->setPodLabels(pod_uid, labels, annotations, images);
+}
+void Tailer::setHoldUnlabelledPods(bool hold) {
+  impl_->setHoldUnlabelledPods(hold);
 }
 void Tailer::setPodPaused(std::string_view pod_uid, bool paused) {
   impl_->setPodPaused(pod_uid, paused);
@@ -1291,8 +1311,9 @@ void Tailer::setSelection(NamespaceFilter namespaces, NamespaceFilter pods,
 void Tailer::setPodGone(std::string_view pod_uid) {
   impl_->setPodGone(pod_uid);
 }
-void Tailer::setPodExcluded(std::string_view pod_uid, bool excluded, RecordSink& sink) {
-  impl_->setPodExcluded(pod_uid, excluded, sink);
+void Tailer::setPodExcluded(std::string_view pod_uid, bool excluded, RecordSink& sink,
+                            std::string_view reason) {
+  impl_->setPodExcluded(pod_uid, excluded, sink, reason);
 }
 std::vector<FileStatus> Tailer::files() const {
   return impl_->files();

@@ -100,6 +100,10 @@ struct TailerConfig {
   // Drop / redact / parse_json rules (processing/processing.h), applied by each file's encoder;
   // null: none.
   std::shared_ptr<const processing::Processing> processing;
+  // Records also carry their time under this name ("" none; RecordEncoder::setTimestampKey).
+  std::string timestamp_key;
+  // Tailer::setHoldUnlabelledPods.
+  bool hold_unlabelled_pods = false;
   // Called (on the owner's thread) with a sentence for conditions a user should see once, e.g. a
   // checkpoint entry refused. Unset: not reported (still counted).
   std::function<void(const std::string&)> warn;
@@ -276,8 +280,10 @@ class Tailer {
   // Swaps labels/annotations (from the API) for every file of the pod; re-encodes their suffix
   // once. What records carry is filtered by TailerConfig::metadata (counted in metadata_omitted);
   // calling it again with the same maps does nothing (and counts nothing).
+  // `images`: by container name, the record's container_image / container_hash.
   void setPodLabels(std::string_view pod_uid, const std::map<std::string, std::string>& labels,
-                    const std::map<std::string, std::string>& annotations);
+                    const std::map<std::string, std::string>& annotations,
+                    const std::map<std::string, ContainerImage>& images = {});
 
   // The API no longer lists the pod (deleted): its labels are dropped once none of its files is
   // tracked any more (they are still needed to encode the last lines of its files). setPodLabels
@@ -288,7 +294,16 @@ class Tailer {
   // (ReleaseReason::Excluded: what was read is emitted, the rest is not read) and not opened again;
   // each file is counted once in paths_refused["Excluded"]. Including it again reads its files
   // from their current end at the next rescan (requested at once).
-  void setPodExcluded(std::string_view pod_uid, bool excluded, RecordSink& sink);
+  // `reason`: the paths_refused reason its files are counted under ("PodNotSelected" for a pod
+  // that `logs.pods.selector` does not select).
+  void setPodExcluded(std::string_view pod_uid, bool excluded, RecordSink& sink,
+                      std::string_view reason = "Excluded");
+
+  // While on, the files of a pod the API has said nothing of yet (no setPodLabels) are not read
+  // (their place is kept; rotation and deletion are still followed): a label selector decides
+  // from the pod's labels before any of its lines is shipped. TailerConfig::hold_unlabelled_pods
+  // at start.
+  void setHoldUnlabelledPods(bool hold);
 
   // A configuration reload's selection and processing rules (logs.namespaces/pods/containers,
   // drop/redact/parse_json). The selection decides from the next rescan (requested at once):

@@ -1,5 +1,5 @@
-// Fuzz target: the multiline joiner with the built-in parsers (java, python, go) and a custom
-// start + continue rule, over arbitrary lines. Invariants: end offsets strictly increase,
+// Fuzz target: the multiline joiner with the built-in parsers (all of kMultilineParsers) and a
+// custom start + continue rule, over arbitrary lines. Invariants: end offsets strictly increase,
 // restart <= end and non-decreasing, and (records large enough not to be cut) joining the
 // records' messages with '\n' gives back exactly the input lines: nothing lost, nothing twice,
 // nothing reordered.
@@ -37,9 +37,9 @@ struct Collect final : AssembledSink {
 std::shared_ptr<const CompiledMultilineRule> rule(int which) {
   static const auto rules = [] {
     std::vector<std::shared_ptr<const CompiledMultilineRule>> out;
-    for (const char* p : {"java", "python", "go"}) {
+    for (const auto p : kMultilineParsers) {
       MultilineRule r;
-      r.parser = p;
+      r.parser = std::string(p);
       out.push_back(*CompiledMultilineRule::compile(r));
     }
     MultilineRule custom;

@@ -64,6 +64,9 @@ struct ParseJson {
 struct Selection {
   std::vector<std::string> include;
   std::vector<std::string> exclude;
+  // Pods only: a Kubernetes label selector ("app=web,tier notin (db)"; collectors/kube/
+  // label_selector.h) over the pod's labels from the API; "" = none.
+  std::string selector;
   friend bool operator==(const Selection&, const Selection&) = default;
 };
 

@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -204,6 +205,9 @@ class Consumer {
     rd_kafka_destroy(rk_);
   }
 
+  // Called with each message's key (nullopt: a null key).
+  std::function<void(std::optional<std::string_view>)> on_key;
+
   // Consumes into `log` until `done()` or `limit` passes. Returns true if done() held.
   bool consumeUntil(SeqLog& log, const std::function<bool()>& done, std::chrono::seconds limit,
                     const std::function<void(std::string_view, std::int64_t)>& each = nullptr) {
@@ -215,6 +219,11 @@ class Consumer {
       if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         const std::string_view v(static_cast<const char*>(m->payload), m->len);
         log.add(v);
+        if (on_key) {
+          on_key(m->key == nullptr
+                     ? std::optional<std::string_view>()
+                     : std::string_view(static_cast<const char*>(m->key), m->key_len));
+        }
         if (each) {
           rd_kafka_timestamp_type_t tt;
           each(v, rd_kafka_message_timestamp(m, &tt));

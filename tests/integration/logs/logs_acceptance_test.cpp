@@ -6,8 +6,10 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "tests/integration/logs/harness.h"
@@ -717,6 +719,179 @@ TEST(LogsAcceptance, AnUndeliverableTopicPausesOnlyItsPod) {
   report("undeliverable", log, v, expected);
   EXPECT_EQ(v.missing, 0u) << "first missing " << v.first_missing;
   EXPECT_EQ(v.out_of_order, 0u) << "first out of order " << v.first_out_of_order;
+}
+
+// 10. Every selection and processing feature of issue 16 at once (selection by namespace, pod and
+//     container, a multiline parser, JSON bodies, a drop rule, card redaction, the message key and
+//     @timestamp), with the agent SIGKILLed while writers write: the selected lines all arrive,
+//     duplicates stay inside the crash window, nothing unselected or dropped arrives, and a `ship`
+//     afterwards re-sends nothing (dropped records moved the checkpoints like delivered ones).
+TEST(LogsAcceptance, EveryProcessingFeatureAtOnceLosesNothing) {
+  constexpr std::uint64_t kBudget = 2u << 20;
+  constexpr double kRate = 8000;  // lines/s over all writer files
+  Scenario s("features", R"(  inflight_budget: 2MiB
+  checkpoint_interval: 200ms
+  timestamp_key: "@timestamp"
+  kafka:
+    key: container
+  namespaces: {include: [shop]}
+  pods: {exclude: ["*-canary-*"]}
+  containers: {exclude: [istio-proxy]}
+  multiline:
+    - match: {pod: "java-*"}
+      parser: java
+  parse_json:
+    match: {namespace: shop}
+  drop:
+    - name: debug
+      pattern: '^DEBUG '
+  redact:
+    - builtin: card
+)");
+  createTopic(s.topic, 3);
+  const std::string t0 = "2026-12-03T10:00:00.000000000Z stdout F ";
+  const auto file = [&](const std::string& pod_dir, const std::string& container) {
+    const std::string dir = s.root + "/pods/" + pod_dir + "/" + container;
+    fs::create_directories(dir);
+    return std::ofstream(dir + "/0.log");
+  };
+  constexpr std::uint64_t kStatic = 200;
+  {  // Not selected: another namespace, a canary pod, an excluded container.
+    auto other_ns = file("kube-system_coredns-1_uid-k", "app");
+    auto canary = file("shop_web-canary-1_uid-c", "app");
+    auto proxy = file("shop_writer-0_uid-0", "istio-proxy");
+    for (std::uint64_t i = 0; i < kStatic; ++i) {
+      other_ns << t0 << "UNSELECTED ns " << i << "\n";
+      canary << t0 << "UNSELECTED pod " << i << "\n";
+      proxy << t0 << "UNSELECTED container " << i << "\n";
+    }
+  }
+  {  // Dropped (DEBUG) between kept lines (file 93).
+    auto debug = file("shop_debug-1_uid-d", "app");
+    for (std::uint64_t i = 0; i < kStatic; ++i)
+      debug << t0 << "DEBUG cache miss " << i << "\n" << t0 << "seq 93 " << i << " kept\n";
+  }
+  {  // Java stack traces joined into one record each (file 95).
+    auto java = file("shop_java-1_uid-j", "app");
+    for (std::uint64_t i = 0; i < kStatic; ++i) {
+      java << t0 << "seq 95 " << i << " java.lang.IllegalStateException: boom\n"
+           << t0 << "\tat com.shop.Cart.total(Cart.java:42)\n"
+           << t0 << "\tat com.shop.Cart.checkout(Cart.java:12)\n"
+           << t0 << "Caused by: java.io.IOException: gone\n"
+           << t0 << "\t... 2 more\n";
+    }
+  }
+  {  // JSON bodies with a card number (96) and plain text with one (97); the order id fails the
+     // Luhn check and stays.
+    auto pay = file("shop_pay-1_uid-p", "app");
+    for (std::uint64_t i = 0; i < kStatic; ++i) {
+      pay << t0 << R"({"msg":"seq 96 )" << i
+          << R"(","card":"4111 1111 1111 1111","order":"1234567890123"})"
+          << "\n"
+          << t0 << "seq 97 " << i << " card 4111-1111-1111-1111 order 1234567890123\n";
+    }
+  }
+  constexpr int kFiles = 3;
+  Writers w(s.root, kFiles, kRate, 40, UINT64_MAX);
+  AgentProcess agent(s.runArgs());
+  s.startAgent(agent);
+  w.start();
+  std::mt19937 rng(20261203u);
+  std::uniform_int_distribution<int> pause_ms(300, 1500);
+  int kills = 0;
+  for (; kills < 3; ++kills) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+    ASSERT_EQ(agent.stop(SIGKILL), -SIGKILL);
+    s.startAgent(agent);
+  }
+  std::this_thread::sleep_for(1s);
+  w.stop();
+  auto written = w.written();
+  written[93] = kStatic;
+  written[95] = kStatic;
+  written[97] = kStatic;
+
+  SeqLog log;
+  std::set<std::uint64_t> json_seen;
+  std::uint64_t unselected = 0, debug = 0, cards = 0, bad_json = 0, bad_java = 0, no_ts = 0;
+  std::uint64_t wrong_key = 0, orders_kept = 0;
+  {
+    Consumer c(bootstrap(), s.topic);
+    c.on_key = [&](std::optional<std::string_view> key) {
+      if (!key || *key != "app") ++wrong_key;
+    };
+    const auto each = [&](std::string_view v, std::int64_t) {
+      if (v.find("UNSELECTED") != std::string_view::npos) ++unselected;
+      if (v.find("DEBUG") != std::string_view::npos) ++debug;
+      if (v.find("4111 1111") != std::string_view::npos ||
+          v.find("4111-1111") != std::string_view::npos) {
+        ++cards;
+      }
+      if (v.find("1234567890123") != std::string_view::npos) ++orders_kept;
+      const auto j = nlohmann::json::parse(v, nullptr, false);
+      if (j.is_discarded() || !j.contains("@timestamp") || j["@timestamp"] != j["time"]) ++no_ts;
+      if (j.is_discarded()) return;
+      const std::string text = j.value("log", "");
+      if (text.starts_with("seq 95 ") &&
+          (text.find("\n\tat com.shop.Cart.checkout") == std::string::npos ||
+           text.find("\n\t... 2 more") == std::string::npos)) {
+        ++bad_java;
+      }
+      if (text.starts_with("{\"msg\":\"seq 96 ")) {
+        const auto& body = j["log_processed"];
+        if (!body.is_object() || body.value("card", "") != "[REDACTED]") {
+          ++bad_json;
+          return;
+        }
+        json_seen.insert(std::stoull(body.value("msg", "seq 96 0").substr(7)));
+      }
+    };
+    std::uint64_t total = kStatic;  // the JSON file is counted apart
+    for (const auto& [f, n] : written)
+      total += n;
+    c.consumeUntil(
+        log, [&] { return log.distinct() + json_seen.size() >= total; }, 120s, each);
+    c.consumeUntil(
+        log, [] { return false; }, 2s, each);
+  }
+  const std::string m = s.metricsWhen([&](const std::string& e) {
+    return metricValue(e, "keelson_log_paths_refused_total{reason=\"ContainerNotSelected\"}") >= 1;
+  });
+  EXPECT_EQ(agent.stop(SIGTERM), 0);
+  const Verdict v = verify(log, written);
+  report("features", log, v, written);
+  EXPECT_EQ(v.missing, 0u) << "first missing " << v.first_missing;
+  EXPECT_EQ(json_seen.size(), kStatic);
+  const double record_bytes = log.messages > 0 ? static_cast<double>(log.bytes) / log.messages : 1;
+  const double window_records = static_cast<double>(kBudget) / record_bytes + kRate * 0.3;
+  EXPECT_LE(static_cast<double>(v.duplicates), window_records * kills);
+  EXPECT_EQ(unselected, 0u);
+  // Dropped: none arrived, and the `ship` below finds nothing left (the drop counter is per
+  // process, and the instance that dropped them may have been killed since).
+  EXPECT_EQ(debug, 0u);
+  EXPECT_EQ(cards, 0u) << "a card number reached Kafka";
+  EXPECT_GE(orders_kept, 2 * kStatic) << "a Luhn-invalid order id was masked";
+  EXPECT_EQ(bad_java, 0u) << "a stack trace was not joined";
+  EXPECT_EQ(bad_json, 0u);
+  EXPECT_EQ(no_ts, 0u) << "a record without @timestamp equal to its time";
+  EXPECT_EQ(wrong_key, 0u) << "a message key other than the container name";
+  for (const std::string reason :
+       {"NamespaceNotSelected", "PodNotSelected", "ContainerNotSelected"})
+    EXPECT_GE(metricValue(m, "keelson_log_paths_refused_total{reason=\"" + reason + "\"}"), 1u)
+        << reason << "\n"
+        << m;
+
+  // What was dropped moved the checkpoints: a `ship` afterwards sends nothing new.
+  AgentProcess ship(s.shipArgs());
+  ship.start();
+  EXPECT_EQ(ship.wait(), 0);
+  SeqLog after;
+  Consumer c(bootstrap(), s.topic);
+  c.consumeUntil(
+      after, [&] { return after.messages >= log.messages; }, 60s);
+  c.consumeUntil(
+      after, [] { return false; }, 2s);
+  EXPECT_EQ(after.messages, log.messages) << "ship re-sent what the checkpoints covered";
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ TEST(LogsConfig, ParsesEveryKey) {
   shutdown_timeout: 500ms
   ship_timeout: 1m
   max_record_bytes: 512KiB
+  timestamp_key: "@timestamp"
   poll_interval: 100ms
   retry_backoff: 50ms
   rate_limit:
@@ -43,6 +44,7 @@ TEST(LogsConfig, ParsesEveryKey) {
     compression: zstd
     linger_ms: 20
     batch_bytes: 2MB
+    key: labels.app
     properties:
       security.protocol: SASL_SSL
       sasl.mechanism: PLAIN
@@ -54,6 +56,7 @@ TEST(LogsConfig, ParsesEveryKey) {
   EXPECT_EQ(c->shutdown_timeout, std::chrono::milliseconds(500));
   EXPECT_EQ(c->ship_timeout, std::chrono::minutes(1));
   EXPECT_EQ(c->max_record_bytes, 512u * 1024);
+  EXPECT_EQ(c->timestamp_key, "@timestamp");
   EXPECT_EQ(c->poll_interval, std::chrono::milliseconds(100));
   EXPECT_EQ(c->retry_backoff, std::chrono::milliseconds(50));
   ASSERT_TRUE(c->rate_limit.has_value());
@@ -61,6 +64,7 @@ TEST(LogsConfig, ParsesEveryKey) {
   EXPECT_EQ(c->kafka_compression, "zstd");
   EXPECT_EQ(c->kafka_linger_ms, 20);
   EXPECT_EQ(c->kafka_batch_bytes, 2000000u);
+  EXPECT_EQ(c->kafka_key, *sinks::MessageKey::parse("labels.app"));
   EXPECT_EQ(c->kafka_properties.at("security.protocol"), "SASL_SSL");
   EXPECT_EQ(c->kafka_properties.at("sasl.mechanism"), "PLAIN");
 }
@@ -86,7 +90,11 @@ TEST(LogsConfig, ErrorsNameFileAndLine) {
       {"logs:\n  kafka:\n    properties: [a, b]\n",
        "agent.yaml:3: `logs.kafka.properties` must be a mapping"},
       {"logs:\n  kafka:\n    lingr_ms: 5\n", "agent.yaml:3: unknown key `logs.kafka.lingr_ms`"},
+      {"logs:\n  kafka:\n    key: uid\n",
+       "agent.yaml:3: `logs.kafka.key`: 'uid' is not a message key (pod_uid, none"},
       {"logs: [1]\n", "agent.yaml:1: `logs` must be a mapping"},
+      {"logs:\n  timestamp_key: log\n",
+       "agent.yaml:2: `logs.timestamp_key`: 'log' must be 1 to 64 bytes and not a field"},
       {"logs:\n  enabled: maybe\n", "agent.yaml:2: `logs.enabled` must be true or false"},
   };
   for (const auto& c : cases) {

@@ -162,5 +162,63 @@ TEST(PipelineProcessing, EveryFeatureAtOnce) {
             std::string::npos);
 }
 
+// The API's view of the node's pods, fixed.
+class FixedPodLabels final : public PodLabelSource {
+ public:
+  explicit FixedPodLabels(std::vector<PodLabels> pods) : pods_(std::move(pods)) {}
+  std::uint64_t generation() const override { return 1; }
+  std::vector<PodLabels> pods() const override { return pods_; }
+
+ private:
+  std::vector<PodLabels> pods_;
+};
+
+// logs.pods.selector: pods whose labels match are read; the others are let go and counted as
+// PodNotSelected; a pod the API has not reported yet is held (nothing of it shipped, its place
+// kept); the annotation still excludes a selected pod. Without the API's metadata it is refused.
+TEST(PipelineProcessing, PodLabelSelector) {
+  Root r;
+  r.append(r.file("shop_web-1_uid-1", "app"), {"web line"});
+  r.append(r.file("shop_api-1_uid-2", "app"), {"api line"});
+  r.append(r.file("shop_new-1_uid-3", "app"), {"not known yet"});
+  r.append(r.file("shop_web-2_uid-4", "app"), {"annotated out"});
+  const std::string yaml = "logs:\n  pods: {selector: \"app in (web), tier!=db\"}\n";
+  {
+    auto refused = LogPipeline::create(options(r, yaml));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("`logs.pods.selector` selects pods by their labels"),
+              std::string::npos)
+        << refused.error().message;
+  }
+  auto o = options(r, yaml);
+  o.pod_labels = std::make_shared<FixedPodLabels>(std::vector<PodLabels>{
+      {"uid-1", {{"app", "web"}}, {}, {}},
+      {"uid-2", {{"app", "api"}}, {}, {}},
+      {"uid-4", {{"app", "web"}}, {{"keelson.io/exclude", "true"}}, {}},
+  });
+  auto p = LogPipeline::create(o);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  auto res = (*p)->shipOnce();
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  const auto out = readLines(r.out());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_NE(out[0].find(R"("log":"web line")"), std::string::npos) << out[0];
+  const std::string metrics = exposition(**p);
+  EXPECT_NE(metrics.find(R"(keelson_log_paths_refused_total{reason="PodNotSelected"} 1)"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(R"(keelson_log_paths_refused_total{reason="Excluded"} 1)"),
+            std::string::npos)
+      << metrics;
+  // The held pod's file is not checkpointed past its start: a later run reads it once known.
+  auto ck = checkpoint::Store(r.state()).load();
+  ASSERT_TRUE(ck.ok());
+  for (const auto& e : *ck) {
+    if (e.path.find("uid-3") != std::string::npos) {
+      EXPECT_EQ(e.end_offset, 0u) << e.path;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace keelson::agent

@@ -450,13 +450,15 @@ class FakeSink final : public sinks::Sink {
   struct Shared {
     std::set<std::string> refused;
     std::vector<std::string> delivered;  // values, in delivery order (read when stopped)
+    std::vector<std::string> keys;       // their keys
     std::atomic<std::size_t> delivered_count{0};
     std::atomic<bool> throw_in_poll{false};
   };
   FakeSink(std::shared_ptr<Shared> shared, sinks::DeliveryFn fn)
       : shared_(std::move(shared)), fn_(std::move(fn)) {}
   sinks::ProduceResult produce(const sinks::OutRecord& r, std::uint64_t token) override {
-    pending_.push_back({token, "logs-" + std::string(r.namespace_name), std::string(r.value)});
+    pending_.push_back(
+        {token, std::string(r.destination), std::string(r.value), std::string(r.key)});
     return sinks::Outcome::accepted();
   }
   void poll(std::chrono::milliseconds) override {
@@ -468,15 +470,15 @@ class FakeSink final : public sinks::Sink {
     return 0;
   }
   std::size_t outstanding() const override { return pending_.size(); }
-  std::string destination(std::string_view ns, std::string_view, std::string_view) const override {
-    return "logs-" + std::string(ns);
+  sinks::Route route(const logs::PodMetadata& pod) const override {
+    return {"logs-" + pod.namespace_name, pod.pod_uid};
   }
   std::string describe() const override { return "fake"; }
 
  private:
   struct Pending {
     std::uint64_t token;
-    std::string topic, value;
+    std::string topic, value, key;
   };
   void serve() {
     auto batch = std::move(pending_);
@@ -487,6 +489,7 @@ class FakeSink final : public sinks::Sink {
                                               "Broker: Unknown topic or partition"));
       } else {
         shared_->delivered.push_back(p.value);
+        shared_->keys.push_back(p.key);
         fn_(p.token, sinks::Outcome::accepted());
         ++shared_->delivered_count;
       }
@@ -509,6 +512,22 @@ void writeLines(const std::string& path, const std::string& word, int n) {
   std::ofstream f(path, std::ios::app);
   for (int i = 0; i < n; ++i)
     f << "2026-11-21T10:00:00.000000000Z stdout F " << word << " " << i << "\n";
+}
+
+// Each record goes with the route (destination and key) the sink gave its file.
+TEST(Pipeline, RecordsCarryTheirFilesRoute) {
+  LogRoot r;
+  r.append(0, 3);  // shop/web-1, uid-1
+  writeLines(r.logRoot() + "/pods/team_api-2_uid-2/app/0.log", "api", 2);
+  auto shared = std::make_shared<FakeSink::Shared>();
+  auto p = LogPipeline::create(withFakeSink(options(r, "fake"), shared));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  ASSERT_TRUE((*p)->shipOnce().ok());
+  ASSERT_EQ(shared->delivered.size(), 5u);
+  for (std::size_t i = 0; i < shared->delivered.size(); ++i) {
+    const bool api = shared->delivered[i].find("\"log\":\"api ") != std::string::npos;
+    EXPECT_EQ(shared->keys[i], api ? "uid-2" : "uid-1") << shared->delivered[i];
+  }
 }
 
 // Issue 14 item 3: a destination that refuses records for good pauses only the files routed to

@@ -14,7 +14,7 @@ Result<LogsConfig> parse(const std::string& yaml) {
 TEST(ProcessingConfig, ParsesEveryKey) {
   auto c = parse(R"(logs:
   namespaces: {include: [shop, "team-*"], exclude: [kube-system]}
-  pods: {exclude: ["*-canary-*"]}
+  pods: {exclude: ["*-canary-*"], selector: "app=web,!legacy"}
   containers: {exclude: [istio-proxy]}
   multiline:
     - match: {namespace: shop, pod: "pay*", container: app}
@@ -46,6 +46,7 @@ TEST(ProcessingConfig, ParsesEveryKey) {
   EXPECT_EQ(c->namespaces.include, (std::vector<std::string>{"shop", "team-*"}));
   EXPECT_EQ(c->namespaces.exclude, (std::vector<std::string>{"kube-system"}));
   EXPECT_EQ(c->pods.exclude, (std::vector<std::string>{"*-canary-*"}));
+  EXPECT_EQ(c->pods.selector, "app=web,!legacy");
   EXPECT_EQ(c->containers.exclude, (std::vector<std::string>{"istio-proxy"}));
   ASSERT_EQ(c->multiline.size(), 2u);
   EXPECT_EQ(c->multiline[0].parser, "java");
@@ -84,9 +85,14 @@ TEST(ProcessingConfig, ErrorsNameTheFieldAndLine) {
   } cases[] = {
       {"logs:\n  namespaces: [shop]\n", "agent.yaml:2: `logs.namespaces` must be a mapping"},
       {"logs:\n  pods: {only: [x]}\n", "unknown key `logs.pods.only`"},
+      {"logs:\n  pods: {selector: \"tier in (a\"}\n",
+       "agent.yaml:2: `logs.pods.selector`: label selector \"tier in (a\": unbalanced"},
+      {"logs:\n  namespaces: {selector: a=b}\n",
+       "unknown key `logs.namespaces.selector` (known: include, exclude)"},
       {"logs:\n  containers: {exclude: shop}\n", "`logs.containers.exclude` must be a list"},
       {"logs:\n  multiline:\n    - parser: cobol\n",
-       "agent.yaml:3: `logs.multiline[0].parser`: 'cobol' is not one of java, python, go"},
+       "agent.yaml:3: `logs.multiline[0].parser`: 'cobol' is not one of java, python, go, ruby, "
+       "dotnet"},
       {"logs:\n  multiline:\n    - match: {container: a}\n",
        "`logs.multiline[0]` needs either `parser`"},
       {"logs:\n  multiline:\n    - start: '(a)\\1'\n",

@@ -18,7 +18,8 @@ TEST(PodCacheContainer, MatchesRuntimeIdThenNameAndBumpsGeneration) {
   EXPECT_EQ(cache->generation(), 0u);
   PodMeta p = pod("u1", "web-1");
   p.labels = {{"app", "web"}};
-  p.containers["app"] = {"containerd://abc123", "registry/app:1"};
+  p.containers["app"] = {"containerd://abc123", "registry/app:1", "docker.io/registry/app:1",
+                         "docker.io/registry/app@sha256:01"};
   p.containers["sidecar"] = {"", "registry/side:2"};  // not started: no id yet
   cache->upsert(p);
   const auto g1 = cache->generation();
@@ -55,6 +56,11 @@ TEST(PodCacheContainer, MatchesRuntimeIdThenNameAndBumpsGeneration) {
   ASSERT_EQ(pods.size(), 1u);
   EXPECT_EQ(pods[0].uid, "u1");
   EXPECT_EQ(pods[0].labels.at("app"), "web");
+  // Records carry the runtime's image name and digest (container_image / container_hash); the
+  // spec's name before the container has started.
+  EXPECT_EQ(pods[0].images.at("app"),
+            (logs::ContainerImage{"docker.io/registry/app:1", "docker.io/registry/app@sha256:01"}));
+  EXPECT_EQ(pods[0].images.at("sidecar"), (logs::ContainerImage{"registry/side:2", ""}));
   cache->erase("u1");
   EXPECT_GT(cache->generation(), g1);
   EXPECT_TRUE(labels.pods().empty());

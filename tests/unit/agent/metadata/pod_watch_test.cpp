@@ -18,7 +18,8 @@ const char* kPod =
   "ownerReferences":[{"kind":"ReplicaSet","name":"web-7d","controller":true}]},
   "spec":{"nodeName":"n1","initContainers":[{"name":"init","image":"busybox"}],
           "containers":[{"name":"app","image":"shop/web:1"}]},
-  "status":{"containerStatuses":[{"name":"app","containerID":"containerd://abc","image":"shop/web:1"}]}})";
+  "status":{"containerStatuses":[{"name":"app","containerID":"containerd://abc",
+    "image":"docker.io/shop/web:1","imageID":"docker.io/shop/web@sha256:0123"}]}})";
 
 // One line, as the API server writes watch events.
 std::string podLine() {
@@ -43,7 +44,9 @@ TEST(ParsePod, ReadsTheFieldsTheAgentNeeds) {
   EXPECT_EQ(pod.ownerKind, "ReplicaSet");
   EXPECT_EQ(pod.ownerName, "web-7d");
   EXPECT_EQ(pod.containers.at("app").id, "containerd://abc");
-  EXPECT_EQ(pod.containers.at("app").image, "shop/web:1");
+  EXPECT_EQ(pod.containers.at("app").image, "shop/web:1");  // the spec's, for the metrics
+  EXPECT_EQ(pod.containers.at("app").status_image, "docker.io/shop/web:1");
+  EXPECT_EQ(pod.containers.at("app").image_id, "docker.io/shop/web@sha256:0123");
   EXPECT_EQ(pod.containers.at("init").image, "busybox");
   EXPECT_EQ(pod.containers.at("init").id, "");
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/logs/logs_config.h"
 #include "agent/sinks/mock_cluster.h"
 
 namespace keelson::sinks {
@@ -53,7 +54,7 @@ TEST(KafkaSink, ReportsEveryRecordDelivered) {
   auto sink = makeKafka(*cluster, reports);
   const std::vector<std::string> values = {"{\"a\":1}", "{\"a\":2}", "{\"a\":3}"};
   for (std::uint64_t i = 0; i < values.size(); ++i) {
-    ASSERT_TRUE(sink->produce(OutRecord{values[i], "uid-1", "shop", "web", "app"}, i).ok());
+    ASSERT_TRUE(sink->produce(OutRecord{values[i], "logs-shop", "uid-1"}, i).ok());
   }
   EXPECT_EQ(sink->outstanding(), 3u);
   awaitReports(*sink, reports, 3);
@@ -70,10 +71,10 @@ TEST(KafkaSink, PermanentProduceErrorIsReportedWithItsName) {
   auto sink = makeKafka(*cluster, reports);
   // Warm up so the producer has its PID and metadata before the error is injected.
   const std::string v = "{}";
-  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "shop", "web", "app"}, 100).ok());
+  ASSERT_TRUE(sink->produce(OutRecord{v, "logs-shop", "k"}, 100).ok());
   awaitReports(*sink, reports, 1);
   (*cluster)->failNextProduces(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, 1);
-  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "shop", "web", "app"}, 1).ok());
+  ASSERT_TRUE(sink->produce(OutRecord{v, "logs-shop", "k"}, 1).ok());
   awaitReports(*sink, reports, 2);
   ASSERT_EQ(reports.by_token.count(1), 1u);
   EXPECT_FALSE(reports.by_token[1].ok());
@@ -86,11 +87,11 @@ TEST(KafkaSink, BrokerOutageIsRetriedNotFailed) {
   Reports reports;
   auto sink = makeKafka(*cluster, reports);
   const std::string v = "{}";
-  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "shop", "web", "app"}, 0).ok());
+  ASSERT_TRUE(sink->produce(OutRecord{v, "logs-shop", "k"}, 0).ok());
   awaitReports(*sink, reports, 1);
   (*cluster)->setBrokersDown(true);
   for (std::uint64_t i = 1; i <= 5; ++i) {
-    ASSERT_TRUE(sink->produce(OutRecord{v, "k", "shop", "web", "app"}, i).ok());
+    ASSERT_TRUE(sink->produce(OutRecord{v, "logs-shop", "k"}, i).ok());
   }
   // While the broker is down nothing may be reported as failed (message.timeout.ms is infinite).
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
@@ -119,7 +120,7 @@ TEST(KafkaSink, FatalErrorMarksTheSinkBroken) {
   EXPECT_TRUE(sink->broken());
   // A broken producer refuses new records instead of accepting and losing them.
   const std::string v = "{}";
-  EXPECT_FALSE(sink->produce(OutRecord{v, "k", "shop", "web", "app"}, 1).ok());
+  EXPECT_FALSE(sink->produce(OutRecord{v, "logs-shop", "k"}, 1).ok());
 }
 
 TEST(KafkaSink, RefusedPropertyIsNamed) {
@@ -162,13 +163,17 @@ TEST(KafkaSink, ARejectionReportIsTyped) {
   Reports reports;
   auto sink = makeKafka(*cluster, reports);
   const std::string v = "{}";
-  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "shop", "web", "app"}, 100).ok());
+  ASSERT_TRUE(sink->produce(OutRecord{v, "logs-shop", "k"}, 100).ok());
   awaitReports(*sink, reports, 1);
   (*cluster)->failNextProduces(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, 1);
-  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "shop", "web", "app"}, 1).ok());
+  ASSERT_TRUE(sink->produce(OutRecord{v, "logs-shop", "k"}, 1).ok());
   awaitReports(*sink, reports, 2);
   EXPECT_EQ(reports.by_token[1].kind, Outcome::Kind::Rejected);
-  EXPECT_EQ(sink->destination("shop", "web", "app"), "logs-shop");
+  logs::PodMetadata pod;
+  pod.namespace_name = "shop";
+  pod.pod_uid = "uid-1";
+  EXPECT_EQ(sink->route(pod).destination, "logs-shop");
+  EXPECT_EQ(sink->route(pod).key, "uid-1");
 }
 
 // One topic handle per rendered topic: the handles of topics no record went to since the last
@@ -179,18 +184,18 @@ TEST(KafkaSink, IdleTopicHandlesArePruned) {
   Reports reports;
   auto sink = makeKafka(*cluster, reports);
   const std::string v = "{}";
-  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "gone-1", "p", "c"}, 1).ok());
-  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "gone-2", "p", "c"}, 2).ok());
-  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "kept", "p", "c"}, 3).ok());
+  ASSERT_TRUE(sink->produce(OutRecord{v, "logs-gone-1", "k"}, 1).ok());
+  ASSERT_TRUE(sink->produce(OutRecord{v, "logs-gone-2", "k"}, 2).ok());
+  ASSERT_TRUE(sink->produce(OutRecord{v, "logs-kept", "k"}, 3).ok());
   awaitReports(*sink, reports, 3);
   EXPECT_EQ(sink->topicHandles(), 3u);
   sink->pruneIdle();  // all were used since the last prune
   EXPECT_EQ(sink->topicHandles(), 3u);
-  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "kept", "p", "c"}, 4).ok());
+  ASSERT_TRUE(sink->produce(OutRecord{v, "logs-kept", "k"}, 4).ok());
   sink->pruneIdle();  // "kept" used again (and outstanding); the others are idle
   EXPECT_EQ(sink->topicHandles(), 1u);
   awaitReports(*sink, reports, 4);
-  ASSERT_TRUE(sink->produce(OutRecord{v, "k", "gone-1", "p", "c"}, 5).ok());  // comes back
+  ASSERT_TRUE(sink->produce(OutRecord{v, "logs-gone-1", "k"}, 5).ok());  // comes back
   awaitReports(*sink, reports, 5);
   EXPECT_EQ(sink->topicHandles(), 2u);
   for (const auto& [token, r] : reports.by_token)
@@ -218,6 +223,30 @@ TEST(KafkaSink, RefusedPropertyValueIsNeverInTheError) {
     EXPECT_EQ(checked.error().message.find("hunter2"), std::string::npos)
         << checked.error().message;
   }
+}
+
+// A label the topic template or the key reads must be one records carry, or every record would
+// take the fallback: check-config and create refuse it, naming the label and what uses it.
+TEST(KafkaSink, LabelsUsedForRoutingMustBeCarried) {
+  agent::LogsConfig logs;
+  logs.record_metadata.labels = {"app", "team-*"};
+  SinkContext context;
+  context.logs = &logs;
+  EXPECT_TRUE(checkSink("kafka://127.0.0.1:9092/logs.{labels.app}", context).ok());
+  EXPECT_TRUE(checkSink("kafka://127.0.0.1:9092/logs.{labels.team-a|x}", context).ok());
+  auto st = checkSink("kafka://127.0.0.1:9092/logs.{labels.tier|x}", context);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().reason, "InvalidSinkConfig");
+  EXPECT_NE(st.error().message.find("label 'tier' is used by the topic template"),
+            std::string::npos)
+      << st.error().message;
+  logs.kafka_key = *MessageKey::parse("labels.tier");
+  st = checkSink("kafka://127.0.0.1:9092/logs", context);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("label 'tier' is used by `logs.kafka.key`"), std::string::npos)
+      << st.error().message;
+  logs.record_metadata.labels = {"*"};
+  EXPECT_TRUE(checkSink("kafka://127.0.0.1:9092/logs.{labels.tier|x}", context).ok());
 }
 
 }  // namespace

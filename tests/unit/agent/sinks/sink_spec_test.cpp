@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 namespace keelson::sinks {
 namespace {
 
@@ -38,21 +42,81 @@ TEST(SinkSpec, Refuses) {
   }
 }
 
+logs::PodMetadata pod(std::map<std::string, std::string> labels = {}) {
+  logs::PodMetadata m;
+  m.namespace_name = "shop";
+  m.pod_name = "web-1";
+  m.pod_uid = "uid-1";
+  m.container_name = "app";
+  m.container_id = "containerd://abc";
+  m.labels = std::move(labels);
+  return m;
+}
+
 TEST(TopicTemplate, Renders) {
   struct Case {
     std::string tmpl, want;
+    std::map<std::string, std::string> labels;
   };
-  for (const auto& c : std::vector<Case>{{"logs", "logs"},
-                                         {"logs-{namespace}", "logs-shop"},
-                                         {"{namespace}.{pod}.{container}", "shop.web-1.app"},
-                                         {"{container}", "app"}}) {
+  const std::map<std::string, std::string> app = {{"app", "checkout"},
+                                                  {"app.kubernetes.io/part-of", "shop"}};
+  for (const auto& c : std::vector<Case>{
+           {"logs", "logs", {}},
+           {"logs-{namespace}", "logs-shop", {}},
+           {"{namespace}.{pod}.{container}", "shop.web-1.app", {}},
+           {"{container}", "app", {}},
+           {"logs.{labels.app}", "logs.checkout", app},
+           {"logs.{labels.app|unlabelled}", "logs.checkout", app},
+           {"logs.{labels.app|unlabelled}", "logs.unlabelled", {}},
+           {"logs.{labels.app}", "logs.", {}},
+           {"{labels.app.kubernetes.io/part-of|x}-{namespace}", "shop-shop", app},
+           // A value the API server would have refused renders with '_' for what Kafka refuses.
+           {"l.{labels.app}", "l.a_b_c", {{"app", "a/b c"}}},
+       }) {
     auto t = TopicTemplate::parse(c.tmpl);
-    ASSERT_TRUE(t.ok()) << c.tmpl;
-    EXPECT_EQ(t->render("shop", "web-1", "app"), c.want);
+    ASSERT_TRUE(t.ok()) << c.tmpl << ": " << t.error().message;
+    EXPECT_EQ(t->render(pod(c.labels)), c.want) << c.tmpl;
   }
   EXPECT_TRUE(TopicTemplate::parse("logs")->isConstant());
   EXPECT_FALSE(TopicTemplate::parse("l-{pod}")->isConstant());
-  EXPECT_FALSE(TopicTemplate::parse("l-{pod").ok());
+  EXPECT_FALSE(TopicTemplate::parse("l-{labels.app}")->isConstant());
+  EXPECT_EQ(TopicTemplate::parse("{labels.app}-{labels.tier|x}-{pod}")->labelKeys(),
+            (std::vector<std::string>{"app", "tier"}));
+}
+
+TEST(TopicTemplate, Refuses) {
+  for (const std::string text :
+       {"", "l-{pod", "l-{nope}", "l-{labels.}", "l-{labels.|x}", "l-{labels.app|a b}", "a b"}) {
+    auto t = TopicTemplate::parse(text);
+    ASSERT_FALSE(t.ok()) << text;
+    EXPECT_EQ(t.error().reason, "InvalidTopicTemplate") << text;
+  }
+}
+
+TEST(MessageKey, ParsesAndChooses) {
+  struct Case {
+    std::string text, want;
+  };
+  const auto p = pod({{"app", "checkout"}});
+  for (const auto& c : std::vector<Case>{{"pod_uid", "uid-1"},
+                                         {"none", ""},
+                                         {"namespace", "shop"},
+                                         {"pod", "web-1"},
+                                         {"container", "app"},
+                                         {"container_id", "containerd://abc"},
+                                         {"labels.app", "checkout"},
+                                         {"labels.tier", ""}}) {
+    auto k = MessageKey::parse(c.text);
+    ASSERT_TRUE(k.ok()) << c.text;
+    EXPECT_EQ(k->of(p), c.want) << c.text;
+  }
+  EXPECT_EQ(MessageKey{}.of(p), "uid-1");  // the default
+  for (const std::string text : {"", "uid", "labels.", "Pod_uid"}) {
+    auto k = MessageKey::parse(text);
+    ASSERT_FALSE(k.ok()) << text;
+    EXPECT_EQ(k.error().reason, "InvalidSinkConfig");
+    EXPECT_NE(k.error().message.find("pod_uid, none"), std::string::npos);
+  }
 }
 
 }  // namespace

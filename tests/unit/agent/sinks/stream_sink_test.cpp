@@ -19,8 +19,8 @@ TEST(StreamSink, FileSinkWritesJsonLinesAndAcknowledgesAfterWrite) {
     acked.push_back(t);
   });
   ASSERT_TRUE(sink.ok());
-  ASSERT_TRUE((*sink)->produce(OutRecord{"{\"a\":1}", "k", "", "", ""}, 7).ok());
-  ASSERT_TRUE((*sink)->produce(OutRecord{"{\"a\":2}", "k", "", "", ""}, 8).ok());
+  ASSERT_TRUE((*sink)->produce(OutRecord{"{\"a\":1}", "stdout", "k"}, 7).ok());
+  ASSERT_TRUE((*sink)->produce(OutRecord{"{\"a\":2}", "stdout", "k"}, 8).ok());
   EXPECT_TRUE(acked.empty());  // nothing is acknowledged before it is written
   EXPECT_EQ((*sink)->flush(std::chrono::milliseconds(0)), 0u);
   EXPECT_EQ(acked, (std::vector<std::uint64_t>{7, 8}));

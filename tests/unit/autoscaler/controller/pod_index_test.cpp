@@ -7,42 +7,6 @@ namespace {
 
 using nlohmann::json;
 
-TEST(LabelSelector, ParsesAndMatchesTheApiServersText) {
-  const std::map<std::string, std::string> web = {{"app", "web"}, {"tier", "front"}};
-  struct Case {
-    const char* selector;
-    bool matchesWeb;
-  };
-  const std::vector<Case> cases = {
-      {"app=web", true},
-      {"app==web", true},
-      {"app=api", false},
-      {"app!=api", true},
-      {"app=web,tier=front", true},
-      {"app=web,tier=back", false},
-      {"tier in (back,front)", true},
-      {"tier in (back)", false},
-      {"tier notin (back, front)", false},
-      {"app=web,tier notin (back)", true},
-      {"app", true},
-      {"!app", false},
-      {"!canary", true},
-      {"", true},
-  };
-  for (const auto& c : cases) {
-    auto s = parseLabelSelector(c.selector);
-    ASSERT_TRUE(s.ok()) << c.selector << ": " << s.error().message;
-    EXPECT_EQ(matches(*s, web), c.matchesWeb) << c.selector;
-  }
-  for (const char* bad : {"tier in (a", "app=web,", "tier wat (a)", "a b=c"}) {
-    auto s = parseLabelSelector(bad);
-    EXPECT_FALSE(s.ok()) << bad;
-    if (!s.ok()) {
-      EXPECT_EQ(s.error().reason, "InvalidSelector");
-    }
-  }
-}
-
 json pod(const std::string& ns, const std::string& name, const std::string& app,
          const std::string& rv) {
   return {

@@ -66,7 +66,8 @@ TEST_P(MultilineParserGolden, Joins) {
   EXPECT_EQ(got, want.str());
 }
 
-INSTANTIATE_TEST_SUITE_P(Builtin, MultilineParserGolden, testing::Values("java", "python", "go"));
+INSTANTIATE_TEST_SUITE_P(Builtin, MultilineParserGolden,
+                         testing::Values("java", "python", "go", "ruby", "dotnet"));
 
 TEST(MultilineParserTest, JoinedRecordKeepsTheFirstLinesTime) {
   const Collect c = runParser("java", {"x", "java.lang.Error: boom", "\tat a.b(C.java:1)", "y"});

@@ -123,5 +123,23 @@ TEST(FilterMetadataTest, BudgetCountsEncodedBytes) {
   EXPECT_EQ(got.over_budget, 1u);
 }
 
+// Container images are bounded like a value (left out whole beyond max_value_bytes, counted), not
+// selected by key and not charged to max_bytes.
+TEST(FilterMetadataTest, ImagesAreBoundedLikeValues) {
+  MetadataPolicy p;
+  p.labels = {};
+  p.max_value_bytes = 32;
+  p.max_bytes = 10;
+  const auto got =
+      filterMetadata(p, {}, {},
+                     {{"app", {"shop/cart:1", "shop/cart@sha256:" + std::string(64, 'a')}},
+                      {"side", {std::string(40, 'x'), ""}},
+                      {"init", {"busybox", "busybox@sha256:0"}}});
+  EXPECT_EQ(got.images.at("app"), (ContainerImage{"shop/cart:1", ""}));
+  EXPECT_FALSE(got.images.contains("side"));
+  EXPECT_EQ(got.images.at("init"), (ContainerImage{"busybox", "busybox@sha256:0"}));
+  EXPECT_EQ(got.value_too_large, 2u);
+}
+
 }  // namespace
 }  // namespace keelson::logs

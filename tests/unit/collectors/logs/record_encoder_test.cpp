@@ -27,10 +27,32 @@ TEST(RecordEncoderTest, FieldsAndOrder) {
             R"("container_name":"app","host":"node-1","labels":{},"annotations":{}}})");
 }
 
+// logs.timestamp_key: the time again under the configured name, right after "time"; none for a
+// record without a time.
+TEST(RecordEncoderTest, TimestampKeyRepeatsTheTime) {
+  RecordEncoder enc(shopMetadata());
+  enc.setTimestampKey("@timestamp");
+  std::string out;
+  enc.encode(out, "2026-11-21T10:00:00.1Z", Stream::Stdout, "hi");
+  EXPECT_EQ(out.substr(0, 100),
+            R"({"time":"2026-11-21T10:00:00.1Z","@timestamp":"2026-11-21T10:00:00.1Z",)"
+            R"("stream":"stdout","log":"hi",)");
+  EXPECT_EQ(nlohmann::json::parse(out)["@timestamp"], "2026-11-21T10:00:00.1Z");
+  out.clear();
+  enc.encode(out, "", Stream::Unknown, "raw");
+  EXPECT_FALSE(nlohmann::json::parse(out).contains("@timestamp"));
+  enc.setTimestampKey("");
+  out.clear();
+  enc.encode(out, "2026-11-21T10:00:00.1Z", Stream::Stdout, "hi");
+  EXPECT_FALSE(nlohmann::json::parse(out).contains("@timestamp"));
+}
+
 TEST(RecordEncoderTest, FlagsAndSwappedMetadata) {
   RecordEncoder enc(shopMetadata());
   PodMetadata m = shopMetadata();
   m.container_id = "abc";
+  m.container_image = "docker.io/shop/checkout:1.4";
+  m.container_hash = "docker.io/shop/checkout@sha256:01";
   m.labels = {{"app", "checkout"}, {"tier", "web"}};
   m.annotations = {{"note", "a\"b"}};
   enc.setMetadata(m);
@@ -40,7 +62,9 @@ TEST(RecordEncoderTest, FlagsAndSwappedMetadata) {
   EXPECT_EQ(out,
             R"({"time":"","stream":"unknown","log":"raw","truncated":true,"parse_error":"CriTime",)"
             R"("kubernetes":{"namespace_name":"shop","pod_name":"checkout-7d9f8","pod_id":"uid-1",)"
-            R"("container_name":"app","container_id":"abc","host":"node-1",)"
+            R"("container_name":"app","container_id":"abc",)"
+            R"("container_image":"docker.io/shop/checkout:1.4",)"
+            R"("container_hash":"docker.io/shop/checkout@sha256:01","host":"node-1",)"
             R"("labels":{"app":"checkout","tier":"web"},"annotations":{"note":"a\"b"}}})");
   const auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j["kubernetes"]["labels"]["tier"], "web");

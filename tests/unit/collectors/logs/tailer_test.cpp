@@ -1207,13 +1207,46 @@ TEST_F(TailerTest, PodLabelsAreSwappedIn) {
   auto t = make(config());
   Sink s;
   drain(*t, s);
-  t->setPodLabels("uid-1", {{"app", "checkout"}}, {{"team", "payments"}});
+  t->setPodLabels("uid-1", {{"app", "checkout"}}, {{"team", "payments"}},
+                  {{"app", {"docker.io/shop/checkout:1", "docker.io/shop/checkout@sha256:01"}},
+                   {"sidecar", {"docker.io/shop/proxy:2", ""}}});
   write(kLog, cri("after"));
   drain(*t, s);
   ASSERT_EQ(s.records.size(), 2u);
   EXPECT_TRUE(s.records[0].doc()["kubernetes"]["labels"].empty());
+  EXPECT_FALSE(s.records[0].doc()["kubernetes"].contains("container_image"));
   EXPECT_EQ(s.records[1].doc()["kubernetes"]["labels"]["app"], "checkout");
   EXPECT_EQ(s.records[1].doc()["kubernetes"]["annotations"]["team"], "payments");
+  // The image of this file's container, not of the pod's other one.
+  EXPECT_EQ(s.records[1].doc()["kubernetes"]["container_image"], "docker.io/shop/checkout:1");
+  EXPECT_EQ(s.records[1].doc()["kubernetes"]["container_hash"],
+            "docker.io/shop/checkout@sha256:01");
+  // A new image alone (the pod's container was updated in place) is swapped in too.
+  t->setPodLabels("uid-1", {{"app", "checkout"}}, {{"team", "payments"}},
+                  {{"app", {"docker.io/shop/checkout:2", "docker.io/shop/checkout@sha256:02"}}});
+  write(kLog, cri("updated"));
+  drain(*t, s);
+  ASSERT_EQ(s.records.size(), 3u);
+  EXPECT_EQ(s.records[2].doc()["kubernetes"]["container_image"], "docker.io/shop/checkout:2");
+}
+
+// hold_unlabelled_pods: nothing of a pod is read before the API has said something of it; then
+// its file is read from where it would have been (here: its start).
+TEST_F(TailerTest, UnlabelledPodsAreHeldUntilTheirLabelsAreKnown) {
+  write(kLog, cri("one") + cri("two"));
+  auto c = config();
+  c.hold_unlabelled_pods = true;
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  EXPECT_TRUE(s.records.empty());
+  t->setPodLabels("uid-1", {{"app", "checkout"}}, {});
+  drain(*t, s);
+  ASSERT_EQ(s.records.size(), 2u);
+  EXPECT_EQ(s.records[0].doc()["log"], "one");
+  EXPECT_EQ(s.records[0].doc()["kubernetes"]["labels"]["app"], "checkout");
+  t->setHoldUnlabelledPods(false);  // a reload that removes the selector
+  EXPECT_EQ(s.records.size(), 2u);
 }
 
 // Record amplification: a pod's 200 KB annotation is not repeated on each of its 5-byte lines;

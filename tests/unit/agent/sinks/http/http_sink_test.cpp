@@ -100,7 +100,7 @@ TEST(HttpSink, PostsJsonLinesInBatchesAndAcknowledgesOn2xx) {
   HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
   const std::vector<std::string> values = {R"({"n":1})", R"({"n":2})", R"({"n":3})"};
   for (std::uint64_t i = 0; i < values.size(); ++i) {
-    ASSERT_TRUE(sink.produce({values[i], "uid", "ns", "pod", "c"}, i).ok());
+    ASSERT_TRUE(sink.produce({values[i], "ns", "uid"}, i).ok());
   }
   EXPECT_EQ(sink.outstanding(), 3u);
   EXPECT_EQ(sink.flush(milliseconds(5000)), 0u);
@@ -122,8 +122,8 @@ TEST(HttpSink, BatchBytesBoundTheBody) {
   const auto options = optionsFor(server.port(), "?batch_bytes=1025");
   HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
   const std::string big(700, 'x');
-  ASSERT_TRUE(sink.produce({big, "", "", "", ""}, 1).ok());
-  ASSERT_TRUE(sink.produce({big, "", "", "", ""}, 2).ok());
+  ASSERT_TRUE(sink.produce({big, "ns", "uid"}, 1).ok());
+  ASSERT_TRUE(sink.produce({big, "ns", "uid"}, 2).ok());
   sink.poll(milliseconds(0));  // one POST per poll
   EXPECT_EQ(reports.byToken.size(), 1u);
   sink.poll(milliseconds(0));
@@ -163,8 +163,8 @@ TEST(HttpSink, StatusDecidesTheOutcome) {
   HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
   const std::string value = "{}";
   for (std::uint64_t i = 0; i < cases.size(); ++i) {
-    ASSERT_TRUE(sink.produce({value, "", "", "", ""}, 2 * i).ok());
-    ASSERT_TRUE(sink.produce({value, "", "", "", ""}, 2 * i + 1).ok());
+    ASSERT_TRUE(sink.produce({value, "ns", "uid"}, 2 * i).ok());
+    ASSERT_TRUE(sink.produce({value, "ns", "uid"}, 2 * i + 1).ok());
     sink.poll(milliseconds(0));
     for (const std::uint64_t token : {2 * i, 2 * i + 1}) {
       ASSERT_EQ(reports.byToken.count(token), 1u) << cases[i].status;
@@ -190,7 +190,7 @@ TEST(HttpSink, ConnectionRefusedIsRetryLater) {
   ManualClock clock;
   const auto options = optionsFor(port);
   HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
-  ASSERT_TRUE(sink.produce({"{}", "", "", "", ""}, 7).ok());
+  ASSERT_TRUE(sink.produce({"{}", "ns", "uid"}, 7).ok());
   EXPECT_EQ(sink.flush(milliseconds(1000)), 0u);
   const Outcome& r = reports.byToken.at(7);
   EXPECT_EQ(r.kind, Outcome::Kind::RetryLater);
@@ -206,7 +206,7 @@ TEST(HttpSink, NoAnswerWithinTheTimeoutIsRetryLater) {
   ManualClock clock;
   const auto options = optionsFor(silent.local_endpoint().port(), "?timeout=100ms");
   HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
-  ASSERT_TRUE(sink.produce({"{}", "", "", "", ""}, 1).ok());
+  ASSERT_TRUE(sink.produce({"{}", "ns", "uid"}, 1).ok());
   sink.poll(milliseconds(0));
   const Outcome& r = reports.byToken.at(1);
   EXPECT_EQ(r.kind, Outcome::Kind::RetryLater);
@@ -219,8 +219,8 @@ TEST(HttpSink, FullBeyondFourBatchesWithoutReporting) {
   const auto options = optionsFor(9, "?batch_records=1");
   HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
   for (std::uint64_t i = 0; i < 4; ++i)
-    ASSERT_TRUE(sink.produce({"{}", "", "", "", ""}, i).ok());
-  const auto r = sink.produce({"{}", "", "", "", ""}, 4);
+    ASSERT_TRUE(sink.produce({"{}", "ns", "uid"}, i).ok());
+  const auto r = sink.produce({"{}", "ns", "uid"}, 4);
   EXPECT_EQ(r.kind, Outcome::Kind::RetryLater);
   EXPECT_TRUE(r.busy);
   EXPECT_EQ(r.error, "QueueFull");
@@ -233,7 +233,7 @@ TEST(HttpSink, FlushStopsAtItsDeadline) {
   ManualClock clock;
   const auto options = optionsFor(9);
   HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
-  ASSERT_TRUE(sink.produce({"{}", "", "", "", ""}, 1).ok());
+  ASSERT_TRUE(sink.produce({"{}", "ns", "uid"}, 1).ok());
   EXPECT_EQ(sink.flush(milliseconds(0)), 1u);  // deadline already reached: nothing sent
   EXPECT_TRUE(reports.byToken.empty());
 }
