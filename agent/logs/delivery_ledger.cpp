@@ -91,7 +91,8 @@ std::uint32_t DeliveryLedger::add(TrackedFile& file, Position position, std::str
   f.file = &file;
   f.seq = seq;
   f.json = std::make_unique_for_overwrite<char[]>(json.size());
-  std::memcpy(f.json.get(), json.data(), json.size());
+  // A dropped record has no bytes (json.data() may be null: memcpy's arguments must not be).
+  if (!json.empty()) std::memcpy(f.json.get(), json.data(), json.size());
   f.size = json.size();
   f.written_ns = written_ns;
   f.attempts = 0;
