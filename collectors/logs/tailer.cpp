@@ -43,8 +43,6 @@ std::string_view releaseReasonName(ReleaseReason r) {
       return "HoldExpired";
     case ReleaseReason::Truncated:
       return "Truncated";
-    case ReleaseReason::Vanished:
-      return "Vanished";
     case ReleaseReason::Excluded:
       return "Excluded";
   }

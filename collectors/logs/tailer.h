@@ -149,7 +149,6 @@ enum class ReleaseReason : std::uint8_t {
   Deleted,      // deleted (or rotated and deleted) and read to its end
   HoldExpired,  // deleted, not read to its end within deleted_hold_time: bytes abandoned
   Truncated,    // copytruncate: the instance ends, a new serial starts at 0
-  Vanished,     // reserved (not emitted yet): the fd became unusable
   Excluded,     // the pod was excluded (Tailer::setPodExcluded)
 };
 std::string_view releaseReasonName(ReleaseReason r);

@@ -145,6 +145,21 @@ void report(const char* name, const SeqLog& log, const Verdict& v,
       v.first_out_of_order.empty() ? "" : ", first out of order ", v.first_out_of_order.c_str());
 }
 
+// `ship` after a `run` starts from its checkpoints: it exits 0 and the topic still holds exactly
+// `messages` (what the run delivered), so nothing was read again.
+void expectShipSendsNothingMore(const Scenario& s, std::uint64_t messages) {
+  AgentProcess ship(s.shipArgs());
+  ship.start();
+  EXPECT_EQ(ship.wait(), 0);
+  SeqLog after;
+  Consumer c(bootstrap(), s.topic);
+  c.consumeUntil(
+      after, [&] { return after.messages >= messages; }, 60s);
+  c.consumeUntil(
+      after, [] { return false; }, 2s);
+  EXPECT_EQ(after.messages, messages) << "ship re-sent what the checkpoints covered";
+}
+
 // 1. Clean run: N files x M lines, written while the agent runs, arrive exactly once, in order
 //    per file.
 TEST(LogsAcceptance, CleanRunExactlyOnceInOrder) {
@@ -189,16 +204,7 @@ TEST(LogsAcceptance, CleanRunExactlyOnceInOrder) {
 
   // `ship` afterwards starts from the checkpoints (written at the SIGTERM): nothing is left to
   // send, so nothing arrives beyond what was there.
-  AgentProcess ship(s.shipArgs());
-  ship.start();
-  EXPECT_EQ(ship.wait(), 0);
-  SeqLog after;
-  Consumer c(bootstrap(), s.topic);
-  c.consumeUntil(
-      after, [&] { return after.messages >= log.messages; }, 60s);
-  c.consumeUntil(
-      after, [] { return false; }, 2s);
-  EXPECT_EQ(after.messages, log.messages) << "ship re-sent what the checkpoints covered";
+  expectShipSendsNothingMore(s, log.messages);
 }
 
 // 2. SIGKILL at seeded random moments (>= 5 times) while writers keep writing: every line arrives
@@ -882,16 +888,7 @@ TEST(LogsAcceptance, EveryProcessingFeatureAtOnceLosesNothing) {
         << m;
 
   // What was dropped moved the checkpoints: a `ship` afterwards sends nothing new.
-  AgentProcess ship(s.shipArgs());
-  ship.start();
-  EXPECT_EQ(ship.wait(), 0);
-  SeqLog after;
-  Consumer c(bootstrap(), s.topic);
-  c.consumeUntil(
-      after, [&] { return after.messages >= log.messages; }, 60s);
-  c.consumeUntil(
-      after, [] { return false; }, 2s);
-  EXPECT_EQ(after.messages, log.messages) << "ship re-sent what the checkpoints covered";
+  expectShipSendsNothingMore(s, log.messages);
 }
 
 }  // namespace
