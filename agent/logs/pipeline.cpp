@@ -150,8 +150,9 @@ class LogPipeline::Impl final : public logs::RecordSink {
   Instant last_checkpoint{};
   Instant last_metrics{};
   std::uint64_t pod_labels_generation = 0;
-  // Pod uids let go: annotated keelson.io/exclude: "true", or not selected by pod_selector.
-  std::set<std::string> excluded;
+  // Pod uids let go (annotated keelson.io/exclude: "true", or not selected by pod_selector) ->
+  // the paths_refused reason of their files.
+  std::map<std::string, std::string_view> excluded;
   std::optional<kube::LabelSelector> pod_selector;  // logs.pods.selector
 
   // logs.pods.selector: needs the API's labels (a pod is held until they are known).
@@ -457,7 +458,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     const auto generation = opts.pod_labels->generation();
     if (generation == pod_labels_generation) return;
     pod_labels_generation = generation;
-    std::map<std::string, std::string_view> now_excluded;  // uid -> paths_refused reason
+    std::map<std::string, std::string_view> now_excluded;
     std::set<std::string> now_listed;
     for (const auto& pod : opts.pod_labels->pods()) {
       now_listed.insert(pod.uid);
@@ -472,12 +473,10 @@ class LogPipeline::Impl final : public logs::RecordSink {
     for (const auto& [uid, reason] : now_excluded) {
       if (!excluded.contains(uid)) tailer->setPodExcluded(uid, true, *this, reason);
     }
-    for (const auto& uid : excluded) {
+    for (const auto& [uid, reason] : excluded) {
       if (!now_excluded.contains(uid)) tailer->setPodExcluded(uid, false, *this);
     }
-    excluded.clear();
-    for (auto& [uid, reason] : now_excluded)
-      excluded.insert(uid);
+    excluded = std::move(now_excluded);
     for (const auto& uid : listed) {
       if (now_listed.contains(uid)) continue;
       tailer->setPodGone(uid);

@@ -198,7 +198,7 @@ Status parseMultiline(const Parser& p, const YAML::Node& v, LogsConfig& cfg) {
           known = known || name == *s;
         if (!known) {
           return p.error(kv.second, fmt::format("`{}`: '{}' is not one of {}", path, *s,
-                                                logs::kMultilineParserList));
+                                                logs::multilineParserList()));
         }
         rule.parser = *s;
       } else if (k == "start") {
@@ -223,7 +223,7 @@ Status parseMultiline(const Parser& p, const YAML::Node& v, LogsConfig& cfg) {
     if (rule.parser.empty() == rule.start_pattern.empty()) {
       return p.error(n, fmt::format("`{}` needs either `parser` ({}) or `start` "
                                     "(with an optional `continue`), not both",
-                                    at, logs::kMultilineParserList));
+                                    at, logs::multilineParserList()));
     }
     if (!rule.parser.empty() && !rule.continue_pattern.empty()) {
       return p.error(n, fmt::format("`{}`: `continue` goes with `start`, not with `parser`", at));

@@ -306,10 +306,7 @@ Status labelsCarried(const TopicTemplate& tmpl, const SinkContext& context) {
     used.emplace_back(context.logs->kafka_key.label, "`logs.kafka.key`");
   }
   for (const auto& [label, by] : used) {
-    bool carried = false;
-    for (const auto& glob : policy.labels)
-      carried = carried || logs::globMatch(glob, label);
-    if (!carried) {
+    if (!logs::selected(policy.labels, label)) {
       return fail("InvalidSinkConfig",
                   fmt::format("label '{}' is used by {} but records do not carry it: add it to "
                               "`logs.record_metadata.labels`",

@@ -78,6 +78,13 @@ std::unique_ptr<re2::RE2> compileRe2(std::string_view pattern, std::string& erro
 
 }  // namespace
 
+std::string multilineParserList() {
+  std::string out;
+  for (const auto name : kMultilineParsers)
+    out.append(out.empty() ? "" : ", ").append(name);
+  return out;
+}
+
 CompiledMultilineRule::~CompiledMultilineRule() = default;
 
 Result<std::shared_ptr<const CompiledMultilineRule>> CompiledMultilineRule::compile(
@@ -93,8 +100,7 @@ Result<std::shared_ptr<const CompiledMultilineRule>> CompiledMultilineRule::comp
     }
     if (found == nullptr) {
       return fail("BadMultilinePattern", "unknown multiline parser \"" + rule.parser +
-                                             "\" (known: " + std::string(kMultilineParserList) +
-                                             ")");
+                                             "\" (known: " + multilineParserList() + ")");
     }
     if (!start.empty() || !cont.empty()) {
       return fail("BadMultilinePattern",

@@ -71,8 +71,8 @@ struct MultilineRule {
 
 // The names of the built-in parsers.
 inline constexpr std::string_view kMultilineParsers[] = {"java", "python", "go", "ruby", "dotnet"};
-// "java, python, go, ruby, dotnet": for messages.
-inline constexpr std::string_view kMultilineParserList = "java, python, go, ruby, dotnet";
+// "java, python, go, ruby, dotnet": kMultilineParsers for messages.
+std::string multilineParserList();
 
 class CompiledMultilineRule {
  public:

@@ -28,16 +28,12 @@ bool globMatch(std::string_view glob, std::string_view text) {
   return g == glob.size();
 }
 
-namespace {
-
 bool selected(const std::vector<std::string>& globs, std::string_view key) {
   for (const auto& g : globs) {
     if (globMatch(g, key)) return true;
   }
   return false;
 }
-
-}  // namespace
 
 FilteredMetadata filterMetadata(const MetadataPolicy& policy,
                                 const std::map<std::string, std::string>& labels,

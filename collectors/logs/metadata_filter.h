@@ -59,6 +59,8 @@ inline constexpr std::string_view kOmittedMetadataBudget = "MetadataBudget";
 // `*` matches any run of bytes (also empty), `?` one byte, everything else itself. Linear in
 // practice (one backtrack point), O(|glob| * |text|) at worst.
 bool globMatch(std::string_view glob, std::string_view text);
+// Whether any of `globs` matches `key` (a key records carry).
+bool selected(const std::vector<std::string>& globs, std::string_view key);
 
 FilteredMetadata filterMetadata(const MetadataPolicy& policy,
                                 const std::map<std::string, std::string>& labels,

@@ -25,14 +25,7 @@
 namespace keelson::logs {
 
 bool NamespaceFilter::allows(std::string_view name) const {
-  for (const auto& e : exclude) {
-    if (globMatch(e, name)) return false;
-  }
-  if (include.empty()) return true;
-  for (const auto& i : include) {
-    if (globMatch(i, name)) return true;
-  }
-  return false;
+  return !selected(exclude, name) && (include.empty() || selected(include, name));
 }
 
 std::string_view releaseReasonName(ReleaseReason r) {
