@@ -64,21 +64,21 @@ struct RunFlags {
   std::string policies;
   std::string kubeconfig;
   std::string prometheus;
-  std::string prometheusConfig;  // collectors/http/client_config.h: url, TLS, auth, headers
-  std::string kafkaConfig;       // collectors/kafkalag/properties.h: librdkafka properties
-  std::string agentSelector = sources::kDefaultAgentSelector;
-  bool dryRun = false;
+  std::string prometheus_config;  // collectors/http/client_config.h: url, TLS, auth, headers
+  std::string kafka_config;       // collectors/kafkalag/properties.h: librdkafka properties
+  std::string agent_selector = sources::kDefaultAgentSelector;
+  bool dry_run = false;
   std::string listen = ":9446";
-  int syncPeriodSeconds = 15;
-  std::string leaseNamespace;
-  std::string leaseName = "keelson-autoscaler";
+  int sync_period_seconds = 15;
+  std::string lease_namespace;
+  std::string lease_name = "keelson-autoscaler";
   std::set<std::string> namespaces;
   std::string identity;
-  bool scalingPolicies = true;  // watch ScalingPolicy objects (keelson.io/v1)
-  bool podsWatch = true;        // pods from one shared watch instead of a LIST per sync
-  double kubeQps = 5;           // client-go's defaults
-  double kubeBurst = 10;
-  long recordSteps = 0;  // --record-steps N: keep N observed steps per policy (0 = off)
+  bool scaling_policies = true;  // watch ScalingPolicy objects (keelson.io/v1)
+  bool pods_watch = true;        // pods from one shared watch instead of a LIST per sync
+  double kube_qps = 5;           // client-go's defaults
+  double kube_burst = 10;
+  long record_steps = 0;  // --record-steps N: keep N observed steps per policy (0 = off)
 };
 
 void logLine(const std::string& line) {
@@ -115,18 +115,18 @@ bool parseFlags(int argc, char** argv, RunFlags& flags) {
       std::string v = arg.size() > 18 ? arg.substr(19) : "";
       if (arg == "--scaling-policies" && !value(v)) return false;
       if (v != "true" && v != "false") return false;
-      flags.scalingPolicies = v == "true";
+      flags.scaling_policies = v == "true";
     } else if (arg.rfind("--pods-watch=", 0) == 0 || arg == "--pods-watch") {
       std::string v = arg.size() > 12 ? arg.substr(13) : "";
       if (arg == "--pods-watch" && !value(v)) return false;
       if (v != "true" && v != "false") return false;
-      flags.podsWatch = v == "true";
+      flags.pods_watch = v == "true";
     } else if (arg == "--kube-api-qps" || arg == "--kube-api-burst") {
       if (!value(number)) return false;
       char* end = nullptr;
       const double v = std::strtod(number.c_str(), &end);
       if (end == number.c_str() || *end != '\0' || !(v > 0) || v > 100000) return false;
-      (arg == "--kube-api-qps" ? flags.kubeQps : flags.kubeBurst) = v;
+      (arg == "--kube-api-qps" ? flags.kube_qps : flags.kube_burst) = v;
     } else if (arg == "--policies") {
       if (!value(flags.policies)) return false;
     } else if (arg == "--kubeconfig") {
@@ -134,36 +134,36 @@ bool parseFlags(int argc, char** argv, RunFlags& flags) {
     } else if (arg == "--prometheus") {
       if (!value(flags.prometheus)) return false;
     } else if (arg == "--prometheus-config") {
-      if (!value(flags.prometheusConfig)) return false;
+      if (!value(flags.prometheus_config)) return false;
     } else if (arg == "--kafka-config") {
-      if (!value(flags.kafkaConfig)) return false;
+      if (!value(flags.kafka_config)) return false;
     } else if (arg == "--agent-selector") {
-      if (!value(flags.agentSelector)) return false;
-      if (auto bad = sources::checkAgentSelector(flags.agentSelector)) {
+      if (!value(flags.agent_selector)) return false;
+      if (auto bad = sources::checkAgentSelector(flags.agent_selector)) {
         std::cerr << "keelson-autoscaler run: --agent-selector: " << *bad << "\n";
         return false;
       }
     } else if (arg == "--dry-run") {
-      flags.dryRun = true;
+      flags.dry_run = true;
     } else if (arg == "--listen") {
       if (!value(flags.listen)) return false;
     } else if (arg == "--sync-period") {
       if (!value(number)) return false;
-      flags.syncPeriodSeconds = std::atoi(number.c_str());
-      if (flags.syncPeriodSeconds <= 0) return false;
+      flags.sync_period_seconds = std::atoi(number.c_str());
+      if (flags.sync_period_seconds <= 0) return false;
     } else if (arg == "--lease-namespace") {
-      if (!value(flags.leaseNamespace)) return false;
+      if (!value(flags.lease_namespace)) return false;
     } else if (arg == "--lease-name") {
-      if (!value(flags.leaseName)) return false;
+      if (!value(flags.lease_name)) return false;
     } else if (arg == "--identity") {
       if (!value(flags.identity)) return false;
     } else if (arg == "--record-steps") {
       std::string steps;
       if (!value(steps)) return false;
       char* end = nullptr;
-      flags.recordSteps = std::strtol(steps.c_str(), &end, 10);
+      flags.record_steps = std::strtol(steps.c_str(), &end, 10);
       // A week of 15 s syncs; each step is a few hundred bytes per policy.
-      if (steps.empty() || *end != '\0' || flags.recordSteps < 0 || flags.recordSteps > 40320) {
+      if (steps.empty() || *end != '\0' || flags.record_steps < 0 || flags.record_steps > 40320) {
         std::cerr << "keelson-autoscaler run: --record-steps must be 0..40320 (steps kept per "
                      "policy)\n";
         return false;
@@ -186,7 +186,7 @@ bool parseFlags(int argc, char** argv, RunFlags& flags) {
       return false;
     }
   }
-  return !flags.policies.empty() || flags.scalingPolicies;
+  return !flags.policies.empty() || flags.scaling_policies;
 }
 
 // A clock whose sleeps end at stop(), so the watch thread's back-off never delays shutdown.
@@ -291,20 +291,20 @@ int runRunCommand(int argc, char** argv) {
   }
   kube::SystemClock clock;
   kube::ClientOptions clientOptions;
-  clientOptions.qps = flags.kubeQps;
-  clientOptions.burst = flags.kubeBurst;
+  clientOptions.qps = flags.kube_qps;
+  clientOptions.burst = flags.kube_burst;
   auto client = kube::KubeClient::create(*config, clock, clientOptions);
   if (!client) {
     logLine("error: " + client.error().message);
     return 1;
   }
   std::unique_ptr<promapi::PromClient> prometheus;
-  if (!flags.prometheus.empty() && !flags.prometheusConfig.empty()) {
+  if (!flags.prometheus.empty() && !flags.prometheus_config.empty()) {
     logLine("error: give --prometheus URL or --prometheus-config FILE (which holds the url)");
     return 1;
   }
-  if (!flags.prometheusConfig.empty()) {
-    auto loaded = http::loadClientConfig(flags.prometheusConfig);
+  if (!flags.prometheus_config.empty()) {
+    auto loaded = http::loadClientConfig(flags.prometheus_config);
     if (!loaded) {
       logLine("error: --prometheus-config: " + loaded.error().message);
       return 1;
@@ -320,8 +320,8 @@ int runRunCommand(int argc, char** argv) {
     prometheus = std::move(created).value();
   }
   std::vector<std::pair<std::string, std::string>> kafkaProperties;
-  if (!flags.kafkaConfig.empty()) {
-    auto loaded = kafkalag::loadKafkaProperties(flags.kafkaConfig);
+  if (!flags.kafka_config.empty()) {
+    auto loaded = kafkalag::loadKafkaProperties(flags.kafka_config);
     if (!loaded) {
       logLine("error: --kafka-config: " + loaded.error().message);
       return 1;
@@ -341,7 +341,7 @@ int runRunCommand(int argc, char** argv) {
   controller::ControllerMetrics metrics(registry);
   controller::reportInsecureTransport(kube::insecureTransport(*config), &metrics, logLine);
   (*client)->setObserver([&metrics](const std::string& verb, int code) {
-    metrics.apiRequests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
+    metrics.api_requests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
   });
   auto processCollector = std::make_shared<procfs::ProcessCollector>();
   std::atomic<bool> ready{false};
@@ -351,7 +351,7 @@ int runRunCommand(int argc, char** argv) {
     logLine("error: --listen: " + listen.error().message);
     return 1;
   }
-  controller::SampleRecorder recorder(static_cast<std::size_t>(flags.recordSteps));
+  controller::SampleRecorder recorder(static_cast<std::size_t>(flags.record_steps));
   http::ServerOptions serverOptions;
   serverOptions.host = listen->first;
   serverOptions.port = listen->second;
@@ -365,7 +365,7 @@ int runRunCommand(int argc, char** argv) {
                                                prometheus::TextSerializer().Serialize(families)};
                        }},
                       {"/debug/samples",
-                       [&recorder, enabled = flags.recordSteps > 0] {
+                       [&recorder, enabled = flags.record_steps > 0] {
                          if (!enabled) {
                            return http::Response{404, "text/plain",
                                                  "recording is off: run with --record-steps N\n"};
@@ -386,12 +386,12 @@ int runRunCommand(int argc, char** argv) {
   }
   logLine(fmt::format("serving /metrics on port {}", (*server)->port()));
 
-  std::string leaseNamespace = flags.leaseNamespace.empty()
+  std::string leaseNamespace = flags.lease_namespace.empty()
                                    ? envOr("POD_NAMESPACE", config->namespace_)
-                                   : flags.leaseNamespace;
+                                   : flags.lease_namespace;
   leader::ElectionConfig election;
   election.ns = leaseNamespace;
-  election.name = flags.leaseName;
+  election.name = flags.lease_name;
   if (flags.identity.empty()) {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
@@ -408,46 +408,46 @@ int runRunCommand(int argc, char** argv) {
     return 1;
   }
   (*leaseClient)->setObserver([&metrics](const std::string& verb, int code) {
-    metrics.apiRequests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
+    metrics.api_requests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
   });
-  leader::KubeLeaseStore leaseStore(**leaseClient, leaseNamespace, flags.leaseName);
+  leader::KubeLeaseStore leaseStore(**leaseClient, leaseNamespace, flags.lease_name);
   leader::LeaseKeeper keeper(election, leaseStore, leaseClock);
   logLine(fmt::format("identity {}; lease {}/{}{}", election.identity, leaseNamespace,
-                      flags.leaseName,
-                      flags.dryRun ? "; dry run: the scale is never written" : ""));
+                      flags.lease_name,
+                      flags.dry_run ? "; dry run: the scale is never written" : ""));
 
   // One librdkafka handle per bootstrap list, created on first use.
   std::map<std::string, std::unique_ptr<kafkalag::LagReader>> lagReaders;
   sources::KafkaOffsetsReader kafka =
       [&lagReaders, &kafkaProperties](
           const policy::KafkaLagSource& source) -> Result<std::vector<engine::PartitionOffsets>> {
-    auto& reader = lagReaders[source.bootstrapServers];
+    auto& reader = lagReaders[source.bootstrap_servers];
     if (!reader) {
-      auto created = kafkalag::LagReader::create(source.bootstrapServers, kafkaProperties);
+      auto created = kafkalag::LagReader::create(source.bootstrap_servers, kafkaProperties);
       if (!created) return fail(created.error());
       reader = std::move(created).value();
     }
-    auto offsets = reader->read(source.consumerGroup, source.topic);
+    auto offsets = reader->read(source.consumer_group, source.topic);
     if (!offsets) return fail(offsets.error());
     std::vector<engine::PartitionOffsets> out;
     for (const auto& o : *offsets)
-      out.push_back({o.topic, o.partition, o.highWatermark, o.committed});
+      out.push_back({o.topic, o.partition, o.high_watermark, o.committed});
     return out;
   };
   sources::SourceContext sourceContext;
   sourceContext.prometheus = prometheus.get();
   sourceContext.kafka = kafka;
-  sourceContext.agentSelector = flags.agentSelector;
+  sourceContext.agent_selector = flags.agent_selector;
   sources::DefaultMetricReader reader(std::move(sourceContext));
   controller::KubeClusterApi api(**client);
   controller::ControllerOptions options;
-  options.dryRun = flags.dryRun;
-  options.syncPeriod = std::chrono::seconds(flags.syncPeriodSeconds);
+  options.dry_run = flags.dry_run;
+  options.sync_period = std::chrono::seconds(flags.sync_period_seconds);
   options.namespaces = flags.namespaces;
-  if (flags.recordSteps > 0) {
+  if (flags.record_steps > 0) {
     options.recorder = &recorder;
     logLine(fmt::format("recording the last {} observed steps per policy at /debug/samples",
-                        flags.recordSteps));
+                        flags.record_steps));
   }
   if (!flags.namespaces.empty()) {
     std::string list;
@@ -463,7 +463,7 @@ int runRunCommand(int argc, char** argv) {
   std::unique_ptr<kube::KubeClient> podsClient;
   std::unique_ptr<crd::ObjectWatcher> podsWatcher;
   std::thread podsThread;
-  if (flags.podsWatch) {
+  if (flags.pods_watch) {
     auto created = kube::KubeClient::create(*config, podsClock, clientOptions);
     if (!created) {
       logLine("error: " + created.error().message);
@@ -471,7 +471,7 @@ int runRunCommand(int argc, char** argv) {
     }
     podsClient = std::move(created).value();
     podsClient->setObserver([&metrics](const std::string& verb, int code) {
-      metrics.apiRequests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
+      metrics.api_requests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
     });
     podsWatcher = std::make_unique<crd::ObjectWatcher>(*podsClient, podsClock, "/api/v1/pods",
                                                        "pods", &podIndex);
@@ -489,7 +489,7 @@ int runRunCommand(int argc, char** argv) {
     });
   }
   controller::ClusterApi& clusterApi =
-      flags.podsWatch ? static_cast<controller::ClusterApi&>(cachedApi) : api;
+      flags.pods_watch ? static_cast<controller::ClusterApi&>(cachedApi) : api;
   controller::Controller ctl(clusterApi, reader, &metrics, options, logLine);
   ctl.setPolicies(policies);
 
@@ -500,7 +500,7 @@ int runRunCommand(int argc, char** argv) {
   std::unique_ptr<kube::KubeClient> watchClient;
   std::unique_ptr<crd::ObjectWatcher> watcher;
   std::thread watchThread;
-  if (flags.scalingPolicies) {
+  if (flags.scaling_policies) {
     auto created = kube::KubeClient::create(*config, watchClock, clientOptions);
     if (!created) {
       logLine("error: " + created.error().message);
@@ -508,7 +508,7 @@ int runRunCommand(int argc, char** argv) {
     }
     watchClient = std::move(created).value();
     watchClient->setObserver([&metrics](const std::string& verb, int code) {
-      metrics.apiRequests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
+      metrics.api_requests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
     });
     watcher = std::make_unique<crd::ObjectWatcher>(
         *watchClient, watchClock,
@@ -607,13 +607,13 @@ int runRunCommand(int argc, char** argv) {
     const std::uint64_t term = view.term;
     const auto leading = [&] { return keeper.isLeader(clock.wallNow(), term); };
     ready = ready || view.stepped;
-    if (view.acquiredState) {
-      ctl.importState(*view.acquiredState);
+    if (view.acquired_state) {
+      ctl.importState(*view.acquired_state);
       logLine("became leader: " + election.identity);
     }
-    if (wasLeader && !view.leading) logLine("lost leadership: " + view.lastError);
-    if (view.stepped && !view.leading && view.lastError != lastElectionError) {
-      lastElectionError = view.lastError;
+    if (wasLeader && !view.leading) logLine("lost leadership: " + view.last_error);
+    if (view.stepped && !view.leading && view.last_error != lastElectionError) {
+      lastElectionError = view.last_error;
       logLine("not leader: " + lastElectionError);
     }
     wasLeader = view.leading;
@@ -637,7 +637,7 @@ int runRunCommand(int argc, char** argv) {
     }
     if (watcher && leading() && now >= nextHpaList) {
       // Other autoscalers of the same targets: one cluster-wide HPA list per sync period.
-      nextHpaList = now + std::chrono::seconds(flags.syncPeriodSeconds);
+      nextHpaList = now + std::chrono::seconds(flags.sync_period_seconds);
       auto listed = (*client)->call("GET", "/apis/autoscaling/v2/horizontalpodautoscalers", "", "",
                                     "horizontalpodautoscalers", "");
       if (listed) {
@@ -662,7 +662,7 @@ int runRunCommand(int argc, char** argv) {
       // Batches of 50, status written between them; the pass stops at once when the term ends.
       auto outcomes = ctl.syncDue(now, leading, 50);
       bool scaled = false;
-      metrics.syncDuration.Observe(
+      metrics.sync_duration.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       const auto competitors = watcher ? crd::findCompetitors(ctl.policies(), hpas)
                                        : std::map<std::string, std::string>{};
@@ -672,7 +672,7 @@ int runRunCommand(int argc, char** argv) {
         }
         scaled |= outcome.wrote;
         if (!outcome.ok && !outcome.error.empty()) {
-          logLine(fmt::format("policy {}: {}: {}", key, outcome.errorReason, outcome.error));
+          logLine(fmt::format("policy {}: {}: {}", key, outcome.error_reason, outcome.error));
         }
       }
       // The histories the next renew persists; after a scale, at once (a successor must see it).

@@ -93,7 +93,7 @@ Result<std::unique_ptr<MetadataWatch>> MetadataWatch::create(
   // Few retries inside one request: the watcher's own back-off (1 s doubling to 30 s) paces
   // the reconnects, and api_up should drop promptly when the server goes away.
   kube::ClientOptions options;
-  options.maxAttempts = 2;
+  options.max_attempts = 2;
   auto client = kube::KubeClient::create(cluster, w->clock_, options);
   if (!client) return fail(client.error());
   w->client_ = std::move(client).value();

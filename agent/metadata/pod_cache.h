@@ -37,10 +37,10 @@ struct PodMeta {
   std::string uid;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
-  std::string ownerKind;  // the controller owner reference, e.g. "ReplicaSet"
-  std::string ownerName;
+  std::string owner_kind;  // the controller owner reference, e.g. "ReplicaSet"
+  std::string owner_name;
   std::map<std::string, ContainerMeta> containers;  // by container name (init containers too)
-  std::string resourceVersion;
+  std::string resource_version;
 
   friend bool operator==(const PodMeta&, const PodMeta&) = default;
 };

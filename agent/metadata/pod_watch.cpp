@@ -59,7 +59,7 @@ PodMeta parsePod(const json& pod) {
   meta.ns = str(md, "namespace");
   meta.name = str(md, "name");
   meta.uid = str(md, "uid");
-  meta.resourceVersion = str(md, "resourceVersion");
+  meta.resource_version = str(md, "resourceVersion");
   meta.labels = stringMap(field(md, "labels"));
   meta.annotations = stringMap(field(md, "annotations"));
   const json& owners = field(md, "ownerReferences");
@@ -67,8 +67,8 @@ PodMeta parsePod(const json& pod) {
     for (const auto& owner : owners) {
       const json& controller = field(owner, "controller");
       if (controller.is_boolean() && controller.get<bool>()) {
-        meta.ownerKind = str(owner, "kind");
-        meta.ownerName = str(owner, "name");
+        meta.owner_kind = str(owner, "kind");
+        meta.owner_name = str(owner, "name");
       }
     }
   }
@@ -85,7 +85,7 @@ Result<PodList> parsePodListMeta(const std::string& body) {
     return fail("BadResponse", "expected a PodList");
   }
   PodList list;
-  list.resourceVersion = str(field(doc, "metadata"), "resourceVersion");
+  list.resource_version = str(field(doc, "metadata"), "resourceVersion");
   const json& items = field(doc, "items");
   if (!items.is_array()) return fail("BadResponse", "expected a PodList (items is not a list)");
   for (const auto& item : items) {
@@ -114,7 +114,7 @@ std::vector<WatchEvent> parseWatchEvents(const std::string& body, int* bad) {
         event.code = static_cast<int>(code.get<std::int64_t>());
     } else {
       event.pod = parsePod(object);
-      event.resourceVersion = event.pod.resourceVersion;
+      event.resource_version = event.pod.resource_version;
     }
     events.push_back(std::move(event));
   }
@@ -133,7 +133,7 @@ Result<std::string> PodCacheSink::replace(std::string_view listBody) {
   auto list = parsePodListMeta(std::string(listBody));
   if (!list) return fail(list.error());
   cache_.replaceAll(std::move(list->pods));
-  return list->resourceVersion;
+  return list->resource_version;
 }
 
 Result<std::string> PodCacheSink::apply(std::string_view line) {
@@ -143,7 +143,7 @@ Result<std::string> PodCacheSink::apply(std::string_view line) {
       if (event.code == 410) return fail("Gone", "pod watch: resource version too old");
       return fail("WatchError", "pod watch ended with error code " + std::to_string(event.code));
     }
-    if (!event.resourceVersion.empty()) resourceVersion = event.resourceVersion;
+    if (!event.resource_version.empty()) resourceVersion = event.resource_version;
     if (event.type == "ADDED" || event.type == "MODIFIED") {
       cache_.upsert(std::move(event.pod));
     } else if (event.type == "DELETED") {
@@ -156,11 +156,11 @@ Result<std::string> PodCacheSink::apply(std::string_view line) {
 PodWatcher::PodWatcher(kube::KubeClient& client, PodCache& cache, kube::Clock& clock,
                        std::string nodeName, int watchTimeoutSeconds)
     : sink_(cache),
-      listWatch_(client, clock, podsPath(nodeName, "", false, 0), "pods", sink_,
-                 watchTimeoutSeconds) {}
+      list_watch_(client, clock, podsPath(nodeName, "", false, 0), "pods", sink_,
+                  watchTimeoutSeconds) {}
 
 Status PodWatcher::step() {
-  Status st = listWatch_.step();
+  Status st = list_watch_.step();
   up_ = static_cast<bool>(st);
   return st;
 }

@@ -26,15 +26,15 @@ PodMeta parsePod(const nlohmann::json& pod);
 
 struct PodList {
   std::vector<PodMeta> pods;
-  std::string resourceVersion;
+  std::string resource_version;
 };
 Result<PodList> parsePodListMeta(const std::string& body);
 
 struct WatchEvent {
-  std::string type;             // ADDED, MODIFIED, DELETED, BOOKMARK, ERROR
-  PodMeta pod;                  // ADDED/MODIFIED/DELETED
-  std::string resourceVersion;  // of the object (BOOKMARK: the new position)
-  int code = 0;                 // ERROR: the Status code (410 = Gone)
+  std::string type;              // ADDED, MODIFIED, DELETED, BOOKMARK, ERROR
+  PodMeta pod;                   // ADDED/MODIFIED/DELETED
+  std::string resource_version;  // of the object (BOOKMARK: the new position)
+  int code = 0;                  // ERROR: the Status code (410 = Gone)
 };
 // Parses newline-delimited watch events; malformed lines are skipped and counted in `bad`.
 std::vector<WatchEvent> parseWatchEvents(const std::string& body, int* bad = nullptr);
@@ -56,21 +56,21 @@ class PodCacheSink final : public kube::WatchSink {
 class PodWatcher {
  public:
   PodWatcher(kube::KubeClient& client, PodCache& cache, kube::Clock& clock, std::string nodeName,
-             int watchTimeoutSeconds = 5);
+             int watch_timeout_seconds = 5);
 
   // One list or watch window (sleeping the back-off first when the previous step failed).
   // Returns the step's error, if any.
   Status step();
 
   bool apiUp() const { return up_; }  // keelson_agent_metadata_api_up
-  const std::string& resourceVersion() const { return listWatch_.resourceVersion(); }
+  const std::string& resourceVersion() const { return list_watch_.resourceVersion(); }
   // For tests: make the next watch start from `rv` (e.g. an expired one).
-  void forceResourceVersion(std::string rv) { listWatch_.forceResourceVersion(std::move(rv)); }
-  std::uint64_t relists() const { return listWatch_.relists(); }
+  void forceResourceVersion(std::string rv) { list_watch_.forceResourceVersion(std::move(rv)); }
+  std::uint64_t relists() const { return list_watch_.relists(); }
 
  private:
   PodCacheSink sink_;
-  kube::ListWatch listWatch_;
+  kube::ListWatch list_watch_;
   std::atomic<bool> up_{false};
 };
 

@@ -12,7 +12,7 @@ engine::Time toEngineTime(WallTime t) {
 }
 
 std::string targetLabel(const policy::Policy& policy) {
-  return policy.scaleTargetRef.kind + "/" + policy.scaleTargetRef.name;
+  return policy.scale_target_ref.kind + "/" + policy.scale_target_ref.name;
 }
 
 std::string metricLabel(const policy::MetricSpec& metric, std::size_t index) {
@@ -23,11 +23,11 @@ std::string metricLabel(const policy::MetricSpec& metric, std::size_t index) {
 double targetValue(const policy::MetricTarget& target) {
   switch (target.type) {
     case policy::TargetType::Utilization:
-      return target.averageUtilization;
+      return target.average_utilization;
     case policy::TargetType::Value:
-      return static_cast<double>(target.valueMilli) / 1000.0;
+      return static_cast<double>(target.value_milli) / 1000.0;
     case policy::TargetType::AverageValue:
-      return static_cast<double>(target.averageValueMilli) / 1000.0;
+      return static_cast<double>(target.average_value_milli) / 1000.0;
   }
   return 0;
 }
@@ -38,7 +38,7 @@ void reportInsecureTransport(const std::vector<kube::InsecureTransport>& found,
                              ControllerMetrics* metrics, const Logger& log) {
   for (const auto& f : found) {
     log(fmt::format("warning: {}: {}", f.reason, f.message));
-    if (metrics) metrics->insecureTransport.Add({{"reason", f.reason}}).Set(1);
+    if (metrics) metrics->insecure_transport.Add({{"reason", f.reason}}).Set(1);
   }
 }
 
@@ -62,13 +62,13 @@ void Controller::setPolicies(std::vector<policy::Policy> policies) {
 }
 
 std::chrono::milliseconds Controller::periodOf(const policy::Policy& policy) const {
-  if (policy.syncPeriodSeconds) return std::chrono::seconds(*policy.syncPeriodSeconds);
-  return options_.syncPeriod;
+  if (policy.sync_period_seconds) return std::chrono::seconds(*policy.sync_period_seconds);
+  return options_.sync_period;
 }
 
 WallTime Controller::dueAt(const policy::Policy& policy) const {
-  const auto it = lastSync_.find(policy.key());
-  if (it == lastSync_.end()) return WallTime::min();
+  const auto it = last_sync_.find(policy.key());
+  if (it == last_sync_.end()) return WallTime::min();
   return it->second + periodOf(policy);
 }
 
@@ -94,7 +94,7 @@ std::map<std::string, SyncOutcome> Controller::syncDue(WallTime now,
   }
   std::map<std::string, SyncOutcome> outcomes;
   for (const auto& [at, p] : due) {
-    lastSync_[p->key()] = now;
+    last_sync_[p->key()] = now;
     outcomes[p->key()] = syncPolicy(*p, now, mayWrite);
   }
   return outcomes;
@@ -109,14 +109,14 @@ void Controller::recordEvent(const policy::Policy& policy, const kube::Scale* sc
                              const std::string& message, WallTime now) {
   if (type == "Warning") {
     // One Warning per episode: the same reason again is only logged.
-    auto& last = lastWarning_[policy.key()];
+    auto& last = last_warning_[policy.key()];
     if (last == reason) return;
     last = reason;
   } else {
-    lastWarning_.erase(policy.key());
+    last_warning_.erase(policy.key());
   }
-  const kube::ObjectReference ref{policy.scaleTargetRef.apiVersion, policy.scaleTargetRef.kind,
-                                  policy.scaleTargetRef.name, policy.namespace_,
+  const kube::ObjectReference ref{policy.scale_target_ref.api_version, policy.scale_target_ref.kind,
+                                  policy.scale_target_ref.name, policy.namespace_,
                                   scale ? scale->uid : ""};
   const auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
@@ -133,7 +133,7 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, WallTime now,
                                    const std::function<bool()>& mayWrite) {
   SyncOutcome out;
   if (!options_.namespaces.empty() && options_.namespaces.count(policy.namespace_) == 0) {
-    out.errorReason = "NamespaceNotAllowed";
+    out.error_reason = "NamespaceNotAllowed";
     std::string allowed;
     for (const auto& ns : options_.namespaces)
       allowed += (allowed.empty() ? "" : ",") + ns;
@@ -141,38 +141,39 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, WallTime now,
         "namespace {} is not one this controller may act in (--namespaces {}); the policy is "
         "ignored: move it, or add the namespace to --namespaces and grant the RBAC there",
         policy.namespace_, allowed);
-    countError(policy, out.errorReason);
+    countError(policy, out.error_reason);
     if (metrics_) {
-      metrics_->policiesRefused.Add({{"policy", policy.key()}, {"reason", out.errorReason}}).Set(1);
+      metrics_->policies_refused.Add({{"policy", policy.key()}, {"reason", out.error_reason}})
+          .Set(1);
     }
     if (refused_.insert(policy.key()).second) {
-      log_(fmt::format("policy {}: {}: {}", policy.key(), out.errorReason, out.error));
+      log_(fmt::format("policy {}: {}: {}", policy.key(), out.error_reason, out.error));
     }
     return out;
   }
   if (refused_.erase(policy.key()) != 0 && metrics_) {
-    metrics_->policiesRefused.Add({{"policy", policy.key()}, {"reason", "NamespaceNotAllowed"}})
+    metrics_->policies_refused.Add({{"policy", policy.key()}, {"reason", "NamespaceNotAllowed"}})
         .Set(0);
   }
-  const auto& ref = policy.scaleTargetRef;
-  auto gvr = kube::resourceForKind(ref.apiVersion, ref.kind);
+  const auto& ref = policy.scale_target_ref;
+  auto gvr = kube::resourceForKind(ref.api_version, ref.kind);
   if (!gvr) {
-    out.errorReason = "InvalidTarget";
+    out.error_reason = "InvalidTarget";
     out.error = gvr.error().message;
-    countError(policy, out.errorReason);
+    countError(policy, out.error_reason);
     log_(fmt::format("policy {}: {}", policy.key(), out.error));
     return out;
   }
   auto scale = api_.getScale(*gvr, policy.namespace_, ref.name);
   if (!scale) {
-    out.errorReason = scale.error().reason == "Forbidden" ? "Forbidden" : "FailedGetScale";
+    out.error_reason = scale.error().reason == "Forbidden" ? "Forbidden" : "FailedGetScale";
     out.error = scale.error().message;
-    countError(policy, out.errorReason);
+    countError(policy, out.error_reason);
     log_(fmt::format("policy {}: FailedGetScale: {}", policy.key(), out.error));
     recordEvent(policy, nullptr, "Warning", "FailedGetScale", out.error, now);
     return out;
   }
-  out.current = scale->specReplicas;
+  out.current = scale->spec_replicas;
   if (const auto held = held_.find(policy.key()); held != held_.end()) {
     out.ok = true;
     out.reason = held->second;
@@ -181,8 +182,8 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, WallTime now,
 
   sources::TargetPods pods;
   engine::Observations obs;
-  obs.specReplicas = scale->specReplicas;
-  obs.statusReplicas = scale->statusReplicas;
+  obs.spec_replicas = scale->spec_replicas;
+  obs.status_replicas = scale->status_replicas;
   if (sources::needsPods(policy)) {
     auto listed = api_.listPods(policy.namespace_, scale->selector);
     if (listed) {
@@ -190,8 +191,8 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, WallTime now,
       pods.pods = std::move(listed).value();
       for (const auto& pod : pods.pods) {
         if (pod.deleting || pod.phase == "Failed") continue;
-        ++obs.totalPods;
-        if (pod.ready && pod.phase == "Running") ++obs.readyPods;
+        ++obs.total_pods;
+        if (pod.ready && pod.phase == "Running") ++obs.ready_pods;
       }
     } else {
       pods.error = listed.error().message;
@@ -211,22 +212,22 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, WallTime now,
   }
   history = std::move(decision.history);
   decision.history = {};
-  out.desired = decision.desiredReplicas;
+  out.desired = decision.desired_replicas;
   out.reason = decision.reason;
   out.decision = decision;
 
   if (metrics_) {
     const prometheus::Labels labels{{"policy", policy.key()}, {"target", targetLabel(policy)}};
-    metrics_->currentReplicas.Add(labels).Set(scale->specReplicas);
-    metrics_->desiredReplicas.Add(labels).Set(decision.desiredReplicas);
+    metrics_->current_replicas.Add(labels).Set(scale->spec_replicas);
+    metrics_->desired_replicas.Add(labels).Set(decision.desired_replicas);
     for (std::size_t i = 0; i < policy.metrics.size() && i < decision.metrics.size(); ++i) {
       const prometheus::Labels ml{{"policy", policy.key()},
                                   {"metric", metricLabel(policy.metrics[i], i)}};
-      metrics_->metricTarget.Add(ml).Set(targetValue(policy.metrics[i].target));
+      metrics_->metric_target.Add(ml).Set(targetValue(policy.metrics[i].target));
       if (decision.metrics[i].available) {
         const bool percent = policy.metrics[i].target.type == policy::TargetType::Utilization;
         const double value = static_cast<double>(decision.metrics[i].current);
-        metrics_->metricValue.Add(ml).Set(percent ? value : value / 1000.0);
+        metrics_->metric_value.Add(ml).Set(percent ? value : value / 1000.0);
       }
     }
   }
@@ -238,16 +239,16 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, WallTime now,
   if (!decision.rescale) {
     out.ok = decision.reason != engine::reason::kFailedGetMetrics;
     if (!out.ok) {
-      out.errorReason = "FailedGetMetrics";
+      out.error_reason = "FailedGetMetrics";
       out.error = decision.message;
     }
     return out;
   }
   const std::string message =
-      fmt::format("New size: {}; reason: {}", decision.desiredReplicas, decision.message);
-  if (options_.dryRun) {
+      fmt::format("New size: {}; reason: {}", decision.desired_replicas, decision.message);
+  if (options_.dry_run) {
     log_(fmt::format("policy {}: dry run: would scale {} from {} to {} ({})", policy.key(),
-                     targetLabel(policy), decision.currentReplicas, decision.desiredReplicas,
+                     targetLabel(policy), decision.current_replicas, decision.desired_replicas,
                      decision.reason));
     recordEvent(policy, &*scale, "Normal", "DryRunRescale", message + " (dry run, not written)",
                 now);
@@ -255,32 +256,32 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, WallTime now,
     return out;
   }
   if (!mayWrite()) {
-    out.errorReason = "NotLeader";
+    out.error_reason = "NotLeader";
     out.error = "lost leadership before writing the scale";
     log_(fmt::format("policy {}: {}", policy.key(), out.error));
     return out;
   }
-  auto written = api_.setReplicas(*gvr, policy.namespace_, ref.name, decision.desiredReplicas,
-                                  scale->resourceVersion);
+  auto written = api_.setReplicas(*gvr, policy.namespace_, ref.name, decision.desired_replicas,
+                                  scale->resource_version);
   if (!written) {
-    out.errorReason = written.error().reason == "Forbidden" ? "Forbidden" : "FailedRescale";
+    out.error_reason = written.error().reason == "Forbidden" ? "Forbidden" : "FailedRescale";
     out.error = written.error().message;
-    countError(policy, out.errorReason);
+    countError(policy, out.error_reason);
     log_(fmt::format("policy {}: FailedRescale: {}", policy.key(), out.error));
     recordEvent(policy, &*scale, "Warning", "FailedRescale",
                 message + "; error: " + written.error().message, now);
     return out;
   }
-  engine::recordScale(policy, history, decision.currentReplicas, decision.desiredReplicas,
+  engine::recordScale(policy, history, decision.current_replicas, decision.desired_replicas,
                       engineNow);
   if (metrics_) {
-    metrics_->scaleEvents
+    metrics_->scale_events
         .Add({{"policy", policy.key()},
-              {"direction", decision.desiredReplicas > decision.currentReplicas ? "up" : "down"}})
+              {"direction", decision.desired_replicas > decision.current_replicas ? "up" : "down"}})
         .Increment();
   }
   log_(fmt::format("policy {}: scaled {} from {} to {} ({})", policy.key(), targetLabel(policy),
-                   decision.currentReplicas, decision.desiredReplicas, decision.reason));
+                   decision.current_replicas, decision.desired_replicas, decision.reason));
   recordEvent(policy, &*scale, "Normal", "SuccessfulRescale", message, now);
   out.ok = true;
   out.wrote = true;

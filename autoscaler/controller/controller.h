@@ -71,13 +71,13 @@ class KubeClusterApi final : public ClusterApi {
 };
 
 struct ControllerOptions {
-  bool dryRun = false;
+  bool dry_run = false;
   // The namespaces the controller may act in (--namespaces); empty = every namespace. A policy
   // whose metadata.namespace is outside is refused at each sync: no API request is made for it,
   // keelson_autoscaler_policy_refused{policy,reason="NamespaceNotAllowed"} is 1, the errors
   // counter counts it, and it is logged once (again after it was allowed in between).
   std::set<std::string> namespaces;
-  std::chrono::milliseconds syncPeriod{15000};
+  std::chrono::milliseconds sync_period{15000};
   std::string component = "keelson-autoscaler";
   // When set, every decision's inputs are kept as simulate samples (--record-steps).
   SampleRecorder* recorder = nullptr;
@@ -86,8 +86,8 @@ struct ControllerOptions {
 // What one policy's sync did (logged, and asserted by tests).
 struct SyncOutcome {
   bool ok = false;
-  std::string errorReason;  // "FailedGetScale", "FailedRescale", "Forbidden", ...
-  std::string error;        // sentence
+  std::string error_reason;  // "FailedGetScale", "FailedRescale", "Forbidden", ...
+  std::string error;         // sentence
   int current = -1;
   int desired = -1;
   bool wrote = false;
@@ -130,7 +130,7 @@ class Controller {
                          const std::function<bool()>& mayWrite);
 
   // When the next policy is due: each policy is due its own period (spec.syncPeriodSeconds, else
-  // ControllerOptions::syncPeriod) after its last sync, and at once when never synced (min()).
+  // ControllerOptions::sync_period) after its last sync, and at once when never synced (min()).
   // A reload that changes a policy's period applies it from that policy's last sync.
   WallTime nextDue() const;
   std::chrono::milliseconds periodOf(const policy::Policy& policy) const;
@@ -153,10 +153,10 @@ class Controller {
   Logger log_;
   std::vector<policy::Policy> policies_;
   std::map<std::string, engine::History> histories_;
-  std::map<std::string, WallTime> lastSync_;
-  std::map<std::string, std::string> lastWarning_;  // one Warning Event per episode
-  std::set<std::string> refused_;                   // policies refused and logged
-  std::map<std::string, std::string> held_;         // setHeld()
+  std::map<std::string, WallTime> last_sync_;
+  std::map<std::string, std::string> last_warning_;  // one Warning Event per episode
+  std::set<std::string> refused_;                    // policies refused and logged
+  std::map<std::string, std::string> held_;          // setHeld()
 };
 
 }  // namespace keelson::controller

@@ -20,19 +20,19 @@ class ControllerMetrics {
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
-  prometheus::Family<prometheus::Gauge>& desiredReplicas;
-  prometheus::Family<prometheus::Gauge>& currentReplicas;
-  prometheus::Family<prometheus::Gauge>& metricValue;
-  prometheus::Family<prometheus::Gauge>& metricTarget;
-  prometheus::Family<prometheus::Counter>& scaleEvents;
+  prometheus::Family<prometheus::Gauge>& desired_replicas;
+  prometheus::Family<prometheus::Gauge>& current_replicas;
+  prometheus::Family<prometheus::Gauge>& metric_value;
+  prometheus::Family<prometheus::Gauge>& metric_target;
+  prometheus::Family<prometheus::Counter>& scale_events;
   prometheus::Family<prometheus::Counter>& errors;
   prometheus::Gauge& leader;
-  prometheus::Histogram& syncDuration;
-  prometheus::Family<prometheus::Counter>& apiRequests;
+  prometheus::Histogram& sync_duration;
+  prometheus::Family<prometheus::Counter>& api_requests;
   // 1 per way the API connection is weakened (kube::insecureTransport reasons).
-  prometheus::Family<prometheus::Gauge>& insecureTransport;
+  prometheus::Family<prometheus::Gauge>& insecure_transport;
   // Policies refused because their namespace is outside --namespaces, by policy (1 while refused).
-  prometheus::Family<prometheus::Gauge>& policiesRefused;
+  prometheus::Family<prometheus::Gauge>& policies_refused;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

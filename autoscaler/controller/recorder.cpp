@@ -55,31 +55,31 @@ std::string formatRecordedStep(const policy::Policy& policy, const engine::Obser
     for (std::size_t p = 0; p < o->pods.size(); ++p) {
       const auto& pod = o->pods[p];
       pods += fmt::format("{}[{}, {}, {}]", p > 0 ? ", " : "", simulate::toString(pod.group),
-                          quantity(pod.valueMilli),
-                          pod.requestMilli ? quantity(*pod.requestMilli) : "null");
+                          quantity(pod.value_milli),
+                          pod.request_milli ? quantity(*pod.request_milli) : "null");
     }
     pods += "]";
   }
   std::string out =
-      fmt::format("replicas: {}, status: {}, ready: {}, total: {}, metrics: [{}]", obs.specReplicas,
-                  obs.statusReplicas, obs.readyPods, obs.totalPods, metrics);
+      fmt::format("replicas: {}, status: {}, ready: {}, total: {}, metrics: [{}]",
+                  obs.spec_replicas, obs.status_replicas, obs.ready_pods, obs.total_pods, metrics);
   if (anyPods) out += ", pods: [" + pods + "]";
   out +=
-      fmt::format("}}  # controller: desired {} ({})", decision.desiredReplicas, decision.reason);
+      fmt::format("}}  # controller: desired {} ({})", decision.desired_replicas, decision.reason);
   return out;
 }
 
 void SampleRecorder::record(const policy::Policy& policy, std::chrono::milliseconds period,
                             engine::Time now, const engine::Observations& obs,
                             const engine::Decision& decision) {
-  if (maxSteps_ == 0) return;
-  Step step{now, obs.specReplicas, formatRecordedStep(policy, obs, decision)};
+  if (max_steps_ == 0) return;
+  Step step{now, obs.spec_replicas, formatRecordedStep(policy, obs, decision)};
   std::lock_guard lock(mu_);
   auto& recording = recordings_[policy.key()];
   recording.period = period;
   if (!recording.steps.empty() && recording.steps.back().at > now) recording.steps.clear();
   recording.steps.push_back(std::move(step));
-  while (recording.steps.size() > maxSteps_)
+  while (recording.steps.size() > max_steps_)
     recording.steps.pop_front();
 }
 

@@ -36,7 +36,7 @@ std::string formatRfc3339(engine::Time t);
 
 class SampleRecorder {
  public:
-  explicit SampleRecorder(std::size_t maxSteps) : maxSteps_(maxSteps) {}
+  explicit SampleRecorder(std::size_t maxSteps) : max_steps_(maxSteps) {}
 
   void record(const policy::Policy& policy, std::chrono::milliseconds period, engine::Time now,
               const engine::Observations& obs, const engine::Decision& decision);
@@ -59,7 +59,7 @@ class SampleRecorder {
   };
   std::string renderLocked(const std::string& key, const Recording& recording) const;
 
-  const std::size_t maxSteps_;
+  const std::size_t max_steps_;
   mutable std::mutex mu_;
   std::map<std::string, Recording> recordings_;
 };

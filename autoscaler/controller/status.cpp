@@ -58,11 +58,11 @@ std::string formatValue(const policy::MetricSpec& m, std::int64_t value) {
 std::string targetText(const policy::MetricSpec& m) {
   switch (m.target.type) {
     case policy::TargetType::Utilization:
-      return std::to_string(m.target.averageUtilization) + "%";
+      return std::to_string(m.target.average_utilization) + "%";
     case policy::TargetType::Value:
-      return milliQuantity(m.target.valueMilli);
+      return milliQuantity(m.target.value_milli);
     case policy::TargetType::AverageValue:
-      return milliQuantity(m.target.averageValueMilli);
+      return milliQuantity(m.target.average_value_milli);
   }
   return "";
 }
@@ -70,8 +70,8 @@ std::string targetText(const policy::MetricSpec& m) {
 void fromOutcome(const StatusInput& in, json& status, json& conditions) {
   const SyncOutcome& out = *in.outcome;
   if (out.current >= 0) status["currentReplicas"] = out.current;
-  if (out.errorReason == "FailedGetScale" || out.errorReason == "InvalidTarget" ||
-      (out.errorReason == "Forbidden" && out.desired < 0)) {
+  if (out.error_reason == "FailedGetScale" || out.error_reason == "InvalidTarget" ||
+      (out.error_reason == "Forbidden" && out.desired < 0)) {
     setCondition(conditions,
                  {"AbleToScale", "False", "FailedGetScale",
                   "the controller was unable to get the target's current scale: " + out.error},
@@ -81,7 +81,7 @@ void fromOutcome(const StatusInput& in, json& status, json& conditions) {
   if (in.paused) return;  // paused: only the replica count is read
   if (out.desired >= 0) status["desiredReplicas"] = out.desired;
   if (out.wrote) status["lastScaleTime"] = in.now;
-  if (out.errorReason == "FailedRescale" || out.errorReason == "Forbidden") {
+  if (out.error_reason == "FailedRescale" || out.error_reason == "Forbidden") {
     setCondition(conditions,
                  {"AbleToScale", "False", "FailedUpdateScale",
                   "the controller was unable to update the target scale: " + out.error},
@@ -96,9 +96,9 @@ void fromOutcome(const StatusInput& in, json& status, json& conditions) {
   if (!out.decision || in.policy == nullptr) return;
   const engine::Decision& d = *out.decision;
   const policy::Policy& p = *in.policy;
-  if (!out.wrote && (out.errorReason.empty() || out.errorReason == "FailedGetMetrics")) {
+  if (!out.wrote && (out.error_reason.empty() || out.error_reason == "FailedGetMetrics")) {
     const std::string reason =
-        d.ableToScaleReason.empty() ? "ReadyForNewScale" : d.ableToScaleReason;
+        d.able_to_scale_reason.empty() ? "ReadyForNewScale" : d.able_to_scale_reason;
     const std::string message =
         reason == engine::reason::kScaleDownStabilized
             ? "recent recommendations were higher than current one, applying the highest recent "
@@ -150,9 +150,9 @@ void fromOutcome(const StatusInput& in, json& status, json& conditions) {
   // The current count was outside [min, max] (the engine's early return, before any metric was
   // turned into a proposal: no stabilization ran). At max *after* reading metrics is the rate
   // limiter's TooManyReplicas and leaves ScalingActive to the metrics.
-  const bool outOfRange = d.stabilizedReplicas < 0 && (why == engine::reason::kTooManyReplicas ||
-                                                       why == engine::reason::kTooFewReplicas ||
-                                                       why == engine::reason::kScheduleFloor);
+  const bool outOfRange = d.stabilized_replicas < 0 && (why == engine::reason::kTooManyReplicas ||
+                                                        why == engine::reason::kTooFewReplicas ||
+                                                        why == engine::reason::kScheduleFloor);
   if (why == engine::reason::kScalingDisabled) {
     setCondition(conditions, {"ScalingActive", "False", "ScalingDisabled", d.message}, in.now);
   } else if (why == engine::reason::kFailedGetMetrics && firstFailed >= 0) {
@@ -184,8 +184,8 @@ void fromOutcome(const StatusInput& in, json& status, json& conditions) {
                  in.now);
   }
 
-  std::string limited = outOfRange ? d.reason : d.scalingLimitedReason;
-  if (limited == engine::reason::kTooFewReplicas && d.minReplicas > p.minReplicas) {
+  std::string limited = outOfRange ? d.reason : d.scaling_limited_reason;
+  if (limited == engine::reason::kTooFewReplicas && d.min_replicas > p.min_replicas) {
     limited = engine::reason::kScheduleFloor;
   }
   if (limited.empty() || limited == engine::reason::kDesiredWithinRange) {
@@ -203,7 +203,7 @@ void fromOutcome(const StatusInput& in, json& status, json& conditions) {
             ? "the desired replica count is increasing faster than the maximum scale rate"
         : limited == engine::reason::kScaleDownLimit
             ? "the desired replica count is decreasing faster than the maximum scale rate"
-            : fmt::format("an active schedule raised minReplicas to {}", d.minReplicas);
+            : fmt::format("an active schedule raised minReplicas to {}", d.min_replicas);
     setCondition(conditions, {"ScalingLimited", "True", limited, message}, in.now);
   }
 }

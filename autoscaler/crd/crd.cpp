@@ -100,7 +100,7 @@ std::string fold(const std::string& path) {
 
 struct FieldInfo {
   std::optional<policy::FieldUse> use;  // the most specific read seen
-  int requiredReads = 0;
+  int required_reads = 0;
 };
 
 struct ObjectInfo {
@@ -121,7 +121,7 @@ class SchemaBuilder final : public policy::FieldRecorder {
   void field(const std::string& path, const std::string& key,
              const policy::FieldUse& use) override {
     auto& f = objects_[fold(path)].fields[key];
-    if (use.required) ++f.requiredReads;
+    if (use.required) ++f.required_reads;
     // A name or enum read goes through the string read too: keep the more specific one.
     if (!f.use || f.use->kind == policy::FieldUse::Kind::String) {
       f.use = use;
@@ -135,7 +135,7 @@ class SchemaBuilder final : public policy::FieldRecorder {
     }
   }
   void required(const std::string& path, const std::string& key) override {
-    ++objects_[fold(path)].fields[key].requiredReads;
+    ++objects_[fold(path)].fields[key].required_reads;
   }
 
   Result<nlohmann::ordered_json> build(const std::string& path) const {
@@ -166,7 +166,7 @@ class SchemaBuilder final : public policy::FieldRecorder {
                         "the probes in autoscaler/crd/crd.cpp");
       }
       properties[key] = std::move(schema);
-      if (f != o.fields.end() && f->second.requiredReads >= o.visits) required.push_back(key);
+      if (f != o.fields.end() && f->second.required_reads >= o.visits) required.push_back(key);
     }
     nlohmann::ordered_json out = {{"type", "object"}};
     if (!required.empty()) out["required"] = required;

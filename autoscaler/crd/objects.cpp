@@ -86,12 +86,12 @@ std::map<std::string, std::string> findCompetitors(const std::vector<policy::Pol
                                                    const std::vector<Hpa>& hpas) {
   std::vector<Claim> claims;
   for (const auto& p : policies) {
-    claims.push_back({"policy " + p.key(), p.namespace_, groupOf(p.scaleTargetRef.apiVersion),
-                      p.scaleTargetRef.kind, p.scaleTargetRef.name});
+    claims.push_back({"policy " + p.key(), p.namespace_, groupOf(p.scale_target_ref.api_version),
+                      p.scale_target_ref.kind, p.scale_target_ref.name});
   }
   for (const auto& h : hpas) {
     claims.push_back({"HorizontalPodAutoscaler " + h.ns + "/" + h.name, h.ns,
-                      groupOf(h.target.apiVersion), h.target.kind, h.target.name});
+                      groupOf(h.target.api_version), h.target.kind, h.target.name});
   }
   std::map<std::string, std::string> out;
   for (std::size_t i = 0; i < policies.size(); ++i) {

@@ -82,7 +82,7 @@ std::map<std::string, json> ObjectCache::snapshot() const {
 
 ObjectWatcher::ObjectWatcher(kube::KubeClient& client, kube::Clock& clock, std::string path,
                              std::string what, kube::WatchSink* sink, int watchTimeoutSeconds)
-    : listWatch_(client, clock, std::move(path), std::move(what), sink != nullptr ? *sink : cache_,
-                 watchTimeoutSeconds) {}
+    : list_watch_(client, clock, std::move(path), std::move(what), sink != nullptr ? *sink : cache_,
+                  watchTimeoutSeconds) {}
 
 }  // namespace keelson::crd

@@ -55,14 +55,14 @@ class ObjectWatcher {
                 kube::WatchSink* sink = nullptr, int watchTimeoutSeconds = 5);
 
   // One list, or one watch window (after the back-off when the previous step failed).
-  Status step() { return listWatch_.step(); }
+  Status step() { return list_watch_.step(); }
 
   ObjectCache& cache() { return cache_; }
-  bool synced() const { return listWatch_.synced(); }  // a list has succeeded
+  bool synced() const { return list_watch_.synced(); }  // a list has succeeded
 
  private:
   ObjectCache cache_;
-  kube::ListWatch listWatch_;
+  kube::ListWatch list_watch_;
 };
 
 }  // namespace keelson::crd

@@ -38,18 +38,18 @@ std::int32_t changeInPeriod(std::int32_t periodSeconds, const std::vector<ScaleE
 // The replica count at the start of the policy's period: today's minus the scale events since.
 std::int32_t replicasAtPeriodStart(std::int32_t current, const History& h,
                                    std::int32_t periodSeconds, Time now) {
-  return saturate32(addSat(addSat(current, -changeSum(periodSeconds, h.scaleUpEvents, now)),
-                           changeSum(periodSeconds, h.scaleDownEvents, now)));
+  return saturate32(addSat(addSat(current, -changeSum(periodSeconds, h.scale_up_events, now)),
+                           changeSum(periodSeconds, h.scale_down_events, now)));
 }
 
 std::int32_t scaleUpLimit(std::int32_t current, const History& h, const ScalingRules& rules,
                           Time now) {
-  if (rules.selectPolicy == SelectPolicy::Disabled) return current;
-  const bool useMin = rules.selectPolicy == SelectPolicy::Min;
+  if (rules.select_policy == SelectPolicy::Disabled) return current;
+  const bool useMin = rules.select_policy == SelectPolicy::Min;
   std::int32_t result =
       useMin ? std::numeric_limits<std::int32_t>::max() : std::numeric_limits<std::int32_t>::min();
   for (const auto& p : rules.policies) {
-    const std::int32_t periodStart = replicasAtPeriodStart(current, h, p.periodSeconds, now);
+    const std::int32_t periodStart = replicasAtPeriodStart(current, h, p.period_seconds, now);
     std::int32_t proposed = 0;
     if (p.type == ScalingPolicyType::Pods) {
       proposed = saturate32(static_cast<std::int64_t>(periodStart) + p.value);
@@ -65,12 +65,12 @@ std::int32_t scaleUpLimit(std::int32_t current, const History& h, const ScalingR
 
 std::int32_t scaleDownLimit(std::int32_t current, const History& h, const ScalingRules& rules,
                             Time now) {
-  if (rules.selectPolicy == SelectPolicy::Disabled) return current;
-  const bool useMin = rules.selectPolicy == SelectPolicy::Min;
+  if (rules.select_policy == SelectPolicy::Disabled) return current;
+  const bool useMin = rules.select_policy == SelectPolicy::Min;
   std::int32_t result =
       useMin ? std::numeric_limits<std::int32_t>::min() : std::numeric_limits<std::int32_t>::max();
   for (const auto& p : rules.policies) {
-    const std::int32_t periodStart = replicasAtPeriodStart(current, h, p.periodSeconds, now);
+    const std::int32_t periodStart = replicasAtPeriodStart(current, h, p.period_seconds, now);
     std::int32_t proposed = 0;
     if (p.type == ScalingPolicyType::Pods) {
       proposed = saturate32(static_cast<std::int64_t>(periodStart) - p.value);
@@ -88,8 +88,9 @@ std::int32_t scaleDownLimit(std::int32_t current, const History& h, const Scalin
 // stabilizeRecommendationWithBehaviors, with the recommendation recorded into `h`.
 Stabilized stabilize(const policy::Behavior& behavior, History& h, std::int32_t current,
                      std::int32_t desired, Time now) {
-  const Time upCutoff = now - std::chrono::seconds(behavior.scaleUp.stabilizationWindowSeconds);
-  const Time downCutoff = now - std::chrono::seconds(behavior.scaleDown.stabilizationWindowSeconds);
+  const Time upCutoff = now - std::chrono::seconds(behavior.scale_up.stabilization_window_seconds);
+  const Time downCutoff =
+      now - std::chrono::seconds(behavior.scale_down.stabilization_window_seconds);
   std::int32_t up = desired;
   std::int32_t down = desired;
   bool foundOld = false;
@@ -126,7 +127,7 @@ Limited limitRate(const policy::Behavior& behavior, const History& h, std::int32
                   std::int32_t desired, std::int32_t minReplicas, std::int32_t maxReplicas,
                   Time now) {
   if (desired > current) {
-    std::int32_t limit = scaleUpLimit(current, h, behavior.scaleUp, now);
+    std::int32_t limit = scaleUpLimit(current, h, behavior.scale_up, now);
     if (limit < current) limit = current;  // no further scale-up until old events expire
     std::int32_t allowed = maxReplicas;
     const char* why = reason::kTooManyReplicas;
@@ -138,7 +139,7 @@ Limited limitRate(const policy::Behavior& behavior, const History& h, std::int32
     }
     if (desired > allowed) return {allowed, why, message};
   } else if (desired < current) {
-    std::int32_t limit = scaleDownLimit(current, h, behavior.scaleDown, now);
+    std::int32_t limit = scaleDownLimit(current, h, behavior.scale_down, now);
     if (limit > current) limit = current;
     std::int32_t allowed = minReplicas;
     const char* why = reason::kTooFewReplicas;

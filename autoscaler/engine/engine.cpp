@@ -20,7 +20,7 @@ using Shape = MetricObservation::Shape;
 struct Computed {
   bool skipped = false;  // not applicable this sync (per-pod metric while scaled to zero)
   bool ok = false;
-  bool activationCapable = false;
+  bool activation_capable = false;
   bool active = true;
   std::int32_t proposal = -1;
   std::int64_t current = 0;
@@ -38,8 +38,8 @@ Computed shapeMismatch(const MetricSpec& spec, Shape shape) {
 Computed computeMetric(const MetricSpec& spec, const MetricObservation& o, const Observations& obs,
                        Tolerances tol) {
   Computed c;
-  const std::int32_t current = obs.specReplicas;
-  if (spec.type.traits().perPod) {
+  const std::int32_t current = obs.spec_replicas;
+  if (spec.type.traits().per_pod) {
     // At zero replicas there are no pods to measure; the HPA would report an error every sync,
     // but for a policy that scales to zero that is the expected state, not a failure.
     if (current == 0) {
@@ -53,19 +53,19 @@ Computed computeMetric(const MetricSpec& spec, const MetricObservation& o, const
     Result<ReplicaProposal> r = fail("FailedGetMetrics", "");
     if (spec.target.type == TargetType::Utilization) {
       if (o.shape == Shape::PerPod) {
-        r = resourceUtilizationReplicas(current, spec.target.averageUtilization, o.pods, tol);
+        r = resourceUtilizationReplicas(current, spec.target.average_utilization, o.pods, tol);
       } else if (o.shape == Shape::Utilization) {
-        r = aggregateUtilizationReplicas(current, spec.target.averageUtilization, o.valueMilli,
-                                         obs.readyPods, tol);
+        r = aggregateUtilizationReplicas(current, spec.target.average_utilization, o.value_milli,
+                                         obs.ready_pods, tol);
       } else {
         return shapeMismatch(spec, o.shape);
       }
     } else {
       if (o.shape == Shape::PerPod) {
-        r = plainMetricReplicas(current, spec.target.averageValueMilli, o.pods, tol);
+        r = plainMetricReplicas(current, spec.target.average_value_milli, o.pods, tol);
       } else if (o.shape == Shape::Average) {
-        r = aggregateAverageReplicas(current, spec.target.averageValueMilli, o.valueMilli,
-                                     obs.readyPods, tol);
+        r = aggregateAverageReplicas(current, spec.target.average_value_milli, o.value_milli,
+                                     obs.ready_pods, tol);
       } else {
         return shapeMismatch(spec, o.shape);
       }
@@ -81,7 +81,7 @@ Computed computeMetric(const MetricSpec& spec, const MetricObservation& o, const
   }
 
   // Object, External, Prometheus, KafkaLag, ...: one value for the whole target.
-  c.activationCapable = spec.type.traits().canActivate;
+  c.activation_capable = spec.type.traits().can_activate;
   if (o.shape == Shape::Unavailable) {
     c.error = o.error.empty() ? "metric unavailable" : o.error;
     return c;
@@ -89,10 +89,10 @@ Computed computeMetric(const MetricSpec& spec, const MetricObservation& o, const
   std::int64_t total = 0;
   std::int64_t activationValue = 0;
   if (o.shape == Shape::Total) {
-    total = o.valueMilli;
+    total = o.value_milli;
     activationValue = total;
   } else if (o.shape == Shape::Average) {
-    total = mulSat(o.valueMilli, obs.statusReplicas);
+    total = mulSat(o.value_milli, obs.status_replicas);
     activationValue = total;
   } else if (o.shape == Shape::Partitions && spec.kafka) {
     const KafkaLag lag = computeKafkaLag(*spec.kafka, o.partitions);
@@ -101,10 +101,10 @@ Computed computeMetric(const MetricSpec& spec, const MetricObservation& o, const
   } else {
     return shapeMismatch(spec, o.shape);
   }
-  c.active = activationValue > spec.activationMilli;
+  c.active = activationValue > spec.activation_milli;
   if (spec.target.type == TargetType::Value) {
-    const double ratio = static_cast<double>(total) / static_cast<double>(spec.target.valueMilli);
-    auto r = usageRatioReplicaCount(current, ratio, obs.readyPods, obs.totalPods, tol);
+    const double ratio = static_cast<double>(total) / static_cast<double>(spec.target.value_milli);
+    auto r = usageRatioReplicaCount(current, ratio, obs.ready_pods, obs.total_pods, tol);
     if (!r.ok()) {
       c.error = r.error().message;
       return c;
@@ -115,7 +115,7 @@ Computed computeMetric(const MetricSpec& spec, const MetricObservation& o, const
     return c;
   }
   const ReplicaProposal p =
-      perPodTotalReplicas(obs.statusReplicas, spec.target.averageValueMilli, total, tol);
+      perPodTotalReplicas(obs.status_replicas, spec.target.average_value_milli, total, tol);
   c.ok = true;
   c.proposal = p.replicas;
   c.current = p.usage;
@@ -128,40 +128,40 @@ Decision decide(const policy::Policy& policy, const Observations& obs, const His
                 Time now) {
   Decision d;
   d.history = history;
-  d.currentReplicas = obs.specReplicas;
-  d.desiredReplicas = obs.specReplicas;
-  d.maxReplicas = policy.maxReplicas;
+  d.current_replicas = obs.spec_replicas;
+  d.desired_replicas = obs.spec_replicas;
+  d.max_replicas = policy.max_replicas;
   d.metrics.resize(policy.metrics.size());
-  d.history.metricFailures.resize(policy.metrics.size(), 0);
+  d.history.metric_failures.resize(policy.metrics.size(), 0);
 
   std::int32_t floor = 0;
   const auto nowSeconds = std::chrono::floor<std::chrono::seconds>(now);
   for (const auto& s : policy.schedules) {
-    if (s.minReplicas > floor &&
-        policy::scheduleActive(s.cronExpr, s.zone, s.durationSeconds, nowSeconds)) {
-      floor = s.minReplicas;
+    if (s.min_replicas > floor &&
+        policy::scheduleActive(s.cron_expr, s.zone, s.duration_seconds, nowSeconds)) {
+      floor = s.min_replicas;
     }
   }
   const std::int32_t minReplicas =
-      std::min(std::max(policy.minReplicas, floor), policy.maxReplicas);
-  const bool floorRaised = minReplicas > policy.minReplicas;
-  d.minReplicas = minReplicas;
-  const std::int32_t current = obs.specReplicas;
+      std::min(std::max(policy.min_replicas, floor), policy.max_replicas);
+  const bool floorRaised = minReplicas > policy.min_replicas;
+  d.min_replicas = minReplicas;
+  const std::int32_t current = obs.spec_replicas;
 
   auto finish = [&](std::int32_t desired, const char* why, std::string message) {
-    d.desiredReplicas = desired;
+    d.desired_replicas = desired;
     d.rescale = desired != current;
     d.reason = why;
     d.message = std::move(message);
     return d;
   };
 
-  if (current == 0 && policy.minReplicas != 0) {
+  if (current == 0 && policy.min_replicas != 0) {
     return finish(0, reason::kScalingDisabled,
                   "scaling is disabled since the replica count of the target is zero");
   }
-  if (current > policy.maxReplicas) {
-    return finish(policy.maxReplicas, reason::kTooManyReplicas,
+  if (current > policy.max_replicas) {
+    return finish(policy.max_replicas, reason::kTooManyReplicas,
                   "Current number of replicas above Spec.MaxReplicas");
   }
   if (current < minReplicas) {
@@ -174,7 +174,7 @@ Decision decide(const policy::Policy& policy, const Observations& obs, const His
   }
 
   // computeReplicasForMetrics: the largest proposal wins.
-  const Tolerances tol{policy.behavior.scaleDown.tolerance, policy.behavior.scaleUp.tolerance};
+  const Tolerances tol{policy.behavior.scale_down.tolerance, policy.behavior.scale_up.tolerance};
   static const MetricObservation kMissing = MetricObservation::unavailable("no observation");
   std::int32_t replicas = 0;
   int winner = -1;
@@ -188,14 +188,14 @@ Decision decide(const policy::Policy& policy, const Observations& obs, const His
     const auto& o = i < obs.metrics.size() ? obs.metrics[i] : kMissing;
     Computed c = computeMetric(spec, o, obs, tol);
     auto& result = d.metrics[i];
-    auto& failures = d.history.metricFailures[i];
+    auto& failures = d.history.metric_failures[i];
     if (c.skipped) {
       failures = 0;
       result.error = "not measured at zero replicas";
       continue;
     }
     ++considered;
-    if (c.activationCapable) {
+    if (c.activation_capable) {
       anyCapable = true;
       if (!c.ok || c.active) allCapableInactive = false;
     }
@@ -205,7 +205,7 @@ Decision decide(const policy::Policy& policy, const Observations& obs, const His
     result.error = c.error;
     if (!c.ok) {
       ++failures;
-      if (policy.fallback && failures >= policy.fallback->failureThreshold) {
+      if (policy.fallback && failures >= policy.fallback->failure_threshold) {
         c.proposal = policy.fallback->replicas;
         result.fallback = true;
       } else {
@@ -226,7 +226,7 @@ Decision decide(const policy::Policy& policy, const Observations& obs, const His
   }
 
   // Scale to zero: every activation-capable metric answered and is idle.
-  const bool scaleToZero = policy.minReplicas == 0 && minReplicas == 0 && anyCapable;
+  const bool scaleToZero = policy.min_replicas == 0 && minReplicas == 0 && anyCapable;
   bool zeroed = false;
   if (scaleToZero && allCapableInactive) {
     replicas = 0;
@@ -234,22 +234,22 @@ Decision decide(const policy::Policy& policy, const Observations& obs, const His
     zeroed = true;
   } else {
     if (considered == 0 || invalid >= considered || (invalid > 0 && replicas < current)) {
-      d.metricReplicas = -1;
+      d.metric_replicas = -1;
       return finish(current, reason::kFailedGetMetrics,
                     "failed to compute desired number of replicas based on listed metrics: " +
                         (firstError.empty() ? std::string("no metric applies") : firstError));
     }
     if (scaleToZero && current == 0) replicas = std::max(replicas, 1);
   }
-  d.metricReplicas = replicas;
+  d.metric_replicas = replicas;
 
   // normalizeDesiredReplicasWithBehaviors.
   const Stabilized s = stabilize(policy.behavior, d.history, current, replicas, now);
-  d.stabilizedReplicas = s.replicas;
-  d.ableToScaleReason = s.replicas != replicas ? s.reason : "ReadyForNewScale";
+  d.stabilized_replicas = s.replicas;
+  d.able_to_scale_reason = s.replicas != replicas ? s.reason : "ReadyForNewScale";
   const Limited l = limitRate(policy.behavior, d.history, current, s.replicas, minReplicas,
-                              policy.maxReplicas, now);
-  d.scalingLimitedReason = l.reason;
+                              policy.max_replicas, now);
+  d.scaling_limited_reason = l.reason;
 
   const char* why = l.reason;
   std::string message = l.message;
@@ -269,7 +269,7 @@ Decision decide(const policy::Policy& policy, const Observations& obs, const His
   } else if (winner >= 0 && d.metrics[static_cast<std::size_t>(winner)].fallback) {
     why = reason::kFallback;
     message = "metric " + std::to_string(winner) + " failed " +
-              std::to_string(d.history.metricFailures[static_cast<std::size_t>(winner)]) +
+              std::to_string(d.history.metric_failures[static_cast<std::size_t>(winner)]) +
               " times in a row; using fallback.replicas";
   }
   return finish(l.replicas, why, std::move(message));
@@ -279,11 +279,11 @@ void recordScale(const policy::Policy& policy, History& history, std::int32_t fr
                  Time now) {
   if (from == to) return;
   const bool up = to > from;
-  const policy::ScalingRules& rules = up ? policy.behavior.scaleUp : policy.behavior.scaleDown;
-  auto& events = up ? history.scaleUpEvents : history.scaleDownEvents;
+  const policy::ScalingRules& rules = up ? policy.behavior.scale_up : policy.behavior.scale_down;
+  auto& events = up ? history.scale_up_events : history.scale_down_events;
   std::int32_t longest = 0;
   for (const auto& p : rules.policies)
-    longest = std::max(longest, p.periodSeconds);
+    longest = std::max(longest, p.period_seconds);
   const Time cutoff = now - std::chrono::seconds(longest);
   for (auto& e : events) {
     if (e.at < cutoff) e.outdated = true;  // free slot: bounded memory, as the HPA

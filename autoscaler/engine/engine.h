@@ -65,18 +65,18 @@ struct MetricResult {
 };
 
 struct Decision {
-  std::int32_t currentReplicas = 0;
-  std::int32_t desiredReplicas = 0;  // what to write to the scale subresource
-  bool rescale = false;              // desiredReplicas != currentReplicas
-  std::string reason;                // one of reason::k*
-  std::string message;               // a sentence for Events and logs
-  std::int32_t minReplicas = 0;      // effective (schedule floors applied)
-  std::int32_t maxReplicas = 0;
-  std::int32_t metricReplicas = -1;      // largest metric proposal; -1 when none was used
-  std::int32_t stabilizedReplicas = -1;  // after stabilization, before rate limits; -1 if n/a
-  std::string ableToScaleReason;         // HPA AbleToScale condition reason
-  std::string scalingLimitedReason;      // HPA ScalingLimited condition reason
-  std::vector<MetricResult> metrics;     // one per policy metric
+  std::int32_t current_replicas = 0;
+  std::int32_t desired_replicas = 0;  // what to write to the scale subresource
+  bool rescale = false;               // desiredReplicas != currentReplicas
+  std::string reason;                 // one of reason::k*
+  std::string message;                // a sentence for Events and logs
+  std::int32_t min_replicas = 0;      // effective (schedule floors applied)
+  std::int32_t max_replicas = 0;
+  std::int32_t metric_replicas = -1;      // largest metric proposal; -1 when none was used
+  std::int32_t stabilized_replicas = -1;  // after stabilization, before rate limits; -1 if n/a
+  std::string able_to_scale_reason;       // HPA AbleToScale condition reason
+  std::string scaling_limited_reason;     // HPA ScalingLimited condition reason
+  std::vector<MetricResult> metrics;      // one per policy metric
   // `history` plus this sync's recommendation and failure counters. Store it as the new history
   // whether or not the scale write succeeds (the HPA keeps recommendations either way).
   History history;

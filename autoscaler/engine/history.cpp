@@ -43,9 +43,9 @@ std::string historyToJson(const History& history) {
   // nlohmann::json orders object keys alphabetically, which keeps the text stable.
   json out = {{"v", 1},
               {"recommendations", recs},
-              {"scaleUp", eventsToJson(history.scaleUpEvents)},
-              {"scaleDown", eventsToJson(history.scaleDownEvents)},
-              {"failures", history.metricFailures}};
+              {"scaleUp", eventsToJson(history.scale_up_events)},
+              {"scaleDown", eventsToJson(history.scale_down_events)},
+              {"failures", history.metric_failures}};
   return out.dump();
 }
 
@@ -69,10 +69,10 @@ Result<History> historyFromJson(std::string_view text) {
       h.recommendations.push_back({r[0].get<std::int32_t>(), fromMillis(r[1].get<std::int64_t>())});
     }
   }
-  if (in.contains("scaleUp") && !eventsFromJson(in["scaleUp"], h.scaleUpEvents)) {
+  if (in.contains("scaleUp") && !eventsFromJson(in["scaleUp"], h.scale_up_events)) {
     return fail("InvalidHistory", "\"scaleUp\" entries must be [change, unixMillis, outdated]");
   }
-  if (in.contains("scaleDown") && !eventsFromJson(in["scaleDown"], h.scaleDownEvents)) {
+  if (in.contains("scaleDown") && !eventsFromJson(in["scaleDown"], h.scale_down_events)) {
     return fail("InvalidHistory", "\"scaleDown\" entries must be [change, unixMillis, outdated]");
   }
   if (in.contains("failures")) {
@@ -80,7 +80,7 @@ Result<History> historyFromJson(std::string_view text) {
     if (!f.is_array()) return fail("InvalidHistory", "\"failures\" is not an array");
     for (const auto& n : f) {
       if (!n.is_number_integer()) return fail("InvalidHistory", "\"failures\" holds a non-integer");
-      h.metricFailures.push_back(n.get<std::int32_t>());
+      h.metric_failures.push_back(n.get<std::int32_t>());
     }
   }
   return h;

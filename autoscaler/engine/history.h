@@ -36,11 +36,11 @@ struct ScaleEvent {
 
 struct History {
   std::vector<TimedRecommendation> recommendations;
-  std::vector<ScaleEvent> scaleUpEvents;
-  std::vector<ScaleEvent> scaleDownEvents;
+  std::vector<ScaleEvent> scale_up_events;
+  std::vector<ScaleEvent> scale_down_events;
   // Consecutive syncs each metric (by index in Policy::metrics) was unavailable; reset to 0 when
   // it answers. Resized to the policy's metric count by decide().
-  std::vector<std::int32_t> metricFailures;
+  std::vector<std::int32_t> metric_failures;
   friend bool operator==(const History&, const History&) = default;
 };
 

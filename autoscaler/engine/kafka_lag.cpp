@@ -13,24 +13,25 @@ KafkaLag computeKafkaLag(const policy::KafkaLagSource& source,
     std::int64_t partitionLag = 0;
     if (p.committed < 0) {
       // No committed offset: where the group would start decides what is owed.
-      if (source.offsetResetPolicy == "earliest") {
-        partitionLag = p.highWatermark;
+      if (source.offset_reset_policy == "earliest") {
+        partitionLag = p.high_watermark;
       } else {
-        partitionLag = source.scaleToZeroOnInvalidOffset ? 0 : 1;
+        partitionLag = source.scale_to_zero_on_invalid_offset ? 0 : 1;
       }
     } else {
-      partitionLag = p.highWatermark > p.committed ? p.highWatermark - p.committed : 0;
+      partitionLag = p.high_watermark > p.committed ? p.high_watermark - p.committed : 0;
     }
-    if (partitionLag > 0) ++lag.partitionsWithLag;
+    if (partitionLag > 0) ++lag.partitions_with_lag;
     lag.uncapped = addSat(lag.uncapped, partitionLag);
   }
   lag.total = lag.uncapped;
-  if ((!source.allowIdleConsumers || source.limitToPartitionsWithLag) && source.lagThreshold > 0) {
+  if ((!source.allow_idle_consumers || source.limit_to_partitions_with_lag) &&
+      source.lag_threshold > 0) {
     // More consumers than partitions would sit idle: cap the lag so the HPA arithmetic
     // (ceil(lag / lagThreshold)) never asks for more replicas than partitions.
     const std::int64_t bound =
-        source.limitToPartitionsWithLag ? lag.partitionsWithLag : lag.partitions;
-    if (lag.total / source.lagThreshold > bound) lag.total = mulSat(bound, source.lagThreshold);
+        source.limit_to_partitions_with_lag ? lag.partitions_with_lag : lag.partitions;
+    if (lag.total / source.lag_threshold > bound) lag.total = mulSat(bound, source.lag_threshold);
   }
   return lag;
 }

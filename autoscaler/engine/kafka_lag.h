@@ -13,7 +13,7 @@ struct KafkaLag {
   std::int64_t total = 0;     // what the metric reports (capped unless allowIdleConsumers)
   std::int64_t uncapped = 0;  // the plain sum, used for activation as KEDA does
   std::int32_t partitions = 0;
-  std::int32_t partitionsWithLag = 0;
+  std::int32_t partitions_with_lag = 0;
 };
 
 // Per partition: lag = highWatermark - committed (never negative). Without a committed offset:

@@ -13,15 +13,16 @@ PodGroup classifyPod(const PodState& pod, bool hasMetric, bool isCpu, Time metri
   if (!hasMetric) return PodGroup::Missing;
   if (isCpu) {
     bool unready = false;
-    if (!pod.ready.has_value() || !pod.startTime.has_value()) {
+    if (!pod.ready.has_value() || !pod.start_time.has_value()) {
       unready = true;
-    } else if (*pod.startTime + cpuInitializationPeriod > now) {
+    } else if (*pod.start_time + cpuInitializationPeriod > now) {
       // Still initialising: the sample may mix start-up burn with real load, so it only counts
       // once a full metric window has passed since the pod became ready.
-      unready = !*pod.ready || metricTimestamp < pod.readyTransition + metricWindow;
+      unready = !*pod.ready || metricTimestamp < pod.ready_transition + metricWindow;
     } else {
       // Unready now and never ready since start: ignore; once-ready pods that went unready count.
-      unready = !*pod.ready && *pod.startTime + delayOfInitialReadinessStatus > pod.readyTransition;
+      unready =
+          !*pod.ready && *pod.start_time + delayOfInitialReadinessStatus > pod.ready_transition;
     }
     if (unready) return PodGroup::Unready;
   }
@@ -43,19 +44,19 @@ MetricObservation MetricObservation::perPod(std::vector<PodSample> pods) {
 MetricObservation MetricObservation::total(std::int64_t milli) {
   MetricObservation o;
   o.shape = Shape::Total;
-  o.valueMilli = milli;
+  o.value_milli = milli;
   return o;
 }
 MetricObservation MetricObservation::average(std::int64_t milli) {
   MetricObservation o;
   o.shape = Shape::Average;
-  o.valueMilli = milli;
+  o.value_milli = milli;
   return o;
 }
 MetricObservation MetricObservation::utilization(std::int64_t milliPercent) {
   MetricObservation o;
   o.shape = Shape::Utilization;
-  o.valueMilli = milliPercent;
+  o.value_milli = milliPercent;
   return o;
 }
 MetricObservation MetricObservation::kafkaPartitions(std::vector<PartitionOffsets> partitions) {

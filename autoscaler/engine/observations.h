@@ -31,10 +31,10 @@ enum class PodPhase { Pending, Running, Succeeded, Failed, Unknown };
 struct PodState {
   std::string name;
   PodPhase phase = PodPhase::Running;
-  bool deleting = false;          // metadata.deletionTimestamp set
-  std::optional<bool> ready;      // Ready condition status; nullopt = no Ready condition
-  Time readyTransition{};         // Ready condition lastTransitionTime
-  std::optional<Time> startTime;  // status.startTime
+  bool deleting = false;           // metadata.deletionTimestamp set
+  std::optional<bool> ready;       // Ready condition status; nullopt = no Ready condition
+  Time ready_transition{};         // Ready condition lastTransitionTime
+  std::optional<Time> start_time;  // status.startTime
 };
 
 // The HPA's groupPods() for one pod, pure. `hasMetric`: the metric source returned a value for the
@@ -52,18 +52,18 @@ PodGroup classifyPod(
 struct PodSample {
   std::string name;
   PodGroup group = PodGroup::Ready;
-  std::int64_t valueMilli = 0;  // usage (cpu in millicores, memory in milli-bytes); unused when
-                                // group is Missing
+  std::int64_t value_milli = 0;  // usage (cpu in millicores, memory in milli-bytes); unused when
+                                 // group is Missing
   // Sum of the containers' requests (Utilization targets only); nullopt when a container has no
   // request for the resource (the HPA then fails the metric: "missing request for cpu ...").
-  std::optional<std::int64_t> requestMilli;
+  std::optional<std::int64_t> request_milli;
 };
 
 // Kafka offsets of one partition of the consumer group's topic(s) (KafkaLag).
 struct PartitionOffsets {
   std::string topic;
   std::int32_t partition = 0;
-  std::int64_t highWatermark = 0;
+  std::int64_t high_watermark = 0;
   std::int64_t committed = -1;  // -1: the group has no committed offset for this partition
 };
 
@@ -81,7 +81,7 @@ struct MetricObservation {
     Partitions,   // `partitions`: KafkaLag offsets; the engine computes the lag (KEDA rules)
   };
   Shape shape = Shape::Unavailable;
-  std::int64_t valueMilli = 0;
+  std::int64_t value_milli = 0;
   std::vector<PodSample> pods;
   std::vector<PartitionOffsets> partitions;
   std::string error;
@@ -95,11 +95,11 @@ struct MetricObservation {
 };
 
 struct Observations {
-  std::int32_t specReplicas = 0;    // scale.spec.replicas: the current replica count
-  std::int32_t statusReplicas = 0;  // scale.status.replicas (AverageValue of Object/External)
-  std::int32_t readyPods = 0;       // target pods Running and Ready (Value / aggregate ratios)
-  std::int32_t totalPods = 0;       // target pods listed by the selector (0 -> metrics needing
-                                    //   pods fail with the HPA's "no pods returned" error)
+  std::int32_t spec_replicas = 0;    // scale.spec.replicas: the current replica count
+  std::int32_t status_replicas = 0;  // scale.status.replicas (AverageValue of Object/External)
+  std::int32_t ready_pods = 0;       // target pods Running and Ready (Value / aggregate ratios)
+  std::int32_t total_pods = 0;       // target pods listed by the selector (0 -> metrics needing
+                                     //   pods fail with the HPA's "no pods returned" error)
   std::vector<MetricObservation> metrics;  // one per policy metric, same order; a shorter list
                                            //   counts the rest as unavailable
 };

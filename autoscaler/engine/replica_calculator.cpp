@@ -114,10 +114,10 @@ Result<ReplicaProposal> resourceUtilizationReplicas(std::int32_t currentReplicas
   if (c.ready == 0) return metricsFailure(kNoMetrics);
   Sums sums;
   for (const auto& pod : pods) {
-    if (!pod.requestMilli) {
+    if (!pod.request_milli) {
       return metricsFailure("missing request for the resource in pod " + pod.name);
     }
-    if (pod.group == PodGroup::Ready) sums.add(pod.valueMilli, *pod.requestMilli);
+    if (pod.group == PodGroup::Ready) sums.add(pod.value_milli, *pod.request_milli);
   }
   auto first = utilizationRatio(sums, targetUtilization);
   if (!first.ok()) return fail(first.error());
@@ -136,12 +136,12 @@ Result<ReplicaProposal> resourceUtilizationReplicas(std::int32_t currentReplicas
   for (const auto& pod : pods) {
     if (pod.group == PodGroup::Missing) {
       if (ratio < 1.0) {
-        sums.add(*pod.requestMilli * fallback / 100, *pod.requestMilli);
+        sums.add(*pod.request_milli * fallback / 100, *pod.request_milli);
       } else if (ratio > 1.0) {
-        sums.add(0, *pod.requestMilli);
+        sums.add(0, *pod.request_milli);
       }
     } else if (pod.group == PodGroup::Unready && scaleUpWithUnready) {
-      sums.add(0, *pod.requestMilli);
+      sums.add(0, *pod.request_milli);
     }
   }
   auto second = utilizationRatio(sums, targetUtilization);
@@ -160,7 +160,7 @@ Result<ReplicaProposal> plainMetricReplicas(std::int32_t currentReplicas,
   if (c.ready == 0) return metricsFailure(kNoMetrics);
   Sums sums;
   for (const auto& pod : pods) {
-    if (pod.group == PodGroup::Ready) sums.add(pod.valueMilli, 0);
+    if (pod.group == PodGroup::Ready) sums.add(pod.value_milli, 0);
   }
   const auto [ratio, usage] = usageRatio(sums, targetUsageMilli);
   const bool scaleUpWithUnready = c.unready > 0 && ratio > 1.0;

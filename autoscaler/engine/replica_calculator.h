@@ -14,12 +14,12 @@
 
 namespace keelson::engine {
 
-// KEP-4951 tolerances: a ratio r is within when 1 - scaleDown <= r <= 1 + scaleUp (inclusive).
+// KEP-4951 tolerances: a ratio r is within when 1 - scale_down <= r <= 1 + scale_up (inclusive).
 struct Tolerances {
-  double scaleDown = 0.1;
-  double scaleUp = 0.1;
+  double scale_down = 0.1;
+  double scale_up = 0.1;
   bool isWithin(double usageRatio) const {
-    return (1.0 - scaleDown) <= usageRatio && usageRatio <= (1.0 + scaleUp);
+    return (1.0 - scale_down) <= usageRatio && usageRatio <= (1.0 + scale_up);
   }
 };
 

@@ -34,33 +34,33 @@ bool LeaderElector::step(TimePoint now, const std::string& state) {
     if (!leader_) {
       leader_ = true;
     }
-    lastRenew_ = now;
-  } else if (leader_ && now - lastRenew_ >= config_.renewDeadline) {
+    last_renew_ = now;
+  } else if (leader_ && now - last_renew_ >= config_.renew_deadline) {
     // client-go: failing to renew for renewDeadline means someone else may soon acquire; stop.
     leader_ = false;
   }
-  nextStep_ = now + config_.retryPeriod;
+  next_step_ = now + config_.retry_period;
   return isLeader(now);
 }
 
 bool LeaderElector::isLeader(TimePoint now) const {
-  return leader_ && now - lastRenew_ < config_.renewDeadline;
+  return leader_ && now - last_renew_ < config_.renew_deadline;
 }
 
 std::optional<std::string> LeaderElector::takeAcquiredState() {
-  auto out = std::move(acquiredState_);
-  acquiredState_.reset();
+  auto out = std::move(acquired_state_);
+  acquired_state_.reset();
   return out;
 }
 
 bool LeaderElector::tryAcquireOrRenew(TimePoint now, const std::string& state) {
   const std::string nowText = kube::formatMicroTime(unixMicros(now));
   const int durationSeconds = static_cast<int>(
-      std::chrono::duration_cast<std::chrono::seconds>(config_.leaseDuration).count());
+      std::chrono::duration_cast<std::chrono::seconds>(config_.lease_duration).count());
   auto current = store_.get();
   if (!current) {
     if (current.error().reason != "NotFound") {
-      lastError_ = current.error().message;
+      last_error_ = current.error().message;
       return false;
     }
     json lease = {{"apiVersion", "coordination.k8s.io/v1"},
@@ -77,28 +77,28 @@ bool LeaderElector::tryAcquireOrRenew(TimePoint now, const std::string& state) {
                     {"leaseTransitions", 0}}}};
     auto created = store_.create(lease);
     if (!created) {
-      lastError_ = created.error().message;
+      last_error_ = created.error().message;
       return false;
     }
     lease_ = std::move(created).value();
-    observedRecord_ = recordKey(lease_["spec"]);
-    observedTime_ = now;
-    if (!leader_) acquiredState_ = std::string();
+    observed_record_ = recordKey(lease_["spec"]);
+    observed_time_ = now;
+    if (!leader_) acquired_state_ = std::string();
     return true;
   }
   json lease = std::move(current).value();
   json spec = lease.value("spec", json::object());
   const std::string holder = spec.value("holderIdentity", "");
   const std::string key = recordKey(spec);
-  if (key != observedRecord_) {
-    observedRecord_ = key;
-    observedTime_ = now;
+  if (key != observed_record_) {
+    observed_record_ = key;
+    observed_time_ = now;
   }
   const bool mine = holder == config_.identity;
   if (!mine && !holder.empty()) {
     const int leaseSeconds = spec.value("leaseDurationSeconds", durationSeconds);
-    if (now < observedTime_ + std::chrono::seconds(leaseSeconds)) {
-      lastError_ = "lease held by " + holder;
+    if (now < observed_time_ + std::chrono::seconds(leaseSeconds)) {
+      last_error_ = "lease held by " + holder;
       leader_ = false;
       return false;
     }
@@ -123,13 +123,13 @@ bool LeaderElector::tryAcquireOrRenew(TimePoint now, const std::string& state) {
   lease["metadata"]["annotations"][kStateAnnotation] = acquiring ? previousState : state;
   auto replaced = store_.replace(lease);
   if (!replaced) {
-    lastError_ = replaced.error().message;
+    last_error_ = replaced.error().message;
     return false;
   }
   lease_ = std::move(replaced).value();
-  observedRecord_ = recordKey(lease_.value("spec", json::object()));
-  observedTime_ = now;
-  if (acquiring) acquiredState_ = previousState;
+  observed_record_ = recordKey(lease_.value("spec", json::object()));
+  observed_time_ = now;
+  if (acquiring) acquired_state_ = previousState;
   return true;
 }
 

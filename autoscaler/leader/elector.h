@@ -40,9 +40,9 @@ struct ElectionConfig {
   std::string ns;
   std::string name = "keelson-autoscaler";
   std::string identity;  // pod name + random suffix (makeIdentity)
-  std::chrono::milliseconds leaseDuration{15000};
-  std::chrono::milliseconds renewDeadline{10000};
-  std::chrono::milliseconds retryPeriod{2000};
+  std::chrono::milliseconds lease_duration{15000};
+  std::chrono::milliseconds renew_deadline{10000};
+  std::chrono::milliseconds retry_period{2000};
 };
 
 // "<pod name or host name>_<8 random hex digits>".
@@ -64,9 +64,9 @@ class LeaderElector {
   // needs before acting.
   bool isLeader(TimePoint now) const;
 
-  TimePoint nextStep() const { return nextStep_; }
+  TimePoint nextStep() const { return next_step_; }
   // When the Lease was last renewed (or acquired) by this replica.
-  TimePoint lastRenew() const { return lastRenew_; }
+  TimePoint lastRenew() const { return last_renew_; }
 
   // Set when this replica just became leader: the state annotation it found (empty when none).
   // Returns it once.
@@ -75,7 +75,7 @@ class LeaderElector {
   // Gives the Lease up (holderIdentity cleared) so a successor need not wait for it to expire.
   void release(TimePoint now);
 
-  std::string lastError() const { return lastError_; }
+  std::string lastError() const { return last_error_; }
   const std::string& identity() const { return config_.identity; }
 
  private:
@@ -84,14 +84,14 @@ class LeaderElector {
   ElectionConfig config_;
   LeaseStore& store_;
   bool leader_ = false;
-  TimePoint lastRenew_{};
-  TimePoint nextStep_{};
+  TimePoint last_renew_{};
+  TimePoint next_step_{};
   // The last record seen (holder + renewTime + transitions) and when it was first seen.
-  std::string observedRecord_;
-  TimePoint observedTime_{};
-  std::optional<std::string> acquiredState_;
+  std::string observed_record_;
+  TimePoint observed_time_{};
+  std::optional<std::string> acquired_state_;
   nlohmann::json lease_;  // the last Lease object read or written
-  std::string lastError_;
+  std::string last_error_;
 };
 
 }  // namespace keelson::leader

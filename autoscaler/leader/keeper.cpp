@@ -18,7 +18,8 @@ void LeaseKeeper::run() {
   for (;;) {
     stepIfDue();
     std::unique_lock lock(mu_);
-    wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_ || writeNow_; });
+    wake_.wait_for(lock, std::chrono::milliseconds(100),
+                   [this] { return stopping_ || write_now_; });
     if (stopping_) return;
   }
 }
@@ -33,7 +34,7 @@ void LeaseKeeper::stop() {
   if (thread_.joinable()) thread_.join();
   elector_.release(clock_.wallNow());
   std::lock_guard lock(mu_);
-  leaderUntil_ = TimePoint{};
+  leader_until_ = TimePoint{};
 }
 
 void LeaseKeeper::stepIfDue() {
@@ -41,8 +42,8 @@ void LeaseKeeper::stepIfDue() {
   std::string state;
   {
     std::lock_guard lock(mu_);
-    if (!writeNow_ && stepped_ && now < elector_.nextStep()) return;
-    writeNow_ = false;
+    if (!write_now_ && stepped_ && now < elector_.nextStep()) return;
+    write_now_ = false;
     state = state_;
   }
   // The API call runs without the lock: the loop's isLeader() never waits for the network.
@@ -56,8 +57,8 @@ void LeaseKeeper::stepIfDue() {
     state_ = *acquired;
     acquired_ = std::move(acquired);
   }
-  leaderUntil_ = leading ? elector_.lastRenew() + config_.renewDeadline : TimePoint{};
-  lastError_ = elector_.lastError();
+  leader_until_ = leading ? elector_.lastRenew() + config_.renew_deadline : TimePoint{};
+  last_error_ = elector_.lastError();
 }
 
 LeaseKeeper::View LeaseKeeper::poll(TimePoint now) {
@@ -65,16 +66,16 @@ LeaseKeeper::View LeaseKeeper::poll(TimePoint now) {
   View view;
   view.stepped = stepped_;
   view.term = term_;
-  view.leading = term_ != 0 && now < leaderUntil_;
-  view.acquiredState = std::move(acquired_);
+  view.leading = term_ != 0 && now < leader_until_;
+  view.acquired_state = std::move(acquired_);
   acquired_.reset();
-  view.lastError = lastError_;
+  view.last_error = last_error_;
   return view;
 }
 
 bool LeaseKeeper::isLeader(TimePoint now, std::uint64_t term) const {
   std::lock_guard lock(mu_);
-  return term != 0 && term == term_ && now < leaderUntil_;
+  return term != 0 && term == term_ && now < leader_until_;
 }
 
 void LeaseKeeper::publish(std::string state, std::uint64_t term, bool writeNow) {
@@ -83,7 +84,7 @@ void LeaseKeeper::publish(std::string state, std::uint64_t term, bool writeNow) 
     if (term == 0 || term != term_) return;
     state_ = std::move(state);
     if (!writeNow) return;
-    writeNow_ = true;
+    write_now_ = true;
   }
   wake_.notify_all();
 }

@@ -46,11 +46,11 @@ class LeaseKeeper {
   void stepIfDue();
 
   struct View {
-    bool stepped = false;                      // at least one attempt was made (readiness)
-    bool leading = false;                      // isLeader(now, term)
-    std::uint64_t term = 0;                    // this replica's current term (0: never led)
-    std::optional<std::string> acquiredState;  // once, on the first poll of a new term
-    std::string lastError;                     // the last failed attempt's message
+    bool stepped = false;                       // at least one attempt was made (readiness)
+    bool leading = false;                       // isLeader(now, term)
+    std::uint64_t term = 0;                     // this replica's current term (0: never led)
+    std::optional<std::string> acquired_state;  // once, on the first poll of a new term
+    std::string last_error;                     // the last failed attempt's message
   };
   View poll(TimePoint now);
 
@@ -71,13 +71,13 @@ class LeaseKeeper {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stepped_ = false;
-  bool writeNow_ = false;
+  bool write_now_ = false;
   bool stopping_ = false;
   std::uint64_t term_ = 0;
-  TimePoint leaderUntil_{};  // renewed at + renewDeadline while leading
+  TimePoint leader_until_{};  // renewed at + renewDeadline while leading
   std::string state_;
   std::optional<std::string> acquired_;
-  std::string lastError_;
+  std::string last_error_;
   std::thread thread_;
 };
 

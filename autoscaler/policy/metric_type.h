@@ -33,15 +33,15 @@ struct MetricTypeTraits {
   const char* name;   // the `type:` value, e.g. "Resource"
   const char* field;  // the body's key beside `type:`, e.g. "resource"
   // A Keelson extension: refused in a HorizontalPodAutoscaler document.
-  bool keelsonOnly = false;
+  bool keelson_only = false;
   // Observed per pod (the HPA's per-pod path: the controller lists the target's pods, missing and
   // unready pods are handled as the HPA does, not measured while the target is at zero).
-  bool perPod = false;
+  bool per_pod = false;
   // Decides activation: may wake a target from zero, and all of them idle scales it to zero.
-  bool canActivate = false;
+  bool can_activate = false;
   // simulate: a sample is the metric's total whatever the target type (KafkaLag: the total lag,
   // not the lag per replica).
-  bool samplesAreTotals = false;
+  bool samples_are_totals = false;
   // The target types its body accepts (targetBit OR-ed).
   unsigned targets = 0;
 };

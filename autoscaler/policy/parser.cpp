@@ -35,14 +35,14 @@ std::optional<std::string> objectName(std::string_view name) {
 class Doc {
  public:
   Doc(const std::string& file, std::vector<Diagnostic>& out, int fallbackLine)
-      : file_(file), out_(out), fallbackLine_(fallbackLine) {}
+      : file_(file), out_(out), fallback_line_(fallbackLine) {}
 
   bool hpa = false;                   // a HorizontalPodAutoscaler document: no Keelson extensions
   FieldRecorder* recorder = nullptr;  // autoscaler/crd's schema discovery; null when parsing
   std::size_t errors() const { return errors_; }
 
   void error(const YAML::Node& at, const std::string& message) {
-    int line = fallbackLine_;
+    int line = fallback_line_;
     if (at.IsDefined() && at.Mark().line >= 0) line = at.Mark().line + 1;
     out_.push_back({file_, line, message});
     ++errors_;
@@ -254,14 +254,14 @@ class Doc {
   }
 
   int line(const YAML::Node& n) const {
-    return n.IsDefined() && n.Mark().line >= 0 ? n.Mark().line + 1 : fallbackLine_;
+    return n.IsDefined() && n.Mark().line >= 0 ? n.Mark().line + 1 : fallback_line_;
   }
   const std::string& file() const { return file_; }
 
  private:
   const std::string& file_;
   std::vector<Diagnostic>& out_;
-  int fallbackLine_;
+  int fallback_line_;
   std::size_t errors_ = 0;
 };
 
@@ -299,7 +299,7 @@ void parseMetricIdentifier(Doc& doc, const YAML::Node& parent, const std::string
   }
   if (!doc.map(id, p, {"name", "selector"})) return;
   if (auto name = doc.str(id, "name", p, true)) m.name = *name;
-  parseSelector(doc, id["selector"], p + ".selector", m.metricSelector);
+  parseSelector(doc, id["selector"], p + ".selector", m.metric_selector);
 }
 
 void parseTarget(Doc& doc, const YAML::Node& parent, const std::string& path, MetricSpec& m) {
@@ -330,14 +330,14 @@ void parseTarget(Doc& doc, const YAML::Node& parent, const std::string& path, Me
     m.target.type = TargetType::Utilization;
     if (auto v = doc.integer(t, "averageUtilization", p, true, 1,
                              std::numeric_limits<std::int32_t>::max())) {
-      m.target.averageUtilization = static_cast<std::int32_t>(*v);
+      m.target.average_utilization = static_cast<std::int32_t>(*v);
     }
   } else if (*type == "Value") {
     m.target.type = TargetType::Value;
-    if (auto v = doc.quantity(t, "value", p, true, true)) m.target.valueMilli = *v;
+    if (auto v = doc.quantity(t, "value", p, true, true)) m.target.value_milli = *v;
   } else {
     m.target.type = TargetType::AverageValue;
-    if (auto v = doc.quantity(t, "averageValue", p, true, true)) m.target.averageValueMilli = *v;
+    if (auto v = doc.quantity(t, "averageValue", p, true, true)) m.target.average_value_milli = *v;
   }
   // A value for another target type is a typo that would silently do nothing.
   for (const char* key : {"averageUtilization", "value", "averageValue"}) {
@@ -353,7 +353,7 @@ void parseTarget(Doc& doc, const YAML::Node& parent, const std::string& path, Me
 void parseQueryOverride(Doc& doc, const YAML::Node& node, const std::string& path, MetricSpec& m) {
   if (auto q = doc.str(node, "query", path, false)) {
     m.query = *q;
-    m.queryOverridden = true;
+    m.query_overridden = true;
   } else {
     m.query = defaultQuery(m);
   }
@@ -403,10 +403,10 @@ class BodyReader final : public MetricBodyReader {
       doc_.error(body, p + ".describedObject is required");
     } else if (doc_.map(obj, p + ".describedObject", {"apiVersion", "kind", "name"})) {
       const std::string o = p + ".describedObject";
-      m.describedObject.apiVersion =
+      m.described_object.api_version =
           doc_.name(obj, "apiVersion", o, false, kube::checkApiVersion).value_or("");
-      m.describedObject.kind = doc_.name(obj, "kind", o, true, kube::checkKind).value_or("");
-      m.describedObject.name = doc_.name(obj, "name", o, true, objectName).value_or("");
+      m.described_object.kind = doc_.name(obj, "kind", o, true, kube::checkKind).value_or("");
+      m.described_object.name = doc_.name(obj, "name", o, true, objectName).value_or("");
     }
   }
   void queryOverride(const YAML::Node& body, const std::string& path, MetricSpec& m) override {
@@ -427,14 +427,14 @@ std::optional<MetricSpec> parseMetric(Doc& doc, const YAML::Node& node, const st
   std::vector<const char*> names, fields, keelsonFields;
   for (const auto& def : metricTypes()) {
     names.push_back(def.traits->name);
-    (def.traits->keelsonOnly ? keelsonFields : fields).push_back(def.traits->field);
+    (def.traits->keelson_only ? keelsonFields : fields).push_back(def.traits->field);
   }
   fields.insert(fields.begin(), "type");
   if (!doc.map(node, path, fields, keelsonFields)) return std::nullopt;
   auto type = doc.oneOf(node, "type", path, true, names);
   if (!type) return std::nullopt;
   const MetricTypeDefinition& def = *findMetricType(*type);
-  if (doc.hpa && def.traits->keelsonOnly) {
+  if (doc.hpa && def.traits->keelson_only) {
     doc.error(node["type"], path + ".type " + *type +
                                 " is a Keelson metric type; use kind: ScalingPolicy (apiVersion: "
                                 "keelson.io/v1) to use it");
@@ -469,12 +469,12 @@ void parseRules(Doc& doc, const YAML::Node& node, const std::string& path, Scali
     return;
   }
   if (auto v = doc.integer(node, "stabilizationWindowSeconds", path, false, 0, 3600)) {
-    rules.stabilizationWindowSeconds = static_cast<std::int32_t>(*v);
+    rules.stabilization_window_seconds = static_cast<std::int32_t>(*v);
   }
   if (auto s = doc.oneOf(node, "selectPolicy", path, false, {"Max", "Min", "Disabled"})) {
-    rules.selectPolicy = *s == "Max"   ? SelectPolicy::Max
-                         : *s == "Min" ? SelectPolicy::Min
-                                       : SelectPolicy::Disabled;
+    rules.select_policy = *s == "Max"   ? SelectPolicy::Max
+                          : *s == "Min" ? SelectPolicy::Min
+                                        : SelectPolicy::Disabled;
   }
   if (auto t = doc.quantity(node, "tolerance", path, false, false)) {
     rules.tolerance = static_cast<double>(*t) / 1000.0;
@@ -499,7 +499,7 @@ void parseRules(Doc& doc, const YAML::Node& node, const std::string& path, Scali
       rule.value = static_cast<std::int32_t>(*v);
     }
     if (auto v = doc.integer(p, "periodSeconds", pp, true, 1, 1800)) {
-      rule.periodSeconds = static_cast<std::int32_t>(*v);
+      rule.period_seconds = static_cast<std::int32_t>(*v);
     }
     rules.policies.push_back(rule);
   }
@@ -524,11 +524,11 @@ void parseSchedules(Doc& doc, const YAML::Node& node, const std::string& path, P
         doc.error(s["cron"], p + ".cron: " + expr.error().message);
       } else {
         sched.cron = *c;
-        sched.cronExpr = *expr;
+        sched.cron_expr = *expr;
       }
     }
-    sched.timeZone = doc.str(s, "timeZone", p, false).value_or("UTC");
-    auto zone = TimeZone::load(sched.timeZone);
+    sched.time_zone = doc.str(s, "timeZone", p, false).value_or("UTC");
+    auto zone = TimeZone::load(sched.time_zone);
     if (!zone.ok()) {
       doc.error(s["timeZone"], p + ".timeZone: " + zone.error().message);
     } else {
@@ -541,12 +541,12 @@ void parseSchedules(Doc& doc, const YAML::Node& node, const std::string& path, P
       } else if (*ms < 60000 || *ms > 7LL * 86400000) {
         doc.error(s["duration"], p + ".duration must be between 1m and 168h, got \"" + *d + "\"");
       } else {
-        sched.durationSeconds = *ms / 1000;
+        sched.duration_seconds = *ms / 1000;
       }
     }
     if (auto r =
             doc.integer(s, "minReplicas", p, true, 0, std::numeric_limits<std::int32_t>::max())) {
-      sched.minReplicas = static_cast<std::int32_t>(*r);
+      sched.min_replicas = static_cast<std::int32_t>(*r);
     }
     policy.schedules.push_back(std::move(sched));
   }
@@ -604,22 +604,22 @@ void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
     doc.error(spec, "spec.scaleTargetRef is required (apiVersion, kind and name of the workload)");
   } else if (doc.map(ref, "spec.scaleTargetRef", {"apiVersion", "kind", "name"})) {
     const std::string r = "spec.scaleTargetRef";
-    policy.scaleTargetRef.apiVersion =
+    policy.scale_target_ref.api_version =
         doc.name(ref, "apiVersion", r, false, kube::checkApiVersion).value_or("apps/v1");
-    policy.scaleTargetRef.kind = doc.name(ref, "kind", r, true, kube::checkKind).value_or("");
-    policy.scaleTargetRef.name = doc.name(ref, "name", r, true, objectName).value_or("");
+    policy.scale_target_ref.kind = doc.name(ref, "kind", r, true, kube::checkKind).value_or("");
+    policy.scale_target_ref.name = doc.name(ref, "name", r, true, objectName).value_or("");
   }
   if (auto v = doc.integer(spec, "minReplicas", "spec", false, 0,
                            std::numeric_limits<std::int32_t>::max())) {
-    policy.minReplicas = static_cast<std::int32_t>(*v);
+    policy.min_replicas = static_cast<std::int32_t>(*v);
   }
   if (auto v = doc.integer(spec, "maxReplicas", "spec", true, 1,
                            std::numeric_limits<std::int32_t>::max())) {
-    policy.maxReplicas = static_cast<std::int32_t>(*v);
-    if (policy.maxReplicas < policy.minReplicas) {
-      doc.error(spec["maxReplicas"], "spec.maxReplicas (" + std::to_string(policy.maxReplicas) +
+    policy.max_replicas = static_cast<std::int32_t>(*v);
+    if (policy.max_replicas < policy.min_replicas) {
+      doc.error(spec["maxReplicas"], "spec.maxReplicas (" + std::to_string(policy.max_replicas) +
                                          ") must be >= spec.minReplicas (" +
-                                         std::to_string(policy.minReplicas) + ")");
+                                         std::to_string(policy.min_replicas) + ")");
     }
   }
 
@@ -641,7 +641,7 @@ void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
     cpu.type = MetricType::Resource;
     cpu.name = "cpu";
     cpu.target.type = TargetType::Utilization;
-    cpu.target.averageUtilization = 80;
+    cpu.target.average_utilization = 80;
     cpu.source = policy.source;
     cpu.query = defaultQuery(cpu);
     policy.metrics.push_back(cpu);
@@ -651,14 +651,14 @@ void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
   if (behavior.IsDefined() && !behavior.IsNull() &&
       doc.map(behavior, "spec.behavior", {"scaleUp", "scaleDown"})) {
     // tolerance is KEP-4951 (an HPA field since Kubernetes 1.33), so it is allowed in both kinds.
-    parseRules(doc, behavior["scaleUp"], "spec.behavior.scaleUp", policy.behavior.scaleUp);
-    parseRules(doc, behavior["scaleDown"], "spec.behavior.scaleDown", policy.behavior.scaleDown);
+    parseRules(doc, behavior["scaleUp"], "spec.behavior.scaleUp", policy.behavior.scale_up);
+    parseRules(doc, behavior["scaleDown"], "spec.behavior.scaleDown", policy.behavior.scale_down);
   }
 
   parseSchedules(doc, spec["schedules"], "spec.schedules", policy);
 
   if (auto v = doc.integer(spec, "syncPeriodSeconds", "spec", false, 1, 3600)) {
-    policy.syncPeriodSeconds = static_cast<std::int32_t>(*v);
+    policy.sync_period_seconds = static_cast<std::int32_t>(*v);
   }
 
   const YAML::Node fb = spec["fallback"];
@@ -666,7 +666,7 @@ void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
       doc.map(fb, "spec.fallback", {"failureThreshold", "replicas"})) {
     Fallback f;
     if (auto v = doc.integer(fb, "failureThreshold", "spec.fallback", false, 1, 1000)) {
-      f.failureThreshold = static_cast<std::int32_t>(*v);
+      f.failure_threshold = static_cast<std::int32_t>(*v);
     }
     if (auto v = doc.integer(fb, "replicas", "spec.fallback", true, 0,
                              std::numeric_limits<std::int32_t>::max())) {
@@ -675,14 +675,14 @@ void parseDocument(Doc& doc, const YAML::Node& root, ParseOutput& out) {
     policy.fallback = f;
   }
 
-  if (policy.minReplicas == 0 && doc.errors() == before) {
+  if (policy.min_replicas == 0 && doc.errors() == before) {
     const bool capable = std::any_of(policy.metrics.begin(), policy.metrics.end(),
-                                     [](auto& m) { return m.type.traits().canActivate; });
+                                     [](auto& m) { return m.type.traits().can_activate; });
     if (!capable) {
       doc.error(spec["minReplicas"],
                 "spec.minReplicas is 0 (scale to zero) but no metric can wake the target up: add "
                 "an " +
-                    metricTypeList([](const MetricTypeTraits& t) { return t.canActivate; }, "or") +
+                    metricTypeList([](const MetricTypeTraits& t) { return t.can_activate; }, "or") +
                     " metric, or set minReplicas >= 1");
     }
   }

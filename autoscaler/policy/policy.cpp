@@ -6,16 +6,16 @@ namespace keelson::policy {
 
 ScalingRules defaultScaleUpRules() {
   ScalingRules rules;
-  rules.stabilizationWindowSeconds = 0;
-  rules.selectPolicy = SelectPolicy::Max;
+  rules.stabilization_window_seconds = 0;
+  rules.select_policy = SelectPolicy::Max;
   rules.policies = {{ScalingPolicyType::Percent, 100, 15}, {ScalingPolicyType::Pods, 4, 15}};
   return rules;
 }
 
 ScalingRules defaultScaleDownRules() {
   ScalingRules rules;
-  rules.stabilizationWindowSeconds = 300;
-  rules.selectPolicy = SelectPolicy::Max;
+  rules.stabilization_window_seconds = 300;
+  rules.select_policy = SelectPolicy::Max;
   rules.policies = {{ScalingPolicyType::Percent, 100, 15}};
   return rules;
 }

@@ -24,8 +24,8 @@ struct SourceRef {
 };
 
 struct ScaleTargetRef {
-  std::string apiVersion;  // e.g. "apps/v1"
-  std::string kind;        // e.g. "Deployment"
+  std::string api_version;  // e.g. "apps/v1"
+  std::string kind;         // e.g. "Deployment"
   std::string name;
 };
 
@@ -33,9 +33,9 @@ struct ScaleTargetRef {
 // meaningful, chosen by `type`.
 struct MetricTarget {
   TargetType type = TargetType::Utilization;
-  std::int32_t averageUtilization = 0;  // percent of request, Utilization only
-  std::int64_t valueMilli = 0;          // Value only
-  std::int64_t averageValueMilli = 0;   // AverageValue only
+  std::int32_t average_utilization = 0;  // percent of request, Utilization only
+  std::int64_t value_milli = 0;          // Value only
+  std::int64_t average_value_milli = 0;  // AverageValue only
 };
 
 // A label selector reduced to matchLabels (matchExpressions are rejected by the parser with a
@@ -46,17 +46,17 @@ struct LabelMatch {
 };
 
 struct KafkaLagSource {
-  std::string bootstrapServers;  // "host:port[,host:port]"
-  std::string consumerGroup;
-  std::string topic;               // empty = every topic the group has committed offsets for
-  std::int64_t lagThreshold = 10;  // target average lag per replica (KEDA default 10)
-  std::int64_t activationLagThreshold = 0;  // active (scale from zero) when total lag > this
-  bool allowIdleConsumers = false;          // false: total lag capped at partitions x lagThreshold
-  bool limitToPartitionsWithLag = false;    // cap at partitionsWithLag x lagThreshold instead
+  std::string bootstrap_servers;  // "host:port[,host:port]"
+  std::string consumer_group;
+  std::string topic;                // empty = every topic the group has committed offsets for
+  std::int64_t lag_threshold = 10;  // target average lag per replica (KEDA default 10)
+  std::int64_t activation_lag_threshold = 0;  // active (scale from zero) when total lag > this
+  bool allow_idle_consumers = false;  // false: total lag capped at partitions x lagThreshold
+  bool limit_to_partitions_with_lag = false;  // cap at partitionsWithLag x lagThreshold instead
   // What a partition without a committed offset counts as (KEDA offsetResetPolicy):
   // "latest" -> lag 1 (0 when scaleToZeroOnInvalidOffset), "earliest" -> the high watermark.
-  std::string offsetResetPolicy = "latest";
-  bool scaleToZeroOnInvalidOffset = false;
+  std::string offset_reset_policy = "latest";
+  bool scale_to_zero_on_invalid_offset = false;
 };
 
 // One entry of spec.metrics. Fields not used by `type` stay empty.
@@ -67,23 +67,23 @@ struct MetricSpec {
   // Resource / ContainerResource: "cpu" or "memory"; Pods / Object / External: the metric name;
   // Prometheus: an optional display name (defaults to "prometheus<index>"); KafkaLag: "kafka_lag".
   std::string name;
-  std::string container;                   // ContainerResource
-  std::vector<LabelMatch> metricSelector;  // Pods / Object / External metric.selector.matchLabels
-  ScaleTargetRef describedObject;          // Object
+  std::string container;                    // ContainerResource
+  std::vector<LabelMatch> metric_selector;  // Pods / Object / External metric.selector.matchLabels
+  ScaleTargetRef described_object;          // Object
 
   // The PromQL query that answers this metric. For Resource/ContainerResource/Pods/Object/External
   // it is the documented default (defaultQuery() below) unless the policy sets `query`.
   // Placeholders the metric source substitutes: {namespace}, {pods} (regex of the target's pod
   // names), {container}. Empty for KafkaLag.
   std::string query;
-  bool queryOverridden = false;
+  bool query_overridden = false;
 
   MetricTarget target;
 
   // Keelson: scale-to-zero activation (Prometheus `activationThreshold`, KafkaLag
   // `activationLagThreshold`): the metric is "active" when its value is > this. Object and External
   // use 0. Resource / ContainerResource / Pods metrics never decide activation (as in KEDA).
-  std::int64_t activationMilli = 0;
+  std::int64_t activation_milli = 0;
 
   std::optional<KafkaLagSource> kafka;  // KafkaLag only
 
@@ -101,15 +101,15 @@ enum class ScalingPolicyType { Pods, Percent };
 struct ScalingRule {
   ScalingPolicyType type = ScalingPolicyType::Pods;
   std::int32_t value = 0;
-  std::int32_t periodSeconds = 0;  // (0, 1800]
+  std::int32_t period_seconds = 0;  // (0, 1800]
 };
 
 enum class SelectPolicy { Max, Min, Disabled };
 
 // autoscaling/v2 HPAScalingRules, defaulted.
 struct ScalingRules {
-  std::int32_t stabilizationWindowSeconds = 0;
-  SelectPolicy selectPolicy = SelectPolicy::Max;
+  std::int32_t stabilization_window_seconds = 0;
+  SelectPolicy select_policy = SelectPolicy::Max;
   std::vector<ScalingRule> policies;
   double tolerance = 0.1;  // KEP-4951 behavior.scaleUp/scaleDown.tolerance (a fraction, 0.1 = 10%)
 };
@@ -121,8 +121,8 @@ ScalingRules defaultScaleUpRules();
 ScalingRules defaultScaleDownRules();
 
 struct Behavior {
-  ScalingRules scaleUp = defaultScaleUpRules();
-  ScalingRules scaleDown = defaultScaleDownRules();
+  ScalingRules scale_up = defaultScaleUpRules();
+  ScalingRules scale_down = defaultScaleDownRules();
 };
 
 // Keelson: a replica floor while a cron schedule is active. A schedule fires at every minute the
@@ -131,19 +131,19 @@ struct Behavior {
 // scaling above it continues.
 struct Schedule {
   std::string name;
-  std::string cron;      // "minute hour day-of-month month day-of-week", Vixie semantics
-  std::string timeZone;  // IANA name ("Europe/Berlin") or "UTC"; default "UTC"
-  std::int64_t durationSeconds = 0;
-  std::int32_t minReplicas = 0;
+  std::string cron;       // "minute hour day-of-month month day-of-week", Vixie semantics
+  std::string time_zone;  // IANA name ("Europe/Berlin") or "UTC"; default "UTC"
+  std::int64_t duration_seconds = 0;
+  std::int32_t min_replicas = 0;
   SourceRef source;
-  CronExpr cronExpr;  // parsed `cron`
-  TimeZone zone;      // loaded `timeZone`
+  CronExpr cron_expr;  // parsed `cron`
+  TimeZone zone;       // loaded `timeZone`
 };
 
 // Keelson: KEDA-like fallback. A metric that was unavailable at `failureThreshold` consecutive
 // syncs (this one included) proposes `replicas` instead of being ignored.
 struct Fallback {
-  std::int32_t failureThreshold = 3;
+  std::int32_t failure_threshold = 3;
   std::int32_t replicas = 0;
 };
 
@@ -155,16 +155,16 @@ struct Policy {
   std::string namespace_;  // metadata.namespace, default "default"
   SourceRef source;        // the document's first line
 
-  ScaleTargetRef scaleTargetRef;
-  std::int32_t minReplicas = 1;  // 0 enables scale to zero
-  std::int32_t maxReplicas = 0;
+  ScaleTargetRef scale_target_ref;
+  std::int32_t min_replicas = 1;  // 0 enables scale to zero
+  std::int32_t max_replicas = 0;
   std::vector<MetricSpec> metrics;  // defaulted to [cpu Utilization 80%] when omitted (as the HPA)
   Behavior behavior;
   std::vector<Schedule> schedules;   // Keelson
   std::optional<Fallback> fallback;  // Keelson
   // Keelson: how often the controller syncs this policy (1..3600 s); nullopt = the controller's
   // --sync-period. ScalingPolicy only.
-  std::optional<std::int32_t> syncPeriodSeconds;
+  std::optional<std::int32_t> sync_period_seconds;
 
   // "namespace/name", the key under which the controller keeps this policy's History.
   std::string key() const { return namespace_ + "/" + name; }

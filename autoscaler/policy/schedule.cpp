@@ -39,7 +39,7 @@ struct FieldSpec {
   int lo;
   int hi;
   const char* const* names;  // optional names for values lo..lo+n-1
-  int nameCount;
+  int name_count;
 };
 
 Result<int> parseValue(const std::string& text, const FieldSpec& spec) {
@@ -47,7 +47,7 @@ Result<int> parseValue(const std::string& text, const FieldSpec& spec) {
   std::string low;
   for (char c : text)
     low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (int i = 0; i < spec.nameCount; ++i) {
+  for (int i = 0; i < spec.name_count; ++i) {
     if (low == spec.names[i]) return spec.lo + i;
   }
   int v = 0;
@@ -55,7 +55,7 @@ Result<int> parseValue(const std::string& text, const FieldSpec& spec) {
     if (c < '0' || c > '9') {
       return fail("InvalidCron", std::string(spec.name) + " field: \"" + text +
                                      "\" is not a number" +
-                                     (spec.nameCount > 0 ? " or a name" : ""));
+                                     (spec.name_count > 0 ? " or a name" : ""));
     }
     v = v * 10 + (c - '0');
     if (v > 1000) break;
@@ -140,20 +140,21 @@ Result<CronExpr> CronExpr::parse(const std::string& input) {
   if (!minutes.ok()) return fail(minutes.error());
   auto hours = parseField(fields[1], {"hour", 0, 23, nullptr, 0}, 23, restricted);
   if (!hours.ok()) return fail(hours.error());
-  auto dom = parseField(fields[2], {"day-of-month", 1, 31, nullptr, 0}, 31, e.domRestricted_);
+  auto dom = parseField(fields[2], {"day-of-month", 1, 31, nullptr, 0}, 31, e.dom_restricted_);
   if (!dom.ok()) return fail(dom.error());
   auto months = parseField(fields[3], {"month", 1, 12, kMonthNames.data(), 12}, 12, restricted);
   if (!months.ok()) return fail(months.error());
   // 7 is accepted as Sunday.
-  auto dow = parseField(fields[4], {"day-of-week", 0, 6, kDayNames.data(), 7}, 7, e.dowRestricted_);
+  auto dow =
+      parseField(fields[4], {"day-of-week", 0, 6, kDayNames.data(), 7}, 7, e.dow_restricted_);
   if (!dow.ok()) return fail(dow.error());
   e.minutes_ = *minutes;
   e.hours_ = static_cast<std::uint32_t>(*hours);
-  e.daysOfMonth_ = static_cast<std::uint32_t>(*dom);
+  e.days_of_month_ = static_cast<std::uint32_t>(*dom);
   e.months_ = static_cast<std::uint16_t>(*months);
   std::uint64_t d = *dow;
   if (d & (std::uint64_t{1} << 7)) d |= 1;
-  e.daysOfWeek_ = static_cast<std::uint8_t>(d & 0x7f);
+  e.days_of_week_ = static_cast<std::uint8_t>(d & 0x7f);
   return e;
 }
 
@@ -164,9 +165,9 @@ bool CronExpr::matches(int minute, int hour, int dayOfMonth, int month, int dayO
 
 bool CronExpr::matchesDay(int dayOfMonth, int month, int dayOfWeek) const {
   if (!(months_ >> month & 1)) return false;
-  const bool domOk = daysOfMonth_ >> dayOfMonth & 1;
-  const bool dowOk = daysOfWeek_ >> dayOfWeek & 1;
-  if (domRestricted_ && dowRestricted_) return domOk || dowOk;
+  const bool domOk = days_of_month_ >> dayOfMonth & 1;
+  const bool dowOk = days_of_week_ >> dayOfWeek & 1;
+  if (dom_restricted_ && dow_restricted_) return domOk || dowOk;
   return domOk && dowOk;
 }
 
@@ -177,7 +178,7 @@ struct TimeZone::Data {
   std::string name;
   std::vector<std::int64_t> transitions;  // UTC seconds, ascending
   std::vector<std::int32_t> offsets;      // offset in effect from transitions[i]
-  std::int32_t initialOffset = 0;         // before the first transition
+  std::int32_t initial_offset = 0;        // before the first transition
 };
 
 TimeZone::TimeZone() : data_(std::make_shared<Data>(Data{"UTC", {}, {}, 0})) {}
@@ -194,7 +195,7 @@ std::int32_t TimeZone::offsetAt(Seconds t) const {
   const auto& d = *data_;
   const std::int64_t s = t.time_since_epoch().count();
   const auto it = std::upper_bound(d.transitions.begin(), d.transitions.end(), s);
-  if (it == d.transitions.begin()) return d.initialOffset;
+  if (it == d.transitions.begin()) return d.initial_offset;
   return d.offsets[static_cast<std::size_t>(it - d.transitions.begin() - 1)];
 }
 
@@ -240,7 +241,7 @@ Result<TimeZone> TimeZone::fromTzif(const std::string& name, const std::string& 
   }
   Data d;
   d.name = name;
-  d.initialOffset = typeOffsets[0];
+  d.initial_offset = typeOffsets[0];
   for (std::size_t i = 0; i < timeCount; ++i) {
     d.transitions.push_back(readBigEndian(b, body + 8 * i, 8));
     const auto idx = static_cast<unsigned char>(b[body + timeCount * 8 + i]);

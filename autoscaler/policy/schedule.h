@@ -39,11 +39,11 @@ class CronExpr {
  private:
   std::uint64_t minutes_ = 0;
   std::uint32_t hours_ = 0;
-  std::uint32_t daysOfMonth_ = 0;
+  std::uint32_t days_of_month_ = 0;
   std::uint16_t months_ = 0;
-  std::uint8_t daysOfWeek_ = 0;
-  bool domRestricted_ = false;
-  bool dowRestricted_ = false;
+  std::uint8_t days_of_week_ = 0;
+  bool dom_restricted_ = false;
+  bool dow_restricted_ = false;
 };
 
 // UTC offsets of one IANA zone. Cheap to copy (shared immutable data).
@@ -54,7 +54,7 @@ class TimeZone {
   // Reads <zoneinfoRoot>/<name> (TZif). "UTC", "Etc/UTC" and "" need no file.
   // Errors: "UnknownTimeZone" (no such file / bad name), "InvalidTimeZone" (not TZif v2+).
   static Result<TimeZone> load(const std::string& name,
-                               const std::string& zoneinfoRoot = "/usr/share/zoneinfo");
+                               const std::string& zoneinfo_root = "/usr/share/zoneinfo");
   // Pure: from TZif bytes (for tests).
   static Result<TimeZone> fromTzif(const std::string& name, const std::string& bytes);
 

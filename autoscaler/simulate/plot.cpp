@@ -86,17 +86,17 @@ std::string labelValue(double v) {
 struct Frame {
   double top;
   double height;
-  double yMax;
-  double yStep;
-  std::int64_t totalMillis;
+  double y_max;
+  double y_step;
+  std::int64_t total_millis;
 };
 
 double xOf(const Frame& f, std::int64_t millis) {
   return kLeft + kPlotWidth * static_cast<double>(millis) /
-                     static_cast<double>(std::max<std::int64_t>(f.totalMillis, 1));
+                     static_cast<double>(std::max<std::int64_t>(f.total_millis, 1));
 }
 double yOf(const Frame& f, double v) {
-  return f.top + f.height - f.height * std::clamp(v / f.yMax, 0.0, 1.05);
+  return f.top + f.height - f.height * std::clamp(v / f.y_max, 0.0, 1.05);
 }
 
 std::string timeLabel(std::int64_t offsetMillis, const std::optional<engine::Time>& start,
@@ -126,7 +126,7 @@ void axes(std::string& svg, const Frame& f, const std::string& title, const std:
   svg += "<text x=\"" + num(kLeft) + "\" y=\"" + num(f.top - 12) + "\" class=\"panel\">" +
          escape(title) + "</text>\n";
   // Horizontal gridlines and y labels.
-  for (double v = 0; v <= f.yMax + f.yStep / 2; v += f.yStep) {
+  for (double v = 0; v <= f.y_max + f.y_step / 2; v += f.y_step) {
     const double y = yOf(f, v);
     svg += "<line x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + kPlotWidth) + "\" y1=\"" + num(y) +
            "\" y2=\"" + num(y) + "\" class=\"grid\"/>\n";
@@ -139,13 +139,13 @@ void axes(std::string& svg, const Frame& f, const std::string& title, const std:
                                         43200000, 86400000, 172800000};
   std::int64_t step = kSteps[std::size(kSteps) - 1];
   for (std::int64_t s : kSteps) {
-    if (f.totalMillis / s <= 12) {
+    if (f.total_millis / s <= 12) {
       step = s;
       break;
     }
   }
-  const bool multiDay = f.totalMillis > 86400000;
-  for (std::int64_t t = 0; t <= f.totalMillis; t += step) {
+  const bool multiDay = f.total_millis > 86400000;
+  for (std::int64_t t = 0; t <= f.total_millis; t += step) {
     const double x = xOf(f, t);
     svg += "<line x1=\"" + num(x) + "\" x2=\"" + num(x) + "\" y1=\"" + num(f.top) + "\" y2=\"" +
            num(f.top + f.height) + "\" class=\"grid\"/>\n";
@@ -249,8 +249,8 @@ std::string plotSvg(const policy::Policy& policy, const Samples& samples,
   const double height = kTop + static_cast<double>(metricCount) * (kMetricHeight + kPanelGap) +
                         kReplicaHeight + kPanelGap + 20;
   // The last step holds for one interval, so the time axis runs to one interval past it.
-  const std::int64_t total =
-      steps.empty() ? samples.intervalMillis : steps.back().offsetMillis + samples.intervalMillis;
+  const std::int64_t total = steps.empty() ? samples.interval_millis
+                                           : steps.back().offset_millis + samples.interval_millis;
   std::string svg;
   svg.reserve(64 * 1024);
   svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(kWidth) + "\" height=\"" +
@@ -272,12 +272,12 @@ std::string plotSvg(const policy::Policy& policy, const Samples& samples,
       "</style>\n";
   svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   svg += "<text x=\"" + num(kLeft) + "\" y=\"30\" class=\"title\">" +
-         escape("Simulated scaling of " + policy.key() + " (" + policy.scaleTargetRef.kind + " " +
-                policy.scaleTargetRef.name + ")") +
+         escape("Simulated scaling of " + policy.key() + " (" + policy.scale_target_ref.kind + " " +
+                policy.scale_target_ref.name + ")") +
          "</text>\n";
   std::string sub = std::to_string(steps.size()) + " steps of " +
-                    formatDuration(samples.intervalMillis) + ", replicas " +
-                    std::to_string(policy.minReplicas) + "-" + std::to_string(policy.maxReplicas);
+                    formatDuration(samples.interval_millis) + ", replicas " +
+                    std::to_string(policy.min_replicas) + "-" + std::to_string(policy.max_replicas);
   sub += samples.start ? ", times in UTC" : ", time since the first step";
   sub += "; shaded = metric unavailable";
   svg += "<text x=\"" + num(kLeft) + "\" y=\"50\" class=\"subtitle\">" + escape(sub) + "</text>\n";
@@ -289,17 +289,17 @@ std::string plotSvg(const policy::Policy& policy, const Samples& samples,
     std::string unit;
     switch (spec.target.type) {
       case TargetType::Utilization:
-        target = spec.target.averageUtilization;
+        target = spec.target.average_utilization;
         unit = "utilization % of request";
         break;
       case TargetType::Value:
-        target = static_cast<double>(spec.target.valueMilli) / 1000;
+        target = static_cast<double>(spec.target.value_milli) / 1000;
         unit = "total value";
         break;
       case TargetType::AverageValue:
-        target = static_cast<double>(spec.target.averageValueMilli) / 1000;
-        unit =
-            spec.type.traits().samplesAreTotals ? "total (target per replica)" : "average per pod";
+        target = static_cast<double>(spec.target.average_value_milli) / 1000;
+        unit = spec.type.traits().samples_are_totals ? "total (target per replica)"
+                                                     : "average per pod";
         break;
     }
     std::vector<Point> pts;
@@ -308,7 +308,7 @@ std::string plotSvg(const policy::Policy& policy, const Samples& samples,
       std::optional<double> v;
       if (m < s.metrics.size() && s.metrics[m]) v = static_cast<double>(*s.metrics[m]) / 1000;
       if (v) maxV = std::max(maxV, *v);
-      pts.push_back({s.offsetMillis, v});
+      pts.push_back({s.offset_millis, v});
     }
     const auto [yMax, yStep] = niceAxis(maxV * 1.05);
     const Frame f{top, kMetricHeight, yMax, yStep, total};
@@ -319,7 +319,7 @@ std::string plotSvg(const policy::Policy& policy, const Samples& samples,
       while (j < pts.size() && !pts[j].v)
         ++j;
       const double x0 = xOf(f, pts[i].t);
-      const double x1 = xOf(f, j < pts.size() ? pts[j].t : total + samples.intervalMillis);
+      const double x1 = xOf(f, j < pts.size() ? pts[j].t : total + samples.interval_millis);
       svg += "<rect x=\"" + num(x0) + "\" y=\"" + num(f.top) + "\" width=\"" +
              num(std::max(1.0, std::min(x1, kLeft + kPlotWidth) - x0)) + "\" height=\"" +
              num(f.height) + "\" class=\"gap\"/>\n";
@@ -336,27 +336,27 @@ std::string plotSvg(const policy::Policy& policy, const Samples& samples,
   }
 
   // Replicas panel.
-  double maxR = policy.maxReplicas;
+  double maxR = policy.max_replicas;
   std::vector<Point> replicas, desired, minR, maxRs, recommended;
   for (const auto& s : steps) {
     maxR = std::max<double>(maxR, std::max(s.replicas, s.desired));
     // replicas[i] holds from step i until the next step: a step function.
-    replicas.push_back({s.offsetMillis, static_cast<double>(s.replicas)});
-    desired.push_back({s.offsetMillis, static_cast<double>(s.desired)});
+    replicas.push_back({s.offset_millis, static_cast<double>(s.replicas)});
+    desired.push_back({s.offset_millis, static_cast<double>(s.desired)});
     // Before behavior: shows what stabilization and rate limits held back.
     std::optional<double> rec;
     if (s.recommended >= 0) rec = s.recommended;  // off-scale values are drawn at the top
-    recommended.push_back({s.offsetMillis, rec});
-    minR.push_back({s.offsetMillis, static_cast<double>(s.minReplicas)});
-    maxRs.push_back({s.offsetMillis, static_cast<double>(s.maxReplicas)});
+    recommended.push_back({s.offset_millis, rec});
+    minR.push_back({s.offset_millis, static_cast<double>(s.min_replicas)});
+    maxRs.push_back({s.offset_millis, static_cast<double>(s.max_replicas)});
   }
   if (!steps.empty()) {
     // Extend the step functions to the right edge.
     replicas.push_back({total, static_cast<double>(steps.back().desired)});
     desired.push_back({total, static_cast<double>(steps.back().desired)});
     recommended.push_back({total, recommended.back().v});
-    minR.push_back({total, static_cast<double>(steps.back().minReplicas)});
-    maxRs.push_back({total, static_cast<double>(steps.back().maxReplicas)});
+    minR.push_back({total, static_cast<double>(steps.back().min_replicas)});
+    maxRs.push_back({total, static_cast<double>(steps.back().max_replicas)});
   }
   const auto [yMax, yStep] = niceAxis(maxR * 1.1);
   const Frame f{top, kReplicaHeight, yMax, std::max(1.0, yStep), total};

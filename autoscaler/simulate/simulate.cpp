@@ -45,11 +45,11 @@ class SamplesReader : public YAML::EventHandler {
   // Checks what only the end of the document can tell.
   void finish() {
     if (error_) return;
-    if (!sawRoot_) return fail(1, "samples must be a mapping with interval, replicas, steps");
-    if (!sawReplicas_) {
-      return fail(rootLine_, "replicas (the replica count at the first step) is required");
+    if (!saw_root_) return fail(1, "samples must be a mapping with interval, replicas, steps");
+    if (!saw_replicas_) {
+      return fail(root_line_, "replicas (the replica count at the first step) is required");
     }
-    if (!sawSteps_) return fail(rootLine_, "steps must be a list of {metrics: [...]}");
+    if (!saw_steps_) return fail(root_line_, "steps must be a list of {metrics: [...]}");
   }
 
   void OnDocumentStart(const YAML::Mark&) override {}
@@ -69,10 +69,10 @@ class SamplesReader : public YAML::EventHandler {
     if (error_) return;
     if (state_ == State::RootValue && key_ == "steps") {
       state_ = State::Steps;
-      sawSteps_ = true;
+      saw_steps_ = true;
     } else if (state_ == State::StepValue && key_ == "metrics") {
       state_ = State::Metrics;
-      sawMetrics_ = true;
+      saw_metrics_ = true;
     } else if (state_ == State::StepValue && key_ == "pods") {
       state_ = State::Pods;
     } else if (state_ == State::Pods) {
@@ -103,13 +103,13 @@ class SamplesReader : public YAML::EventHandler {
     if (error_) return;
     if (state_ == State::Start) {
       state_ = State::RootKey;
-      sawRoot_ = true;
-      rootLine_ = line(mark);
+      saw_root_ = true;
+      root_line_ = line(mark);
     } else if (state_ == State::Steps) {
       state_ = State::StepKey;
       step_ = Samples::StepSample{};
-      stepLine_ = line(mark);
-      sawMetrics_ = false;
+      step_line_ = line(mark);
+      saw_metrics_ = false;
     } else {
       unexpected(mark, "a mapping");
     }
@@ -117,10 +117,10 @@ class SamplesReader : public YAML::EventHandler {
   void OnMapEnd() override {
     if (error_) return;
     if (state_ == State::StepKey) {
-      if (!sawMetrics_) {
-        return fail(stepLine_, stepName() +
-                                   " must be {metrics: [value, ...]} (and optionally "
-                                   "replicas: N, the count it was recorded at)");
+      if (!saw_metrics_) {
+        return fail(step_line_, stepName() +
+                                    " must be {metrics: [value, ...]} (and optionally "
+                                    "replicas: N, the count it was recorded at)");
       }
       out_.steps.push_back(std::move(step_));
       state_ = State::Steps;
@@ -153,7 +153,7 @@ class SamplesReader : public YAML::EventHandler {
     const std::string where = stepName() + ".pods[" + std::to_string(step_.pods.size() - 1) + "][" +
                               std::to_string(list.size()) + "]";
     if (tuple_.size() != 3 || !tuple_[0] || !tuple_[1]) {
-      return fail(tupleLine_, where + " must be [group, value, request] (request may be null)");
+      return fail(tuple_line_, where + " must be [group, value, request] (request may be null)");
     }
     engine::PodSample pod;
     pod.name = "pod" + std::to_string(list.size());
@@ -167,19 +167,20 @@ class SamplesReader : public YAML::EventHandler {
     } else if (group == "ignored") {
       pod.group = engine::PodGroup::Ignored;
     } else {
-      return fail(tupleLine_, where + ": group must be ready, unready, missing or ignored, got \"" +
-                                  group + "\"");
+      return fail(
+          tuple_line_,
+          where + ": group must be ready, unready, missing or ignored, got \"" + group + "\"");
     }
     auto value = policy::parseQuantityMilli(*tuple_[1]);
-    if (!value.ok()) return fail(tupleLine_, where + ": value: " + value.error().message);
-    pod.valueMilli = *value;
+    if (!value.ok()) return fail(tuple_line_, where + ": value: " + value.error().message);
+    pod.value_milli = *value;
     if (tuple_[2]) {
       auto request = policy::parseQuantityMilli(*tuple_[2]);
-      if (!request.ok()) return fail(tupleLine_, where + ": request: " + request.error().message);
-      pod.requestMilli = *request;
+      if (!request.ok()) return fail(tuple_line_, where + ": request: " + request.error().message);
+      pod.request_milli = *request;
     }
     if (list.size() >= kMaxPods) {
-      return fail(tupleLine_, where + ": more than " + std::to_string(kMaxPods) + " pods");
+      return fail(tuple_line_, where + ": more than " + std::to_string(kMaxPods) + " pods");
     }
     list.push_back(std::move(pod));
   }
@@ -236,14 +237,14 @@ class SamplesReader : public YAML::EventHandler {
           if (*ms > kMaxIntervalMillis) {
             return fail(at, "interval must be at most 24h, got \"" + text.value_or("") + "\"");
           }
-          out_.intervalMillis = *ms;
+          out_.interval_millis = *ms;
         } else if (key_ == "replicas") {
           const auto r = count(text, 0);
           if (!r) {
             return fail(at, "replicas must be an integer >= 0, got \"" + text.value_or("") + "\"");
           }
           out_.replicas = *r;
-          sawReplicas_ = true;
+          saw_replicas_ = true;
         } else if (key_ == "start") {
           out_.start = text ? parseRfc3339(*text) : std::nullopt;
           if (!out_.start) {
@@ -276,27 +277,27 @@ class SamplesReader : public YAML::EventHandler {
           if (!ms.ok() || *ms < 0) {
             return fail(at, stepName() + ".time must be a duration since the start such as 15s");
           }
-          if (*ms < lastOffset_) {
+          if (*ms < last_offset_) {
             return fail(at, stepName() + ".time goes back: steps must be in time order");
           }
           if (*ms > kMaxIntervalMillis * 1000000) {
             return fail(at, stepName() + ".time is beyond the bound of a recording");
           }
-          lastOffset_ = *ms;
-          step_.offsetMillis = *ms;
+          last_offset_ = *ms;
+          step_.offset_millis = *ms;
           return;
         }
         if (key_ == "status" || key_ == "ready" || key_ == "total") {
           const auto n = count(text, 0);
           if (!n) return fail(at, stepName() + "." + key_ + " must be an integer >= 0");
-          (key_ == "status"  ? step_.statusReplicas
-           : key_ == "ready" ? step_.readyPods
-                             : step_.totalPods) = *n;
+          (key_ == "status"  ? step_.status_replicas
+           : key_ == "ready" ? step_.ready_pods
+                             : step_.total_pods) = *n;
           return;
         }
         const auto r = count(text, 0);
         if (!r) return fail(at, stepName() + ".replicas must be an integer >= 0");
-        step_.recordedReplicas = *r;
+        step_.recorded_replicas = *r;
         return;
       }
       case State::Metrics: {
@@ -321,7 +322,7 @@ class SamplesReader : public YAML::EventHandler {
       case State::PodsMetric:
         return fail(at, stepName() + ".pods holds a scalar where [group, value, request] belongs");
       case State::PodTuple:
-        if (tuple_.empty()) tupleLine_ = at;
+        if (tuple_.empty()) tuple_line_ = at;
         if (tuple_.size() < 4) tuple_.push_back(text);
         return;
       case State::Start:
@@ -339,14 +340,14 @@ class SamplesReader : public YAML::EventHandler {
   std::string key_;
   Samples::StepSample step_;
   std::vector<std::optional<std::string>> tuple_;
-  int tupleLine_ = 1;
-  std::int64_t lastOffset_ = 0;
-  int rootLine_ = 1;
-  int stepLine_ = 1;
-  bool sawRoot_ = false;
-  bool sawReplicas_ = false;
-  bool sawSteps_ = false;
-  bool sawMetrics_ = false;
+  int tuple_line_ = 1;
+  std::int64_t last_offset_ = 0;
+  int root_line_ = 1;
+  int step_line_ = 1;
+  bool saw_root_ = false;
+  bool saw_replicas_ = false;
+  bool saw_steps_ = false;
+  bool saw_metrics_ = false;
   std::optional<std::string> error_;
 };
 
@@ -403,21 +404,21 @@ Result<std::vector<Step>> run(const policy::Policy& policy, const Samples& sampl
                                         std::to_string(policy.metrics.size()) + " metrics");
     }
     const auto offset =
-        sample.offsetMillis.value_or(static_cast<std::int64_t>(i) * samples.intervalMillis);
+        sample.offset_millis.value_or(static_cast<std::int64_t>(i) * samples.interval_millis);
     const engine::Time now = start + std::chrono::milliseconds(offset);
     // A recording's pod-level facts apply while the replay follows it (same replica count).
-    const bool follows = !sample.recordedReplicas || *sample.recordedReplicas == replicas;
+    const bool follows = !sample.recorded_replicas || *sample.recorded_replicas == replicas;
     // Samples describe ready pods only: every replica counts as ready and reporting.
-    obs.specReplicas = obs.statusReplicas = obs.readyPods = obs.totalPods = replicas;
+    obs.spec_replicas = obs.status_replicas = obs.ready_pods = obs.total_pods = replicas;
     if (follows) {
-      obs.statusReplicas = sample.statusReplicas.value_or(replicas);
-      obs.readyPods = sample.readyPods.value_or(replicas);
-      obs.totalPods = sample.totalPods.value_or(replicas);
+      obs.status_replicas = sample.status_replicas.value_or(replicas);
+      obs.ready_pods = sample.ready_pods.value_or(replicas);
+      obs.total_pods = sample.total_pods.value_or(replicas);
     }
     obs.metrics.clear();
     for (std::size_t m = 0; m < policy.metrics.size(); ++m) {
       const auto& spec = policy.metrics[m];
-      if (follows && m < sample.pods.size() && sample.pods[m] && spec.type.traits().perPod) {
+      if (follows && m < sample.pods.size() && sample.pods[m] && spec.type.traits().per_pod) {
         obs.metrics.push_back(engine::MetricObservation::perPod(*sample.pods[m]));
         continue;
       }
@@ -426,13 +427,13 @@ Result<std::vector<Step>> run(const policy::Policy& policy, const Samples& sampl
         continue;
       }
       std::int64_t v = *values[m];
-      if (spec.type.traits().samplesAreTotals || spec.target.type == TargetType::Value) {
+      if (spec.type.traits().samples_are_totals || spec.target.type == TargetType::Value) {
         obs.metrics.push_back(engine::MetricObservation::total(v));
         continue;
       }
-      if (sample.recordedReplicas && replicas > 0 && *sample.recordedReplicas != replicas) {
+      if (sample.recorded_replicas && replicas > 0 && *sample.recorded_replicas != replicas) {
         v = engine::saturate64(
-            std::round(static_cast<double>(v) * *sample.recordedReplicas / replicas));
+            std::round(static_cast<double>(v) * *sample.recorded_replicas / replicas));
         values[m] = v;
       }
       if (spec.target.type == TargetType::Utilization) {
@@ -444,22 +445,22 @@ Result<std::vector<Step>> run(const policy::Policy& policy, const Samples& sampl
     }
     engine::Decision d = engine::decide(policy, obs, history, now);
     history = std::move(d.history);
-    if (d.desiredReplicas != replicas) {
-      engine::recordScale(policy, history, replicas, d.desiredReplicas, now);
+    if (d.desired_replicas != replicas) {
+      engine::recordScale(policy, history, replicas, d.desired_replicas, now);
     }
     Step s;
     s.step = static_cast<std::int32_t>(i);
-    s.offsetMillis = offset;
+    s.offset_millis = offset;
     s.replicas = replicas;
-    s.desired = d.desiredReplicas;
+    s.desired = d.desired_replicas;
     s.reason = d.reason;
     s.metrics = values;
     s.metrics.resize(policy.metrics.size());
-    s.recommended = d.metricReplicas;
-    s.minReplicas = d.minReplicas;
-    s.maxReplicas = d.maxReplicas;
+    s.recommended = d.metric_replicas;
+    s.min_replicas = d.min_replicas;
+    s.max_replicas = d.max_replicas;
     out.push_back(std::move(s));
-    replicas = d.desiredReplicas;
+    replicas = d.desired_replicas;
   }
   return out;
 }
@@ -493,7 +494,7 @@ std::string formatStep(const Step& s) {
   std::string out;
   out.reserve(96);
   out += "{\"step\":" + std::to_string(s.step);
-  out += ",\"time\":\"" + formatDuration(s.offsetMillis) + "\"";
+  out += ",\"time\":\"" + formatDuration(s.offset_millis) + "\"";
   out += ",\"replicas\":" + std::to_string(s.replicas);
   out += ",\"desired\":" + std::to_string(s.desired);
   out += ",\"reason\":\"" + s.reason + "\"}";

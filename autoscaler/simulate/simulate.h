@@ -19,7 +19,7 @@
 namespace keelson::simulate {
 
 struct Samples {
-  std::int64_t intervalMillis = 15000;
+  std::int64_t interval_millis = 15000;
   std::int32_t replicas = 1;
   std::optional<engine::Time> start;  // `start:`; absent = the Unix epoch
   struct StepSample {
@@ -30,15 +30,15 @@ struct Samples {
     // set, per-pod samples (Utilization, AverageValue) are rescaled to the simulated replica
     // count assuming the same total load (value x recorded / simulated), so a what-if with other
     // replica counts does not replay per-pod load that would have been spread differently.
-    std::optional<std::int32_t> recordedReplicas;
+    std::optional<std::int32_t> recorded_replicas;
     // Keelson recording extensions (written by the controller's --record-steps, see
     // autoscaler/README.md "Recordings"). They apply only while the simulated replica count equals
     // `recordedReplicas` (the replay follows the recording); a what-if that diverges falls back to
     // `values` with the rescaling above.
-    std::optional<std::int64_t> offsetMillis;    // `time`: this step's offset since the start
-    std::optional<std::int32_t> statusReplicas;  // `status`: scale.status.replicas
-    std::optional<std::int32_t> readyPods;       // `ready`: target pods Running and Ready
-    std::optional<std::int32_t> totalPods;       // `total`: target pods listed
+    std::optional<std::int64_t> offset_millis;    // `time`: this step's offset since the start
+    std::optional<std::int32_t> status_replicas;  // `status`: scale.status.replicas
+    std::optional<std::int32_t> ready_pods;       // `ready`: target pods Running and Ready
+    std::optional<std::int32_t> total_pods;       // `total`: target pods listed
     // `pods`: per policy metric, the per-pod samples the controller saw ([group, value, request]);
     // nullopt (or absent) = not recorded for that metric.
     std::vector<std::optional<std::vector<engine::PodSample>>> pods;
@@ -54,15 +54,15 @@ Result<Samples> parseSamples(std::string_view text, const std::string& fileName)
 
 struct Step {
   std::int32_t step = 0;
-  std::int64_t offsetMillis = 0;  // since the start
-  std::int32_t replicas = 0;      // before the step
-  std::int32_t desired = 0;       // applied after it
+  std::int64_t offset_millis = 0;  // since the start
+  std::int32_t replicas = 0;       // before the step
+  std::int32_t desired = 0;        // applied after it
   std::string reason;
   std::vector<std::optional<std::int64_t>> metrics;  // the values the engine saw (milli), after
                                                      //   any rescaling to the replica count
   std::int32_t recommended = -1;  // what the metrics asked for before behavior; -1 = none
-  std::int32_t minReplicas = 0;   // effective min (schedule floors)
-  std::int32_t maxReplicas = 0;
+  std::int32_t min_replicas = 0;  // effective min (schedule floors)
+  std::int32_t max_replicas = 0;
 };
 
 // Errors: "InvalidSamples" when a step has more values than the policy has metrics.

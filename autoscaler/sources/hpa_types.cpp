@@ -32,7 +32,7 @@ std::string lower(std::string s) {
 const std::string kPodSelector = "namespace=\"{namespace}\",pod=~\"{pods}\"";
 
 std::string resourceQuery(const MetricSpec& metric) {
-  // {agentSelector}: the agent's series only (SourceContext::agentSelector), so a cluster that
+  // {agentSelector}: the agent's series only (SourceContext::agent_selector), so a cluster that
   // also scrapes the kubelet's /metrics/cadvisor does not count usage twice (issue 15).
   const std::string container = metric.type == MetricType::ContainerResource
                                     ? ",container=\"{container}\"{agentSelector}"
@@ -46,16 +46,17 @@ std::string resourceQuery(const MetricSpec& metric) {
 
 std::string podsQuery(const MetricSpec& metric) {
   return "sum by (pod) (" + metric.name + "{" + kPodSelector +
-         selectorSuffix(metric.metricSelector) + "})";
+         selectorSuffix(metric.metric_selector) + "})";
 }
 
 std::string objectQuery(const MetricSpec& metric) {
-  return "sum(" + metric.name + "{namespace=\"{namespace}\"," + lower(metric.describedObject.kind) +
-         "=\"" + metric.describedObject.name + "\"" + selectorSuffix(metric.metricSelector) + "})";
+  return "sum(" + metric.name + "{namespace=\"{namespace}\"," +
+         lower(metric.described_object.kind) + "=\"" + metric.described_object.name + "\"" +
+         selectorSuffix(metric.metric_selector) + "})";
 }
 
 std::string externalQuery(const MetricSpec& metric) {
-  std::string sel = selectorSuffix(metric.metricSelector);
+  std::string sel = selectorSuffix(metric.metric_selector);
   if (!sel.empty()) sel = sel.substr(1);
   return "sum(" + metric.name + "{" + sel + "})";
 }

@@ -100,7 +100,7 @@ class HttpSource final : public MetricSource {
                          engine::Time) override {
     const auto* options = policy::optionsAs<HttpOptions>(metric);
     if (options == nullptr) return MetricObservation::unavailable("Http metric without a url");
-    auto body = context_.httpGet ? context_.httpGet(options->url) : get(options->url);
+    auto body = context_.http_get ? context_.http_get(options->url) : get(options->url);
     if (!body) return MetricObservation::unavailable(body.error().message);
     auto milli = parseNumberBody(*body);
     if (!milli) {
@@ -156,7 +156,7 @@ void parseHttp(policy::MetricBodyReader& r, const YAML::Node& body, const std::s
     }
   }
   r.target(body, p, m);
-  if (auto a = r.quantity(body, "activationThreshold", p, false, false)) m.activationMilli = *a;
+  if (auto a = r.quantity(body, "activationThreshold", p, false, false)) m.activation_milli = *a;
 }
 
 std::unique_ptr<MetricSource> create(SourceContext& context) {

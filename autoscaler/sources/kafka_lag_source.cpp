@@ -37,24 +37,25 @@ void parseKafkaLag(policy::MetricBodyReader& r, const YAML::Node& body, const st
     return;
   }
   policy::KafkaLagSource k;
-  k.bootstrapServers = r.string(body, "bootstrapServers", p, true).value_or("");
-  k.consumerGroup = r.string(body, "consumerGroup", p, true).value_or("");
+  k.bootstrap_servers = r.string(body, "bootstrapServers", p, true).value_or("");
+  k.consumer_group = r.string(body, "consumerGroup", p, true).value_or("");
   k.topic = r.string(body, "topic", p, false).value_or("");
   if (auto v = r.integer(body, "lagThreshold", p, false, 1, 1'000'000'000'000)) {
-    k.lagThreshold = *v;
+    k.lag_threshold = *v;
   }
   if (auto v = r.integer(body, "activationLagThreshold", p, false, 0, 1'000'000'000'000)) {
-    k.activationLagThreshold = *v;
+    k.activation_lag_threshold = *v;
   }
-  k.allowIdleConsumers = r.boolean(body, "allowIdleConsumers", p).value_or(false);
-  k.limitToPartitionsWithLag = r.boolean(body, "limitToPartitionsWithLag", p).value_or(false);
-  k.offsetResetPolicy =
+  k.allow_idle_consumers = r.boolean(body, "allowIdleConsumers", p).value_or(false);
+  k.limit_to_partitions_with_lag = r.boolean(body, "limitToPartitionsWithLag", p).value_or(false);
+  k.offset_reset_policy =
       r.oneOf(body, "offsetResetPolicy", p, false, {"latest", "earliest"}).value_or("latest");
-  k.scaleToZeroOnInvalidOffset = r.boolean(body, "scaleToZeroOnInvalidOffset", p).value_or(false);
+  k.scale_to_zero_on_invalid_offset =
+      r.boolean(body, "scaleToZeroOnInvalidOffset", p).value_or(false);
   m.name = "kafka_lag";
   m.target.type = policy::TargetType::AverageValue;
-  m.target.averageValueMilli = k.lagThreshold * 1000;
-  m.activationMilli = k.activationLagThreshold * 1000;
+  m.target.average_value_milli = k.lag_threshold * 1000;
+  m.activation_milli = k.activation_lag_threshold * 1000;
   m.kafka = k;
 }
 

@@ -20,7 +20,7 @@ class PromQuerySource final : public MetricSource {
           "no Prometheus to query (start keelson-autoscaler with --prometheus URL)");
     }
     const std::string promql = expandQuery(metric.query, policy.namespace_, podNameRegex(pods.pods),
-                                           metric.container, context_.agentSelector);
+                                           metric.container, context_.agent_selector);
     ++context_.queries;
     auto samples = context_.prometheus->query(promql);
     if (!samples) return MetricObservation::unavailable(samples.error().message);
@@ -37,10 +37,10 @@ void parsePrometheus(policy::MetricBodyReader& r, const YAML::Node& body, const 
   m.name = r.string(body, "name", p, false).value_or("prometheus" + std::to_string(index));
   if (auto q = r.string(body, "query", p, true)) {
     m.query = *q;
-    m.queryOverridden = true;
+    m.query_overridden = true;
   }
   r.target(body, p, m);
-  if (auto a = r.quantity(body, "activationThreshold", p, false, false)) m.activationMilli = *a;
+  if (auto a = r.quantity(body, "activationThreshold", p, false, false)) m.activation_milli = *a;
 }
 
 }  // namespace

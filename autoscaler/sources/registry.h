@@ -31,9 +31,9 @@ using HttpGet = std::function<Result<std::string>(const std::string& url)>;
 struct SourceContext {
   promapi::PromClient* prometheus = nullptr;
   KafkaOffsetsReader kafka;
-  HttpGet httpGet;
+  HttpGet http_get;
   // {agentSelector} of the default Resource / ContainerResource queries (checkAgentSelector).
-  std::string agentSelector = kDefaultAgentSelector;
+  std::string agent_selector = kDefaultAgentSelector;
   std::uint64_t queries = 0;  // PromQL queries sent (for the benchmark and tests)
 };
 

@@ -28,8 +28,8 @@ std::optional<engine::Time> toTime(const std::string& text) {
 
 std::optional<double> containerRequest(const kube::PodInfo& pod, const std::string& container,
                                        const std::string& resource) {
-  const auto own = pod.containerRequests.find(container);
-  if (own == pod.containerRequests.end()) return std::nullopt;
+  const auto own = pod.container_requests.find(container);
+  if (own == pod.container_requests.end()) return std::nullopt;
   const auto request = own->second.find(resource);
   if (request == own->second.end()) return std::nullopt;
   return request->second;
@@ -116,14 +116,14 @@ engine::PodState toPodState(const kube::PodInfo& pod) {
   const auto it = phases.find(pod.phase);
   state.phase = it == phases.end() ? engine::PodPhase::Unknown : it->second;
   state.deleting = pod.deleting;
-  if (!pod.readyTransitionTime.empty() || pod.ready) state.ready = pod.ready;
-  if (auto t = toTime(pod.readyTransitionTime)) state.readyTransition = *t;
-  state.startTime = toTime(pod.startTime);
+  if (!pod.ready_transition_time.empty() || pod.ready) state.ready = pod.ready;
+  if (auto t = toTime(pod.ready_transition_time)) state.ready_transition = *t;
+  state.start_time = toTime(pod.start_time);
   return state;
 }
 
 bool isPerPod(const policy::MetricSpec& metric) {
-  return metric.type.traits().perPod;
+  return metric.type.traits().per_pod;
 }
 
 bool needsPods(const policy::Policy& policy) {
@@ -160,19 +160,19 @@ MetricObservation observationFromSamples(const policy::MetricSpec& metric,
     const bool hasMetric = value != byPod.end();
     sample.group =
         engine::classifyPod(toPodState(pod), hasMetric, isCpu, now, std::chrono::minutes(1), now);
-    if (hasMetric) sample.valueMilli = toMilli(value->second);
+    if (hasMetric) sample.value_milli = toMilli(value->second);
     if (metric.type == MetricType::ContainerResource) {
       // The HPA divides the named container's usage by that container's request (not the pod's
       // total), and fails the metric when any pod lacks it (calculatePodRequests).
       if (auto request = containerRequest(pod, metric.container, resource)) {
-        sample.requestMilli = toMilli(*request);
+        sample.request_milli = toMilli(*request);
       } else if (metric.target.type == policy::TargetType::Utilization) {
         return MetricObservation::unavailable("missing request for " + resource + " in container " +
                                               metric.container + " of Pod " + pod.name);
       }
     } else if (metric.type != MetricType::Pods) {
       const auto request = pod.requests.find(resource);
-      if (request != pod.requests.end()) sample.requestMilli = toMilli(request->second);
+      if (request != pod.requests.end()) sample.request_milli = toMilli(request->second);
     }
     out.push_back(std::move(sample));
   }

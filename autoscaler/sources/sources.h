@@ -42,7 +42,7 @@ std::string podNameRegex(const std::vector<kube::PodInfo>& pods);
 // Substitutes {namespace}, {pods}, {container} in `query`, and {agentSelector} with
 // "," + `agentSelector` (nothing when it is empty: every job's series).
 std::string expandQuery(const std::string& query, const std::string& ns, const std::string& pods,
-                        const std::string& container, const std::string& agentSelector = "");
+                        const std::string& container, const std::string& agent_selector = "");
 
 // The series selector of the agent's cAdvisor-named series in the default Resource and
 // ContainerResource queries; `run --agent-selector` replaces it.

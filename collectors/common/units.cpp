@@ -50,8 +50,8 @@ Result<std::chrono::milliseconds> parseDuration(std::string_view text, DurationD
       // A bare integer: only as the whole text.
       if (start != 0) return bad(nullptr);
       if (n == 0) return std::chrono::milliseconds(0);
-      if (!dialect.bareNumberUnit) return bad("a number needs a unit");
-      unit = static_cast<std::uint64_t>(dialect.bareNumberUnit->count());
+      if (!dialect.bare_number_unit) return bad("a number needs a unit");
+      unit = static_cast<std::uint64_t>(dialect.bare_number_unit->count());
     } else if (text.substr(i, 2) == "ms") {
       unit = 1;
       i += 2;

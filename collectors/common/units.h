@@ -24,7 +24,7 @@ namespace keelson {
 
 struct DurationDialect {
   // The unit of a bare integer ("90"); none: a bare integer other than 0 is an error.
-  std::optional<std::chrono::milliseconds> bareNumberUnit;
+  std::optional<std::chrono::milliseconds> bare_number_unit;
 };
 
 Result<std::chrono::milliseconds> parseDuration(std::string_view text,

@@ -25,11 +25,11 @@ struct Event {
 struct Frame {
   bool map = false;
   YAML::anchor_t anchor = 0;
-  std::size_t nodesAtStart = 0;
-  std::size_t logAtStart = 0;
+  std::size_t nodes_at_start = 0;
+  std::size_t log_at_start = 0;
   // Mapping: whether the next child is a key, the current key's text (empty optional for a
   // complex key), and the keys seen with their lines. Sequence: the index of the next child.
-  bool expectKey = true;
+  bool expect_key = true;
   std::optional<std::string> key;
   std::map<std::string, int> keys;
   std::size_t index = 0;
@@ -71,8 +71,8 @@ class Checker final : public YAML::EventHandler {
     }
     // Streaming: deliver the anchored node's events again, through the same bookkeeping (they
     // are logged again when an enclosing anchor is being recorded).
-    const std::vector<Event> replay(log_.begin() + static_cast<std::ptrdiff_t>(a.logBegin),
-                                    log_.begin() + static_cast<std::ptrdiff_t>(a.logEnd));
+    const std::vector<Event> replay(log_.begin() + static_cast<std::ptrdiff_t>(a.log_begin),
+                                    log_.begin() + static_cast<std::ptrdiff_t>(a.log_end));
     replaying_ = true;
     for (const auto& e : replay) {
       if (problem_) break;
@@ -94,8 +94,8 @@ class Checker final : public YAML::EventHandler {
  private:
   struct Anchored {
     std::size_t nodes = 0;  // size with aliases expanded
-    std::size_t logBegin = 0;
-    std::size_t logEnd = 0;
+    std::size_t log_begin = 0;
+    std::size_t log_end = 0;
     std::optional<std::string> scalar;  // a scalar's text (an alias may be used as a key)
   };
 
@@ -104,12 +104,12 @@ class Checker final : public YAML::EventHandler {
   }
 
   // Events are logged only when streaming, while an anchored node is open (for its aliases).
-  bool recording() const { return out_ != nullptr && openAnchors_ > 0; }
+  bool recording() const { return out_ != nullptr && open_anchors_ > 0; }
 
   bool count(const YAML::Mark& mark, std::size_t n) {
-    if (n > limits_.maxNodes || nodes_ > limits_.maxNodes - n) {
+    if (n > limits_.max_nodes || nodes_ > limits_.max_nodes - n) {
       setProblem({"TooLarge", mark.line + 1,
-                  "the document holds more than " + std::to_string(limits_.maxNodes) +
+                  "the document holds more than " + std::to_string(limits_.max_nodes) +
                       " values once its aliases are expanded"});
       return false;
     }
@@ -169,7 +169,7 @@ class Checker final : public YAML::EventHandler {
   void child(const YAML::Mark& mark, const std::optional<std::string>& keyText) {
     if (frames_.empty()) return;
     Frame& f = frames_.back();
-    if (!f.map || !f.expectKey) return;
+    if (!f.map || !f.expect_key) return;
     f.key = keyText;
     if (!keyText) return;  // a complex key (a mapping or list): not compared
     const auto [it, inserted] = f.keys.emplace(*keyText, mark.line + 1);
@@ -184,7 +184,7 @@ class Checker final : public YAML::EventHandler {
     if (frames_.empty()) return;
     Frame& f = frames_.back();
     if (f.map) {
-      f.expectKey = !f.expectKey;
+      f.expect_key = !f.expect_key;
     } else {
       ++f.index;
     }
@@ -209,9 +209,9 @@ class Checker final : public YAML::EventHandler {
     Frame f;
     f.map = e.kind == Event::Kind::MapStart;
     f.anchor = anchor;
-    f.nodesAtStart = nodes_ - 1;
-    f.logAtStart = log_.size();
-    if (anchor != 0) ++openAnchors_;
+    f.nodes_at_start = nodes_ - 1;
+    f.log_at_start = log_.size();
+    if (anchor != 0) ++open_anchors_;
     frames_.push_back(std::move(f));
     emit(e, recording());
   }
@@ -222,8 +222,8 @@ class Checker final : public YAML::EventHandler {
     const Frame f = std::move(frames_.back());
     frames_.pop_back();
     if (f.anchor != 0) {
-      anchors_[f.anchor] = {nodes_ - f.nodesAtStart, f.logAtStart, log_.size(), std::nullopt};
-      --openAnchors_;
+      anchors_[f.anchor] = {nodes_ - f.nodes_at_start, f.log_at_start, log_.size(), std::nullopt};
+      --open_anchors_;
     }
     done();
   }
@@ -235,7 +235,7 @@ class Checker final : public YAML::EventHandler {
   std::map<YAML::anchor_t, Anchored> anchors_;
   std::vector<Event> log_;
   std::size_t nodes_ = 0;
-  int openAnchors_ = 0;
+  int open_anchors_ = 0;
   bool replaying_ = false;
 };
 

@@ -5,7 +5,7 @@
 //    second occurrence with the key's path and the line of the first: "duplicate key
 //    \"spec.maxReplicas\" (first at line 7)".
 //  - Anchors and aliases are accepted (PyYAML writes `&id001` / `*id001` for repeated values),
-//    within a bound on the size of the document with every alias expanded (Limits::maxNodes), so a
+//    within a bound on the size of the document with every alias expanded (Limits::max_nodes), so a
 //    "billion laughs" document is refused before any caller walks it.
 //  - Nesting deeper than yaml-cpp's own guard (500) is a syntax error from yaml-cpp.
 //
@@ -28,7 +28,7 @@ struct Limits {
   // Nodes (scalars, nulls, mappings, sequences) in a document after alias expansion. A week of
   // 15 s simulate steps with one metric is ~200,000; policy and configuration files are far
   // smaller.
-  std::size_t maxNodes = 1'000'000;
+  std::size_t max_nodes = 1'000'000;
 };
 
 struct Problem {

@@ -136,23 +136,23 @@ Status validateClientConfig(const ClientConfig& c) {
   if (c.url.empty()) return fail("ConfigError", "url is required");
   auto url = parseUrl(c.url);
   if (!url) return fail("ConfigError", "url: " + url.error().message);
-  if (!c.bearerTokenFile.empty() &&
-      (!c.basicAuthUsername.empty() || !c.basicAuthPasswordFile.empty())) {
+  if (!c.bearer_token_file.empty() &&
+      (!c.basic_auth_username.empty() || !c.basic_auth_password_file.empty())) {
     return fail("ConfigError", "bearerTokenFile and basicAuth exclude each other");
   }
-  if (c.basicAuthUsername.empty() != c.basicAuthPasswordFile.empty()) {
+  if (c.basic_auth_username.empty() != c.basic_auth_password_file.empty()) {
     return fail("ConfigError", "basicAuth needs both username and passwordFile");
   }
-  for (unsigned char ch : c.basicAuthUsername) {
+  for (unsigned char ch : c.basic_auth_username) {
     if (std::iscntrl(ch) || ch == ':') {
       return fail("ConfigError", "basicAuth.username must not hold ':' or control characters");
     }
   }
-  if (c.certFile.empty() != c.keyFile.empty()) {
+  if (c.cert_file.empty() != c.key_file.empty()) {
     return fail("ConfigError", "tls.certFile and tls.keyFile go together");
   }
   if (url->scheme != "https" &&
-      (!c.caFile.empty() || !c.certFile.empty() || c.insecureSkipVerify)) {
+      (!c.ca_file.empty() || !c.cert_file.empty() || c.insecure_skip_verify)) {
     return fail("ConfigError", "tls options need an https url");
   }
   for (const auto& [name, value] : c.headers) {
@@ -184,27 +184,27 @@ Result<ClientConfig> parseClientConfig(const std::string& yamlText, const std::s
     if (p.keys(root, "",
                {"url", "bearerTokenFile", "basicAuth", "tls", "headers", "timeoutSeconds"})) {
       c.url = p.str(root, "url", "");
-      c.bearerTokenFile = p.str(root, "bearerTokenFile", "");
+      c.bearer_token_file = p.str(root, "bearerTokenFile", "");
       if (const YAML::Node b = root["basicAuth"]; b.IsDefined() && !b.IsNull()) {
         if (b["password"].IsDefined()) {
           p.fail(b["password"],
                  "basicAuth.password is not accepted: put the password in a file (a mounted "
                  "Secret) and name it in basicAuth.passwordFile");
         } else if (p.keys(b, "basicAuth", {"username", "passwordFile"})) {
-          c.basicAuthUsername = p.str(b, "username", "basicAuth.");
-          c.basicAuthPasswordFile = p.str(b, "passwordFile", "basicAuth.");
+          c.basic_auth_username = p.str(b, "username", "basicAuth.");
+          c.basic_auth_password_file = p.str(b, "passwordFile", "basicAuth.");
         }
       }
       if (const YAML::Node t = root["tls"]; t.IsDefined() && !t.IsNull()) {
         if (p.keys(t, "tls", {"caFile", "certFile", "keyFile", "insecureSkipVerify"})) {
-          c.caFile = p.str(t, "caFile", "tls.");
-          c.certFile = p.str(t, "certFile", "tls.");
-          c.keyFile = p.str(t, "keyFile", "tls.");
+          c.ca_file = p.str(t, "caFile", "tls.");
+          c.cert_file = p.str(t, "certFile", "tls.");
+          c.key_file = p.str(t, "keyFile", "tls.");
           const std::string skip = p.str(t, "insecureSkipVerify", "tls.");
           if (!skip.empty() && skip != "true" && skip != "false") {
             p.fail(t["insecureSkipVerify"], "tls.insecureSkipVerify must be true or false");
           }
-          c.insecureSkipVerify = skip == "true";
+          c.insecure_skip_verify = skip == "true";
         }
       }
       if (const YAML::Node h = root["headers"]; h.IsDefined() && !h.IsNull()) {
@@ -247,22 +247,22 @@ Result<ClientConfig> loadClientConfig(const std::string& path) {
 
 std::vector<std::string> insecureReasons(const ClientConfig& c) {
   std::vector<std::string> out;
-  if (c.insecureSkipVerify) out.push_back("InsecureSkipTlsVerify");
-  const bool credentials = !c.bearerTokenFile.empty() || !c.basicAuthPasswordFile.empty();
+  if (c.insecure_skip_verify) out.push_back("InsecureSkipTlsVerify");
+  const bool credentials = !c.bearer_token_file.empty() || !c.basic_auth_password_file.empty();
   if (credentials && c.url.rfind("http://", 0) == 0) out.push_back("CredentialsOverHttp");
   return out;
 }
 
 std::string describe(const ClientConfig& c) {
   std::string out = c.url;
-  if (!c.bearerTokenFile.empty()) out += ", bearer token from " + c.bearerTokenFile;
-  if (!c.basicAuthUsername.empty()) {
-    out += ", basic auth as " + c.basicAuthUsername + " (password from " + c.basicAuthPasswordFile +
-           ")";
+  if (!c.bearer_token_file.empty()) out += ", bearer token from " + c.bearer_token_file;
+  if (!c.basic_auth_username.empty()) {
+    out += ", basic auth as " + c.basic_auth_username + " (password from " +
+           c.basic_auth_password_file + ")";
   }
-  if (!c.caFile.empty()) out += ", CA " + c.caFile;
-  if (!c.certFile.empty()) out += ", client certificate " + c.certFile;
-  if (c.insecureSkipVerify) out += ", TLS verification OFF";
+  if (!c.ca_file.empty()) out += ", CA " + c.ca_file;
+  if (!c.cert_file.empty()) out += ", client certificate " + c.cert_file;
+  if (c.insecure_skip_verify) out += ", TLS verification OFF";
   if (!c.headers.empty()) {
     out += ", headers";
     for (const auto& [name, value] : c.headers)
@@ -273,15 +273,15 @@ std::string describe(const ClientConfig& c) {
 
 Result<std::vector<std::pair<std::string, std::string>>> requestHeaders(const ClientConfig& c) {
   auto headers = c.headers;
-  if (!c.bearerTokenFile.empty()) {
-    auto token = secretFile(c.bearerTokenFile, "bearerTokenFile");
+  if (!c.bearer_token_file.empty()) {
+    auto token = secretFile(c.bearer_token_file, "bearerTokenFile");
     if (!token) return fail(token.error());
     headers.emplace_back("Authorization", "Bearer " + *token);
-  } else if (!c.basicAuthPasswordFile.empty()) {
-    auto password = secretFile(c.basicAuthPasswordFile, "basicAuth.passwordFile");
+  } else if (!c.basic_auth_password_file.empty()) {
+    auto password = secretFile(c.basic_auth_password_file, "basicAuth.passwordFile");
     if (!password) return fail(password.error());
     headers.emplace_back("Authorization",
-                         "Basic " + base64Encode(c.basicAuthUsername + ":" + *password));
+                         "Basic " + base64Encode(c.basic_auth_username + ":" + *password));
   }
   return headers;
 }
@@ -321,9 +321,9 @@ Result<std::unique_ptr<HttpTransport>> makeClientTransport(const ClientConfig& c
   tc.scheme = url->scheme;
   tc.host = url->host;
   tc.port = url->port;
-  tc.insecureSkipVerify = c.insecureSkipVerify;
+  tc.insecure_skip_verify = c.insecure_skip_verify;
   tc.timeout = c.timeout;
-  tc.bodyLimit = bodyLimit;
+  tc.body_limit = bodyLimit;
   auto read = [](const std::string& path, const char* what, std::string& into) -> Status {
     if (path.empty()) return {};
     auto text = readSmallFile(path);
@@ -334,9 +334,9 @@ Result<std::unique_ptr<HttpTransport>> makeClientTransport(const ClientConfig& c
     into = std::move(text).value();
     return {};
   };
-  if (auto st = read(c.caFile, "tls.caFile", tc.caPem); !st) return fail(st.error());
-  if (auto st = read(c.certFile, "tls.certFile", tc.clientCertPem); !st) return fail(st.error());
-  if (auto st = read(c.keyFile, "tls.keyFile", tc.clientKeyPem); !st) return fail(st.error());
+  if (auto st = read(c.ca_file, "tls.caFile", tc.ca_pem); !st) return fail(st.error());
+  if (auto st = read(c.cert_file, "tls.certFile", tc.client_cert_pem); !st) return fail(st.error());
+  if (auto st = read(c.key_file, "tls.keyFile", tc.client_key_pem); !st) return fail(st.error());
   auto transport = makeBeastTransport(tc);
   if (!transport) return fail(transport.error());
   return withClientHeaders(std::move(transport).value(), c);

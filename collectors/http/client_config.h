@@ -23,14 +23,14 @@
 namespace keelson::http {
 
 struct ClientConfig {
-  std::string url;                    // http[s]://host[:port][/prefix]
-  std::string bearerTokenFile;        // Authorization: Bearer <the file's content, trimmed>
-  std::string basicAuthUsername;      // with basicAuthPasswordFile: Authorization: Basic ...
-  std::string basicAuthPasswordFile;  //
-  std::string caFile;                 // PEM bundle; empty = the system's trust store
-  std::string certFile;               // client certificate chain (PEM), with keyFile
-  std::string keyFile;
-  bool insecureSkipVerify = false;  // never the default; reported by insecureReasons()
+  std::string url;                       // http[s]://host[:port][/prefix]
+  std::string bearer_token_file;         // Authorization: Bearer <the file's content, trimmed>
+  std::string basic_auth_username;       // with basicAuthPasswordFile: Authorization: Basic ...
+  std::string basic_auth_password_file;  //
+  std::string ca_file;                   // PEM bundle; empty = the system's trust store
+  std::string cert_file;                 // client certificate chain (PEM), with keyFile
+  std::string key_file;
+  bool insecure_skip_verify = false;  // never the default; reported by insecureReasons()
   std::vector<std::pair<std::string, std::string>> headers;  // not secret (X-Scope-OrgID)
   std::chrono::milliseconds timeout{10000};
 };
@@ -66,7 +66,7 @@ Result<std::vector<std::pair<std::string, std::string>>> requestHeaders(const Cl
 
 // A transport for `config` (TLS material read now) that adds requestHeaders() to every request;
 // a credential file that cannot be read fails that request with "ConfigError".
-// bodyLimit: the largest response body accepted (TransportConfig::bodyLimit).
+// body_limit: the largest response body accepted (TransportConfig::body_limit).
 Result<std::unique_ptr<HttpTransport>> makeClientTransport(const ClientConfig& config,
                                                            std::uint64_t bodyLimit = 64 * 1024 *
                                                                                      1024);

@@ -65,17 +65,17 @@ class BeastTransport final : public HttpTransport {
     cancelled_ = true;
     asio::post(ioc_, [this] {
       beast::error_code ignored;
-      if (tlsStream_) beast::get_lowest_layer(*tlsStream_).socket().close(ignored);
-      if (plainStream_) plainStream_->socket().close(ignored);
+      if (tls_stream_) beast::get_lowest_layer(*tls_stream_).socket().close(ignored);
+      if (plain_stream_) plain_stream_->socket().close(ignored);
     });
   }
 
  private:
-  bool connected() const { return tlsStream_.has_value() || plainStream_.has_value(); }
+  bool connected() const { return tls_stream_.has_value() || plain_stream_.has_value(); }
 
   void disconnect() {
-    tlsStream_.reset();
-    plainStream_.reset();
+    tls_stream_.reset();
+    plain_stream_.reset();
     buffer_.clear();
   }
 
@@ -101,7 +101,7 @@ class BeastTransport final : public HttpTransport {
     http::response<http::string_body> res;
     std::string failure;
     ioc_.restart();
-    asio::co_spawn(ioc_, exchange(req, res, failure, request.onBody ? &request.onBody : nullptr),
+    asio::co_spawn(ioc_, exchange(req, res, failure, request.on_body ? &request.on_body : nullptr),
                    asio::detached);
     ioc_.run();
     if (!failure.empty()) {
@@ -134,12 +134,12 @@ class BeastTransport final : public HttpTransport {
           co_return;
         }
         if (config_.scheme == "https") {
-          tlsStream_.emplace(ioc_, tls_);
-          auto& lowest = beast::get_lowest_layer(*tlsStream_);
+          tls_stream_.emplace(ioc_, tls_);
+          auto& lowest = beast::get_lowest_layer(*tls_stream_);
           lowest.expires_after(config_.timeout);
           co_await lowest.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
           if (!check("connect")) co_return;
-          SSL* handle = tlsStream_->native_handle();
+          SSL* handle = tls_stream_->native_handle();
           X509_VERIFY_PARAM* param = SSL_get0_param(handle);
           if (isIpLiteral(config_.host)) {
             // IP literals get no SNI (RFC 6066) and are checked against the IP SANs.
@@ -151,22 +151,22 @@ class BeastTransport final : public HttpTransport {
             X509_VERIFY_PARAM_set1_host(param, config_.host.c_str(), 0);
           }
           lowest.expires_after(config_.timeout);
-          co_await tlsStream_->async_handshake(ssl::stream_base::client,
-                                               asio::redirect_error(asio::use_awaitable, ec));
+          co_await tls_stream_->async_handshake(ssl::stream_base::client,
+                                                asio::redirect_error(asio::use_awaitable, ec));
           if (!check("TLS handshake")) co_return;
         } else {
-          plainStream_.emplace(ioc_);
-          plainStream_->expires_after(config_.timeout);
-          co_await plainStream_->async_connect(endpoints,
-                                               asio::redirect_error(asio::use_awaitable, ec));
+          plain_stream_.emplace(ioc_);
+          plain_stream_->expires_after(config_.timeout);
+          co_await plain_stream_->async_connect(endpoints,
+                                                asio::redirect_error(asio::use_awaitable, ec));
           if (!check("connect")) co_return;
         }
       }
-      if (tlsStream_) {
-        co_await io(*tlsStream_, beast::get_lowest_layer(*tlsStream_), req, res, ec, failure,
+      if (tls_stream_) {
+        co_await io(*tls_stream_, beast::get_lowest_layer(*tls_stream_), req, res, ec, failure,
                     on_body);
       } else {
-        co_await io(*plainStream_, *plainStream_, req, res, ec, failure, on_body);
+        co_await io(*plain_stream_, *plain_stream_, req, res, ec, failure, on_body);
       }
     } catch (const std::exception& e) {
       failure = e.what();
@@ -187,17 +187,17 @@ class BeastTransport final : public HttpTransport {
     }
     lowest.expires_after(config_.timeout);
     http::response_parser<http::string_body> parser;
-    parser.body_limit(config_.bodyLimit);
+    parser.body_limit(config_.body_limit);
     if (on_body == nullptr) {
       // The header first, and the announced length judged before any body is read: Beast 1.74
       // accepted a Content-Length beyond body_limit when header and body came in one read, and
       // its string body reserves that length at once (a 256 MiB announcement cost 256 MiB).
       co_await http::async_read_header(stream, buffer_, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
-      if (!ec && parser.content_length() && *parser.content_length() > config_.bodyLimit) {
+      if (!ec && parser.content_length() && *parser.content_length() > config_.body_limit) {
         failure = "read: body limit exceeded (Content-Length " +
                   std::to_string(*parser.content_length()) + ", at most " +
-                  std::to_string(config_.bodyLimit) + " bytes)";
+                  std::to_string(config_.body_limit) + " bytes)";
         co_return;
       }
       if (!ec && !parser.is_done()) {
@@ -233,8 +233,8 @@ class BeastTransport final : public HttpTransport {
   TransportConfig config_;
   asio::io_context ioc_;
   ssl::context tls_;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tlsStream_;
-  std::optional<beast::tcp_stream> plainStream_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream_;
+  std::optional<beast::tcp_stream> plain_stream_;
   beast::flat_buffer buffer_;
   std::atomic<bool> cancelled_{false};
 };
@@ -246,21 +246,21 @@ Result<std::unique_ptr<HttpTransport>> makeBeastTransport(const TransportConfig&
   boost::system::error_code ec;
   tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-  if (config.insecureSkipVerify) {
+  if (config.insecure_skip_verify) {
     tls.set_verify_mode(ssl::verify_none);
   } else {
     tls.set_verify_mode(ssl::verify_peer);
-    if (config.caPem.empty()) {
+    if (config.ca_pem.empty()) {
       tls.set_default_verify_paths(ec);
     } else {
-      tls.add_certificate_authority(asio::buffer(config.caPem), ec);
+      tls.add_certificate_authority(asio::buffer(config.ca_pem), ec);
     }
     if (ec) return fail("ConfigError", "unusable certificate authority: " + ec.message());
   }
-  if (!config.clientCertPem.empty()) {
-    tls.use_certificate_chain(asio::buffer(config.clientCertPem), ec);
+  if (!config.client_cert_pem.empty()) {
+    tls.use_certificate_chain(asio::buffer(config.client_cert_pem), ec);
     if (ec) return fail("ConfigError", "unusable client certificate: " + ec.message());
-    tls.use_private_key(asio::buffer(config.clientKeyPem), ssl::context::pem, ec);
+    tls.use_private_key(asio::buffer(config.client_key_pem), ssl::context::pem, ec);
     if (ec) return fail("ConfigError", "unusable client key: " + ec.message());
   }
   return std::unique_ptr<HttpTransport>(new BeastTransport(config, std::move(tls)));

@@ -34,7 +34,7 @@ struct HttpRequest {
   // (chunk boundaries are arbitrary) and HttpResponse::body stays empty; any other status is
   // collected in body as usual. Called on the sending thread; must not throw. A transport that
   // ignores it returns the whole body, so callers handle both.
-  std::function<void(std::string_view)> onBody;
+  std::function<void(std::string_view)> on_body;
 };
 
 struct HttpResponse {
@@ -57,14 +57,14 @@ struct TransportConfig {
   std::string scheme = "https";
   std::string host;
   std::uint16_t port = 443;
-  std::string caPem;  // empty: the system's default trust store
-  bool insecureSkipVerify = false;
-  std::string clientCertPem;
-  std::string clientKeyPem;
+  std::string ca_pem;  // empty: the system's default trust store
+  bool insecure_skip_verify = false;
+  std::string client_cert_pem;
+  std::string client_key_pem;
   std::chrono::milliseconds timeout{10000};  // per connect / handshake / write / read
   // A longer response body (announced or read) fails the request with "body limit exceeded".
-  // Streamed (onBody) 2xx answers are not limited.
-  std::uint64_t bodyLimit = 64 * 1024 * 1024;
+  // Streamed (on_body) 2xx answers are not limited.
+  std::uint64_t body_limit = 64 * 1024 * 1024;
 };
 
 // Creates the Beast implementation. Fails with "ConfigError" when the TLS material is unusable

@@ -146,7 +146,7 @@ Result<std::vector<PartitionOffsets>> LagReader::read(const std::string& group,
       return kafkaError("watermarks of " + offsets.topic + "/" + std::to_string(offsets.partition),
                         rd_kafka_err2str(err));
     }
-    offsets.highWatermark = high;
+    offsets.high_watermark = high;
   }
   return out;
 }

@@ -22,7 +22,7 @@ namespace keelson::kafkalag {
 struct PartitionOffsets {
   std::string topic;
   std::int32_t partition = 0;
-  std::int64_t highWatermark = 0;
+  std::int64_t high_watermark = 0;
   std::int64_t committed = -1;  // -1: the group has no committed offset for it
 };
 

@@ -49,7 +49,7 @@ Result<std::vector<Property>> parseKafkaProperties(const std::string& text,
     p.value = trim(std::string_view(line).substr(eq + 1));
     if (p.key.size() > 5 && p.key.compare(p.key.size() - 5, 5, ".file") == 0) {
       p.key.resize(p.key.size() - 5);
-      p.fromFile = true;
+      p.from_file = true;
     }
     if (p.key.empty()) return fail("ConfigError", at + "empty key");
     for (unsigned char c : p.key) {
@@ -61,12 +61,12 @@ Result<std::vector<Property>> parseKafkaProperties(const std::string& text,
       return fail("ConfigError",
                   at + "bootstrap.servers comes from each KafkaLag metric (bootstrapServers)");
     }
-    if (isSecretProperty(p.key) && !p.fromFile) {
+    if (isSecretProperty(p.key) && !p.from_file) {
       // The value is not repeated: it is the secret.
       return fail("ConfigError", at + p.key + " is a secret: write " + p.key +
                                      ".file=<path of a mounted Secret> instead of its value");
     }
-    if (p.fromFile && p.value.empty()) {
+    if (p.from_file && p.value.empty()) {
       return fail("ConfigError", at + p.key + ".file needs a path");
     }
     for (const auto& seen : out) {
@@ -84,7 +84,7 @@ Result<std::vector<std::pair<std::string, std::string>>> resolveKafkaProperties(
     const std::vector<Property>& properties) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& p : properties) {
-    if (!p.fromFile) {
+    if (!p.from_file) {
       out.emplace_back(p.key, p.value);
       continue;
     }

@@ -19,8 +19,8 @@ namespace keelson::kafkalag {
 
 struct Property {
   std::string key;
-  std::string value;      // the value, or the file to read it from when fromFile
-  bool fromFile = false;  // written as `<key>.file=<path>`
+  std::string value;       // the value, or the file to read it from when fromFile
+  bool from_file = false;  // written as `<key>.file=<path>`
   int line = 0;
 };
 

@@ -117,13 +117,13 @@ Result<Scale> parseScale(const std::string& body) {
   const json spec = doc.value("spec", json::object());
   const json status = doc.value("status", json::object());
   if (spec.contains("replicas") && spec["replicas"].is_number_integer()) {
-    scale.specReplicas = spec["replicas"].get<int>();
+    scale.spec_replicas = spec["replicas"].get<int>();
   }
   if (status.contains("replicas") && status["replicas"].is_number_integer()) {
-    scale.statusReplicas = status["replicas"].get<int>();
+    scale.status_replicas = status["replicas"].get<int>();
   }
   scale.selector = status.value("selector", "");
-  scale.resourceVersion = stringAt(doc, "/metadata/resourceVersion"_json_pointer);
+  scale.resource_version = stringAt(doc, "/metadata/resourceVersion"_json_pointer);
   scale.uid = stringAt(doc, "/metadata/uid"_json_pointer);
   return scale;
 }
@@ -201,12 +201,12 @@ Result<std::vector<PodInfo>> parsePodList(const std::string& body) {
       }
     }
     pod.phase = stringAt(item, "/status/phase"_json_pointer);
-    pod.startTime = stringAt(item, "/status/startTime"_json_pointer);
+    pod.start_time = stringAt(item, "/status/startTime"_json_pointer);
     if (item.contains("/status/conditions"_json_pointer)) {
       for (const json& cond : item.at("/status/conditions"_json_pointer)) {
         if (cond.is_object() && cond.value("type", "") == "Ready") {
           pod.ready = cond.value("status", "") == "True";
-          pod.readyTransitionTime = cond.value("lastTransitionTime", "");
+          pod.ready_transition_time = cond.value("lastTransitionTime", "");
         }
       }
     }
@@ -215,7 +215,7 @@ Result<std::vector<PodInfo>> parsePodList(const std::string& body) {
       int containers = 0;
       for (const json& container : item.at("/spec/containers"_json_pointer)) {
         ++containers;
-        auto& own = pod.containerRequests[stringAt(container, "/name"_json_pointer)];
+        auto& own = pod.container_requests[stringAt(container, "/name"_json_pointer)];
         if (!container.contains("/resources/requests"_json_pointer)) continue;
         for (const auto& [resource, value] :
              container.at("/resources/requests"_json_pointer).items()) {
@@ -239,7 +239,7 @@ Result<std::vector<PodInfo>> parsePodList(const std::string& body) {
 json eventBody(const ObjectReference& involved, const std::string& type, const std::string& reason,
                const std::string& message, const std::string& component,
                const std::string& timestamp) {
-  json ref = {{"apiVersion", involved.apiVersion},
+  json ref = {{"apiVersion", involved.api_version},
               {"kind", involved.kind},
               {"name", involved.name},
               {"namespace", involved.ns}};

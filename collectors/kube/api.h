@@ -53,10 +53,10 @@ std::optional<std::string> unsafeRequestText(const std::string& text);
 std::string queryEscape(const std::string& value);
 
 struct Scale {
-  int specReplicas = 0;
-  int statusReplicas = 0;
+  int spec_replicas = 0;
+  int status_replicas = 0;
   std::string selector;  // status.selector, label-selector text ("app=web,tier in (a,b)")
-  std::string resourceVersion;
+  std::string resource_version;
   std::string uid;
 };
 
@@ -88,9 +88,9 @@ struct PodInfo {
   std::string name;
   std::string phase;  // "Pending", "Running", ...
   bool ready = false;
-  bool deleting = false;  // metadata.deletionTimestamp set
-  std::string startTime;  // RFC 3339, empty when not started
-  std::string readyTransitionTime;
+  bool deleting = false;   // metadata.deletionTimestamp set
+  std::string start_time;  // RFC 3339, empty when not started
+  std::string ready_transition_time;
   // Sum over the pod's containers of their requests, by resource name ("cpu" in cores,
   // "memory" in bytes). A resource missing from any container is absent here (the HPA cannot
   // compute utilization for such a pod).
@@ -98,7 +98,7 @@ struct PodInfo {
   // Each container's own requests, by container name then resource name (same units); a
   // container without requests maps to an empty map. ContainerResource Utilization divides the
   // named container's usage by this request, as the HPA does.
-  std::map<std::string, std::map<std::string, double>> containerRequests;
+  std::map<std::string, std::map<std::string, double>> container_requests;
   std::map<std::string, std::string> labels;
 };
 
@@ -109,7 +109,7 @@ Result<std::vector<PodInfo>> parsePodList(const std::string& body);
 // type "Normal" or "Warning", reason "SuccessfulRescale" / "FailedRescale" / "FailedGetScale" ...,
 // source.component = `component`. `timestamp` is RFC 3339.
 struct ObjectReference {
-  std::string apiVersion;
+  std::string api_version;
   std::string kind;
   std::string name;
   std::string ns;

@@ -46,21 +46,21 @@ Result<std::unique_ptr<KubeClient>> KubeClient::create(const ClusterConfig& conf
   tc.scheme = config.scheme;
   tc.host = config.host;
   tc.port = config.port;
-  tc.caPem = config.caPem;
-  tc.insecureSkipVerify = config.insecureSkipVerify;
-  tc.clientCertPem = config.clientCertPem;
-  tc.clientKeyPem = config.clientKeyPem;
+  tc.ca_pem = config.ca_pem;
+  tc.insecure_skip_verify = config.insecure_skip_verify;
+  tc.client_cert_pem = config.client_cert_pem;
+  tc.client_key_pem = config.client_key_pem;
   auto transport = http::makeBeastTransport(tc);
   if (!transport) return fail(transport.error());
   return std::make_unique<KubeClient>(config, std::move(transport).value(), clock, options);
 }
 
 Result<std::string> KubeClient::bearerToken() {
-  if (config_.tokenFile.empty()) return config_.token;
-  auto token = readSmallFile(config_.tokenFile);
+  if (config_.token_file.empty()) return config_.token;
+  auto token = readSmallFile(config_.token_file);
   if (!token) {
     return fail("Unauthorized",
-                "cannot read token file " + config_.tokenFile + ": " + token.error().message);
+                "cannot read token file " + config_.token_file + ": " + token.error().message);
   }
   return trim(std::move(token).value());
 }
@@ -69,9 +69,9 @@ Result<json> KubeClient::call(const std::string& verb, const std::string& path,
                               const std::string& body, const std::string& contentType,
                               const std::string& what, const std::string& ns) {
   Error last{"ConnectionError", "no attempt made"};
-  for (int attempt = 0; attempt < options_.maxAttempts; ++attempt) {
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (attempt > 0) {
-      clock_.sleepFor(backoffDelay(attempt - 1, options_.backoffBase, options_.backoffCap));
+      clock_.sleepFor(backoffDelay(attempt - 1, options_.backoff_base, options_.backoff_cap));
     }
     if (const auto wait = bucket_.take(clock_.now()); wait.count() > 0) clock_.sleepFor(wait);
     auto token = bearerToken();
@@ -116,9 +116,9 @@ Result<json> KubeClient::call(const std::string& verb, const std::string& path,
 Result<http::HttpResponse> KubeClient::getRaw(
     const std::string& path, const std::function<void(std::string_view)>& on_body) {
   Error last{"ConnectionError", "no attempt made"};
-  for (int attempt = 0; attempt < options_.maxAttempts; ++attempt) {
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (attempt > 0) {
-      clock_.sleepFor(backoffDelay(attempt - 1, options_.backoffBase, options_.backoffCap));
+      clock_.sleepFor(backoffDelay(attempt - 1, options_.backoff_base, options_.backoff_cap));
     }
     if (const auto wait = bucket_.take(clock_.now()); wait.count() > 0) clock_.sleepFor(wait);
     auto token = bearerToken();
@@ -128,7 +128,7 @@ Result<http::HttpResponse> KubeClient::getRaw(
     request.target = path;
     request.headers.emplace_back("Accept", "application/json");
     if (!token->empty()) request.headers.emplace_back("Authorization", "Bearer " + *token);
-    request.onBody = on_body;
+    request.on_body = on_body;
     if (auto st = checkRequest(request); !st) return fail(st.error());
     ++requests_;
     auto response = transport_->send(request);
@@ -163,18 +163,18 @@ Result<Scale> KubeClient::setReplicas(const GroupVersionResource& gvr, const std
         call("PATCH", resourcePath(gvr, ns, name, "scale"), scalePatchBody(replicas, version),
              "application/merge-patch+json", gvr.resource + "/scale", ns);
     if (doc) return parseScale(doc->dump());
-    if (doc.error().reason != "Conflict" || round >= options_.conflictRetries) {
+    if (doc.error().reason != "Conflict" || round >= options_.conflict_retries) {
       return fail(doc.error());
     }
     if (conflicts) ++*conflicts;
-    auto wait = options_.conflictBackoff;
+    auto wait = options_.conflict_backoff;
     for (int i = 0; i < round; ++i)
       wait *= 5;
     clock_.sleepFor(wait);
     auto fresh = getScale(gvr, ns, name);
     if (!fresh) return fail(fresh.error());
-    if (fresh->specReplicas == replicas) return fresh;
-    version = fresh->resourceVersion;
+    if (fresh->spec_replicas == replicas) return fresh;
+    version = fresh->resource_version;
   }
 }
 

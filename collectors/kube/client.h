@@ -31,15 +31,15 @@ namespace keelson::kube {
 struct ClientOptions {
   double qps = 5;  // client-go's defaults
   double burst = 10;
-  int maxAttempts = 5;  // for retryable failures (5xx, 429, connection errors)
-  std::chrono::milliseconds backoffBase{200};
-  std::chrono::milliseconds backoffCap{5000};
-  int conflictRetries = 3;  // 409s on a scale patch: re-read and retry this many times
+  int max_attempts = 5;  // for retryable failures (5xx, 429, connection errors)
+  std::chrono::milliseconds backoff_base{200};
+  std::chrono::milliseconds backoff_cap{5000};
+  int conflict_retries = 3;  // 409s on a scale patch: re-read and retry this many times
   // Wait before the n-th re-read after a 409: conflictBackoff * 5^(n-1) (10, 50, 250 ms), as
   // client-go's retry.DefaultBackoff for objects under active management by controllers: the
   // deployment controller's status updates move the resourceVersion for a while after a scale,
   // and immediate retries can all land inside that burst.
-  std::chrono::milliseconds conflictBackoff{10};
+  std::chrono::milliseconds conflict_backoff{10};
 };
 
 // Called after every HTTP exchange: verb ("GET", "PATCH"...) and status code (0 when no answer
@@ -66,7 +66,7 @@ class KubeClient {
 
   // One GET with rate limit, auth and retries of connection errors / 5xx, returning the raw
   // answer whatever its status (watch streams are newline-delimited JSON, not one document).
-  // With `on_body`, a 2xx body is handed over as it arrives (http::HttpRequest::onBody) instead of
+  // With `on_body`, a 2xx body is handed over as it arrives (http::HttpRequest::on_body) instead of
   // returned; a retried attempt starts the body again.
   Result<http::HttpResponse> getRaw(const std::string& path,
                                     const std::function<void(std::string_view)>& on_body = {});
@@ -75,8 +75,8 @@ class KubeClient {
                          const std::string& name);
 
   // Sets spec.replicas through a merge patch guarded by resourceVersion; on 409 Conflict
-  // waits (ClientOptions::conflictBackoff), re-reads the scale and retries with the fresh
-  // resourceVersion (ClientOptions::conflictRetries times). `conflicts`, when given, counts the
+  // waits (ClientOptions::conflict_backoff), re-reads the scale and retries with the fresh
+  // resourceVersion (ClientOptions::conflict_retries times). `conflicts`, when given, counts the
   // 409s seen. Returns the scale as written.
   Result<Scale> setReplicas(const GroupVersionResource& gvr, const std::string& ns,
                             const std::string& name, int replicas,

@@ -92,9 +92,9 @@ Result<ClusterConfig> parseKubeconfig(const std::string& yamlText, const std::st
     if (auto st = parseServerUrl(scalar(cluster, "server"), config); !st) {
       return fail("ConfigError", "kubeconfig cluster '" + clusterName + "': " + st.error().message);
     }
-    config.insecureSkipVerify = scalar(cluster, "insecure-skip-tls-verify") == "true";
+    config.insecure_skip_verify = scalar(cluster, "insecure-skip-tls-verify") == "true";
     if (auto st = pemField(cluster, "certificate-authority", baseDir, "cluster " + clusterName,
-                           config.caPem);
+                           config.ca_pem);
         !st) {
       return fail(st.error());
     }
@@ -105,21 +105,21 @@ Result<ClusterConfig> parseKubeconfig(const std::string& yamlText, const std::st
         return configError("kubeconfig has no user named '" + userName + "'");
       config.token = scalar(user, "token");
       if (auto file = scalar(user, "tokenFile"); !file.empty()) {
-        config.tokenFile = joinPath(baseDir, file);
+        config.token_file = joinPath(baseDir, file);
       }
       const std::string what = "user " + userName;
-      if (auto st = pemField(user, "client-certificate", baseDir, what, config.clientCertPem);
+      if (auto st = pemField(user, "client-certificate", baseDir, what, config.client_cert_pem);
           !st) {
         return fail(st.error());
       }
-      if (auto st = pemField(user, "client-key", baseDir, what, config.clientKeyPem); !st) {
+      if (auto st = pemField(user, "client-key", baseDir, what, config.client_key_pem); !st) {
         return fail(st.error());
       }
-      if (config.clientCertPem.empty() != config.clientKeyPem.empty()) {
+      if (config.client_cert_pem.empty() != config.client_key_pem.empty()) {
         return configError(what + ": client-certificate and client-key must come together");
       }
       if (user["exec"] || user["auth-provider"]) {
-        if (config.token.empty() && config.tokenFile.empty() && config.clientCertPem.empty()) {
+        if (config.token.empty() && config.token_file.empty() && config.client_cert_pem.empty()) {
           return configError(what + ": exec and auth-provider credentials are not supported; " +
                              "use a token, tokenFile or client certificate");
         }
@@ -154,12 +154,12 @@ Result<ClusterConfig> inClusterConfig(const std::map<std::string, std::string>& 
   const std::string url =
       "https://" + (ipv6 ? "[" + host->second + "]" : host->second) + ":" + port->second;
   if (auto st = parseServerUrl(url, config); !st) return fail(st.error());
-  config.tokenFile = saDir + "/token";
-  auto token = readSmallFile(config.tokenFile);
-  if (!token) return configError("cannot read service-account token " + config.tokenFile);
+  config.token_file = saDir + "/token";
+  auto token = readSmallFile(config.token_file);
+  if (!token) return configError("cannot read service-account token " + config.token_file);
   auto ca = readSmallFile(saDir + "/ca.crt");
   if (!ca) return configError("cannot read cluster CA " + saDir + "/ca.crt");
-  config.caPem = std::move(ca).value();
+  config.ca_pem = std::move(ca).value();
   if (auto ns = readSmallFile(saDir + "/namespace"); ns && !ns->empty()) {
     std::string value = std::move(ns).value();
     while (!value.empty() && (value.back() == '\n' || value.back() == ' '))
@@ -214,13 +214,13 @@ std::vector<InsecureTransport> insecureTransport(const ClusterConfig& config) {
   std::vector<InsecureTransport> out;
   const std::string server =
       config.scheme + "://" + config.host + ":" + std::to_string(config.port);
-  if (config.insecureSkipVerify && config.scheme == "https") {
+  if (config.insecure_skip_verify && config.scheme == "https") {
     out.push_back({"InsecureSkipTlsVerify",
                    "insecure-skip-tls-verify is set: the certificate of " + server +
                        " is not verified, so anyone on the path can read the token and answer "
                        "for the API server"});
   }
-  if (config.scheme == "http" && (!config.token.empty() || !config.tokenFile.empty())) {
+  if (config.scheme == "http" && (!config.token.empty() || !config.token_file.empty())) {
     out.push_back({"BearerTokenOverHttp", "the bearer token is sent in clear text to " + server +
                                               " (http://); use https://"});
   }

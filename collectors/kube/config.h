@@ -20,12 +20,12 @@ struct ClusterConfig {
   std::string scheme = "https";  // "https" (or "http" for tests of the pure layer)
   std::string host;              // host name or IP literal (no brackets), for SNI and verification
   std::uint16_t port = 443;
-  std::string caPem;                   // trusted CA bundle, PEM; empty = system default paths
-  bool insecureSkipVerify = false;     // kubeconfig's insecure-skip-tls-verify; never the default
+  std::string ca_pem;                  // trusted CA bundle, PEM; empty = system default paths
+  bool insecure_skip_verify = false;   // kubeconfig's insecure-skip-tls-verify; never the default
   std::string token;                   // bearer token, when fixed
-  std::string tokenFile;               // bearer token file, re-read when it changes (rotation)
-  std::string clientCertPem;           // client certificate chain, PEM
-  std::string clientKeyPem;            // its private key, PEM
+  std::string token_file;              // bearer token file, re-read when it changes (rotation)
+  std::string client_cert_pem;         // client certificate chain, PEM
+  std::string client_key_pem;          // its private key, PEM
   std::string namespace_ = "default";  // the context's namespace (or the pod's own namespace)
 };
 

@@ -35,29 +35,29 @@ ListWatch::ListWatch(KubeClient& client, Clock& clock, std::string listPath, std
                      WatchSink& sink, int watchTimeoutSeconds)
     : client_(client),
       clock_(clock),
-      listPath_(std::move(listPath)),
+      list_path_(std::move(listPath)),
       what_(std::move(what)),
       sink_(sink),
-      watchTimeoutSeconds_(watchTimeoutSeconds) {}
+      watch_timeout_seconds_(watchTimeoutSeconds) {}
 
 Status ListWatch::step() {
   if (failures_ > 0) {
     clock_.sleepFor(backoffDelay(failures_ - 1, std::chrono::seconds(1), std::chrono::seconds(30)));
   }
-  Status st = resourceVersion_.empty() ? list() : watch();
+  Status st = resource_version_.empty() ? list() : watch();
   failures_ = st ? 0 : failures_ + 1;
   return st;
 }
 
 Status ListWatch::list() {
-  auto response = client_.getRaw(listPath_);
+  auto response = client_.getRaw(list_path_);
   if (!response) return fail(response.error());
   if (response->status != 200) {
     return fail(apiError(response->status, response->body, "list", what_, ""));
   }
   auto rv = sink_.replace(response->body);
   if (!rv) return fail(rv.error());
-  resourceVersion_ = *rv;
+  resource_version_ = *rv;
   ++lists_;
   synced_ = true;
   return {};
@@ -72,21 +72,21 @@ Status ListWatch::watch() {
     auto rv = sink_.apply(line);
     if (!rv) {
       ended = true;
-      resourceVersion_.clear();  // relist next; without back-off for a 410
+      resource_version_.clear();  // relist next; without back-off for a 410
       if (rv.error().reason != "Gone") outcome = fail(rv.error());
       return;
     }
-    if (!rv->empty()) resourceVersion_ = *rv;
+    if (!rv->empty()) resource_version_ = *rv;
   };
-  auto response = client_.getRaw(watchPath(listPath_, resourceVersion_, watchTimeoutSeconds_),
+  auto response = client_.getRaw(watchPath(list_path_, resource_version_, watch_timeout_seconds_),
                                  [&](std::string_view bytes) { lines.feed(bytes, apply); });
   if (!response) return fail(response.error());
   if (response->status == 410) {
-    resourceVersion_.clear();  // too old: relist at the next step, without back-off
+    resource_version_.clear();  // too old: relist at the next step, without back-off
     return {};
   }
   if (response->status != 200) {
-    resourceVersion_.clear();
+    resource_version_.clear();
     return fail(apiError(response->status, response->body, "watch", what_, ""));
   }
   lines.feed(response->body, apply);  // a transport that does not stream returns the whole body

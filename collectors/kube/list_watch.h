@@ -59,15 +59,15 @@ class ListWatch {
  public:
   // `what` names the resource in errors ("pods", "scalingpolicies").
   ListWatch(KubeClient& client, Clock& clock, std::string listPath, std::string what,
-            WatchSink& sink, int watchTimeoutSeconds = 5);
+            WatchSink& sink, int watch_timeout_seconds = 5);
 
   // One list, or one watch window (after the back-off when the previous step failed).
   Status step();
 
   bool synced() const { return synced_; }  // a list has succeeded
-  const std::string& resourceVersion() const { return resourceVersion_; }
+  const std::string& resourceVersion() const { return resource_version_; }
   // For tests: make the next watch start from `rv` (e.g. an expired one).
-  void forceResourceVersion(std::string rv) { resourceVersion_ = std::move(rv); }
+  void forceResourceVersion(std::string rv) { resource_version_ = std::move(rv); }
   std::uint64_t relists() const { return lists_; }
 
  private:
@@ -76,11 +76,11 @@ class ListWatch {
 
   KubeClient& client_;
   Clock& clock_;
-  std::string listPath_;
+  std::string list_path_;
   std::string what_;
   WatchSink& sink_;
-  int watchTimeoutSeconds_;
-  std::string resourceVersion_;  // empty: list next
+  int watch_timeout_seconds_;
+  std::string resource_version_;  // empty: list next
   int failures_ = 0;
   std::uint64_t lists_ = 0;
   std::atomic<bool> synced_{false};

@@ -86,7 +86,7 @@ Result<std::unique_ptr<PromClient>> PromClient::create(const std::string& url) {
   tc.scheme = parsed->scheme;
   tc.host = parsed->host;
   tc.port = parsed->port;
-  tc.bodyLimit = kMaxResponseBytes;
+  tc.body_limit = kMaxResponseBytes;
   auto transport = http::makeBeastTransport(tc);
   if (!transport) return fail(transport.error());
   return std::make_unique<PromClient>(std::move(transport).value(), parsed->target);

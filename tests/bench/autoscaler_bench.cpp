@@ -79,7 +79,7 @@ void benchSync() {
       const auto idx = static_cast<std::size_t>(i);
       const std::int32_t n = replicas[idx];
       engine::Observations& o = observations[idx];
-      o.specReplicas = o.statusReplicas = o.readyPods = o.totalPods = n;
+      o.spec_replicas = o.status_replicas = o.ready_pods = o.total_pods = n;
       std::vector<engine::PodSample> pods(static_cast<std::size_t>(n));
       const std::int64_t load = 200 + ((i * 37 + sync * 53) % 600);  // millicores per pod
       for (std::int32_t p = 0; p < n; ++p) {
@@ -107,8 +107,8 @@ void benchSync() {
       engine::Decision d = engine::decide(policies[idx], observations[idx], histories[idx], now);
       histories[idx] = std::move(d.history);
       if (d.rescale) {
-        engine::recordScale(policies[idx], histories[idx], replicas[idx], d.desiredReplicas, now);
-        replicas[idx] = d.desiredReplicas;
+        engine::recordScale(policies[idx], histories[idx], replicas[idx], d.desired_replicas, now);
+        replicas[idx] = d.desired_replicas;
         ++changes;
       }
     }
@@ -133,7 +133,7 @@ void benchSync() {
 void benchSimulate() {
   const auto parsed = policy::parsePolicies(kPolicy, "bench.yaml");
   simulate::Samples samples;
-  samples.intervalMillis = 15000;
+  samples.interval_millis = 15000;
   samples.replicas = 4;
   samples.start = engine::Time(
       std::chrono::sys_days(std::chrono::year(2026) / 11 / 16).time_since_epoch());  // Monday
@@ -148,7 +148,7 @@ void benchSimulate() {
       s.values = {static_cast<std::int64_t>(load * 1000 + (i % 13) * 700),
                   static_cast<std::int64_t>((load / 2) * 1000 + (i % 7) * 500)};
     }
-    s.recordedReplicas = 6;
+    s.recorded_replicas = 6;
     samples.steps.push_back(std::move(s));
   }
   const double c0 = cpuSeconds();

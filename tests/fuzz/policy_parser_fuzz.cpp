@@ -22,11 +22,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(d.file == "fuzz.yaml");
   for (const auto& p : out.policies) {
     FUZZ_CHECK(!kube::checkNamespace(p.namespace_));
-    FUZZ_CHECK(!kube::checkObjectName(p.scaleTargetRef.kind, p.scaleTargetRef.name));
-    FUZZ_CHECK(p.minReplicas >= 0 && p.minReplicas <= p.maxReplicas);
-    auto gvr = kube::resourceForKind(p.scaleTargetRef.apiVersion, p.scaleTargetRef.kind);
+    FUZZ_CHECK(!kube::checkObjectName(p.scale_target_ref.kind, p.scale_target_ref.name));
+    FUZZ_CHECK(p.min_replicas >= 0 && p.min_replicas <= p.max_replicas);
+    auto gvr = kube::resourceForKind(p.scale_target_ref.api_version, p.scale_target_ref.kind);
     FUZZ_CHECK(gvr.ok());
-    const std::string path = kube::resourcePath(*gvr, p.namespace_, p.scaleTargetRef.name, "scale");
+    const std::string path =
+        kube::resourcePath(*gvr, p.namespace_, p.scale_target_ref.name, "scale");
     FUZZ_CHECK(!kube::unsafeRequestText(path));
     // Six path segments after the prefix, whatever the names hold.
     std::size_t slashes = 0;
@@ -36,14 +37,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // The engine at extreme observations: decisions stay in [0, maxReplicas].
     engine::Observations obs;
-    obs.specReplicas = obs.statusReplicas = obs.readyPods = obs.totalPods = p.maxReplicas;
+    obs.spec_replicas = obs.status_replicas = obs.ready_pods = obs.total_pods = p.max_replicas;
     for (std::size_t i = 0; i < p.metrics.size(); ++i) {
       obs.metrics.push_back(i % 2 == 0 ? engine::MetricObservation::total(INT64_MAX)
                                        : engine::MetricObservation::average(INT64_MAX));
     }
     engine::History h;
     const auto d = engine::decide(p, obs, h, engine::Time{});
-    FUZZ_CHECK(d.desiredReplicas >= 0 && d.desiredReplicas <= p.maxReplicas);
+    FUZZ_CHECK(d.desired_replicas >= 0 && d.desired_replicas <= p.max_replicas);
   }
   return 0;
 }

@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (steps) {
     FUZZ_CHECK(steps->size() == samples->steps.size());
     for (const auto& s : *steps)
-      FUZZ_CHECK(s.desired >= 0 && s.desired <= kPolicy.maxReplicas);
+      FUZZ_CHECK(s.desired >= 0 && s.desired <= kPolicy.max_replicas);
   }
   return 0;
 }

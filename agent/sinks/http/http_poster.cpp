@@ -57,7 +57,7 @@ std::unique_ptr<HttpPoster> makeHttpPoster(const HttpSinkOptions& options) {
   config.host = options.host;
   config.port = options.port;
   config.timeout = options.timeout;
-  config.bodyLimit = 1 << 20;  // an answer is read for its status; a longer one fails the POST
+  config.body_limit = 1 << 20;  // an answer is read for its status; a longer one fails the POST
   auto transport = http::makeBeastTransport(config);
   if (!transport) {
     return std::make_unique<FailedPoster>(

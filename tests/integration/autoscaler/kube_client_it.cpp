@@ -41,16 +41,16 @@ TEST_F(KubeClientIT, ScalesUpAndDownWithLeastPrivilegeToken) {
   auto client = clientFor(peer_, kubeconfig, clock_);
   auto scale = client->getScale(kDeployments, ns_, "web");
   ASSERT_TRUE(scale.ok()) << scale.error().message;
-  EXPECT_EQ(scale->specReplicas, 2);
+  EXPECT_EQ(scale->spec_replicas, 2);
   EXPECT_EQ(scale->selector, "app=web");
-  EXPECT_FALSE(scale->resourceVersion.empty());
+  EXPECT_FALSE(scale->resource_version.empty());
 
-  auto up = client->setReplicas(kDeployments, ns_, "web", 5, scale->resourceVersion);
+  auto up = client->setReplicas(kDeployments, ns_, "web", 5, scale->resource_version);
   ASSERT_TRUE(up.ok()) << up.error().message;
-  EXPECT_EQ(up->specReplicas, 5);
+  EXPECT_EQ(up->spec_replicas, 5);
   EXPECT_EQ(specReplicas(peer_, ns_, "web"), 5);
 
-  auto down = client->setReplicas(kDeployments, ns_, "web", 1, up->resourceVersion);
+  auto down = client->setReplicas(kDeployments, ns_, "web", 1, up->resource_version);
   ASSERT_TRUE(down.ok()) << down.error().message;
   EXPECT_EQ(specReplicas(peer_, ns_, "web"), 1);
 
@@ -76,7 +76,7 @@ TEST_F(KubeClientIT, ConcurrentWriterConflictIsRetried) {
   peer_.kubectl("scale deployment web -n " + ns_ + " --replicas=3");
   int conflicts = 0;
   auto written =
-      client->setReplicas(kDeployments, ns_, "web", 4, scale->resourceVersion, &conflicts);
+      client->setReplicas(kDeployments, ns_, "web", 4, scale->resource_version, &conflicts);
   ASSERT_TRUE(written.ok()) << written.error().message;
   // At least the writer's change; the controller-manager's status updates may add more.
   EXPECT_GE(conflicts, 1);
@@ -89,7 +89,7 @@ TEST_F(KubeClientIT, MissingGrantIsAClearForbiddenError) {
   auto client = clientFor(peer_, kubeconfig, clock_);
   auto scale = client->getScale(kDeployments, ns_, "web");
   ASSERT_TRUE(scale.ok()) << scale.error().message;
-  auto written = client->setReplicas(kDeployments, ns_, "web", 4, scale->resourceVersion);
+  auto written = client->setReplicas(kDeployments, ns_, "web", 4, scale->resource_version);
   ASSERT_FALSE(written.ok());
   EXPECT_EQ(written.error().reason, "Forbidden");
   EXPECT_NE(
@@ -110,7 +110,7 @@ TEST_F(KubeClientIT, RejectsAServerWithTheWrongCertificateAuthority) {
   auto config = kube::loadKubeconfig(kubeconfig);
   ASSERT_TRUE(config.ok());
   // Trust only the system store: the peer's self-made CA is not in it.
-  config->caPem.clear();
+  config->ca_pem.clear();
   auto client = kube::KubeClient::create(*config, clock_, kube::ClientOptions{5, 10, 1});
   ASSERT_TRUE(client.ok());
   auto scale = (*client)->getScale(kDeployments, ns_, "web");

@@ -40,7 +40,7 @@ inline std::string shellQuote(const std::string& s) {
 // and stderr.
 inline CommandResult runShell(const std::string& command, const std::string& input = "") {
   std::string full = command + " 2>&1";
-  std::string inputFile;
+  std::string input_file;
   if (!input.empty()) {
     char tmpl[] = "/tmp/keelson_it_XXXXXX";
     const int fd = mkstemp(tmpl);
@@ -50,8 +50,8 @@ inline CommandResult runShell(const std::string& command, const std::string& inp
       throw std::runtime_error("write failed");
     }
     close(fd);
-    inputFile = tmpl;
-    full += " < " + inputFile;
+    input_file = tmpl;
+    full += " < " + input_file;
   }
   CommandResult result;
   FILE* pipe = popen(full.c_str(), "r");
@@ -61,7 +61,7 @@ inline CommandResult runShell(const std::string& command, const std::string& inp
   while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
     result.output.append(buffer.data(), n);
   result.status = pclose(pipe);
-  if (!inputFile.empty()) unlink(inputFile.c_str());
+  if (!input_file.empty()) unlink(input_file.c_str());
   return result;
 }
 
@@ -138,13 +138,13 @@ inline std::string deploymentYaml(const std::string& ns, const std::string& name
 // Role granting what keelson-autoscaler needs (deploy/ RBAC mirrors it); `withPatch` false
 // leaves out `patch` on deployments/scale to test the Forbidden path.
 inline std::string rbacYaml(const std::string& ns, const std::string& sa, bool withPatch) {
-  std::string scaleVerbs = withPatch ? "[get, patch, update]" : "[get]";
+  std::string scale_verbs = withPatch ? "[get, patch, update]" : "[get]";
   return "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: " + sa + ", namespace: " + ns +
          "}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: " + sa +
          ", namespace: " + ns +
          "}\nrules:\n"
          "- {apiGroups: [apps], resources: [deployments/scale, statefulsets/scale], verbs: " +
-         scaleVerbs +
+         scale_verbs +
          "}\n"
          "- {apiGroups: [''], resources: [pods], verbs: [list]}\n"
          "- {apiGroups: [''], resources: [events], verbs: [create]}\n"

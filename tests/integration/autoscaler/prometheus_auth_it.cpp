@@ -106,11 +106,11 @@ class PrometheusAuthIT : public ::testing::Test {
   static http::ClientConfig right() {
     http::ClientConfig c;
     c.url = "https://127.0.0.1:" + std::to_string(port_);
-    c.caFile = (dir_ / "ca.crt").string();
-    c.certFile = (dir_ / "client.crt").string();
-    c.keyFile = (dir_ / "client.key").string();
-    c.basicAuthUsername = "keelson";
-    c.basicAuthPasswordFile = (dir_ / "right").string();
+    c.ca_file = (dir_ / "ca.crt").string();
+    c.cert_file = (dir_ / "client.crt").string();
+    c.key_file = (dir_ / "client.key").string();
+    c.basic_auth_username = "keelson";
+    c.basic_auth_password_file = (dir_ / "right").string();
     c.headers = {{"X-Scope-OrgID", "tenant-a"}};
     c.timeout = 5s;
     return c;
@@ -155,7 +155,7 @@ TEST_F(PrometheusAuthIT, RightCredentialsReadTheMetric) {
   metric.query = "vector(7)";
   auto obs = reader.read({}, metric, {}, {});
   ASSERT_EQ(obs.shape, engine::MetricObservation::Shape::Total) << obs.error;
-  EXPECT_EQ(obs.valueMilli, 7000);
+  EXPECT_EQ(obs.value_milli, 7000);
 }
 
 TEST_F(PrometheusAuthIT, WrongCredentialsAreAClearError) {
@@ -167,17 +167,17 @@ TEST_F(PrometheusAuthIT, WrongCredentialsAreAClearError) {
     const char* contains;
   };
   auto wrongPassword = right();
-  wrongPassword.basicAuthPasswordFile = (dir_ / "wrong").string();
+  wrongPassword.basic_auth_password_file = (dir_ / "wrong").string();
   auto noPassword = right();
-  noPassword.basicAuthUsername.clear();
-  noPassword.basicAuthPasswordFile.clear();
+  noPassword.basic_auth_username.clear();
+  noPassword.basic_auth_password_file.clear();
   auto noClientCert = right();
-  noClientCert.certFile.clear();
-  noClientCert.keyFile.clear();
+  noClientCert.cert_file.clear();
+  noClientCert.key_file.clear();
   auto otherCa = right();
-  otherCa.caFile = (dir_ / "otherca.crt").string();
+  otherCa.ca_file = (dir_ / "otherca.crt").string();
   auto missingFile = right();
-  missingFile.basicAuthPasswordFile = (dir_ / "gone").string();
+  missingFile.basic_auth_password_file = (dir_ / "gone").string();
   const std::vector<Case> cases = {
       {"wrong password", wrongPassword, "Unauthorized", "HTTP 401 Unauthorized"},
       {"no credentials", noPassword, "Unauthorized", "HTTP 401 Unauthorized"},

@@ -73,19 +73,19 @@ TEST(ResourceSelectorIT, TheKubeletsSeriesAreNotAdded) {
   struct Case {
     const char* name;
     std::string selector;
-    std::int64_t wantMilli;
+    std::int64_t want_milli;
   };
   for (const Case& c :
        {Case{"agent only (default)", sources::kDefaultAgentSelector, 100'000'000'000},
         Case{"every job", "", 200'000'000'000}}) {
     sources::SourceContext context;
     context.prometheus = client->get();
-    context.agentSelector = c.selector;
+    context.agent_selector = c.selector;
     sources::DefaultMetricReader reader(std::move(context));
     auto obs = reader.read(policy, memory, pods, now);
     ASSERT_EQ(obs.shape, engine::MetricObservation::Shape::PerPod) << c.name << ": " << obs.error;
     ASSERT_EQ(obs.pods.size(), 1u) << c.name;
-    EXPECT_EQ(obs.pods[0].valueMilli, c.wantMilli) << c.name;
+    EXPECT_EQ(obs.pods[0].value_milli, c.want_milli) << c.name;
   }
   std::filesystem::remove(agentFile);
   std::filesystem::remove(kubeletFile);

@@ -41,8 +41,8 @@ TEST(ParsePod, ReadsTheFieldsTheAgentNeeds) {
   EXPECT_EQ(pod.uid, "u1");
   EXPECT_EQ(pod.labels.at("app"), "web");
   EXPECT_EQ(pod.annotations.at("a"), "b");
-  EXPECT_EQ(pod.ownerKind, "ReplicaSet");
-  EXPECT_EQ(pod.ownerName, "web-7d");
+  EXPECT_EQ(pod.owner_kind, "ReplicaSet");
+  EXPECT_EQ(pod.owner_name, "web-7d");
   EXPECT_EQ(pod.containers.at("app").id, "containerd://abc");
   EXPECT_EQ(pod.containers.at("app").image, "shop/web:1");  // the spec's, for the metrics
   EXPECT_EQ(pod.containers.at("app").status_image, "docker.io/shop/web:1");
@@ -64,7 +64,7 @@ TEST(ParseWatchEvents, TypesBookmarksErrorsAndGarbage) {
   EXPECT_EQ(events[0].type, "ADDED");
   EXPECT_EQ(events[0].pod.uid, "u1");
   EXPECT_EQ(events[1].type, "BOOKMARK");
-  EXPECT_EQ(events[1].resourceVersion, "9");
+  EXPECT_EQ(events[1].resource_version, "9");
   EXPECT_EQ(events[2].type, "ERROR");
   EXPECT_EQ(events[2].code, 410);
 }
@@ -96,7 +96,7 @@ TEST(ParseWatchEvents, MistypedFieldsReadAsAbsentAndNeverThrow) {
   EXPECT_EQ(events[0].type, "");
   EXPECT_EQ(events[3].pod.name, "");
   EXPECT_TRUE(events[3].pod.labels.empty());
-  EXPECT_EQ(events[5].pod.ownerKind, "");
+  EXPECT_EQ(events[5].pod.owner_kind, "");
   EXPECT_EQ(events[6].pod.containers.at("").image, "");
   for (std::size_t i = 7; i < events.size(); ++i)
     EXPECT_EQ(events[i].code, 0) << lines[i];
@@ -159,17 +159,17 @@ TEST(PodWatcher, ListWatchGoneRelist) {
   EXPECT_GE(clock.slept().count(), 1000);
 }
 
-// Delivers a 2xx body through http::HttpRequest::onBody in 5-byte pieces, as the Beast transport
+// Delivers a 2xx body through http::HttpRequest::on_body in 5-byte pieces, as the Beast transport
 // does with a chunked watch, and records what the cache held before the last piece.
 class StreamingTransport final : public http::HttpTransport {
  public:
   StreamingTransport(std::string body, const PodCache& cache)
       : body_(std::move(body)), cache_(cache) {}
   Result<http::HttpResponse> send(const http::HttpRequest& request) override {
-    if (!request.onBody) return http::HttpResponse{200, body_};
+    if (!request.on_body) return http::HttpResponse{200, body_};
     for (std::size_t at = 0; at < body_.size(); at += 5) {
       if (at + 5 >= body_.size()) cached_before_end = cache_.size();
-      request.onBody(std::string_view(body_).substr(at, 5));
+      request.on_body(std::string_view(body_).substr(at, 5));
     }
     return http::HttpResponse{200, ""};
   }

@@ -15,7 +15,7 @@ class FakeCluster final : public ClusterApi {
   Result<kube::Scale> getScale(const kube::GroupVersionResource&, const std::string&,
                                const std::string& name) override {
     ++gets;
-    if (getError) return fail(*getError);
+    if (get_error) return fail(*get_error);
     if (name != "web") return fail("NotFound", "not found");
     return scale;
   }
@@ -23,10 +23,10 @@ class FakeCluster final : public ClusterApi {
                                   const std::string&, int replicas,
                                   const std::string& resourceVersion) override {
     ++patches;
-    if (patchError) return fail(*patchError);
-    EXPECT_EQ(resourceVersion, scale.resourceVersion);
-    scale.specReplicas = replicas;
-    scale.resourceVersion = std::to_string(std::stoi(scale.resourceVersion) + 1);
+    if (patch_error) return fail(*patch_error);
+    EXPECT_EQ(resourceVersion, scale.resource_version);
+    scale.spec_replicas = replicas;
+    scale.resource_version = std::to_string(std::stoi(scale.resource_version) + 1);
     return scale;
   }
   Result<std::vector<kube::PodInfo>> listPods(const std::string&, const std::string&) override {
@@ -38,7 +38,7 @@ class FakeCluster final : public ClusterApi {
     return {};
   }
   kube::Scale scale{2, 2, "app=web", "10", "uid-1"};
-  std::optional<Error> getError, patchError;
+  std::optional<Error> get_error, patch_error;
   int gets = 0, patches = 0, lists = 0;
   std::vector<json> events;
 };
@@ -50,9 +50,9 @@ class FixedReader final : public sources::MetricReader {
                                  const sources::TargetPods&, engine::Time) override {
     ++reads;
     if (!available) return engine::MetricObservation::unavailable("down");
-    return engine::MetricObservation::total(totalMilli);
+    return engine::MetricObservation::total(total_milli);
   }
-  std::int64_t totalMilli = 200'000;
+  std::int64_t total_milli = 200'000;
   bool available = true;
   int reads = 0;
 };
@@ -85,7 +85,7 @@ spec:
 struct Fixture {
   explicit Fixture(bool dryRun = false) {
     ControllerOptions options;
-    options.dryRun = dryRun;
+    options.dry_run = dryRun;
     controller = std::make_unique<Controller>(cluster, reader, nullptr, options,
                                               [this](const std::string& l) { log.push_back(l); });
   }
@@ -113,11 +113,11 @@ TEST(Controller, NothingChangesCostsOneGetAndNoWrites) {
 
 TEST(Controller, ScalesUpWithEventAndRecordsTheScale) {
   Fixture f;
-  f.reader.totalMilli = 500'000;
+  f.reader.total_milli = 500'000;
   const auto p = webPolicy();
   auto out = f.controller->syncPolicy(p, f.clock.wallNow(), f.leader);
   EXPECT_TRUE(out.wrote);
-  EXPECT_EQ(f.cluster.scale.specReplicas, 5);
+  EXPECT_EQ(f.cluster.scale.spec_replicas, 5);
   ASSERT_EQ(f.cluster.events.size(), 1u);
   EXPECT_EQ(f.cluster.events[0]["reason"], "SuccessfulRescale");
   EXPECT_EQ(f.cluster.events[0]["involvedObject"]["uid"], "uid-1");
@@ -125,7 +125,7 @@ TEST(Controller, ScalesUpWithEventAndRecordsTheScale) {
             0u);
   const auto* history = f.controller->history(p.key());
   ASSERT_NE(history, nullptr);
-  EXPECT_FALSE(history->scaleUpEvents.empty());
+  EXPECT_FALSE(history->scale_up_events.empty());
 }
 
 // Issue 14 item 12: with --namespaces, a policy for another namespace makes no API request, is
@@ -133,7 +133,7 @@ TEST(Controller, ScalesUpWithEventAndRecordsTheScale) {
 TEST(Controller, RefusesPoliciesOutsideTheAllowedNamespaces) {
   FakeCluster cluster;
   FixedReader reader;
-  reader.totalMilli = 500'000;
+  reader.total_milli = 500'000;
   std::vector<std::string> log;
   auto registry = std::make_shared<prometheus::Registry>();
   ControllerMetrics metrics(registry);
@@ -148,7 +148,7 @@ TEST(Controller, RefusesPoliciesOutsideTheAllowedNamespaces) {
     const auto out = controller.syncPolicy(p, clock.wallNow(), leader);
     EXPECT_FALSE(out.ok);
     EXPECT_FALSE(out.wrote);
-    EXPECT_EQ(out.errorReason, "NamespaceNotAllowed");
+    EXPECT_EQ(out.error_reason, "NamespaceNotAllowed");
     EXPECT_EQ(out.error,
               "namespace shop is not one this controller may act in (--namespaces "
               "payments,search); the policy is ignored: move it, or add the namespace to "
@@ -158,9 +158,10 @@ TEST(Controller, RefusesPoliciesOutsideTheAllowedNamespaces) {
   EXPECT_TRUE(cluster.events.empty());  // no Event either: that would be a write in `shop`
   EXPECT_EQ(reader.reads, 0);
   EXPECT_EQ(log.size(), 1u);
-  EXPECT_EQ(metrics.policiesRefused.Add({{"policy", "shop/web"}, {"reason", "NamespaceNotAllowed"}})
-                .Value(),
-            1);
+  EXPECT_EQ(
+      metrics.policies_refused.Add({{"policy", "shop/web"}, {"reason", "NamespaceNotAllowed"}})
+          .Value(),
+      1);
   EXPECT_EQ(metrics.errors.Add({{"policy", "shop/web"}, {"reason", "NamespaceNotAllowed"}}).Value(),
             3);
 
@@ -185,12 +186,12 @@ TEST(Controller, InsecureTransportIsWarnedAndShown) {
                           [&](const std::string& l) { log.push_back(l); });
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log[0].rfind("warning: BearerTokenOverHttp: ", 0), 0u) << log[0];
-  EXPECT_EQ(metrics.insecureTransport.Add({{"reason", "BearerTokenOverHttp"}}).Value(), 1);
+  EXPECT_EQ(metrics.insecure_transport.Add({{"reason", "BearerTokenOverHttp"}}).Value(), 1);
 }
 
 TEST(Controller, DryRunNeverWrites) {
   Fixture f(true);
-  f.reader.totalMilli = 500'000;
+  f.reader.total_milli = 500'000;
   auto out = f.controller->syncPolicy(webPolicy(), f.clock.wallNow(), f.leader);
   EXPECT_TRUE(out.ok);
   EXPECT_FALSE(out.wrote);
@@ -201,28 +202,28 @@ TEST(Controller, DryRunNeverWrites) {
 
 TEST(Controller, NotLeaderAtWriteTimeDoesNotWrite) {
   Fixture f;
-  f.reader.totalMilli = 500'000;
+  f.reader.total_milli = 500'000;
   auto out = f.controller->syncPolicy(webPolicy(), f.clock.wallNow(), [] { return false; });
-  EXPECT_EQ(out.errorReason, "NotLeader");
+  EXPECT_EQ(out.error_reason, "NotLeader");
   EXPECT_EQ(f.cluster.patches, 0);
 }
 
 TEST(Controller, ErrorsBecomeOneWarningEventPerEpisode) {
   Fixture f;
-  f.reader.totalMilli = 500'000;
-  f.cluster.patchError = Error{"Forbidden", "forbidden: cannot patch deployments/scale"};
+  f.reader.total_milli = 500'000;
+  f.cluster.patch_error = Error{"Forbidden", "forbidden: cannot patch deployments/scale"};
   const auto p = webPolicy();
   for (int i = 0; i < 3; ++i) {
     auto out = f.controller->syncPolicy(p, f.clock.wallNow(), f.leader);
-    EXPECT_EQ(out.errorReason, "Forbidden");
+    EXPECT_EQ(out.error_reason, "Forbidden");
     f.clock.advance(std::chrono::seconds(15));
   }
   ASSERT_EQ(f.cluster.events.size(), 1u);
   EXPECT_EQ(f.cluster.events[0]["reason"], "FailedRescale");
   EXPECT_EQ(f.cluster.events[0]["type"], "Warning");
-  f.cluster.getError = Error{"NotFound", "gone"};
+  f.cluster.get_error = Error{"NotFound", "gone"};
   auto out = f.controller->syncPolicy(p, f.clock.wallNow(), f.leader);
-  EXPECT_EQ(out.errorReason, "FailedGetScale");
+  EXPECT_EQ(out.error_reason, "FailedGetScale");
   EXPECT_EQ(f.cluster.events.back()["reason"], "FailedGetScale");
 }
 
@@ -248,7 +249,7 @@ TEST(Controller, EachPolicySyncsOnItsOwnPeriod) {
   Fixture f;  // controller default 15 s
   policy::Policy fast = webPolicy();
   fast.name = "fast";
-  fast.syncPeriodSeconds = 5;
+  fast.sync_period_seconds = 5;
   const policy::Policy web = webPolicy();
   f.controller->setPolicies({web, fast});
   EXPECT_EQ(f.controller->periodOf(fast), std::chrono::seconds(5));
@@ -259,7 +260,7 @@ TEST(Controller, EachPolicySyncsOnItsOwnPeriod) {
   struct Step {
     int step;
     V synced;
-    int nextDue;  // seconds after t0
+    int next_due;  // seconds after t0
   };
   const std::vector<Step> steps = {
       {0, {"shop/fast", "shop/web"}, 5},
@@ -273,15 +274,15 @@ TEST(Controller, EachPolicySyncsOnItsOwnPeriod) {
     const auto at = f.clock.wallNow() - t0;
     EXPECT_EQ(keys(f.controller->syncDue(f.clock.wallNow(), f.leader)), s.synced)
         << "at " << std::chrono::duration_cast<std::chrono::seconds>(at).count() << " s";
-    EXPECT_EQ(f.controller->nextDue(), t0 + std::chrono::seconds(s.nextDue));
+    EXPECT_EQ(f.controller->nextDue(), t0 + std::chrono::seconds(s.next_due));
   }
   EXPECT_EQ(f.cluster.gets, 6);
 
   // A reload changes the periods from each policy's last sync (both at t0 + 15 s): fast slows to
   // 30 s, web speeds up to 2 s.
-  fast.syncPeriodSeconds = 30;
+  fast.sync_period_seconds = 30;
   policy::Policy quickWeb = web;
-  quickWeb.syncPeriodSeconds = 2;
+  quickWeb.sync_period_seconds = 2;
   f.controller->setPolicies({quickWeb, fast});
   EXPECT_EQ(f.controller->nextDue(), t0 + std::chrono::seconds(17));
   f.clock.advance(std::chrono::seconds(2));
@@ -302,22 +303,22 @@ TEST(Controller, EachPolicySyncsOnItsOwnPeriod) {
 TEST(Controller, StateRoundTripKeepsStabilization) {
   // Leader 1 scales to 5 and then sees low load: the 60 s window holds 5.
   Fixture one;
-  one.reader.totalMilli = 500'000;
+  one.reader.total_milli = 500'000;
   const auto p = webPolicy(60);
   one.controller->setPolicies({p});
   one.controller->syncPolicy(p, one.clock.wallNow(), one.leader);
-  EXPECT_EQ(one.cluster.scale.specReplicas, 5);
-  one.reader.totalMilli = 100'000;
+  EXPECT_EQ(one.cluster.scale.spec_replicas, 5);
+  one.reader.total_milli = 100'000;
   one.clock.advance(std::chrono::seconds(15));
   one.controller->syncPolicy(p, one.clock.wallNow(), one.leader);
-  EXPECT_EQ(one.cluster.scale.specReplicas, 5);
+  EXPECT_EQ(one.cluster.scale.spec_replicas, 5);
   const std::string state = one.controller->exportState();
 
   // Leader 2 imports the state: still held at 5. Without it, it would drop to 1.
   Fixture two;
   two.clock = one.clock;
   two.cluster.scale = one.cluster.scale;
-  two.reader.totalMilli = 100'000;
+  two.reader.total_milli = 100'000;
   two.controller->setPolicies({p});
   two.controller->importState(state);
   two.clock.advance(std::chrono::seconds(15));
@@ -325,7 +326,7 @@ TEST(Controller, StateRoundTripKeepsStabilization) {
   EXPECT_EQ(out.desired, 5) << out.reason;
   Fixture fresh;
   fresh.cluster.scale = one.cluster.scale;
-  fresh.reader.totalMilli = 100'000;
+  fresh.reader.total_milli = 100'000;
   EXPECT_EQ(fresh.controller->syncPolicy(p, two.clock.wallNow(), fresh.leader).desired, 1);
   two.controller->importState("not json");
   EXPECT_FALSE(two.log.empty());
@@ -342,7 +343,7 @@ namespace {
 TEST(Controller, HeldPoliciesReadTheScaleOnly) {
   for (const char* why : {"Paused", "AmbiguousSelector"}) {
     Fixture f;
-    f.reader.totalMilli = 500'000;  // would scale 2 -> 5
+    f.reader.total_milli = 500'000;  // would scale 2 -> 5
     const auto p = webPolicy();
     f.controller->setHeld({{p.key(), why}});
     auto out = f.controller->syncPolicy(p, f.clock.wallNow(), f.leader);

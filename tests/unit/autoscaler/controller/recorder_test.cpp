@@ -51,8 +51,8 @@ MetricObservation cpu(int replicas, int unready, int missing, std::int64_t milli
     p.group = i < unready             ? PodGroup::Unready
               : i < unready + missing ? PodGroup::Missing
                                       : PodGroup::Ready;
-    p.valueMilli = p.group == PodGroup::Ready ? milli + i : 0;  // pods differ a little
-    p.requestMilli = 500;
+    p.value_milli = p.group == PodGroup::Ready ? milli + i : 0;  // pods differ a little
+    p.request_milli = 500;
     pods.push_back(p);
   }
   return MetricObservation::perPod(std::move(pods));
@@ -61,13 +61,13 @@ MetricObservation cpu(int replicas, int unready, int missing, std::int64_t milli
 TEST(FormatRecordedStep, WritesEveryRecordingKeyAndTheDecision) {
   const auto policy = burnPolicy();
   engine::Observations obs;
-  obs.specReplicas = 2;
-  obs.statusReplicas = 3;
-  obs.readyPods = 1;
-  obs.totalPods = 2;
+  obs.spec_replicas = 2;
+  obs.status_replicas = 3;
+  obs.ready_pods = 1;
+  obs.total_pods = 2;
   obs.metrics = {cpu(2, 1, 0, 400), MetricObservation::unavailable("down")};
   engine::Decision d;
-  d.desiredReplicas = 3;
+  d.desired_replicas = 3;
   d.reason = "ScaleUpLimit";
   d.metrics.resize(2);
   d.metrics[0].available = true;
@@ -106,23 +106,23 @@ TEST(SampleRecorder, ReplayInSimulateReproducesEveryDecision) {
   for (const Phase phase : {Phase{4, 20}, Phase{10, 450}, Phase{12, 30}, Phase{4, 200}}) {
     for (int i = 0; i < phase.steps; ++i, ++step) {
       engine::Observations obs;
-      obs.specReplicas = spec;
-      obs.statusReplicas = spec;
+      obs.spec_replicas = spec;
+      obs.status_replicas = spec;
       // A scale-up's new pods are unready for two syncs, one more reports no sample yet.
       const int fresh = step % 5 == 1 ? std::min(spec - 1, 2) : 0;
       const int missing = step % 7 == 3 && spec > 1 ? 1 : 0;
-      obs.readyPods = spec - fresh;
-      obs.totalPods = spec;
+      obs.ready_pods = spec - fresh;
+      obs.total_pods = spec;
       obs.metrics = {cpu(spec, fresh, missing, phase.milli),
                      step % 9 == 4 ? MetricObservation::unavailable("timeout")
                                    : MetricObservation::total(1000 * (10 + step))};
       const auto d = engine::decide(policy, obs, history, now);
       history = d.history;
       recorder.record(policy, std::chrono::seconds(15), now, obs, d);
-      controllerDesired.push_back(d.desiredReplicas);
-      if (d.desiredReplicas != spec) {
-        engine::recordScale(policy, history, spec, d.desiredReplicas, now);
-        spec = d.desiredReplicas;
+      controllerDesired.push_back(d.desired_replicas);
+      if (d.desired_replicas != spec) {
+        engine::recordScale(policy, history, spec, d.desired_replicas, now);
+        spec = d.desired_replicas;
       }
       now += std::chrono::milliseconds(15000 + 7 * (step % 4));
     }
@@ -146,7 +146,7 @@ TEST(SampleRecorder, KeepsTheLastStepsAndForgetsPoliciesThatAreGone) {
   const auto policy = burnPolicy();
   SampleRecorder recorder(2);
   engine::Observations obs;
-  obs.specReplicas = obs.statusReplicas = obs.readyPods = obs.totalPods = 1;
+  obs.spec_replicas = obs.status_replicas = obs.ready_pods = obs.total_pods = 1;
   obs.metrics = {cpu(1, 0, 0, 100), MetricObservation::total(0)};
   engine::History history;
   engine::Time now(std::chrono::seconds(100));

@@ -72,13 +72,13 @@ SyncOutcome synced(int current, int desired, const char* reason, const char* lim
   out.wrote = wrote;
   out.reason = reason;
   engine::Decision d;
-  d.currentReplicas = current;
-  d.desiredReplicas = desired;
+  d.current_replicas = current;
+  d.desired_replicas = desired;
   d.reason = reason;
   d.message = "m";
-  d.scalingLimitedReason = limited;
-  d.ableToScaleReason = able;
-  d.minReplicas = minReplicas;
+  d.scaling_limited_reason = limited;
+  d.able_to_scale_reason = able;
+  d.min_replicas = minReplicas;
   d.metrics = std::move(metrics);
   out.decision = d;
   return out;
@@ -93,11 +93,11 @@ std::string find(const json& status, const std::string& type, const char* field)
 
 TEST(PolicyStatus, ConditionsLikeTheHpa) {
   SyncOutcome failedGetScale;
-  failedGetScale.errorReason = "FailedGetScale";
+  failedGetScale.error_reason = "FailedGetScale";
   failedGetScale.error = "deployments.apps \"web\" not found";
   SyncOutcome failedRescale =
       synced(2, 4, "DesiredWithinRange", "DesiredWithinRange", {ok(160, 4), ok(500, 2)});
-  failedRescale.errorReason = "FailedRescale";
+  failedRescale.error_reason = "FailedRescale";
   failedRescale.error = "forbidden";
   SyncOutcome heldScale;
   heldScale.ok = true;
@@ -137,7 +137,7 @@ TEST(PolicyStatus, ConditionsLikeTheHpa) {
       {"at max after reading metrics",
        [] {
          auto o = synced(4, 4, "TooManyReplicas", "TooManyReplicas", {ok(50000, 20), ok(500, 2)});
-         o.decision->stabilizedReplicas = 20;
+         o.decision->stabilized_replicas = 20;
          return o;
        }(),
        false,

@@ -32,8 +32,8 @@ TEST(PolicyObjects, ParsedByThePolicyParser) {
   EXPECT_EQ(o.key, "shop/web");
   EXPECT_EQ(o.generation, 3);
   EXPECT_FALSE(o.paused);
-  EXPECT_EQ(o.policy->maxReplicas, 5);
-  EXPECT_EQ(o.policy->syncPeriodSeconds, 30);
+  EXPECT_EQ(o.policy->max_replicas, 5);
+  EXPECT_EQ(o.policy->sync_period_seconds, 30);
   EXPECT_EQ(o.status["observedGeneration"], 2);
 }
 

@@ -30,8 +30,8 @@ const Time kNow = Time(std::chrono::hours(24 * 365 * 50));
 ScalingRules rules(std::int32_t pods, std::int32_t podsPeriod, std::int32_t percent,
                    std::int32_t percentPeriod, std::int32_t window) {
   ScalingRules r;
-  r.stabilizationWindowSeconds = window;
-  r.selectPolicy = SelectPolicy::Max;
+  r.stabilization_window_seconds = window;
+  r.select_policy = SelectPolicy::Max;
   if (pods != 0) r.policies.push_back({ScalingPolicyType::Pods, pods, podsPeriod});
   if (percent != 0) r.policies.push_back({ScalingPolicyType::Percent, percent, percentPeriod});
   return r;
@@ -51,8 +51,8 @@ std::vector<ScaleEvent> uniform(const std::vector<int>& changes, int period) {
 
 struct RulesCase {
   const char* name;  // the upstream case name in TestScalingWithRules
-  std::vector<ScaleEvent> upEvents;
-  std::vector<ScaleEvent> downEvents;
+  std::vector<ScaleEvent> up_events;
+  std::vector<ScaleEvent> down_events;
   std::int32_t min;
   std::int32_t max;
   std::optional<ScalingRules> up;  // nullopt = the HPA default (GenerateHPAScaleUpRules(nil))
@@ -68,11 +68,11 @@ class ScalingWithRules : public ::testing::TestWithParam<RulesCase> {};
 TEST_P(ScalingWithRules, TestScalingWithRules) {
   const auto& c = GetParam();
   policy::Behavior behavior;
-  if (c.up) behavior.scaleUp = *c.up;
-  if (c.down) behavior.scaleDown = *c.down;
+  if (c.up) behavior.scale_up = *c.up;
+  if (c.down) behavior.scale_down = *c.down;
   History h;
-  h.scaleUpEvents = c.upEvents;
-  h.scaleDownEvents = c.downEvents;
+  h.scale_up_events = c.up_events;
+  h.scale_down_events = c.down_events;
   const Limited l = limitRate(behavior, h, c.current, c.prenormalized, c.min, c.max, kNow);
   EXPECT_EQ(l.replicas, c.expected) << c.name;
   EXPECT_STREQ(l.reason, c.condition) << c.name;
@@ -509,21 +509,21 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(ScaleLimits, TestCalculateScaleUpLimitWithScalingRules) {
   ScalingRules r = rules(2, 60, 50, 60, 300);
-  r.selectPolicy = SelectPolicy::Min;
+  r.select_policy = SelectPolicy::Min;
   EXPECT_EQ(scaleUpLimit(1, History{}, r, kNow), 2);
 }
 
 TEST(ScaleLimits, TestCalculateScaleDownLimitWithBehaviors) {
   ScalingRules r = rules(2, 60, 50, 60, 300);
-  r.selectPolicy = SelectPolicy::Min;
+  r.select_policy = SelectPolicy::Min;
   EXPECT_EQ(scaleDownLimit(5, History{}, r, kNow), 3);
 }
 
 TEST(ScaleLimits, DisabledKeepsCurrent) {
   ScalingRules r = rules(2, 60, 0, 0, 0);
-  r.selectPolicy = SelectPolicy::Disabled;
+  r.select_policy = SelectPolicy::Disabled;
   policy::Behavior b;
-  b.scaleUp = r;
+  b.scale_up = r;
   const Limited l = limitRate(b, History{}, 5, 9, 1, 10, kNow);
   EXPECT_EQ(l.replicas, 5);
   EXPECT_STREQ(l.reason, "ScaleUpLimit");
@@ -546,8 +546,8 @@ TEST(ScaleLimits, ExtremesSaturate) {
     ScalingPolicyType type;
     std::int32_t value;
     std::int32_t current;
-    std::vector<ScaleEvent> upEvents;
-    std::vector<ScaleEvent> downEvents;
+    std::vector<ScaleEvent> up_events;
+    std::vector<ScaleEvent> down_events;
     std::int32_t up;
     std::int32_t down;
   };
@@ -571,8 +571,8 @@ TEST(ScaleLimits, ExtremesSaturate) {
   };
   for (const auto& c : cases) {
     History h;
-    h.scaleUpEvents = c.upEvents;
-    h.scaleDownEvents = c.downEvents;
+    h.scale_up_events = c.up_events;
+    h.scale_down_events = c.down_events;
     ScalingRules r;
     r.policies = {{c.type, c.value, 60}};
     EXPECT_EQ(scaleUpLimit(c.current, h, r, kNow), c.up) << c.what;
@@ -584,7 +584,7 @@ TEST(ScaleLimits, ExtremesSaturate) {
 // The reproduction: with Pods 2147483647 the only scale-up rule, scale-ups happen.
 TEST(ScaleLimits, HugePodsPolicyAllowsScaleUp) {
   policy::Behavior behavior;
-  behavior.scaleUp.policies = {
+  behavior.scale_up.policies = {
       {ScalingPolicyType::Pods, std::numeric_limits<std::int32_t>::max(), 15}};
   History h;
   const Limited l = limitRate(behavior, h, 3, 10, 1, 20, kNow);
@@ -606,9 +606,9 @@ struct StabilizeCase {
   std::int32_t current;
   std::int32_t prenormalized;
   std::int32_t expected;
-  std::vector<std::int32_t> expectedRecommendations;
-  std::int32_t upWindow;
-  std::int32_t downWindow;
+  std::vector<std::int32_t> expected_recommendations;
+  std::int32_t up_window;
+  std::int32_t down_window;
 };
 
 class NormalizeWithBehavior : public ::testing::TestWithParam<StabilizeCase> {};
@@ -616,8 +616,8 @@ class NormalizeWithBehavior : public ::testing::TestWithParam<StabilizeCase> {};
 TEST_P(NormalizeWithBehavior, TestNormalizeDesiredReplicasWithBehavior) {
   const auto& c = GetParam();
   policy::Behavior b;
-  b.scaleUp.stabilizationWindowSeconds = c.upWindow;
-  b.scaleDown.stabilizationWindowSeconds = c.downWindow;
+  b.scale_up.stabilization_window_seconds = c.up_window;
+  b.scale_down.stabilization_window_seconds = c.down_window;
   History h;
   h.recommendations = c.recommendations;
   const Stabilized s = stabilize(b, h, c.current, c.prenormalized, kNow);
@@ -625,7 +625,7 @@ TEST_P(NormalizeWithBehavior, TestNormalizeDesiredReplicasWithBehavior) {
   std::vector<std::int32_t> stored;
   for (const auto& r : h.recommendations)
     stored.push_back(r.replicas);
-  EXPECT_EQ(stored, c.expectedRecommendations) << c.name;
+  EXPECT_EQ(stored, c.expected_recommendations) << c.name;
 }
 
 TimedRecommendation ago(std::int32_t replicas, minutes m) {
@@ -717,7 +717,7 @@ struct StoreCase {
   std::vector<ScaleEvent> prev;
   std::vector<std::pair<std::int32_t, bool>> expected;  // change, outdated
   ScalingRules rules;
-  std::int32_t expectedChange;
+  std::int32_t expected_change;
 };
 
 class StoreScaleEvents : public ::testing::TestWithParam<StoreCase> {};
@@ -726,11 +726,11 @@ TEST_P(StoreScaleEvents, TestStoreScaleEvents) {
   const auto& c = GetParam();
   for (const bool up : {true, false}) {
     policy::Policy p;
-    (up ? p.behavior.scaleUp : p.behavior.scaleDown) = c.rules;
+    (up ? p.behavior.scale_up : p.behavior.scale_down) = c.rules;
     History h;
-    (up ? h.scaleUpEvents : h.scaleDownEvents) = c.prev;
-    auto& events = up ? h.scaleUpEvents : h.scaleDownEvents;
-    EXPECT_EQ(changeInPeriod(60, events, kNow), c.expectedChange) << c.name;
+    (up ? h.scale_up_events : h.scale_down_events) = c.prev;
+    auto& events = up ? h.scale_up_events : h.scale_down_events;
+    EXPECT_EQ(changeInPeriod(60, events, kNow), c.expected_change) << c.name;
     recordScale(p, h, 10, up ? 15 : 5, kNow);
     std::vector<std::pair<std::int32_t, bool>> got;
     for (const auto& e : events)

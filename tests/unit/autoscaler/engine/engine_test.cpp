@@ -29,7 +29,7 @@ MetricSpec cpu(std::int32_t target) {
   m.type = MetricType::Resource;
   m.name = "cpu";
   m.target.type = TargetType::Utilization;
-  m.target.averageUtilization = target;
+  m.target.average_utilization = target;
   return m;
 }
 
@@ -38,7 +38,7 @@ MetricSpec external(TargetType type, std::int64_t milli, MetricType kind = Metri
   m.type = kind;
   m.name = "qps";
   m.target.type = type;
-  (type == TargetType::Value ? m.target.valueMilli : m.target.averageValueMilli) = milli;
+  (type == TargetType::Value ? m.target.value_milli : m.target.average_value_milli) = milli;
   return m;
 }
 
@@ -46,8 +46,8 @@ policy::Policy makePolicy(std::int32_t min, std::int32_t max, std::vector<Metric
   policy::Policy p;
   p.name = "test-hpa";
   p.namespace_ = "test-namespace";
-  p.minReplicas = min;
-  p.maxReplicas = max;
+  p.min_replicas = min;
+  p.max_replicas = max;
   p.metrics = std::move(metrics);
   return p;
 }
@@ -63,7 +63,7 @@ MetricObservation cpuPods(const std::vector<std::int64_t>& usage) {
 
 Observations obs(std::int32_t replicas, std::vector<MetricObservation> metrics) {
   Observations o;
-  o.specReplicas = o.statusReplicas = o.readyPods = o.totalPods = replicas;
+  o.spec_replicas = o.status_replicas = o.ready_pods = o.total_pods = replicas;
   o.metrics = std::move(metrics);
   return o;
 }
@@ -73,7 +73,7 @@ TEST(Decide, TestScaleUpOneMetricEmpty) {
   const auto p = makePolicy(2, 6, {cpu(30), external(TargetType::Value, 100)});
   const auto d = decide(p, obs(3, {cpuPods({300, 400, 500}), MetricObservation::unavailable("x")}),
                         History{}, kDay);
-  EXPECT_EQ(d.desiredReplicas, 4);
+  EXPECT_EQ(d.desired_replicas, 4);
   EXPECT_EQ(d.reason, "DesiredWithinRange");
   EXPECT_EQ(d.metrics[0].current, 40);
   EXPECT_FALSE(d.metrics[1].available);
@@ -86,10 +86,10 @@ TEST(Decide, TestNoScaleDownOneMetricInvalid) {
                         obs(5, {cpuPods({100, 300, 500, 250, 250}),
                                 MetricObservation::unavailable("something went wrong")}),
                         History{}, kDay);
-  EXPECT_EQ(d.desiredReplicas, 5);
+  EXPECT_EQ(d.desired_replicas, 5);
   EXPECT_FALSE(d.rescale);
   EXPECT_EQ(d.reason, "FailedGetMetrics");
-  EXPECT_EQ(d.metricReplicas, -1);
+  EXPECT_EQ(d.metric_replicas, -1);
   EXPECT_TRUE(d.history.recommendations.empty()) << "the HPA records nothing on this path";
 }
 
@@ -97,7 +97,7 @@ TEST(Decide, AllMetricsFail) {
   const auto p = makePolicy(1, 10, {cpu(50)});
   const auto d =
       decide(p, obs(4, {MetricObservation::unavailable("prometheus down")}), History{}, kDay);
-  EXPECT_EQ(d.desiredReplicas, 4);
+  EXPECT_EQ(d.desired_replicas, 4);
   EXPECT_EQ(d.reason, "FailedGetMetrics");
   EXPECT_NE(d.message.find("prometheus down"), std::string::npos);
 }
@@ -115,7 +115,7 @@ TEST_P(Clamp, OutOfRangeFirst) {
   const auto p = makePolicy(c.min, c.max, {cpu(50)});
   const auto d =
       decide(p, obs(c.spec, {MetricObservation::unavailable("not read")}), History{}, kDay);
-  EXPECT_EQ(d.desiredReplicas, c.desired);
+  EXPECT_EQ(d.desired_replicas, c.desired);
   EXPECT_EQ(d.reason, c.reason);
 }
 
@@ -132,9 +132,9 @@ TEST(Decide, ExtremeValuesSaturate) {
   auto p = makePolicy(1, kMax,
                       {cpu(kMax), external(TargetType::Value, kMax64),
                        external(TargetType::AverageValue, 1, MetricType::Object)});
-  p.behavior.scaleUp.policies = {{policy::ScalingPolicyType::Pods, kMax, 1800},
-                                 {policy::ScalingPolicyType::Percent, kMax, 1800}};
-  p.behavior.scaleDown.policies = p.behavior.scaleUp.policies;
+  p.behavior.scale_up.policies = {{policy::ScalingPolicyType::Pods, kMax, 1800},
+                                  {policy::ScalingPolicyType::Percent, kMax, 1800}};
+  p.behavior.scale_down.policies = p.behavior.scale_up.policies;
   std::vector<PodSample> pods;
   for (int i = 0; i < 4; ++i)
     pods.push_back({"p" + std::to_string(i), PodGroup::Ready, kMax64, 1});
@@ -142,15 +142,15 @@ TEST(Decide, ExtremeValuesSaturate) {
                           MetricObservation::average(kMax64)});
   History h;
   const Decision d = decide(p, o, h, kDay);
-  EXPECT_EQ(d.desiredReplicas, kMax) << d.reason << ": " << d.message;
-  EXPECT_GE(d.desiredReplicas, p.minReplicas);
+  EXPECT_EQ(d.desired_replicas, kMax) << d.reason << ": " << d.message;
+  EXPECT_GE(d.desired_replicas, p.min_replicas);
 
   // The reproduction: Pods 2147483647 as the only scale-up rule blocked every scale-up.
   auto q = makePolicy(1, 10, {external(TargetType::Value, 1000)});
-  q.behavior.scaleUp.policies = {{policy::ScalingPolicyType::Pods, kMax, 15}};
+  q.behavior.scale_up.policies = {{policy::ScalingPolicyType::Pods, kMax, 15}};
   History empty;
   const Decision up = decide(q, obs(2, {MetricObservation::total(4000)}), empty, kDay);
-  EXPECT_EQ(up.desiredReplicas, 8) << up.reason;
+  EXPECT_EQ(up.desired_replicas, 8) << up.reason;
 }
 
 TEST(Decide, LargestProposalWins) {
@@ -162,8 +162,8 @@ TEST(Decide, LargestProposalWins) {
              History{}, kDay);
   EXPECT_EQ(d.metrics[0].proposal, 8);
   EXPECT_EQ(d.metrics[1].proposal, 20);
-  EXPECT_EQ(d.metricReplicas, 20);
-  EXPECT_EQ(d.desiredReplicas, 8);
+  EXPECT_EQ(d.metric_replicas, 20);
+  EXPECT_EQ(d.desired_replicas, 8);
   EXPECT_EQ(d.reason, "ScaleUpLimit");
 }
 
@@ -176,32 +176,32 @@ TEST(Decide, ScaleDownStabilizationWindowIsHalfOpen) {
     h = d.history;
     return d;
   };
-  EXPECT_EQ(step(kDay, 10000).desiredReplicas, 10);  // records 10 at t=0
-  auto d = step(kDay + seconds(60), 5000);           // wants 5
-  EXPECT_EQ(d.desiredReplicas, 10);
+  EXPECT_EQ(step(kDay, 10000).desired_replicas, 10);  // records 10 at t=0
+  auto d = step(kDay + seconds(60), 5000);            // wants 5
+  EXPECT_EQ(d.desired_replicas, 10);
   EXPECT_EQ(d.reason, "ScaleDownStabilized");
   d = step(kDay + seconds(300) - milliseconds(1), 5000);
-  EXPECT_EQ(d.desiredReplicas, 10) << "the t=0 recommendation is still inside the window";
+  EXPECT_EQ(d.desired_replicas, 10) << "the t=0 recommendation is still inside the window";
   d = step(kDay + seconds(300), 5000);
-  EXPECT_EQ(d.desiredReplicas, 5) << "exactly 300 s old no longer counts";
+  EXPECT_EQ(d.desired_replicas, 5) << "exactly 300 s old no longer counts";
   EXPECT_EQ(d.reason, "DesiredWithinRange");
 }
 
 TEST(Decide, PerDirectionTolerance) {
   auto p = makePolicy(1, 100, {external(TargetType::Value, 10000)});
-  p.behavior.scaleUp.tolerance = 0.0;
-  p.behavior.scaleDown.tolerance = 0.2;
+  p.behavior.scale_up.tolerance = 0.0;
+  p.behavior.scale_down.tolerance = 0.2;
   // ratio 1.05: outside a 0 scale-up tolerance -> ceil(10.5) = 11.
-  EXPECT_EQ(decide(p, obs(10, {MetricObservation::total(10500)}), History{}, kDay).desiredReplicas,
+  EXPECT_EQ(decide(p, obs(10, {MetricObservation::total(10500)}), History{}, kDay).desired_replicas,
             11);
   // ratio 0.85: inside a 0.2 scale-down tolerance -> no change.
-  EXPECT_EQ(decide(p, obs(10, {MetricObservation::total(8500)}), History{}, kDay).desiredReplicas,
+  EXPECT_EQ(decide(p, obs(10, {MetricObservation::total(8500)}), History{}, kDay).desired_replicas,
             10);
   // ratio 0.8: the inclusive edge -> no change; 0.79 scales down (after stabilization: empty
   // history, so straight to ceil(7.9) = 8).
-  EXPECT_EQ(decide(p, obs(10, {MetricObservation::total(8000)}), History{}, kDay).desiredReplicas,
+  EXPECT_EQ(decide(p, obs(10, {MetricObservation::total(8000)}), History{}, kDay).desired_replicas,
             10);
-  EXPECT_EQ(decide(p, obs(10, {MetricObservation::total(7900)}), History{}, kDay).desiredReplicas,
+  EXPECT_EQ(decide(p, obs(10, {MetricObservation::total(7900)}), History{}, kDay).desired_replicas,
             8);
 }
 
@@ -209,9 +209,9 @@ policy::Schedule morningFloor() {
   policy::Schedule s;
   s.name = "morning";
   s.cron = "0 9 * * *";
-  s.cronExpr = policy::CronExpr::parse(s.cron).value();
-  s.durationSeconds = 3600;
-  s.minReplicas = 6;
+  s.cron_expr = policy::CronExpr::parse(s.cron).value();
+  s.duration_seconds = 3600;
+  s.min_replicas = 6;
   return s;
 }
 
@@ -220,19 +220,19 @@ TEST(Decide, ScheduleFloorRaisesMinOnlyWhileActive) {
   p.schedules.push_back(morningFloor());
   const auto low = MetricObservation::total(1000);  // ratio 1 at 3 replicas
   auto d = decide(p, obs(3, {low}), History{}, kDay + hours(9) + minutes(30));
-  EXPECT_EQ(d.minReplicas, 6);
-  EXPECT_EQ(d.desiredReplicas, 6);
+  EXPECT_EQ(d.min_replicas, 6);
+  EXPECT_EQ(d.desired_replicas, 6);
   EXPECT_EQ(d.reason, "ScheduleFloor");
   d = decide(p, obs(3, {low}), History{}, kDay + hours(10));
-  EXPECT_EQ(d.minReplicas, 2) << "[09:00, 10:00) is half-open";
-  EXPECT_EQ(d.desiredReplicas, 3);
+  EXPECT_EQ(d.min_replicas, 2) << "[09:00, 10:00) is half-open";
+  EXPECT_EQ(d.desired_replicas, 3);
   // Above the floor reactive scaling continues.
   d = decide(p, obs(8, {MetricObservation::total(10000)}), History{}, kDay + hours(9));
-  EXPECT_EQ(d.desiredReplicas, 10);
+  EXPECT_EQ(d.desired_replicas, 10);
   EXPECT_EQ(d.reason, "TooManyReplicas");
   // A scale-down stops at the floor.
   d = decide(p, obs(8, {MetricObservation::total(100)}), History{}, kDay + hours(9));
-  EXPECT_EQ(d.desiredReplicas, 6);
+  EXPECT_EQ(d.desired_replicas, 6);
   EXPECT_EQ(d.reason, "ScheduleFloor");
 }
 
@@ -242,39 +242,39 @@ TEST(Decide, FallbackAfterConsecutiveFailures) {
   History h;
   auto d = decide(p, obs(3, {MetricObservation::unavailable("down")}), h, kDay);
   EXPECT_EQ(d.reason, "FailedGetMetrics");
-  EXPECT_EQ(d.history.metricFailures, std::vector<std::int32_t>{1});
+  EXPECT_EQ(d.history.metric_failures, std::vector<std::int32_t>{1});
   d = decide(p, obs(3, {MetricObservation::unavailable("down")}), d.history, kDay + seconds(15));
-  EXPECT_EQ(d.desiredReplicas, 7);
+  EXPECT_EQ(d.desired_replicas, 7);
   EXPECT_EQ(d.reason, "Fallback");
   EXPECT_TRUE(d.metrics[0].fallback);
   d = decide(p, obs(7, {MetricObservation::total(7000)}), d.history, kDay + seconds(30));
-  EXPECT_EQ(d.history.metricFailures, std::vector<std::int32_t>{0}) << "an answer resets it";
+  EXPECT_EQ(d.history.metric_failures, std::vector<std::int32_t>{0}) << "an answer resets it";
 }
 
 TEST(Decide, ScaleToZeroAndBack) {
   auto prom = external(TargetType::Value, 10000, MetricType::Prometheus);
-  prom.activationMilli = 5000;
+  prom.activation_milli = 5000;
   auto p = makePolicy(0, 20, {cpu(50), prom});
   // Idle (3 <= activation 5): proposal 0; cpu is not asked at zero replicas.
   auto d =
       decide(p, obs(2, {cpuPods({100, 100}), MetricObservation::total(3000)}), History{}, kDay);
-  EXPECT_EQ(d.desiredReplicas, 0);
+  EXPECT_EQ(d.desired_replicas, 0);
   EXPECT_EQ(d.reason, "ScaledToZero");
   d = decide(p, obs(0, {MetricObservation::unavailable("no pods"), MetricObservation::total(3000)}),
              d.history, kDay + seconds(15));
-  EXPECT_EQ(d.desiredReplicas, 0);
+  EXPECT_EQ(d.desired_replicas, 0);
   EXPECT_EQ(d.reason, "ScaledToZero");
-  EXPECT_EQ(d.history.metricFailures[0], 0) << "no pods at zero replicas is not a failure";
+  EXPECT_EQ(d.history.metric_failures[0], 0) << "no pods at zero replicas is not a failure";
   // Active: ceil(50/10) = 5 from zero, limited by the default 4 pods per 15 s.
   d = decide(p,
              obs(0, {MetricObservation::unavailable("no pods"), MetricObservation::total(50000)}),
              d.history, kDay + seconds(30));
-  EXPECT_EQ(d.desiredReplicas, 4);
+  EXPECT_EQ(d.desired_replicas, 4);
   EXPECT_EQ(d.reason, "ScaleUpLimit");
   // Barely active (6 > 5) but the ratio rounds to 1.
   d = decide(p, obs(0, {MetricObservation::unavailable("no pods"), MetricObservation::total(6000)}),
              History{}, kDay);
-  EXPECT_EQ(d.desiredReplicas, 1);
+  EXPECT_EQ(d.desired_replicas, 1);
 }
 
 TEST(Decide, KafkaLagFromPartitions) {
@@ -282,9 +282,9 @@ TEST(Decide, KafkaLagFromPartitions) {
   m.type = MetricType::KafkaLag;
   m.name = "kafka_lag";
   m.kafka = policy::KafkaLagSource{};
-  m.kafka->lagThreshold = 100;
+  m.kafka->lag_threshold = 100;
   m.target.type = TargetType::AverageValue;
-  m.target.averageValueMilli = 100 * 1000;
+  m.target.average_value_milli = 100 * 1000;
   const auto p = makePolicy(1, 50, {m});
   // 3 partitions, lag 5000 in total: capped at 3 x 100 -> 3 replicas, never more than partitions.
   const auto d = decide(
@@ -293,7 +293,7 @@ TEST(Decide, KafkaLagFromPartitions) {
                  {{"orders", 0, 4000, 1000}, {"orders", 1, 2000, 0}, {"orders", 2, 10, 10}})}),
       History{}, kDay);
   EXPECT_EQ(d.metrics[0].proposal, 3);
-  EXPECT_EQ(d.desiredReplicas, 3);
+  EXPECT_EQ(d.desired_replicas, 3);
 }
 
 struct LagCase {
@@ -316,11 +316,11 @@ TEST_P(KafkaLagRules, KedaSemantics) {
 policy::KafkaLagSource source(std::int64_t threshold, bool allowIdle, bool withLag,
                               const char* reset, bool zeroOnInvalid, const char* topic = "") {
   policy::KafkaLagSource s;
-  s.lagThreshold = threshold;
-  s.allowIdleConsumers = allowIdle;
-  s.limitToPartitionsWithLag = withLag;
-  s.offsetResetPolicy = reset;
-  s.scaleToZeroOnInvalidOffset = zeroOnInvalid;
+  s.lag_threshold = threshold;
+  s.allow_idle_consumers = allowIdle;
+  s.limit_to_partitions_with_lag = withLag;
+  s.offset_reset_policy = reset;
+  s.scale_to_zero_on_invalid_offset = zeroOnInvalid;
   s.topic = topic;
   return s;
 }
@@ -376,9 +376,9 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(History, JsonRoundTripAndContinuation) {
   History h;
   h.recommendations = {{5, kDay}, {7, kDay + seconds(15)}};
-  h.scaleUpEvents = {{2, kDay + seconds(15), false}};
-  h.scaleDownEvents = {{1, kDay - minutes(20), true}};
-  h.metricFailures = {0, 3};
+  h.scale_up_events = {{2, kDay + seconds(15), false}};
+  h.scale_down_events = {{1, kDay - minutes(20), true}};
+  h.metric_failures = {0, 3};
   const std::string json = historyToJson(h);
   EXPECT_EQ(json,
             "{\"failures\":[0,3],\"recommendations\":[[5,1795132800000],[7,1795132815000]],"
@@ -392,7 +392,7 @@ TEST(History, JsonRoundTripAndContinuation) {
   const auto o = obs(7, {MetricObservation::total(2000), MetricObservation::total(1000)});
   const auto a = decide(p, o, h, kDay + seconds(30));
   const auto b = decide(p, o, *back, kDay + seconds(30));
-  EXPECT_EQ(a.desiredReplicas, b.desiredReplicas);
+  EXPECT_EQ(a.desired_replicas, b.desired_replicas);
   EXPECT_EQ(a.history, b.history);
 }
 
@@ -414,12 +414,12 @@ TEST(History, StaysBounded) {
     const std::int64_t v = (i / 40) % 2 == 0 ? 9000 : 2000;  // flaps every 10 minutes
     auto d = decide(p, obs(replicas, {MetricObservation::total(v)}), h, now);
     h = std::move(d.history);
-    if (d.desiredReplicas != replicas) recordScale(p, h, replicas, d.desiredReplicas, now);
-    replicas = d.desiredReplicas;
+    if (d.desired_replicas != replicas) recordScale(p, h, replicas, d.desired_replicas, now);
+    replicas = d.desired_replicas;
   }
   EXPECT_LE(h.recommendations.size(), 22u);
-  EXPECT_LE(h.scaleUpEvents.size(), 3u);
-  EXPECT_LE(h.scaleDownEvents.size(), 3u);
+  EXPECT_LE(h.scale_up_events.size(), 3u);
+  EXPECT_LE(h.scale_down_events.size(), 3u);
 }
 
 }  // namespace

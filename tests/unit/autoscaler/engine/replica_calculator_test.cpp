@@ -41,16 +41,16 @@ std::vector<PodSample> makePods(int count, const std::vector<std::int64_t>& requ
     state.phase = row.phase;
     state.deleting = row.deleting;
     state.ready = row.ready;
-    state.readyTransition = Time{};
-    state.startTime = row.start == Hot ? kNow - minutes(1) : Time{};
+    state.ready_transition = Time{};
+    state.start_time = row.start == Hot ? kNow - minutes(1) : Time{};
     const bool hasMetric = i < static_cast<int>(levels.size());
     PodSample s;
     s.name = state.name;
     s.group =
         classifyPod(state, hasMetric, isCpu, Time{}, minutes(1), kNow, minutes(2), seconds(10));
-    if (hasMetric) s.valueMilli = levels[static_cast<std::size_t>(i)];
+    if (hasMetric) s.value_milli = levels[static_cast<std::size_t>(i)];
     if (i < static_cast<int>(requests.size()))
-      s.requestMilli = requests[static_cast<std::size_t>(i)];
+      s.request_milli = requests[static_cast<std::size_t>(i)];
     pods.push_back(s);
   }
   return pods;
@@ -72,8 +72,8 @@ struct ResourceCase {
   std::vector<std::int64_t> levels;
   std::vector<PodRow> rows;
   std::int32_t target;
-  std::int32_t expectedReplicas;
-  std::int32_t expectedUtilization;
+  std::int32_t expected_replicas;
+  std::int32_t expected_utilization;
 };
 
 class ResourceReplicas : public ::testing::TestWithParam<ResourceCase> {};
@@ -83,8 +83,8 @@ TEST_P(ResourceReplicas, MatchesUpstream) {
   const auto pods = makePods(c.pods, c.requests, c.levels, c.rows, true);
   const auto r = resourceUtilizationReplicas(c.current, c.target, pods, Tolerances{});
   ASSERT_TRUE(r.ok()) << c.upstream << ": " << r.error().message;
-  EXPECT_EQ(r->replicas, c.expectedReplicas) << c.upstream;
-  EXPECT_EQ(r->usage, c.expectedUtilization) << c.upstream;
+  EXPECT_EQ(r->replicas, c.expected_replicas) << c.upstream;
+  EXPECT_EQ(r->usage, c.expected_utilization) << c.upstream;
 }
 
 const std::vector<std::int64_t> k3x1{2000, 2000, 2000};
@@ -331,8 +331,8 @@ struct PlainCase {
   std::vector<std::int64_t> levels;
   std::vector<PodRow> rows;
   std::int64_t target;
-  std::int32_t expectedReplicas;
-  std::int64_t expectedUsage;
+  std::int32_t expected_replicas;
+  std::int64_t expected_usage;
 };
 
 class PlainReplicas : public ::testing::TestWithParam<PlainCase> {};
@@ -342,8 +342,8 @@ TEST_P(PlainReplicas, MatchesUpstream) {
   const auto pods = makePods(c.pods, {}, c.levels, c.rows, false);
   const auto r = plainMetricReplicas(c.current, c.target, pods, Tolerances{});
   ASSERT_TRUE(r.ok()) << c.upstream << ": " << r.error().message;
-  EXPECT_EQ(r->replicas, c.expectedReplicas) << c.upstream;
-  EXPECT_EQ(r->usage, c.expectedUsage) << c.upstream;
+  EXPECT_EQ(r->replicas, c.expected_replicas) << c.upstream;
+  EXPECT_EQ(r->usage, c.expected_usage) << c.upstream;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -396,7 +396,7 @@ INSTANTIATE_TEST_SUITE_P(
 struct ValueCase {
   const char* upstream;
   std::int32_t current;
-  std::int32_t readyPods;
+  std::int32_t ready_pods;
   std::int64_t usage;
   std::int64_t target;
   std::int32_t expected;
@@ -408,7 +408,7 @@ class ValueReplicas : public ::testing::TestWithParam<ValueCase> {};
 TEST_P(ValueReplicas, MatchesUpstream) {
   const auto& c = GetParam();
   const double ratio = static_cast<double>(c.usage) / static_cast<double>(c.target);
-  const auto r = usageRatioReplicaCount(c.current, ratio, c.readyPods, 3, Tolerances{});
+  const auto r = usageRatioReplicaCount(c.current, ratio, c.ready_pods, 3, Tolerances{});
   ASSERT_TRUE(r.ok()) << c.upstream;
   EXPECT_EQ(*r, c.expected) << c.upstream;
 }
@@ -428,11 +428,11 @@ INSTANTIATE_TEST_SUITE_P(
 
 struct PerPodCase {
   const char* upstream;
-  std::int32_t statusReplicas;
+  std::int32_t status_replicas;
   std::int64_t usage;
-  std::int64_t targetPerPod;
+  std::int64_t target_per_pod;
   std::int32_t expected;
-  std::int64_t expectedUsage;
+  std::int64_t expected_usage;
 };
 
 class PerPodTotalReplicas : public ::testing::TestWithParam<PerPodCase> {};
@@ -440,9 +440,9 @@ class PerPodTotalReplicas : public ::testing::TestWithParam<PerPodCase> {};
 // GetObjectPerPodMetricReplicas / GetExternalPerPodMetricReplicas.
 TEST_P(PerPodTotalReplicas, MatchesUpstream) {
   const auto& c = GetParam();
-  const auto r = perPodTotalReplicas(c.statusReplicas, c.targetPerPod, c.usage, Tolerances{});
+  const auto r = perPodTotalReplicas(c.status_replicas, c.target_per_pod, c.usage, Tolerances{});
   EXPECT_EQ(r.replicas, c.expected) << c.upstream;
-  EXPECT_EQ(r.usage, c.expectedUsage) << c.upstream;
+  EXPECT_EQ(r.usage, c.expected_usage) << c.upstream;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -485,15 +485,15 @@ TEST(ClassifyPod, TestGroupPodsCases) {
   PodState fresh;
   fresh.phase = PodPhase::Succeeded;
   fresh.ready = true;
-  fresh.startTime = kNow - minutes(1);
-  fresh.readyTransition = kNow - seconds(30);
+  fresh.start_time = kNow - minutes(1);
+  fresh.ready_transition = kNow - seconds(30);
   EXPECT_EQ(classifyPod(fresh, true, true, kNow, seconds(30), kNow), PodGroup::Ready);
   // "unready a ready pod without fresh metrics during initialization period - CPU".
   EXPECT_EQ(classifyPod(fresh, true, true, kNow, seconds(60), kNow), PodGroup::Unready);
   // "unready a pod without ready condition - CPU".
   PodState noCondition;
   noCondition.phase = PodPhase::Succeeded;
-  noCondition.startTime = kNow;
+  noCondition.start_time = kNow;
   EXPECT_EQ(classifyPod(noCondition, true, true, kNow, seconds(60), kNow), PodGroup::Unready);
   // "count in a ready pod - memory": no initialisation rules for other resources.
   EXPECT_EQ(classifyPod(noCondition, true, false, kNow, seconds(60), kNow), PodGroup::Ready);
@@ -506,7 +506,7 @@ TEST(ClassifyPod, TestGroupPodsCases) {
   EXPECT_EQ(classifyPod(failed, true, true, kNow, seconds(60), kNow), PodGroup::Ignored);
   PodState running;
   running.ready = true;
-  running.startTime = Time{};
+  running.start_time = Time{};
   EXPECT_EQ(classifyPod(running, false, true, kNow, seconds(60), kNow), PodGroup::Missing);
 }
 

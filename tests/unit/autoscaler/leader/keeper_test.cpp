@@ -32,8 +32,8 @@ TEST(LeaseKeeper, FirstStepLeadsInTermOneAndHandsTheFoundStateOverOnce) {
   EXPECT_TRUE(view.stepped);
   EXPECT_TRUE(view.leading);
   EXPECT_EQ(view.term, 1u);
-  EXPECT_EQ(view.acquiredState, std::optional<std::string>(""));
-  EXPECT_EQ(a.poll(clock.wallNow()).acquiredState, std::nullopt);
+  EXPECT_EQ(view.acquired_state, std::optional<std::string>(""));
+  EXPECT_EQ(a.poll(clock.wallNow()).acquired_state, std::nullopt);
   EXPECT_TRUE(a.isLeader(clock.wallNow(), 1));
   EXPECT_FALSE(a.isLeader(clock.wallNow(), 0));
   EXPECT_FALSE(a.isLeader(clock.wallNow(), 2));
@@ -92,7 +92,7 @@ TEST(LeaseKeeper, SuccessorWritesBackTheFoundHistoryUntilItPublishesItsOwn) {
   auto view = b.poll(clock.wallNow());
   ASSERT_TRUE(view.leading);
   EXPECT_EQ(view.term, 1u);
-  EXPECT_EQ(view.acquiredState, std::optional<std::string>("history-of-a"));
+  EXPECT_EQ(view.acquired_state, std::optional<std::string>("history-of-a"));
   clock.advance(seconds(2));
   b.stepIfDue();  // renewed before b's loop published: a's history stays
   EXPECT_EQ(store.state(), "history-of-a");
@@ -113,14 +113,14 @@ TEST(LeaseKeeper, LostAndRegainedIsANewTermAndThePassOfTheOldTermStops) {
     a.stepIfDue();
   }
   EXPECT_FALSE(a.poll(clock.wallNow()).leading);
-  EXPECT_EQ(a.poll(clock.wallNow()).lastError, "down");
+  EXPECT_EQ(a.poll(clock.wallNow()).last_error, "down");
   store.failing = false;
   clock.advance(seconds(2));
   a.stepIfDue();
   auto view = a.poll(clock.wallNow());
   EXPECT_TRUE(view.leading);
   EXPECT_EQ(view.term, 2u);
-  EXPECT_TRUE(view.acquiredState.has_value());
+  EXPECT_TRUE(view.acquired_state.has_value());
   EXPECT_FALSE(a.isLeader(clock.wallNow(), 1));  // a pass begun in term 1 writes nothing more
   EXPECT_TRUE(a.isLeader(clock.wallNow(), 2));
 }
@@ -131,7 +131,7 @@ TEST(LeaseKeeper, ThreadRenewsWhileTheLoopIsBusyAndReleasesOnStop) {
   MemoryLeaseStore store;
   kube::SystemClock clock;
   ElectionConfig c = config("a");
-  c.retryPeriod = milliseconds(20);
+  c.retry_period = milliseconds(20);
   LeaseKeeper a(c, store, clock);
   a.start();
   const auto deadline = std::chrono::steady_clock::now() + seconds(20);

@@ -207,11 +207,11 @@ TEST(Parser, NumericFieldsAtTheirExtremes) {
   const auto out = parsePolicies(maxed, "p.yaml");
   ASSERT_TRUE(out.ok()) << ::testing::PrintToString(formatted(out));
   const Policy& p = out.policies.at(0);
-  EXPECT_EQ(p.maxReplicas, 2147483647);
-  EXPECT_EQ(p.metrics[1].target.valueMilli, std::numeric_limits<std::int64_t>::max());
-  EXPECT_EQ(p.metrics[3].target.averageValueMilli, 1'000'000'000'000'000);
-  EXPECT_EQ(p.behavior.scaleUp.policies[0].value, 2147483647);
-  EXPECT_EQ(p.schedules[0].durationSeconds, 168 * 3600);
+  EXPECT_EQ(p.max_replicas, 2147483647);
+  EXPECT_EQ(p.metrics[1].target.value_milli, std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(p.metrics[3].target.average_value_milli, 1'000'000'000'000'000);
+  EXPECT_EQ(p.behavior.scale_up.policies[0].value, 2147483647);
+  EXPECT_EQ(p.schedules[0].duration_seconds, 168 * 3600);
 
   struct Beyond {
     const char* field;  // the YAML line under spec
@@ -266,7 +266,7 @@ TEST(Parser, DuplicateKeysAreErrors) {
                     "periodSeconds: 15}]\n    scaleDown: *rules\n",
                     "p.yaml");
   ASSERT_TRUE(aliased.ok()) << ::testing::PrintToString(formatted(aliased));
-  EXPECT_EQ(aliased.policies.at(0).behavior.scaleDown.policies.at(0).value, 2);
+  EXPECT_EQ(aliased.policies.at(0).behavior.scale_down.policies.at(0).value, 2);
 }
 
 TEST(Parser, SyncPeriodSeconds) {
@@ -275,11 +275,11 @@ TEST(Parser, SyncPeriodSeconds) {
                                  "  maxReplicas: 3\n  syncPeriodSeconds: 45\n",
                                  "p.yaml");
   ASSERT_TRUE(set.ok()) << ::testing::PrintToString(formatted(set));
-  EXPECT_EQ(set.policies.at(0).syncPeriodSeconds, std::optional<std::int32_t>(45));
+  EXPECT_EQ(set.policies.at(0).sync_period_seconds, std::optional<std::int32_t>(45));
   const auto unset = parsePolicies(
       HEAD "spec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 3\n", "p.yaml");
   ASSERT_TRUE(unset.ok());
-  EXPECT_FALSE(unset.policies.at(0).syncPeriodSeconds.has_value());
+  EXPECT_FALSE(unset.policies.at(0).sync_period_seconds.has_value());
 }
 
 TEST(Parser, DefaultsAndExtensions) {
@@ -289,37 +289,37 @@ TEST(Parser, DefaultsAndExtensions) {
   const Policy& orders = out.policies[0];
   EXPECT_EQ(orders.key(), "shop/orders");
   EXPECT_EQ(orders.source.line, 2);
-  EXPECT_EQ(orders.minReplicas, 0);
+  EXPECT_EQ(orders.min_replicas, 0);
   ASSERT_EQ(orders.metrics.size(), 3u);
   EXPECT_EQ(orders.metrics[0].type, MetricType::KafkaLag);
-  EXPECT_EQ(orders.metrics[0].target.averageValueMilli, 50000);
-  EXPECT_EQ(orders.metrics[0].activationMilli, 5000);
+  EXPECT_EQ(orders.metrics[0].target.average_value_milli, 50000);
+  EXPECT_EQ(orders.metrics[0].activation_milli, 5000);
   EXPECT_EQ(orders.metrics[0].kafka->topic, "orders");
   EXPECT_EQ(orders.metrics[1].name, "orders_rps");
-  EXPECT_EQ(orders.metrics[1].target.valueMilli, 1500);
-  EXPECT_EQ(orders.metrics[1].activationMilli, 1000);
+  EXPECT_EQ(orders.metrics[1].target.value_milli, 1500);
+  EXPECT_EQ(orders.metrics[1].activation_milli, 1000);
   EXPECT_EQ(orders.metrics[2].query, "sum(queue_depth{queue=\"orders\"})");
-  EXPECT_EQ(orders.behavior.scaleUp.tolerance, 0.05);
-  EXPECT_EQ(orders.behavior.scaleUp.selectPolicy, SelectPolicy::Min);
-  EXPECT_EQ(orders.behavior.scaleUp.stabilizationWindowSeconds, 0);
-  EXPECT_EQ(orders.behavior.scaleDown.stabilizationWindowSeconds, 120);
-  EXPECT_EQ(orders.behavior.scaleDown.policies.size(), 1u) << "policies keep the HPA default";
-  EXPECT_EQ(orders.behavior.scaleDown.tolerance, 0.1);
+  EXPECT_EQ(orders.behavior.scale_up.tolerance, 0.05);
+  EXPECT_EQ(orders.behavior.scale_up.select_policy, SelectPolicy::Min);
+  EXPECT_EQ(orders.behavior.scale_up.stabilization_window_seconds, 0);
+  EXPECT_EQ(orders.behavior.scale_down.stabilization_window_seconds, 120);
+  EXPECT_EQ(orders.behavior.scale_down.policies.size(), 1u) << "policies keep the HPA default";
+  EXPECT_EQ(orders.behavior.scale_down.tolerance, 0.1);
   ASSERT_EQ(orders.schedules.size(), 1u);
-  EXPECT_EQ(orders.schedules[0].durationSeconds, 7200);
+  EXPECT_EQ(orders.schedules[0].duration_seconds, 7200);
   EXPECT_EQ(orders.schedules[0].zone.name(), "Europe/Berlin");
-  EXPECT_EQ(orders.fallback->failureThreshold, 4);
+  EXPECT_EQ(orders.fallback->failure_threshold, 4);
 
   const Policy& cart = out.policies[1];
   EXPECT_EQ(cart.kind, PolicyKind::HorizontalPodAutoscaler);
-  EXPECT_EQ(cart.minReplicas, 1);
+  EXPECT_EQ(cart.min_replicas, 1);
   ASSERT_EQ(cart.metrics.size(), 1u) << "an HPA without metrics scales on cpu at 80%";
-  EXPECT_EQ(cart.metrics[0].target.averageUtilization, 80);
+  EXPECT_EQ(cart.metrics[0].target.average_utilization, 80);
   EXPECT_EQ(cart.metrics[0].query,
             "sum by (pod) (rate(container_cpu_usage_seconds_total{namespace=\"{namespace}\","
             "pod=~\"{pods}\",container!=\"\",container!=\"POD\"{agentSelector}}[1m]))");
-  EXPECT_EQ(cart.behavior.scaleUp.policies.size(), 2u);
-  EXPECT_EQ(cart.behavior.scaleDown.stabilizationWindowSeconds, 300);
+  EXPECT_EQ(cart.behavior.scale_up.policies.size(), 2u);
+  EXPECT_EQ(cart.behavior.scale_down.stabilization_window_seconds, 300);
 }
 
 TEST(Parser, DirectoryDuplicatesAndMissingPaths) {

@@ -35,8 +35,8 @@ void compareGolden(const std::string& path, const std::string& actual) {
 
 struct GoldenCase {
   const char* name;
-  std::string policyPath;
-  std::string samplesPath;
+  std::string policy_path;
+  std::string samples_path;
   bool plot;
 };
 
@@ -44,9 +44,9 @@ class Golden : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(Golden, MatchesExpected) {
   const auto& c = GetParam();
-  const auto policies = policy::loadPolicies(c.policyPath);
+  const auto policies = policy::loadPolicies(c.policy_path);
   ASSERT_TRUE(policies.ok()) << policies.diagnostics[0].format();
-  const auto samples = parseSamples(readFile(c.samplesPath), c.samplesPath);
+  const auto samples = parseSamples(readFile(c.samples_path), c.samples_path);
   ASSERT_TRUE(samples.ok()) << samples.error().message;
   const auto steps = run(policies.policies.at(0), *samples);
   ASSERT_TRUE(steps.ok()) << steps.error().message;
@@ -128,7 +128,7 @@ TEST(Samples, NumericExtremes) {
   const auto steps = run(parsed.policies.at(0), *samples);
   ASSERT_TRUE(steps.ok());
   ASSERT_EQ(steps->size(), 2u);
-  EXPECT_EQ(steps->at(1).offsetMillis, 86400000);
+  EXPECT_EQ(steps->at(1).offset_millis, 86400000);
   EXPECT_EQ(steps->at(0).metrics.at(0), std::numeric_limits<std::int64_t>::max());
   EXPECT_LE(steps->at(1).desired, 50);
 }
@@ -165,12 +165,12 @@ TEST(Samples, StructureErrors) {
   ASSERT_EQ(ok->steps.size(), 1u);
   EXPECT_EQ(ok->steps[0].values,
             (std::vector<std::optional<std::int64_t>>{1000, std::nullopt, std::nullopt, 500}));
-  EXPECT_EQ(ok->steps[0].recordedReplicas, 4);
+  EXPECT_EQ(ok->steps[0].recorded_replicas, 4);
 }
 
 TEST(Samples, TooManyValues) {
   policy::Policy p;
-  p.maxReplicas = 3;
+  p.max_replicas = 3;
   Samples s;
   Samples::StepSample step;
   step.values = {1000, 2000};
@@ -198,19 +198,19 @@ TEST(Samples, RecordingKeys) {
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   ASSERT_EQ(ok->steps.size(), 2u);
   const auto& s0 = ok->steps[0];
-  EXPECT_EQ(s0.offsetMillis, 412);
-  EXPECT_EQ(s0.statusReplicas, 3);
-  EXPECT_EQ(s0.readyPods, 1);
-  EXPECT_EQ(s0.totalPods, 2);
+  EXPECT_EQ(s0.offset_millis, 412);
+  EXPECT_EQ(s0.status_replicas, 3);
+  EXPECT_EQ(s0.ready_pods, 1);
+  EXPECT_EQ(s0.total_pods, 2);
   ASSERT_EQ(s0.pods.size(), 2u);
   ASSERT_TRUE(s0.pods[0]);
   ASSERT_EQ(s0.pods[0]->size(), 2u);
   EXPECT_EQ((*s0.pods[0])[0].group, engine::PodGroup::Unready);
-  EXPECT_EQ((*s0.pods[0])[1].valueMilli, 401);
-  EXPECT_EQ((*s0.pods[0])[0].requestMilli, 500);
-  EXPECT_EQ((*s0.pods[0])[1].requestMilli, std::nullopt);
+  EXPECT_EQ((*s0.pods[0])[1].value_milli, 401);
+  EXPECT_EQ((*s0.pods[0])[0].request_milli, 500);
+  EXPECT_EQ((*s0.pods[0])[1].request_milli, std::nullopt);
   EXPECT_FALSE(s0.pods[1]);
-  EXPECT_EQ(ok->steps[1].offsetMillis, 15500);
+  EXPECT_EQ(ok->steps[1].offset_millis, 15500);
 
   const char* errors[][2] = {
       {"replicas: 1\nsteps:\n  - {time: 2s, metrics: [1]}\n  - {time: 1s, metrics: [1]}\n",

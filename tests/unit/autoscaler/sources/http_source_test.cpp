@@ -29,9 +29,9 @@ TEST(HttpSource, PolicyBody) {
   const auto& m = ok.policies[0].metrics[0];
   EXPECT_STREQ(m.type.name(), "Http");
   EXPECT_EQ(m.name, "http0");
-  EXPECT_EQ(m.target.averageValueMilli, 10000);
-  EXPECT_EQ(m.activationMilli, 2000);
-  EXPECT_TRUE(m.type.traits().canActivate);  // minReplicas 0 accepted
+  EXPECT_EQ(m.target.average_value_milli, 10000);
+  EXPECT_EQ(m.activation_milli, 2000);
+  EXPECT_TRUE(m.type.traits().can_activate);  // minReplicas 0 accepted
 
   struct Case {
     const char* name;
@@ -101,7 +101,7 @@ TEST(HttpSource, AnswersThroughTheReader) {
   for (const auto& c : cases) {
     SourceContext context;
     std::string asked;
-    context.httpGet = [&](const std::string& url) -> Result<std::string> {
+    context.http_get = [&](const std::string& url) -> Result<std::string> {
       asked = url;
       return c.answer;
     };
@@ -109,7 +109,7 @@ TEST(HttpSource, AnswersThroughTheReader) {
     auto obs = reader.read({}, httpMetric("http://q/depth"), {}, {});
     EXPECT_EQ(asked, "http://q/depth") << c.name;
     EXPECT_EQ(obs.shape, c.shape) << c.name;
-    EXPECT_EQ(obs.valueMilli, c.milli) << c.name;
+    EXPECT_EQ(obs.value_milli, c.milli) << c.name;
     EXPECT_EQ(obs.error, c.error) << c.name;
   }
 }
@@ -131,9 +131,9 @@ TEST(HttpSource, ReadsARealEndpoint) {
   DefaultMetricReader reader(nullptr, nullptr);
   auto obs = reader.read({}, httpMetric(base + "/depth"), {}, {});
   ASSERT_EQ(obs.shape, MetricObservation::Shape::Total) << obs.error;
-  EXPECT_EQ(obs.valueMilli, 17000);
+  EXPECT_EQ(obs.value_milli, 17000);
   depth = 3;  // the same kept-alive connection answers the new value
-  EXPECT_EQ(reader.read({}, httpMetric(base + "/depth"), {}, {}).valueMilli, 3000);
+  EXPECT_EQ(reader.read({}, httpMetric(base + "/depth"), {}, {}).value_milli, 3000);
   auto down = reader.read({}, httpMetric(base + "/down"), {}, {});
   EXPECT_EQ(down.shape, MetricObservation::Shape::Unavailable);
   EXPECT_EQ(down.error, "GET " + base + "/down answered HTTP 503");

@@ -14,9 +14,9 @@ using policy::TargetType;
 struct TraitsCase {
   const char* name;
   const char* field;
-  bool keelsonOnly, perPod, canActivate, samplesAreTotals;
+  bool keelson_only, per_pod, can_activate, samples_are_totals;
   std::vector<TargetType> targets;
-  bool hasDefaultQuery;
+  bool has_default_query;
 };
 
 TEST(Registry, TraitsOfEveryBuiltInType) {
@@ -69,15 +69,15 @@ TEST(Registry, TraitsOfEveryBuiltInType) {
     ASSERT_NE(source, nullptr) << c.name;
     const auto& t = *source->type.traits;
     EXPECT_STREQ(t.field, c.field) << c.name;
-    EXPECT_EQ(t.keelsonOnly, c.keelsonOnly) << c.name;
-    EXPECT_EQ(t.perPod, c.perPod) << c.name;
-    EXPECT_EQ(t.canActivate, c.canActivate) << c.name;
-    EXPECT_EQ(t.samplesAreTotals, c.samplesAreTotals) << c.name;
+    EXPECT_EQ(t.keelson_only, c.keelson_only) << c.name;
+    EXPECT_EQ(t.per_pod, c.per_pod) << c.name;
+    EXPECT_EQ(t.can_activate, c.can_activate) << c.name;
+    EXPECT_EQ(t.samples_are_totals, c.samples_are_totals) << c.name;
     unsigned targets = 0;
     for (auto target : c.targets)
       targets |= policy::targetBit(target);
     EXPECT_EQ(t.targets, targets) << c.name;
-    EXPECT_EQ(source->type.defaultQuery != nullptr, c.hasDefaultQuery) << c.name;
+    EXPECT_EQ(source->type.defaultQuery != nullptr, c.has_default_query) << c.name;
     EXPECT_NE(source->type.parse, nullptr) << c.name;
     EXPECT_NE(source->create, nullptr) << c.name;
     EXPECT_EQ(policy::findMetricType(c.name),

@@ -16,8 +16,8 @@ kube::PodInfo pod(const std::string& name, bool ready, double cpuRequest) {
   p.name = name;
   p.phase = "Running";
   p.ready = ready;
-  p.startTime = "2026-11-21T09:00:00Z";
-  p.readyTransitionTime = "2026-11-21T09:00:10Z";
+  p.start_time = "2026-11-21T09:00:00Z";
+  p.ready_transition_time = "2026-11-21T09:00:10Z";
   if (cpuRequest > 0) p.requests["cpu"] = cpuRequest;
   return p;
 }
@@ -92,13 +92,13 @@ TEST(ToPodState, ConvertsPhaseReadinessAndTimes) {
   auto state = toPodState(pod("a", true, 0.1));
   EXPECT_EQ(state.phase, engine::PodPhase::Running);
   EXPECT_EQ(state.ready, std::optional<bool>(true));
-  ASSERT_TRUE(state.startTime.has_value());
+  ASSERT_TRUE(state.start_time.has_value());
   kube::PodInfo pending;
   pending.phase = "Pending";
   auto p = toPodState(pending);
   EXPECT_EQ(p.phase, engine::PodPhase::Pending);
   EXPECT_FALSE(p.ready.has_value());
-  EXPECT_FALSE(p.startTime.has_value());
+  EXPECT_FALSE(p.start_time.has_value());
 }
 
 TEST(ObservationFromSamples, TotalsNeedExactlyOneValue) {
@@ -107,7 +107,7 @@ TEST(ObservationFromSamples, TotalsNeedExactlyOneValue) {
   const TargetPods none;
   auto one = observationFromSamples(prom, {{{}, 2.5}}, none, kNow);
   EXPECT_EQ(one.shape, MetricObservation::Shape::Total);
-  EXPECT_EQ(one.valueMilli, 2500);
+  EXPECT_EQ(one.value_milli, 2500);
   auto empty = observationFromSamples(prom, {}, none, kNow);
   EXPECT_EQ(empty.shape, MetricObservation::Shape::Unavailable);
   EXPECT_EQ(empty.error, "the query returned no data");
@@ -133,7 +133,7 @@ TEST(ObservationFromSamples, ValuesBeyondInt64MilliSaturate) {
   for (const auto& c : cases) {
     auto obs = observationFromSamples(prom, {{{}, c.value}}, none, kNow);
     ASSERT_EQ(obs.shape, MetricObservation::Shape::Total) << c.value;
-    EXPECT_EQ(obs.valueMilli, c.milli) << c.value;
+    EXPECT_EQ(obs.value_milli, c.milli) << c.value;
   }
   policy::MetricSpec cpu;
   cpu.type = policy::MetricType::Resource;
@@ -143,8 +143,8 @@ TEST(ObservationFromSamples, ValuesBeyondInt64MilliSaturate) {
   pods.pods = {pod("a", true, 1e300)};
   auto perPod = observationFromSamples(cpu, {{{{"pod", "a"}}, 1e308}}, pods, kNow);
   ASSERT_EQ(perPod.shape, MetricObservation::Shape::PerPod);
-  EXPECT_EQ(perPod.pods[0].valueMilli, kMax);
-  EXPECT_EQ(perPod.pods[0].requestMilli, std::optional<std::int64_t>(kMax));
+  EXPECT_EQ(perPod.pods[0].value_milli, kMax);
+  EXPECT_EQ(perPod.pods[0].request_milli, std::optional<std::int64_t>(kMax));
 }
 
 TEST(ObservationFromSamples, PerPodSamplesWithRequestsAndMissingPods) {
@@ -159,10 +159,10 @@ TEST(ObservationFromSamples, PerPodSamplesWithRequestsAndMissingPods) {
   ASSERT_EQ(obs.shape, MetricObservation::Shape::PerPod);
   ASSERT_EQ(obs.pods.size(), 3u);
   EXPECT_EQ(obs.pods[0].group, PodGroup::Ready);
-  EXPECT_EQ(obs.pods[0].valueMilli, 150);
-  EXPECT_EQ(obs.pods[0].requestMilli, std::optional<std::int64_t>(200));
+  EXPECT_EQ(obs.pods[0].value_milli, 150);
+  EXPECT_EQ(obs.pods[0].request_milli, std::optional<std::int64_t>(200));
   EXPECT_EQ(obs.pods[1].group, PodGroup::Missing);
-  EXPECT_FALSE(obs.pods[2].requestMilli.has_value());
+  EXPECT_FALSE(obs.pods[2].request_milli.has_value());
   TargetPods unlisted;
   unlisted.error = "forbidden";
   EXPECT_EQ(observationFromSamples(cpu, {}, unlisted, kNow).shape,
@@ -174,7 +174,7 @@ kube::PodInfo twoContainers(const std::string& name,
                             const std::map<std::string, double>& appRequests,
                             const std::map<std::string, double>& sidecarRequests) {
   kube::PodInfo p = pod(name, true, 0);
-  p.containerRequests = {{"app", appRequests}, {"sidecar", sidecarRequests}};
+  p.container_requests = {{"app", appRequests}, {"sidecar", sidecarRequests}};
   for (const auto& own : {appRequests, sidecarRequests}) {
     for (const auto& [resource, value] : own)
       p.requests[resource] += value;
@@ -188,8 +188,8 @@ TEST(ObservationFromSamples, ContainerResourceUsesTheContainersOwnRequest) {
     std::string container;
     policy::TargetType target;
     std::vector<kube::PodInfo> pods;
-    std::vector<std::optional<std::int64_t>> wantRequests;  // per pod, when available
-    std::string wantError;                                  // non-empty: unavailable
+    std::vector<std::optional<std::int64_t>> want_requests;  // per pod, when available
+    std::string want_error;                                  // non-empty: unavailable
   };
   const std::vector<Case> cases = {
       {"app request, not the pod total",
@@ -238,16 +238,16 @@ TEST(ObservationFromSamples, ContainerResourceUsesTheContainersOwnRequest) {
     for (const auto& p : c.pods)
       samples.push_back({{{"pod", p.name}}, 0.05});
     const auto obs = observationFromSamples(metric, samples, pods, kNow);
-    if (!c.wantError.empty()) {
+    if (!c.want_error.empty()) {
       EXPECT_EQ(obs.shape, MetricObservation::Shape::Unavailable) << c.name;
-      EXPECT_EQ(obs.error, c.wantError) << c.name;
+      EXPECT_EQ(obs.error, c.want_error) << c.name;
       continue;
     }
     ASSERT_EQ(obs.shape, MetricObservation::Shape::PerPod) << c.name;
-    ASSERT_EQ(obs.pods.size(), c.wantRequests.size()) << c.name;
+    ASSERT_EQ(obs.pods.size(), c.want_requests.size()) << c.name;
     for (std::size_t i = 0; i < obs.pods.size(); ++i) {
-      EXPECT_EQ(obs.pods[i].requestMilli, c.wantRequests[i]) << c.name << " pod " << i;
-      EXPECT_EQ(obs.pods[i].valueMilli, 50) << c.name << " pod " << i;
+      EXPECT_EQ(obs.pods[i].request_milli, c.want_requests[i]) << c.name << " pod " << i;
+      EXPECT_EQ(obs.pods[i].value_milli, 50) << c.name << " pod " << i;
     }
   }
 }

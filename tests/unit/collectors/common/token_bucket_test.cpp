@@ -24,7 +24,7 @@ struct Scenario {
   std::string name;
   double rate;
   double burst;
-  bool startAtConstruction;  // else the first call starts the refill
+  bool start_at_construction;  // else the first call starts the refill
   std::vector<Step> steps;
 };
 
@@ -100,8 +100,8 @@ TEST(TokenBucket, Table) {
        {{S::Available, 5h, 0, 2}, {S::TryTake, 5h, 2, 1}, {S::Available, 5h + 1s, 0, 1}}},
   };
   for (const auto& sc : scenarios) {
-    TokenBucket b = sc.startAtConstruction ? TokenBucket(sc.rate, sc.burst, t0)
-                                           : TokenBucket(sc.rate, sc.burst);
+    TokenBucket b = sc.start_at_construction ? TokenBucket(sc.rate, sc.burst, t0)
+                                             : TokenBucket(sc.rate, sc.burst);
     for (std::size_t i = 0; i < sc.steps.size(); ++i) {
       const Step& s = sc.steps[i];
       const Instant now = t0 + s.at;

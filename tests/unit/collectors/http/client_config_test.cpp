@@ -18,10 +18,10 @@ TEST(ParseClientConfig, Accepts) {
       "prom.yaml");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->url, "https://mimir.example/prometheus");
-  EXPECT_EQ(c->bearerTokenFile, "/run/secrets/token");
-  EXPECT_EQ(c->caFile, "/etc/ca.pem");
-  EXPECT_EQ(c->certFile, "/etc/c.pem");
-  EXPECT_EQ(c->keyFile, "/etc/k.pem");
+  EXPECT_EQ(c->bearer_token_file, "/run/secrets/token");
+  EXPECT_EQ(c->ca_file, "/etc/ca.pem");
+  EXPECT_EQ(c->cert_file, "/etc/c.pem");
+  EXPECT_EQ(c->key_file, "/etc/k.pem");
   ASSERT_EQ(c->headers.size(), 1u);
   EXPECT_EQ(c->headers[0].first, "X-Scope-OrgID");
   EXPECT_EQ(c->timeout, std::chrono::seconds(3));
@@ -78,10 +78,10 @@ TEST(ParseClientConfig, Refuses) {
 TEST(ClientConfig, InsecureReasons) {
   ClientConfig c;
   c.url = "http://p";
-  c.bearerTokenFile = "/t";
+  c.bearer_token_file = "/t";
   EXPECT_EQ(insecureReasons(c), std::vector<std::string>{"CredentialsOverHttp"});
   c.url = "https://p";
-  c.insecureSkipVerify = true;
+  c.insecure_skip_verify = true;
   EXPECT_EQ(insecureReasons(c), std::vector<std::string>{"InsecureSkipTlsVerify"});
 }
 
@@ -117,7 +117,7 @@ TEST(ClientHeaders, CredentialsFromFilesEveryRequest) {
   std::ofstream(token) << "tok-1\n";
   ClientConfig c;
   c.url = "https://p";
-  c.bearerTokenFile = token;
+  c.bearer_token_file = token;
   c.headers = {{"X-Scope-OrgID", "tenant-a"}};
   auto recording = std::make_unique<Recording>();
   Recording* seen = recording.get();
@@ -132,20 +132,20 @@ TEST(ClientHeaders, CredentialsFromFilesEveryRequest) {
 
   ClientConfig basic;
   basic.url = "https://p";
-  basic.basicAuthUsername = "keelson";
-  basic.basicAuthPasswordFile = (dir / "password").string();
-  std::ofstream(basic.basicAuthPasswordFile) << "right-password";
+  basic.basic_auth_username = "keelson";
+  basic.basic_auth_password_file = (dir / "password").string();
+  std::ofstream(basic.basic_auth_password_file) << "right-password";
   auto headers = requestHeaders(basic);
   ASSERT_TRUE(headers.ok());
   EXPECT_EQ(headers->back().second, "Basic a2VlbHNvbjpyaWdodC1wYXNzd29yZA==");
 
-  std::filesystem::remove(basic.basicAuthPasswordFile);
+  std::filesystem::remove(basic.basic_auth_password_file);
   auto missing =
       withClientHeaders(std::make_unique<Recording>(), basic)->send({"GET", "/", {}, "", {}});
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().reason, "ConfigError");
   EXPECT_EQ(missing.error().message.rfind(
-                "cannot read basicAuth.passwordFile " + basic.basicAuthPasswordFile + ": ", 0),
+                "cannot read basicAuth.passwordFile " + basic.basic_auth_password_file + ": ", 0),
             0u)
       << missing.error().message;
   std::filesystem::remove_all(dir);

@@ -102,7 +102,7 @@ TEST(HttpTransportCancel, CancelEndsAStreamedAnswerInFlight) {
   request.target = "/api/v1/pods?watch=true";
   std::string body;
   bool signalled = false;
-  request.onBody = [&](std::string_view bytes) {
+  request.on_body = [&](std::string_view bytes) {
     body.append(bytes);
     if (!signalled && body.find('\n') != std::string::npos) {
       signalled = true;
@@ -117,7 +117,7 @@ TEST(HttpTransportCancel, CancelEndsAStreamedAnswerInFlight) {
   EXPECT_TRUE(server.clientClosed());  // the connection was closed, not left behind
 
   // Irreversible: a later send fails at once without connecting (the server accepts no more).
-  request.onBody = nullptr;
+  request.on_body = nullptr;
   auto later = transport->send(request);
   ASSERT_FALSE(later.ok());
   EXPECT_EQ(later.error().reason, "Cancelled");
@@ -230,7 +230,7 @@ TEST(HttpTransportLimits, TheBodyLimitIsConfigurable) {
   config.scheme = "http";
   config.host = "127.0.0.1";
   config.port = server.port();
-  config.bodyLimit = 1u << 20;
+  config.body_limit = 1u << 20;
   auto transport = makeBeastTransport(config);
   ASSERT_TRUE(transport.ok());
   HttpRequest request;

@@ -62,9 +62,9 @@ TEST(LagReader, ReadsCommittedOffsetsAndWatermarks) {
   std::sort(offsets->begin(), offsets->end(),
             [](const auto& a, const auto& b) { return a.partition < b.partition; });
   EXPECT_EQ((*offsets)[0].committed, 3);
-  EXPECT_EQ((*offsets)[0].highWatermark, 5);
+  EXPECT_EQ((*offsets)[0].high_watermark, 5);
   EXPECT_EQ((*offsets)[1].committed, -1);
-  EXPECT_EQ((*offsets)[1].highWatermark, 3);
+  EXPECT_EQ((*offsets)[1].high_watermark, 3);
 
   // All topics of the group (OffsetFetch without a topic list): the mock cluster answers it
   // without partitions, so only success is checked here.

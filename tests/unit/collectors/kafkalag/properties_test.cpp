@@ -25,7 +25,7 @@ TEST(KafkaProperties, Parses) {
   EXPECT_EQ((*p)[1].key, "sasl.mechanisms");
   EXPECT_EQ((*p)[1].value, "SCRAM-SHA-512");
   EXPECT_EQ((*p)[3].key, "sasl.password");
-  EXPECT_TRUE((*p)[3].fromFile);
+  EXPECT_TRUE((*p)[3].from_file);
   EXPECT_EQ((*p)[3].value, "/run/secrets/kafka/password");
 }
 

@@ -7,7 +7,7 @@ namespace {
 
 TEST(ResourceForKind, MapsKnownAndGuessedKinds) {
   struct Case {
-    std::string apiVersion, kind;
+    std::string api_version, kind;
     GroupVersionResource want;
   };
   const Case cases[] = {
@@ -21,7 +21,7 @@ TEST(ResourceForKind, MapsKnownAndGuessedKinds) {
       {"example.com/v1", "Gateway", {"example.com", "v1", "gateways"}},
   };
   for (const auto& c : cases) {
-    auto got = resourceForKind(c.apiVersion, c.kind);
+    auto got = resourceForKind(c.api_version, c.kind);
     ASSERT_TRUE(got.ok()) << c.kind;
     EXPECT_EQ(*got, c.want) << c.kind;
   }
@@ -46,15 +46,15 @@ TEST(ParseScale, ReadsSpecStatusAndVersion) {
     "metadata":{"name":"web","namespace":"shop","resourceVersion":"123","uid":"u-1"},
     "spec":{"replicas":3},"status":{"replicas":2,"selector":"app=web"}})");
   ASSERT_TRUE(scale.ok());
-  EXPECT_EQ(scale->specReplicas, 3);
-  EXPECT_EQ(scale->statusReplicas, 2);
+  EXPECT_EQ(scale->spec_replicas, 3);
+  EXPECT_EQ(scale->status_replicas, 2);
   EXPECT_EQ(scale->selector, "app=web");
-  EXPECT_EQ(scale->resourceVersion, "123");
+  EXPECT_EQ(scale->resource_version, "123");
   EXPECT_EQ(scale->uid, "u-1");
   // spec.replicas omitted means 0 (scaled to zero; the API omits zero values).
   auto zero = parseScale(R"({"kind":"Scale","metadata":{},"spec":{},"status":{"replicas":0}})");
   ASSERT_TRUE(zero.ok());
-  EXPECT_EQ(zero->specReplicas, 0);
+  EXPECT_EQ(zero->spec_replicas, 0);
   EXPECT_EQ(parseScale("nope").error().reason, "BadResponse");
   EXPECT_EQ(parseScale(R"({"kind":"Status"})").error().reason, "BadResponse");
 }
@@ -138,14 +138,14 @@ TEST(ParsePodList, ReadsReadinessAndRequests) {
   EXPECT_DOUBLE_EQ(a.requests.at("cpu"), 0.3);
   EXPECT_EQ(a.requests.count("memory"), 0u);  // c2 has no memory request
   EXPECT_EQ(a.labels.at("app"), "web");
-  ASSERT_EQ(a.containerRequests.size(), 2u);
-  EXPECT_DOUBLE_EQ(a.containerRequests.at("c1").at("cpu"), 0.1);
-  EXPECT_DOUBLE_EQ(a.containerRequests.at("c1").at("memory"), 64.0 * 1024 * 1024);
-  EXPECT_DOUBLE_EQ(a.containerRequests.at("c2").at("cpu"), 0.2);
-  EXPECT_EQ(a.containerRequests.at("c2").count("memory"), 0u);
+  ASSERT_EQ(a.container_requests.size(), 2u);
+  EXPECT_DOUBLE_EQ(a.container_requests.at("c1").at("cpu"), 0.1);
+  EXPECT_DOUBLE_EQ(a.container_requests.at("c1").at("memory"), 64.0 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(a.container_requests.at("c2").at("cpu"), 0.2);
+  EXPECT_EQ(a.container_requests.at("c2").count("memory"), 0u);
   const PodInfo& b = (*pods)[1];
-  ASSERT_EQ(b.containerRequests.count("c1"), 1u);  // listed, without requests
-  EXPECT_TRUE(b.containerRequests.at("c1").empty());
+  ASSERT_EQ(b.container_requests.count("c1"), 1u);  // listed, without requests
+  EXPECT_TRUE(b.container_requests.at("c1").empty());
   EXPECT_FALSE(b.ready);
   EXPECT_TRUE(b.deleting);
   EXPECT_TRUE(b.requests.empty());

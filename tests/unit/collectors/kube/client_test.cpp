@@ -44,7 +44,7 @@ TEST(KubeClient, GetScaleSendsAuthenticatedGet) {
   Fixture f({http::HttpResponse{200, scale(3, "7")}});
   auto got = f.client->getScale(kDeployments, "shop", "web");
   ASSERT_TRUE(got.ok()) << got.error().message;
-  EXPECT_EQ(got->specReplicas, 3);
+  EXPECT_EQ(got->spec_replicas, 3);
   ASSERT_EQ(f.transport->sent.size(), 1u);
   const auto& req = f.transport->sent[0];
   EXPECT_EQ(req.method, "GET");
@@ -68,7 +68,7 @@ TEST(KubeClient, RetriesServerErrorsWithBackoff) {
 
 TEST(KubeClient, GivesUpAfterMaxAttempts) {
   ClientOptions options;
-  options.maxAttempts = 2;
+  options.max_attempts = 2;
   Fixture f({http::HttpResponse{500, "{}"}, http::HttpResponse{500, "{}"},
              http::HttpResponse{200, scale(1, "1")}},
             options);
@@ -96,7 +96,7 @@ TEST(KubeClient, ConflictRereadsAndRetriesWithFreshVersion) {
   int conflicts = 0;
   auto got = f.client->setReplicas(kDeployments, "shop", "web", 5, "10", &conflicts);
   ASSERT_TRUE(got.ok()) << got.error().message;
-  EXPECT_EQ(got->specReplicas, 5);
+  EXPECT_EQ(got->spec_replicas, 5);
   EXPECT_EQ(conflicts, 1);
   ASSERT_EQ(f.transport->sent.size(), 3u);
   EXPECT_EQ(f.transport->sent[0].method, "PATCH");
@@ -127,7 +127,7 @@ TEST(KubeClient, ConflictRetriesBackOffFivefold) {
 
 TEST(KubeClient, ConflictRetriesAreBounded) {
   ClientOptions options;
-  options.conflictRetries = 1;
+  options.conflict_retries = 1;
   Fixture f({http::HttpResponse{409, "{}"}, http::HttpResponse{200, scale(2, "11")},
              http::HttpResponse{409, "{}"}},
             options);
@@ -190,7 +190,7 @@ TEST(KubeClient, TokenFileIsReReadSoRotationIsPickedUp) {
   auto* transport = owned.get();
   ManualClock clock;
   ClusterConfig config;
-  config.tokenFile = path;
+  config.token_file = path;
   KubeClient client(config, std::move(owned), clock);
   ASSERT_TRUE(client.getScale(kDeployments, "a", "b").ok());
   {
@@ -213,7 +213,7 @@ TEST(KubeClient, TokenFileIsReReadSoRotationIsPickedUp) {
 // connection error is.
 TEST(KubeClient, CancelledIsNotRetried) {
   ClientOptions options;
-  options.maxAttempts = 3;
+  options.max_attempts = 3;
   struct Case {
     const char* reason;
     std::size_t sends;

@@ -65,7 +65,7 @@ users:
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->host, "127.0.0.1");
   EXPECT_EQ(config->port, 6443);
-  EXPECT_EQ(config->caPem, "hello");
+  EXPECT_EQ(config->ca_pem, "hello");
   EXPECT_EQ(config->token, "secret");
   EXPECT_EQ(config->namespace_, "shop");
   auto other = parseKubeconfig(yaml, "/tmp", "other");
@@ -89,10 +89,10 @@ users: [{name: u, user: {client-certificate: client.crt, client-key: client.key,
 )";
   auto config = parseKubeconfig(yaml, dir.string());
   ASSERT_TRUE(config.ok()) << config.error().message;
-  EXPECT_EQ(config->caPem, "CA");
-  EXPECT_EQ(config->clientCertPem, "CERT");
-  EXPECT_EQ(config->clientKeyPem, "KEY");
-  EXPECT_EQ(config->tokenFile, (dir / "tok").string());
+  EXPECT_EQ(config->ca_pem, "CA");
+  EXPECT_EQ(config->client_cert_pem, "CERT");
+  EXPECT_EQ(config->client_key_pem, "KEY");
+  EXPECT_EQ(config->token_file, (dir / "tok").string());
   EXPECT_EQ(config->namespace_, "default");
   std::filesystem::remove(dir / "ca.crt");
   auto missing = parseKubeconfig(yaml, dir.string());
@@ -112,8 +112,8 @@ TEST(InClusterConfig, ReadsServiceAccountDirectory) {
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->host, "10.0.0.1");
   EXPECT_EQ(config->port, 443);
-  EXPECT_EQ(config->tokenFile, (dir / "token").string());
-  EXPECT_EQ(config->caPem, "CA");
+  EXPECT_EQ(config->token_file, (dir / "token").string());
+  EXPECT_EQ(config->ca_pem, "CA");
   EXPECT_EQ(config->namespace_, "ops");
   auto v6 = inClusterConfig(
       {{"KUBERNETES_SERVICE_HOST", "fd00::1"}, {"KUBERNETES_SERVICE_PORT", "6443"}}, dir.string());
@@ -129,7 +129,7 @@ TEST(KubeConfig, InsecureTransportIsReported) {
   c.host = "10.0.0.1";
   c.port = 6443;
   EXPECT_TRUE(insecureTransport(c).empty());
-  c.insecureSkipVerify = true;
+  c.insecure_skip_verify = true;
   auto found = insecureTransport(c);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].reason, "InsecureSkipTlsVerify");
@@ -139,11 +139,11 @@ TEST(KubeConfig, InsecureTransportIsReported) {
   c.host = "127.0.0.1";
   c.port = 8080;
   EXPECT_TRUE(insecureTransport(c).empty());  // no token: nothing secret in clear text
-  c.tokenFile = "/var/run/secrets/token";
+  c.token_file = "/var/run/secrets/token";
   found = insecureTransport(c);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].reason, "BearerTokenOverHttp");
-  c.tokenFile.clear();
+  c.token_file.clear();
   c.token = "s3cret-token";
   found = insecureTransport(c);
   ASSERT_EQ(found.size(), 1u);

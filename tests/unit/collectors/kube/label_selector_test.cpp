@@ -13,7 +13,7 @@ TEST(LabelSelector, ParsesAndMatchesTheApiServersText) {
   const std::map<std::string, std::string> web = {{"app", "web"}, {"tier", "front"}};
   struct Case {
     const char* selector;
-    bool matchesWeb;
+    bool matches_web;
   };
   const std::vector<Case> cases = {
       {"app=web", true},
@@ -34,7 +34,7 @@ TEST(LabelSelector, ParsesAndMatchesTheApiServersText) {
   for (const auto& c : cases) {
     auto s = parseLabelSelector(c.selector);
     ASSERT_TRUE(s.ok()) << c.selector << ": " << s.error().message;
-    EXPECT_EQ(matches(*s, web), c.matchesWeb) << c.selector;
+    EXPECT_EQ(matches(*s, web), c.matches_web) << c.selector;
   }
   for (const char* bad : {"tier in (a", "app=web,", "tier wat (a)", "a b=c"}) {
     auto s = parseLabelSelector(bad);

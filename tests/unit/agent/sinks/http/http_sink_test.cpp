@@ -31,7 +31,7 @@ class TestServer {
  public:
   struct Request {
     std::string target;
-    std::string contentType;
+    std::string content_type;
     std::string body;
   };
 
@@ -78,10 +78,10 @@ class TestServer {
 };
 
 struct Reports {
-  std::map<std::uint64_t, Outcome> byToken;
+  std::map<std::uint64_t, Outcome> by_token;
   DeliveryFn fn() {
     return [this](std::uint64_t token, const DeliveryReport& r) {
-      EXPECT_TRUE(byToken.emplace(token, r).second) << "token " << token << " reported twice";
+      EXPECT_TRUE(by_token.emplace(token, r).second) << "token " << token << " reported twice";
     };
   }
 };
@@ -104,13 +104,13 @@ TEST(HttpSink, PostsJsonLinesInBatchesAndAcknowledgesOn2xx) {
   }
   EXPECT_EQ(sink.outstanding(), 3u);
   EXPECT_EQ(sink.flush(milliseconds(5000)), 0u);
-  ASSERT_EQ(reports.byToken.size(), 3u);
-  for (const auto& [token, r] : reports.byToken)
+  ASSERT_EQ(reports.by_token.size(), 3u);
+  for (const auto& [token, r] : reports.by_token)
     EXPECT_TRUE(r.ok()) << token << ": " << r.message;
   const auto requests = server.requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].target, "/ingest");
-  EXPECT_EQ(requests[0].contentType, "application/x-ndjson");
+  EXPECT_EQ(requests[0].content_type, "application/x-ndjson");
   EXPECT_EQ(requests[0].body, "{\"n\":1}\n{\"n\":2}\n");
   EXPECT_EQ(requests[1].body, "{\"n\":3}\n");
 }
@@ -125,9 +125,9 @@ TEST(HttpSink, BatchBytesBoundTheBody) {
   ASSERT_TRUE(sink.produce({big, "ns", "uid"}, 1).ok());
   ASSERT_TRUE(sink.produce({big, "ns", "uid"}, 2).ok());
   sink.poll(milliseconds(0));  // one POST per poll
-  EXPECT_EQ(reports.byToken.size(), 1u);
+  EXPECT_EQ(reports.by_token.size(), 1u);
   sink.poll(milliseconds(0));
-  EXPECT_EQ(reports.byToken.size(), 2u);
+  EXPECT_EQ(reports.by_token.size(), 2u);
   const auto requests = server.requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].body, big + "\n");
@@ -167,14 +167,14 @@ TEST(HttpSink, StatusDecidesTheOutcome) {
     ASSERT_TRUE(sink.produce({value, "ns", "uid"}, 2 * i + 1).ok());
     sink.poll(milliseconds(0));
     for (const std::uint64_t token : {2 * i, 2 * i + 1}) {
-      ASSERT_EQ(reports.byToken.count(token), 1u) << cases[i].status;
-      const Outcome& r = reports.byToken.at(token);
+      ASSERT_EQ(reports.by_token.count(token), 1u) << cases[i].status;
+      const Outcome& r = reports.by_token.at(token);
       EXPECT_EQ(r.kind, cases[i].kind) << cases[i].status;
       EXPECT_EQ(r.error, cases[i].error) << cases[i].status;
     }
   }
   // The reason names the URL and quotes the answer.
-  EXPECT_EQ(reports.byToken.at(4).message,
+  EXPECT_EQ(reports.by_token.at(4).message,
             "POST http://127.0.0.1:" + std::to_string(server.port()) +
                 "/ingest answered 400: field \"ts\" missing ");
 }
@@ -192,7 +192,7 @@ TEST(HttpSink, ConnectionRefusedIsRetryLater) {
   HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
   ASSERT_TRUE(sink.produce({"{}", "ns", "uid"}, 7).ok());
   EXPECT_EQ(sink.flush(milliseconds(1000)), 0u);
-  const Outcome& r = reports.byToken.at(7);
+  const Outcome& r = reports.by_token.at(7);
   EXPECT_EQ(r.kind, Outcome::Kind::RetryLater);
   EXPECT_EQ(r.error, "HttpConnectionError");
   EXPECT_NE(r.message.find("connect: Connection refused"), std::string::npos) << r.message;
@@ -208,7 +208,7 @@ TEST(HttpSink, NoAnswerWithinTheTimeoutIsRetryLater) {
   HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
   ASSERT_TRUE(sink.produce({"{}", "ns", "uid"}, 1).ok());
   sink.poll(milliseconds(0));
-  const Outcome& r = reports.byToken.at(1);
+  const Outcome& r = reports.by_token.at(1);
   EXPECT_EQ(r.kind, Outcome::Kind::RetryLater);
   EXPECT_NE(r.message.find("timeout"), std::string::npos) << r.message;
 }
@@ -225,7 +225,7 @@ TEST(HttpSink, FullBeyondFourBatchesWithoutReporting) {
   EXPECT_TRUE(r.busy);
   EXPECT_EQ(r.error, "QueueFull");
   EXPECT_EQ(sink.outstanding(), 4u);
-  EXPECT_TRUE(reports.byToken.empty());
+  EXPECT_TRUE(reports.by_token.empty());
 }
 
 TEST(HttpSink, FlushStopsAtItsDeadline) {
@@ -235,7 +235,7 @@ TEST(HttpSink, FlushStopsAtItsDeadline) {
   HttpSink sink(options, makeHttpPoster(options), reports.fn(), clock);
   ASSERT_TRUE(sink.produce({"{}", "ns", "uid"}, 1).ok());
   EXPECT_EQ(sink.flush(milliseconds(0)), 1u);  // deadline already reached: nothing sent
-  EXPECT_TRUE(reports.byToken.empty());
+  EXPECT_TRUE(reports.by_token.empty());
 }
 
 TEST(HttpSink, RegisteredAsASinkType) {
