@@ -46,5 +46,47 @@ TEST(AppendJsonEscapedTest, EveryByteYieldsValidJson) {
   }
 }
 
+// The plain runs are scanned 16 (SSE2) and 8 (SWAR) bytes at a time, the rest byte by byte: every
+// ASCII byte value at every offset of a 40-byte input (two 16-byte steps, one 8-byte step, none
+// left; then from the byte after a stop, every split), alone and after another special byte,
+// escapes exactly as the byte-wise definition says.
+TEST(AppendJsonEscapedTest, EveryByteAtEveryOffsetOfAWord) {
+  const auto one = [](unsigned char b) {
+    std::string out;
+    appendJsonEscaped(out, std::string(1, static_cast<char>(b)));
+    return out;
+  };
+  for (int b = 0; b < 256; ++b) {
+    const auto c = static_cast<unsigned char>(b);
+    if (c >= 0x80) continue;  // alone, a non-ASCII byte is an invalid sequence: covered below
+    for (std::size_t at = 0; at < 40; ++at) {
+      for (const char before : {'a', '"', '\x01'}) {
+        std::string input(40, 'a');
+        input[at] = static_cast<char>(c);
+        if (at > 0) input[at - 1] = before;
+        std::string want;
+        for (const char x : input)
+          want += one(static_cast<unsigned char>(x));
+        std::string out;
+        appendJsonEscaped(out, input);
+        ASSERT_EQ(out, want) << "byte " << b << " at " << at << " after " << int(before);
+      }
+    }
+  }
+  // A valid multi-byte character and an invalid byte at every offset.
+  for (std::size_t at = 0; at < 38; ++at) {
+    std::string input(40, 'a');
+    input.replace(at, 2, "\xC3\xA9");
+    std::string out;
+    appendJsonEscaped(out, input);
+    EXPECT_EQ(out, input) << at;
+    input = std::string(40, 'a');
+    input[at] = '\xFF';
+    out.clear();
+    appendJsonEscaped(out, input);
+    EXPECT_EQ(out, input.substr(0, at) + "\xEF\xBF\xBD" + input.substr(at + 1)) << at;
+  }
+}
+
 }  // namespace
 }  // namespace keelson::logs
