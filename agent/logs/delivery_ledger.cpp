@@ -70,9 +70,47 @@ void DeliveryLedger::freeSlot(std::uint32_t s) {
   Slot& f = slots_[s];
   f.state = SlotState::Free;
   f.file = nullptr;
+  if (f.json && f.capacity <= kPooledBufferMax && pooled_bytes_ + f.capacity <= kPoolBytes) {
+    pooled_bytes_ += f.capacity;
+    pool_[f.capacity / kBufferGrain - 1].push_back(std::move(f.json));
+  }
   f.json.reset();
   f.size = 0;
+  f.capacity = 0;
   free_slots_.push_back(s);
+}
+
+// A buffer for `size` bytes: from its class's free list when one is there.
+void DeliveryLedger::takeBuffer(Slot& f, std::size_t size) {
+  if (size == 0) {
+    f.json.reset();
+    f.capacity = 0;
+    return;
+  }
+  if (size > kPooledBufferMax) {
+    f.json = std::make_unique_for_overwrite<char[]>(size);
+    f.capacity = static_cast<std::uint32_t>(size);
+    return;
+  }
+  const auto capacity =
+      static_cast<std::uint32_t>((size + kBufferGrain - 1) / kBufferGrain * kBufferGrain);
+  auto& list = pool_[capacity / kBufferGrain - 1];
+  if (!list.empty()) {
+    f.json = std::move(list.back());
+    list.pop_back();
+    pooled_bytes_ -= capacity;
+  } else {
+    f.json = std::make_unique_for_overwrite<char[]>(capacity);
+  }
+  f.capacity = capacity;
+}
+
+void DeliveryLedger::releasePool() {
+  for (auto& list : pool_) {
+    list.clear();
+    list.shrink_to_fit();
+  }
+  pooled_bytes_ = 0;
 }
 
 Slot& DeliveryLedger::checked(std::uint32_t s) {
@@ -90,7 +128,7 @@ std::uint32_t DeliveryLedger::add(TrackedFile& file, Position position, std::str
   Slot& f = slots_[s];
   f.file = &file;
   f.seq = seq;
-  f.json = std::make_unique_for_overwrite<char[]>(json.size());
+  takeBuffer(f, json.size());
   // A dropped record has no bytes (json.data() may be null: memcpy's arguments must not be).
   if (!json.empty()) std::memcpy(f.json.get(), json.data(), json.size());
   f.size = json.size();
@@ -120,7 +158,7 @@ DeliveryLedger::Acknowledged DeliveryLedger::acknowledge(std::uint32_t s, Instan
   // Only the probe's acknowledgement opens a paused destination: a record that was already at the
   // sink when the destination paused may succeed (another record was too large) without saying
   // anything about the parked ones.
-  const auto d = paused_.find(t->destination);
+  const auto d = paused_.empty() ? paused_.end() : paused_.find(t->destination);
   if (d != paused_.end() && d->second.probing && d->second.probe_slot == s) {
     out.resumed_destination = d->first;
     for (const auto p : d->second.parked) {

@@ -395,6 +395,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     if (inflight_high < used + kTrimBytes || used > ledger.budget().limit() / 8) return;
     last_trim = t;
     inflight_high = used;
+    ledger.releasePool();
     ::malloc_trim(0);
   }
 

@@ -2,7 +2,10 @@
 
 #include <time.h>
 
+#include <bit>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace keelson::agent {
 
@@ -66,6 +69,26 @@ std::optional<std::int64_t> parseDateTime(std::string_view s) {
 
 // What follows the head: [.f{1,9}] then 'Z' or ±hh:mm, and nothing else. Nanoseconds to add.
 std::optional<std::int64_t> parseTail(std::string_view s) {
+  // The runtime's own form (".nnnnnnnnnZ", what containerd writes): eight of the digits checked
+  // and converted in one 64-bit word (simdjson's is_made_of_eight_digits_fast and
+  // parse_eight_digits_unrolled), then the ninth. Anything else takes the general path below.
+  if constexpr (std::endian::native == std::endian::little) {
+    if (s.size() == 11 && s[0] == '.' && s[10] == 'Z') {
+      std::uint64_t v;
+      std::memcpy(&v, s.data() + 1, 8);
+      const auto ninth = static_cast<unsigned char>(s[9] - '0');
+      if ((((v & 0xF0F0F0F0F0F0F0F0) | (((v + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) >> 4)) ==
+           0x3333333333333333) &&
+          ninth <= 9) {
+        v -= 0x3030303030303030;
+        v = (v * 10) + (v >> 8);
+        v = (((v & 0x000000FF000000FF) * 0x000F424000000064) +
+             (((v >> 16) & 0x000000FF000000FF) * 0x0000271000000001)) >>
+            32;
+        return static_cast<std::int64_t>(v) * 10 + ninth;
+      }
+    }
+  }
   std::size_t pos = 0;
   std::int64_t fraction = 0;
   if (pos < s.size() && s[pos] == '.') {

@@ -39,20 +39,16 @@ LogFormat detectFormat(std::string_view first_line) {
 
 namespace {
 
-bool isDigit(char c) {
-  return c >= '0' && c <= '9';
-}
-
 // Cheap shape check of an RFC3339 timestamp: "YYYY-MM-DDTHH:MM:SS" then anything without spaces
-// (fraction and zone). Verbatim is what we ship; this only tells a CRI line from garbage.
+// (fraction and zone). Verbatim is what we ship; this only tells a CRI line from garbage. Every
+// position is checked without a branch (`&`, not `&&`): this runs once per line, and the valid
+// case is the common one.
 bool looksLikeRfc3339(std::string_view t) {
   if (t.size() < 20) return false;
-  static constexpr char kShape[] = "dddd-dd-ddTdd:dd:dd";
-  for (std::size_t i = 0; i < 19; ++i) {
-    const char want = kShape[i];
-    if (want == 'd' ? !isDigit(t[i]) : t[i] != want) return false;
-  }
-  return true;
+  const auto d = [&](std::size_t i) { return static_cast<unsigned char>(t[i] - '0') <= 9; };
+  return d(0) & d(1) & d(2) & d(3) & (t[4] == '-') & d(5) & d(6) & (t[7] == '-') & d(8) & d(9) &
+         (t[10] == 'T') & d(11) & d(12) & (t[13] == ':') & d(14) & d(15) & (t[16] == ':') & d(17) &
+         d(18);
 }
 
 ParsedLine malformed(std::string_view line, ParseError e) {

@@ -326,6 +326,52 @@ TEST(DeliveryLedger, BudgetChargesWhatIsHeldAndFreesWhatIsAcknowledged) {
   EXPECT_EQ(fx.ledger.inFlightRecords(), 1u);
 }
 
+// Record buffers come in size classes (kBufferGrain) and go back to a bounded pool when their
+// record is acknowledged: the next record of the class takes the same buffer; its bytes are its
+// own; the budget charges the record's size, not the class; larger records are never pooled.
+TEST(DeliveryLedger, RecordBuffersAreReusedByClassWithinABoundedPool) {
+  Fixture fx;
+  auto& t = fx.ledger.track(recordOf(FileDef{1, 1}, fx.pod_a), "logs");
+  const auto add = [&](const std::string& json) {
+    fx.next_end += 10;
+    return fx.ledger.add(t, Position{fx.next_end, fx.next_end}, json, 0);
+  };
+  struct SizeCase {
+    std::size_t size;
+    std::uint32_t capacity;
+  };
+  const SizeCase cases[] = {{1, 32}, {32, 32}, {33, 64}, {200, 224}, {4096, 4096}, {4097, 4097}};
+  for (const auto& c : cases) {
+    const std::string first(c.size, 'a');
+    const auto s = add(first);
+    EXPECT_EQ(fx.ledger.slot(s).capacity, c.capacity) << c.size;
+    EXPECT_EQ(fx.ledger.slot(s).value(), first);
+    EXPECT_EQ(fx.ledger.budget().used(), c.size + kRecordOverhead);
+    const char* buffer = fx.ledger.slot(s).json.get();
+    fx.ledger.acknowledge(s, kT0);
+    EXPECT_EQ(fx.ledger.pooledBytes(), c.size > kPooledBufferMax ? 0 : c.capacity) << c.size;
+    const std::string second(c.size, 'b');
+    const auto again = add(second);
+    EXPECT_EQ(fx.ledger.slot(again).value(), second);
+    if (c.size <= kPooledBufferMax) {
+      EXPECT_EQ(fx.ledger.slot(again).json.get(), buffer) << c.size;
+    }
+    EXPECT_EQ(fx.ledger.pooledBytes(), 0u);
+    fx.ledger.acknowledge(again, kT0);
+    fx.ledger.releasePool();
+  }
+  // The pool stops growing at kPoolBytes: what is freed beyond that goes back to malloc.
+  std::vector<std::uint32_t> slots;
+  for (std::uint64_t i = 0; i < kPoolBytes / 1024 + 10; ++i)
+    slots.push_back(add(std::string(1024, 'c')));
+  for (const auto s : slots)
+    fx.ledger.acknowledge(s, kT0);
+  EXPECT_EQ(fx.ledger.pooledBytes(), kPoolBytes);
+  fx.ledger.releasePool();
+  EXPECT_EQ(fx.ledger.pooledBytes(), 0u);
+  EXPECT_TRUE(fx.ledger.everythingAcknowledged());
+}
+
 // A replaced sink lost what it held: those records (and only those) are scheduled again, in file
 // order; a lost probe goes back to the head of its destination's queue.
 TEST(DeliveryLedger, ResendAfterSinkLossTakesWhatTheSinkHeldInFileOrder) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,10 @@ TEST(WriteTime, ParsesRfc3339Nano) {
       // containerd / dockerd: UTC, nine digits or trailing zeros trimmed, or no fraction at all.
       {"2026-11-21T10:00:00.000000000Z", kT},
       {"2026-11-21T10:00:00.123456789Z", kT + 123456789},
+      {"2026-11-21T10:00:00.987654321Z", kT + 987654321},
+      {"2026-11-21T10:00:00.999999999Z", kT + 999999999},
+      {"2026-11-21T10:00:00.000000001Z", kT + 1},
+      {"2026-11-21T10:00:00.100000000Z", kT + 100000000},
       {"2026-11-21T10:00:00.5Z", kT + 500000000},
       {"2026-11-21T10:00:00.00012Z", kT + 120000},
       {"2026-11-21T10:00:00Z", kT},
@@ -41,6 +46,9 @@ TEST(WriteTime, ParsesRfc3339Nano) {
       {"2026-11-21 10:00:00Z", std::nullopt},             // space separator
       {"2026-11-21T10:00:00.Z", std::nullopt},            // empty fraction
       {"2026-11-21T10:00:00.1234567890Z", std::nullopt},  // ten digits
+      {"2026-11-21T10:00:00.12345678aZ", std::nullopt},   // nine "digits" (the fast path)
+      {"2026-11-21T10:00:00.00000000/Z", std::nullopt},   // '0' - 1
+      {"2026-11-21T10:00:00.:00000000Z", std::nullopt},   // '9' + 1
       {"2026-11-21T10:00:00ZZ", std::nullopt},            // trailing bytes
       {"2026-11-21T10:00:00+0200", std::nullopt},         // offset without colon
       {"2026-11-21T10:00:00+24:00", std::nullopt},
@@ -61,6 +69,20 @@ TEST(WriteTime, ParsesRfc3339Nano) {
   };
   for (const auto& c : cases) {
     EXPECT_EQ(parseRfc3339Nanos(c.in), c.want) << c.in;
+  }
+}
+
+// Nine-digit fractions (containerd's form) take a word-at-a-time path: every digit at every
+// position, against the arithmetic.
+TEST(WriteTime, NineDigitFractionsEverywhere) {
+  for (std::int64_t place = 1; place < 1000000000; place *= 10) {
+    for (std::int64_t digit = 0; digit <= 9; ++digit) {
+      const std::int64_t fraction = 123456789 % place + digit * place;
+      char text[40];
+      std::snprintf(text, sizeof text, "2026-11-21T10:00:00.%09lldZ",
+                    static_cast<long long>(fraction));
+      EXPECT_EQ(parseRfc3339Nanos(text), kT + fraction) << text;
+    }
   }
 }
 
