@@ -81,8 +81,14 @@ h install "$RELEASE" "$CHART" --create-namespace -f "$KEELSON_SOURCE_DIR/deploy/
   -f "$work/run-values.yaml" --wait --timeout 5m >"$work/install.log" 2>&1 ||
   fail "helm install: $(cat "$work/install.log"; k -n "$KEELSON_NS" get pods -o wide 2>&1)"
 wait_rollout daemonset/keelson-agent "$KEELSON_NS" 60
-ready=$(k -n "$KEELSON_NS" get deployment keelson-autoscaler -o jsonpath='{.status.readyReplicas}')
-[[ $ready == 2 ]] || fail "autoscaler: $ready of 2 replicas Ready"
+# The chart's rolling update allows one replica unavailable, so `helm --wait` may return with one
+# of the two Ready (seen once in a clean-clone CI run): wait for the second.
+autoscaler_ready() {
+  ready=$(k -n "$KEELSON_NS" get deployment keelson-autoscaler -o jsonpath='{.status.readyReplicas}')
+  [[ $ready == 2 ]]
+}
+poll 120 autoscaler_ready ||
+  fail "autoscaler: $ready of 2 replicas Ready: $(k -n "$KEELSON_NS" get pods -o wide 2>&1)"
 k -n "$KEELSON_NS" get pods -o wide | sed 's/^/  /'
 holder() { k -n "$KEELSON_NS" get lease keelson-autoscaler -o jsonpath='{.spec.holderIdentity}' 2>/dev/null; }
 has_holder() { [[ -n $(holder) ]]; }
