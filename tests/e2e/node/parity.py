@@ -265,6 +265,11 @@ def check_value(name, typ, v, kube_vals, t_ms, exact, args):
         if before and after:
             lo, hi = before[-1], after[0]
             slack = args.counter_slack * max(abs(lo), abs(hi))
+            if hi < lo:
+                # The kubelet itself saw the counter go down: a cgroup's recursive counter (blkio
+                # at /kubepods) loses a removed child's counts. Between the two reads it was at
+                # most the earlier value; how low it went is not known.
+                return 0 <= v <= lo + slack, shown
             return lo - slack <= v <= hi + slack, shown
         # Only one side known (the kubelet's reads were all collected before, or all after,
         # Keelson's): a counter only grows, so that side bounds it.

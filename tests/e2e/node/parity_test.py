@@ -89,6 +89,19 @@ class ParityTest(unittest.TestCase):
         self.assertIn("value differs: 1 series", out)
         self.assertIn('keelson=13 kubelet=10@1000000, 12@1020000', out)
 
+    def test_counter_the_kubelet_saw_go_down_is_bounded_by_its_earlier_read(self):
+        # A recursive cgroup counter loses a removed child's counts (blkio at /kubepods): the
+        # kubelet read 10, then 8; Keelson between them read 9 (fine), or 7 (fine: it may have
+        # dropped lower and grown again), but not 13.
+        after = KUBELET_AFTER.replace("} 12 1020000", "} 8 1020000")
+        for keelson_value, code_want in (("9", 0), ("7", 0), ("13", 1)):
+            a = self.write("a", KEELSON.replace("} 11\n", "} %s\n" % keelson_value), mtime=1010)
+            k1, k2 = self.write("k1", KUBELET_BEFORE), self.write("k2", after)
+            allow = self.write("allow", ALLOW)
+            code, out = self.run_tool("--kubelet", k1, "--kubelet", k2, "--keelson", a,
+                                      "--allow", allow, "--families", "container_cpu.*")
+            self.assertEqual(code, code_want, keelson_value + ": " + out)
+
     def test_missing_extra_and_label_differences_are_listed(self):
         # Without the allow-list: the scrape error is missing, the network series differ by
         # image (one missing, one extra), and Keelson's own family is extra.
