@@ -410,7 +410,7 @@ int runRunCommand(int argc, char** argv) {
   (*leaseClient)->setObserver([&metrics](const std::string& verb, int code) {
     metrics.api_requests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
   });
-  leader::KubeLeaseStore leaseStore(**leaseClient, leaseNamespace, flags.lease_name);
+  leader::KubeLeaseStore leaseStore(**leaseClient, leaseNamespace);
   leader::LeaseKeeper keeper(election, leaseStore, leaseClock);
   logLine(fmt::format("identity {}; lease {}/{}{}", election.identity, leaseNamespace,
                       flags.lease_name,
@@ -599,6 +599,8 @@ int runRunCommand(int argc, char** argv) {
   std::string signature = pathSignature(flags.policies);
   bool wasLeader = false;
   std::string lastElectionError;
+  std::string lastStateError;
+  std::vector<std::string> lastLeftOut;
   keeper.start();
   while (!gStop) {
     auto now = clock.wallNow();
@@ -618,6 +620,22 @@ int runRunCommand(int argc, char** argv) {
     }
     wasLeader = view.leading;
     metrics.leader.Set(view.leading ? 1 : 0);
+    if (view.state_error != lastStateError) {
+      lastStateError = view.state_error;
+      if (!lastStateError.empty()) logLine("persisted state: " + lastStateError);
+    }
+    if (view.state_left_out != lastLeftOut) {
+      // Histories beyond what the shard Leases hold (leader/state_shards.h): counted once each.
+      for (const auto& key : view.state_left_out) {
+        if (std::find(lastLeftOut.begin(), lastLeftOut.end(), key) != lastLeftOut.end()) continue;
+        metrics.errors.Add({{"policy", key}, {"reason", "HistoryNotPersisted"}}).Increment();
+        logLine(
+            fmt::format("policy {}: HistoryNotPersisted: its history does not fit in the state "
+                        "leases ({} shards of at most {} bytes); a successor starts it empty",
+                        key, leader::kMaxShards, leader::kMaxShardBytes));
+      }
+      lastLeftOut = view.state_left_out;
+    }
     now = clock.wallNow();
     if (watcher && watcher->cache().version() != seenVersion) {
       seenVersion = watcher->cache().version();

@@ -288,23 +288,16 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, WallTime now,
   return out;
 }
 
-std::string Controller::exportState() const {
-  json state = json::object();
-  for (const auto& [key, history] : histories_) {
-    state[key] = json::parse(engine::historyToJson(history), nullptr, false);
-  }
-  return state.dump();
+std::map<std::string, std::string> Controller::exportState() const {
+  std::map<std::string, std::string> state;
+  for (const auto& [key, history] : histories_)
+    state.emplace(key, engine::historyToJson(history));
+  return state;
 }
 
-void Controller::importState(const std::string& text) {
-  if (text.empty()) return;
-  const json state = json::parse(text, nullptr, false);
-  if (state.is_discarded() || !state.is_object()) {
-    log_("persisted state is not a JSON object; starting with empty histories");
-    return;
-  }
-  for (const auto& [key, value] : state.items()) {
-    auto history = engine::historyFromJson(value.dump());
+void Controller::importState(const std::map<std::string, std::string>& state) {
+  for (const auto& [key, text] : state) {
+    auto history = engine::historyFromJson(text);
     if (!history) {
       log_(fmt::format("persisted history of {} is unreadable ({}); starting it empty", key,
                        history.error().message));

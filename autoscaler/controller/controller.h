@@ -10,7 +10,8 @@
 // `mayWrite` callback (the leader elector's isLeader at that instant) allows them.
 //
 // Per-policy engine histories are kept by Policy::key() across policy reloads, and exported /
-// imported as one JSON object ({"<ns>/<name>": <historyToJson>, ...}) for the Lease annotation.
+// imported by key as historyToJson texts, which the leader persists (autoscaler/leader/
+// state_shards.h).
 // Thread safety: none; one thread drives it.
 #pragma once
 
@@ -135,9 +136,10 @@ class Controller {
   WallTime nextDue() const;
   std::chrono::milliseconds periodOf(const policy::Policy& policy) const;
 
-  std::string exportState() const;
+  // Policy key -> engine::historyToJson text.
+  std::map<std::string, std::string> exportState() const;
   // Replaces the histories with the exported ones; unreadable entries are skipped (logged).
-  void importState(const std::string& json);
+  void importState(const std::map<std::string, std::string>& state);
   const engine::History* history(const std::string& key) const;
 
  private:

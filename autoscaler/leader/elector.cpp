@@ -28,8 +28,8 @@ std::string makeIdentity(const std::string& podName) {
   return podName + "_" + suffix;
 }
 
-bool LeaderElector::step(TimePoint now, const std::string& state) {
-  const bool ok = tryAcquireOrRenew(now, state);
+bool LeaderElector::step(TimePoint now) {
+  const bool ok = tryAcquireOrRenew(now);
   if (ok) {
     if (!leader_) {
       leader_ = true;
@@ -53,11 +53,11 @@ std::optional<std::string> LeaderElector::takeAcquiredState() {
   return out;
 }
 
-bool LeaderElector::tryAcquireOrRenew(TimePoint now, const std::string& state) {
+bool LeaderElector::tryAcquireOrRenew(TimePoint now) {
   const std::string nowText = kube::formatMicroTime(unixMicros(now));
   const int durationSeconds = static_cast<int>(
       std::chrono::duration_cast<std::chrono::seconds>(config_.lease_duration).count());
-  auto current = store_.get();
+  auto current = store_.get(config_.name);
   if (!current) {
     if (current.error().reason != "NotFound") {
       last_error_ = current.error().message;
@@ -65,10 +65,7 @@ bool LeaderElector::tryAcquireOrRenew(TimePoint now, const std::string& state) {
     }
     json lease = {{"apiVersion", "coordination.k8s.io/v1"},
                   {"kind", "Lease"},
-                  {"metadata",
-                   {{"name", config_.name},
-                    {"namespace", config_.ns},
-                    {"annotations", {{kStateAnnotation, state}}}}},
+                  {"metadata", {{"name", config_.name}, {"namespace", config_.ns}}},
                   {"spec",
                    {{"holderIdentity", config_.identity},
                     {"leaseDurationSeconds", durationSeconds},
@@ -105,10 +102,16 @@ bool LeaderElector::tryAcquireOrRenew(TimePoint now, const std::string& state) {
   }
   const bool acquiring = !mine || !leader_;
   std::string previousState;
-  if (lease.contains("metadata") && lease["metadata"].contains("annotations") &&
-      lease["metadata"]["annotations"].contains(kStateAnnotation) &&
-      lease["metadata"]["annotations"][kStateAnnotation].is_string()) {
-    previousState = lease["metadata"]["annotations"][kStateAnnotation].get<std::string>();
+  auto& metadata = lease["metadata"];
+  if (metadata.contains("annotations") && metadata["annotations"].is_object() &&
+      metadata["annotations"].contains(kStateAnnotation)) {
+    if (metadata["annotations"][kStateAnnotation].is_string()) {
+      previousState = metadata["annotations"][kStateAnnotation].get<std::string>();
+    }
+    // Only the replica that takes the Lease over hands the old annotation on; a leader renewing
+    // has already taken it.
+    if (!acquiring) previousState.clear();
+    metadata["annotations"].erase(kStateAnnotation);
   }
   if (!mine) {
     spec["acquireTime"] = nowText;
@@ -118,9 +121,6 @@ bool LeaderElector::tryAcquireOrRenew(TimePoint now, const std::string& state) {
   spec["leaseDurationSeconds"] = durationSeconds;
   spec["renewTime"] = nowText;
   lease["spec"] = spec;
-  // A replica that just took over writes back what it found: its own (empty) state must not
-  // overwrite the previous leader's history before it has been loaded.
-  lease["metadata"]["annotations"][kStateAnnotation] = acquiring ? previousState : state;
   auto replaced = store_.replace(lease);
   if (!replaced) {
     last_error_ = replaced.error().message;

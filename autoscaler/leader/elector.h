@@ -5,10 +5,10 @@
 // steps down when it could not renew for renewDeadline. Since renewDeadline < leaseDuration, a
 // leader stops acting before anyone else may take over: two replicas never both write.
 //
-// The Lease also carries Keelson's persisted state (the engine histories of every policy) in the
-// annotation `keelson.io/autoscaler-state`: only the holder can update the Lease (every write is
-// conditional on its resourceVersion), so the state is fenced by the same lock. A new leader
-// reads it when it acquires.
+// The persisted state (the engine histories of every policy) lives in shard Leases beside this one
+// (state_shards.h), written by the holder only. Before that it was the election Lease's own
+// annotation `keelson.io/autoscaler-state`; a replica that acquires a Lease still carrying it hands
+// it over once (takeAcquiredState) and removes it, so an upgrade keeps the histories.
 //
 // Time is an argument (step(now)); the Lease I/O goes through LeaseStore so the state machine is
 // tested without an API server. Thread safety: none.
@@ -27,11 +27,13 @@ namespace keelson::leader {
 
 inline constexpr const char* kStateAnnotation = "keelson.io/autoscaler-state";
 
-// Lease access: get (NotFound is an error with reason "NotFound"), create, conditional replace.
+// Lease access in one namespace: get by name (NotFound is an error with reason "NotFound"),
+// create, and replace conditional on the object's resourceVersion (Conflict otherwise); the name
+// of created and replaced objects is their metadata.name.
 class LeaseStore {
  public:
   virtual ~LeaseStore() = default;
-  virtual Result<nlohmann::json> get() = 0;
+  virtual Result<nlohmann::json> get(const std::string& name) = 0;
   virtual Result<nlohmann::json> create(const nlohmann::json& lease) = 0;
   virtual Result<nlohmann::json> replace(const nlohmann::json& lease) = 0;
 };
@@ -56,9 +58,8 @@ class LeaderElector {
       : config_(std::move(config)), store_(store) {}
 
   // One attempt to acquire or renew, at `now`. Call it every retryPeriod (nextStep() says when).
-  // `state` is written into the state annotation when this replica holds the Lease. Returns
-  // whether this replica leads after the attempt.
-  bool step(TimePoint now, const std::string& state);
+  // Returns whether this replica leads after the attempt.
+  bool step(TimePoint now);
 
   // True while the last successful renew is younger than renewDeadline: the only test a writer
   // needs before acting.
@@ -68,8 +69,8 @@ class LeaderElector {
   // When the Lease was last renewed (or acquired) by this replica.
   TimePoint lastRenew() const { return last_renew_; }
 
-  // Set when this replica just became leader: the state annotation it found (empty when none).
-  // Returns it once.
+  // Set when this replica just became leader: the state annotation an earlier version left on the
+  // Lease (empty when none; the acquiring write removed it). Returns it once.
   std::optional<std::string> takeAcquiredState();
 
   // Gives the Lease up (holderIdentity cleared) so a successor need not wait for it to expire.
@@ -79,7 +80,7 @@ class LeaderElector {
   const std::string& identity() const { return config_.identity; }
 
  private:
-  bool tryAcquireOrRenew(TimePoint now, const std::string& state);
+  bool tryAcquireOrRenew(TimePoint now);
 
   ElectionConfig config_;
   LeaseStore& store_;

@@ -2,8 +2,13 @@
 
 namespace keelson::leader {
 
-LeaseKeeper::LeaseKeeper(ElectionConfig config, LeaseStore& store, kube::Clock& clock)
-    : elector_(config, store), clock_(clock), config_(std::move(config)) {}
+LeaseKeeper::LeaseKeeper(ElectionConfig config, LeaseStore& store, kube::Clock& clock,
+                         std::chrono::milliseconds state_interval)
+    : elector_(config, store),
+      shards_(store, config.ns, config.name),
+      clock_(clock),
+      config_(std::move(config)),
+      state_interval_(state_interval) {}
 
 LeaseKeeper::~LeaseKeeper() {
   stop();
@@ -39,25 +44,74 @@ void LeaseKeeper::stop() {
 
 void LeaseKeeper::stepIfDue() {
   const TimePoint now = clock_.wallNow();
-  std::string state;
+  bool renew = false;
+  bool write = false;
   {
     std::lock_guard lock(mu_);
-    if (!write_now_ && stepped_ && now < elector_.nextStep()) return;
+    renew = !stepped_ || now >= elector_.nextStep();
+    write = state_version_ != written_version_ && (write_now_ || now >= next_state_write_);
+    if (!renew && !write && !loading_) return;
     write_now_ = false;
-    state = state_;
   }
-  // The API call runs without the lock: the loop's isLeader() never waits for the network.
-  const bool leading = elector_.step(now, state);
-  auto acquired = elector_.takeAcquiredState();
+  // The API calls run without the lock: the loop's isLeader() never waits for the network.
+  bool holding = elector_.isLeader(now);
+  if (renew) {
+    holding = elector_.step(now);
+    if (auto legacy = elector_.takeAcquiredState()) {
+      loading_ = true;
+      legacy_state_ = std::move(*legacy);
+    }
+  }
+  std::optional<PersistedState> loaded;
+  std::string state_error;
+  if (holding && loading_) {
+    auto read = shards_.load();
+    if (read) {
+      // The old single annotation first: what the shards hold is newer.
+      PersistedState merged;
+      (void)parseShard(config_.ns + "/" + config_.name, legacy_state_, merged);
+      for (auto& [key, history] : *read)
+        merged[key] = std::move(history);
+      loaded = std::move(merged);
+      loading_ = false;
+      legacy_state_.clear();
+    } else {
+      state_error = read.error().message;
+    }
+  }
+  PersistedState to_write;
+  std::uint64_t version = 0;
+  if (holding && !loading_ && write && !loaded) {
+    std::lock_guard lock(mu_);
+    to_write = state_;
+    version = state_version_;
+  }
+  std::optional<Result<ShardedState::Written>> written;
+  if (version != 0) written = shards_.write(to_write);
   std::lock_guard lock(mu_);
   stepped_ = true;
-  if (acquired) {
+  if (loaded) {
     ++term_;
-    // Until the loop has loaded it and published its own, renews write back what was found.
-    state_ = *acquired;
-    acquired_ = std::move(acquired);
+    acquired_ = std::move(loaded);
+    state_ = *acquired_;
+    state_version_ = written_version_ = 0;
+    state_error_.clear();
   }
-  leader_until_ = leading ? elector_.lastRenew() + config_.renew_deadline : TimePoint{};
+  if (written) {
+    next_state_write_ = now + state_interval_;
+    if (*written) {
+      written_version_ = version;
+      state_left_out_ = (*written)->left_out;
+      state_shards_ = (*written)->shards;
+      state_error_.clear();
+    } else {
+      state_error_ = written->error().message;
+    }
+  }
+  if (!state_error.empty()) state_error_ = state_error;
+  // Holding the Lease without the persisted state read is not leading yet.
+  leader_until_ =
+      holding && !loading_ ? elector_.lastRenew() + config_.renew_deadline : TimePoint{};
   last_error_ = elector_.lastError();
 }
 
@@ -70,6 +124,9 @@ LeaseKeeper::View LeaseKeeper::poll(TimePoint now) {
   view.acquired_state = std::move(acquired_);
   acquired_.reset();
   view.last_error = last_error_;
+  view.state_error = state_error_;
+  view.state_left_out = state_left_out_;
+  view.state_shards = state_shards_;
   return view;
 }
 
@@ -78,11 +135,13 @@ bool LeaseKeeper::isLeader(TimePoint now, std::uint64_t term) const {
   return term != 0 && term == term_ && now < leader_until_;
 }
 
-void LeaseKeeper::publish(std::string state, std::uint64_t term, bool writeNow) {
+void LeaseKeeper::publish(PersistedState state, std::uint64_t term, bool writeNow) {
   {
     std::lock_guard lock(mu_);
     if (term == 0 || term != term_) return;
+    if (state == state_) return;
     state_ = std::move(state);
+    ++state_version_;
     if (!writeNow) return;
     write_now_ = true;
   }

@@ -2,12 +2,18 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <mutex>
+
 #include "collectors/kafkalag/properties.h"
 
 namespace keelson::kafkalag {
 
 struct LagReader::Impl {
   rd_kafka_t* rk = nullptr;
+  // The last client-level error librdkafka reported (authentication refused, every broker down),
+  // served by rd_kafka_poll: a request that then times out says why.
+  std::mutex mu;
+  std::string last_error;
   ~Impl() {
     if (rk != nullptr) rd_kafka_destroy(rk);
   }
@@ -17,6 +23,24 @@ namespace {
 
 Failure kafkaError(const std::string& what, const std::string& detail) {
   return fail("KafkaError", what + ": " + detail);
+}
+
+void onClientError(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  auto* impl = static_cast<LagReader::Impl*>(opaque);
+  std::lock_guard lock(impl->mu);
+  impl->last_error = std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " +
+                     (reason != nullptr ? reason : "");
+}
+
+// `failure` with the client's last error appended (an authentication failure surfaces only as a
+// timeout of the request itself).
+Failure withClientError(LagReader::Impl& impl, Failure failure) {
+  rd_kafka_poll(impl.rk, 0);
+  std::lock_guard lock(impl.mu);
+  if (!impl.last_error.empty()) {
+    failure.error.message += " (client error: " + impl.last_error + ")";
+  }
+  return failure;
 }
 
 // Partitions of `topic` from the cluster metadata.
@@ -70,12 +94,14 @@ Result<std::unique_ptr<LagReader>> LagReader::create(
                         isSecretProperty(key) ? std::string("refused (value not shown)") : errstr);
     }
   }
+  auto impl = std::make_unique<Impl>();
+  rd_kafka_conf_set_opaque(conf, impl.get());
+  rd_kafka_conf_set_error_cb(conf, onClientError);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (rk == nullptr) {
     rd_kafka_conf_destroy(conf);
     return kafkaError("client", errstr);
   }
-  auto impl = std::make_unique<Impl>();
   impl->rk = rk;
   return std::unique_ptr<LagReader>(new LagReader(std::move(impl)));
 }
@@ -84,11 +110,17 @@ Result<std::vector<PartitionOffsets>> LagReader::read(const std::string& group,
                                                       const std::string& topic,
                                                       std::chrono::milliseconds timeout) {
   rd_kafka_t* rk = impl_->rk;
+  {
+    // Errors from before this read are not its reason.
+    rd_kafka_poll(rk, 0);
+    std::lock_guard lock(impl_->mu);
+    impl_->last_error.clear();
+  }
   const int timeoutMs = static_cast<int>(timeout.count());
   rd_kafka_topic_partition_list_t* wanted = nullptr;
   if (!topic.empty()) {
     auto partitions = topicPartitions(rk, topic, timeoutMs);
-    if (!partitions) return fail(partitions.error());
+    if (!partitions) return withClientError(*impl_, fail(partitions.error()));
     wanted = rd_kafka_topic_partition_list_new(static_cast<int>(partitions->size()));
     for (const auto p : *partitions)
       rd_kafka_topic_partition_list_add(wanted, topic.c_str(), p);
@@ -106,7 +138,9 @@ Result<std::vector<PartitionOffsets>> LagReader::read(const std::string& group,
   rd_kafka_AdminOptions_destroy(options);
   rd_kafka_event_t* event = rd_kafka_queue_poll(queue, timeoutMs + 1000);
   rd_kafka_queue_destroy(queue);
-  if (event == nullptr) return kafkaError("offsets of group " + group, "timed out");
+  if (event == nullptr) {
+    return withClientError(*impl_, kafkaError("offsets of group " + group, "timed out"));
+  }
 
   std::vector<PartitionOffsets> out;
   std::string error;
@@ -136,15 +170,17 @@ Result<std::vector<PartitionOffsets>> LagReader::read(const std::string& group,
     }
   }
   rd_kafka_event_destroy(event);
-  if (!error.empty()) return kafkaError("offsets of group " + group, error);
+  if (!error.empty())
+    return withClientError(*impl_, kafkaError("offsets of group " + group, error));
 
   for (auto& offsets : out) {
     std::int64_t low = 0, high = 0;
     const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
         rk, offsets.topic.c_str(), offsets.partition, &low, &high, timeoutMs);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return kafkaError("watermarks of " + offsets.topic + "/" + std::to_string(offsets.partition),
-                        rd_kafka_err2str(err));
+      return withClientError(*impl_, kafkaError("watermarks of " + offsets.topic + "/" +
+                                                    std::to_string(offsets.partition),
+                                                rd_kafka_err2str(err)));
     }
     offsets.high_watermark = high;
   }

@@ -17,6 +17,11 @@
 #include <sstream>
 #include <thread>
 
+#include "autoscaler/engine/history.h"
+#include "autoscaler/leader/keeper.h"
+#include "autoscaler/leader/lease_store.h"
+#include "collectors/kube/client.h"
+#include "collectors/kube/config.h"
 #include "tests/integration/autoscaler/kube_harness.h"
 
 namespace keelson::testing {
@@ -242,9 +247,96 @@ TEST_F(ControllerIT, TwoReplicasOneLeaderFailoverKeepsHistory) {
   ASSERT_NE(became, std::string::npos) << blog;
   // b never wrote the scale before it led.
   EXPECT_EQ(blog.substr(0, became).find("scaled"), std::string::npos) << blog;
-  const std::string state = peer_.kubectl("get lease keelson-autoscaler -n " + ns_ +
+  const std::string state = peer_.kubectl("get lease keelson-autoscaler-state-0 -n " + ns_ +
                                           " -o jsonpath={.metadata.annotations}");
   EXPECT_NE(state.find("recommendations"), std::string::npos) << state;
+}
+
+// Issue 15: the persisted state of 1,000 policies (20 recommendations and a few scale events
+// each, as a 15 s period and a 300 s window leave them) is past what one object's annotations may
+// hold: the API server refuses it as one annotation. Split into shard Leases by the keeper, over
+// the least-privilege token, every shard is accepted, a shard of exactly kMaxShardBytes is too,
+// and a successor reads the whole state back.
+TEST_F(ControllerIT, StateOfAThousandPoliciesIsShardedUnderTheAnnotationLimit) {
+  leader::PersistedState state;
+  const auto t0 = engine::Time(std::chrono::milliseconds(1764781234567));
+  for (int i = 0; i < 1000; ++i) {
+    engine::History h;
+    for (int r = 0; r < 20; ++r)
+      h.recommendations.push_back({3 + r % 5, t0 + r * 15s});
+    h.scale_up_events = {{2, t0 + 30s, false}, {1, t0 + 90s, false}};
+    h.scale_down_events = {{1, t0 + 240s, false}};
+    h.metric_failures = {0, 0};
+    state["team-" + std::to_string(i % 50) + "/service-" + std::to_string(i)] =
+        engine::historyToJson(h);
+  }
+  std::size_t bytes = 0;
+  for (const auto& [key, history] : state)
+    bytes += key.size() + history.size() + 4;
+  std::cerr << "state of 1,000 policies: " << bytes << " bytes\n";
+  ASSERT_GT(bytes, 256u * 1024);
+
+  auto config = kube::loadKubeconfig(kubeconfig_);
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  kube::SystemClock clock;
+  auto client = kube::KubeClient::create(*config, clock, kube::ClientOptions{50, 100, 1});
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  leader::KubeLeaseStore store(**client, ns_);
+
+  // As one annotation (what the election Lease carried before): refused by the API server.
+  std::string whole = "{";
+  for (const auto& [key, history] : state) {
+    whole += (whole.size() > 1 ? "," : "") + nlohmann::json(key).dump() + ":" + history;
+  }
+  whole += "}";
+  const auto leaseWith = [&](const std::string& name, const std::string& text) {
+    return nlohmann::json{
+        {"apiVersion", "coordination.k8s.io/v1"},
+        {"kind", "Lease"},
+        {"metadata",
+         {{"name", name}, {"namespace", ns_}, {"annotations", {{leader::kStateAnnotation, text}}}}},
+        {"spec", nlohmann::json::object()}};
+  };
+  auto refused = store.create(leaseWith("one-annotation", whole));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("262144"), std::string::npos) << refused.error().message;
+  // A shard's bound, exactly: accepted.
+  auto atLimit = store.create(leaseWith("at-limit", std::string(leader::kMaxShardBytes, 'x')));
+  EXPECT_TRUE(atLimit.ok()) << atLimit.error().message;
+
+  std::size_t shards = 0;
+  leader::ElectionConfig election;
+  election.ns = ns_;
+  election.identity = "a";
+  {
+    leader::LeaseKeeper a(election, store, clock);
+    a.stepIfDue();
+    auto view = a.poll(clock.wallNow());
+    ASSERT_TRUE(view.leading) << view.last_error << view.state_error;
+    a.publish(state, view.term, true);
+    a.stepIfDue();
+    view = a.poll(clock.wallNow());
+    EXPECT_EQ(view.state_error, "");
+    EXPECT_TRUE(view.state_left_out.empty());
+    shards = view.state_shards;
+    EXPECT_GE(shards, 4u);  // ~0.6 MiB in shards of at most 192 KiB
+  }                         // released
+  for (std::size_t i = 0; i < shards; ++i) {
+    const auto lease = nlohmann::json::parse(peer_.kubectl(
+        "get lease keelson-autoscaler-state-" + std::to_string(i) + " -n " + ns_ + " -o json"));
+    const std::string text = lease["metadata"]["annotations"].value(leader::kStateAnnotation, "");
+    EXPECT_GT(text.size(), 32u * 1024) << i;
+    EXPECT_LE(text.size(), leader::kMaxShardBytes) << i;
+  }
+  election.identity = "b";
+  leader::KubeLeaseStore store_b(**client, ns_);
+  leader::LeaseKeeper b(election, store_b, clock);
+  b.stepIfDue();
+  auto view = b.poll(clock.wallNow());
+  ASSERT_TRUE(view.leading) << view.last_error << view.state_error;
+  ASSERT_TRUE(view.acquired_state.has_value());
+  EXPECT_EQ(view.acquired_state->size(), state.size());
+  EXPECT_TRUE(*view.acquired_state == state);
 }
 
 // Issue 14: a metric source that never answers holds each sync for the query timeout (10 s per

@@ -18,17 +18,14 @@ keelson-autoscaler ServiceAccount's token against the prometheus peer. Checks, i
   6. the controller was refused nothing (no 401/403 in keelson_autoscaler_api_requests_total).
 """
 import json
-import os
 import re
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
-SOURCE = Path(os.environ.get("KEELSON_SOURCE_DIR", Path(__file__).resolve().parents[3]))
-BINARY = Path(os.environ.get("KEELSON_BINARY_DIR", SOURCE / "build"))
+from cluster import Checks, Kube, condition, load_env, start_autoscaler, stop_autoscaler, wait
+
 NS = "keelson-system"
 APP_NS = "team-a"
 
@@ -84,77 +81,27 @@ spec:
 """
 
 
-def load_env(peer):
-    path = Path(os.environ["KEELSON_PEERS_DIR"]) / f"{peer}.env"
-    if not path.exists():
-        sys.exit(f"{path} is missing: the {peer} peer did not start")
-    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-
-
 def main():
-    autoscaler = BINARY / "autoscaler" / "keelson-autoscaler"
-    if not os.access(autoscaler, os.X_OK):
-        sys.exit(f"not built: {autoscaler}")
-    kube, prom = load_env("kube"), load_env("prometheus")
-    admin = [kube["KEELSON_KUBECTL"], "--kubeconfig", kube["KEELSON_KUBECONFIG"]]
-
-    def k(*args, check=True, stdin=None, as_user=None):
-        cmd = admin if as_user is None else as_user
-        return subprocess.run(cmd + list(args), capture_output=True, text=True, check=check,
-                              input=stdin)
-
-    failures = []
-
-    def expect(ok, what):
-        print(f"{'ok' if ok else 'FAIL'}: {what}", flush=True)
-        if not ok:
-            failures.append(what)
-
-    def kubeconfig_for(path, token, user):
-        path.write_text(json.dumps({
-            "apiVersion": "v1", "kind": "Config",
-            "clusters": [{"name": "peer", "cluster": {
-                "server": kube["KEELSON_KUBE_SERVER"],
-                "certificate-authority": kube["KEELSON_KUBE_CA"]}}],
-            "users": [{"name": user, "user": {"token": token}}],
-            "contexts": [{"name": user, "context": {"cluster": "peer", "user": user}}],
-            "current-context": user}))
-        return path
+    kube, prom = Kube(), load_env("prometheus")
+    k = kube.k
+    checks = Checks()
+    expect = checks.expect
+    proc = None
 
     def replicas():
-        return json.loads(k("-n", APP_NS, "get", "deployment", "web", "-o", "json").stdout)[
-            "spec"]["replicas"]
+        return kube.replicas(APP_NS, "web")
 
     def status(name):
-        got = k("-n", APP_NS, "get", "scalingpolicy", name, "-o", "json", check=False)
-        return json.loads(got.stdout).get("status", {}) if got.returncode == 0 else {}
+        return kube.status(APP_NS, name)
 
-    def condition(st, kind):
-        return next((c for c in st.get("conditions", []) if c["type"] == kind), {})
-
-    def wait(what, predicate, seconds=60):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if predicate():
-                return True
-            if proc is not None and proc.poll() is not None:
-                break
-            time.sleep(0.5)
-        return False
+    def until(predicate, seconds=60):
+        return wait(predicate, seconds, proc)
 
     work = Path(tempfile.mkdtemp(prefix="keelson-scalingpolicy-"))
-    proc = None
+    log_path = work / "autoscaler.log"
     try:
-        for ns in (NS, APP_NS):
-            deadline = time.monotonic() + 120
-            while k("get", "namespace", ns, "--ignore-not-found", "-o", "name").stdout.strip():
-                if time.monotonic() > deadline:
-                    sys.exit(f"namespace {ns} is still terminating")
-                time.sleep(0.5)
-        k("apply", "-f", str(SOURCE / "deploy/base/namespace.yaml"))
-        k("apply", "-k", str(SOURCE / "deploy/base"))
-        k("wait", "--for", "condition=established", "crd/scalingpolicies.keelson.io",
-          "--timeout=60s")
+        kube.wait_gone(NS, APP_NS)
+        kube.apply_base()
         k("create", "namespace", APP_NS)
         k("-n", APP_NS, "create", "deployment", "web", "--replicas=2",
           "--image=registry.example/web:1")
@@ -171,13 +118,12 @@ def main():
         k("-n", APP_NS, "create", "serviceaccount", "dev")
         k("-n", APP_NS, "create", "rolebinding", "dev-edit", "--clusterrole=edit",
           f"--serviceaccount={APP_NS}:dev")
-        dev = admin[:1] + ["--kubeconfig", str(kubeconfig_for(
+        dev = kube.kubectl_as(kube.kubeconfig_for(
             work / "dev.kubeconfig", k("-n", APP_NS, "create", "token", "dev").stdout.strip(),
-            "dev"))]
+            "dev"))
         # RBAC aggregation is asynchronous: wait until edit carries the rules.
-        wait("edit aggregated", lambda: k("auth", "can-i", "create", "scalingpolicies.keelson.io",
-                                          "-n", APP_NS, as_user=dev, check=False)
-             .stdout.strip() == "yes", 30)
+        wait(lambda: k("auth", "can-i", "create", "scalingpolicies.keelson.io", "-n", APP_NS,
+                       as_user=dev, check=False).stdout.strip() == "yes", 30)
 
         refused = k("apply", "-f", "-", stdin=SCHEMA_INVALID, as_user=dev, check=False)
         expect(refused.returncode != 0 and ("maxReplicas" in refused.stderr
@@ -191,18 +137,16 @@ def main():
         viewer = k("-n", APP_NS, "get", "scalingpolicies", as_user=dev, check=False)
         expect(viewer.returncode == 0, "dev lists scalingpolicies")
 
-        sa = kubeconfig_for(work / "sa.kubeconfig",
-                            k("-n", NS, "create", "token", "keelson-autoscaler").stdout.strip(),
-                            "keelson-autoscaler")
-        log_path = work / "autoscaler.log"
-        proc = subprocess.Popen(
-            [str(autoscaler), "run", "--kubeconfig", str(sa), "--prometheus",
-             prom["KEELSON_PROMETHEUS_URL"], "--listen", "127.0.0.1:0", "--sync-period", "1"],
-            env=dict(os.environ, POD_NAME="scalingpolicy-test", POD_NAMESPACE=NS),
-            stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+        sa = kube.kubeconfig_for(
+            work / "sa.kubeconfig",
+            k("-n", NS, "create", "token", "keelson-autoscaler").stdout.strip(),
+            "keelson-autoscaler")
+        proc = start_autoscaler(
+            ["--kubeconfig", str(sa), "--prometheus", prom["KEELSON_PROMETHEUS_URL"], "--listen",
+             "127.0.0.1:0", "--sync-period", "1"], log_path, "scalingpolicy-test", NS)
 
-        expect(wait("scaled", lambda: replicas() == 4), f"scaled team-a/web 2 -> 4 ({replicas()})")
-        expect(wait("status", lambda: status("web").get("currentReplicas") == 4
+        expect(until(lambda: replicas() == 4), f"scaled team-a/web 2 -> 4 ({replicas()})")
+        expect(until(lambda: status("web").get("currentReplicas") == 4
                     and condition(status("web"), "ScalingActive").get("reason")
                     == "ValidMetricFound"), f"status of web: {json.dumps(status('web'))}")
         st = status("web")
@@ -219,7 +163,7 @@ def main():
         expect(k("-n", APP_NS, "get", "ksp", "-o", "name").stdout.count("scalingpolicy") == 2,
                "short name ksp")
 
-        expect(wait("invalid", lambda: condition(status("upside-down"), "ScalingActive")
+        expect(until(lambda: condition(status("upside-down"), "ScalingActive")
                     .get("reason") == "InvalidPolicy"), "semantically invalid: InvalidPolicy")
         expect(condition(status("upside-down"), "ScalingActive").get("message")
                == "spec.maxReplicas (3) must be >= spec.minReplicas (5)",
@@ -228,28 +172,28 @@ def main():
         # Pause: the annotation, by the team itself.
         k("-n", APP_NS, "annotate", "scalingpolicy", "web", "autoscaling.keelson.io/paused=true",
           as_user=dev)
-        expect(wait("paused", lambda: condition(status("web"), "AbleToScale").get("reason")
+        expect(until(lambda: condition(status("web"), "AbleToScale").get("reason")
                     == "Paused"), "paused: AbleToScale=False Paused")
         k("-n", APP_NS, "scale", "deployment", "web", "--replicas=1")
-        expect(wait("seen", lambda: status("web").get("currentReplicas") == 1),
+        expect(until(lambda: status("web").get("currentReplicas") == 1),
                "paused policy still reports the current count")
         expect(replicas() == 1, f"paused: replicas left at 1 ({replicas()})")
         k("-n", APP_NS, "annotate", "scalingpolicy", "web", "autoscaling.keelson.io/paused-",
           as_user=dev)
-        expect(wait("resumed", lambda: replicas() == 4), "resumed: scaled back to 4")
+        expect(until(lambda: replicas() == 4), "resumed: scaled back to 4")
 
         # A competing HPA: reported, not fought.
         k("apply", "-f", "-", stdin=HPA)
-        expect(wait("competitor", lambda: condition(status("web"), "ScalingActive").get("reason")
+        expect(until(lambda: condition(status("web"), "ScalingActive").get("reason")
                     == "AmbiguousSelector"), "competing HPA: ScalingActive=False AmbiguousSelector")
         message = condition(status("web"), "ScalingActive").get("message", "")
         expect("HorizontalPodAutoscaler team-a/web-hpa" in message, f"names the HPA: {message}")
         k("-n", APP_NS, "scale", "deployment", "web", "--replicas=3")
-        expect(wait("seen", lambda: status("web").get("currentReplicas") == 3),
+        expect(until(lambda: status("web").get("currentReplicas") == 3),
                "competing: status follows the count")
         expect(replicas() == 3, f"competing: replicas left at 3 ({replicas()})")
         k("-n", APP_NS, "delete", "hpa", "web-hpa")
-        expect(wait("alone", lambda: replicas() == 4), "HPA deleted: the policy scales again")
+        expect(until(lambda: replicas() == 4), "HPA deleted: the policy scales again")
 
         port = re.search(r"serving /metrics on port (\d+)", log_path.read_text())
         metrics = ""
@@ -260,20 +204,11 @@ def main():
                              r" [1-9].*$", metrics, re.M)
         expect(bool(metrics) and not refused, f"no request refused (401/403): {refused}")
     finally:
-        if proc:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            print("--- autoscaler log (last lines)")
-            print("".join((work / "autoscaler.log").read_text().splitlines(True)[-20:]))
+        stop_autoscaler(proc, log_path)
         k("delete", "hpa", "-n", APP_NS, "web-hpa", "--ignore-not-found", check=False)
         k("delete", "namespace", APP_NS, "--wait=false", check=False)
-        k("delete", "-k", str(SOURCE / "deploy/base"), "--wait=false", "--ignore-not-found",
-          check=False)
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+        kube.delete_base()
+    return checks.result()
 
 
 if __name__ == "__main__":

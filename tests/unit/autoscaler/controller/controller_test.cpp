@@ -312,7 +312,7 @@ TEST(Controller, StateRoundTripKeepsStabilization) {
   one.clock.advance(std::chrono::seconds(15));
   one.controller->syncPolicy(p, one.clock.wallNow(), one.leader);
   EXPECT_EQ(one.cluster.scale.spec_replicas, 5);
-  const std::string state = one.controller->exportState();
+  const auto state = one.controller->exportState();
 
   // Leader 2 imports the state: still held at 5. Without it, it would drop to 1.
   Fixture two;
@@ -328,8 +328,11 @@ TEST(Controller, StateRoundTripKeepsStabilization) {
   fresh.cluster.scale = one.cluster.scale;
   fresh.reader.total_milli = 100'000;
   EXPECT_EQ(fresh.controller->syncPolicy(p, two.clock.wallNow(), fresh.leader).desired, 1);
-  two.controller->importState("not json");
-  EXPECT_FALSE(two.log.empty());
+  two.log.clear();
+  two.controller->importState({{"shop/web", "not json"}});
+  ASSERT_FALSE(two.log.empty());
+  EXPECT_NE(two.log.back().find("persisted history of shop/web is unreadable"), std::string::npos)
+      << two.log.back();
 }
 
 }  // namespace

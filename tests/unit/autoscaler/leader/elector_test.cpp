@@ -22,68 +22,72 @@ TEST(LeaderElector, FirstCandidateCreatesTheLeaseSecondWaits) {
   MemoryLeaseStore store;
   LeaderElector a(config("a"), store), b(config("b"), store);
   kube::ManualClock clock;
-  EXPECT_TRUE(a.step(clock.wallNow(), "{}"));
+  EXPECT_TRUE(a.step(clock.wallNow()));
   EXPECT_EQ(a.takeAcquiredState(), std::optional<std::string>(""));
-  EXPECT_FALSE(b.step(clock.wallNow(), ""));
+  EXPECT_FALSE(b.step(clock.wallNow()));
   EXPECT_EQ(store.lease["spec"]["holderIdentity"], "a");
   // a renews every 2 s; b keeps seeing a changing record and never takes over.
   for (int i = 0; i < 20; ++i) {
     clock.advance(seconds(2));
-    EXPECT_TRUE(a.step(clock.wallNow(), "state" + std::to_string(i)));
-    EXPECT_FALSE(b.step(clock.wallNow(), ""));
+    EXPECT_TRUE(a.step(clock.wallNow()));
+    EXPECT_FALSE(b.step(clock.wallNow()));
   }
-  EXPECT_EQ(store.lease["metadata"]["annotations"][kStateAnnotation], "state19");
+  EXPECT_EQ(a.takeAcquiredState(), std::nullopt);
+  // The state lives in the shard Leases now: the election Lease carries none.
+  EXPECT_EQ(store.annotation(MemoryLeaseStore::kElection), "");
 }
 
-TEST(LeaderElector, TakeoverAfterLeaseDurationKeepsState) {
+TEST(LeaderElector, TakeoverAfterLeaseDurationHandsAnEarlierVersionsStateOverOnce) {
   MemoryLeaseStore store;
   LeaderElector a(config("a"), store), b(config("b"), store);
   kube::ManualClock clock;
-  ASSERT_TRUE(a.step(clock.wallNow(), "history-of-a"));
-  ASSERT_FALSE(b.step(clock.wallNow(), ""));
+  ASSERT_TRUE(a.step(clock.wallNow()));
+  // An earlier version of the autoscaler kept every history in the election Lease.
+  store.lease["metadata"]["annotations"][kStateAnnotation] = "history-of-a";
+  ASSERT_FALSE(b.step(clock.wallNow()));
   // a dies. b must wait a full lease duration from when it last saw the record change.
   clock.advance(seconds(14));
-  EXPECT_FALSE(b.step(clock.wallNow(), ""));
+  EXPECT_FALSE(b.step(clock.wallNow()));
   clock.advance(seconds(1));
-  EXPECT_TRUE(b.step(clock.wallNow(), "b-empty"));
+  EXPECT_TRUE(b.step(clock.wallNow()));
   EXPECT_EQ(b.takeAcquiredState(), std::optional<std::string>("history-of-a"));
   EXPECT_EQ(store.lease["spec"]["holderIdentity"], "b");
   EXPECT_EQ(store.lease["spec"]["leaseTransitions"], 1);
-  // What b found stays until b writes its own (loaded) state on the next renew.
-  EXPECT_EQ(store.lease["metadata"]["annotations"][kStateAnnotation], "history-of-a");
+  // The acquiring write removed it; b's renews hand nothing over again.
+  EXPECT_EQ(store.annotation(MemoryLeaseStore::kElection), "");
   clock.advance(seconds(2));
-  EXPECT_TRUE(b.step(clock.wallNow(), "history-of-b"));
-  EXPECT_EQ(store.lease["metadata"]["annotations"][kStateAnnotation], "history-of-b");
+  EXPECT_TRUE(b.step(clock.wallNow()));
+  EXPECT_EQ(b.takeAcquiredState(), std::nullopt);
   // a comes back: it is no longer leader and cannot write.
-  EXPECT_FALSE(a.step(clock.wallNow(), "stale"));
+  EXPECT_FALSE(a.step(clock.wallNow()));
   EXPECT_FALSE(a.isLeader(clock.wallNow()));
-  EXPECT_EQ(store.lease["metadata"]["annotations"][kStateAnnotation], "history-of-b");
+  EXPECT_EQ(store.lease["spec"]["holderIdentity"], "b");
 }
 
 TEST(LeaderElector, StepsDownWhenRenewFailsPastTheDeadline) {
   MemoryLeaseStore store;
   LeaderElector a(config("a"), store);
   kube::ManualClock clock;
-  ASSERT_TRUE(a.step(clock.wallNow(), ""));
+  ASSERT_TRUE(a.step(clock.wallNow()));
   store.failing = true;
   for (int i = 1; i <= 4; ++i) {
     clock.advance(seconds(2));
-    EXPECT_TRUE(a.step(clock.wallNow(), "")) << i;  // within the 10 s renew deadline
+    EXPECT_TRUE(a.step(clock.wallNow())) << i;  // within the 10 s renew deadline
   }
   clock.advance(seconds(2));
-  EXPECT_FALSE(a.step(clock.wallNow(), ""));
+  EXPECT_FALSE(a.step(clock.wallNow()));
   EXPECT_FALSE(a.isLeader(clock.wallNow()));
   // Never leader while anyone else could already hold the lease (15 s after the last renew).
   store.failing = false;
   clock.advance(seconds(2));
-  EXPECT_TRUE(a.step(clock.wallNow(), ""));  // its own lease: renewed and re-acquired
+  EXPECT_TRUE(a.step(clock.wallNow()));  // its own lease: renewed and re-acquired
 }
 
 TEST(LeaderElector, IsLeaderExpiresWithoutSteps) {
   MemoryLeaseStore store;
   LeaderElector a(config("a"), store);
   kube::ManualClock clock;
-  ASSERT_TRUE(a.step(clock.wallNow(), ""));
+  ASSERT_TRUE(a.step(clock.wallNow()));
   EXPECT_TRUE(a.isLeader(clock.wallNow() + milliseconds(9999)));
   EXPECT_FALSE(a.isLeader(clock.wallNow() + seconds(10)));
 }
@@ -92,13 +96,13 @@ TEST(LeaderElector, ReleaseLetsTheOtherTakeOverAtOnce) {
   MemoryLeaseStore store;
   LeaderElector a(config("a"), store), b(config("b"), store);
   kube::ManualClock clock;
-  ASSERT_TRUE(a.step(clock.wallNow(), "s"));
-  ASSERT_FALSE(b.step(clock.wallNow(), ""));
+  ASSERT_TRUE(a.step(clock.wallNow()));
+  ASSERT_FALSE(b.step(clock.wallNow()));
   a.release(clock.wallNow());
   EXPECT_FALSE(a.isLeader(clock.wallNow()));
   clock.advance(seconds(2));
-  EXPECT_TRUE(b.step(clock.wallNow(), ""));
-  EXPECT_EQ(b.takeAcquiredState(), std::optional<std::string>("s"));
+  EXPECT_TRUE(b.step(clock.wallNow()));
+  EXPECT_EQ(b.takeAcquiredState(), std::optional<std::string>(""));
 }
 
 TEST(MakeIdentity, PodNamePlusSuffix) {
