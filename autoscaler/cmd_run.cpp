@@ -66,6 +66,7 @@ struct RunFlags {
   std::string prometheus;
   std::string prometheus_config;  // collectors/http/client_config.h: url, TLS, auth, headers
   std::string kafka_config;       // collectors/kafkalag/properties.h: librdkafka properties
+  std::string connections;        // autoscaler/sources/connections.h: named per-policy ones
   std::string agent_selector = sources::kDefaultAgentSelector;
   bool dry_run = false;
   std::string listen = ":9446";
@@ -95,6 +96,7 @@ const char* kUsage =
     "[--dry-run]\n"
     "         [--prometheus-config FILE (url, tls, bearerTokenFile, basicAuth, headers)]\n"
     "         [--kafka-config FILE (librdkafka properties; secrets as <key>.file=PATH)]\n"
+    "         [--connections FILE (named Prometheus/Kafka connections policies may choose)]\n"
     "         [--agent-selector 'job=\"keelson-agent\"' (the agent's series in Resource queries)]\n"
     "         [--listen HOST:PORT] [--sync-period SECONDS] [--lease-namespace NS]\n"
     "         [--lease-name NAME] [--identity ID] [--namespaces NS[,NS...]]\n"
@@ -137,6 +139,8 @@ bool parseFlags(int argc, char** argv, RunFlags& flags) {
       if (!value(flags.prometheus_config)) return false;
     } else if (arg == "--kafka-config") {
       if (!value(flags.kafka_config)) return false;
+    } else if (arg == "--connections") {
+      if (!value(flags.connections)) return false;
     } else if (arg == "--agent-selector") {
       if (!value(flags.agent_selector)) return false;
       if (auto bad = sources::checkAgentSelector(flags.agent_selector)) {
@@ -303,21 +307,54 @@ int runRunCommand(int argc, char** argv) {
     logLine("error: give --prometheus URL or --prometheus-config FILE (which holds the url)");
     return 1;
   }
-  if (!flags.prometheus_config.empty()) {
-    auto loaded = http::loadClientConfig(flags.prometheus_config);
+  // A Prometheus client from a --prometheus-config-format file (also each named connection's).
+  const auto prometheusFrom = [](const std::string& file,
+                                 const std::string& what) -> std::unique_ptr<promapi::PromClient> {
+    auto loaded = http::loadClientConfig(file);
     if (!loaded) {
-      logLine("error: --prometheus-config: " + loaded.error().message);
-      return 1;
+      logLine("error: " + what + ": " + loaded.error().message);
+      return nullptr;
     }
     for (const auto& reason : http::insecureReasons(*loaded))
-      logLine("warning: Prometheus connection: " + reason);
+      logLine("warning: " + what + ": " + reason);
     auto created = promapi::PromClient::create(*loaded);
     if (!created) {
-      logLine("error: --prometheus-config: " + created.error().message);
+      logLine("error: " + what + ": " + created.error().message);
+      return nullptr;
+    }
+    logLine(what + ": " + http::describe(*loaded));
+    return std::move(created).value();
+  };
+  if (!flags.prometheus_config.empty()) {
+    prometheus = prometheusFrom(flags.prometheus_config, "--prometheus-config");
+    if (!prometheus) return 1;
+  }
+  // Named connections (--connections): every file they name is read now, so a mistake stops the
+  // start with its file and line rather than failing a policy later.
+  sources::Connections connections;
+  std::map<std::string, std::unique_ptr<promapi::PromClient>> namedPrometheus;
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> namedKafka;
+  if (!flags.connections.empty()) {
+    auto loaded = sources::loadConnections(flags.connections);
+    if (!loaded) {
+      logLine("error: --connections: " + loaded.error().message);
       return 1;
     }
-    logLine("Prometheus: " + http::describe(*loaded));
-    prometheus = std::move(created).value();
+    connections = std::move(loaded).value();
+    for (const auto& [name, c] : connections.prometheus) {
+      auto made = prometheusFrom(c.config, "Prometheus connection " + name);
+      if (!made) return 1;
+      namedPrometheus[name] = std::move(made);
+    }
+    for (const auto& [name, c] : connections.kafka) {
+      auto properties = kafkalag::loadKafkaProperties(c.config);
+      if (!properties) {
+        logLine("error: Kafka connection " + name + ": " + properties.error().message);
+        return 1;
+      }
+      namedKafka[name] = std::move(properties).value();
+      logLine("Kafka connection " + name + ": " + c.config);
+    }
   }
   std::vector<std::pair<std::string, std::string>> kafkaProperties;
   if (!flags.kafka_config.empty()) {
@@ -416,14 +453,20 @@ int runRunCommand(int argc, char** argv) {
                       flags.lease_name,
                       flags.dry_run ? "; dry run: the scale is never written" : ""));
 
-  // One librdkafka handle per bootstrap list, created on first use.
-  std::map<std::string, std::unique_ptr<kafkalag::LagReader>> lagReaders;
+  // One librdkafka handle per connection and bootstrap list, created on first use.
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<kafkalag::LagReader>> lagReaders;
   sources::KafkaOffsetsReader kafka =
-      [&lagReaders, &kafkaProperties](
-          const policy::KafkaLagSource& source) -> Result<std::vector<engine::PartitionOffsets>> {
-    auto& reader = lagReaders[source.bootstrap_servers];
+      [&lagReaders, &kafkaProperties, &namedKafka](
+          const policy::KafkaLagSource& source,
+          const std::string& connection) -> Result<std::vector<engine::PartitionOffsets>> {
+    const auto named = namedKafka.find(connection);
+    if (!connection.empty() && named == namedKafka.end()) {
+      return fail("ConfigError", "no kafka connection named \"" + connection + "\"");
+    }
+    auto& reader = lagReaders[{connection, source.bootstrap_servers}];
     if (!reader) {
-      auto created = kafkalag::LagReader::create(source.bootstrap_servers, kafkaProperties);
+      auto created = kafkalag::LagReader::create(
+          source.bootstrap_servers, connection.empty() ? kafkaProperties : named->second);
       if (!created) return fail(created.error());
       reader = std::move(created).value();
     }
@@ -436,6 +479,9 @@ int runRunCommand(int argc, char** argv) {
   };
   sources::SourceContext sourceContext;
   sourceContext.prometheus = prometheus.get();
+  sourceContext.connections = &connections;
+  for (const auto& [name, named] : namedPrometheus)
+    sourceContext.prometheus_connections[name] = named.get();
   sourceContext.kafka = kafka;
   sourceContext.agent_selector = flags.agent_selector;
   sources::DefaultMetricReader reader(std::move(sourceContext));

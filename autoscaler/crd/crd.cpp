@@ -59,7 +59,7 @@ spec:
     - type: External
       external: {metric: {name: queue}, target: {type: AverageValue, averageValue: "10"}}
     - type: Prometheus
-      prometheus: {name: rps, query: q, target: {type: Value, value: "10"}, activationThreshold: "1"}
+      prometheus: {name: rps, query: q, target: {type: Value, value: "10"}, activationThreshold: "1", connection: tenant-a}
     - type: Prometheus
       prometheus: {query: q, target: {type: AverageValue, averageValue: "10"}}
     - type: Http
@@ -69,6 +69,7 @@ spec:
     - type: KafkaLag
       kafkaLag:
         bootstrapServers: kafka:9092
+        connection: orders
         consumerGroup: g
         topic: t
         lagThreshold: 10

@@ -140,6 +140,9 @@ class MetricBodyReader {
   virtual void describedObject(const YAML::Node& body, const std::string& path, MetricSpec& m) = 0;
   // The Keelson `query:` override, else the type's default query (MetricTypeDefinition).
   virtual void queryOverride(const YAML::Node& body, const std::string& path, MetricSpec& m) = 0;
+  // The optional `connection:` (a name the controller's --connections file defines; a DNS-1123
+  // subdomain) into m.connection.
+  virtual void connection(const YAML::Node& body, const std::string& path, MetricSpec& m) = 0;
 };
 
 // Everything the parser needs to accept one type: its traits, its body parser and its default

@@ -412,6 +412,9 @@ class BodyReader final : public MetricBodyReader {
   void queryOverride(const YAML::Node& body, const std::string& path, MetricSpec& m) override {
     parseQueryOverride(doc_, body, path, m);
   }
+  void connection(const YAML::Node& body, const std::string& path, MetricSpec& m) override {
+    m.connection = doc_.name(body, "connection", path, false, objectName).value_or("");
+  }
 
  private:
   Doc& doc_;

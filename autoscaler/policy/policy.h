@@ -87,6 +87,11 @@ struct MetricSpec {
 
   std::optional<KafkaLagSource> kafka;  // KafkaLag only
 
+  // Prometheus / KafkaLag: the named connection (credentials, TLS, tenant) of the controller's
+  // --connections file to read this metric through; empty = the controller's own
+  // (--prometheus[-config], --kafka-config). autoscaler/sources/connections.h.
+  std::string connection;
+
   // A registered source's own options (its parser sets them; optionsAs<T>() reads them back).
   std::shared_ptr<const SourceOptions> options;
 };

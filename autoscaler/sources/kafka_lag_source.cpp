@@ -14,12 +14,18 @@ using engine::MetricObservation;
 class KafkaLagReader final : public MetricSource {
  public:
   explicit KafkaLagReader(SourceContext& context) : context_(context) {}
-  MetricObservation read(const policy::Policy&, const policy::MetricSpec& metric, const TargetPods&,
-                         engine::Time) override {
+  MetricObservation read(const policy::Policy& policy, const policy::MetricSpec& metric,
+                         const TargetPods&, engine::Time) override {
     if (!context_.kafka || !metric.kafka) {
       return MetricObservation::unavailable("KafkaLag reading is not configured");
     }
-    auto offsets = context_.kafka(*metric.kafka);
+    if (!metric.connection.empty()) {
+      if (auto refused = connectionRefusal(context_.connections, "kafka", metric.connection,
+                                           policy.namespace_)) {
+        return MetricObservation::unavailable(*refused);
+      }
+    }
+    auto offsets = context_.kafka(*metric.kafka, metric.connection);
     if (!offsets) return MetricObservation::unavailable(offsets.error().message);
     return MetricObservation::kafkaPartitions(std::move(offsets).value());
   }
@@ -33,7 +39,7 @@ void parseKafkaLag(policy::MetricBodyReader& r, const YAML::Node& body, const st
   if (!r.fields(body, p,
                 {"bootstrapServers", "consumerGroup", "topic", "lagThreshold",
                  "activationLagThreshold", "allowIdleConsumers", "limitToPartitionsWithLag",
-                 "offsetResetPolicy", "scaleToZeroOnInvalidOffset"})) {
+                 "offsetResetPolicy", "scaleToZeroOnInvalidOffset", "connection"})) {
     return;
   }
   policy::KafkaLagSource k;
@@ -57,6 +63,7 @@ void parseKafkaLag(policy::MetricBodyReader& r, const YAML::Node& body, const st
   m.target.average_value_milli = k.lag_threshold * 1000;
   m.activation_milli = k.activation_lag_threshold * 1000;
   m.kafka = k;
+  r.connection(body, p, m);
 }
 
 std::unique_ptr<MetricSource> create(SourceContext& context) {

@@ -15,14 +15,23 @@ class PromQuerySource final : public MetricSource {
   explicit PromQuerySource(SourceContext& context) : context_(context) {}
   MetricObservation read(const policy::Policy& policy, const policy::MetricSpec& metric,
                          const TargetPods& pods, engine::Time now) override {
-    if (context_.prometheus == nullptr) {
+    promapi::PromClient* client = context_.prometheus;
+    if (!metric.connection.empty()) {
+      if (auto refused = connectionRefusal(context_.connections, "prometheus", metric.connection,
+                                           policy.namespace_)) {
+        return MetricObservation::unavailable(*refused);
+      }
+      const auto named = context_.prometheus_connections.find(metric.connection);
+      client = named == context_.prometheus_connections.end() ? nullptr : named->second;
+    }
+    if (client == nullptr) {
       return MetricObservation::unavailable(
           "no Prometheus to query (start keelson-autoscaler with --prometheus URL)");
     }
     const std::string promql = expandQuery(metric.query, policy.namespace_, podNameRegex(pods.pods),
                                            metric.container, context_.agent_selector);
     ++context_.queries;
-    auto samples = context_.prometheus->query(promql);
+    auto samples = client->query(promql);
     if (!samples) return MetricObservation::unavailable(samples.error().message);
     return observationFromSamples(metric, *samples, pods, now);
   }
@@ -33,7 +42,7 @@ class PromQuerySource final : public MetricSource {
 
 void parsePrometheus(policy::MetricBodyReader& r, const YAML::Node& body, const std::string& p,
                      std::size_t index, policy::MetricSpec& m) {
-  if (!r.fields(body, p, {"name", "query", "target", "activationThreshold"})) return;
+  if (!r.fields(body, p, {"name", "query", "target", "activationThreshold", "connection"})) return;
   m.name = r.string(body, "name", p, false).value_or("prometheus" + std::to_string(index));
   if (auto q = r.string(body, "query", p, true)) {
     m.query = *q;
@@ -41,6 +50,7 @@ void parsePrometheus(policy::MetricBodyReader& r, const YAML::Node& body, const 
   }
   r.target(body, p, m);
   if (auto a = r.quantity(body, "activationThreshold", p, false, false)) m.activation_milli = *a;
+  r.connection(body, p, m);
 }
 
 }  // namespace

@@ -12,11 +12,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "autoscaler/sources/connections.h"
 #include "autoscaler/sources/sources.h"
 
 namespace keelson::sources {
@@ -30,6 +32,10 @@ using HttpGet = std::function<Result<std::string>(const std::string& url)>;
 // outlives every source created from it.
 struct SourceContext {
   promapi::PromClient* prometheus = nullptr;
+  // The named connections (--connections) and a client per Prometheus connection; a metric that
+  // names one is refused unless its policy's namespace may use it (connectionRefusal).
+  const Connections* connections = nullptr;
+  std::map<std::string, promapi::PromClient*> prometheus_connections;
   KafkaOffsetsReader kafka;
   HttpGet http_get;
   // {agentSelector} of the default Resource / ContainerResource queries (checkAgentSelector).

@@ -73,9 +73,10 @@ engine::MetricObservation observationFromSamples(const policy::MetricSpec& metri
                                                  const std::vector<promapi::Sample>& samples,
                                                  const TargetPods& pods, engine::Time now);
 
-// Reads Kafka offsets for a KafkaLag metric (collectors/kafkalag behind it).
-using KafkaOffsetsReader =
-    std::function<Result<std::vector<engine::PartitionOffsets>>(const policy::KafkaLagSource&)>;
+// Reads Kafka offsets for a KafkaLag metric (collectors/kafkalag behind it), through the named
+// connection (MetricSpec::connection; empty: the controller's --kafka-config).
+using KafkaOffsetsReader = std::function<Result<std::vector<engine::PartitionOffsets>>(
+    const policy::KafkaLagSource&, const std::string& connection)>;
 
 class MetricReader {
  public:

@@ -11,7 +11,7 @@ namespace keelson::kafkalag {
 struct LagReader::Impl {
   rd_kafka_t* rk = nullptr;
   // The last client-level error librdkafka reported (authentication refused, every broker down),
-  // served by rd_kafka_poll: a request that then times out says why.
+  // served by rd_kafka_poll, until a read succeeds: a request that then fails says why.
   std::mutex mu;
   std::string last_error;
   ~Impl() {
@@ -110,12 +110,6 @@ Result<std::vector<PartitionOffsets>> LagReader::read(const std::string& group,
                                                       const std::string& topic,
                                                       std::chrono::milliseconds timeout) {
   rd_kafka_t* rk = impl_->rk;
-  {
-    // Errors from before this read are not its reason.
-    rd_kafka_poll(rk, 0);
-    std::lock_guard lock(impl_->mu);
-    impl_->last_error.clear();
-  }
   const int timeoutMs = static_cast<int>(timeout.count());
   rd_kafka_topic_partition_list_t* wanted = nullptr;
   if (!topic.empty()) {
@@ -184,6 +178,11 @@ Result<std::vector<PartitionOffsets>> LagReader::read(const std::string& group,
     }
     offsets.high_watermark = high;
   }
+  // The last client error is kept until a read succeeds: librdkafka reports a repeated error once
+  // ("identical error(s) suppressed"), and each failed read should say the same.
+  rd_kafka_poll(rk, 0);
+  std::lock_guard lock(impl_->mu);
+  impl_->last_error.clear();
   return out;
 }
 
