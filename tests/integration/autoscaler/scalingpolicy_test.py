@@ -21,6 +21,7 @@ import json
 import re
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
