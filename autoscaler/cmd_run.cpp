@@ -79,6 +79,9 @@ struct RunFlags {
   bool pods_watch = true;        // pods from one shared watch instead of a LIST per sync
   double kube_qps = 5;           // client-go's defaults
   double kube_burst = 10;
+  // Policies whose scale, pods and metrics are read at once (each on its own thread and clients),
+  // as kube-controller-manager's --concurrent-horizontal-pod-autoscaler-syncs (default 5).
+  long concurrent_syncs = 5;
   long record_steps = 0;  // --record-steps N: keep N observed steps per policy (0 = off)
 };
 
@@ -101,7 +104,7 @@ const char* kUsage =
     "         [--listen HOST:PORT] [--sync-period SECONDS] [--lease-namespace NS]\n"
     "         [--lease-name NAME] [--identity ID] [--namespaces NS[,NS...]]\n"
     "         [--scaling-policies true|false] [--pods-watch true|false]\n"
-    "         [--kube-api-qps N] [--kube-api-burst N] [--record-steps N]\n"
+    "         [--kube-api-qps N] [--kube-api-burst N] [--concurrent-syncs N] [--record-steps N]\n"
     "  --policies is optional when ScalingPolicy objects are watched (the default).\n";
 
 bool parseFlags(int argc, char** argv, RunFlags& flags) {
@@ -161,6 +164,15 @@ bool parseFlags(int argc, char** argv, RunFlags& flags) {
       if (!value(flags.lease_name)) return false;
     } else if (arg == "--identity") {
       if (!value(flags.identity)) return false;
+    } else if (arg == "--concurrent-syncs") {
+      if (!value(number)) return false;
+      char* end = nullptr;
+      flags.concurrent_syncs = std::strtol(number.c_str(), &end, 10);
+      if (number.empty() || *end != '\0' || flags.concurrent_syncs < 1 ||
+          flags.concurrent_syncs > 64) {
+        std::cerr << "keelson-autoscaler run: --concurrent-syncs must be 1..64\n";
+        return false;
+      }
     } else if (arg == "--record-steps") {
       std::string steps;
       if (!value(steps)) return false;
@@ -297,42 +309,45 @@ int runRunCommand(int argc, char** argv) {
   kube::ClientOptions clientOptions;
   clientOptions.qps = flags.kube_qps;
   clientOptions.burst = flags.kube_burst;
-  auto client = kube::KubeClient::create(*config, clock, clientOptions);
+  // The clients of the concurrent syncs share one QPS/burst (client-go's shared rate limiter).
+  kube::ClientOptions syncOptions = clientOptions;
+  syncOptions.limiter = std::make_shared<kube::SharedRateLimiter>(flags.kube_qps, flags.kube_burst);
+  auto client = kube::KubeClient::create(*config, clock, syncOptions);
   if (!client) {
     logLine("error: " + client.error().message);
     return 1;
   }
-  std::unique_ptr<promapi::PromClient> prometheus;
   if (!flags.prometheus.empty() && !flags.prometheus_config.empty()) {
     logLine("error: give --prometheus URL or --prometheus-config FILE (which holds the url)");
     return 1;
   }
-  // A Prometheus client from a --prometheus-config-format file (also each named connection's).
-  const auto prometheusFrom = [](const std::string& file,
-                                 const std::string& what) -> std::unique_ptr<promapi::PromClient> {
+  // A Prometheus client configuration from a --prometheus-config-format file (also each named
+  // connection's), checked and described once; each sync thread makes its own client from it.
+  const auto prometheusConfigFrom =
+      [](const std::string& file, const std::string& what) -> std::optional<http::ClientConfig> {
     auto loaded = http::loadClientConfig(file);
     if (!loaded) {
       logLine("error: " + what + ": " + loaded.error().message);
-      return nullptr;
+      return std::nullopt;
     }
     for (const auto& reason : http::insecureReasons(*loaded))
       logLine("warning: " + what + ": " + reason);
-    auto created = promapi::PromClient::create(*loaded);
-    if (!created) {
+    if (auto created = promapi::PromClient::create(*loaded); !created) {
       logLine("error: " + what + ": " + created.error().message);
-      return nullptr;
+      return std::nullopt;
     }
     logLine(what + ": " + http::describe(*loaded));
-    return std::move(created).value();
+    return std::move(loaded).value();
   };
+  std::optional<http::ClientConfig> prometheusConfig;
   if (!flags.prometheus_config.empty()) {
-    prometheus = prometheusFrom(flags.prometheus_config, "--prometheus-config");
-    if (!prometheus) return 1;
+    prometheusConfig = prometheusConfigFrom(flags.prometheus_config, "--prometheus-config");
+    if (!prometheusConfig) return 1;
   }
   // Named connections (--connections): every file they name is read now, so a mistake stops the
   // start with its file and line rather than failing a policy later.
   sources::Connections connections;
-  std::map<std::string, std::unique_ptr<promapi::PromClient>> namedPrometheus;
+  std::map<std::string, http::ClientConfig> namedPrometheus;
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> namedKafka;
   if (!flags.connections.empty()) {
     auto loaded = sources::loadConnections(flags.connections);
@@ -342,9 +357,9 @@ int runRunCommand(int argc, char** argv) {
     }
     connections = std::move(loaded).value();
     for (const auto& [name, c] : connections.prometheus) {
-      auto made = prometheusFrom(c.config, "Prometheus connection " + name);
+      auto made = prometheusConfigFrom(c.config, "Prometheus connection " + name);
       if (!made) return 1;
-      namedPrometheus[name] = std::move(made);
+      namedPrometheus[name] = std::move(*made);
     }
     for (const auto& [name, c] : connections.kafka) {
       auto properties = kafkalag::loadKafkaProperties(c.config);
@@ -366,13 +381,27 @@ int runRunCommand(int argc, char** argv) {
     kafkaProperties = std::move(loaded).value();
   }
   if (!flags.prometheus.empty()) {
-    auto created = promapi::PromClient::create(flags.prometheus);
-    if (!created) {
+    if (auto created = promapi::PromClient::create(flags.prometheus); !created) {
       logLine("error: " + created.error().message);
       return 1;
     }
-    prometheus = std::move(created).value();
   }
+  // The default Prometheus client and one per named connection, for one sync thread.
+  struct PrometheusClients {
+    std::unique_ptr<promapi::PromClient> fallback;
+    std::map<std::string, std::unique_ptr<promapi::PromClient>> named;
+  };
+  const auto makePrometheusClients = [&]() {
+    PrometheusClients made;
+    if (prometheusConfig) {
+      made.fallback = promapi::PromClient::create(*prometheusConfig).value();
+    } else if (!flags.prometheus.empty()) {
+      made.fallback = promapi::PromClient::create(flags.prometheus).value();
+    }
+    for (const auto& [name, c] : namedPrometheus)
+      made.named[name] = promapi::PromClient::create(c).value();
+    return made;
+  };
 
   auto registry = std::make_shared<prometheus::Registry>();
   controller::ControllerMetrics metrics(registry);
@@ -453,43 +482,61 @@ int runRunCommand(int argc, char** argv) {
                       flags.lease_name,
                       flags.dry_run ? "; dry run: the scale is never written" : ""));
 
-  // One librdkafka handle per connection and bootstrap list, created on first use.
-  std::map<std::pair<std::string, std::string>, std::unique_ptr<kafkalag::LagReader>> lagReaders;
+  // One librdkafka handle per connection and bootstrap list, created on first use, shared by the
+  // sync threads: one read at a time per handle.
+  struct SharedLagReader {
+    std::mutex mutex;
+    std::unique_ptr<kafkalag::LagReader> reader;
+  };
+  std::mutex lagReadersMutex;
+  std::map<std::pair<std::string, std::string>, SharedLagReader> lagReaders;
   sources::KafkaOffsetsReader kafka =
-      [&lagReaders, &kafkaProperties, &namedKafka](
+      [&lagReaders, &lagReadersMutex, &kafkaProperties, &namedKafka](
           const policy::KafkaLagSource& source,
           const std::string& connection) -> Result<std::vector<engine::PartitionOffsets>> {
     const auto named = namedKafka.find(connection);
     if (!connection.empty() && named == namedKafka.end()) {
       return fail("ConfigError", "no kafka connection named \"" + connection + "\"");
     }
-    auto& reader = lagReaders[{connection, source.bootstrap_servers}];
-    if (!reader) {
+    SharedLagReader* shared = nullptr;
+    {
+      std::lock_guard lock(lagReadersMutex);
+      shared = &lagReaders[{connection, source.bootstrap_servers}];
+    }
+    std::lock_guard lock(shared->mutex);
+    if (!shared->reader) {
       auto created = kafkalag::LagReader::create(
           source.bootstrap_servers, connection.empty() ? kafkaProperties : named->second);
       if (!created) return fail(created.error());
-      reader = std::move(created).value();
+      shared->reader = std::move(created).value();
     }
-    auto offsets = reader->read(source.consumer_group, source.topic);
+    auto offsets = shared->reader->read(source.consumer_group, source.topic);
     if (!offsets) return fail(offsets.error());
     std::vector<engine::PartitionOffsets> out;
     for (const auto& o : *offsets)
       out.push_back({o.topic, o.partition, o.high_watermark, o.committed});
     return out;
   };
-  sources::SourceContext sourceContext;
-  sourceContext.prometheus = prometheus.get();
-  sourceContext.connections = &connections;
-  for (const auto& [name, named] : namedPrometheus)
-    sourceContext.prometheus_connections[name] = named.get();
-  sourceContext.kafka = kafka;
-  sourceContext.agent_selector = flags.agent_selector;
-  sources::DefaultMetricReader reader(std::move(sourceContext));
+  // A metric reader for one sync thread, over that thread's Prometheus clients.
+  const auto makeReader = [&](const PrometheusClients& clients) {
+    sources::SourceContext context;
+    context.prometheus = clients.fallback.get();
+    context.connections = &connections;
+    for (const auto& [name, named] : clients.named)
+      context.prometheus_connections[name] = named.get();
+    context.kafka = kafka;
+    context.agent_selector = flags.agent_selector;
+    return std::make_unique<sources::DefaultMetricReader>(std::move(context));
+  };
+  const PrometheusClients prometheusClients = makePrometheusClients();
+  auto readerOwned = makeReader(prometheusClients);
+  sources::DefaultMetricReader& reader = *readerOwned;
   controller::KubeClusterApi api(**client);
   controller::ControllerOptions options;
   options.dry_run = flags.dry_run;
   options.sync_period = std::chrono::seconds(flags.sync_period_seconds);
   options.namespaces = flags.namespaces;
+  options.spread = true;
   if (flags.record_steps > 0) {
     options.recorder = &recorder;
     logLine(fmt::format("recording the last {} observed steps per policy at /debug/samples",
@@ -538,6 +585,36 @@ int runRunCommand(int argc, char** argv) {
       flags.pods_watch ? static_cast<controller::ClusterApi&>(cachedApi) : api;
   controller::Controller ctl(clusterApi, reader, &metrics, options, logLine);
   ctl.setPolicies(policies);
+  // The other sync threads' I/O: an API client (sharing the rate limit), the pods cache, and
+  // Prometheus clients and a metric reader of their own.
+  struct SyncWorker {
+    std::unique_ptr<kube::KubeClient> client;
+    std::unique_ptr<controller::KubeClusterApi> api;
+    std::unique_ptr<controller::CachedPodsApi> cached;
+    PrometheusClients prometheus;
+    std::unique_ptr<sources::DefaultMetricReader> reader;
+  };
+  std::vector<SyncWorker> syncWorkers(static_cast<std::size_t>(flags.concurrent_syncs - 1));
+  std::vector<controller::SyncIo> syncIo;
+  for (auto& worker : syncWorkers) {
+    auto created = kube::KubeClient::create(*config, clock, syncOptions);
+    if (!created) {
+      logLine("error: " + created.error().message);
+      return 1;
+    }
+    worker.client = std::move(created).value();
+    worker.client->setObserver([&metrics](const std::string& verb, int code) {
+      metrics.api_requests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
+    });
+    worker.api = std::make_unique<controller::KubeClusterApi>(*worker.client);
+    worker.cached = std::make_unique<controller::CachedPodsApi>(*worker.api, podIndex);
+    worker.prometheus = makePrometheusClients();
+    worker.reader = makeReader(worker.prometheus);
+    syncIo.push_back({flags.pods_watch ? static_cast<controller::ClusterApi*>(worker.cached.get())
+                                       : worker.api.get(),
+                      worker.reader.get()});
+  }
+  ctl.setWorkers(std::move(syncIo));
 
   // ScalingPolicy objects: a watch on its own thread and client fills the cache; this loop turns
   // each new version of it into policies (file policies first: an object with the same key is

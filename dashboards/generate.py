@@ -595,14 +595,19 @@ def autoscaler():
             (timeseries("Leader", "1 on the replica that holds the Lease.", "short",
                         [(f"max by (instance) (keelson_autoscaler_leader{{{AS}}})",
                           "{{instance}}")], decimals=0), 8, 8),
-            (timeseries("Sync duration", "99th and 50th percentile time of one sync of all "
-                        "policies.", "s",
+            (timeseries("Sync duration and lag", "99th and 50th percentile time of one batch "
+                        "of due syncs (at most 50 policies), and the 99th percentile of how long "
+                        "after it was due each policy's sync started: a lag growing past the "
+                        "sync period means the controller is not keeping up.", "s",
                         [(f"histogram_quantile(0.99, sum by (le) (rate("
                           f"keelson_autoscaler_sync_duration_seconds_bucket{{{AS}}}[{RATE}])))",
                           "p99"),
                          (f"histogram_quantile(0.5, sum by (le) (rate("
                           f"keelson_autoscaler_sync_duration_seconds_bucket{{{AS}}}[{RATE}])))",
-                          "p50")]), 8, 8),
+                          "p50"),
+                         (f"histogram_quantile(0.99, sum by (le) (rate("
+                          f"keelson_autoscaler_sync_lag_seconds_bucket{{{AS}}}[{RATE}])))",
+                          "lag p99")]), 8, 8),
             (timeseries("Kubernetes API requests", "Requests per second, by verb and status "
                         "code.", "reqps",
                         [(f"sum by (verb, code) (rate(keelson_autoscaler_api_requests_total"

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <thread>
+
 namespace keelson::controller {
 namespace {
 
@@ -33,6 +36,28 @@ double targetValue(const policy::MetricTarget& target) {
 }
 
 }  // namespace
+
+WallTime spreadDue(WallTime synced, std::chrono::milliseconds period,
+                   std::chrono::milliseconds phase) {
+  using std::chrono::milliseconds;
+  if (period <= milliseconds(0)) return synced;
+  const milliseconds earliest =
+      std::chrono::duration_cast<milliseconds>(synced.time_since_epoch()) + period / 2;
+  const auto offset = ((earliest - phase) % period + period) % period;
+  const milliseconds due = offset == milliseconds(0) ? earliest : earliest + (period - offset);
+  return WallTime(std::chrono::duration_cast<WallTime::duration>(due));
+}
+
+std::chrono::milliseconds syncPhase(const std::string& key, std::chrono::milliseconds period) {
+  if (period <= std::chrono::milliseconds(0)) return std::chrono::milliseconds(0);
+  std::uint64_t hash = 14695981039346656037ULL;  // FNV-1a 64
+  for (const unsigned char c : key) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return std::chrono::milliseconds(
+      static_cast<std::int64_t>(hash % static_cast<std::uint64_t>(period.count())));
+}
 
 void reportInsecureTransport(const std::vector<kube::InsecureTransport>& found,
                              ControllerMetrics* metrics, const Logger& log) {
@@ -69,7 +94,9 @@ std::chrono::milliseconds Controller::periodOf(const policy::Policy& policy) con
 WallTime Controller::dueAt(const policy::Policy& policy) const {
   const auto it = last_sync_.find(policy.key());
   if (it == last_sync_.end()) return WallTime::min();
-  return it->second + periodOf(policy);
+  const auto period = periodOf(policy);
+  if (options_.spread) return spreadDue(it->second, period, syncPhase(policy.key(), period));
+  return it->second + period;
 }
 
 WallTime Controller::nextDue() const {
@@ -92,10 +119,48 @@ std::map<std::string, SyncOutcome> Controller::syncDue(WallTime now,
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     due.resize(limit);
   }
+  // Refusals need no I/O; the others are read on the workers at once, then decided here in order.
+  struct Pending {
+    const policy::Policy* policy;
+    kube::GroupVersionResource gvr;
+    bool held = false;
+    Fetched fetched;
+  };
   std::map<std::string, SyncOutcome> outcomes;
+  std::vector<Pending> pending;
   for (const auto& [at, p] : due) {
     last_sync_[p->key()] = now;
-    outcomes[p->key()] = syncPolicy(*p, now, mayWrite);
+    if (metrics_ && at != WallTime::min()) {
+      metrics_->sync_lag.Observe(std::chrono::duration<double>(now - at).count());
+    }
+    Pending item{p, {}, false, {}};
+    if (auto refused = precheck(*p, item.gvr)) {
+      outcomes[p->key()] = std::move(*refused);
+      continue;
+    }
+    item.held = held_.count(p->key()) != 0;
+    pending.push_back(std::move(item));
+  }
+  const engine::Time engineNow = toEngineTime(now);
+  std::vector<SyncIo> io{SyncIo{&api_, &reader_}};
+  io.insert(io.end(), workers_.begin(), workers_.end());
+  const std::size_t threads = std::min(io.size(), pending.size());
+  std::atomic<std::size_t> next{0};
+  const auto work = [&](SyncIo mine) {
+    for (std::size_t i = next++; i < pending.size(); i = next++) {
+      auto& item = pending[i];
+      item.fetched = fetch(mine, *item.policy, item.gvr, item.held, engineNow);
+    }
+  };
+  std::vector<std::thread> started;
+  for (std::size_t t = 1; t < threads; ++t)
+    started.emplace_back(work, io[t]);
+  work(io[0]);
+  for (auto& thread : started)
+    thread.join();
+  for (auto& item : pending) {
+    outcomes[item.policy->key()] =
+        apply(*item.policy, item.gvr, std::move(item.fetched), now, mayWrite);
   }
   return outcomes;
 }
@@ -131,6 +196,15 @@ void Controller::recordEvent(const policy::Policy& policy, const kube::Scale* sc
 
 SyncOutcome Controller::syncPolicy(const policy::Policy& policy, WallTime now,
                                    const std::function<bool()>& mayWrite) {
+  kube::GroupVersionResource gvr;
+  if (auto refused = precheck(policy, gvr)) return std::move(*refused);
+  auto fetched = fetch(SyncIo{&api_, &reader_}, policy, gvr, held_.count(policy.key()) != 0,
+                       toEngineTime(now));
+  return apply(policy, gvr, std::move(fetched), now, mayWrite);
+}
+
+std::optional<SyncOutcome> Controller::precheck(const policy::Policy& policy,
+                                                kube::GroupVersionResource& gvr) {
   SyncOutcome out;
   if (!options_.namespaces.empty() && options_.namespaces.count(policy.namespace_) == 0) {
     out.error_reason = "NamespaceNotAllowed";
@@ -156,15 +230,47 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, WallTime now,
         .Set(0);
   }
   const auto& ref = policy.scale_target_ref;
-  auto gvr = kube::resourceForKind(ref.api_version, ref.kind);
-  if (!gvr) {
+  auto resolved = kube::resourceForKind(ref.api_version, ref.kind);
+  if (!resolved) {
     out.error_reason = "InvalidTarget";
-    out.error = gvr.error().message;
+    out.error = resolved.error().message;
     countError(policy, out.error_reason);
     log_(fmt::format("policy {}: {}", policy.key(), out.error));
     return out;
   }
-  auto scale = api_.getScale(*gvr, policy.namespace_, ref.name);
+  gvr = *resolved;
+  return std::nullopt;
+}
+
+Controller::Fetched Controller::fetch(SyncIo io, const policy::Policy& policy,
+                                      const kube::GroupVersionResource& gvr, bool held,
+                                      engine::Time now) {
+  Fetched fetched;
+  fetched.scale = io.api->getScale(gvr, policy.namespace_, policy.scale_target_ref.name);
+  if (!*fetched.scale || held) return fetched;
+  const auto& scale = **fetched.scale;
+  if (sources::needsPods(policy)) {
+    auto listed = io.api->listPods(policy.namespace_, scale.selector);
+    if (listed) {
+      fetched.pods.listed = true;
+      fetched.pods.pods = std::move(listed).value();
+    } else {
+      fetched.pods.error = listed.error().message;
+      fetched.pods_error_reason =
+          listed.error().reason == "Forbidden" ? "Forbidden" : "FailedListPods";
+    }
+  }
+  for (const auto& metric : policy.metrics)
+    fetched.metrics.push_back(io.reader->read(policy, metric, fetched.pods, now));
+  return fetched;
+}
+
+SyncOutcome Controller::apply(const policy::Policy& policy, const kube::GroupVersionResource& gvr,
+                              Fetched fetched, WallTime now,
+                              const std::function<bool()>& mayWrite) {
+  SyncOutcome out;
+  const auto& ref = policy.scale_target_ref;
+  auto& scale = *fetched.scale;
   if (!scale) {
     out.error_reason = scale.error().reason == "Forbidden" ? "Forbidden" : "FailedGetScale";
     out.error = scale.error().message;
@@ -180,30 +286,21 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, WallTime now,
     return out;
   }
 
-  sources::TargetPods pods;
   engine::Observations obs;
   obs.spec_replicas = scale->spec_replicas;
   obs.status_replicas = scale->status_replicas;
-  if (sources::needsPods(policy)) {
-    auto listed = api_.listPods(policy.namespace_, scale->selector);
-    if (listed) {
-      pods.listed = true;
-      pods.pods = std::move(listed).value();
-      for (const auto& pod : pods.pods) {
-        if (pod.deleting || pod.phase == "Failed") continue;
-        ++obs.total_pods;
-        if (pod.ready && pod.phase == "Running") ++obs.ready_pods;
-      }
-    } else {
-      pods.error = listed.error().message;
-      countError(policy, listed.error().reason == "Forbidden" ? "Forbidden" : "FailedListPods");
-      log_(fmt::format("policy {}: cannot list pods: {}", policy.key(), pods.error));
+  if (fetched.pods.listed) {
+    for (const auto& pod : fetched.pods.pods) {
+      if (pod.deleting || pod.phase == "Failed") continue;
+      ++obs.total_pods;
+      if (pod.ready && pod.phase == "Running") ++obs.ready_pods;
     }
+  } else if (!fetched.pods_error_reason.empty()) {
+    countError(policy, fetched.pods_error_reason);
+    log_(fmt::format("policy {}: cannot list pods: {}", policy.key(), fetched.pods.error));
   }
   const engine::Time engineNow = toEngineTime(now);
-  for (const auto& metric : policy.metrics) {
-    obs.metrics.push_back(reader_.read(policy, metric, pods, engineNow));
-  }
+  obs.metrics = std::move(fetched.metrics);
 
   auto& history = histories_[policy.key()];
   engine::Decision decision = engine::decide(policy, obs, history, engineNow);
@@ -261,7 +358,7 @@ SyncOutcome Controller::syncPolicy(const policy::Policy& policy, WallTime now,
     log_(fmt::format("policy {}: {}", policy.key(), out.error));
     return out;
   }
-  auto written = api_.setReplicas(*gvr, policy.namespace_, ref.name, decision.desired_replicas,
+  auto written = api_.setReplicas(gvr, policy.namespace_, ref.name, decision.desired_replicas,
                                   scale->resource_version);
   if (!written) {
     out.error_reason = written.error().reason == "Forbidden" ? "Forbidden" : "FailedRescale";

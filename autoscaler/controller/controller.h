@@ -12,7 +12,10 @@
 // Per-policy engine histories are kept by Policy::key() across policy reloads, and exported /
 // imported by key as historyToJson texts, which the leader persists (autoscaler/leader/
 // state_shards.h).
-// Thread safety: none; one thread drives it.
+// Thread safety: one thread drives it. syncDue may read the due policies' scales, pods and
+// metrics on worker threads (setWorkers: each worker its own ClusterApi and MetricReader, neither
+// being thread-safe); decisions, writes, Events, metrics and every member stay on the caller's
+// thread.
 #pragma once
 
 #include <chrono>
@@ -82,6 +85,26 @@ struct ControllerOptions {
   std::string component = "keelson-autoscaler";
   // When set, every decision's inputs are kept as simulate samples (--record-steps).
   SampleRecorder* recorder = nullptr;
+  // Sync times spread over the period (spreadDue): after its first sync a policy is due at the
+  // instants of its own phase (FNV-1a of its key modulo the period), so 1,000 policies created at
+  // once sync at 1,000 different moments of each period instead of in one burst, and a late sync
+  // does not push every later one back. Off: due one period after the last sync.
+  bool spread = false;
+};
+
+// The first instant at or after `synced` + period/2 whose offset within the period (counted from
+// the epoch) is `phase`: the next sync of a policy last synced at `synced`. Syncs on time come one
+// period apart; one late by less than half a period is followed by the next on-phase instant (the
+// lateness is not carried on); one later than that skips a phase. Pure.
+WallTime spreadDue(WallTime synced, std::chrono::milliseconds period,
+                   std::chrono::milliseconds phase);
+// A policy's phase: FNV-1a 64 of its key modulo the period (milliseconds).
+std::chrono::milliseconds syncPhase(const std::string& key, std::chrono::milliseconds period);
+
+// The I/O of a sync on one thread: an API client and a metric reader owned by that thread.
+struct SyncIo {
+  ClusterApi* api = nullptr;
+  sources::MetricReader* reader = nullptr;
 };
 
 // What one policy's sync did (logged, and asserted by tests).
@@ -119,10 +142,16 @@ class Controller {
   // reads the target's scale (for status) and nothing else: no metrics, no write, no Event.
   void setHeld(std::map<std::string, std::string> held) { held_ = std::move(held); }
 
+  // More I/O threads for syncDue, beside the controller's own (api, reader): the HPA
+  // controller's concurrent syncs (--concurrent-horizontal-pod-autoscaler-syncs, default 5).
+  // The pointers must outlive the controller.
+  void setWorkers(std::vector<SyncIo> extra) { workers_ = std::move(extra); }
+
   // Syncs the policies whose period has elapsed at `now`, most overdue first, at most `limit` of
   // them (the others stay due for the next call, so the caller's loop keeps renewing its Lease and
   // writing status between batches instead of one pass over every policy); returns the outcomes by
-  // policy key.
+  // policy key. Reads (scale, pods, metrics) run on the workers at once; each policy's decision
+  // and writes then run here, in order. Each sync's lag (start - due) is observed in sync_lag.
   std::map<std::string, SyncOutcome> syncDue(
       WallTime now, const std::function<bool()>& mayWrite,
       std::size_t limit = std::numeric_limits<std::size_t>::max());
@@ -148,6 +177,21 @@ class Controller {
   void countError(const policy::Policy& policy, const std::string& reason);
   WallTime dueAt(const policy::Policy& policy) const;
 
+  // What a sync reads before it decides; filled on any worker thread, touching no member.
+  struct Fetched {
+    std::optional<Result<kube::Scale>> scale;
+    sources::TargetPods pods;
+    std::string pods_error_reason;
+    std::vector<engine::MetricObservation> metrics;
+  };
+  // A refusal decided without I/O (namespace not allowed, invalid target), or nullopt with `gvr`.
+  std::optional<SyncOutcome> precheck(const policy::Policy& policy,
+                                      kube::GroupVersionResource& gvr);
+  static Fetched fetch(SyncIo io, const policy::Policy& policy,
+                       const kube::GroupVersionResource& gvr, bool held, engine::Time now);
+  SyncOutcome apply(const policy::Policy& policy, const kube::GroupVersionResource& gvr,
+                    Fetched fetched, WallTime now, const std::function<bool()>& mayWrite);
+
   ClusterApi& api_;
   sources::MetricReader& reader_;
   ControllerMetrics* metrics_;
@@ -159,6 +203,7 @@ class Controller {
   std::map<std::string, std::string> last_warning_;  // one Warning Event per episode
   std::set<std::string> refused_;                    // policies refused and logged
   std::map<std::string, std::string> held_;          // setHeld()
+  std::vector<SyncIo> workers_;                      // setWorkers()
 };
 
 }  // namespace keelson::controller

@@ -35,6 +35,12 @@ ControllerMetrics::ControllerMetrics(std::shared_ptr<prometheus::Registry> regis
               .Register(*registry)
               .Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                                0.5, 1, 2.5, 5, 10})),
+      sync_lag(prometheus::BuildHistogram()
+                   .Name("keelson_autoscaler_sync_lag_seconds")
+                   .Help("How long after it was due each policy's sync started")
+                   .Register(*registry)
+                   .Add({}, prometheus::Histogram::BucketBoundaries{0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+                                                                    15, 30, 60})),
       api_requests(
           counter(*registry, "keelson_autoscaler_api_requests_total", "Kubernetes API requests")),
       insecure_transport(gauge(*registry, "keelson_autoscaler_insecure_transport",

@@ -28,6 +28,8 @@ class ControllerMetrics {
   prometheus::Family<prometheus::Counter>& errors;
   prometheus::Gauge& leader;
   prometheus::Histogram& sync_duration;
+  // Per policy sync: how long after it was due it started (seconds).
+  prometheus::Histogram& sync_lag;
   prometheus::Family<prometheus::Counter>& api_requests;
   // 1 per way the API connection is weakened (kube::insecureTransport reasons).
   prometheus::Family<prometheus::Gauge>& insecure_transport;

@@ -38,7 +38,8 @@ KubeClient::KubeClient(ClusterConfig config, std::unique_ptr<http::HttpTransport
       transport_(std::move(transport)),
       clock_(clock),
       options_(options),
-      bucket_(options.qps, options.burst) {}
+      limiter_(options.limiter ? options.limiter
+                               : std::make_shared<SharedRateLimiter>(options.qps, options.burst)) {}
 
 Result<std::unique_ptr<KubeClient>> KubeClient::create(const ClusterConfig& config, Clock& clock,
                                                        ClientOptions options) {
@@ -73,7 +74,7 @@ Result<json> KubeClient::call(const std::string& verb, const std::string& path,
     if (attempt > 0) {
       clock_.sleepFor(backoffDelay(attempt - 1, options_.backoff_base, options_.backoff_cap));
     }
-    if (const auto wait = bucket_.take(clock_.now()); wait.count() > 0) clock_.sleepFor(wait);
+    if (const auto wait = limiter_->take(clock_.now()); wait.count() > 0) clock_.sleepFor(wait);
     auto token = bearerToken();
     if (!token) return fail(token.error());
     http::HttpRequest request;
@@ -120,7 +121,7 @@ Result<http::HttpResponse> KubeClient::getRaw(
     if (attempt > 0) {
       clock_.sleepFor(backoffDelay(attempt - 1, options_.backoff_base, options_.backoff_cap));
     }
-    if (const auto wait = bucket_.take(clock_.now()); wait.count() > 0) clock_.sleepFor(wait);
+    if (const auto wait = limiter_->take(clock_.now()); wait.count() > 0) clock_.sleepFor(wait);
     auto token = bearerToken();
     if (!token) return fail(token.error());
     http::HttpRequest request;

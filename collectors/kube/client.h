@@ -40,6 +40,8 @@ struct ClientOptions {
   // deployment controller's status updates move the resourceVersion for a while after a scale,
   // and immediate retries can all land inside that burst.
   std::chrono::milliseconds conflict_backoff{10};
+  // When set, qps/burst are ignored and every client holding it shares its budget.
+  std::shared_ptr<SharedRateLimiter> limiter = nullptr;
 };
 
 // Called after every HTTP exchange: verb ("GET", "PATCH"...) and status code (0 when no answer
@@ -111,7 +113,7 @@ class KubeClient {
   std::unique_ptr<http::HttpTransport> transport_;
   Clock& clock_;
   ClientOptions options_;
-  TokenBucket bucket_;
+  std::shared_ptr<SharedRateLimiter> limiter_;
   RequestObserver observer_;
   std::uint64_t requests_ = 0;
 };

@@ -169,6 +169,8 @@ def autoscaler(seconds, leader):
               f'reason="MetricUnavailable"}} {0.01 * t:.3f}']
     _histogram(lines, "keelson_autoscaler_sync_duration_seconds", t,
                [0.01, 0.05, 0.1, 0.5, 1], 1 / 15)
+    _histogram(lines, "keelson_autoscaler_sync_lag_seconds", t,
+               [0.1, 0.5, 1, 5, 15], 1 / 15)
     lines.append("# TYPE keelson_autoscaler_api_requests_total counter")
     for verb, code in (("GET", "200"), ("PATCH", "200"), ("PUT", "409")):
         lines.append(f'keelson_autoscaler_api_requests_total{{verb="{verb}",code="{code}"}} '

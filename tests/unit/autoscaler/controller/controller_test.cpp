@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
 #include "autoscaler/policy/parser.h"
 
 namespace keelson::controller {
@@ -389,6 +394,174 @@ TEST(Controller, SyncDueInBatchesMostOverdueFirst) {
   f.clock.advance(std::chrono::seconds(15));
   const auto next = f.controller->syncDue(f.clock.wallNow(), f.leader, 2);
   EXPECT_EQ(next.count("shop/a") + next.count("shop/b"), 2u);
+}
+
+TEST(SpreadDue, OnPhaseInstantsAndLatenessIsNotCarried) {
+  using std::chrono::milliseconds;
+  const auto at = [](std::int64_t ms) { return WallTime(milliseconds(ms)); };
+  const milliseconds period(15000);
+  struct Row {
+    std::int64_t synced, phase, due;
+  };
+  const std::vector<Row> rows = {
+      {0, 0, 15000},         // on phase: one period later
+      {15000, 0, 30000},     //
+      {17000, 0, 30000},     // 2 s late: the next on-phase instant, 13 s later
+      {22499, 0, 30000},     // just under half a period late
+      {22500, 0, 30000},     // half a period late: 30000 is exactly synced + period/2
+      {22501, 0, 45000},     // later than that: one phase is skipped
+      {1000, 4000, 19000},   // first sync at 1 s, phase 4 s: 18 s later (>= 7.5 s)
+      {1000, 10000, 10000},  // phase 10 s: 9 s later
+      {1000, 8000, 23000},   // phase 8 s is before synced + period/2 (8.5 s): the next one
+  };
+  for (const auto& r : rows) {
+    const auto due = spreadDue(at(r.synced), period, milliseconds(r.phase));
+    EXPECT_EQ(due, at(r.due)) << "synced " << r.synced << " phase " << r.phase;
+    EXPECT_GE(due, at(r.synced) + period / 2);
+    EXPECT_EQ(std::chrono::duration_cast<milliseconds>(due.time_since_epoch()) % period,
+              milliseconds(r.phase));
+  }
+}
+
+TEST(SyncPhase, SpreadsAThousandKeysOverThePeriod) {
+  const std::chrono::milliseconds period(15000);
+  std::vector<int> perSecond(15, 0);
+  std::set<std::int64_t> phases;
+  for (int i = 0; i < 1000; ++i) {
+    const auto phase =
+        syncPhase("team-" + std::to_string(i % 7) + "/svc-" + std::to_string(i), period);
+    ASSERT_GE(phase.count(), 0);
+    ASSERT_LT(phase, period);
+    phases.insert(phase.count());
+    ++perSecond[static_cast<std::size_t>(phase.count() / 1000)];
+  }
+  EXPECT_GT(phases.size(), 950u);  // nearly all distinct milliseconds
+  for (std::size_t s = 0; s < perSecond.size(); ++s) {
+    EXPECT_GT(perSecond[s], 30) << "second " << s;  // mean 66.7
+    EXPECT_LT(perSecond[s], 110) << "second " << s;
+  }
+  EXPECT_EQ(syncPhase("shop/web", period), syncPhase("shop/web", period));
+}
+
+TEST(Controller, SpreadSyncsComeAtThePolicysPhase) {
+  FakeCluster cluster;
+  FixedReader reader;
+  ControllerOptions options;
+  options.spread = true;
+  Controller controller(cluster, reader, nullptr, options, [](const std::string&) {});
+  const auto p = webPolicy();
+  controller.setPolicies({p});
+  kube::ManualClock clock;
+  const auto leader = [] { return true; };
+  const auto period = std::chrono::milliseconds(15000);
+  const auto phase = syncPhase(p.key(), period);
+  EXPECT_EQ(controller.syncDue(clock.wallNow(), leader).size(), 1u);  // the first sync at once
+  const auto second = controller.nextDue();
+  EXPECT_EQ(second, spreadDue(clock.wallNow(), period, phase));
+  clock.advance(second + std::chrono::seconds(3) - clock.wallNow());  // late by 3 s
+  EXPECT_EQ(controller.syncDue(clock.wallNow(), leader).size(), 1u);
+  EXPECT_EQ(controller.nextDue(), second + period);  // back on phase
+}
+
+// Reads block until `expected` of them are in flight at once (or 10 s pass: then not concurrent).
+class Rendezvous {
+ public:
+  explicit Rendezvous(int expected) : expected_(expected) {}
+  void arrive() {
+    std::unique_lock lock(mutex_);
+    ++arrived_;
+    threads_.insert(std::this_thread::get_id());
+    cv_.notify_all();
+    if (!cv_.wait_for(lock, std::chrono::seconds(10), [this] { return arrived_ >= expected_; })) {
+      timed_out_ = true;
+    }
+  }
+  bool timedOut() {
+    std::lock_guard lock(mutex_);
+    return timed_out_;
+  }
+  std::size_t threads() {
+    std::lock_guard lock(mutex_);
+    return threads_.size();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  int expected_;
+  int arrived_ = 0;
+  bool timed_out_ = false;
+  std::set<std::thread::id> threads_;
+};
+
+class RendezvousReader final : public sources::MetricReader {
+ public:
+  explicit RendezvousReader(Rendezvous& rendezvous) : rendezvous_(rendezvous) {}
+  engine::MetricObservation read(const policy::Policy&, const policy::MetricSpec&,
+                                 const sources::TargetPods&, engine::Time) override {
+    ++reads;
+    rendezvous_.arrive();
+    return engine::MetricObservation::total(200'000);
+  }
+  int reads = 0;
+
+ private:
+  Rendezvous& rendezvous_;
+};
+
+TEST(Controller, WorkersReadAtOnceAndTheOutcomesAreThoseOfOneThread) {
+  constexpr int kWorkers = 3;
+  Rendezvous rendezvous(kWorkers);
+  std::vector<std::unique_ptr<FakeCluster>> clusters;
+  std::vector<std::unique_ptr<RendezvousReader>> readers;
+  for (int i = 0; i < kWorkers; ++i) {
+    clusters.push_back(std::make_unique<FakeCluster>());
+    readers.push_back(std::make_unique<RendezvousReader>(rendezvous));
+  }
+  std::vector<std::string> log;
+  Controller controller(*clusters[0], *readers[0], nullptr, {},
+                        [&log](const std::string& l) { log.push_back(l); });
+  controller.setWorkers(
+      {{clusters[1].get(), readers[1].get()}, {clusters[2].get(), readers[2].get()}});
+  std::vector<policy::Policy> policies;
+  for (int i = 0; i < 12; ++i) {
+    auto p = webPolicy();
+    p.name = "web-" + std::to_string(i);
+    policies.push_back(p);
+  }
+  auto missing = webPolicy();  // its target is absent: a FailedGetScale outcome, decided here
+  missing.name = "missing";
+  missing.scale_target_ref.name = "absent";
+  policies.push_back(missing);
+  controller.setPolicies(policies);
+  kube::ManualClock clock;
+  const auto outcomes = controller.syncDue(clock.wallNow(), [] { return true; });
+
+  EXPECT_FALSE(rendezvous.timedOut()) << "the reads did not run at once";
+  EXPECT_EQ(rendezvous.threads(), static_cast<std::size_t>(kWorkers));
+  ASSERT_EQ(outcomes.size(), policies.size());
+  int gets = 0, reads = 0;
+  for (int i = 0; i < kWorkers; ++i) {
+    gets += clusters[static_cast<std::size_t>(i)]->gets;
+    reads += readers[static_cast<std::size_t>(i)]->reads;
+    EXPECT_EQ(clusters[static_cast<std::size_t>(i)]->patches, 0);
+  }
+  EXPECT_EQ(gets, 13);
+  EXPECT_EQ(reads, 12);
+  for (const auto& [key, outcome] : outcomes) {
+    if (key == "shop/missing") {
+      EXPECT_FALSE(outcome.ok);
+      EXPECT_EQ(outcome.error_reason, "FailedGetScale");
+      continue;
+    }
+    EXPECT_TRUE(outcome.ok) << key << ": " << outcome.error;
+    EXPECT_EQ(outcome.current, 2);
+    EXPECT_EQ(outcome.desired, 2);
+    EXPECT_NE(controller.history(key), nullptr);
+  }
+  // Events go through the controller's own client, whichever thread read the scale.
+  EXPECT_EQ(clusters[0]->events.size(), 1u);
+  EXPECT_EQ(clusters[1]->events.size() + clusters[2]->events.size(), 0u);
 }
 
 }  // namespace

@@ -150,6 +150,25 @@ TEST(KubeClient, RateLimitWaitsOnTheClock) {
   EXPECT_EQ(f.client->requests(), 3u);
 }
 
+TEST(KubeClient, ClientsSharingALimiterShareOneBudget) {
+  // Two clients (two sync threads) with one limiter of 2 QPS, burst 1: three requests in all wait
+  // as one client's three would, whichever client sends them.
+  ClientOptions options;
+  options.limiter = std::make_shared<SharedRateLimiter>(2, 1);
+  options.qps = 1000;  // ignored: the limiter rules
+  Fixture a({http::HttpResponse{200, scale(1, "1")}, http::HttpResponse{200, scale(1, "1")}},
+            options);
+  Fixture b({http::HttpResponse{200, scale(1, "1")}}, options);
+  ASSERT_TRUE(a.client->getScale(kDeployments, "a", "b").ok());
+  // b's clock is another ManualClock: the shared bucket saw a at a's time, so align them.
+  b.clock.advance(a.clock.now() - b.clock.now());
+  ASSERT_TRUE(b.client->getScale(kDeployments, "a", "b").ok());
+  EXPECT_EQ(b.clock.slept(), std::chrono::milliseconds(500));
+  a.clock.advance(b.clock.now() - a.clock.now());
+  ASSERT_TRUE(a.client->getScale(kDeployments, "a", "b").ok());
+  EXPECT_EQ(a.clock.slept(), std::chrono::milliseconds(500));
+}
+
 TEST(TokenBucket, RefillsUpToBurst) {
   TokenBucket bucket(10, 2);
   const auto t0 = std::chrono::steady_clock::time_point(std::chrono::seconds(100));
