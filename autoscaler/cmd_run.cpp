@@ -7,6 +7,7 @@
 #include "autoscaler/cmd_run.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <prometheus/text_serializer.h>
 #include <unistd.h>
 
@@ -305,6 +306,12 @@ int runRunCommand(int argc, char** argv) {
     logLine("error: " + config.error().message);
     return 1;
   }
+  // As the agent (agent/cmd_run.cpp): a fixed mmap threshold, so a large list or watch response
+  // (1,000 pods or policies: megabytes of JSON) is its own mapping and goes back to the kernel when
+  // freed instead of raising glibc's dynamic threshold and staying in a thread's arena; and a
+  // malloc_trim once per sync period (below) for what the watch and sync threads' arenas free.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
   kube::SystemClock clock;
   kube::ClientOptions clientOptions;
   clientOptions.qps = flags.kube_qps;
@@ -656,7 +663,11 @@ int runRunCommand(int argc, char** argv) {
   std::uint64_t seenVersion = 0;
   std::vector<crd::Hpa> hpas;
   WallTime nextHpaList = WallTime::min();
+  WallTime nextTrim = WallTime::min();
   std::string lastHpaError;
+  // Policies that share their target with an HPA or another policy: found again whenever the
+  // policies or the HPAs change (rebuild), not at every turn of the loop.
+  std::map<std::string, std::string> competitors;
   auto rebuild = [&] {
     std::vector<policy::Policy> combined = filePolicies;
     std::set<std::string> fileKeys;
@@ -673,7 +684,8 @@ int runRunCommand(int argc, char** argv) {
       combined.push_back(*object.policy);
     }
     std::map<std::string, std::string> held;
-    for (const auto& [key, why] : crd::findCompetitors(combined, hpas))
+    competitors = crd::findCompetitors(combined, hpas);
+    for (const auto& [key, why] : competitors)
       held[key] = "AmbiguousSelector";
     for (const auto& [key, object] : objects) {
       if (object.paused) held[key] = "Paused";
@@ -681,8 +693,7 @@ int runRunCommand(int argc, char** argv) {
     ctl.setHeld(std::move(held));
     ctl.setPolicies(std::move(combined));
   };
-  auto writeStatus = [&](const crd::PolicyObject& object, const controller::SyncOutcome* outcome,
-                         const std::map<std::string, std::string>& competitors) {
+  auto writeStatus = [&](const crd::PolicyObject& object, const controller::SyncOutcome* outcome) {
     controller::StatusInput in;
     in.generation = object.generation;
     in.invalid = object.invalid;
@@ -793,9 +804,8 @@ int runRunCommand(int argc, char** argv) {
     }
     if (watcher && leading()) {
       // Objects the controller does not sync (invalid) get their status here, once per change.
-      const auto competitors = crd::findCompetitors(ctl.policies(), hpas);
       for (const auto& [key, object] : objects) {
-        if (!object.policy) writeStatus(object, nullptr, competitors);
+        if (!object.policy) writeStatus(object, nullptr);
       }
     }
     if (leading() && now >= ctl.nextDue()) {
@@ -805,11 +815,9 @@ int runRunCommand(int argc, char** argv) {
       bool scaled = false;
       metrics.sync_duration.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      const auto competitors = watcher ? crd::findCompetitors(ctl.policies(), hpas)
-                                       : std::map<std::string, std::string>{};
       for (const auto& [key, outcome] : outcomes) {
         if (const auto object = objects.find(key); object != objects.end() && leading()) {
-          writeStatus(object->second, &outcome, competitors);
+          writeStatus(object->second, &outcome);
         }
         scaled |= outcome.wrote;
         if (!outcome.ok && !outcome.error.empty()) {
@@ -829,6 +837,10 @@ int runRunCommand(int argc, char** argv) {
         filePolicies = std::move(reloaded);
         rebuild();
       }
+    }
+    if (now >= nextTrim) {
+      nextTrim = now + std::chrono::seconds(flags.sync_period_seconds);
+      ::malloc_trim(0);
     }
     clock.sleepFor(std::chrono::milliseconds(100));
   }

@@ -77,6 +77,7 @@ void Controller::setPolicies(std::vector<policy::Policy> policies) {
     if (auto it = histories_.find(p.key()); it != histories_.end()) kept[p.key()] = it->second;
   }
   histories_ = std::move(kept);
+  std::erase_if(exported_, [this](const auto& entry) { return !histories_.contains(entry.first); });
   policies_ = std::move(policies);
   if (options_.recorder) {
     std::set<std::string> keys;
@@ -309,6 +310,7 @@ SyncOutcome Controller::apply(const policy::Policy& policy, const kube::GroupVer
   }
   history = std::move(decision.history);
   decision.history = {};
+  exported_[policy.key()] = engine::historyToJson(history);
   out.desired = decision.desired_replicas;
   out.reason = decision.reason;
   out.decision = decision;
@@ -371,6 +373,7 @@ SyncOutcome Controller::apply(const policy::Policy& policy, const kube::GroupVer
   }
   engine::recordScale(policy, history, decision.current_replicas, decision.desired_replicas,
                       engineNow);
+  exported_[policy.key()] = engine::historyToJson(history);
   if (metrics_) {
     metrics_->scale_events
         .Add({{"policy", policy.key()},
@@ -385,11 +388,8 @@ SyncOutcome Controller::apply(const policy::Policy& policy, const kube::GroupVer
   return out;
 }
 
-std::map<std::string, std::string> Controller::exportState() const {
-  std::map<std::string, std::string> state;
-  for (const auto& [key, history] : histories_)
-    state.emplace(key, engine::historyToJson(history));
-  return state;
+const std::map<std::string, std::string>& Controller::exportState() const {
+  return exported_;
 }
 
 void Controller::importState(const std::map<std::string, std::string>& state) {
@@ -401,6 +401,7 @@ void Controller::importState(const std::map<std::string, std::string>& state) {
       continue;
     }
     histories_[key] = std::move(history).value();
+    exported_[key] = engine::historyToJson(histories_[key]);
   }
 }
 

@@ -165,8 +165,9 @@ class Controller {
   WallTime nextDue() const;
   std::chrono::milliseconds periodOf(const policy::Policy& policy) const;
 
-  // Policy key -> engine::historyToJson text.
-  std::map<std::string, std::string> exportState() const;
+  // Policy key -> engine::historyToJson text, kept up to date as each history changes (a sync
+  // serialises its own policy's history, not every policy's).
+  const std::map<std::string, std::string>& exportState() const;
   // Replaces the histories with the exported ones; unreadable entries are skipped (logged).
   void importState(const std::map<std::string, std::string>& state);
   const engine::History* history(const std::string& key) const;
@@ -199,6 +200,7 @@ class Controller {
   Logger log_;
   std::vector<policy::Policy> policies_;
   std::map<std::string, engine::History> histories_;
+  std::map<std::string, std::string> exported_;  // historyToJson of each of histories_
   std::map<std::string, WallTime> last_sync_;
   std::map<std::string, std::string> last_warning_;  // one Warning Event per episode
   std::set<std::string> refused_;                    // policies refused and logged

@@ -1,5 +1,8 @@
 #include "autoscaler/crd/objects.h"
 
+#include <string_view>
+#include <tuple>
+
 #include "autoscaler/controller/status.h"
 #include "autoscaler/policy/parser.h"
 
@@ -25,9 +28,6 @@ struct Claim {
   std::string group;
   std::string kind;
   std::string name;
-  bool same(const Claim& o) const {
-    return ns == o.ns && group == o.group && kind == o.kind && name == o.name;
-  }
 };
 
 }  // namespace
@@ -93,17 +93,24 @@ std::map<std::string, std::string> findCompetitors(const std::vector<policy::Pol
     claims.push_back({"HorizontalPodAutoscaler " + h.ns + "/" + h.name, h.ns,
                       groupOf(h.target.api_version), h.target.kind, h.target.name});
   }
+  // Claims grouped by target: O(n log n), as the controller's loop asks for every policy at once.
+  std::map<std::tuple<std::string_view, std::string_view, std::string_view, std::string_view>,
+           std::vector<std::size_t>>
+      byTarget;
+  for (std::size_t j = 0; j < claims.size(); ++j) {
+    const auto& c = claims[j];
+    byTarget[{c.ns, c.group, c.kind, c.name}].push_back(j);
+  }
   std::map<std::string, std::string> out;
   for (std::size_t i = 0; i < policies.size(); ++i) {
+    const auto& c = claims[i];
+    const auto& same = byTarget[{c.ns, c.group, c.kind, c.name}];
+    if (same.size() < 2) continue;
     std::string others;
-    for (std::size_t j = 0; j < claims.size(); ++j) {
-      if (j == i || !claims[i].same(claims[j])) continue;
-      others += (others.empty() ? "" : ", ") + claims[j].who;
+    for (const std::size_t j : same) {
+      if (j != i) others += (others.empty() ? "" : ", ") + claims[j].who;
     }
-    if (!others.empty()) {
-      out[policies[i].key()] =
-          "the target " + claims[i].kind + "/" + claims[i].name + " is also scaled by " + others;
-    }
+    out[policies[i].key()] = "the target " + c.kind + "/" + c.name + " is also scaled by " + others;
   }
   return out;
 }

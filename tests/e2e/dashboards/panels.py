@@ -50,6 +50,7 @@ def metric_names(expr):
         for suffix in ("_bucket", "_count", "_sum"):
             if name.endswith(suffix) and name.startswith(("keelson_agent_scrape_duration",
                                                            "keelson_autoscaler_sync_duration",
+                                                           "keelson_autoscaler_sync_lag",
                                                            "keelson_log_delivery_latency")):
                 name = name[: -len(suffix)]
         names.add(name)
