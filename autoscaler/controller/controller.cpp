@@ -5,6 +5,8 @@
 #include <atomic>
 #include <thread>
 
+#include "collectors/common/fnv1a.h"
+
 namespace keelson::controller {
 namespace {
 
@@ -50,13 +52,8 @@ WallTime spreadDue(WallTime synced, std::chrono::milliseconds period,
 
 std::chrono::milliseconds syncPhase(const std::string& key, std::chrono::milliseconds period) {
   if (period <= std::chrono::milliseconds(0)) return std::chrono::milliseconds(0);
-  std::uint64_t hash = 14695981039346656037ULL;  // FNV-1a 64
-  for (const unsigned char c : key) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
   return std::chrono::milliseconds(
-      static_cast<std::int64_t>(hash % static_cast<std::uint64_t>(period.count())));
+      static_cast<std::int64_t>(fnv1a(key) % static_cast<std::uint64_t>(period.count())));
 }
 
 void reportInsecureTransport(const std::vector<kube::InsecureTransport>& found,

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "collectors/common/fnv1a.h"
+
 namespace keelson::leader {
 namespace {
 
@@ -29,12 +31,7 @@ std::string shardName(const std::string& lease, std::size_t index) {
 }
 
 std::size_t shardIndex(std::string_view key, std::size_t count) {
-  std::uint64_t hash = 14695981039346656037ull;
-  for (const unsigned char c : key) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return count == 0 ? 0 : static_cast<std::size_t>(hash % count);
+  return count == 0 ? 0 : static_cast<std::size_t>(fnv1a(key) % count);
 }
 
 ShardPlan planShards(const PersistedState& state, std::size_t min_count, std::size_t max_bytes,

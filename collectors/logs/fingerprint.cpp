@@ -1,14 +1,11 @@
 #include "collectors/logs/fingerprint.h"
 
+#include "collectors/common/fnv1a.h"
+
 namespace keelson::logs {
 
 Fingerprint fingerprintOf(std::string_view bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return Fingerprint{static_cast<std::uint32_t>(bytes.size()), h};
+  return Fingerprint{static_cast<std::uint32_t>(bytes.size()), fnv1a(bytes)};
 }
 
 }  // namespace keelson::logs

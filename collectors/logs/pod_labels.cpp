@@ -1,21 +1,20 @@
 #include "collectors/logs/pod_labels.h"
 
+#include "collectors/common/fnv1a.h"
+
 namespace keelson::logs {
 
 std::uint64_t metadataHash(const std::map<std::string, std::string>& labels,
                            const std::map<std::string, std::string>& annotations,
                            const std::map<std::string, ContainerImage>& images) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
+  std::uint64_t h = kFnv1aOffset;
+  // Each field prefixed by its length (8 bytes, little-endian), so no two splits hash alike.
   const auto mix = [&h](std::string_view bytes) {
     const std::uint64_t n = bytes.size();
-    for (int i = 0; i < 8; ++i) {
-      h ^= (n >> (8 * i)) & 0xff;
-      h *= 0x100000001b3ULL;
-    }
-    for (const char c : bytes) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 0x100000001b3ULL;
-    }
+    char length[8];
+    for (int i = 0; i < 8; ++i)
+      length[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+    h = fnv1a(bytes, fnv1a(std::string_view(length, sizeof length), h));
   };
   for (const auto* map : {&labels, &annotations}) {
     mix(std::to_string(map->size()));
