@@ -10,7 +10,7 @@ packages=(
   prometheus-cpp-dev librdkafka-dev libboost-dev libboost-system-dev libfmt-dev
   libyaml-cpp-dev nlohmann-json3-dev libssl-dev libgtest-dev libgmock-dev zlib1g-dev libre2-dev
   # real peers and the tools tests use to check them (tests/peers/)
-  prometheus kcat openssl maven default-jre-headless curl ca-certificates procps iproute2
+  prometheus nginx-light kcat openssl maven default-jre-headless curl ca-certificates procps iproute2
   python3 python3-yaml util-linux jq
   # the node peer (tests/peers/node) and the image builds (tests/peers/images)
   containerd runc containernetworking-plugins busybox-static iptables buildah debootstrap libc6-dev

@@ -32,7 +32,13 @@ class PromQuerySource final : public MetricSource {
                                            metric.container, context_.agent_selector);
     ++context_.queries;
     auto samples = client->query(promql);
-    if (!samples) return MetricObservation::unavailable(samples.error().message);
+    if (!samples) {
+      // A named connection's failure says which connection, so its operator knows what to check.
+      return MetricObservation::unavailable(metric.connection.empty()
+                                                ? samples.error().message
+                                                : "prometheus connection \"" + metric.connection +
+                                                      "\": " + samples.error().message);
+    }
     return observationFromSamples(metric, *samples, pods, now);
   }
 

@@ -27,7 +27,7 @@ Result<std::vector<Sample>> parseQueryResponse(int httpStatus, const std::string
     return fail("Unauthorized", "Prometheus refused the request (HTTP " +
                                     std::to_string(httpStatus) +
                                     (httpStatus == 401 ? " Unauthorized" : " Forbidden") +
-                                    "): check the credentials of --prometheus-config");
+                                    "): check the credentials it was given");
   }
   const json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {

@@ -38,7 +38,6 @@ label=regex pairs, all of which must match the whole label value.
     no-value FAMILY [MATCHERS...]  present in both, value not compared
 """
 import argparse
-import math
 import os
 import re
 import ssl

@@ -124,7 +124,9 @@ TEST(Connections, MetricsReadThroughTheNamedClientOnlyWhereAllowed) {
   auto parsed = parseConnections(kFile, "connections.yaml", "/etc/keelson");
   ASSERT_TRUE(parsed);
   auto* defaultTransport = new testing::ScriptedTransport({vector("1")});
-  auto* tenantTransport = new testing::ScriptedTransport({vector("7")});
+  http::HttpResponse refused;
+  refused.status = 401;
+  auto* tenantTransport = new testing::ScriptedTransport({vector("7"), refused});
   promapi::PromClient defaultClient{std::unique_ptr<http::HttpTransport>(defaultTransport)};
   promapi::PromClient tenantClient{std::unique_ptr<http::HttpTransport>(tenantTransport)};
   SourceContext context;
@@ -159,6 +161,14 @@ TEST(Connections, MetricsReadThroughTheNamedClientOnlyWhereAllowed) {
   EXPECT_EQ(obs.shape, engine::MetricObservation::Shape::Unavailable);
   EXPECT_NE(obs.error.find("may not be used by policies in namespace team-b"), std::string::npos);
   EXPECT_EQ(tenantTransport->sent.size(), 1u);  // nothing sent
+
+  // A refused credential names the connection, whose operator has to check it.
+  p.namespace_ = "team-a";
+  obs = reader.read(p, prom, {}, now);
+  EXPECT_EQ(obs.shape, engine::MetricObservation::Shape::Unavailable);
+  EXPECT_EQ(obs.error,
+            "prometheus connection \"tenant-a\": Prometheus refused the request (HTTP 401 "
+            "Unauthorized): check the credentials it was given");
 
   policy::MetricSpec lag;
   lag.type = policy::MetricType::KafkaLag;

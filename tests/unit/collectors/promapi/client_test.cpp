@@ -44,8 +44,8 @@ TEST(ParseQueryResponse, VectorScalarAndErrors) {
   auto refused = parseQueryResponse(401, "Unauthorized\n");
   EXPECT_EQ(refused.error().reason, "Unauthorized");
   EXPECT_EQ(refused.error().message,
-            "Prometheus refused the request (HTTP 401 Unauthorized): check the credentials of "
-            "--prometheus-config");
+            "Prometheus refused the request (HTTP 401 Unauthorized): check the credentials it was "
+            "given");
   EXPECT_EQ(parseQueryResponse(403, "").error().reason, "Unauthorized");
   EXPECT_EQ(
       parseQueryResponse(200, R"({"status":"success","data":{"resultType":"matrix","result":[]}})")
