@@ -21,7 +21,8 @@ constexpr const char* kUsage =
     "  keelson-agent check-config --config FILE\n"
     "  keelson-agent dump-metrics [--config FILE] [--cgroup-root DIR] [--proc-root DIR]\n"
     "                    [--log-root DIR] [--cgroups kubepods|all]\n"
-    "  keelson-agent --version\n";
+    "  keelson-agent --version\n"
+    "  keelson-agent COMMAND --help     (the command's flags)\n";
 
 struct Command {
   const char* name;
@@ -41,35 +42,43 @@ constexpr Command kCommands[] = {
 
 }  // namespace
 
-Result<std::map<std::string, std::string>> parseFlags(const std::vector<std::string>& args,
-                                                      const std::set<std::string>& allowed) {
-  std::map<std::string, std::string> flags;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (!a.starts_with("--") || a.size() == 2) {
-      return fail("UnexpectedArgument", fmt::format("unexpected argument '{}'", a));
+void addConfigFlags(cli::FlagSet& flags, std::map<std::string, std::string>& values,
+                    const std::vector<std::string>& names) {
+  struct Known {
+    const char* name;
+    const char* value_name;
+    const char* help;
+  };
+  static constexpr Known kKnown[] = {
+      {"config", "FILE", "the configuration file (YAML; its keys mirror these flags, a flag wins)"},
+      {"cgroup-root", "DIR", "the cgroup filesystem (default /sys/fs/cgroup)"},
+      {"proc-root", "DIR", "procfs (default /proc)"},
+      {"log-root", "DIR", "the kubelet's log root, holding pods/ (default /var/log)"},
+      {"state-dir", "DIR", "checkpoints and delivery state (default /var/lib/keelson)"},
+      {"listen", "HOST:PORT", "where /metrics, /healthz and /readyz are served (default :9445)"},
+      {"node-name", "NAME", "this node's name in records (default $NODE_NAME, else the host name)"},
+      {"sink", "SINK", "kafka://HOST:PORT/TOPIC, embedded (the default), file:PATH or stdout"},
+      {"port-file", "FILE", "write the bound metrics port there (for --listen with port 0)"},
+      {"kubeconfig", "FILE", "API server credentials for pod metadata (default: in-cluster)"},
+      {"cgroups", "kubepods|all",
+       "container_* series for the kubelet's pods only, or every cgroup"},
+  };
+  for (const auto& name : names) {
+    const Known* known = nullptr;
+    for (const auto& k : kKnown) {
+      if (name == k.name) known = &k;
     }
-    std::string name = a.substr(2);
-    std::string value;
-    if (const auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-    } else {
-      if (i + 1 >= args.size()) {
-        return fail("MissingValue", fmt::format("flag --{} needs a value", name));
-      }
-      value = args[++i];
-    }
-    if (!allowed.contains(name)) {
-      return fail("UnknownFlag", fmt::format("unknown flag --{}", name));
-    }
+    if (known == nullptr) continue;  // a programming error; the flag is simply not offered
     std::string key = name;
     for (char& c : key) {
       if (c == '-') c = '_';
     }
-    flags[key] = value;
+    flags.custom(name, known->value_name, known->help,
+                 [&values, key](const std::string& v) -> std::optional<std::string> {
+                   values[key] = v;
+                   return std::nullopt;
+                 });
   }
-  return flags;
 }
 
 int runCli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {

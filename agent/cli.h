@@ -5,19 +5,18 @@
 
 #include <iosfwd>
 #include <map>
-#include <set>
 #include <string>
 #include <vector>
 
-#include "collectors/common/result.h"
+#include "collectors/common/flags.h"
 
 namespace keelson::agent {
 
-// Parses "--name value" / "--name=value" pairs into {"name_with_underscores": value}. Flags not
-// in `allowed` (given with dashes: "cgroup-root") are errors ("UnknownFlag"), as are positional
-// arguments and flags without a value.
-Result<std::map<std::string, std::string>> parseFlags(const std::vector<std::string>& args,
-                                                      const std::set<std::string>& allowed);
+// Declares on `flags` the flags that mirror configuration keys (agent/config.h; given with
+// dashes: "cgroup-root", with their help), each setting values["cgroup_root"] only when given,
+// the map resolveConfig() takes.
+void addConfigFlags(cli::FlagSet& flags, std::map<std::string, std::string>& values,
+                    const std::vector<std::string>& names);
 
 // Dispatches argv (without the program name). Returns the process exit code.
 int runCli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err);

@@ -10,12 +10,13 @@ namespace keelson::agent {
 
 int runCheckConfigCommand(const std::vector<std::string>& args, std::ostream& out,
                           std::ostream& err) {
-  auto flags = parseFlags(args, {"config"});
-  if (!flags) {
-    err << "keelson-agent check-config: " << flags.error().message << "\n";
-    return 2;
-  }
-  auto config = resolveConfig(*flags, true);
+  std::map<std::string, std::string> flags;
+  cli::FlagSet set("keelson-agent check-config", "--config FILE",
+                   "Checks a configuration file as run would load it, without starting anything: "
+                   "every problem as FILE:LINE: message; exit 0 when it is valid.");
+  addConfigFlags(set, flags, {"config"});
+  if (auto exit = set.parse(args, out, err)) return *exit;
+  auto config = resolveConfig(flags, true);
   if (!config) {
     err << config.error().message << "\n";
     return 1;

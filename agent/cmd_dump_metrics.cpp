@@ -10,12 +10,13 @@ namespace keelson::agent {
 
 int runDumpMetricsCommand(const std::vector<std::string>& args, std::ostream& out,
                           std::ostream& err) {
-  auto flags = parseFlags(args, {"config", "cgroup-root", "proc-root", "log-root", "cgroups"});
-  if (!flags) {
-    err << "keelson-agent dump-metrics: " << flags.error().message << "\n";
-    return 2;
-  }
-  auto config = resolveConfig(*flags, false);
+  std::map<std::string, std::string> flags;
+  cli::FlagSet set("keelson-agent dump-metrics", "[flags]",
+                   "Collects the node's metrics once and prints them as /metrics would serve "
+                   "them.");
+  addConfigFlags(set, flags, {"config", "cgroup-root", "proc-root", "log-root", "cgroups"});
+  if (auto exit = set.parse(args, out, err)) return *exit;
+  auto config = resolveConfig(flags, false);
   if (!config) {
     err << config.error().message << "\n";
     return 1;

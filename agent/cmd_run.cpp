@@ -30,15 +30,16 @@ double wallSeconds() {
 
 }  // namespace
 
-int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, std::ostream& err) {
-  auto flags =
-      parseFlags(args, {"config", "cgroup-root", "proc-root", "log-root", "state-dir", "listen",
-                        "node-name", "sink", "port-file", "kubeconfig", "cgroups"});
-  if (!flags) {
-    err << "keelson-agent run: " << flags.error().message << "\n";
-    return 2;
-  }
-  auto config = resolveConfig(*flags, false);
+int runRunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::map<std::string, std::string> flags;
+  cli::FlagSet set("keelson-agent run", "--config FILE [flags]",
+                   "Serves the node's container metrics and ships every container's log lines "
+                   "until SIGTERM; SIGHUP re-reads the configuration.");
+  addConfigFlags(set, flags,
+                 {"config", "cgroup-root", "proc-root", "log-root", "state-dir", "listen",
+                  "node-name", "sink", "port-file", "kubeconfig", "cgroups"});
+  if (auto exit = set.parse(args, out, err)) return *exit;
+  auto config = resolveConfig(flags, false);
   if (!config) {
     err << config.error().message << "\n";
     return 1;
@@ -145,7 +146,7 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& /*out*/, s
     int sig = 0;
     while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
       // The same file and flags again; a broken file keeps the running configuration.
-      auto prepared = prepareReload(*running, resolveConfig(*flags, false));
+      auto prepared = prepareReload(*running, resolveConfig(flags, false));
       if (!prepared) {
         reload_metrics.failed();
         err << "keelson-agent: warn: configuration reload failed, the running configuration is "

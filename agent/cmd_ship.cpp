@@ -6,6 +6,7 @@
 #include "agent/config_subst.h"
 #include "agent/logs/logs_config.h"
 #include "agent/logs/pipeline.h"
+#include "collectors/common/flags.h"
 
 namespace keelson::agent {
 
@@ -59,35 +60,20 @@ int runShipCommand(const ShipOptions& options, std::ostream& out, std::ostream& 
 
 int runShipCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   ShipOptions o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    const auto value = [&](std::string& into) {
-      if (i + 1 >= args.size()) return false;
-      into = args[++i];
-      return true;
-    };
-    bool ok = true;
-    if (a == "--log-root")
-      ok = value(o.log_root);
-    else if (a == "--sink")
-      ok = value(o.sink);
-    else if (a == "--node-name")
-      ok = value(o.node_name);
-    else if (a == "--state-dir")
-      ok = value(o.state_dir);
-    else if (a == "--config")
-      ok = value(o.config_file);
-    else {
-      err << "keelson-agent ship: unknown argument '" << a
-          << "'\nusage: keelson-agent ship --log-root DIR --sink SINK [--node-name NAME] "
-             "[--state-dir DIR] [--config FILE]\n";
-      return 2;
-    }
-    if (!ok) {
-      err << "keelson-agent ship: " << a << " needs a value\n";
-      return 2;
-    }
-  }
+  cli::FlagSet set("keelson-agent ship", "--log-root DIR --sink SINK [flags]",
+                   "One pass: ships every complete line of every file under DIR/pods (from its "
+                   "start, or from the checkpoints in --state-dir) and exits 0 once all are "
+                   "acknowledged, 1 when delivery is impossible within logs.ship_timeout.");
+  set.string("log-root", &o.log_root, "DIR",
+             "the kubelet's log root, holding pods/ (default /var/log)")
+      .string("sink", &o.sink, "SINK", "kafka://HOST:PORT/TOPIC, embedded, file:PATH or stdout")
+      .string("node-name", &o.node_name, "NAME",
+              "this node's name in records (default: the host name)")
+      .string("state-dir", &o.state_dir, "DIR",
+              "checkpoints (default: none, every file from its start)")
+      .string("config", &o.config_file, "FILE",
+              "the agent's configuration file (its logs: section)");
+  if (auto exit = set.parse(args, out, err)) return *exit;
   return runShipCommand(o, out, err);
 }
 

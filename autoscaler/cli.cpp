@@ -1,69 +1,38 @@
 #include "autoscaler/cli.h"
 
 #include <fstream>
-#include <map>
-#include <optional>
 #include <sstream>
 
 #include "autoscaler/policy/parser.h"
 #include "autoscaler/simulate/simulate.h"
+#include "collectors/common/flags.h"
 
 namespace keelson::autoscaler {
-namespace {
-
-// --flag VALUE / --flag=VALUE; anything else is a usage error.
-std::optional<std::map<std::string, std::string>> parseFlags(
-    const std::vector<std::string>& args, std::initializer_list<const char*> known,
-    std::ostream& err) {
-  std::map<std::string, std::string> flags;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string name = args[i];
-    std::string value;
-    bool hasValue = false;
-    if (const auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      hasValue = true;
-    }
-    bool isKnown = false;
-    for (const char* k : known)
-      isKnown = isKnown || name == k;
-    if (!isKnown) {
-      err << "unknown argument \"" << args[i] << "\"\n";
-      return std::nullopt;
-    }
-    if (!hasValue) {
-      if (i + 1 >= args.size()) {
-        err << name << " needs a value\n";
-        return std::nullopt;
-      }
-      value = args[++i];
-    }
-    flags[name] = value;
-  }
-  return flags;
-}
-
-}  // namespace
-
 void printUsage(std::ostream& out) {
   out << "usage:\n"
-         "  keelson-autoscaler run --policies PATH [--kubeconfig FILE] [--prometheus URL] "
-         "[--dry-run]\n"
+         "  keelson-autoscaler run [--policies PATH] [--kubeconfig FILE] [--prometheus URL] "
+         "[flags]\n"
          "      [--namespaces NS[,NS...]] (act only in these namespaces)\n"
          "  keelson-autoscaler check --policies PATH\n"
          "  keelson-autoscaler simulate --policy FILE --samples FILE [--plot FILE.svg]\n"
          "  keelson-autoscaler crd   (prints the ScalingPolicy CustomResourceDefinition)\n"
-         "  keelson-autoscaler --version\n";
+         "  keelson-autoscaler --version\n"
+         "  keelson-autoscaler COMMAND --help   (the command's flags)\n";
 }
 
 int checkCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const auto flags = parseFlags(args, {"--policies"}, err);
-  if (!flags || !flags->count("--policies")) {
-    if (flags) err << "check needs --policies PATH (a policy file or a directory of them)\n";
+  std::string path;
+  cli::FlagSet set("keelson-autoscaler check", "--policies PATH",
+                   "Checks policy files as run would load them: every problem as FILE:LINE: "
+                   "message; exit 0 when all are valid.");
+  set.string("policies", &path, "PATH", "a policy file or a directory of them");
+  if (auto exit = set.parse(args, out, err)) return *exit;
+  if (path.empty()) {
+    err << "keelson-autoscaler check: needs --policies PATH (a policy file or a directory of "
+           "them)\n";
     return 2;
   }
-  const auto result = policy::loadPolicies(flags->at("--policies"));
+  const auto result = policy::loadPolicies(path);
   for (const auto& d : result.diagnostics)
     err << d.format() << "\n";
   if (!result.ok()) {
@@ -80,22 +49,29 @@ int checkCommand(const std::vector<std::string>& args, std::ostream& out, std::o
 }
 
 int simulateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const auto flags = parseFlags(args, {"--policy", "--samples", "--plot"}, err);
-  if (!flags || !flags->count("--policy") || !flags->count("--samples")) {
-    if (flags) err << "simulate needs --policy FILE and --samples FILE\n";
+  std::string policyPath;
+  std::string samplesPath;
+  std::string plotPath;
+  cli::FlagSet set("keelson-autoscaler simulate", "--policy FILE --samples FILE [--plot FILE.svg]",
+                   "Replays one policy over recorded samples, printing one JSON object per step.");
+  set.string("policy", &policyPath, "FILE", "a file holding exactly one policy")
+      .string("samples", &samplesPath, "FILE", "the recorded samples (YAML)")
+      .string("plot", &plotPath, "FILE.svg", "also draw the replay as an SVG chart");
+  if (auto exit = set.parse(args, out, err)) return *exit;
+  if (policyPath.empty() || samplesPath.empty()) {
+    err << "keelson-autoscaler simulate: needs --policy FILE and --samples FILE\n";
     return 2;
   }
-  const auto policies = policy::loadPolicies(flags->at("--policy"));
+  const auto policies = policy::loadPolicies(policyPath);
   for (const auto& d : policies.diagnostics)
     err << d.format() << "\n";
   if (!policies.ok()) return 1;
   if (policies.policies.size() != 1) {
-    err << flags->at("--policy") << ": holds " << policies.policies.size()
+    err << policyPath << ": holds " << policies.policies.size()
         << " policies; simulate replays exactly one\n";
     return 1;
   }
   const auto& policy = policies.policies.front();
-  const std::string samplesPath = flags->at("--samples");
   std::ifstream in(samplesPath, std::ios::binary);
   if (!in) {
     err << samplesPath << ": cannot be read\n";
@@ -119,8 +95,7 @@ int simulateCommand(const std::vector<std::string>& args, std::ostream& out, std
     buffer += '\n';
   }
   out << buffer;
-  if (flags->count("--plot")) {
-    const std::string plotPath = flags->at("--plot");
+  if (!plotPath.empty()) {
     std::ofstream svg(plotPath, std::ios::binary | std::ios::trunc);
     svg << simulate::plotSvg(policy, *samples, *steps);
     if (!svg.good()) {

@@ -38,6 +38,7 @@
 #include "autoscaler/policy/parser.h"
 #include "autoscaler/sources/registry.h"
 #include "autoscaler/sources/sources.h"
+#include "collectors/common/flags.h"
 #include "collectors/http/client_config.h"
 #include "collectors/http/server.h"
 #include "collectors/kafkalag/lag_reader.h"
@@ -71,7 +72,7 @@ struct RunFlags {
   std::string agent_selector = sources::kDefaultAgentSelector;
   bool dry_run = false;
   std::string listen = ":9446";
-  int sync_period_seconds = 15;
+  std::chrono::milliseconds sync_period{15000};
   std::string lease_namespace;
   std::string lease_name = "keelson-autoscaler";
   std::set<std::string> namespaces;
@@ -95,115 +96,77 @@ void logLine(const std::string& line) {
   std::cerr << kube::formatMicroTime(micros) << " " << line << std::endl;
 }
 
-const char* kUsage =
-    "usage: keelson-autoscaler run --policies PATH [--kubeconfig FILE] [--prometheus URL] "
-    "[--dry-run]\n"
-    "         [--prometheus-config FILE (url, tls, bearerTokenFile, basicAuth, headers)]\n"
-    "         [--kafka-config FILE (librdkafka properties; secrets as <key>.file=PATH)]\n"
-    "         [--connections FILE (named Prometheus/Kafka connections policies may choose)]\n"
-    "         [--agent-selector 'job=\"keelson-agent\"' (the agent's series in Resource queries)]\n"
-    "         [--listen HOST:PORT] [--sync-period SECONDS] [--lease-namespace NS]\n"
-    "         [--lease-name NAME] [--identity ID] [--namespaces NS[,NS...]]\n"
-    "         [--scaling-policies true|false] [--pods-watch true|false]\n"
-    "         [--kube-api-qps N] [--kube-api-burst N] [--concurrent-syncs N] [--record-steps N]\n"
-    "  --policies is optional when ScalingPolicy objects are watched (the default).\n";
-
-bool parseFlags(int argc, char** argv, RunFlags& flags) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&](std::string& into) {
-      if (i + 1 >= argc) return false;
-      into = argv[++i];
-      return true;
-    };
-    std::string number;
-    if (arg.rfind("--scaling-policies=", 0) == 0 || arg == "--scaling-policies") {
-      std::string v = arg.size() > 18 ? arg.substr(19) : "";
-      if (arg == "--scaling-policies" && !value(v)) return false;
-      if (v != "true" && v != "false") return false;
-      flags.scaling_policies = v == "true";
-    } else if (arg.rfind("--pods-watch=", 0) == 0 || arg == "--pods-watch") {
-      std::string v = arg.size() > 12 ? arg.substr(13) : "";
-      if (arg == "--pods-watch" && !value(v)) return false;
-      if (v != "true" && v != "false") return false;
-      flags.pods_watch = v == "true";
-    } else if (arg == "--kube-api-qps" || arg == "--kube-api-burst") {
-      if (!value(number)) return false;
-      char* end = nullptr;
-      const double v = std::strtod(number.c_str(), &end);
-      if (end == number.c_str() || *end != '\0' || !(v > 0) || v > 100000) return false;
-      (arg == "--kube-api-qps" ? flags.kube_qps : flags.kube_burst) = v;
-    } else if (arg == "--policies") {
-      if (!value(flags.policies)) return false;
-    } else if (arg == "--kubeconfig") {
-      if (!value(flags.kubeconfig)) return false;
-    } else if (arg == "--prometheus") {
-      if (!value(flags.prometheus)) return false;
-    } else if (arg == "--prometheus-config") {
-      if (!value(flags.prometheus_config)) return false;
-    } else if (arg == "--kafka-config") {
-      if (!value(flags.kafka_config)) return false;
-    } else if (arg == "--connections") {
-      if (!value(flags.connections)) return false;
-    } else if (arg == "--agent-selector") {
-      if (!value(flags.agent_selector)) return false;
-      if (auto bad = sources::checkAgentSelector(flags.agent_selector)) {
-        std::cerr << "keelson-autoscaler run: --agent-selector: " << *bad << "\n";
-        return false;
-      }
-    } else if (arg == "--dry-run") {
-      flags.dry_run = true;
-    } else if (arg == "--listen") {
-      if (!value(flags.listen)) return false;
-    } else if (arg == "--sync-period") {
-      if (!value(number)) return false;
-      flags.sync_period_seconds = std::atoi(number.c_str());
-      if (flags.sync_period_seconds <= 0) return false;
-    } else if (arg == "--lease-namespace") {
-      if (!value(flags.lease_namespace)) return false;
-    } else if (arg == "--lease-name") {
-      if (!value(flags.lease_name)) return false;
-    } else if (arg == "--identity") {
-      if (!value(flags.identity)) return false;
-    } else if (arg == "--concurrent-syncs") {
-      if (!value(number)) return false;
-      char* end = nullptr;
-      flags.concurrent_syncs = std::strtol(number.c_str(), &end, 10);
-      if (number.empty() || *end != '\0' || flags.concurrent_syncs < 1 ||
-          flags.concurrent_syncs > 64) {
-        std::cerr << "keelson-autoscaler run: --concurrent-syncs must be 1..64\n";
-        return false;
-      }
-    } else if (arg == "--record-steps") {
-      std::string steps;
-      if (!value(steps)) return false;
-      char* end = nullptr;
-      flags.record_steps = std::strtol(steps.c_str(), &end, 10);
-      // A week of 15 s syncs; each step is a few hundred bytes per policy.
-      if (steps.empty() || *end != '\0' || flags.record_steps < 0 || flags.record_steps > 40320) {
-        std::cerr << "keelson-autoscaler run: --record-steps must be 0..40320 (steps kept per "
-                     "policy)\n";
-        return false;
-      }
-    } else if (arg == "--namespaces") {
-      std::string list;
-      if (!value(list)) return false;
-      for (std::size_t start = 0; start <= list.size();) {
-        const auto comma = std::min(list.find(',', start), list.size());
-        const std::string ns = list.substr(start, comma - start);
-        if (auto bad = kube::checkNamespace(ns)) {
-          std::cerr << "keelson-autoscaler run: --namespaces: " << *bad << "\n";
-          return false;
-        }
-        flags.namespaces.insert(ns);
-        start = comma + 1;
-      }
-    } else {
-      std::cerr << "keelson-autoscaler run: unknown flag " << arg << "\n";
-      return false;
+// run's flags (the one grammar, collectors/common/flags.h). nullopt: go on; else the exit code
+// (0 after --help, 2 after a usage error).
+std::optional<int> parseFlags(int argc, char** argv, RunFlags& flags) {
+  cli::FlagSet set(
+      "keelson-autoscaler run", "[--policies PATH] [flags]",
+      "Runs the controller: ScalingPolicy objects (and policy files with --policies) scaled "
+      "through the scale subresource, one leader among the replicas. --policies is optional when "
+      "ScalingPolicy objects are watched (the default).");
+  auto namespaces = [&flags](const std::string& list) -> std::optional<std::string> {
+    flags.namespaces.clear();
+    for (std::size_t start = 0; start <= list.size();) {
+      const auto comma = std::min(list.find(',', start), list.size());
+      const std::string ns = list.substr(start, comma - start);
+      if (auto bad = kube::checkNamespace(ns)) return bad;
+      flags.namespaces.insert(ns);
+      start = comma + 1;
     }
+    return std::nullopt;
+  };
+  auto selector = [&flags](const std::string& v) -> std::optional<std::string> {
+    if (auto bad = sources::checkAgentSelector(v)) return bad;
+    flags.agent_selector = v;
+    return std::nullopt;
+  };
+  set.string("policies", &flags.policies, "PATH", "a policy file or a directory of them")
+      .string("kubeconfig", &flags.kubeconfig, "FILE",
+              "API server credentials (default: in-cluster)")
+      .string("prometheus", &flags.prometheus, "URL", "the Prometheus to query (no auth)")
+      .string("prometheus-config", &flags.prometheus_config, "FILE",
+              "the Prometheus connection: url, tls, bearerTokenFile, basicAuth, headers")
+      .string("kafka-config", &flags.kafka_config, "FILE",
+              "librdkafka properties for KafkaLag (secrets as <key>.file=PATH)")
+      .string("connections", &flags.connections, "FILE",
+              "named Prometheus/Kafka connections that policies may choose")
+      .custom("agent-selector", "SELECTOR",
+              "the agent's series in Resource queries (default " +
+                  std::string(sources::kDefaultAgentSelector) + ")",
+              selector)
+      .boolean("dry-run", &flags.dry_run, "decide and report, never write a scale")
+      .string("listen", &flags.listen, "HOST:PORT",
+              "where /metrics, /healthz and /readyz are "
+              "served (default :9446)")
+      .duration("sync-period", &flags.sync_period,
+                "how often each policy is synced (default 15s; a bare number is seconds)",
+                DurationDialect{std::chrono::seconds(1)}, std::chrono::seconds(1))
+      .string("lease-namespace", &flags.lease_namespace, "NS",
+              "the leader election Lease's namespace (default $POD_NAMESPACE)")
+      .string("lease-name", &flags.lease_name, "NAME",
+              "the Lease's name (default keelson-autoscaler)")
+      .string("identity", &flags.identity, "ID",
+              "this replica's identity (default $POD_NAME or the host name, + a suffix)")
+      .custom("namespaces", "NS[,NS...]", "act only in these namespaces", namespaces)
+      .boolean("scaling-policies", &flags.scaling_policies,
+               "watch ScalingPolicy objects, keelson.io/v1 (default true)")
+      .boolean("pods-watch", &flags.pods_watch,
+               "pods from one shared watch, not a LIST per sync (default true)")
+      .number("kube-api-qps", &flags.kube_qps, 0.001, 100000, "API requests per second (default 5)")
+      .number("kube-api-burst", &flags.kube_burst, 1, 100000, "API request burst (default 10)")
+      .integer("concurrent-syncs", &flags.concurrent_syncs, 1, 64,
+               "policies whose scale, pods and metrics are read at once (default 5)")
+      // A week of 15 s syncs; each step is a few hundred bytes per policy.
+      .integer("record-steps", &flags.record_steps, 0, 40320,
+               "observed steps kept per policy for /debug/samples (default 0: off)");
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (auto exit = set.parse(args, std::cout, std::cerr)) return exit;
+  if (flags.policies.empty() && !flags.scaling_policies) {
+    std::cerr << "keelson-autoscaler run: nothing to scale: give --policies PATH or leave "
+                 "--scaling-policies on\n";
+    return 2;
   }
-  return !flags.policies.empty() || flags.scaling_policies;
+  return std::nullopt;
 }
 
 // A clock whose sleeps end at stop(), so the watch thread's back-off never delays shutdown.
@@ -288,10 +251,7 @@ std::string envOr(const char* name, const std::string& fallback) {
 
 int runRunCommand(int argc, char** argv) {
   RunFlags flags;
-  if (!parseFlags(argc, argv, flags)) {
-    std::cerr << kUsage;
-    return 2;
-  }
+  if (auto exit = parseFlags(argc, argv, flags)) return *exit;
   std::vector<policy::Policy> policies;
   if (!flags.policies.empty()) {
     if (!loadInto(flags.policies, nullptr, policies)) return 1;
@@ -541,7 +501,7 @@ int runRunCommand(int argc, char** argv) {
   controller::KubeClusterApi api(**client);
   controller::ControllerOptions options;
   options.dry_run = flags.dry_run;
-  options.sync_period = std::chrono::seconds(flags.sync_period_seconds);
+  options.sync_period = flags.sync_period;
   options.namespaces = flags.namespaces;
   options.spread = true;
   if (flags.record_steps > 0) {
@@ -789,7 +749,7 @@ int runRunCommand(int argc, char** argv) {
     }
     if (watcher && leading() && now >= nextHpaList) {
       // Other autoscalers of the same targets: one cluster-wide HPA list per sync period.
-      nextHpaList = now + std::chrono::seconds(flags.sync_period_seconds);
+      nextHpaList = now + flags.sync_period;
       auto listed = (*client)->call("GET", "/apis/autoscaling/v2/horizontalpodautoscalers", "", "",
                                     "horizontalpodautoscalers", "");
       if (listed) {
@@ -839,7 +799,7 @@ int runRunCommand(int argc, char** argv) {
       }
     }
     if (now >= nextTrim) {
-      nextTrim = now + std::chrono::seconds(flags.sync_period_seconds);
+      nextTrim = now + flags.sync_period;
       ::malloc_trim(0);
     }
     clock.sleepFor(std::chrono::milliseconds(100));

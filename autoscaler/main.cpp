@@ -6,6 +6,7 @@
 #include "autoscaler/cli.h"
 #include "autoscaler/cmd_run.h"
 #include "autoscaler/crd/crd.h"
+#include "collectors/common/flags.h"
 #include "collectors/common/version.h"
 
 int main(int argc, char** argv) {
@@ -20,6 +21,10 @@ int main(int argc, char** argv) {
     return keelson::autoscaler::simulateCommand(args, std::cout, std::cerr);
   }
   if (command == "crd") {  // the ScalingPolicy CustomResourceDefinition, from the parser
+    keelson::cli::FlagSet set("keelson-autoscaler crd", "",
+                              "Prints the ScalingPolicy CustomResourceDefinition, its schema made "
+                              "from the policy parser's model.");
+    if (auto exit = set.parse(args, std::cout, std::cerr)) return *exit;
     auto yaml = keelson::crd::crdYaml();
     if (!yaml) {
       std::cerr << yaml.error().message << "\n";

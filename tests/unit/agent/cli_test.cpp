@@ -46,6 +46,21 @@ TEST(CliTest, UnknownCommandAndFlag) {
   EXPECT_EQ(run({"dump-metrics", "--cgroup-root"}).code, 2);
 }
 
+TEST(CliTest, EveryCommandAnswersHelp) {
+  for (const char* command : {"run", "ship", "check-config", "dump-metrics"}) {
+    for (const char* help : {"--help", "-h"}) {
+      const auto r = run({command, help});
+      EXPECT_EQ(r.code, 0) << command << " " << help << ": " << r.err;
+      EXPECT_TRUE(r.out.starts_with(std::string("usage: keelson-agent ") + command + " ")) << r.out;
+      EXPECT_NE(r.out.find("\n  --help "), std::string::npos) << r.out;
+      EXPECT_EQ(r.err, "");
+    }
+  }
+  const auto r = run({"ship", "--log-root=/x", "--sink"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(r.err.starts_with("keelson-agent ship: flag --sink needs a value (SINK)\n")) << r.err;
+}
+
 TEST(CliTest, CheckConfig) {
   const auto good = writeTemp("log_root: /var/log\nlogs:\n  inflight_budget: 16MiB\n");
   auto r = run({"check-config", "--config", good});

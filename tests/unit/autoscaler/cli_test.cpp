@@ -45,6 +45,19 @@ TEST(Cli, UsageErrors) {
   EXPECT_EQ(checkCommand({}, out, err), 2);
   EXPECT_EQ(simulateCommand({"--policy", "x"}, out, err), 2);
   EXPECT_EQ(simulateCommand({"--bogus"}, out, err), 2);
+  EXPECT_NE(err.str().find("keelson-autoscaler simulate: unknown flag --bogus\n"),
+            std::string::npos)
+      << err.str();
+}
+
+TEST(Cli, HelpOnEveryCommand) {
+  std::ostringstream check, simulate, err;
+  EXPECT_EQ(checkCommand({"--help"}, check, err), 0);
+  EXPECT_TRUE(check.str().starts_with("usage: keelson-autoscaler check --policies PATH\n"))
+      << check.str();
+  EXPECT_EQ(simulateCommand({"-h"}, simulate, err), 0);
+  EXPECT_NE(simulate.str().find("  --plot FILE.svg "), std::string::npos) << simulate.str();
+  EXPECT_EQ(err.str(), "");
 }
 
 TEST(Cli, SimulatePrintsOneObjectPerStep) {
