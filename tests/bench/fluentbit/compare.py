@@ -19,11 +19,13 @@ has read every line and its null output has received no record for 2.5 s (its fl
 is 1 s; polled on its HTTP server every 100 ms), then is stopped; its CPU is taken at the last
 poll that saw a record arrive, so the idle wait is not charged to it. CPU is utime+stime of the process (all threads: getrusage
 of the reaped child for keelson, /proc/<pid>/stat for Fluent Bit read before it is stopped);
-RSS is the peak, VmHWM from /proc (read every 5 ms for keelson until it exits). Rounds alternate the two tools. Run it alone: on 2 cores
+RSS is the peak, VmHWM from /proc (read every 5 ms for keelson until it exits). Rounds alternate the tools. Run it alone: on 2 cores
 anything else running changes the figures.
 
   tests/bench/fluentbit/compare.py --fluent-bit "$(tests/bench/fluentbit/build.sh REPO)"
   tests/bench/fluentbit/compare.py --fluent-bit FB --kinds plain --files 500 --lines 1000000
+  tests/bench/fluentbit/compare.py --baseline-agent /tmp/before/build-release/agent/keelson-agent \
+      --kinds plain --rounds 6     # a before/after of keelson itself, no Fluent Bit needed
 """
 import argparse
 import json
@@ -286,8 +288,10 @@ def span(values, fmt="{:.2f}"):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--fluent-bit", required=True, help="the fluent-bit binary (build.sh prints it)")
+    ap.add_argument("--fluent-bit", help="the fluent-bit binary (build.sh prints it)")
     ap.add_argument("--agent", default=os.path.join(REPO, "build-release", "agent", "keelson-agent"))
+    ap.add_argument("--baseline-agent", help="another keelson-agent build (e.g. of the commit "
+                    "before a change) run the same way, alternating, as a column of its own")
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--files", type=int, default=1)
@@ -298,7 +302,14 @@ def main():
     for kind in a.kinds.split(","):
         if kind not in KINDS:
             sys.exit(f"--kinds: unknown kind '{kind}' (known: {', '.join(KINDS)})")
-    for path in (a.agent, a.fluent_bit):
+    if not a.fluent_bit and not a.baseline_agent:
+        sys.exit("give --fluent-bit BIN, --baseline-agent BIN or both: keelson is measured beside them")
+    tools = [("keelson", a.agent)]
+    if a.baseline_agent:
+        tools.append(("baseline", a.baseline_agent))
+    if a.fluent_bit:
+        tools.append(("fluent-bit", a.fluent_bit))
+    for _, path in tools:
         if not os.access(path, os.X_OK):
             sys.exit(f"{path}: not an executable (build keelson with `cmake --preset release && "
                      "cmake --build --preset release --target keelson-agent`, Fluent Bit with build.sh)")
@@ -311,31 +322,35 @@ def main():
             config_path = os.path.join(work, kind + ".yaml")
             with open(config_path, "w") as f:
                 f.write(KEELSON_CONFIG[kind])
-            k, fb = [], []
+            results = {tool: [] for tool, _ in tools}
             for r in range(a.rounds):
-                order = (("keelson", k), ("fluent-bit", fb)) if r % 2 == 0 else (("fluent-bit", fb), ("keelson", k))
-                for tool, acc in order:
-                    res = (run_keelson(a.agent, root, config_path, work) if tool == "keelson" else
-                           run_fluent_bit(a.fluent_bit, root, kind, lines, work, a.timeout))
+                # Each round starts with the next tool, so none always runs first.
+                order = tools[r % len(tools):] + tools[:r % len(tools)]
+                for tool, path in order:
+                    res = (run_fluent_bit(path, root, kind, lines, work, a.timeout)
+                           if tool == "fluent-bit" else run_keelson(path, root, config_path, work))
                     res["per_m"] = res["cpu"] / (lines / 1e6)
-                    acc.append(res)
+                    results[tool].append(res)
                     print(f"{kind:9} round {r + 1} {tool:10} {res['cpu']:.2f} CPU-s  "
-                          f"{res['per_m']:.2f} CPU-s/M lines  RSS {res['rss_mib']:.0f} MiB  "
+                          f"{res['per_m']:.3f} CPU-s/M lines  RSS {res['rss_mib']:.1f} MiB  "
                           f"wall {res['wall']:.1f} s  ({res['note']})", file=sys.stderr, flush=True)
             shutil.rmtree(root)
-            rows.append((kind, lines, k, fb))
+            rows.append((kind, results))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\n{a.files} file(s), {a.lines} lines, {a.rounds} rounds; CPU-s per million lines and peak "
           "RSS: median (min-max)")
-    print("| kind | keelson CPU-s/M | keelson RSS MiB | Fluent Bit CPU-s/M | Fluent Bit RSS MiB | "
-          "Fluent Bit / keelson |")
-    print("|---|---|---|---|---|---|")
-    for kind, lines, k, fb in rows:
-        kc, fc = [x["per_m"] for x in k], [x["per_m"] for x in fb]
-        print(f"| {kind} | {span(kc)} | {span([x['rss_mib'] for x in k], '{:.0f}')} | {span(fc)} | "
-              f"{span([x['rss_mib'] for x in fb], '{:.0f}')} | "
-              f"{statistics.median(fc) / statistics.median(kc):.1f}x |")
+    names = [tool for tool, _ in tools]
+    print("| kind | " + " | ".join(f"{t} CPU-s/M | {t} RSS MiB" for t in names) + "".join(
+        f" | {t} / keelson" for t in names[1:]) + " |")
+    print("|---" * (1 + 2 * len(names) + len(names) - 1) + "|")
+    for kind, results in rows:
+        per_m = {t: [x["per_m"] for x in results[t]] for t in names}
+        cells = [f"{span(per_m[t], '{:.3f}')} | {span([x['rss_mib'] for x in results[t]], '{:.1f}')}"
+                 for t in names]
+        ratios = [f"{statistics.median(per_m[t]) / statistics.median(per_m['keelson']):.2f}x"
+                  for t in names[1:]]
+        print(f"| {kind} | " + " | ".join(cells + ratios) + " |")
 
 
 if __name__ == "__main__":
