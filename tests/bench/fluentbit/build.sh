@@ -47,7 +47,12 @@ mapfile -t absent < <(git ls-tree -r "v$FLB_VERSION" | awk '{print $3 "\t" $4}' 
 [[ -f $FLB_HOME/src/CMakeLists.txt ]] || die "could not extract v$FLB_VERSION (see $FLB_HOME/archive.log)"
 unset GIT_DIR
 log "configuring and building Fluent Bit $FLB_VERSION in $FLB_HOME (-j2, about 20 minutes here)"
+# Configured from inside $FLB_HOME with git's search stopped there: LuaJIT's CMake asks git whether
+# the working directory is a work tree, and if it is (the Keelson checkout) runs `git show` in its
+# own unpacked source at build time, which fails ("not a git repository").
 (
+  cd "$FLB_HOME"
+  export GIT_CEILING_DIRECTORIES=$FLB_HOME
   cmake -S "$FLB_HOME/src" -B "$FLB_HOME/build" -DCMAKE_BUILD_TYPE=Release \
     -DFLB_PREFER_SYSTEM_LIB_SQLITE=On -DFLB_TESTS_RUNTIME=Off -DFLB_TESTS_INTERNAL=Off \
     -DFLB_EXAMPLES=Off -DFLB_SHARED_LIB=Off -DFLB_WASM=Off \
