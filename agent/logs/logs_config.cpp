@@ -53,17 +53,17 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
     }
     return *b;
   };
-  const auto durationOf = [&](const YAML::Node& v,
-                              const std::string& key) -> Result<std::chrono::milliseconds> {
+  const auto durationOf = [&](const YAML::Node& v, const std::string& key,
+                              bool zero = false) -> Result<std::chrono::milliseconds> {
     auto s = needScalar(v, key);
     if (!s) return fail(s.error());
     auto d = keelson::parseDuration(*s);
     if (!d) {
       return configError(file, v,
-                         fmt::format("`logs.{}`: '{}' is not a positive duration ({})", key, *s,
-                                     d.error().message));
+                         fmt::format("`logs.{}`: '{}' is not a {}duration ({})", key, *s,
+                                     zero ? "" : "positive ", d.error().message));
     }
-    if (d->count() <= 0) {
+    if (d->count() < 0 || (d->count() == 0 && !zero)) {
       return configError(file, v,
                          fmt::format("`logs.{}`: '{}' is not a positive duration (e.g. 10s, "
                                      "250ms, 1h30m)",
@@ -114,6 +114,12 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
     } else if (key == "poll_interval") {
       KEELSON_TRY(d, durationOf(v, key));
       cfg.poll_interval = *d;
+    } else if (key == "batch_wait") {
+      KEELSON_TRY(d, durationOf(v, key, true));
+      if (*d > std::chrono::seconds(1)) {
+        return configError(file, v, "`logs.batch_wait` must be at most 1s (it delays every line)");
+      }
+      cfg.batch_wait = *d;
     } else if (key == "retry_backoff") {
       KEELSON_TRY(d, durationOf(v, key));
       cfg.retry_backoff = *d;
@@ -255,12 +261,12 @@ Result<LogsConfig> parseLogsConfig(const YAML::Node& logs, const std::string& fi
     } else {
       return configError(
           file, kv.first,
-          fmt::format(
-              "unknown key `logs.{}` (known: enabled, inflight_budget, "
-              "checkpoint_interval, shutdown_timeout, ship_timeout, max_record_bytes, "
-              "poll_interval, retry_backoff, undeliverable, record_metadata, rate_limit, kafka, "
-              "namespaces, pods, containers, multiline, parse_json, drop, redact)",
-              key));
+          fmt::format("unknown key `logs.{}` (known: enabled, inflight_budget, "
+                      "checkpoint_interval, shutdown_timeout, ship_timeout, max_record_bytes, "
+                      "poll_interval, batch_wait, retry_backoff, undeliverable, record_metadata, "
+                      "rate_limit, kafka, "
+                      "namespaces, pods, containers, multiline, parse_json, drop, redact)",
+                      key));
     }
 #undef KEELSON_TRY
   }

@@ -497,6 +497,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     c.checkpoint_interval = n.checkpoint_interval;
     c.shutdown_timeout = n.shutdown_timeout;
     c.poll_interval = n.poll_interval;
+    c.batch_wait = n.batch_wait;
     c.undeliverable = n.undeliverable;
     drop_undeliverable = n.undeliverable == "drop";
     if (c.rate_limit != n.rate_limit) {
@@ -607,7 +608,21 @@ class LogPipeline::Impl final : public logs::RecordSink {
       return;
     }
     if (tailer->eventFd() >= 0) {
-      tailer->waitForEvents(wait);
+      // Written: let more writes gather (logs.batch_wait) before the turn that reads them,
+      // serving delivery reports meanwhile when records are in flight.
+      if (tailer->waitForEvents(wait) && opts.config.batch_wait.count() > 0) {
+        if (at_sink) {
+          // A sink's poll returns once it served a report: poll until the wait is over.
+          const auto until = std::chrono::steady_clock::now() + opts.config.batch_wait;
+          for (auto left = opts.config.batch_wait; left.count() > 0;
+               left = std::chrono::duration_cast<milliseconds>(until -
+                                                               std::chrono::steady_clock::now())) {
+            sink->poll(left);
+          }
+        } else {
+          std::this_thread::sleep_for(opts.config.batch_wait);
+        }
+      }
     } else if (at_sink) {
       sink->poll(wait);
     } else {

@@ -147,8 +147,9 @@ class LogPipeline {
   // Configuration reload (agent/config_reload.h): the settings the loop uses from its next turn.
   // Thread-safe, from any thread; the one swap point between a reload and the running loop, read
   // once per turn (an atomic load), never per line. Applied live: checkpoint_interval,
-  // shutdown_timeout, poll_interval, undeliverable, rate_limit (held records are re-paced or,
-  // with the limit removed, produced at once), and the selections and processing rules of issue
+  // shutdown_timeout, poll_interval, batch_wait, undeliverable, rate_limit (held records are
+  // re-paced or, with the limit removed, produced at once), and the selections and processing rules
+  // of issue
   // 16. Every other field needs a restart and is ignored here: the caller passes them unchanged.
   void applySettings(std::shared_ptr<const LogsConfig> settings);
 

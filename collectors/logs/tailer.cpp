@@ -517,8 +517,10 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     char buf[kFingerprintMaxBytes];
     const ssize_t n = ::pread(f.fd.get(), buf, want, 0);
     if (n > 0) f.fingerprint = fingerprintOf(std::string_view(buf, static_cast<std::size_t>(n)));
-    if (n > 0 && !f.rotated() && static_cast<std::size_t>(n) > f.head.size())
+    if (n > 0 && !f.rotated() && static_cast<std::size_t>(n) > f.head.size()) {
       f.head.assign(buf, static_cast<std::size_t>(n));
+      f.head_fingerprint = f.fingerprint;
+    }
   }
 
   // Where "from the end" starts (offsets.h, lineStartIn), looking back kLineStartLookBack bytes.
@@ -537,6 +539,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     char buf[kFingerprintMaxBytes];
     const ssize_t n = ::pread(f.fd.get(), buf, sizeof buf, 0);
     if (n > 0) f.head.assign(buf, static_cast<std::size_t>(n));
+    f.head_fingerprint = {};
   }
 
   // copytruncate (logrotate, docker's json-file rotation, ...) copies the live file to a rotated
@@ -723,6 +726,26 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     const ssize_t n = ::pread(fd, buf, want.length, 0);
     if (n != static_cast<ssize_t>(want.length)) return false;
     return fingerprintOf(std::string_view(buf, want.length)) == want;
+  }
+
+  // Whether the file's first bytes are still those its fingerprint was taken on, as a live look at
+  // every written file asks (has a copytruncate rewritten the head past the read offset since the
+  // last look?). When the bytes hashed are at hand (`head`, from the same read), the first
+  // kLiveHeadCheckBytes of them are compared as they are: a short pread and a memcmp instead of
+  // reading and hashing up to 1 KiB a byte at a time, which was a fifth of the agent's CPU when
+  // following 500 files. 256 bytes hold a CRI file's first line whole, the runtime's nanosecond
+  // timestamp first, so a rewritten head that matches them is a file that was not rewritten.
+  // Resuming from a checkpoint still checks the whole fingerprint (resumeFacts).
+  bool headMatches(const TrackedFile& f) {
+    constexpr std::size_t kLiveHeadCheckBytes = 256;
+    const Fingerprint& want = f.fingerprint;
+    if (f.head_fingerprint != want || f.head.size() != want.length) {
+      return fingerprintMatches(f.fd.get(), want);
+    }
+    const std::size_t len = std::min<std::size_t>(want.length, kLiveHeadCheckBytes);
+    char buf[kLiveHeadCheckBytes];
+    const ssize_t n = ::pread(f.fd.get(), buf, len, 0);
+    return n == static_cast<ssize_t>(len) && std::memcmp(buf, f.head.data(), len) == 0;
   }
 
   // What checkResumePoint needs to know about the file found under a checkpoint's inode.
@@ -926,8 +949,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   // The content half of a look through the fd: has the head been rewritten, is a copy known.
   void look(const TrackedFile& f, RotationAfter& after, const std::set<std::uint64_t>& copied) {
     after.head_changed = f.fingerprint.length > 0 && after.size &&
-                         *after.size >= f.offsets.read_offset &&
-                         !fingerprintMatches(f.fd.get(), f.fingerprint);
+                         *after.size >= f.offsets.read_offset && !headMatches(f);
     after.copy_tracked = copied.contains(f.serial);
   }
 

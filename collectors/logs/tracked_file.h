@@ -102,6 +102,10 @@ struct TrackedFile {
   // A live file's first up-to-1-KiB as read (before any truncation): how a copytruncate copy of it
   // is recognised.
   std::string head;
+  // The fingerprint `head` was hashed into, when it was (refingerprint: the same read): while it
+  // equals `fingerprint`, a look compares the file's first bytes with `head` (memcmp) instead of
+  // hashing them again. Anything else that sets `head` clears it.
+  Fingerprint head_fingerprint;
   // In DormantCopy: the serial of the live instance this file is a copy of.
   std::uint64_t copy_of = 0;
   LineCarry carry;

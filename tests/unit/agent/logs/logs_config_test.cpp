@@ -36,6 +36,7 @@ TEST(LogsConfig, ParsesEveryKey) {
   max_record_bytes: 512KiB
   timestamp_key: "@timestamp"
   poll_interval: 100ms
+  batch_wait: 20ms
   retry_backoff: 50ms
   rate_limit:
     lines_per_second: 100
@@ -58,6 +59,7 @@ TEST(LogsConfig, ParsesEveryKey) {
   EXPECT_EQ(c->max_record_bytes, 512u * 1024);
   EXPECT_EQ(c->timestamp_key, "@timestamp");
   EXPECT_EQ(c->poll_interval, std::chrono::milliseconds(100));
+  EXPECT_EQ(c->batch_wait, std::chrono::milliseconds(20));
   EXPECT_EQ(c->retry_backoff, std::chrono::milliseconds(50));
   ASSERT_TRUE(c->rate_limit.has_value());
   EXPECT_EQ(*c->rate_limit, (RateLimit{100, 500}));
@@ -96,6 +98,8 @@ TEST(LogsConfig, ErrorsNameFileAndLine) {
       {"logs:\n  timestamp_key: log\n",
        "agent.yaml:2: `logs.timestamp_key`: 'log' must be 1 to 64 bytes and not a field"},
       {"logs:\n  enabled: maybe\n", "agent.yaml:2: `logs.enabled` must be true or false"},
+      {"logs:\n  batch_wait: 2s\n", "agent.yaml:2: `logs.batch_wait` must be at most 1s"},
+      {"logs:\n  batch_wait: soon\n", "agent.yaml:2: `logs.batch_wait`: 'soon' is not a duration"},
   };
   for (const auto& c : cases) {
     auto r = parse(c.yaml);
@@ -103,6 +107,15 @@ TEST(LogsConfig, ErrorsNameFileAndLine) {
     EXPECT_EQ(r.error().reason, "ConfigError");
     EXPECT_EQ(r.error().message.substr(0, c.want.size()), c.want) << r.error().message;
   }
+}
+
+TEST(LogsConfig, BatchWaitMayBeZero) {
+  EXPECT_EQ(parse("other: 1\n")->batch_wait, std::chrono::milliseconds(50));
+  auto c = parse("logs:\n  batch_wait: 0\n");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->batch_wait, std::chrono::milliseconds(0));
+  // Every other duration stays positive.
+  EXPECT_FALSE(parse("logs:\n  poll_interval: 0\n").ok());
 }
 
 TEST(LogsConfig, RecordMetadata) {
