@@ -34,7 +34,8 @@ namespace keelson::agent {
 // budget, record size, metadata policy, `enabled`, every top-level key.
 inline constexpr std::string_view kLiveLogsKeys[] = {
     // pacing, read by the loop each turn
-    "checkpoint_interval", "shutdown_timeout", "poll_interval", "undeliverable", "rate_limit",
+    "checkpoint_interval", "shutdown_timeout", "poll_interval", "batch_wait", "undeliverable",
+    "rate_limit",
     // selections and processing rules (issue 16)
     "namespaces", "pods", "containers", "multiline", "parse_json", "drop", "redact"};
 

@@ -10,8 +10,8 @@
 //     shutdown_timeout: 10s           # bound on the final flush at SIGTERM
 //     ship_timeout: 60s               # `ship`: give up (exit 1) if not all delivered by then
 //     max_record_bytes: 256KiB        # records are cut (and counted) beyond this
-//     poll_interval: 200ms            # how often idle files are looked at again
-//     batch_wait: 50ms                # after a file is written, how long more writes may gather
+//     poll_interval: 1s               # longest idle wait (writes, stop and reload wake the loop)
+//     batch_wait: 100ms               # after a file is written, how long more writes may gather
 //                                     # before it is read (fewer, larger reads)
 //     retry_backoff: 100ms            # first back-off of a failed delivery (doubles, max 10 s)
 //     undeliverable: pause            # or drop: a record a destination refuses for good
@@ -63,11 +63,14 @@ struct LogsConfig {
   std::chrono::milliseconds shutdown_timeout{10000};
   std::chrono::milliseconds ship_timeout{60000};
   std::uint64_t max_record_bytes = 256u << 10;  // issue 4: default 256 KiB
-  std::chrono::milliseconds poll_interval{200};
+  // The longest idle wait: how often an idle loop does its bookkeeping (gauges, checkpoints of
+  // acknowledged offsets, pod metadata). A write wakes it at once (inotify), as do stop() and a
+  // reload (its eventfd); without inotify, files are found written by the rescans.
+  std::chrono::milliseconds poll_interval{1000};
   // Woken by a write, the loop waits this long before reading, so that the writes of many files
   // (and several writes of one) are read in one turn: a following agent's cost is per turn and
   // per file looked at, not per line. Adds at most this to the write-to-acknowledge latency.
-  std::chrono::milliseconds batch_wait{50};
+  std::chrono::milliseconds batch_wait{100};
   std::chrono::milliseconds retry_backoff{100};
   std::optional<RateLimit> rate_limit;
   logs::MetadataPolicy record_metadata;  // issue 14 item 6: defaults in metadata_filter.h

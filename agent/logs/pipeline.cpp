@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -25,6 +27,7 @@
 #include "agent/sinks/sink_registry.h"
 #include "collectors/common/wall_clock.h"
 #include "collectors/kube/label_selector.h"
+#include "collectors/logs/safe_open.h"
 #include "collectors/logs/tailer.h"
 
 namespace keelson::agent {
@@ -176,6 +179,8 @@ class LogPipeline::Impl final : public logs::RecordSink {
   // Settings from a configuration reload (applySettings): swapped in by any thread, taken by the
   // loop at the start of a turn.
   std::atomic<std::shared_ptr<const LogsConfig>> next_settings;
+  logs::Fd wake_fd{::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};  // idle(): see wake()
+  std::atomic<bool> wake_requested{false};
   std::shared_ptr<const LogsConfig> applied_settings;
 
   // Health, read by the readiness check from the HTTP thread.
@@ -607,27 +612,45 @@ class LogPipeline::Impl final : public logs::RecordSink {
       sink->poll(wait);
       return;
     }
-    if (tailer->eventFd() >= 0) {
-      // Written: let more writes gather (logs.batch_wait) before the turn that reads them,
-      // serving delivery reports meanwhile when records are in flight.
-      if (tailer->waitForEvents(wait) && opts.config.batch_wait.count() > 0) {
-        if (at_sink) {
-          // A sink's poll returns once it served a report: poll until the wait is over.
-          const auto until = std::chrono::steady_clock::now() + opts.config.batch_wait;
-          for (auto left = opts.config.batch_wait; left.count() > 0;
-               left = std::chrono::duration_cast<milliseconds>(until -
-                                                               std::chrono::steady_clock::now())) {
-            sink->poll(left);
-          }
-        } else {
-          std::this_thread::sleep_for(opts.config.batch_wait);
-        }
+    if (tailer->eventFd() < 0 && (at_sink || !wake_fd)) {
+      // No inotify: delivery reports, or the wait (rescans find what was written).
+      if (at_sink) {
+        sink->poll(wait);
+      } else {
+        std::this_thread::sleep_for(wait);
       }
-    } else if (at_sink) {
-      sink->poll(wait);
-    } else {
-      std::this_thread::sleep_for(wait);
+      return;
     }
+    // Until a file is written (inotify), the loop is woken (stop, reload) or the wait is over.
+    const bool written = tailer->waitForEvents(wait, wake_fd.get());
+    if (wake_requested.exchange(false, std::memory_order_acq_rel)) {
+      std::uint64_t count = 0;
+      while (::read(wake_fd.get(), &count, sizeof count) > 0) {
+      }
+      return;  // a stop or new settings: no batch wait
+    }
+    if (!written || opts.config.batch_wait.count() == 0) return;
+    // Written: let more writes gather (logs.batch_wait) before the turn that reads them, serving
+    // delivery reports meanwhile when records are in flight.
+    if (!at_sink) {
+      std::this_thread::sleep_for(opts.config.batch_wait);
+      return;
+    }
+    // A sink's poll returns once it served a report: poll until the wait is over.
+    const auto until = std::chrono::steady_clock::now() + opts.config.batch_wait;
+    for (auto left = opts.config.batch_wait; left.count() > 0;
+         left =
+             std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now())) {
+      sink->poll(left);
+    }
+  }
+
+  // Wakes an idle loop at once (any thread): stop() and applySettings() call it, so the idle wait
+  // (logs.poll_interval) bounds only the loop's own bookkeeping, never how soon it obeys.
+  void wake() {
+    if (wake_requested.exchange(true, std::memory_order_acq_rel)) return;
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(wake_fd.get(), &one, sizeof one);
   }
 
   sinks::DeliveryFn deliveryFn() {
@@ -816,6 +839,7 @@ void LogPipeline::died(const std::string& error) {
 void LogPipeline::stop() {
   if (!thread_.joinable()) return;
   stop_requested_ = true;
+  impl_->wake();
   thread_.join();
 }
 
@@ -869,6 +893,7 @@ Result<ShipResult> LogPipeline::shipOnce() {
 
 void LogPipeline::applySettings(std::shared_ptr<const LogsConfig> settings) {
   impl_->next_settings.store(std::move(settings), std::memory_order_release);
+  impl_->wake();
 }
 
 sinks::Sink* LogPipeline::sinkForTest() const {

@@ -9,7 +9,9 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <set>
+#include <unordered_set>
 
 #include "collectors/common/wall_clock.h"
 #include "collectors/logroot/names.h"
@@ -189,7 +191,12 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
         // milliseconds): look at inotify between chunks, and when a directory changed, end the
         // call early so that the next handleEvents opens the new file first. One read(2) that
         // finds nothing when no event is queued.
-        if (!stop_ && watcher_.fd() >= 0) {
+        // Small reads (a live file's last writes) cannot make a poll long: there, inotify is read
+        // every kSmallReadsPerDrain files, not after each one (a read(2) per file per turn).
+        constexpr std::size_t kSmallReadsPerDrain = 32;
+        if (!stop_ && watcher_.fd() >= 0 &&
+            (got == chunk_.size() || ++small_reads_ >= kSmallReadsPerDrain)) {
+          small_reads_ = 0;
           drainInotify(now);
           if (rescan_requested_) stop_ = true;
         }
@@ -440,7 +447,11 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     return false;
   }
 
+  // The files of each directory (siblings, and drainInotify's index), rebuilt only when the set of
+  // files changed (groups_dirty_): not at every turn of an agent following 500 files.
   void groupSiblings() {
+    if (!groups_dirty_) return;
+    groups_dirty_ = false;
     by_dir_.clear();
     for (auto& fp : files_) {
       fp->siblings = nullptr;
@@ -839,10 +850,12 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     for (std::size_t i = 0; i < files_.size() && i < cursor_; ++i) {
       if (files_[i]->released()) ++removed_before_cursor;
     }
+    const std::size_t before = files_.size();
     files_.erase(
         std::remove_if(files_.begin(), files_.end(),
                        [](const std::unique_ptr<TrackedFile>& f) { return f->released(); }),
         files_.end());
+    if (files_.size() != before || !added_.empty()) groups_dirty_ = true;
     for (auto& f : added_)
       files_.push_back(std::move(f));
     added_.clear();
@@ -921,17 +934,34 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     const WatchEvents events = watcher_.drain();
     if (events.rescan) rescan_requested_ = true;
     if (events.written_dirs.empty()) return;
-    const auto copied = serialsWithCopy();
-    for (auto& f : files_) {
-      if (f->released() || !events.written_dirs.contains(f->dir)) continue;
-      f->at_end = false;
+    std::optional<std::set<std::uint64_t>> copied;  // made at the first look, if any
+    const auto lookAt = [&](TrackedFile& f) {
+      f.at_end = false;
       // A write may also be a copytruncate's truncation: look at the size now, not at the rescan.
       struct stat st {};
-      if (::fstat(f->fd.get(), &st) != 0) continue;
+      if (::fstat(f.fd.get(), &st) != 0) return;
+      if (!copied) copied = serialsWithCopy();
       RotationAfter after;
       after.size = static_cast<std::uint64_t>(st.st_size);
-      look(*f, after, copied);
-      applyChange(*f, after, now);
+      look(f, after, *copied);
+      applyChange(f, after, now);
+    };
+    if (!groups_dirty_) {
+      // The files of the written directories only (by_dir_ lists every file of files_ that was
+      // not released when it was made; a look may release or restart one, never regroup).
+      for (const std::string_view dir : events.written_dirs) {
+        const auto it = by_dir_.find(dir);
+        if (it == by_dir_.end()) continue;
+        for (TrackedFile* f : it->second) {
+          if (!f->released()) lookAt(*f);
+        }
+      }
+      return;
+    }
+    const std::unordered_set<std::string_view> written(events.written_dirs.begin(),
+                                                       events.written_dirs.end());
+    for (auto& f : files_) {
+      if (!f->released() && written.contains(f->dir)) lookAt(*f);
     }
   }
 
@@ -1198,6 +1228,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     }
     f->at_end = false;
     files_.push_back(std::move(f));
+    groups_dirty_ = true;
     counters_.files_open = files_.size();
   }
 
@@ -1264,6 +1295,8 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   bool paused_backlog_ = false;
   std::uint64_t generation_ = 0;  // rescans (and copytruncate restarts) so far
   std::unordered_map<std::string_view, std::vector<TrackedFile*>> by_dir_;  // poll(): siblings
+  bool groups_dirty_ = true;     // by_dir_ and the siblings lists no longer match files_
+  std::size_t small_reads_ = 0;  // poll(): files read short since inotify was last read
 };
 
 Result<std::unique_ptr<Tailer>> Tailer::create(TailerConfig config, const Clock& clock,
@@ -1284,12 +1317,13 @@ void Tailer::handleEvents(RecordSink& sink) {
 void Tailer::flushMultiline(RecordSink& sink) {
   impl_->flushMultiline(sink);
 }
-bool Tailer::waitForEvents(Duration timeout) const {
+bool Tailer::waitForEvents(Duration timeout, int wake_fd) const {
   const int fd = impl_->eventFd();
-  if (fd < 0) return false;
-  pollfd p{fd, POLLIN, 0};
+  if (fd < 0 && wake_fd < 0) return false;
+  pollfd p[2] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};  // a negative fd is ignored by poll(2)
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
-  return ::poll(&p, 1, static_cast<int>(std::clamp<long long>(ms, 0, 1 << 30))) > 0;
+  if (::poll(p, 2, static_cast<int>(std::clamp<long long>(ms, 0, 1 << 30))) <= 0) return false;
+  return fd >= 0 && (p[0].revents & POLLIN) != 0;
 }
 Instant Tailer::nextWakeup() const {
   return impl_->nextWakeup();

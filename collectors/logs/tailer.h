@@ -251,9 +251,10 @@ class Tailer {
   // groups stay open: their line is not complete). For `ship`, once poll() has no backlog.
   void flushMultiline(RecordSink& sink);
 
-  // Waits up to `timeout` for eventFd() to become readable (plain poll(2)); returns true if it did.
-  // A convenience for callers without their own event loop; returns false at once without inotify.
-  bool waitForEvents(Duration timeout) const;
+  // Waits up to `timeout` for eventFd() to become readable (plain poll(2)), or `wake_fd` (the
+  // caller's own eventfd, to be woken early; -1: none); returns true if eventFd() became readable.
+  // Without inotify it waits on `wake_fd` alone (returning false), or returns at once.
+  bool waitForEvents(Duration timeout, int wake_fd = -1) const;
 
   // The next instant handleEvents() has timed work to do (rescan, multiline flush, hold expiry).
   Instant nextWakeup() const;

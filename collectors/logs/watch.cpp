@@ -3,11 +3,12 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace keelson::logs {
 
-void decodeWatchEvents(std::string_view buffer, std::map<int, std::string>& watches,
+void decodeWatchEvents(std::string_view buffer, std::unordered_map<int, std::string>& watches,
                        WatchEvents& out) {
   std::size_t off = 0;
   while (off + sizeof(inotify_event) <= buffer.size()) {
@@ -20,11 +21,18 @@ void decodeWatchEvents(std::string_view buffer, std::map<int, std::string>& watc
     }
     const auto w = watches.find(ev.wd);
     if (ev.mask & IN_IGNORED) {
-      if (w != watches.end()) watches.erase(w);
+      if (w != watches.end()) {
+        std::erase_if(out.written_dirs,
+                      [&](std::string_view d) { return d.data() == w->second.data(); });
+        watches.erase(w);
+      }
       continue;
     }
     if (ev.mask & IN_MODIFY) {
-      if (w != watches.end()) out.written_dirs.insert(w->second);
+      if (w != watches.end() &&
+          (out.written_dirs.empty() || out.written_dirs.back().data() != w->second.data())) {
+        out.written_dirs.emplace_back(w->second);
+      }
       continue;
     }
     out.rescan = true;
@@ -57,6 +65,15 @@ WatchEvents DirWatcher::drain() {
     if (n <= 0) break;
     decodeWatchEvents(std::string_view(buf, static_cast<std::size_t>(n)), watches_, out);
   }
+  // Each directory once (the views of one watch share their data pointer).
+  auto& dirs = out.written_dirs;
+  std::sort(dirs.begin(), dirs.end(), [](std::string_view a, std::string_view b) {
+    return std::less<const char*>{}(a.data(), b.data());
+  });
+  dirs.erase(
+      std::unique(dirs.begin(), dirs.end(),
+                  [](std::string_view a, std::string_view b) { return a.data() == b.data(); }),
+      dirs.end());
   return out;
 }
 

@@ -91,7 +91,7 @@ TEST(ConfigReload, WhatChangedAndMayItBeAppliedLive) {
 
 TEST(ConfigReload, SelectionsAndProcessingRulesAreLive) {
   for (const char* k : {"namespaces", "pods", "containers", "multiline", "parse_json", "drop",
-                        "redact", "rate_limit", "poll_interval"}) {
+                        "redact", "rate_limit", "poll_interval", "batch_wait"}) {
     EXPECT_TRUE(isLiveLogsKey(k)) << k;
   }
   for (const char* k : {"enabled", "inflight_budget", "kafka", "max_record_bytes",
@@ -102,7 +102,7 @@ TEST(ConfigReload, SelectionsAndProcessingRulesAreLive) {
 
 TEST(ConfigReload, MergeTakesOnlyTheLiveKeys) {
   const AgentConfig running =
-      parse("sink: kafka://k:9092/logs\nlogs:\n  inflight_budget: 64MiB\n  poll_interval: 1s\n");
+      parse("sink: kafka://k:9092/logs\nlogs:\n  inflight_budget: 64MiB\n  poll_interval: 3s\n");
   const AgentConfig next = parse(
       "sink: file:/tmp/x\nlogs:\n  inflight_budget: 8MiB\n"
       "  rate_limit: {lines_per_second: 5}\n");
@@ -110,16 +110,16 @@ TEST(ConfigReload, MergeTakesOnlyTheLiveKeys) {
   EXPECT_EQ(merged.sink, "kafka://k:9092/logs");
   const auto logs = agent::parseLogsConfig(merged.logs, merged.file);
   ASSERT_TRUE(logs.ok()) << logs.error().message;
-  EXPECT_EQ(logs->inflight_budget, 64ull << 20);                   // restart: kept
-  EXPECT_EQ(logs->poll_interval, std::chrono::milliseconds(200));  // live: removed -> default
-  ASSERT_TRUE(logs->rate_limit.has_value());                       // live: added
+  EXPECT_EQ(logs->inflight_budget, 64ull << 20);                    // restart: kept
+  EXPECT_EQ(logs->poll_interval, std::chrono::milliseconds(1000));  // live: removed -> default
+  ASSERT_TRUE(logs->rate_limit.has_value());                        // live: added
   EXPECT_EQ(logs->rate_limit->lines_per_second, 5);
   // Merged again with the same file: nothing live left to change, the restart keys remain.
   const auto again = planReload(merged, next);
   EXPECT_TRUE(again.live.empty());
   EXPECT_EQ(again.restart, (std::vector<std::string>{"sink", "logs.inflight_budget"}));
   // The running tree is not modified.
-  EXPECT_EQ(running.logs["poll_interval"].Scalar(), "1s");
+  EXPECT_EQ(running.logs["poll_interval"].Scalar(), "3s");
 }
 
 TEST(ConfigReload, SameYaml) {

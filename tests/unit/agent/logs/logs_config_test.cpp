@@ -110,7 +110,7 @@ TEST(LogsConfig, ErrorsNameFileAndLine) {
 }
 
 TEST(LogsConfig, BatchWaitMayBeZero) {
-  EXPECT_EQ(parse("other: 1\n")->batch_wait, std::chrono::milliseconds(50));
+  EXPECT_EQ(parse("other: 1\n")->batch_wait, std::chrono::milliseconds(100));
   auto c = parse("logs:\n  batch_wait: 0\n");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->batch_wait, std::chrono::milliseconds(0));

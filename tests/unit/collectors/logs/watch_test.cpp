@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 namespace keelson::logs {
 namespace {
@@ -55,15 +56,35 @@ TEST(WatchTest, DecodeTable) {
        {"pods/a/app"},
        2},
       {"a truncated record is ignored", event(1, IN_MODIFY, "0.log").substr(0, 8), false, {}, 2},
+      {"a written directory then removed: forgotten, no dangling name",
+       event(2, IN_MODIFY, "x") + event(1, IN_MODIFY, "0.log") + event(2, IN_DELETE_SELF) +
+           event(2, IN_IGNORED),
+       true,
+       {"pods/a/app"},
+       1},
   };
   for (const auto& r : rows) {
-    std::map<int, std::string> watches{{1, "pods/a/app"}, {2, "pods/b"}};
+    std::unordered_map<int, std::string> watches{{1, "pods/a/app"}, {2, "pods/b"}};
     WatchEvents got;
     decodeWatchEvents(r.buffer, watches, got);
     EXPECT_EQ(got.rescan, r.rescan) << r.name;
-    EXPECT_EQ(got.written_dirs, r.written) << r.name;
+    EXPECT_EQ(std::set<std::string>(got.written_dirs.begin(), got.written_dirs.end()), r.written)
+        << r.name;
     EXPECT_EQ(watches.size(), r.watches_left) << r.name;
   }
+}
+
+// One event per write: the decoder skips a repeat of the previous directory and allocates
+// nothing; drain() lists each directory once.
+TEST(WatchTest, RepeatedWritesNameADirectoryOnce) {
+  std::unordered_map<int, std::string> watches{{1, "pods/a/app"}, {2, "pods/b"}};
+  WatchEvents got;
+  decodeWatchEvents(event(1, IN_MODIFY, "0.log") + event(1, IN_MODIFY, "0.log") +
+                        event(2, IN_MODIFY, "0.log") + event(1, IN_MODIFY, "0.log"),
+                    watches, got);
+  ASSERT_EQ(got.written_dirs.size(), 3u);
+  EXPECT_EQ(got.written_dirs[0].data(), watches.at(1).data());  // a view of the table's name
+  EXPECT_EQ(got.written_dirs[1], "pods/b");
 }
 
 // The real inotify: events are queued by the filesystem operation itself, so no waiting.
@@ -81,7 +102,12 @@ TEST(WatchTest, SeesWritesAndCreatesInAWatchedDirectory) {
     std::ofstream(dir / "0.log", std::ios::app) << "b\n";
     WatchEvents e = w.drain();
     EXPECT_FALSE(e.rescan);
-    EXPECT_EQ(e.written_dirs, std::set<std::string>{"pods/a/app"});
+    ASSERT_EQ(e.written_dirs.size(), 1u);
+    std::ofstream(dir / "0.log", std::ios::app) << "c\n";
+    std::ofstream(dir / "0.log", std::ios::app) << "d\n";
+    e = w.drain();
+    ASSERT_EQ(e.written_dirs.size(), 1u);  // two writes, one directory
+    EXPECT_EQ(e.written_dirs[0], "pods/a/app");
     std::ofstream(dir / "1.log") << "";
     EXPECT_TRUE(w.drain().rescan);
     EXPECT_FALSE(w.drain().rescan);  // drained
