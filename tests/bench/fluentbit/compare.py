@@ -216,21 +216,16 @@ def proc_hwm_mib(pid):
     return 0.0
 
 
-def run_fluent_bit(fb, root, kind, lines, work, timeout):
-    port = free_port()
-    conf_dir = tempfile.mkdtemp(dir=work, prefix="fb-")
-    with open(os.path.join(conf_dir, "parsers.conf"), "w") as f:
-        f.write(FB_PARSERS)
-    with open(os.path.join(conf_dir, "redact.lua"), "w") as f:
-        f.write(FB_LUA)
-    conf = os.path.join(conf_dir, "fluent-bit.conf")
-    with open(conf, "w") as f:
-        f.write(f"""
+def fluent_bit_config(root, port, filters="", parsers_file=None):
+    """Fluent Bit as the comparisons run it: `tail` + `multiline.parser cri` over every container
+    log under `root` (from the head, new files looked for every second), then `filters`, into
+    `null`; flush every second (its default); its HTTP server on 127.0.0.1:`port` for the counts."""
+    parsers = f"    parsers_file {parsers_file}\n" if parsers_file else ""
+    return f"""
 [SERVICE]
     flush        1
     log_level    error
-    parsers_file {conf_dir}/parsers.conf
-    http_server  on
+{parsers}    http_server  on
     http_listen  127.0.0.1
     http_port    {port}
 
@@ -240,11 +235,24 @@ def run_fluent_bit(fb, root, kind, lines, work, timeout):
     multiline.parser  cri
     read_from_head    true
     refresh_interval  1
-{FB_FILTERS[kind].format(dir=conf_dir)}
+{filters}
 [OUTPUT]
     name  null
     match *
-""")
+"""
+
+
+def run_fluent_bit(fb, root, kind, lines, work, timeout):
+    port = free_port()
+    conf_dir = tempfile.mkdtemp(dir=work, prefix="fb-")
+    with open(os.path.join(conf_dir, "parsers.conf"), "w") as f:
+        f.write(FB_PARSERS)
+    with open(os.path.join(conf_dir, "redact.lua"), "w") as f:
+        f.write(FB_LUA)
+    conf = os.path.join(conf_dir, "fluent-bit.conf")
+    with open(conf, "w") as f:
+        f.write(fluent_bit_config(root, port, FB_FILTERS[kind].format(dir=conf_dir),
+                                  f"{conf_dir}/parsers.conf"))
     start = time.monotonic()
     proc = subprocess.Popen([fb, "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

@@ -37,7 +37,7 @@ import tempfile
 import time
 import urllib.request
 
-from compare import REPO, fb_metrics, free_port, proc_cpu
+from compare import REPO, fb_metrics, fluent_bit_config, free_port, proc_cpu
 
 MESSAGE = ("GET /api/v1/products/{n} HTTP/1.1 200 1532 \"-\" \"shop-gateway/2.4\" "
            "rt=0.0{n2} upstream=product-service:8080 request_id={n:08x}-7c1e-4d2a-9f3b")
@@ -127,25 +127,7 @@ def start_fluent_bit(fb, root, work):
     port = free_port()
     conf = os.path.join(work, "fluent-bit.conf")
     with open(conf, "w") as f:
-        f.write(f"""
-[SERVICE]
-    flush        1
-    log_level    error
-    http_server  on
-    http_listen  127.0.0.1
-    http_port    {port}
-
-[INPUT]
-    name              tail
-    path              {root}/pods/*/*/*.log
-    multiline.parser  cri
-    read_from_head    true
-    refresh_interval  1
-
-[OUTPUT]
-    name  null
-    match *
-""")
+        f.write(fluent_bit_config(root, port))
     proc = subprocess.Popen([fb, "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc, port
 

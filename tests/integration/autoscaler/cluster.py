@@ -95,6 +95,24 @@ class Kube:
         return json.loads(got.stdout).get("items", []) if got.returncode == 0 else []
 
 
+def scaling_policy(ns, name, metrics):
+    """A ScalingPolicy for Deployment `name` in `ns`: 1..4 replicas, synced every second, scaling
+    down at once; `metrics` is the YAML of spec.metrics' items, indented by four spaces."""
+    return f"""\
+apiVersion: keelson.io/v1
+kind: ScalingPolicy
+metadata: {{name: {name}, namespace: {ns}}}
+spec:
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: {name}}}
+  minReplicas: 1
+  maxReplicas: 4
+  syncPeriodSeconds: 1
+  behavior:
+    scaleDown: {{stabilizationWindowSeconds: 0}}
+  metrics:
+{metrics}"""
+
+
 def condition(status, kind):
     return next((c for c in status.get("conditions", []) if c["type"] == kind), {})
 

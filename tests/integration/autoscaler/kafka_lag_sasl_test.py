@@ -24,8 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cluster import (SOURCE, Checks, Kube, condition, load_env, start_autoscaler, stop_autoscaler,
-                     wait)
+from cluster import (SOURCE, Checks, Kube, condition, load_env, scaling_policy, start_autoscaler,
+                     stop_autoscaler, wait)
 
 NS = "keelson-system"
 APP_NS = "team-k"
@@ -34,18 +34,7 @@ GROUP = "billing-sasl"
 
 
 def policy(bootstrap, connection):
-    return f"""\
-apiVersion: keelson.io/v1
-kind: ScalingPolicy
-metadata: {{name: consumer, namespace: {APP_NS}}}
-spec:
-  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: consumer}}
-  minReplicas: 1
-  maxReplicas: 4
-  syncPeriodSeconds: 1
-  behavior:
-    scaleDown: {{stabilizationWindowSeconds: 0}}
-  metrics:
+    return scaling_policy(APP_NS, "consumer", f"""\
     - type: KafkaLag
       kafkaLag:
         bootstrapServers: "{bootstrap}"
@@ -54,7 +43,7 @@ spec:
         lagThreshold: 10
         offsetResetPolicy: earliest
         connection: {connection}
-"""
+""")
 
 
 def main():

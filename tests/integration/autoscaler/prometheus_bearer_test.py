@@ -32,7 +32,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from cluster import Checks, Kube, condition, load_env, start_autoscaler, stop_autoscaler, wait
+from cluster import (Checks, Kube, condition, load_env, scaling_policy, start_autoscaler,
+                     stop_autoscaler, wait)
 
 NS = "keelson-system"
 APP_NS = "team-k"
@@ -40,25 +41,14 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 def policy(connection):
-    return f"""\
-apiVersion: keelson.io/v1
-kind: ScalingPolicy
-metadata: {{name: api, namespace: {APP_NS}}}
-spec:
-  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: api}}
-  minReplicas: 1
-  maxReplicas: 4
-  syncPeriodSeconds: 1
-  behavior:
-    scaleDown: {{stabilizationWindowSeconds: 0}}
-  metrics:
+    return scaling_policy(APP_NS, "api", f"""\
     - type: Prometheus
       prometheus:
         name: rps
         connection: {connection}
         query: vector(40)
         target: {{type: AverageValue, averageValue: "10"}}
-"""
+""")
 
 
 def openssl(*args):

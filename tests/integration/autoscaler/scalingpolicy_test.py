@@ -25,26 +25,16 @@ import time
 import urllib.request
 from pathlib import Path
 
-from cluster import Checks, Kube, condition, load_env, start_autoscaler, stop_autoscaler, wait
+from cluster import (Checks, Kube, condition, load_env, scaling_policy, start_autoscaler,
+                     stop_autoscaler, wait)
 
 NS = "keelson-system"
 APP_NS = "team-a"
 
-POLICY = """\
-apiVersion: keelson.io/v1
-kind: ScalingPolicy
-metadata: {name: web, namespace: team-a}
-spec:
-  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
-  minReplicas: 1
-  maxReplicas: 4
-  syncPeriodSeconds: 1
-  behavior:
-    scaleDown: {stabilizationWindowSeconds: 0}
-  metrics:
+POLICY = scaling_policy(APP_NS, "web", """\
     - type: Prometheus
       prometheus: {name: rps, query: vector(50), target: {type: Value, value: "10"}}
-"""
+""")
 
 SCHEMA_INVALID = """\
 apiVersion: keelson.io/v1
