@@ -77,6 +77,15 @@ class Kube:
         self.k("wait", "--for", "condition=established", "crd/scalingpolicies.keelson.io",
                "--timeout=60s")
 
+    def fresh_app(self, ns, deployment, replicas=1):
+        """deploy/base, and namespace `ns` made anew (after a previous run's is gone) holding
+        Deployment `deployment` (an image nobody pulls: the kube peer has no kubelet)."""
+        self.wait_gone("keelson-system", ns)
+        self.apply_base()
+        self.k("create", "namespace", ns)
+        self.k("-n", ns, "create", "deployment", deployment, f"--replicas={replicas}",
+               f"--image=registry.example/{deployment}:1")
+
     def delete_base(self):
         self.k("delete", "-k", str(SOURCE / "deploy/base"), "--wait=false", "--ignore-not-found",
                check=False)

@@ -82,11 +82,7 @@ def main():
         return wait(predicate, seconds, proc)
 
     try:
-        kube.wait_gone(NS, APP_NS)
-        kube.apply_base()
-        k("create", "namespace", APP_NS)
-        k("-n", APP_NS, "create", "deployment", "consumer", "--replicas=1",
-          "--image=registry.example/consumer:1")
+        kube.fresh_app(APP_NS, "consumer")
 
         subprocess.run([str(SOURCE / "tests/peers/kafka"), "create-topic", TOPIC, "4"], check=True,
                        capture_output=True)

@@ -155,11 +155,7 @@ def main():
         return wait(predicate, seconds, proc)
 
     try:
-        kube.wait_gone(NS, APP_NS)
-        kube.apply_base()
-        k("create", "namespace", APP_NS)
-        k("-n", APP_NS, "create", "deployment", "api", "--replicas=1",
-          "--image=registry.example/api:1")
+        kube.fresh_app(APP_NS, "api")
         sa_token = k("-n", NS, "create", "token", "keelson-autoscaler").stdout.strip()
         sa = kube.kubeconfig_for(work / "sa.kubeconfig", sa_token, "keelson-autoscaler")
         k("apply", "-f", "-", stdin=policy("tenant-k"))

@@ -91,11 +91,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="keelson-scalingpolicy-"))
     log_path = work / "autoscaler.log"
     try:
-        kube.wait_gone(NS, APP_NS)
-        kube.apply_base()
-        k("create", "namespace", APP_NS)
-        k("-n", APP_NS, "create", "deployment", "web", "--replicas=2",
-          "--image=registry.example/web:1")
+        kube.fresh_app(APP_NS, "web", replicas=2)
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 600))
         for i in range(2):
             pod = f"web-sp-{i}"
