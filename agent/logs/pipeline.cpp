@@ -623,10 +623,14 @@ class LogPipeline::Impl final : public logs::RecordSink {
     }
     // Until a file is written (inotify), the loop is woken (stop, reload) or the wait is over.
     const bool written = tailer->waitForEvents(wait, wake_fd.get());
-    if (wake_requested.exchange(false, std::memory_order_acq_rel)) {
+    if (wake_requested.load(std::memory_order_acquire)) {
+      // Emptied before the flag is cleared: a wake() in between finds the flag still set and
+      // writes nothing, but what it asks for (stop, settings) was set before it and the next turn
+      // sees it; a wake() after the clear writes again.
       std::uint64_t count = 0;
       while (::read(wake_fd.get(), &count, sizeof count) > 0) {
       }
+      wake_requested.store(false, std::memory_order_release);
       return;  // a stop or new settings: no batch wait
     }
     if (!written || opts.config.batch_wait.count() == 0) return;

@@ -91,5 +91,29 @@ TEST(PipelineSettings, ANewRateLimitReachesRecordsAlreadyHeld) {
   }
 }
 
+// An idle loop waits up to logs.poll_interval, but stop() and a reload wake it at once (its
+// eventfd): with an hour's interval, neither the new settings nor the stop wait for it (a lost
+// wake-up would hang here until the test's timeout).
+TEST(PipelineSettings, StopAndReloadWakeAnIdleLoop) {
+  for (const bool inotify : {true, false}) {
+    Root r;
+    r.append(1);
+    PipelineOptions o;
+    o.log_root = r.path + "/root";
+    o.sink = "file:" + r.path + "/out.json";
+    o.node_name = "node-1";
+    o.use_inotify = inotify;
+    o.config.poll_interval = std::chrono::hours(1);
+    auto p = LogPipeline::create(o);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    (*p)->start();
+    ASSERT_TRUE(reaches(**p, kDelivered, 1, std::chrono::seconds(10))) << inotify;
+    auto next = std::make_shared<LogsConfig>(o.config);
+    next->rate_limit = RateLimit{1e6, 1e6};  // a reload, taken at the loop's next turn
+    (*p)->applySettings(next);
+    (*p)->stop();  // returns: the loop was woken, not left in its hour's wait
+  }
+}
+
 }  // namespace
 }  // namespace keelson::agent
