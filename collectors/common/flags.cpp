@@ -28,14 +28,12 @@ FlagSet& FlagSet::string(const std::string& name, std::string* into, const std::
 }
 
 FlagSet& FlagSet::boolean(const std::string& name, bool* into, const std::string& help) {
-  flags_.push_back({name, "", help, [into](const std::string& v) -> std::optional<std::string> {
-                      if (v != "true" && v != "false") {
-                        return fmt::format("must be true or false (got \"{}\")", v);
-                      }
-                      *into = v == "true";
-                      return std::nullopt;
-                    }});
-  return *this;
+  // No value name: a boolean (apply() gives a bare --name "true").
+  return custom(name, "", help, [into](const std::string& v) -> std::optional<std::string> {
+    if (v != "true" && v != "false") return fmt::format("must be true or false (got \"{}\")", v);
+    *into = v == "true";
+    return std::nullopt;
+  });
 }
 
 FlagSet& FlagSet::duration(const std::string& name, std::chrono::milliseconds* into,

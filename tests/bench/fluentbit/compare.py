@@ -178,7 +178,7 @@ def run_keelson(agent, root, config_path, work):
         if pid != 0:
             break
         try:
-            hwm = max(hwm, proc_hwm_mib(proc.pid))
+            hwm = max(hwm, proc_status_mib(proc.pid))
         except OSError:
             pass
         time.sleep(0.005)
@@ -208,10 +208,11 @@ def proc_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-def proc_hwm_mib(pid):
+def proc_status_mib(pid, key="VmHWM"):
+    """A /proc/<pid>/status size in MiB: VmHWM (peak RSS) or VmRSS (now)."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
@@ -277,7 +278,7 @@ def run_fluent_bit(fb, root, kind, lines, work, timeout):
             else:
                 stable, done_cpu, done_wall = 0, cpu, time.monotonic() - start
             last = out
-        return {"cpu": done_cpu, "rss_mib": proc_hwm_mib(proc.pid), "wall": done_wall,
+        return {"cpu": done_cpu, "rss_mib": proc_status_mib(proc.pid), "wall": done_wall,
                 "note": f"{read} lines read, {out} records out"}
     finally:
         proc.terminate()

@@ -37,7 +37,7 @@ import tempfile
 import time
 import urllib.request
 
-from compare import REPO, fb_metrics, fluent_bit_config, free_port, proc_cpu
+from compare import REPO, fb_metrics, fluent_bit_config, free_port, proc_cpu, proc_status_mib
 
 MESSAGE = ("GET /api/v1/products/{n} HTTP/1.1 200 1532 \"-\" \"shop-gateway/2.4\" "
            "rt=0.0{n2} upstream=product-service:8080 request_id={n:08x}-7c1e-4d2a-9f3b")
@@ -86,14 +86,6 @@ def task_counters(pid):
             if line.startswith(("syscr", "syscw")):
                 calls += int(line.split()[1])
     return switches, calls
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def snapshot(pid):
@@ -206,7 +198,7 @@ def main():
                        "per_m": cpu / (written / 1e6) if written else None,
                        "core_pct": 100 * cpu / secs, "ms_per_s": 1000 * cpu / secs,
                        "switches_s": (e["switches"] - b["switches"]) / secs,
-                       "calls_s": (e["calls"] - b["calls"]) / secs, "rss": rss_mib(p.pid)}
+                       "calls_s": (e["calls"] - b["calls"]) / secs, "rss": proc_status_mib(p.pid, "VmRSS")}
                 if name == "keelson":
                     row["done"] = delivered1 - delivered0
                     row["p50"] = quantile(buckets0, buckets1, 0.5)

@@ -25,6 +25,15 @@ struct Root {
     fs::create_directories(path + "/root/pods/shop_web-1_uid-1/app");
   }
   ~Root() { fs::remove_all(path); }
+  // A pipeline over this root into a file sink.
+  PipelineOptions options(bool inotify) const {
+    PipelineOptions o;
+    o.log_root = path + "/root";
+    o.sink = "file:" + path + "/out.json";
+    o.node_name = "node-1";
+    o.use_inotify = inotify;
+    return o;
+  }
   void append(int n) const {
     std::ofstream f(path + "/root/pods/shop_web-1_uid-1/app/0.log", std::ios::app);
     for (int i = 0; i < n; ++i)
@@ -65,11 +74,7 @@ TEST(PipelineSettings, ANewRateLimitReachesRecordsAlreadyHeld) {
     Root r;
     constexpr int kLines = 30;
     r.append(kLines);
-    PipelineOptions o;
-    o.log_root = r.path + "/root";
-    o.sink = "file:" + r.path + "/out.json";
-    o.node_name = "node-1";
-    o.use_inotify = false;
+    PipelineOptions o = r.options(false);
     o.config.poll_interval = std::chrono::milliseconds(10);
     o.config.rate_limit = RateLimit{1, 1};  // 30 lines would take 30 s
     auto p = LogPipeline::create(o);
@@ -98,11 +103,7 @@ TEST(PipelineSettings, StopAndReloadWakeAnIdleLoop) {
   for (const bool inotify : {true, false}) {
     Root r;
     r.append(1);
-    PipelineOptions o;
-    o.log_root = r.path + "/root";
-    o.sink = "file:" + r.path + "/out.json";
-    o.node_name = "node-1";
-    o.use_inotify = inotify;
+    PipelineOptions o = r.options(inotify);
     o.config.poll_interval = std::chrono::hours(1);
     auto p = LogPipeline::create(o);
     ASSERT_TRUE(p.ok()) << p.error().message;
