@@ -81,9 +81,9 @@ std::string normalizeImageRef(std::string_view ref) {
 }
 
 ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
-                              cgroup::SpecCache* spec_cache,
-                              cgroup::SpecCache::Clock::time_point now,
-                              cgroup::OpenFiles* open_files) {
+                              const ScrapeCaches& caches,
+                              cgroup::SpecCache::Clock::time_point now) {
+  cgroup::SpecCache* const spec_cache = caches.spec;
   ScrapeResult r;
   r.machine = procfs::readMachineInfo(roots.proc_root);
   auto layout = cgroup::detectLayout(roots.cgroup_root);
@@ -92,14 +92,14 @@ ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
     return r;
   }
   std::vector<cgroup::CgroupRef> refs;
-  r.cgroups_scanned +=
-      cgroup::walkRaw(*layout, refs, r.errors, kMaxRaw, /*kubepods_only=*/!roots.all_cgroups);
-  r.cgroups_scanned += cgroup::walkKubepods(*layout, refs, r.errors);
+  r.cgroups_scanned += cgroup::walkRaw(*layout, refs, r.errors, kMaxRaw,
+                                       /*kubepods_only=*/!roots.all_cgroups, caches.subdirs);
+  r.cgroups_scanned += cgroup::walkKubepods(*layout, refs, r.errors, caches.subdirs);
   if (refs.empty()) return r;
 
   const logroot::PodIndex pods = logroot::scanLogRoot(roots.log_root);
   cgroup::CgroupReader reader(*layout, clock_ticks, spec_cache, now);
-  reader.keepFilesIn(open_files);
+  reader.keepFilesIn(caches.open_files);
   reader.readProcessesFrom(roots.proc_root);
   const std::int64_t wall = roots.wall_seconds != 0
                                 ? roots.wall_seconds
@@ -232,9 +232,12 @@ template <typename Emit>
 void ContainerCollector::scrape(Emit&& emit) const {
   std::lock_guard lock(mu_);
   const auto start = std::chrono::steady_clock::now();
-  ScrapeResult r = scrapeContainers(roots_, clock_ticks_, &spec_cache_, start, open_files_.get());
+  ScrapeResult r = scrapeContainers(
+      roots_, clock_ticks_,
+      {.spec = &spec_cache_, .open_files = open_files_.get(), .subdirs = &subdirs_}, start);
   spec_cache_.sweep();  // forget the cgroups this scrape did not see
   if (open_files_) open_files_->sweep();
+  subdirs_.sweep();
   const std::size_t scanned = r.cgroups_scanned;
   const cgroup::ErrorCounts errors = r.errors;
   emit(r);
@@ -253,31 +256,6 @@ std::vector<prometheus::MetricFamily> ContainerCollector::Collect() const {
     out.clear();
   }
   return out;
-}
-
-namespace {
-
-// Owns one scrape's result while its text is written piece by piece.
-class ContainerPieces : public TextPieces {
- public:
-  explicit ContainerPieces(ScrapeResult r)
-      : result_(std::move(r)), writer_(result_.samples, result_.machine) {}
-  bool appendNext(std::string& out, std::size_t min_bytes) override {
-    return writer_.appendNext(out, min_bytes);
-  }
-
- private:
-  ScrapeResult result_;
-  ContainerTextWriter writer_;
-};
-
-}  // namespace
-
-std::unique_ptr<TextPieces> ContainerCollector::openText() const {
-  ScrapeResult result;
-  // The scrape duration covers reading; the text is written while the response is sent.
-  scrape([&](ScrapeResult& r) { result = std::move(r); });
-  return std::make_unique<ContainerPieces>(std::move(result));
 }
 
 void ContainerCollector::appendText(std::string& out) const {

@@ -26,6 +26,7 @@
 #include "agent/metrics/self_metrics.h"
 #include "collectors/cgroup/open_files.h"
 #include "collectors/cgroup/spec_cache.h"
+#include "collectors/cgroup/subdirs.h"
 
 namespace keelson::agent {
 
@@ -75,24 +76,29 @@ struct ScrapeResult {
   cgroup::ErrorCounts errors;
 };
 
-// Reads everything once. `clock_ticks` is USER_HZ for v1's cpuacct.stat. With `spec_cache`
-// (collectors/cgroup/spec_cache.h), limit files are read at most once per its TTL per cgroup;
-// `now` is the scrape's time. The caller sweeps the cache after the scrape.
-// With `open_files`, cgroup files are read through descriptors kept there (the caller sweeps).
+// What a collector keeps between scrapes; each optional, each swept by the caller after a scrape.
+struct ScrapeCaches {
+  // Limit files read at most once per its TTL per cgroup (collectors/cgroup/spec_cache.h).
+  cgroup::SpecCache* spec = nullptr;
+  // Cgroup files read through descriptors kept there (collectors/cgroup/open_files.h).
+  cgroup::OpenFiles* open_files = nullptr;
+  // Directories listed again only when inotify saw them change (collectors/cgroup/subdirs.h).
+  cgroup::SubdirCache* subdirs = nullptr;
+};
+
+// Reads everything once. `clock_ticks` is USER_HZ for v1's cpuacct.stat; `now` is the scrape's
+// time (the spec cache's clock).
 ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
-                              cgroup::SpecCache* spec_cache = nullptr,
-                              cgroup::SpecCache::Clock::time_point now = {},
-                              cgroup::OpenFiles* open_files = nullptr);
+                              const ScrapeCaches& caches = {},
+                              cgroup::SpecCache::Clock::time_point now = {});
 
 class ContainerCollector : public TextCollectable {
  public:
   // `self` may be null (tests); otherwise it must outlive the collector.
   ContainerCollector(CollectorRoots roots, SelfMetrics* self);
   std::vector<prometheus::MetricFamily> Collect() const override;
-  // The same exposition as text, appended to `out` (dump-metrics).
+  // The same exposition as text, appended to `out` (/metrics and dump-metrics).
   void appendText(std::string& out) const override;
-  // Scrapes now (under the lock) and returns the text in pieces (the /metrics hot path, streamed).
-  std::unique_ptr<TextPieces> openText() const override;
 
  private:
   CollectorRoots roots_;
@@ -104,6 +110,7 @@ class ContainerCollector : public TextCollectable {
   mutable std::mutex mu_;
   mutable cgroup::SpecCache spec_cache_;                   // guarded by mu_
   mutable std::unique_ptr<cgroup::OpenFiles> open_files_;  // guarded by mu_; null when off
+  mutable cgroup::SubdirCache subdirs_;                    // guarded by mu_
 };
 
 }  // namespace keelson::agent

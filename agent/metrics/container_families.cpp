@@ -3,7 +3,6 @@
 #include <charconv>
 #include <cstdint>
 #include <initializer_list>
-#include <memory>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -412,37 +411,13 @@ class FamilySink : public SeriesSink {
 
 // Writes the text format directly, byte for byte what prometheus-cpp's TextSerializer writes for
 // the same families (a test holds the two equal): "%.16g" values, escaped label values.
-//
-// Also writes a window of the families, for a streamed response: the families before `first`
-// are skipped, and writing stops at the first family boundary once `out` has reached `stop_at`
-// bytes (next() then says where to resume). Label prefixes survive between windows.
 class TextSink : public SeriesSink {
  public:
-  static constexpr std::size_t kDone = static_cast<std::size_t>(-1);
-
   TextSink(const std::vector<ContainerSample>& samples, std::string& out)
-      : samples_(samples), out_(&out), prefixes_(samples.size()) {}
-  void window(std::string& out, std::size_t first, std::size_t stop_at) {
-    out_ = &out;
-    first_ = first;
-    stop_at_ = stop_at;
-    index_ = 0;
-    next_ = kDone;
-    writing_ = false;
-  }
-  // The first family not written by the last window, or kDone.
-  std::size_t next() const { return next_; }
+      : samples_(samples), out_(out), prefixes_(samples.size()) {}
 
   void beginFamily(const char* name, const char* help, MetricType type) override {
-    const std::size_t index = index_++;
-    writing_ = false;
-    if (index < first_ || next_ != kDone) return;
-    if (index > first_ && out_->size() >= stop_at_) {
-      next_ = index;
-      return;
-    }
-    writing_ = true;
-    std::string& out = *out_;
+    std::string& out = out_;
     name_ = name;
     out.append("# HELP ").append(name).append(" ");
     escape(help, false, out);
@@ -451,8 +426,7 @@ class TextSink : public SeriesSink {
         .append(type == MetricType::Counter ? " counter\n" : " gauge\n");
   }
   void series(const ContainerSample* s, Extra extra, double value) override {
-    if (!writing_) return;
-    std::string& out = *out_;
+    std::string& out = out_;
     out.append(name_);
     if (s != nullptr) {
       // Every series of a sample starts with the same six labels: format them once.
@@ -517,14 +491,9 @@ class TextSink : public SeriesSink {
   }
 
   const std::vector<ContainerSample>& samples_;
-  std::string* out_;
+  std::string& out_;
   std::vector<std::string> prefixes_;
   const char* name_ = "";
-  std::size_t first_ = 0;
-  std::size_t stop_at_ = static_cast<std::size_t>(-1);
-  std::size_t index_ = 0;
-  std::size_t next_ = kDone;
-  bool writing_ = false;
 };
 
 }  // namespace
@@ -539,33 +508,6 @@ void appendContainerExposition(const std::vector<ContainerSample>& samples,
                                const procfs::MachineInfo& machine, std::string& out) {
   TextSink sink(samples, out);
   visitSeries(samples, machine, sink);
-}
-
-struct ContainerTextWriter::Impl {
-  Impl(const std::vector<ContainerSample>& s, const procfs::MachineInfo& m)
-      : samples(s), machine(m), sink(s, scratch) {}
-  const std::vector<ContainerSample>& samples;
-  const procfs::MachineInfo& machine;
-  std::string scratch;
-  TextSink sink;
-  std::size_t next = 0;
-};
-
-ContainerTextWriter::ContainerTextWriter(const std::vector<ContainerSample>& samples,
-                                         const procfs::MachineInfo& machine)
-    : impl_(std::make_unique<Impl>(samples, machine)) {}
-
-ContainerTextWriter::~ContainerTextWriter() = default;
-
-bool ContainerTextWriter::appendNext(std::string& out, std::size_t min_bytes) {
-  if (impl_->next == TextSink::kDone) return false;
-  const std::size_t stop_at = min_bytes > static_cast<std::size_t>(-1) - out.size()
-                                  ? static_cast<std::size_t>(-1)
-                                  : out.size() + min_bytes;
-  impl_->sink.window(out, impl_->next, stop_at);
-  visitSeries(impl_->samples, impl_->machine, impl_->sink);
-  impl_->next = impl_->sink.next();
-  return impl_->next != TextSink::kDone;
 }
 
 }  // namespace keelson::agent

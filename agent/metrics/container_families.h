@@ -10,7 +10,6 @@
 #include <prometheus/metric_family.h>
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,26 +42,5 @@ void appendContainerFamilies(const std::vector<ContainerSample>& samples,
 // output with prometheus::TextSerializer, without building ~60 objects per container.
 void appendContainerExposition(const std::vector<ContainerSample>& samples,
                                const procfs::MachineInfo& machine, std::string& out);
-
-// The same text in pieces, for a streamed response (the agent then holds one piece, not the
-// whole 16 MB exposition of 1,000 containers). Each appendNext appends whole families to `out`
-// until it has grown by at least `min_bytes` (or everything is written) and returns whether
-// families remain; the pieces concatenated are byte-identical to appendContainerExposition's
-// output. Families before the resume point are visited but not written (a few percent of the
-// text-writing cost per piece). `samples` and `machine` must outlive the writer; not
-// thread-safe.
-class ContainerTextWriter {
- public:
-  ContainerTextWriter(const std::vector<ContainerSample>& samples,
-                      const procfs::MachineInfo& machine);
-  ~ContainerTextWriter();
-  ContainerTextWriter(const ContainerTextWriter&) = delete;
-  ContainerTextWriter& operator=(const ContainerTextWriter&) = delete;
-  bool appendNext(std::string& out, std::size_t min_bytes);
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
 
 }  // namespace keelson::agent

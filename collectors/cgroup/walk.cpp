@@ -1,7 +1,5 @@
 #include "collectors/cgroup/walk.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,28 +24,20 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-// Lists the sub-directories of `dir` (not following links). Returns false and counts the reason
-// when the directory cannot be opened.
+// Calls fn(name, ino) for the sub-directories of `dir` (not following links), through `cache`
+// when given. Returns false and counts the reason when the directory cannot be opened.
 template <typename Fn>
-bool forEachSubdir(const std::string& dir, ErrorCounts& errors, Fn&& fn) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
-    const int err = errno;
-    errors.add(err == ENOENT ? "CgroupVanished" : errnoReason(err));
-    return false;
+bool forEachSubdir(const std::string& dir, ErrorCounts& errors, SubdirCache* cache, Fn&& fn) {
+  std::vector<Subdir> listed;
+  const std::vector<Subdir>* subdirs = nullptr;
+  if (cache != nullptr) {
+    subdirs = cache->list(dir, errors);
+  } else if (listSubdirs(dir, listed, errors)) {
+    subdirs = &listed;
   }
-  while (const dirent* e = ::readdir(d)) {
-    const std::string_view name(e->d_name);
-    if (name == "." || name == "..") continue;
-    bool is_dir = e->d_type == DT_DIR;
-    if (e->d_type == DT_UNKNOWN) {
-      struct stat st {};
-      const std::string full = dir + "/" + std::string(name);
-      is_dir = ::lstat(full.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-    }
-    if (is_dir) fn(name, static_cast<std::uint64_t>(e->d_ino));
-  }
-  ::closedir(d);
+  if (subdirs == nullptr) return false;
+  for (const Subdir& s : *subdirs)
+    fn(std::string_view(s.name), s.ino);
   return true;
 }
 
@@ -88,7 +78,8 @@ Result<Layout> detectLayout(const std::string& cgroup_root) {
   return layout;
 }
 
-std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors) {
+std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors,
+                         SubdirCache* subdirs) {
   std::size_t examined = 0;
   const std::string& base = layout.discovery;
   std::string kubepods;
@@ -105,7 +96,7 @@ std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, Erro
     ++examined;
     const std::size_t pod_index = out.size();
     out.push_back(CgroupRef{pod_rel, std::move(uid), {}, pod_index, pod_ino});
-    forEachSubdir(base + pod_rel, errors, [&](std::string_view name, std::uint64_t ino) {
+    forEachSubdir(base + pod_rel, errors, subdirs, [&](std::string_view name, std::uint64_t ino) {
       auto id = containerIdFromDirName(name);
       if (!id) return;
       ++examined;
@@ -115,7 +106,7 @@ std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, Erro
   };
 
   std::vector<std::string> qos_dirs;
-  forEachSubdir(base + kubepods, errors, [&](std::string_view name, std::uint64_t ino) {
+  forEachSubdir(base + kubepods, errors, subdirs, [&](std::string_view name, std::uint64_t ino) {
     if (isQosDirName(name)) {
       qos_dirs.push_back(kubepods + "/" + std::string(name));
     } else if (auto uid = podUidFromDirName(name)) {
@@ -124,7 +115,7 @@ std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, Erro
   });
   for (const auto& qos : qos_dirs) {
     ++examined;
-    forEachSubdir(base + qos, errors, [&](std::string_view name, std::uint64_t ino) {
+    forEachSubdir(base + qos, errors, subdirs, [&](std::string_view name, std::uint64_t ino) {
       if (auto uid = podUidFromDirName(name))
         walkPod(qos + "/" + std::string(name), std::move(*uid), ino);
     });
@@ -133,7 +124,7 @@ std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, Erro
 }
 
 std::size_t walkRaw(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors,
-                    std::size_t limit, bool kubepods_only) {
+                    std::size_t limit, bool kubepods_only, SubdirCache* subdirs) {
   // Each distinct hierarchy once; the discovery hierarchy first so its inode numbers (the spec
   // cache's key) win for the cgroups it has.
   std::vector<const std::string*> hierarchies{&layout.discovery};
@@ -156,20 +147,22 @@ std::size_t walkRaw(const Layout& layout, std::vector<CgroupRef>& out, ErrorCoun
       stack.pop_back();
       ++examined;
       const bool in_kubepods = rel.starts_with("/kubepods");
-      forEachSubdir(*hierarchy + rel, errors, [&](std::string_view name, std::uint64_t ino) {
-        // The kubelet's pods (and their containers) belong to walkKubepods.
-        if (in_kubepods && podUidFromDirName(name)) return;
-        if (kubepods_only && rel.empty() && name != "kubepods" && name != "kubepods.slice") return;
-        std::string child = rel + "/" + std::string(name);
-        if (!found.contains(child)) {
-          if (found.size() + 1 >= limit) {  // +1: the root
-            over_limit = true;
-            return;
-          }
-          found.emplace(child, ino);
-        }
-        stack.push_back(std::move(child));
-      });
+      forEachSubdir(
+          *hierarchy + rel, errors, subdirs, [&](std::string_view name, std::uint64_t ino) {
+            // The kubelet's pods (and their containers) belong to walkKubepods.
+            if (in_kubepods && podUidFromDirName(name)) return;
+            if (kubepods_only && rel.empty() && name != "kubepods" && name != "kubepods.slice")
+              return;
+            std::string child = rel + "/" + std::string(name);
+            if (!found.contains(child)) {
+              if (found.size() + 1 >= limit) {  // +1: the root
+                over_limit = true;
+                return;
+              }
+              found.emplace(child, ino);
+            }
+            stack.push_back(std::move(child));
+          });
     }
   }
   if (over_limit) errors.add("CgroupLimit");

@@ -1,6 +1,6 @@
 // Finding the kubelet's pod and container cgroups under a cgroup root (cgroup v2 unified, or v1
 // with one hierarchy per controller; a hybrid v1/v2 host is read as v1). Directory links are never
-// followed. Thread-safe: no shared state.
+// followed. Thread-safe: no shared state (a SubdirCache passed in is the caller's to guard).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "collectors/cgroup/errors.h"
+#include "collectors/cgroup/subdirs.h"
 #include "collectors/common/result.h"
 
 namespace keelson::cgroup {
@@ -43,8 +44,10 @@ struct CgroupRef {
 // Appends every pod cgroup and, right after it, its container cgroups, found under the kubepods
 // hierarchy (kubepods.slice or kubepods) of `layout.discovery`. A directory that vanishes while
 // being listed is counted as CgroupVanished; unreadable ones by errno reason. Returns the number
-// of cgroup directories examined (kubepods, QoS, pod and container levels).
-std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors);
+// of cgroup directories examined (kubepods, QoS, pod and container levels). With `subdirs`,
+// directories are listed through that cache (collectors/cgroup/subdirs.h).
+std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors,
+                         SubdirCache* subdirs = nullptr);
 
 // cAdvisor's "raw" cgroups: every other cgroup directory, the root "/" first (the machine as a
 // whole), then system.slice, user.slice, the kubepods and QoS levels, ... depth-first in name
@@ -55,6 +58,6 @@ std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, Erro
 // examined. `kubepods_only` keeps what the kubelet's cAdvisor reports (its raw cgroups are limited
 // to the node allocatable root): "/", the kubepods level and the QoS levels.
 std::size_t walkRaw(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors,
-                    std::size_t limit, bool kubepods_only = false);
+                    std::size_t limit, bool kubepods_only = false, SubdirCache* subdirs = nullptr);
 
 }  // namespace keelson::cgroup

@@ -493,60 +493,6 @@ TEST(ContainerCollectorTest, TextWriterMatchesTextSerializerByteForByte) {
   EXPECT_EQ(text, prometheus::TextSerializer().Serialize(families));
 }
 
-// The streamed pieces /metrics sends, concatenated, are the whole exposition byte for byte,
-// whatever the piece size; each piece holds whole families.
-TEST(ContainerCollectorTest, StreamedPiecesMatchTheWholeExposition) {
-  for (const char* tree : {"v2-systemd", "v1-cgroupfs", "v2-cgroupfs"}) {
-    const auto s = scrapeTree(tree);
-    std::string whole;
-    appendContainerExposition(s.result.samples, s.result.machine, whole);
-    std::size_t families = 0;
-    for (std::size_t at = whole.find("# TYPE "); at != std::string::npos;
-         at = whole.find("# TYPE ", at + 1)) {
-      ++families;
-    }
-    for (const std::size_t min_bytes : {std::size_t{1}, std::size_t{700}, std::size_t{1} << 20}) {
-      ContainerTextWriter writer(s.result.samples, s.result.machine);
-      std::string joined, piece;
-      std::size_t pieces = 0;
-      for (bool more = true; more;) {
-        piece.clear();
-        more = writer.appendNext(piece, min_bytes);
-        EXPECT_TRUE(piece.starts_with("# HELP ")) << tree << " " << min_bytes;
-        joined += piece;
-        ++pieces;
-      }
-      EXPECT_EQ(joined, whole) << tree << " " << min_bytes;
-      if (min_bytes == 1) {
-        EXPECT_EQ(pieces, families) << tree;
-      }
-      if (min_bytes == (std::size_t{1} << 20)) {
-        EXPECT_EQ(pieces, 1u) << tree;
-      }
-      std::string after;
-      EXPECT_FALSE(writer.appendNext(after, 1));
-      EXPECT_TRUE(after.empty());
-    }
-  }
-}
-
-// Through the collector: openText (the /metrics path) and appendText give the same text.
-TEST(ContainerCollectorTest, OpenTextMatchesAppendText) {
-  CollectorRoots roots;
-  roots.cgroup_root = kFixtures + "/v2-systemd/sys/fs/cgroup";
-  roots.proc_root = kFixtures + "/v2-systemd/proc";
-  roots.log_root = kFixtures + "/v2-systemd/log";
-  ContainerCollector collector(roots, nullptr);
-  std::string whole;
-  collector.appendText(whole);
-  ASSERT_FALSE(whole.empty());
-  auto pieces = collector.openText();
-  std::string joined;
-  while (pieces->appendNext(joined, 1)) {
-  }
-  EXPECT_EQ(joined, whole);
-}
-
 // The pod's network pid is remembered between scrapes; when that process is gone, a live one is
 // found in the same scrape (no missing network series, no error).
 TEST(ContainerCollectorTest, RememberedNetworkPidIsReplacedWhenItExits) {
@@ -564,7 +510,7 @@ TEST(ContainerCollectorTest, RememberedNetworkPidIsReplacedWhenItExits) {
   const cgroup::SpecCache::Clock::time_point t0{std::chrono::seconds(1000)};
   cgroup::ErrorCounts first_errors;  // the fixture has bad files elsewhere: the same each time
   auto podNetwork = [&](cgroup::SpecCache::Clock::time_point now) {
-    ScrapeResult r = scrapeContainers(roots, 100, &cache, now);
+    ScrapeResult r = scrapeContainers(roots, 100, {.spec = &cache}, now);
     cache.sweep();
     if (now == t0) first_errors = r.errors;
     EXPECT_EQ(r.errors.by_reason, first_errors.by_reason);
@@ -931,7 +877,7 @@ TEST(ContainerCollectorTest, QosLevelLimitsAreNeverCached) {
   cgroup::SpecCache cache;
   const cgroup::SpecCache::Clock::time_point t0{std::chrono::seconds(1000)};
   auto shares = [&](cgroup::SpecCache::Clock::time_point now, const std::string& id) {
-    ScrapeResult r = scrapeContainers(roots, 100, &cache, now);
+    ScrapeResult r = scrapeContainers(roots, 100, {.spec = &cache}, now);
     cache.sweep();
     for (const auto& s : r.samples) {
       if (s.id == id) return s.stats.cpu_shares.value_or(0);
