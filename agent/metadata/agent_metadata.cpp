@@ -38,22 +38,10 @@ Result<std::optional<kube::ClusterConfig>> resolveApiConfig(
   return std::optional<kube::ClusterConfig>();
 }
 
-std::optional<agent::ContainerMetadata::Container> CacheContainerMetadata::find(
-    const std::string& pod_uid, const std::string& container_id,
-    const std::string& container_name) const {
-  std::string name = container_name;
-  std::string ns;
-  std::string pod;
-  const auto found = cache_->container(pod_uid, container_id, name, &ns, &pod);
-  if (!found && ns.empty() && pod.empty()) return std::nullopt;
-  Container out;
-  out.namespace_name = std::move(ns);
-  out.pod = std::move(pod);
-  if (found) {
-    out.container = std::move(name);
-    out.image = found->image;
-  }
-  return out;
+bool CacheContainerMetadata::find(const std::string& pod_uid, const std::string& container_id,
+                                  const std::string& container_name, Container& out) const {
+  return cache_->container(pod_uid, container_id, container_name, out.namespace_name, out.pod,
+                           out.container, out.image);
 }
 
 std::vector<agent::PodLabels> CachePodLabels::pods() const {

@@ -44,8 +44,8 @@ class CacheContainerMetadata final : public agent::ContainerMetadata {
  public:
   explicit CacheContainerMetadata(std::shared_ptr<const PodCache> cache)
       : cache_(std::move(cache)) {}
-  std::optional<Container> find(const std::string& pod_uid, const std::string& container_id,
-                                const std::string& container_name) const override;
+  bool find(const std::string& pod_uid, const std::string& container_id,
+            const std::string& container_name, Container& out) const override;
 
  private:
   std::shared_ptr<const PodCache> cache_;

@@ -29,25 +29,28 @@ bool sameId(const std::string& kubelet_id, const std::string& runtime_id) {
 }
 }  // namespace
 
-std::optional<ContainerMeta> PodCache::container(const std::string& uid,
-                                                 const std::string& container_id,
-                                                 std::string& container_name, std::string* ns,
-                                                 std::string* pod_name) const {
+bool PodCache::container(const std::string& uid, const std::string& container_id,
+                         const std::string& container_name, std::string& ns, std::string& pod_name,
+                         std::string& name_out, std::string& image_out) const {
   std::shared_lock lock(mutex_);
   const auto it = pods_.find(uid);
-  if (it == pods_.end()) return std::nullopt;
-  if (ns != nullptr) *ns = it->second.ns;
-  if (pod_name != nullptr) *pod_name = it->second.name;
+  if (it == pods_.end()) return false;
+  ns.assign(it->second.ns);
+  pod_name.assign(it->second.name);
+  name_out.clear();
+  image_out.clear();
   for (const auto& [name, c] : it->second.containers) {
     if (sameId(c.id, container_id)) {
-      container_name = name;
-      return c;
+      name_out.assign(name);
+      image_out.assign(c.image);
+      return true;
     }
   }
   if (const auto c = it->second.containers.find(container_name); c != it->second.containers.end()) {
-    return c->second;
+    name_out.assign(c->first);
+    image_out.assign(c->second.image);
   }
-  return std::nullopt;
+  return true;
 }
 
 std::size_t PodCache::size() const {

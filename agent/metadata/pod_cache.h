@@ -52,13 +52,15 @@ class PodCache {
   std::optional<PodMeta> lookup(const std::string& uid) const;
   // Every pod (a copy), for consumers that re-apply all metadata when generation() moved.
   std::vector<PodMeta> snapshot() const;
-  // The container of pod `uid` whose runtime id is `container_id` ("abc" matches the kubelet's
-  // "containerd://abc"), else the one named `container_name`; nullopt when neither is known.
-  // Fills `container_name` with the matched container's name. For the metrics hot path: copies
-  // one container, not the pod.
-  std::optional<ContainerMeta> container(const std::string& uid, const std::string& container_id,
-                                         std::string& container_name, std::string* ns = nullptr,
-                                         std::string* pod_name = nullptr) const;
+  // For the metrics hot path, copying only what it needs into the caller's strings (assigned, so
+  // their storage is reused from one container to the next): false when pod `uid` is unknown;
+  // else its namespace and name in `ns` and `pod_name`, and the name and spec image of its
+  // container whose runtime id is `container_id` ("abc" matches the kubelet's
+  // "containerd://abc"), else of the one named `container_name`, in `name_out` and `image_out`
+  // (both empty when neither matches).
+  bool container(const std::string& uid, const std::string& container_id,
+                 const std::string& container_name, std::string& ns, std::string& pod_name,
+                 std::string& name_out, std::string& image_out) const;
   // Bumped by every update that changed something (lock-free read).
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   std::size_t size() const;

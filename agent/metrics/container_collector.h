@@ -14,6 +14,7 @@
 
 #include <prometheus/collectable.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,7 +27,8 @@
 #include "agent/metrics/self_metrics.h"
 #include "collectors/cgroup/open_files.h"
 #include "collectors/cgroup/spec_cache.h"
-#include "collectors/cgroup/subdirs.h"
+#include "collectors/cgroup/walk.h"
+#include "collectors/logroot/scan.h"
 
 namespace keelson::agent {
 
@@ -38,10 +40,12 @@ class ContainerMetadata {
     std::string namespace_name, pod, container, image;
   };
   virtual ~ContainerMetadata() = default;
-  // The pod `pod_uid`'s container with runtime id `container_id` (else named `container_name`,
-  // the log root's name); nullopt when the pod is unknown (API down, pod not listed yet).
-  virtual std::optional<Container> find(const std::string& pod_uid, const std::string& container_id,
-                                        const std::string& container_name) const = 0;
+  // Fills `out` with the pod `pod_uid`'s names and its container with runtime id `container_id`
+  // (else named `container_name`, the log root's name; `container` and `image` empty when none
+  // matches); false when the pod is unknown (API down, pod not listed yet). Assigns into `out`'s
+  // strings: a scrape passes the same one for every container, so their storage is reused.
+  virtual bool find(const std::string& pod_uid, const std::string& container_id,
+                    const std::string& container_name, Container& out) const = 0;
 };
 
 struct CollectorRoots {
@@ -60,6 +64,9 @@ struct CollectorRoots {
   std::shared_ptr<const ContainerMetadata> metadata;
   // container_last_seen's wall-clock time (Unix seconds); 0: the system clock (tests pin it).
   std::int64_t wall_seconds = 0;
+  // How long limits, start times and process counts are served from the spec cache
+  // (collectors/cgroup/spec_cache.h); the benchmark sets 0 to measure scrapes that re-read them.
+  std::chrono::milliseconds limits_ttl = cgroup::SpecCache::kDefaultTtl;
 };
 
 // An image reference as containerd names the image it ran (what the kubelet's cAdvisor reports as
@@ -67,6 +74,8 @@ struct CollectorRoots {
 // "docker.io/library/busybox:latest"), ":latest" added when there is neither tag nor digest.
 // The pod spec says "busybox"; the runtime, and the pod status, say the qualified name.
 std::string normalizeImageRef(std::string_view ref);
+// The same into `out` (assigned: its storage is reused).
+void normalizeImageRef(std::string_view ref, std::string& out);
 
 // One scrape's result before serialization (exposed for tests and the benchmark).
 struct ScrapeResult {
@@ -82,8 +91,10 @@ struct ScrapeCaches {
   cgroup::SpecCache* spec = nullptr;
   // Cgroup files read through descriptors kept there (collectors/cgroup/open_files.h).
   cgroup::OpenFiles* open_files = nullptr;
-  // Directories listed again only when inotify saw them change (collectors/cgroup/subdirs.h).
-  cgroup::SubdirCache* subdirs = nullptr;
+  // The walk, served again while inotify reports no change (collectors/cgroup/walk.h).
+  cgroup::CachedWalk* walk = nullptr;
+  // The log root's names, scanned again when its directories change (collectors/logroot/scan.h).
+  logroot::PodIndexCache* pods = nullptr;
 };
 
 // Reads everything once. `clock_ticks` is USER_HZ for v1's cpuacct.stat; `now` is the scrape's
@@ -91,6 +102,10 @@ struct ScrapeCaches {
 ScrapeResult scrapeContainers(const CollectorRoots& roots, long clock_ticks,
                               const ScrapeCaches& caches = {},
                               cgroup::SpecCache::Clock::time_point now = {});
+// The same into `out`, whose samples (their strings and vectors) are reused: a collector keeps one
+// between scrapes, so a scrape of unchanged containers allocates nothing for them.
+void scrapeContainers(const CollectorRoots& roots, long clock_ticks, const ScrapeCaches& caches,
+                      cgroup::SpecCache::Clock::time_point now, ScrapeResult& out);
 
 class ContainerCollector : public TextCollectable {
  public:
@@ -110,7 +125,10 @@ class ContainerCollector : public TextCollectable {
   mutable std::mutex mu_;
   mutable cgroup::SpecCache spec_cache_;                   // guarded by mu_
   mutable std::unique_ptr<cgroup::OpenFiles> open_files_;  // guarded by mu_; null when off
-  mutable cgroup::SubdirCache subdirs_;                    // guarded by mu_
+  mutable cgroup::CachedWalk walk_;                        // guarded by mu_
+  mutable logroot::PodIndexCache pods_;                    // guarded by mu_
+  mutable std::vector<std::string> label_prefixes_;        // guarded by mu_: the text's scratch
+  mutable ScrapeResult result_;                            // guarded by mu_: reused each scrape
 };
 
 }  // namespace keelson::agent

@@ -413,8 +413,13 @@ class FamilySink : public SeriesSink {
 // the same families (a test holds the two equal): "%.16g" values, escaped label values.
 class TextSink : public SeriesSink {
  public:
-  TextSink(const std::vector<ContainerSample>& samples, std::string& out)
-      : samples_(samples), out_(out), prefixes_(samples.size()) {}
+  TextSink(const std::vector<ContainerSample>& samples, std::string& out,
+           std::vector<std::string>& prefixes)
+      : samples_(samples), out_(out), prefixes_(prefixes) {
+    prefixes_.resize(samples.size());
+    for (auto& p : prefixes_)
+      p.clear();  // keeps the storage
+  }
 
   void beginFamily(const char* name, const char* help, MetricType type) override {
     std::string& out = out_;
@@ -492,7 +497,7 @@ class TextSink : public SeriesSink {
 
   const std::vector<ContainerSample>& samples_;
   std::string& out_;
-  std::vector<std::string> prefixes_;
+  std::vector<std::string>& prefixes_;
   const char* name_ = "";
 };
 
@@ -505,8 +510,10 @@ void appendContainerFamilies(const std::vector<ContainerSample>& samples,
 }
 
 void appendContainerExposition(const std::vector<ContainerSample>& samples,
-                               const procfs::MachineInfo& machine, std::string& out) {
-  TextSink sink(samples, out);
+                               const procfs::MachineInfo& machine, std::string& out,
+                               std::vector<std::string>* label_prefixes) {
+  std::vector<std::string> own;
+  TextSink sink(samples, out, label_prefixes != nullptr ? *label_prefixes : own);
   visitSeries(samples, machine, sink);
 }
 

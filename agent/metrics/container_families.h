@@ -37,10 +37,13 @@ void appendContainerFamilies(const std::vector<ContainerSample>& samples,
                              const procfs::MachineInfo& machine,
                              std::vector<prometheus::MetricFamily>& out);
 
-// The same series written straight into text exposition format (appended to `out`, whose capacity
-// the caller reuses): the scrape hot path. Byte-identical to serializing appendContainerFamilies'
-// output with prometheus::TextSerializer, without building ~60 objects per container.
+// The same series written straight into text exposition format (appended to `out`): the scrape
+// hot path. Byte-identical to serializing appendContainerFamilies' output with
+// prometheus::TextSerializer, without building ~60 objects per container. `label_prefixes`, when
+// given, is scratch kept by the caller between scrapes (each sample's labels are formatted once
+// into it; its strings' storage is reused, so a scrape allocates nothing there).
 void appendContainerExposition(const std::vector<ContainerSample>& samples,
-                               const procfs::MachineInfo& machine, std::string& out);
+                               const procfs::MachineInfo& machine, std::string& out,
+                               std::vector<std::string>* label_prefixes = nullptr);
 
 }  // namespace keelson::agent

@@ -406,9 +406,10 @@ std::optional<std::int64_t> CgroupReader::creationTime(const std::string& rel) {
     if (h->empty() || std::any_of(seen, seen + n, [&](const std::string* o) { return *o == *h; }))
       continue;
     seen[n++] = h;
-    path_.assign(*h).append(rel == "/" ? "" : rel);
+    path_.assign(*h).append(rel == "/" ? std::string_view() : std::string_view(rel));
     consider(path_);
-    consider(path_ + stable);
+    path_.append(stable);
+    consider(path_);
   }
   if (oldest && boot_time_ && *oldest < *boot_time_) oldest = boot_time_;
   return oldest;
@@ -420,12 +421,12 @@ std::optional<ProcessStats> CgroupReader::processStats(const std::string& rel, b
   // (readlink on each entry to count sockets). Processes that exit meanwhile are skipped.
   const std::string& hierarchy = layout_.mode == Mode::kV2 ? layout_.root : layout_.cpu;
   if (!loadLimit(hierarchy, rel, "cgroup.procs", errors)) return std::nullopt;
-  const std::string procs(buf_);
+  procs_.assign(buf_);  // buf_ is the next load's
   ProcessStats stats;
   std::optional<long> first;
-  std::string dir;
+  std::string& dir = path_;
   char link[64];
-  std::string_view text = procs;
+  std::string_view text = procs_;
   while (!text.empty()) {
     const auto line = nextLine(text);
     std::uint64_t pid = 0;
@@ -449,8 +450,12 @@ std::optional<ProcessStats> CgroupReader::processStats(const std::string& rel, b
     ::closedir(d);
   }
   if (root_process && first) {
-    auto limits = readSmallFile(proc_root_ + "/" + std::to_string(*first) + "/limits", 1 << 16);
-    if (limits) stats.max_open_files_soft = parseMaxOpenFilesSoft(*limits);
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof(digits), *first).ptr;
+    path_.assign(proc_root_).append("/").append(digits, end).append("/limits");
+    if (readSmallFile(path_, procs_, 1 << 16)) {
+      stats.max_open_files_soft = parseMaxOpenFilesSoft(procs_);
+    }
   }
   return stats;
 }

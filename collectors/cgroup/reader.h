@@ -95,6 +95,7 @@ class CgroupReader {
   std::string proc_root_;
   std::optional<std::int64_t> boot_time_;  // Unix seconds, truncated to the minute (cAdvisor)
   std::string path_;
+  std::string procs_;     // cgroup.procs and /proc/<pid>/limits, kept for their storage
   std::string raw_;       // read storage, grown to the largest file and kept
   std::string_view buf_;  // what the last load() read, in raw_
   bool noatime_ = true;   // open with O_NOATIME until the kernel refuses it (not the owner)

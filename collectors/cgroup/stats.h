@@ -75,7 +75,16 @@ struct CgroupStats {
   // Network (the sandbox container and the root: the network namespace's owner).
   std::vector<NetInterfaceStats> network;
 
-  void clear() { *this = CgroupStats{}; }
+  // Resets every field; the vectors keep their storage (a scrape reuses its samples).
+  void clear() {
+    std::vector<IoDeviceStats> keep_io = std::move(io);
+    std::vector<NetInterfaceStats> keep_network = std::move(network);
+    *this = CgroupStats{};
+    io = std::move(keep_io);
+    io.clear();
+    network = std::move(keep_network);
+    network.clear();
+  }
 };
 
 }  // namespace keelson::cgroup

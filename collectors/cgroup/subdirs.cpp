@@ -90,9 +90,13 @@ void SubdirCache::drain() {
   if (events_.overflow) {
     for (auto& [dir, e] : dirs_)
       e.valid = false;
+    ++generation_;
   }
   for (const int wd : events_.changed) {
-    if (const auto it = by_wd_.find(wd); it != by_wd_.end()) it->second->valid = false;
+    if (const auto it = by_wd_.find(wd); it != by_wd_.end()) {
+      it->second->valid = false;
+      ++generation_;
+    }
   }
   for (const int wd : events_.gone) {
     // The next listing watches the directory afresh (or finds it gone).
@@ -100,8 +104,14 @@ void SubdirCache::drain() {
       it->second->valid = false;
       it->second->wd = -1;
       by_wd_.erase(it);
+      ++generation_;
     }
   }
+}
+
+std::uint64_t SubdirCache::refresh() {
+  drain();
+  return generation_;
 }
 
 const std::vector<Subdir>* SubdirCache::list(const std::string& dir, ErrorCounts& errors) {
@@ -111,6 +121,7 @@ const std::vector<Subdir>* SubdirCache::list(const std::string& dir, ErrorCounts
   Entry& e = it->second;
   e.used = true;
   if (e.valid) return &e.subdirs;
+  ++generation_;
   if (fd_ >= 0 && e.wd < 0) {
     // Before the listing: a change after it is an event. A second path to a directory already
     // watched (the same inode) gets the same descriptor: that one stays unwatched here.
@@ -139,6 +150,7 @@ void SubdirCache::sweep() {
     if (!it->second.used) {
       forget(it->second);
       it = dirs_.erase(it);
+      ++generation_;
     } else {
       it->second.used = false;
       ++it;

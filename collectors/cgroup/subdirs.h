@@ -57,6 +57,14 @@ class SubdirCache {
   // After a scrape: unwatches and forgets the directories not listed since the previous sweep.
   void sweep();
 
+  // Reads the pending events and returns the generation: it moves whenever a listing may differ
+  // from what the cache served before (a directory listed afresh, one reported changed or gone,
+  // lost events, one forgotten). Unchanged, with every directory watched, a walk over the cache
+  // would find exactly what it found before (CachedWalk relies on it).
+  std::uint64_t refresh();
+  // Every directory known is watched (none is listed afresh on each use).
+  bool allWatched() const { return by_wd_.size() == dirs_.size(); }
+
   bool watching() const { return fd_ >= 0; }
   std::size_t watched() const { return by_wd_.size(); }
 
@@ -75,6 +83,7 @@ class SubdirCache {
   void forget(Entry& e);
 
   int fd_ = -1;
+  std::uint64_t generation_ = 0;
   std::unordered_map<std::string, Entry, Hash, std::equal_to<>> dirs_;
   std::unordered_map<int, Entry*> by_wd_;  // node-based map: the pointers stay valid
   SubdirEvents events_;

@@ -173,4 +173,26 @@ std::size_t walkRaw(const Layout& layout, std::vector<CgroupRef>& out, ErrorCoun
   return examined;
 }
 
+CachedWalk::Result CachedWalk::walk(const Layout& layout, std::size_t limit, bool kubepods_only,
+                                    ErrorCounts& errors) {
+  const std::uint64_t generation = subdirs_.refresh();
+  if (reusable_ && generation == generation_ && subdirs_.allWatched() &&
+      layout.discovery == discovery_ && limit == limit_ && kubepods_only == kubepods_only_) {
+    return {refs_, examined_};
+  }
+  refs_.clear();
+  ErrorCounts walk_errors;
+  examined_ = walkRaw(layout, refs_, walk_errors, limit, kubepods_only, &subdirs_);
+  examined_ += walkKubepods(layout, refs_, walk_errors, &subdirs_);
+  subdirs_.sweep();
+  reusable_ = walk_errors.by_reason.empty();
+  generation_ = subdirs_.refresh();
+  discovery_ = layout.discovery;
+  limit_ = limit;
+  kubepods_only_ = kubepods_only;
+  for (const auto& [reason, n] : walk_errors.by_reason)
+    errors.add(reason, n);
+  return {refs_, examined_};
+}
+
 }  // namespace keelson::cgroup

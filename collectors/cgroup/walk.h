@@ -60,4 +60,30 @@ std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, Erro
 std::size_t walkRaw(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors,
                     std::size_t limit, bool kubepods_only = false, SubdirCache* subdirs = nullptr);
 
+// A scrape's walks (walkRaw, then walkKubepods) through a SubdirCache, their result kept: when no
+// directory changed since the last walk (the cache's generation unchanged, every directory
+// watched) and that walk counted no error, its refs are served again without a directory
+// listed or a string built. Otherwise it walks, and forgets the directories that walk did not
+// list. Not thread-safe: owned by the container collector, used under its lock.
+class CachedWalk {
+ public:
+  struct Result {
+    const std::vector<CgroupRef>& refs;
+    std::size_t examined;  // the walks' directories examined
+  };
+  // walkRaw's arguments: `limit` and `kubepods_only`. Errors are added to `errors`.
+  Result walk(const Layout& layout, std::size_t limit, bool kubepods_only, ErrorCounts& errors);
+
+ private:
+  SubdirCache subdirs_;
+  std::vector<CgroupRef> refs_;
+  std::size_t examined_ = 0;
+  bool reusable_ = false;
+  std::uint64_t generation_ = 0;
+  // What the kept walk was of: another layout or mode walks afresh.
+  std::string discovery_;
+  std::size_t limit_ = 0;
+  bool kubepods_only_ = false;
+};
+
 }  // namespace keelson::cgroup

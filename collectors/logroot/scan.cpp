@@ -1,6 +1,7 @@
 #include "collectors/logroot/scan.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 
 #include <map>
 #include <utility>
@@ -48,6 +49,34 @@ PodIndex scanLogRoot(const std::string& log_root) {
     }
   });
   return index;
+}
+
+PodIndexCache::Stamp PodIndexCache::stamp(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return {};
+  constexpr std::int64_t kNs = 1'000'000'000;
+  return {true, static_cast<std::uint64_t>(st.st_ino), st.st_mtim.tv_sec * kNs + st.st_mtim.tv_nsec,
+          st.st_ctim.tv_sec * kNs + st.st_ctim.tv_nsec};
+}
+
+const PodIndex& PodIndexCache::get(const std::string& log_root, std::int64_t now_ns) {
+  // Stamped before the scan: a change made during it moves the stamp, seen by the next call.
+  const Stamp pods = stamp(log_root + "/pods");
+  const Stamp containers = stamp(log_root + "/containers");
+  if (valid_ && log_root == log_root_ && pods == pods_ && containers == containers_) {
+    return index_;
+  }
+  index_ = scanLogRoot(log_root);
+  ++scans_;
+  log_root_ = log_root;
+  pods_ = pods;
+  containers_ = containers;
+  constexpr std::int64_t kRacyNs = 1'000'000'000;
+  auto settled = [&](const Stamp& s) {
+    return !s.exists || (now_ns - s.mtime_ns >= kRacyNs && now_ns - s.ctime_ns >= kRacyNs);
+  };
+  valid_ = settled(pods) && settled(containers);
+  return index_;
 }
 
 }  // namespace keelson::logroot

@@ -41,14 +41,15 @@ TEST(PodCacheContainer, MatchesRuntimeIdThenNameAndBumpsGeneration) {
       {"u1", "", "", true, "", ""},                                  // the pod cgroup: names only
       {"u2", "abc123", "app", false, "", ""},                        // unknown pod
   };
+  // One Container for every lookup, as a scrape passes it: each fills it anew.
+  agent::ContainerMetadata::Container got{"stale", "stale", "stale", "stale"};
   for (const auto& c : cases) {
-    const auto got = meta.find(c.uid, c.id, c.name);
-    ASSERT_EQ(got.has_value(), c.found) << c.uid << " " << c.id;
-    if (!got) continue;
-    EXPECT_EQ(got->namespace_name, "shop");
-    EXPECT_EQ(got->pod, "web-1");
-    EXPECT_EQ(got->container, c.want_container) << c.id << " " << c.name;
-    EXPECT_EQ(got->image, c.want_image) << c.id << " " << c.name;
+    ASSERT_EQ(meta.find(c.uid, c.id, c.name, got), c.found) << c.uid << " " << c.id;
+    if (!c.found) continue;
+    EXPECT_EQ(got.namespace_name, "shop");
+    EXPECT_EQ(got.pod, "web-1");
+    EXPECT_EQ(got.container, c.want_container) << c.id << " " << c.name;
+    EXPECT_EQ(got.image, c.want_image) << c.id << " " << c.name;
   }
 
   const CachePodLabels labels(cache);

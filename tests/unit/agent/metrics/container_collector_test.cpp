@@ -493,6 +493,53 @@ TEST(ContainerCollectorTest, TextWriterMatchesTextSerializerByteForByte) {
   EXPECT_EQ(text, prometheus::TextSerializer().Serialize(families));
 }
 
+// The collector keeps its walk, its log-root names and its samples between scrapes: a container
+// removed, then made again, leaves and rejoins the exposition, and every scrape's text equals a
+// scrape of the same tree from scratch.
+TEST(ContainerCollectorTest, ContainersComeAndGoBetweenScrapesOfOneCollector) {
+  namespace fs = std::filesystem;
+  std::string tmpl = (fs::temp_directory_path() / "keelson-collector-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const fs::path tree = tmpl;
+  fs::copy(kFixtures + "/v2-systemd", tree,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  CollectorRoots roots;
+  roots.cgroup_root = (tree / "sys/fs/cgroup").string();
+  roots.proc_root = (tree / "proc").string();
+  roots.log_root = (tree / "log").string();
+  roots.wall_seconds = 1700000000;
+  const ContainerCollector collector(roots, nullptr);
+  auto fresh = [&] {
+    std::string text;
+    ContainerCollector(roots, nullptr).appendText(text);
+    return text;
+  };
+  auto scrape = [&] {
+    std::string text;
+    collector.appendText(text);
+    return text;
+  };
+  // nginx of web/frontend-abc (a pod whose network comes from no other container).
+  const std::string rel =
+      "/kubepods.slice/kubepods-burstable.slice/"
+      "kubepods-burstable-podaaaaaaaa_bbbb_cccc_dddd_eeeeeeeeeeee.slice/crio-" +
+      std::string(64, 'b') + ".scope";
+  const fs::path container = tree / ("sys/fs/cgroup" + rel);
+  const fs::path kept = tree / "kept.scope";
+  const std::string id = "id=\"" + rel + "\"";
+  const std::string before = scrape();
+  ASSERT_NE(before.find(id), std::string::npos);
+  EXPECT_EQ(before, fresh());
+  EXPECT_EQ(scrape(), before);
+  fs::rename(container, kept);
+  const std::string without = scrape();
+  EXPECT_EQ(without.find(id), std::string::npos);
+  EXPECT_EQ(without, fresh());
+  fs::rename(kept, container);
+  EXPECT_EQ(scrape(), before);
+  fs::remove_all(tree);
+}
+
 // The pod's network pid is remembered between scrapes; when that process is gone, a live one is
 // found in the same scrape (no missing network series, no error).
 TEST(ContainerCollectorTest, RememberedNetworkPidIsReplacedWhenItExits) {
@@ -775,18 +822,18 @@ class FakeMetadata : public ContainerMetadata {
   };
   std::vector<Entry> entries;
   std::map<std::string, std::pair<std::string, std::string>> pods;  // uid -> ns, pod
-  std::optional<Container> find(const std::string& uid, const std::string& id,
-                                const std::string& name) const override {
+  bool find(const std::string& uid, const std::string& id, const std::string& name,
+            Container& c) const override {
     const auto pod = pods.find(uid);
-    if (pod == pods.end()) return std::nullopt;
-    Container c{pod->second.first, pod->second.second, "", ""};
+    if (pod == pods.end()) return false;
+    c = Container{pod->second.first, pod->second.second, "", ""};
     for (const auto& e : entries) {
       if (e.uid == uid && ((!id.empty() && e.id == id) || (!name.empty() && e.name == name))) {
         c.container = e.name;
         c.image = e.image;
       }
     }
-    return c;
+    return true;
   }
 };
 

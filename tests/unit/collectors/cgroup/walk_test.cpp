@@ -134,5 +134,58 @@ TEST(WalkRawTest, LimitBoundsTheWalkAndIsCounted) {
   EXPECT_EQ(errors.get("CgroupLimit"), 1u);
 }
 
+// A scrape's walk served again while no directory changed: the same refs; a pod or container
+// created or removed is seen at the next walk, and so is a QoS level appearing.
+TEST(CachedWalkTest, ServesTheLastWalkUntilADirectoryChanges) {
+  TempRoot root;
+  root.write("cgroup.controllers", "cpu memory\n");
+  const std::string qos = "kubepods.slice/kubepods-burstable.slice";
+  const std::string pod = qos + "/kubepods-burstable-pod11111111_2222_3333_4444_555555555555.slice";
+  const std::string c1 = pod + "/cri-containerd-" + std::string(64, 'a') + ".scope";
+  const std::string c2 = pod + "/cri-containerd-" + std::string(64, 'b') + ".scope";
+  fs::create_directories(root.path() + "/" + c1);
+  auto layout = detectLayout(root.path());
+  ASSERT_TRUE(layout);
+  CachedWalk walk;
+  ErrorCounts errors;
+  auto walked = [&] { return paths(walk.walk(*layout, 4096, true, errors).refs); };
+  const auto first = walked();
+  EXPECT_EQ(first,
+            (std::vector<std::string>{"/", "/kubepods.slice", "/" + qos, "/" + pod, "/" + c1}));
+  EXPECT_EQ(walked(), first);
+  EXPECT_EQ(&walk.walk(*layout, 4096, true, errors).refs,
+            &walk.walk(*layout, 4096, true, errors).refs);
+  fs::create_directories(root.path() + "/" + c2);
+  EXPECT_EQ(walked(), (std::vector<std::string>{"/", "/kubepods.slice", "/" + qos, "/" + pod,
+                                                "/" + c1, "/" + c2}));
+  fs::remove(root.path() + "/" + c1);
+  EXPECT_EQ(walked(),
+            (std::vector<std::string>{"/", "/kubepods.slice", "/" + qos, "/" + pod, "/" + c2}));
+  fs::create_directories(root.path() + "/kubepods.slice/kubepods-besteffort.slice");
+  EXPECT_EQ(walked(), (std::vector<std::string>{"/", "/kubepods.slice",
+                                                "/kubepods.slice/kubepods-besteffort.slice",
+                                                "/" + qos, "/" + pod, "/" + c2}));
+  EXPECT_EQ(walk.walk(*layout, 4096, true, errors).examined, 9u);  // both walks' directories
+  EXPECT_TRUE(errors.by_reason.empty());
+  // The same directories under another walk's settings: walked afresh, not served.
+  EXPECT_EQ(walk.walk(*layout, 1, true, errors).refs.size(), 3u);  // "/", the pod, its container
+  EXPECT_EQ(errors.get("CgroupLimit"), 1u);
+}
+
+// A walk that counted an error is never served again: the next one walks (and counts) afresh.
+TEST(CachedWalkTest, AWalkWithErrorsIsNotServedAgain) {
+  TempRoot root;
+  root.write("cgroup.controllers", "cpu memory\n");
+  fs::create_directories(root.path() + "/kubepods.slice/system-a");
+  fs::create_directories(root.path() + "/kubepods.slice/system-b");
+  auto layout = detectLayout(root.path());
+  ASSERT_TRUE(layout);
+  CachedWalk walk;
+  ErrorCounts errors;
+  walk.walk(*layout, 2, true, errors);
+  walk.walk(*layout, 2, true, errors);
+  EXPECT_EQ(errors.get("CgroupLimit"), 2u);
+}
+
 }  // namespace
 }  // namespace keelson::cgroup
