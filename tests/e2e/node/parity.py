@@ -9,9 +9,10 @@ as curl's). Every series (name + full label set) of the selected families (defau
 must be in both, except where an allow-list rule says otherwise; values must agree as below.
 Prints a diff grouped by kind and family and exits 1 on any unexplained difference, 0 otherwise.
 
-Values. The kubelet's cAdvisor serves what its housekeeping collected (every 10-15 s) with that
-collection's timestamp; Keelson reads the cgroups at scrape time. So the kubelet is read before
-and after Keelson (at least 15 s apart, so one of its reads was collected after Keelson's):
+Values. The kubelet's cAdvisor serves what its housekeeping collected (every 10-15 s, plus up to
+100 % jitter: up to 30 s apart) with that collection's timestamp; Keelson reads the cgroups at
+scrape time. So the kubelet is read before and after Keelson (over 30 s apart, so one of its reads
+was collected after Keelson's):
   - a counter must lie between the kubelet's last sample collected at or before Keelson's read
     and its first collected at or after it (cgroup counters only grow), with --counter-slack
     (default 1 %) for the collection times being known to the millisecond only;
