@@ -1,8 +1,10 @@
 #include "agent/sinks/stream_sink.h"
 
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -37,37 +39,74 @@ StreamSink::~StreamSink() {
 }
 
 ProduceResult StreamSink::produce(const OutRecord& record, std::uint64_t token) {
-  buffer_.append(record.value);
-  buffer_.push_back('\n');
-  pending_.push_back(token);
-  // Bounded buffering: a large batch is written at once rather than held.
-  if (buffer_.size() >= (1u << 20)) writeOut();
+  pending_.push_back({record.value, token});
+  pending_bytes_ += record.value.size() + 1;
+  // Bounded batches: a large one is written at once rather than held.
+  if (pending_bytes_ >= (1u << 20)) writeOut();
   return Outcome::accepted();
 }
 
-void StreamSink::writeOut() {
-  if (pending_.empty()) return;
-  DeliveryReport report;
-  std::size_t done = 0;
-  while (done < buffer_.size()) {
-    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+namespace {
+
+// Writes all of iov[0, count) (adjusting it past what each writev took); 0 or an errno.
+int writevAll(int fd, iovec* iov, int count) {
+  while (count > 0) {
+    const ssize_t n = ::writev(fd, iov, count);
     if (n < 0) {
       if (errno == EINTR) continue;
-      report = Outcome::retryLater("IoError", description_ + ": " + std::strerror(errno));
+      return errno;
+    }
+    auto left = static_cast<std::size_t>(n);
+    while (count > 0 && left >= iov->iov_len) {
+      left -= iov->iov_len;
+      ++iov;
+      --count;
+    }
+    if (count > 0) {
+      iov->iov_base = static_cast<char*>(iov->iov_base) + left;
+      iov->iov_len -= left;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void StreamSink::writeOut() {
+  if (pending_.empty()) return;
+  static const char kNewline = '\n';
+  // Each record and its newline: two vectors, IOV_MAX (1024) a call.
+  constexpr std::size_t kRecordsPerCall = 512;
+  iovec iov[2 * kRecordsPerCall];
+  DeliveryReport report;
+  for (std::size_t at = 0; at < pending_.size();) {
+    const std::size_t end = std::min(pending_.size(), at + kRecordsPerCall);
+    int count = 0;
+    for (std::size_t i = at; i < end; ++i) {
+      iov[count++] = {const_cast<char*>(pending_[i].value.data()), pending_[i].value.size()};
+      iov[count++] = {const_cast<char*>(&kNewline), 1};
+    }
+    if (const int err = writevAll(fd_, iov, count); err != 0) {
+      report = Outcome::retryLater("IoError", description_ + ": " + std::strerror(err));
       break;
     }
-    done += static_cast<std::size_t>(n);
+    at = end;
   }
-  buffer_.clear();
-  std::vector<std::uint64_t> tokens;
-  tokens.swap(pending_);
-  for (const auto token : tokens) {
+  // A report may produce again (and even write out): that goes to a fresh pending_, and this
+  // batch is a local vector (reusing reporting_'s storage when it is not itself being reported).
+  std::vector<Pending> batch = std::move(reporting_);
+  batch.clear();
+  batch.swap(pending_);
+  pending_bytes_ = 0;
+  for (const Pending& p : batch) {
     if (!on_delivery_) continue;
     try {
-      on_delivery_(token, report);
+      on_delivery_(p.token, report);
     } catch (...) {
     }
   }
+  batch.clear();
+  reporting_ = std::move(batch);
 }
 
 void StreamSink::poll(std::chrono::milliseconds /*timeout*/) {

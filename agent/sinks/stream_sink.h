@@ -1,11 +1,13 @@
 // The `file:PATH` and `stdout` sinks: the encoded records as JSON lines. A record is acknowledged
 // once its line has been written to the file descriptor (write(2) returned; the kernel has it),
 // so the file sink gives the same at-least-once contract as Kafka against a crash of the agent
-// (not of the machine). Records are buffered in produce() and written in poll()/flush().
-// See sink.h for the contract.
+// (not of the machine). Records are kept in produce() (their bytes, which sink.h keeps valid until
+// the report, are not copied) and written in poll()/flush() with writev(2), each followed by a
+// newline. See sink.h for the contract.
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/sinks/sink.h"
@@ -35,8 +37,13 @@ class StreamSink final : public Sink {
   bool owned_;
   std::string description_;
   DeliveryFn on_delivery_;
-  std::string buffer_;
-  std::vector<std::uint64_t> pending_;
+  struct Pending {
+    std::string_view value;
+    std::uint64_t token;
+  };
+  std::vector<Pending> pending_;
+  std::size_t pending_bytes_ = 0;
+  std::vector<Pending> reporting_;  // writeOut's, kept for its storage
 };
 
 }  // namespace keelson::sinks

@@ -5,6 +5,8 @@
 
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace keelson::sinks {
 namespace {
@@ -30,6 +32,58 @@ TEST(StreamSink, FileSinkWritesJsonLinesAndAcknowledgesAfterWrite) {
   EXPECT_EQ(ss.str(), "{\"a\":1}\n{\"a\":2}\n");
   ::unlink(path.c_str());
   ::rmdir(dir);
+}
+
+// Over a megabyte of records (several writev calls of 512 records, and the bound that writes a
+// batch from produce()): every line whole and in order, each acknowledged once after its write.
+TEST(StreamSink, ManyRecordsAreWrittenWholeAndInOrder) {
+  char dir[] = "/tmp/keelson-stream-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/out.json";
+  std::vector<std::uint64_t> acked;
+  auto sink = StreamSink::openFile(path, [&](std::uint64_t t, const DeliveryReport& r) {
+    EXPECT_TRUE(r.ok());
+    acked.push_back(t);
+  });
+  ASSERT_TRUE(sink.ok());
+  // The values stay alive until their reports (sink.h).
+  std::vector<std::string> values;
+  std::string want;
+  for (int i = 0; i < 5000; ++i) {
+    values.push_back("{\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(i % 700, 'x') +
+                     "\"}");
+    want += values.back() + "\n";
+  }
+  for (std::size_t i = 0; i < values.size(); ++i)
+    ASSERT_TRUE((*sink)->produce(OutRecord{values[i], "file", ""}, i).ok());
+  EXPECT_FALSE(acked.empty());  // past 1 MiB, produce() wrote a batch already
+  EXPECT_EQ((*sink)->flush(std::chrono::milliseconds(0)), 0u);
+  ASSERT_EQ(acked.size(), values.size());
+  for (std::size_t i = 0; i < acked.size(); ++i)
+    ASSERT_EQ(acked[i], i);
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), want);
+  ::unlink(path.c_str());
+  ::rmdir(dir);
+}
+
+// A failed write reports every record of the batch as to be retried, naming the sink.
+TEST(StreamSink, AFailedWriteIsRetryLaterForEveryRecord) {
+  std::vector<DeliveryReport> reports;
+  auto sink = StreamSink::openFile(
+      "/dev/full", [&](std::uint64_t, const DeliveryReport& r) { reports.push_back(r); });
+  ASSERT_TRUE(sink.ok());
+  ASSERT_TRUE((*sink)->produce(OutRecord{"{\"a\":1}", "file", ""}, 1).ok());
+  ASSERT_TRUE((*sink)->produce(OutRecord{"{\"a\":2}", "file", ""}, 2).ok());
+  EXPECT_EQ((*sink)->flush(std::chrono::milliseconds(0)), 0u);
+  ASSERT_EQ(reports.size(), 2u);
+  for (const auto& r : reports) {
+    EXPECT_EQ(r.kind, Outcome::Kind::RetryLater);
+    EXPECT_EQ(r.error, "IoError");
+    EXPECT_NE(r.message.find("file:/dev/full"), std::string::npos) << r.message;
+  }
 }
 
 TEST(StreamSink, UnwritablePathIsAnError) {
