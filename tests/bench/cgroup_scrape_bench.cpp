@@ -501,6 +501,16 @@ int run(int argc, char** argv) {
   }
   const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
   const fs::path dir = base / ("keelson-scrape-bench-" + std::to_string(::getpid()));
+  // Removed on every way out, an early error's too (a size's RealTree, declared later, is torn
+  // down first: it unmounts what it bound beneath `dir`).
+  struct RemoveAtExit {
+    fs::path dir;
+    bool keep;
+    ~RemoveAtExit() {
+      std::error_code ec;
+      if (!keep) fs::remove_all(dir, ec);
+    }
+  } remove_at_exit{dir, keep};
   if (!hold)
     std::printf("%-10s %-6s %-14s %-8s %-8s %-16s %-14s %-10s %-10s\n", "containers", "pods",
                 "cpu_ms/scrape", "user_ms", "sys_ms", "allocs/scrape", "expo_bytes", "rss_mib",
@@ -644,7 +654,6 @@ int run(int argc, char** argv) {
       fs::remove_all(tree);
     }
   }
-  if (!keep) fs::remove_all(dir);
   return 0;
 }
 
