@@ -139,6 +139,8 @@ def main():
     ap.add_argument("--tick-ms", type=float, default=20)
     ap.add_argument("--settle", type=float, default=5, help="seconds after start before the first phase")
     ap.add_argument("--sink", default="file:/dev/null")
+    ap.add_argument("--logs", default="{}",
+                    help="the agent's `logs:` section as a YAML flow mapping, e.g. '{batch_wait: 150ms}'")
     ap.add_argument("--dir", default="/dev/shm")
     a = ap.parse_args()
     rates = [float(r) for r in a.rates.split(",")]
@@ -150,7 +152,7 @@ def main():
         open(os.path.join(d, "0.log"), "w").close()
     os.makedirs(os.path.join(work, "cgroup"))
     with open(os.path.join(work, "agent.yaml"), "w") as f:
-        f.write("logs: {}\n")
+        f.write(f"logs: {a.logs}\n")
     port_file = os.path.join(work, "port")
     agent = subprocess.Popen(
         [a.agent, "run", "--config", os.path.join(work, "agent.yaml"), "--log-root", root,
