@@ -115,7 +115,6 @@ std::uint64_t SubdirCache::refresh() {
 }
 
 const std::vector<Subdir>* SubdirCache::list(const std::string& dir, ErrorCounts& errors) {
-  drain();
   auto it = dirs_.find(dir);
   if (it == dirs_.end()) it = dirs_.emplace(dir, Entry{}).first;
   Entry& e = it->second;

@@ -50,18 +50,21 @@ class SubdirCache {
   SubdirCache& operator=(const SubdirCache&) = delete;
 
   // The sub-directories of `dir` (an absolute path), from memory when no change was reported since
-  // they were listed; null (the reason counted) when it cannot be listed. Reads the pending events
-  // first. The vector stays valid until `dir` is listed again or sweep() (listing other
-  // directories meanwhile, as a walk does, leaves it alone).
+  // they were listed; null (the reason counted) when it cannot be listed. Changes are known from
+  // the events read by the last refresh(): a walk calls it once, before it starts, and what happens
+  // during the walk is read by the next one. The vector stays valid until `dir` is listed again or
+  // sweep() (listing other directories meanwhile, as a walk does, leaves it alone).
   const std::vector<Subdir>* list(const std::string& dir, ErrorCounts& errors);
   // After a scrape: unwatches and forgets the directories not listed since the previous sweep.
   void sweep();
 
-  // Reads the pending events and returns the generation: it moves whenever a listing may differ
-  // from what the cache served before (a directory listed afresh, one reported changed or gone,
-  // lost events, one forgotten). Unchanged, with every directory watched, a walk over the cache
-  // would find exactly what it found before (CachedWalk relies on it).
+  // Reads the pending events and returns generation().
   std::uint64_t refresh();
+  // Moves whenever a listing may differ from what the cache served before (a directory listed
+  // afresh, one reported changed or gone, lost events, one forgotten); events not yet read by
+  // refresh() have not moved it. Unchanged across a refresh(), with every directory watched, a
+  // walk over the cache would find exactly what it found before (CachedWalk relies on it).
+  std::uint64_t generation() const { return generation_; }
   // Every directory known is watched (none is listed afresh on each use).
   bool allWatched() const { return by_wd_.size() == dirs_.size(); }
 

@@ -186,7 +186,9 @@ CachedWalk::Result CachedWalk::walk(const Layout& layout, std::size_t limit, boo
   examined_ += walkKubepods(layout, refs_, walk_errors, &subdirs_);
   subdirs_.sweep();
   reusable_ = walk_errors.by_reason.empty();
-  generation_ = subdirs_.refresh();
+  // Not refresh(): an event that arrived during the walk (a cgroup made under a directory already
+  // listed) must move the generation at the next call, not be taken into this walk's.
+  generation_ = subdirs_.generation();
   discovery_ = layout.discovery;
   limit_ = limit;
   kubepods_only_ = kubepods_only;

@@ -80,6 +80,13 @@ class SubdirCacheTest : public ::testing::Test {
     return out;
   }
 
+  // A scrape's look: the events read, then the listing.
+  static std::vector<std::string> lookAt(SubdirCache& cache, const std::string& dir,
+                                         ErrorCounts& errors) {
+    cache.refresh();
+    return names(cache.list(dir, errors));
+  }
+
   fs::path root_;
 };
 
@@ -93,18 +100,19 @@ TEST_F(SubdirCacheTest, ListsSubdirectoriesOnlyAndFollowsChanges) {
   SubdirCache cache;
   ASSERT_TRUE(cache.watching());
   ErrorCounts errors;
+  auto look = [&](const std::string& d) { return lookAt(cache, d, errors); };
   const std::string dir = root_.string();
-  EXPECT_EQ(names(cache.list(dir, errors)), (Names{"pod-a", "pod-b"}));
+  EXPECT_EQ(look(dir), (Names{"pod-a", "pod-b"}));
   EXPECT_EQ(cache.watched(), 1u);
   // Unchanged: the same listing.
-  EXPECT_EQ(names(cache.list(dir, errors)), (Names{"pod-a", "pod-b"}));
+  EXPECT_EQ(look(dir), (Names{"pod-a", "pod-b"}));
   // Created, removed, renamed: each seen at the next listing.
   fs::create_directories(root_ / "pod-c");
-  EXPECT_EQ(names(cache.list(dir, errors)), (Names{"pod-a", "pod-b", "pod-c"}));
+  EXPECT_EQ(look(dir), (Names{"pod-a", "pod-b", "pod-c"}));
   fs::remove(root_ / "pod-a");
-  EXPECT_EQ(names(cache.list(dir, errors)), (Names{"pod-b", "pod-c"}));
+  EXPECT_EQ(look(dir), (Names{"pod-b", "pod-c"}));
   fs::rename(root_ / "pod-b", root_ / "pod-d");
-  EXPECT_EQ(names(cache.list(dir, errors)), (Names{"pod-c", "pod-d"}));
+  EXPECT_EQ(look(dir), (Names{"pod-c", "pod-d"}));
   EXPECT_TRUE(errors.by_reason.empty());
 }
 
@@ -113,16 +121,17 @@ TEST_F(SubdirCacheTest, ADirectoryRemovedAndMadeAgainIsWatchedAfresh) {
   fs::create_directories(pod / "c1");
   SubdirCache cache;
   ErrorCounts errors;
-  EXPECT_EQ(names(cache.list(pod.string(), errors)), (Names{"c1"}));
+  auto look = [&](const std::string& d) { return lookAt(cache, d, errors); };
+  EXPECT_EQ(look(pod.string()), (Names{"c1"}));
   fs::remove_all(pod);
-  EXPECT_EQ(names(cache.list(pod.string(), errors)), (Names{"<null>"}));
+  EXPECT_EQ(look(pod.string()), (Names{"<null>"}));
   EXPECT_EQ(errors.get("CgroupVanished"), 1u);
   EXPECT_EQ(cache.watched(), 0u);
   fs::create_directories(pod / "c2");
-  EXPECT_EQ(names(cache.list(pod.string(), errors)), (Names{"c2"}));
+  EXPECT_EQ(look(pod.string()), (Names{"c2"}));
   // The new directory's watch reports its changes too.
   fs::create_directories(pod / "c3");
-  EXPECT_EQ(names(cache.list(pod.string(), errors)), (Names{"c2", "c3"}));
+  EXPECT_EQ(look(pod.string()), (Names{"c2", "c3"}));
 }
 
 TEST_F(SubdirCacheTest, SweepForgetsWhatAScrapeDidNotList) {
@@ -130,6 +139,7 @@ TEST_F(SubdirCacheTest, SweepForgetsWhatAScrapeDidNotList) {
   fs::create_directories(root_ / "b" / "y");
   SubdirCache cache;
   ErrorCounts errors;
+  auto look = [&](const std::string& d) { return lookAt(cache, d, errors); };
   cache.list((root_ / "a").string(), errors);
   cache.list((root_ / "b").string(), errors);
   EXPECT_EQ(cache.watched(), 2u);
@@ -140,8 +150,24 @@ TEST_F(SubdirCacheTest, SweepForgetsWhatAScrapeDidNotList) {
   EXPECT_EQ(cache.watched(), 1u);
   // Still right after the unwatch's IN_IGNORED event is read.
   fs::create_directories(root_ / "a" / "z");
-  EXPECT_EQ(names(cache.list((root_ / "a").string(), errors)), (Names{"x", "z"}));
-  EXPECT_EQ(names(cache.list((root_ / "b").string(), errors)), (Names{"y"}));
+  EXPECT_EQ(look((root_ / "a").string()), (Names{"x", "z"}));
+  EXPECT_EQ(look((root_ / "b").string()), (Names{"y"}));
+}
+
+// Events are read by refresh() only: a change during a walk (after its refresh) moves the
+// generation at the next refresh, so the walk that missed it is not taken as current.
+TEST_F(SubdirCacheTest, AChangeAfterTheRefreshMovesTheNextGeneration) {
+  fs::create_directories(root_ / "pod-a");
+  SubdirCache cache;
+  ErrorCounts errors;
+  cache.refresh();
+  EXPECT_EQ(names(cache.list(root_.string(), errors)), (Names{"pod-a"}));
+  const std::uint64_t walked = cache.generation();
+  fs::create_directories(root_ / "pod-b");  // during the walk, after its listing
+  EXPECT_EQ(names(cache.list(root_.string(), errors)), (Names{"pod-a"}));
+  EXPECT_EQ(cache.generation(), walked);
+  EXPECT_NE(cache.refresh(), walked);
+  EXPECT_EQ(names(cache.list(root_.string(), errors)), (Names{"pod-a", "pod-b"}));
 }
 
 TEST_F(SubdirCacheTest, ListSubdirsReusesTheVectorAndSaysWhyItFailed) {
