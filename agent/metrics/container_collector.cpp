@@ -140,8 +140,7 @@ void scrapeContainers(const CollectorRoots& roots, long clock_ticks, const Scrap
     r.cgroups_scanned += w.examined;
   } else {
     r.cgroups_scanned +=
-        cgroup::walkRaw(*layout, walked, r.errors, kMaxRaw, /*kubepods_only=*/!roots.all_cgroups);
-    r.cgroups_scanned += cgroup::walkKubepods(*layout, walked, r.errors);
+        cgroup::walkCgroups(*layout, walked, r.errors, kMaxRaw, !roots.all_cgroups);
   }
   const std::vector<cgroup::CgroupRef>& refs = *walk_refs;
   if (refs.empty()) return;

@@ -173,6 +173,13 @@ std::size_t walkRaw(const Layout& layout, std::vector<CgroupRef>& out, ErrorCoun
   return examined;
 }
 
+std::size_t walkCgroups(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors,
+                        std::size_t limit, bool kubepods_only, SubdirCache* subdirs) {
+  // In this order (the operands of + are unsequenced): the raw cgroups first.
+  const std::size_t raw = walkRaw(layout, out, errors, limit, kubepods_only, subdirs);
+  return raw + walkKubepods(layout, out, errors, subdirs);
+}
+
 CachedWalk::Result CachedWalk::walk(const Layout& layout, std::size_t limit, bool kubepods_only,
                                     ErrorCounts& errors) {
   const std::uint64_t generation = subdirs_.refresh();
@@ -182,8 +189,7 @@ CachedWalk::Result CachedWalk::walk(const Layout& layout, std::size_t limit, boo
   }
   refs_.clear();
   ErrorCounts walk_errors;
-  examined_ = walkRaw(layout, refs_, walk_errors, limit, kubepods_only, &subdirs_);
-  examined_ += walkKubepods(layout, refs_, walk_errors, &subdirs_);
+  examined_ = walkCgroups(layout, refs_, walk_errors, limit, kubepods_only, &subdirs_);
   subdirs_.sweep();
   reusable_ = walk_errors.by_reason.empty();
   // Not refresh(): an event that arrived during the walk (a cgroup made under a directory already

@@ -60,7 +60,12 @@ std::size_t walkKubepods(const Layout& layout, std::vector<CgroupRef>& out, Erro
 std::size_t walkRaw(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors,
                     std::size_t limit, bool kubepods_only = false, SubdirCache* subdirs = nullptr);
 
-// A scrape's walks (walkRaw, then walkKubepods) through a SubdirCache, their result kept: when no
+// A scrape's walk: walkRaw's cgroups (`limit`, `kubepods_only`), then walkKubepods', appended to
+// `out`; returns the directories both examined.
+std::size_t walkCgroups(const Layout& layout, std::vector<CgroupRef>& out, ErrorCounts& errors,
+                        std::size_t limit, bool kubepods_only, SubdirCache* subdirs = nullptr);
+
+// walkCgroups through a SubdirCache, their result kept: when no
 // directory changed since the last walk (the cache's generation unchanged, every directory
 // watched) and that walk counted no error, its refs are served again without a directory
 // listed or a string built. Otherwise it walks, and forgets the directories that walk did not
@@ -71,7 +76,7 @@ class CachedWalk {
     const std::vector<CgroupRef>& refs;
     std::size_t examined;  // the walks' directories examined
   };
-  // walkRaw's arguments: `limit` and `kubepods_only`. Errors are added to `errors`.
+  // walkCgroups' arguments. Errors are added to `errors`.
   Result walk(const Layout& layout, std::size_t limit, bool kubepods_only, ErrorCounts& errors);
 
  private:
