@@ -85,7 +85,8 @@ struct ScrapeResult {
   cgroup::ErrorCounts errors;
 };
 
-// What a collector keeps between scrapes; each optional, each swept by the caller after a scrape.
+// What a collector keeps between scrapes, each optional. The caller sweeps `spec` and `open_files`
+// after a scrape; `walk` and `pods` keep themselves current.
 struct ScrapeCaches {
   // Limit files read at most once per its TTL per cgroup (collectors/cgroup/spec_cache.h).
   cgroup::SpecCache* spec = nullptr;
