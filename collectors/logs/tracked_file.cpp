@@ -2,9 +2,38 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <tuple>
 
 namespace keelson::logs {
+
+void TrackedFile::keepTail(std::string_view consumed, std::uint64_t base) {
+  if (consumed.empty()) return;
+  // tail_end == base with no tail: a line starts at base, the one before it was too long to keep.
+  const bool known_before = base == 0 || tail_end == base;
+  // The last line starts after the last '\n' before the final byte.
+  const auto* nl = static_cast<const char*>(
+      consumed.size() > 1 ? ::memrchr(consumed.data(), '\n', consumed.size() - 1) : nullptr);
+  std::string_view line = consumed;
+  bool goes_on = false;  // the last line began in the tail before
+  if (nl != nullptr) {
+    line = consumed.substr(static_cast<std::size_t>(nl - consumed.data()) + 1);
+  } else if (!known_before) {
+    tail.clear();
+    tail_end = kNoTail;
+    return;
+  } else {
+    goes_on = base != 0 && !tail.empty() && tail.back() != '\n';
+  }
+  tail_end = base + consumed.size();
+  if ((goes_on ? tail.size() : 0) + line.size() > kTailMaxBytes) {
+    tail.clear();
+    if (consumed.back() != '\n') tail_end = kNoTail;  // else the next line starts at tail_end
+    return;
+  }
+  if (!goes_on) tail.clear();
+  tail.append(line);
+}
 
 bool phaseTransitionAllowed(Phase from, Phase to) {
   switch (from) {

@@ -109,8 +109,29 @@ struct TrackedFile {
   // In DormantCopy: the serial of the live instance this file is a copy of.
   std::uint64_t copy_of = 0;
   LineCarry carry;
+  // The last bytes read, from the start of the line they end (or cut): the file's bytes
+  // [tail_end - tail.size(), tail_end), at most kTailMaxBytes. While tail_end is the read offset,
+  // the look a write calls for reads them again in front of the new bytes, in the same pread, and
+  // compares them (tailer.cpp, readChunk): unchanged, the file was only appended to.
+  std::string tail;
+  std::uint64_t tail_end = kNoTail;
+  static constexpr std::size_t kTailMaxBytes = 1024;
+  static constexpr std::uint64_t kNoTail = ~std::uint64_t{0};
+  // Whether the bytes before the read offset are known from the start of their line (nothing read
+  // yet: there are none).
+  bool tailKnown() const {
+    return offsets.read_offset == 0 || (tail_end == offsets.read_offset && !tail.empty());
+  }
+  // After a read consumed `consumed` (the file's bytes from `base` up to the new read offset):
+  // the tail is the bytes from the start of the last line in them (or in the tail before, when
+  // that line began earlier), unknown when that start is not known or the line is longer than
+  // kTailMaxBytes.
+  void keepTail(std::string_view consumed, std::uint64_t base);
   // Read to its end at the last read, and nothing written since (false: there may be bytes).
   bool at_end = false;
+  // Written since the last look (inotify): was it only appended to, or truncated or rewritten?
+  // Answered by its next read, or by the full look at the end of the poll that did not read it.
+  bool look_due = false;
   bool seen = false;  // found by the current scan's walk
   Instant deleted_at{};
   // A new instance found before the kubelet made its containers/ link is not read until the link

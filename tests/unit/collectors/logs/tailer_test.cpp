@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "collectors/logs/safe_open.h"
+#include "collectors/logs/tracked_file.h"
 
 namespace keelson::logs {
 namespace {
@@ -1183,6 +1184,43 @@ TEST_F(TailerTest, TruncateAndRewritePastTheOffsetIsCaughtByTheFingerprint) {
   EXPECT_EQ(s.logs(),
             (std::vector<std::string>{"first version of the file",
                                       "second version, longer than the first one", "and more"}));
+}
+
+// The look a write calls for is made by the next read when the last line read is known (its bytes
+// read again in front of the new ones): a rewrite past the offset changes them, and the full look
+// (size and head) decides. After a line longer than the tail's bound the full look is made first.
+TEST_F(TailerTest, TruncateAndRewriteAfterALongLineIsCaught) {
+  const std::string long_line(2 * TrackedFile::kTailMaxBytes, 'x');
+  write(kLog, cri("short") + cri(long_line));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  write(kLog, cri("rewritten, and longer than what was there before: ") + cri(long_line + "y"),
+        false);
+  drain(*t, s);
+  EXPECT_EQ(t->counters().rotations_truncate, 1u);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"short", long_line,
+                                                "rewritten, and longer than what was there "
+                                                "before: ",
+                                                long_line + "y"}));
+}
+
+// A written file that the poll does not read (its pod paused) is still looked at by that poll: its
+// truncation is noticed (and its copy can be recognised) while it waits.
+TEST_F(TailerTest, AFileNotReadIsStillLookedAt) {
+  write(kLog, cri("one") + cri("two"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  t->setPodPaused("uid-1", true);
+  write(kLog, cri("3"), false);
+  t->handleEvents(s);
+  t->poll(1 << 20, s);
+  EXPECT_EQ(t->counters().rotations_truncate, 1u);
+  EXPECT_TRUE(t->hasBacklog());  // a rescan comes before the new instance is read
+  t->setPodPaused("uid-1", false);
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"one", "two", "3"}));
 }
 
 TEST_F(TailerTest, NamespaceFilter) {

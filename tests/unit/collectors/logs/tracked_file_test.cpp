@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace keelson::logs {
 namespace {
 
@@ -132,6 +135,70 @@ TEST(TrackedFileDeathTest, AForbiddenTransitionAborts) {
   TrackedFile h;
   h.offsets.read_offset = 5;
   EXPECT_DEATH(h.beginUnclassified(), "only a new file read from 0");
+}
+
+// TrackedFile::keepTail over a sequence of reads, each consuming the next bytes of one file: the
+// tail is the bytes from the start of the last line before the read offset, or unknown.
+TEST(TrackedFileTest, TailIsTheLastLineFromItsStart) {
+  struct Row {
+    const char* name;
+    std::vector<std::string> reads;
+    bool known;
+    std::string tail;  // when known
+  };
+  const std::string long_line(TrackedFile::kTailMaxBytes, 'x');
+  const Row rows[] = {
+      {"one whole line", {"a b\n"}, true, "a b\n"},
+      {"the last of several lines", {"one\ntwo\nthree\n"}, true, "three\n"},
+      {"a line cut by the read", {"one\ntw"}, true, "tw"},
+      {"the cut line goes on", {"one\ntw", "o and"}, true, "two and"},
+      {"the cut line ends", {"one\ntw", "o\n"}, true, "two\n"},
+      {"a new line after a whole one", {"one\n", "two"}, true, "two"},
+      {"a line per read", {"one\n", "two\n", "three\n"}, true, "three\n"},
+      {"a first read without a newline", {"abc"}, true, "abc"},
+      {"a line longer than the bound", {"a\n" + long_line + "\n"}, false, ""},
+      {"a line as long as the bound",
+       {"a\n" + long_line.substr(1) + "\n"},
+       true,
+       long_line.substr(1) + "\n"},
+      {"grows past the bound across reads",
+       {"a\n" + long_line.substr(10), "0123456789A"},
+       false,
+       ""},
+      {"known again at the next line", {"a\n" + long_line + "\n", "next\n"}, true, "next\n"},
+      {"unknown while the long line goes on", {long_line + "x", "more", "tail\n"}, false, ""},
+  };
+  for (const auto& r : rows) {
+    SCOPED_TRACE(r.name);
+    TrackedFile f;
+    for (const auto& bytes : r.reads) {
+      const std::uint64_t base = f.offsets.read_offset;
+      f.offsets.read_offset += bytes.size();
+      f.keepTail(bytes, base);
+    }
+    EXPECT_EQ(f.tailKnown(), r.known);
+    if (r.known) {
+      EXPECT_EQ(f.tail, r.tail);
+    }
+  }
+}
+
+// The tail belongs to one read offset: anything else that moves it (a checkpoint, "from the end")
+// leaves it unknown until a read finds a line start.
+TEST(TrackedFileTest, TailIsUnknownAfterTheOffsetMovedElsewhere) {
+  TrackedFile f;
+  f.offsets.read_offset = 4;
+  f.keepTail("abc\n", 0);
+  EXPECT_TRUE(f.tailKnown());
+  f.offsets.placeAt(100, 100);
+  EXPECT_FALSE(f.tailKnown());
+  f.offsets.read_offset = 105;
+  f.keepTail("tail\n", 100);  // no line start in it, and the bytes before 100 are not known
+  EXPECT_FALSE(f.tailKnown());
+  f.offsets.read_offset = 110;
+  f.keepTail("x\nyz\n", 105);
+  EXPECT_TRUE(f.tailKnown());
+  EXPECT_EQ(f.tail, "yz\n");
 }
 
 }  // namespace
