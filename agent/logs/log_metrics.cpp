@@ -40,6 +40,13 @@ LogMetrics::LogMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
                             .Help("Pods whose API labels the log tailer holds")
                             .Register(r)
                             .Add({});
+  busy_directories_ = &BuildGauge()
+                           .Name("keelson_log_busy_directories")
+                           .Help(
+                               "Container log directories read at every turn instead of on "
+                               "each write's event (written at every turn)")
+                           .Register(r)
+                           .Add({});
   rotations_ =
       &BuildCounter().Name("keelson_log_rotations_total").Help("Rotations seen").Register(r);
   records_truncated_ = &BuildCounter()
@@ -143,7 +150,17 @@ LogMetrics::NamespaceDelivery LogMetrics::delivered(const std::string& namespace
   return d;
 }
 
+void LogMetrics::flushDelivered() {
+  if (pending_delivered_.lines == nullptr) return;
+  pending_delivered_.lines->Increment(static_cast<double>(pending_lines_));
+  pending_delivered_.bytes->Increment(static_cast<double>(pending_bytes_));
+  pending_delivered_ = {};
+  pending_lines_ = 0;
+  pending_bytes_ = 0;
+}
+
 void LogMetrics::pruneNamespaces(const std::vector<std::string>& keep) {
+  flushDelivered();  // the pending sums may be a pruned namespace's
   for (auto it = delivered_by_ns_.begin(); it != delivered_by_ns_.end();) {
     if (std::binary_search(keep.begin(), keep.end(), it->first)) {
       ++it;
@@ -207,6 +224,7 @@ void LogMetrics::syncTailer(const logs::TailerCounters& c) {
   }
   files_open_->Set(static_cast<double>(c.files_open));
   pod_label_entries_->Set(static_cast<double>(c.pod_label_entries));
+  busy_directories_->Set(static_cast<double>(c.busy_directories));
   addDelta(rotations_->Add({{"kind", "rename"}}), c.rotations_rename, last_.rotations_rename);
   addDelta(rotations_->Add({{"kind", "truncate"}}), c.rotations_truncate, last_.rotations_truncate);
   addDelta(rotations_->Add({{"kind", "delete"}}), c.rotations_delete, last_.rotations_delete);

@@ -70,6 +70,19 @@ class LogMetrics {
   }
   void flushDeliveryLatency();
 
+  // keelson_log_lines_delivered_total / keelson_log_bytes_delivered_total, per acknowledgement:
+  // summed while the records are of one namespace (runs of one are the rule) and added to its
+  // counters when the namespace changes or with the other syncs (flushDelivered, also before
+  // pruneNamespaces): two atomic adds per record were ~3 % of the agent's CPU following 500 live
+  // files.
+  void countDelivered(const DeliveryCounters& c, std::size_t bytes) {
+    if (c.lines != pending_delivered_.lines) flushDelivered();
+    pending_delivered_ = c;
+    ++pending_lines_;
+    pending_bytes_ += bytes;
+  }
+  void flushDelivered();
+
   // Brings the read-side metrics up to date with the tailer's monotonic counters (adds deltas).
   void syncTailer(const logs::TailerCounters& counters);
   // The same for the processing rules' counters (keelson_log_processing_*_total).
@@ -83,6 +96,7 @@ class LogMetrics {
   prometheus::Family<prometheus::Counter>* bytes_delivered_;
   prometheus::Gauge* files_open_;
   prometheus::Gauge* pod_label_entries_;
+  prometheus::Gauge* busy_directories_;
   prometheus::Family<prometheus::Counter>* rotations_;
   prometheus::Counter* records_truncated_;
   prometheus::Family<prometheus::Counter>* paths_refused_;
@@ -112,6 +126,9 @@ class LogMetrics {
   std::array<std::uint64_t, kDeliveryLatencyBuckets.size() + 1> latency_counts_{};
   double latency_sum_seconds_ = 0;
   bool latency_pending_ = false;
+  DeliveryCounters pending_delivered_;  // countDelivered: whose sums these are
+  std::uint64_t pending_lines_ = 0;
+  std::uint64_t pending_bytes_ = 0;
 
   std::unordered_map<std::string, NamespaceDelivery> delivered_by_ns_;
   logs::TailerCounters last_;  // what syncTailer already added

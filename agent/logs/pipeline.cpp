@@ -405,8 +405,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
       metrics.observeDeliveryLatency(latency);
       if (opts.on_delivery_latency) opts.on_delivery_latency(latency);
     }
-    a.counters.lines->Increment();
-    a.counters.bytes->Increment(static_cast<double>(a.size));
+    metrics.countDelivered(a.counters, a.size);
     ++acked_records;
     acked_bytes += a.size;
   }
@@ -476,6 +475,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     metrics.syncTailer(tailer->counters());
     if (processing) metrics.syncProcessing(processing->counters());
     metrics.flushDeliveryLatency();
+    metrics.flushDelivered();
     metrics.setInflight(static_cast<double>(inflightBytes()));
     metrics.setLag(static_cast<double>(tailer->lagBytes()));
   }
@@ -528,6 +528,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     c.shutdown_timeout = n.shutdown_timeout;
     c.poll_interval = n.poll_interval;
     c.batch_wait = n.batch_wait;
+    tailer->setBusyPollInterval(n.batch_wait);
     c.undeliverable = n.undeliverable;
     drop_undeliverable = n.undeliverable == "drop";
     if (c.rate_limit != n.rate_limit) {
@@ -618,20 +619,28 @@ class LogPipeline::Impl final : public logs::RecordSink {
         now() - last_checkpoint >= opts.config.checkpoint_interval) {
       writeCheckpoints();
     }
+    metrics.flushDelivered();  // this turn's acknowledgements, before a wait of any length
     return !more || ledger.budget().remaining() == 0;
   }
 
   void idle() {
+    waitForWork();
+    metrics.flushDelivered();  // acknowledgements served while waiting
+  }
+
+  void waitForWork() {
     // Waiting on acknowledgements (budget full, or records in flight): serve delivery reports
     // promptly. Otherwise wait for file events up to the poll interval or the tailer's next timer.
     auto wait = opts.config.poll_interval;
     const bool at_sink = ledger.inFlightRecords() > 0;
     if (at_sink) wait = kAckPollSlice;
+    // Rounded up: a wait cut short by the rounding wakes before the timer and spins until it is
+    // due.
     if (const auto due = ledger.nextDue()) {
-      const auto until = std::chrono::duration_cast<milliseconds>(*due - now());
+      const auto until = std::chrono::ceil<milliseconds>(*due - now());
       wait = std::clamp(until, milliseconds(0), wait);
     }
-    const auto next = std::chrono::duration_cast<milliseconds>(tailer->nextWakeup() - now());
+    const auto next = std::chrono::ceil<milliseconds>(tailer->nextWakeup() - now());
     wait = std::clamp(next, milliseconds(0), wait);
     if (ledger.budget().remaining() == 0) {
       sinkCall().poll(wait);
@@ -812,6 +821,9 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::create(PipelineOptions options
   // node: the first read of a new N.log came before its link); a new file waits this long for
   // the link that gives its records their container_id.
   tc.link_wait = std::chrono::seconds(2);
+  // A busy directory's files are read at every turn instead of on each write's event: the turns
+  // come at the pace of batch_wait, the wait that lets writes gather (collectors/logs/README.md).
+  tc.busy_poll_interval = cfg.batch_wait;
   auto tailer = logs::Tailer::create(tc, *p.clock, std::move(resume));
   if (!tailer) return fail(tailer.error());
   p.tailer = std::move(tailer).value();

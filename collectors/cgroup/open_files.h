@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "collectors/common/string_hash.h"
+
 namespace keelson::cgroup {
 
 class OpenFiles {
@@ -54,13 +56,9 @@ class OpenFiles {
   std::size_t capacity() const { return max_files_; }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   std::size_t max_files_;
   std::size_t open_ = 0;
-  std::unordered_map<std::string, Cgroup, Hash, std::equal_to<>> cgroups_;
+  StringMap<Cgroup> cgroups_;
 };
 
 }  // namespace keelson::cgroup

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "collectors/cgroup/errors.h"
+#include "collectors/common/string_hash.h"
 
 namespace keelson::cgroup {
 
@@ -78,16 +79,12 @@ class SubdirCache {
     bool used = true;
     std::vector<Subdir> subdirs;
   };
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   void drain();
   void forget(Entry& e);
 
   int fd_ = -1;
   std::uint64_t generation_ = 0;
-  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> dirs_;
+  StringMap<Entry> dirs_;
   std::unordered_map<int, Entry*> by_wd_;  // node-based map: the pointers stay valid
   SubdirEvents events_;
   std::vector<char> buf_;

@@ -13,6 +13,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "collectors/common/string_hash.h"
 #include "collectors/common/wall_clock.h"
 #include "collectors/logroot/names.h"
 #include "collectors/logs/copy_match.h"
@@ -198,7 +199,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
         if (!stop_ && watcher_.fd() >= 0 &&
             (got == chunk_bytes_ || ++small_reads_ >= kSmallReadsPerDrain)) {
           small_reads_ = 0;
-          drainInotify();
+          drainInotify(now);
           if (rescan_requested_) stop_ = true;
         }
         if (stop_) {
@@ -234,7 +235,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     const Instant now = clock_.now();
     while (!truncated_.empty() && now >= truncated_.front().at + config_.deleted_hold_time)
       truncated_.erase(truncated_.begin());
-    drainInotify();
+    drainInotify(now);
     if (rescan_requested_ || now >= last_rescan_ + config_.rescan_interval) {
       rescan(sink);
       // A truncation first noticed by that scan's last pass asked for another: its walk may have
@@ -257,6 +258,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     }
     sweep();
     pruneGonePods();
+    turnBusyDirectories(now);
     sink_ = nullptr;
   }
 
@@ -276,6 +278,8 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   Instant nextWakeup() const {
     if (rescan_requested_) return last_rescan_;  // due now
     Instant next = last_rescan_ + config_.rescan_interval;
+    if (counters_.busy_directories > 0)
+      next = std::min(next, last_busy_poll_ + config_.busy_poll_interval);
     for (const auto& f : files_) {
       if (auto d = f->assembler.nextDeadline(); d && *d < next) next = *d;
       if (f->state() == FileState::Deleted)
@@ -288,6 +292,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   }
 
   int eventFd() const { return watcher_.fd(); }
+  void setBusyPollInterval(Duration interval) { config_.busy_poll_interval = interval; }
   bool hasBacklog() const { return backlog_; }
   bool hasPausedBacklog() const { return paused_backlog_; }
 
@@ -510,6 +515,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
       return 0;
     }
     const char* data = chunk_.data() + window;
+    f.read_since_turn = true;
     f.offsets.read_offset += len;
     f.size = std::max(f.size, f.offsets.read_offset);
     f.at_end = len < chunk_bytes_;
@@ -965,10 +971,14 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     consider(rel, dir_rel, where, scan_now_);
   }
 
-  void drainInotify() {
+  void drainInotify(Instant now) {
     const WatchEvents events = watcher_.drain();
     if (events.rescan) rescan_requested_ = true;
     if (events.written_dirs.empty()) return;
+    if (config_.busy_poll_interval > Duration::zero()) {
+      for (const std::string_view dir : events.written_dirs)
+        noteWritten(dir, now);
+    }
     // A write may also be a copytruncate's truncation: each written file is looked at before its
     // next bytes are read, by that read itself (readChunk), or at the end of the poll that does not
     // read it (settleLooks).
@@ -996,6 +1006,109 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     }
   }
 
+  // ------------------------------------------------------------ busy directories
+  //
+  // A container directory written in each of kBusyAfterSlots consecutive busy_poll_interval slots
+  // of time is busy: its watch stops reporting writes (DirWatcher::reportWrites) and its files
+  // are looked at, and read, at every turn instead, a turn coming every busy_poll_interval at the
+  // latest (nextWakeup). Following 500 files written 100 times a second, reading those events
+  // (one per write: the kernel merges only a repeat of the last queued one) was ~16 % of the
+  // agent's CPU, though every turn read every file anyway. Slots of time, not turns: a turn ends
+  // early on the budget, and the next one sees only the writes of a few milliseconds. A busy
+  // directory that no turn read anything from for kQuietAfterSlots slots reports its writes
+  // again, and its files get one more look (a write made before the change is read by it, one
+  // after it is reported).
+  struct DirActivity {
+    std::int64_t last_written_slot = 0;
+    std::uint32_t written_slots = 0;  // in a row, up to last_written_slot
+    Instant last_read{};              // busy: the last turn that read bytes from it
+    bool busy = false;
+  };
+  static constexpr std::uint32_t kBusyAfterSlots = 3;
+  static constexpr std::int64_t kQuietAfterSlots = 3;
+
+  std::int64_t slotOf(Instant now) const {
+    return now.time_since_epoch() / config_.busy_poll_interval;
+  }
+
+  void noteWritten(std::string_view dir, Instant now) {
+    auto it = activity_.find(dir);
+    if (it == activity_.end()) it = activity_.emplace(std::string(dir), DirActivity{}).first;
+    DirActivity& a = it->second;
+    const std::int64_t slot = slotOf(now);
+    if (a.written_slots > 0 && a.last_written_slot == slot) return;
+    a.written_slots =
+        a.written_slots > 0 && a.last_written_slot + 1 == slot ? a.written_slots + 1 : 1;
+    a.last_written_slot = slot;
+  }
+
+  // At the end of each turn's handleEvents: directories become busy or quiet; the files of the
+  // busy ones are due for a look (the poll that follows reads them).
+  void turnBusyDirectories(Instant now) {
+    if (activity_.empty()) return;
+    groupSiblings();
+    const bool enabled = config_.busy_poll_interval > Duration::zero();
+    const std::int64_t slot = enabled ? slotOf(now) : 0;
+    // Busy files are read once per interval, not at every turn: a turn that ended on the budget
+    // is followed at once by another, which would read them again for nothing.
+    const bool poll_busy = !enabled || now >= last_busy_poll_ + config_.busy_poll_interval;
+    if (poll_busy) last_busy_poll_ = now;
+    for (auto it = activity_.begin(); it != activity_.end();) {
+      DirActivity& a = it->second;
+      const auto files = by_dir_.find(it->first);
+      if (!a.busy) {
+        if (!enabled || files == by_dir_.end() || a.last_written_slot + 1 < slot) {
+          it = activity_.erase(it);  // no write in this slot or the last: forgotten
+          continue;
+        }
+        if (a.written_slots >= kBusyAfterSlots &&
+            watcher_.reportWrites(root_.get(), it->first, false)) {
+          a.busy = true;
+          a.last_read = now;
+          ++counters_.busy_directories;
+          lookAtAll(files->second);
+        }
+        ++it;
+        continue;
+      }
+      if (!poll_busy) {
+        ++it;
+        continue;
+      }
+      bool read = false;
+      if (files != by_dir_.end()) {
+        for (TrackedFile* f : files->second) {
+          read = read || f->read_since_turn;
+          f->read_since_turn = false;
+        }
+      }
+      if (read) a.last_read = now;
+      if (files == by_dir_.end() || !enabled ||
+          now - a.last_read >= kQuietAfterSlots * config_.busy_poll_interval) {
+        if (!watcher_.reportWrites(root_.get(), it->first, true)) {
+          if (files != by_dir_.end()) lookAtAll(files->second);  // still busy (kernel refused)
+          ++it;
+          continue;
+        }
+        --counters_.busy_directories;
+        if (files != by_dir_.end()) lookAtAll(files->second);  // the last look
+        it = activity_.erase(it);
+        continue;
+      }
+      lookAtAll(files->second);
+      ++it;
+    }
+  }
+
+  void lookAtAll(const std::vector<TrackedFile*>& files) {
+    for (TrackedFile* f : files) {
+      if (f->released()) continue;
+      f->at_end = false;
+      f->look_due = true;
+      looks_due_ = true;
+    }
+  }
+
   // The look at a written file through its descriptor: its size (below the read offset: truncated)
   // and its first bytes (rewritten past the read offset by a copytruncate?). False when the look
   // ended the instance (a truncation restarts it, and a rescan comes before anything more is read:
@@ -1014,15 +1127,23 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     return false;
   }
 
-  // The written files the poll did not read (paused, held, waiting for an older instance or for
-  // their link, past the budget, a copy): their look is the full one.
+  // The written files that the poll does not read (paused, held, a copy or not yet compared with
+  // the live file, waiting for an older instance or for their link): the full look, so that a
+  // truncation is noticed while they wait. A file the poll can read keeps its look for its next
+  // read (marked after the poll passed it, or past the budget).
   void settleLooks(Instant now) {
     if (!looks_due_) return;
     looks_due_ = false;
     // By index: a restart appends its new instance to added_, never to files_.
     for (std::size_t i = 0; i < files_.size(); ++i) {
       TrackedFile& f = *files_[i];
-      if (!f.released() && f.look_due) fullLook(f, now);
+      if (f.released() || !f.look_due) continue;
+      if (isPaused(f) || isHeld(f) || f.phase() != Phase::Reading || waitsForOlder(f) ||
+          waitsForLink(f, now)) {
+        fullLook(f, now);
+      } else {
+        looks_due_ = true;
+      }
     }
   }
 
@@ -1346,8 +1467,10 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   // Namespaces whose counters no tracked file uses, since when (pruneNamespaceCounters).
   std::unordered_map<std::string, Instant> ns_idle_since_;
   std::vector<char> chunk_;
-  std::size_t chunk_bytes_ = 0;  // the most a read takes of new bytes (read_chunk_bytes)
-  bool looks_due_ = false;       // some file has look_due set (settleLooks)
+  std::size_t chunk_bytes_ = 0;      // the most a read takes of new bytes (read_chunk_bytes)
+  bool looks_due_ = false;           // some file has look_due set (settleLooks)
+  StringMap<DirActivity> activity_;  // container directories written lately, or busy
+  Instant last_busy_poll_{};         // the last turn that read the busy directories' files
   std::string json_;
   std::string scratch_;
   std::size_t line_limit_ = 0;
@@ -1400,6 +1523,9 @@ bool Tailer::waitForEvents(Duration timeout, int wake_fd) const {
 }
 Instant Tailer::nextWakeup() const {
   return impl_->nextWakeup();
+}
+void Tailer::setBusyPollInterval(Duration interval) {
+  impl_->setBusyPollInterval(interval);
 }
 std::size_t Tailer::poll(std::size_t max_bytes, RecordSink& sink) {
   return impl_->poll(max_bytes, sink);

@@ -95,6 +95,10 @@ struct TailerConfig {
   // for the containers/ link that names its id before it is read without one: the kubelet makes
   // the link only after the container has started writing. Zero: read at once.
   Duration link_wait = Duration::zero();
+  // A directory written at each of several turns in a row stops reporting writes and its files
+  // are read at every turn instead, a turn coming at least this often while one is so (the
+  // owner's wait between turns; the pipeline's logs.batch_wait). Zero: every write is reported.
+  Duration busy_poll_interval = Duration::zero();
   // Which pod labels/annotations records carry, and how many bytes of them (metadata_filter.h).
   MetadataPolicy metadata;
   // Drop / redact / parse_json rules (processing/processing.h), applied by each file's encoder;
@@ -224,6 +228,9 @@ struct TailerCounters {
   // (metadata_filter.h), counted once per change of a pod's metadata.
   std::map<std::string, std::uint64_t, std::less<>> metadata_omitted;
   std::uint64_t rescans = 0;
+  // gauge: directories whose writes are not reported, their files read at every turn
+  // (TailerConfig::busy_poll_interval)
+  std::uint64_t busy_directories = 0;
 };
 
 class Tailer {
@@ -256,8 +263,13 @@ class Tailer {
   // Without inotify it waits on `wake_fd` alone (returning false), or returns at once.
   bool waitForEvents(Duration timeout, int wake_fd = -1) const;
 
-  // The next instant handleEvents() has timed work to do (rescan, multiline flush, hold expiry).
+  // The next instant handleEvents() has timed work to do (rescan, multiline flush, hold expiry,
+  // the next turn while some directory is busy).
   Instant nextWakeup() const;
+
+  // TailerConfig::busy_poll_interval, changed (a configuration reload); zero makes every busy
+  // directory report its writes again.
+  void setBusyPollInterval(Duration interval);
 
   // Reads and emits records, round-robin over the files with unread data, until `max_bytes` of
   // encoded JSON were emitted or no file has anything more. Returns the JSON bytes emitted.

@@ -4,9 +4,11 @@
 // the directory the scan opened beneath the root, so the watch is on what was validated.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace keelson::logs {
@@ -39,12 +41,20 @@ class DirWatcher {
   int fd() const { return fd_; }
   // Watches the directory open as `dir_fd` (a scan's fd), named `rel` in events.
   void add(int dir_fd, const std::string& rel);
+  // Whether writes to the files of `rel` are reported (IN_MODIFY; on after add). Off, the watch
+  // still reports creations, moves and deletions: a busy directory whose files the tailer reads
+  // at every turn anyway costs no event per write. The directory is opened beneath `root_fd`
+  // again to change its watch's mask, which only a path can; false when it is not the watched
+  // directory any more, or the kernel refused the change.
+  bool reportWrites(int root_fd, const std::string& rel, bool on);
   // Reads every queued event without blocking.
   WatchEvents drain();
 
  private:
+  static std::uint32_t mask(bool writes);
   int fd_ = -1;
   std::unordered_map<int, std::string> watches_;
+  std::unordered_set<std::string> writes_off_;  // watched directories whose writes are not reported
 };
 
 }  // namespace keelson::logs

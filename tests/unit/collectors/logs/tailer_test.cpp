@@ -1223,6 +1223,82 @@ TEST_F(TailerTest, AFileNotReadIsStillLookedAt) {
   EXPECT_EQ(s.logs(), (std::vector<std::string>{"one", "two", "3"}));
 }
 
+// A directory written in three consecutive busy_poll_interval slots stops reporting writes (no
+// inotify event per write) and its files are read at every turn instead, a turn due every
+// busy_poll_interval; nothing read for three slots, it reports writes again. A truncation while
+// busy is still caught by the turn's look.
+TEST_F(TailerTest, BusyDirectoryIsReadAtEveryTurnWithoutEvents) {
+  using std::chrono::milliseconds;
+  auto c = config();
+  c.busy_poll_interval = milliseconds(100);
+  write(kLog, cri("0"));
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  const auto turn = [&] {
+    clock_.advance(milliseconds(100));
+    t->handleEvents(s);
+    t->poll(1 << 20, s);
+  };
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_EQ(t->counters().busy_directories, 0u) << i;
+    write(kLog, cri(std::to_string(i)));
+    turn();
+  }
+  EXPECT_EQ(t->counters().busy_directories, 1u);
+  EXPECT_EQ(t->nextWakeup(), clock_.now() + milliseconds(100));
+  write(kLog, cri("4"));
+  EXPECT_FALSE(t->waitForEvents(Duration::zero()));  // no event for that write
+  turn();
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"0", "1", "2", "3", "4"}));
+  write(kLog, cri("truncated"), false);
+  turn();
+  EXPECT_EQ(t->counters().rotations_truncate, 1u);
+  drain(*t, s);
+  EXPECT_EQ(s.logs().back(), "truncated");
+  turn();  // the turn that reads what drain() read since the last one
+  for (int i = 0; i < 2; ++i) {
+    turn();
+    EXPECT_EQ(t->counters().busy_directories, 1u) << i;
+  }
+  turn();  // three slots without a byte read
+  EXPECT_EQ(t->counters().busy_directories, 0u);
+  write(kLog, cri("reported again"));
+  EXPECT_TRUE(t->waitForEvents(Duration::zero()));
+  drain(*t, s);
+  EXPECT_EQ(s.logs().back(), "reported again");
+}
+
+// Zero (the default, or a reload to zero) leaves every directory reporting its writes.
+TEST_F(TailerTest, BusyDirectoriesOffReportEveryWrite) {
+  using std::chrono::milliseconds;
+  auto c = config();
+  c.busy_poll_interval = milliseconds(100);
+  write(kLog, cri("0"));
+  auto t = make(c);
+  Sink s;
+  drain(*t, s);
+  for (int i = 1; i <= 3; ++i) {
+    write(kLog, cri(std::to_string(i)));
+    clock_.advance(milliseconds(100));
+    t->handleEvents(s);
+    t->poll(1 << 20, s);
+  }
+  ASSERT_EQ(t->counters().busy_directories, 1u);
+  t->setBusyPollInterval(Duration::zero());
+  t->handleEvents(s);
+  EXPECT_EQ(t->counters().busy_directories, 0u);
+  for (int i = 4; i <= 8; ++i) {
+    write(kLog, cri(std::to_string(i)));
+    clock_.advance(milliseconds(100));
+    EXPECT_TRUE(t->waitForEvents(Duration::zero())) << i;
+    t->handleEvents(s);
+    t->poll(1 << 20, s);
+  }
+  EXPECT_EQ(t->counters().busy_directories, 0u);
+  EXPECT_EQ(s.logs().size(), 9u);
+}
+
 TEST_F(TailerTest, NamespaceFilter) {
   write("pods/shop_a_uid-a/app/0.log", cri("shop"));
   write("pods/kube-system_b_uid-b/app/0.log", cri("system"));

@@ -119,5 +119,50 @@ TEST(WatchTest, SeesWritesAndCreatesInAWatchedDirectory) {
   EXPECT_FALSE(off.drain().rescan);
 }
 
+// Writes not reported for a busy directory: creations still are, and writes again once turned
+// back on. The directory is re-opened beneath the root by its name; a name that is not watched,
+// or a directory that replaced the watched one, is refused.
+TEST(WatchTest, WritesCanBeLeftUnreported) {
+  std::string tmpl = (fs::temp_directory_path() / "keelson-watch-XXXXXX").string();
+  const fs::path root = ::mkdtemp(tmpl.data());
+  {
+    fs::create_directories(root / "pods/a/app");
+    std::ofstream(root / "pods/a/app/0.log") << "a\n";
+    DirWatcher w(true);
+    const int root_fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int dir_fd = ::open((root / "pods/a/app").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(root_fd, 0);
+    ASSERT_GE(dir_fd, 0);
+    w.add(dir_fd, "pods/a/app");
+    ::close(dir_fd);
+    EXPECT_FALSE(w.reportWrites(root_fd, "pods/b/app", false));  // not watched
+    ASSERT_TRUE(w.reportWrites(root_fd, "pods/a/app", false));
+    std::ofstream(root / "pods/a/app/0.log", std::ios::app) << "b\n";
+    WatchEvents e = w.drain();
+    EXPECT_TRUE(e.written_dirs.empty());
+    EXPECT_FALSE(e.rescan);
+    std::ofstream(root / "pods/a/app/1.log") << "";
+    EXPECT_TRUE(w.drain().rescan);  // creations still reported
+    // A scan's add() keeps the setting.
+    const int again = ::open((root / "pods/a/app").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    w.add(again, "pods/a/app");
+    ::close(again);
+    std::ofstream(root / "pods/a/app/0.log", std::ios::app) << "c\n";
+    EXPECT_TRUE(w.drain().written_dirs.empty());
+    ASSERT_TRUE(w.reportWrites(root_fd, "pods/a/app", true));
+    std::ofstream(root / "pods/a/app/0.log", std::ios::app) << "d\n";
+    e = w.drain();
+    ASSERT_EQ(e.written_dirs.size(), 1u);
+    EXPECT_EQ(e.written_dirs[0], "pods/a/app");
+    // Replaced by another directory under the same name: not the watched one.
+    fs::rename(root / "pods/a/app", root / "pods/a/old");
+    fs::create_directories(root / "pods/a/app");
+    w.drain();
+    EXPECT_FALSE(w.reportWrites(root_fd, "pods/a/app", false));
+    ::close(root_fd);
+  }
+  fs::remove_all(root);
+}
+
 }  // namespace
 }  // namespace keelson::logs
