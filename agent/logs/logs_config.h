@@ -12,7 +12,8 @@
 //     max_record_bytes: 256KiB        # records are cut (and counted) beyond this
 //     poll_interval: 1s               # longest idle wait (writes, stop and reload wake the loop)
 //     batch_wait: 100ms               # after a file is written, how long more writes may gather
-//                                     # before it is read (fewer, larger reads)
+//                                     # before it is read (fewer, larger reads); also how often
+//                                     # the files of a busy directory are read
 //     retry_backoff: 100ms            # first back-off of a failed delivery (doubles, max 10 s)
 //     undeliverable: pause            # or drop: a record a destination refuses for good
 //     record_metadata:                # which pod labels/annotations records carry (bounded)

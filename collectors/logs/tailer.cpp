@@ -515,7 +515,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
       return 0;
     }
     const char* data = chunk_.data() + window;
-    f.read_since_turn = true;
+    f.read_since_poll = true;
     f.offsets.read_offset += len;
     f.size = std::max(f.size, f.offsets.read_offset);
     f.at_end = len < chunk_bytes_;
@@ -1078,8 +1078,8 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
       bool read = false;
       if (files != by_dir_.end()) {
         for (TrackedFile* f : files->second) {
-          read = read || f->read_since_turn;
-          f->read_since_turn = false;
+          read = read || f->read_since_poll;
+          f->read_since_poll = false;
         }
       }
       if (read) a.last_read = now;

@@ -132,7 +132,7 @@ struct TrackedFile {
   // Written since the last look (inotify): was it only appended to, or truncated or rewritten?
   // Answered by its next read, or by the full look at the end of the poll that did not read it.
   bool look_due = false;
-  bool read_since_turn = false;  // bytes were read since the last turn (busy directories)
+  bool read_since_poll = false;  // bytes were read since its busy directory was last polled
   bool seen = false;             // found by the current scan's walk
   Instant deleted_at{};
   // A new instance found before the kubelet made its containers/ link is not read until the link
