@@ -3,7 +3,8 @@
 //
 //   keelson_log_e2e_bench BOOTSTRAP [--files F] [--lines L] [--pad BYTES] [--budget MIB]
 //                                   [--latency-seconds S] [--latency-rate LINES_PER_S]
-//                                   [--timeline] [--memory-timeline]
+//                                   [--timeline] [--memory-timeline] [--batch-bytes B]
+//                                   [--compression none|gzip|snappy|lz4|zstd]
 //
 // Phase 1 (throughput): F files x L CRI lines are written first; a forked child runs one `ship`
 // pass (LogPipeline::shipOnce) over them. Figures: lines/s from the child's start to its exit
@@ -61,6 +62,7 @@ bool createTopic(const std::string& bootstrap, const std::string& topic, int par
 }
 
 std::uint64_t g_batch_bytes = 0;  // --batch-bytes: logs.kafka.batch_bytes (0: the default)
+std::string g_compression;        // --compression: logs.kafka.compression ("": the default, lz4)
 
 keelson::agent::PipelineOptions pipelineOptions(const std::string& root, const std::string& sink,
                                                 std::uint64_t budget) {
@@ -71,6 +73,7 @@ keelson::agent::PipelineOptions pipelineOptions(const std::string& root, const s
   o.config.inflight_budget = budget;
   o.config.ship_timeout = std::chrono::seconds(600);
   if (g_batch_bytes > 0) o.config.kafka_batch_bytes = g_batch_bytes;
+  if (!g_compression.empty()) o.config.kafka_compression = g_compression;
   return o;
 }
 
@@ -263,7 +266,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: %s BOOTSTRAP [--files F] [--lines L] [--pad B] [--budget MIB] "
                  "[--latency-seconds S] [--latency-rate R] [--timeline] "
-                 "[--memory-timeline]\n",
+                 "[--memory-timeline] [--batch-bytes B] [--compression C]\n",
                  argv[0]);
     return 2;
   }
@@ -296,6 +299,8 @@ int main(int argc, char** argv) {
       latency_seconds = std::atoi(argv[i + 1]);
     else if (a == "--batch-bytes")
       g_batch_bytes = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (a == "--compression")
+      g_compression = argv[i + 1];
     else if (a == "--latency-rate")
       latency_rate = std::atof(argv[i + 1]);
   }

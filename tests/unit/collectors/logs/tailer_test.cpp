@@ -1227,41 +1227,51 @@ TEST_F(TailerTest, AFileNotReadIsStillLookedAt) {
 // inotify event per write) and its files are read at every turn instead, a turn due every
 // busy_poll_interval; nothing read for three slots, it reports writes again. A truncation while
 // busy is still caught by the turn's look.
-TEST_F(TailerTest, BusyDirectoryIsReadAtEveryTurnWithoutEvents) {
-  using std::chrono::milliseconds;
-  auto c = config();
-  c.busy_poll_interval = milliseconds(100);
-  write(kLog, cri("0"));
-  auto t = make(c);
-  Sink s;
-  drain(*t, s);
-  const auto turn = [&] {
-    clock_.advance(milliseconds(100));
-    t->handleEvents(s);
-    t->poll(1 << 20, s);
-  };
-  for (int i = 1; i <= 3; ++i) {
-    EXPECT_EQ(t->counters().busy_directories, 0u) << i;
-    write(kLog, cri(std::to_string(i)));
-    turn();
+class BusyDirectoryTest : public TailerTest {
+ protected:
+  static constexpr std::chrono::milliseconds kSlot{100};
+  // One turn of a pipeline one slot after the last: events, then a poll.
+  void turn(Tailer& t, Sink& s) {
+    clock_.advance(kSlot);
+    t.handleEvents(s);
+    t.poll(1 << 20, s);
   }
-  EXPECT_EQ(t->counters().busy_directories, 1u);
-  EXPECT_EQ(t->nextWakeup(), clock_.now() + milliseconds(100));
+  // A tailer whose directory of kLog was written in three slots in a row: busy, "0".."3" read.
+  std::unique_ptr<Tailer> makeBusy(Sink& s) {
+    auto c = config();
+    c.busy_poll_interval = kSlot;
+    write(kLog, cri("0"));
+    auto t = make(c);
+    drain(*t, s);
+    for (int i = 1; i <= 3; ++i) {
+      EXPECT_EQ(t->counters().busy_directories, 0u) << i;
+      write(kLog, cri(std::to_string(i)));
+      turn(*t, s);
+    }
+    EXPECT_EQ(t->counters().busy_directories, 1u);
+    return t;
+  }
+};
+
+TEST_F(BusyDirectoryTest, ReadAtEveryTurnWithoutEvents) {
+  Sink s;
+  auto t = makeBusy(s);
+  EXPECT_EQ(t->nextWakeup(), clock_.now() + kSlot);
   write(kLog, cri("4"));
   EXPECT_FALSE(t->waitForEvents(Duration::zero()));  // no event for that write
-  turn();
+  turn(*t, s);
   EXPECT_EQ(s.logs(), (std::vector<std::string>{"0", "1", "2", "3", "4"}));
   write(kLog, cri("truncated"), false);
-  turn();
+  turn(*t, s);
   EXPECT_EQ(t->counters().rotations_truncate, 1u);
   drain(*t, s);
   EXPECT_EQ(s.logs().back(), "truncated");
-  turn();  // the turn that reads what drain() read since the last one
+  turn(*t, s);  // the turn that counts what drain() read since the last one
   for (int i = 0; i < 2; ++i) {
-    turn();
+    turn(*t, s);
     EXPECT_EQ(t->counters().busy_directories, 1u) << i;
   }
-  turn();  // three slots without a byte read
+  turn(*t, s);  // three slots without a byte read
   EXPECT_EQ(t->counters().busy_directories, 0u);
   write(kLog, cri("reported again"));
   EXPECT_TRUE(t->waitForEvents(Duration::zero()));
@@ -1270,30 +1280,16 @@ TEST_F(TailerTest, BusyDirectoryIsReadAtEveryTurnWithoutEvents) {
 }
 
 // Zero (the default, or a reload to zero) leaves every directory reporting its writes.
-TEST_F(TailerTest, BusyDirectoriesOffReportEveryWrite) {
-  using std::chrono::milliseconds;
-  auto c = config();
-  c.busy_poll_interval = milliseconds(100);
-  write(kLog, cri("0"));
-  auto t = make(c);
+TEST_F(BusyDirectoryTest, OffReportsEveryWrite) {
   Sink s;
-  drain(*t, s);
-  for (int i = 1; i <= 3; ++i) {
-    write(kLog, cri(std::to_string(i)));
-    clock_.advance(milliseconds(100));
-    t->handleEvents(s);
-    t->poll(1 << 20, s);
-  }
-  ASSERT_EQ(t->counters().busy_directories, 1u);
+  auto t = makeBusy(s);
   t->setBusyPollInterval(Duration::zero());
   t->handleEvents(s);
   EXPECT_EQ(t->counters().busy_directories, 0u);
   for (int i = 4; i <= 8; ++i) {
     write(kLog, cri(std::to_string(i)));
-    clock_.advance(milliseconds(100));
     EXPECT_TRUE(t->waitForEvents(Duration::zero())) << i;
-    t->handleEvents(s);
-    t->poll(1 << 20, s);
+    turn(*t, s);
   }
   EXPECT_EQ(t->counters().busy_directories, 0u);
   EXPECT_EQ(s.logs().size(), 9u);
