@@ -428,11 +428,13 @@ users: [{{name: u, user: {{token: "{token}"}}}}]
         self.err.close()
 
 
-def wait_for(what, predicate, seconds):
+def wait_for(what, predicate, seconds, context=None):
+    """`context`: a function whose text a timeout prints (what was seen instead)."""
     deadline = time.monotonic() + seconds
     while not predicate():
         if time.monotonic() > deadline:
-            fail(f"timed out after {seconds} s waiting for {what}")
+            seen = f"; seen instead: {context()}" if context else ""
+            fail(f"timed out after {seconds} s waiting for {what}{seen}")
         time.sleep(0.1)
 
 
@@ -511,7 +513,7 @@ def run_cases(binary, work, only):
             prom.mode = "ok"
             wait_for(f"the autoscaler's verdict on {mode}",
                      lambda: re.search(logged, scaler.stderr()[log_before:]) or not scaler.alive(),
-                     30)
+                     30, lambda: scaler.stderr()[log_before:][-2000:])
             status, _, took = scaler.get("/healthz")
             if not scaler.alive():
                 fail(f"{mode}: the autoscaler exited: {scaler.stderr()[-2000:]}")
