@@ -47,10 +47,13 @@ class BeastTransport final : public HttpTransport {
 
   Result<HttpResponse> send(const HttpRequest& request) override {
     // A kept-alive connection may have been closed by the server since the last exchange; one
-    // retry on a fresh connection covers that without hiding a server that is really down.
+    // retry on a fresh connection covers that without hiding a server that is really down. Only
+    // when no answer came: one that did and failed (a body over the limit, a timeout in the body)
+    // is the server's answer, and asking again would double a hostile answer's cost and could
+    // hide it behind the next answer (tests/adversarial/autoscaler_test.py "big-body").
     const bool reused = connected();
     auto result = attempt(request);
-    if (!result && reused) {
+    if (!result && reused && !answered_) {
       disconnect();
       result = attempt(request);
     }
@@ -85,6 +88,7 @@ class BeastTransport final : public HttpTransport {
   }
 
   Result<HttpResponse> attempt(const HttpRequest& request) {
+    answered_ = false;
     if (cancelled_) return cancelledError();
     http::request<http::string_body> req;
     req.method(http::string_to_verb(request.method));
@@ -194,6 +198,7 @@ class BeastTransport final : public HttpTransport {
       // its string body reserves that length at once (a 256 MiB announcement cost 256 MiB).
       co_await http::async_read_header(stream, buffer_, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
+      answered_ = parser.is_header_done();
       if (!ec && parser.content_length() && *parser.content_length() > config_.body_limit) {
         failure = "read: body limit exceeded (Content-Length " +
                   std::to_string(*parser.content_length()) + ", at most " +
@@ -209,6 +214,7 @@ class BeastTransport final : public HttpTransport {
       // whole response only by the server's timeoutSeconds).
       co_await http::async_read_header(stream, buffer_, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
+      answered_ = parser.is_header_done();
       const auto status = parser.is_header_done() ? parser.get().result_int() : 0;
       const bool streamed = status >= 200 && status < 300;
       if (streamed) parser.body_limit(boost::none);
@@ -237,6 +243,7 @@ class BeastTransport final : public HttpTransport {
   std::optional<beast::tcp_stream> plain_stream_;
   beast::flat_buffer buffer_;
   std::atomic<bool> cancelled_{false};
+  bool answered_ = false;  // the last attempt received a response's header
 };
 
 }  // namespace

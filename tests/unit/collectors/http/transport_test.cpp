@@ -151,6 +151,7 @@ class OversizedServer {
     listener_ = -1;
     return sent_;
   }
+  int connections() const { return connections_; }  // after bodySent()
 
  private:
   static bool readHead(int conn) {
@@ -162,13 +163,15 @@ class OversizedServer {
     }
     return true;
   }
-  // A reused connection that fails is retried once on a new one: the second connection gets the
-  // oversized answer too.
+  // A reused connection that fails before any answer is retried once on a new one: a second
+  // connection would get the oversized answer too (counted: the refused answer is not asked for
+  // again).
   void serve() {
     bool first = true;
     for (int connection = 0; connection < 2; ++connection) {
       const int conn = ::accept(listener_, nullptr, nullptr);
       if (conn < 0) return;
+      ++connections_;
       while (readHead(conn)) {
         if (first) {
           first = false;
@@ -199,6 +202,7 @@ class OversizedServer {
   std::uint16_t port_ = 0;
   std::thread thread_;
   std::size_t sent_ = 0;
+  int connections_ = 0;
   std::size_t announced_;
 };
 
@@ -221,6 +225,49 @@ TEST(HttpTransportLimits, ABodyAnnouncedBeyondTheLimitIsRefusedUnread) {
   EXPECT_NE(second.error().message.find("body limit exceeded"), std::string::npos)
       << second.error().message;
   EXPECT_LT(server.bodySent(), std::size_t{64} << 20) << "the client read the body it refused";
+  // An answer came on the reused connection: it is the server's, not a stale connection's, and
+  // is not asked for again (the retry doubled the cost, and a changed answer hid the refusal).
+  EXPECT_EQ(server.connections(), 1);
+}
+
+// A kept-alive connection the server closed after its answer (its idle timeout): the next
+// request fails on it before any answer and is sent again on a new connection, once.
+TEST(HttpTransportKeepAlive, AConnectionClosedByTheServerIsRetriedOnANewOne) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 2), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  int connections = 0;
+  std::thread server([&] {
+    for (int c = 0; c < 2; ++c) {
+      const int conn = ::accept(listener, nullptr, nullptr);
+      if (conn < 0) return;
+      ++connections;
+      std::string head;
+      char ch;
+      while (head.find("\r\n\r\n") == std::string::npos && ::recv(conn, &ch, 1, 0) == 1)
+        head.push_back(ch);
+      const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+      ::send(conn, answer.data(), answer.size(), MSG_NOSIGNAL);
+      ::close(conn);  // closed after one answer, though the client keeps it alive
+    }
+  });
+  auto transport = plainTransport(ntohs(addr.sin_port));
+  HttpRequest request;
+  request.method = "GET";
+  request.target = "/";
+  auto first = transport->send(request);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto second = transport->send(request);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(second->body, "ok");
+  server.join();
+  ::close(listener);
+  EXPECT_EQ(connections, 2);
 }
 
 // The limit is the client's to choose (PromClient takes 4 MiB, promapi::kMaxResponseBytes).
