@@ -982,11 +982,6 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     // A write may also be a copytruncate's truncation: each written file is looked at before its
     // next bytes are read, by that read itself (readChunk), or at the end of the poll that does not
     // read it (settleLooks).
-    const auto due = [&](TrackedFile& f) {
-      f.at_end = false;
-      f.look_due = true;
-      looks_due_ = true;
-    };
     if (!groups_dirty_) {
       // The files of the written directories only (by_dir_ lists every file of files_ that was
       // not released when it was made; a look may release or restart one, never regroup).
@@ -994,7 +989,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
         const auto it = by_dir_.find(dir);
         if (it == by_dir_.end()) continue;
         for (TrackedFile* f : it->second) {
-          if (!f->released()) due(*f);
+          if (!f->released()) markLookDue(*f);
         }
       }
       return;
@@ -1002,7 +997,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     const std::unordered_set<std::string_view> written(events.written_dirs.begin(),
                                                        events.written_dirs.end());
     for (auto& f : files_) {
-      if (!f->released() && written.contains(f->dir)) due(*f);
+      if (!f->released() && written.contains(f->dir)) markLookDue(*f);
     }
   }
 
@@ -1055,6 +1050,10 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     if (poll_busy) last_busy_poll_ = now;
     for (auto it = activity_.begin(); it != activity_.end();) {
       DirActivity& a = it->second;
+      if (a.busy && !poll_busy) {
+        ++it;
+        continue;
+      }
       const auto files = by_dir_.find(it->first);
       if (!a.busy) {
         if (!enabled || files == by_dir_.end() || a.last_written_slot + 1 < slot) {
@@ -1068,10 +1067,6 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
           ++counters_.busy_directories;
           lookAtAll(files->second);
         }
-        ++it;
-        continue;
-      }
-      if (!poll_busy) {
         ++it;
         continue;
       }
@@ -1100,12 +1095,15 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     }
   }
 
+  void markLookDue(TrackedFile& f) {
+    f.at_end = false;
+    f.look_due = true;
+    looks_due_ = true;
+  }
+
   void lookAtAll(const std::vector<TrackedFile*>& files) {
     for (TrackedFile* f : files) {
-      if (f->released()) continue;
-      f->at_end = false;
-      f->look_due = true;
-      looks_due_ = true;
+      if (!f->released()) markLookDue(*f);
     }
   }
 

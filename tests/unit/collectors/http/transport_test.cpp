@@ -15,21 +15,26 @@
 namespace keelson::http {
 namespace {
 
+// A listening socket on 127.0.0.1 and a port the kernel chose.
+int listenOnLoopback(int backlog, std::uint16_t& port) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  EXPECT_EQ(::listen(listener, backlog), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  port = ntohs(addr.sin_port);
+  return listener;
+}
+
 // One connection on 127.0.0.1: reads the request head, answers 200 with a chunked body's first
 // chunk and then neither writes nor closes; records whether the client closed its side.
 class HangingServer {
  public:
   HangingServer() {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(listener_, 1), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listener_ = listenOnLoopback(1, port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~HangingServer() {
@@ -129,15 +134,7 @@ TEST(HttpTransportCancel, CancelEndsAStreamedAnswerInFlight) {
 class OversizedServer {
  public:
   explicit OversizedServer(std::size_t announced = 256u << 20) : announced_(announced) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(listener_, 1), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listener_ = listenOnLoopback(1, port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~OversizedServer() { bodySent(); }
@@ -233,14 +230,8 @@ TEST(HttpTransportLimits, ABodyAnnouncedBeyondTheLimitIsRefusedUnread) {
 // A kept-alive connection the server closed after its answer (its idle timeout): the next
 // request fails on it before any answer and is sent again on a new connection, once.
 TEST(HttpTransportKeepAlive, AConnectionClosedByTheServerIsRetriedOnANewOne) {
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(listener, 2), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::uint16_t port = 0;
+  const int listener = listenOnLoopback(2, port);
   int connections = 0;
   std::thread server([&] {
     for (int c = 0; c < 2; ++c) {
@@ -256,7 +247,7 @@ TEST(HttpTransportKeepAlive, AConnectionClosedByTheServerIsRetriedOnANewOne) {
       ::close(conn);  // closed after one answer, though the client keeps it alive
     }
   });
-  auto transport = plainTransport(ntohs(addr.sin_port));
+  auto transport = plainTransport(port);
   HttpRequest request;
   request.method = "GET";
   request.target = "/";
