@@ -54,6 +54,8 @@ int runRunCommand(const std::vector<std::string>& args, std::ostream& out, std::
   // returned to the kernel when the response has been written. With glibc's default dynamic
   // threshold, the first freed body raises the threshold to its size, later bodies come from the
   // (never trimmed) thread arena, and the agent keeps the largest body's pages resident forever.
+  // (glibc's malloc only: under mimalloc, which keelson-agent links, these change nothing and a
+  // freed body's pages are decommitted after mimalloc's decommit delay.)
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 

@@ -19,3 +19,16 @@ target_link_libraries(keelson_boost_net INTERFACE Boost::headers Threads::Thread
                                                   OpenSSL::Crypto)
 target_compile_definitions(keelson_boost_net INTERFACE BOOST_ASIO_NO_DEPRECATED
                                                        BOOST_BEAST_USE_STD_STRING_VIEW)
+
+# The agent's allocator. librdkafka allocates one ~220-byte block per Kafka message and frees them
+# in bursts of thousands when a batch is acknowledged: glibc's malloc serves that from its sorted
+# bins (a fifth of the producing thread's CPU), mimalloc from per-page free lists, and the blocks
+# of one batch stay together for the broker thread's walks over them (tests/bench/README.md,
+# "Log pipeline end to end"). Linked by keelson-agent and the benchmarks (they measure the agent),
+# not by the tests; never with the sanitizers, which replace malloc themselves.
+option(KEELSON_MIMALLOC "Link keelson-agent and the benchmarks with mimalloc" ON)
+add_library(keelson_allocator INTERFACE)
+if(KEELSON_MIMALLOC AND NOT KEELSON_SANITIZE)
+  find_package(mimalloc 2.0 REQUIRED)
+  target_link_libraries(keelson_allocator INTERFACE mimalloc)
+endif()

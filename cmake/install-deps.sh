@@ -9,6 +9,7 @@ packages=(
   # libraries
   prometheus-cpp-dev librdkafka-dev libboost-dev libboost-system-dev libfmt-dev
   libyaml-cpp-dev nlohmann-json3-dev libssl-dev libgtest-dev libgmock-dev zlib1g-dev libre2-dev
+  libmimalloc-dev
   # real peers and the tools tests use to check them (tests/peers/)
   prometheus nginx-light kcat openssl maven default-jre-headless curl ca-certificates procps iproute2
   python3 python3-yaml util-linux jq

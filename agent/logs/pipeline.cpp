@@ -1,7 +1,6 @@
 #include "agent/logs/pipeline.h"
 
 #include <fmt/format.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "agent/allocator.h"
 #include "agent/checkpoint/checkpoint_store.h"
 #include "agent/logs/ack_tracker.h"
 #include "agent/logs/budget.h"
@@ -45,8 +45,9 @@ constexpr milliseconds kAckPollSlice{5};
 // handled between reads even when a large budget is free: at a high write rate a renamed file can
 // be deleted soon after, and it must have been opened by then.
 constexpr std::uint64_t kReadSlice = 1u << 20;
-// After a burst, malloc_trim runs (at most once per kTrimEvery) once the bytes in flight have
-// fallen by kTrimBytes from their high-water mark to at most an eighth of the budget.
+// After a burst, the allocator's free pages go back to the kernel (at most once per kTrimEvery)
+// once the bytes in flight have fallen by kTrimBytes from their high-water mark to at most an
+// eighth of the budget.
 constexpr milliseconds kTrimEvery{1000};
 constexpr std::uint64_t kTrimBytes = 16u << 20;
 // How often per-destination resources (topic handles) and per-namespace series of what is gone
@@ -128,7 +129,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
   std::shared_ptr<const logs::processing::Processing> processing;  // null: no rules
   bool drop_undeliverable = false;
 
-  std::uint64_t inflight_high = 0;  // bytes in flight at most since the last malloc_trim
+  std::uint64_t inflight_high = 0;  // bytes in flight at most since the last release
   Instant last_trim{};
   Instant last_prune{};
 
@@ -414,9 +415,9 @@ class LogPipeline::Impl final : public logs::RecordSink {
 
   // After a burst (a backlog, a broker outage) malloc keeps the pages the acknowledged records
   // freed. Once the burst is over (bytes in flight down by kTrimBytes from their high-water mark,
-  // to at most an eighth of the budget), malloc_trim gives them back, so the agent's RSS falls
-  // back instead of staying at the burst's peak. At most once a second; a steady state whose bytes
-  // in flight move by less than kTrimBytes never triggers it.
+  // to at most an eighth of the budget), releaseFreeMemory gives them back, so the agent's RSS
+  // falls back instead of staying at the burst's peak. At most once a second; a steady state whose
+  // bytes in flight move by less than kTrimBytes never triggers it.
   void trimAfterBurst() {
     const auto t = now();
     if (t - last_trim < kTrimEvery) return;
@@ -425,7 +426,7 @@ class LogPipeline::Impl final : public logs::RecordSink {
     last_trim = t;
     inflight_high = used;
     ledger.releasePool();
-    ::malloc_trim(0);
+    releaseFreeMemory();
   }
 
   void serveRetries() {

@@ -8,7 +8,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake ninja-build g++ pkg-config ccache libre2-dev \
       prometheus-cpp-dev librdkafka-dev libboost-dev libboost-system-dev libfmt-dev \
-      libyaml-cpp-dev nlohmann-json3-dev libssl-dev zlib1g-dev libre2-dev \
+      libyaml-cpp-dev nlohmann-json3-dev libssl-dev zlib1g-dev libre2-dev libmimalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -25,10 +25,12 @@ RUN --mount=type=cache,target=/root/.cache/ccache \
 
 FROM debian:bookworm-slim
 # The shared libraries keelson-agent links (Boost.Asio/Beast are header-only; librdkafka pulls in
-# its own compression and SASL libraries as dependencies); ca-certificates for TLS to Kafka.
+# its own compression and SASL libraries as dependencies; mimalloc replaces malloc, see
+# cmake/KeelsonDependencies.cmake); ca-certificates for TLS to Kafka.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       librdkafka1 libyaml-cpp0.7 libprometheus-cpp-core1.0 libfmt9 libre2-9 libssl3 zlib1g \
+      libmimalloc2.0 \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/agent/keelson-agent /usr/local/bin/keelson-agent

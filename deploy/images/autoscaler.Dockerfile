@@ -9,7 +9,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake ninja-build g++ pkg-config ccache libre2-dev \
       prometheus-cpp-dev librdkafka-dev libboost-dev libboost-system-dev libfmt-dev \
-      libyaml-cpp-dev nlohmann-json3-dev libssl-dev zlib1g-dev libre2-dev \
+      libyaml-cpp-dev nlohmann-json3-dev libssl-dev zlib1g-dev libre2-dev libmimalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -19,7 +19,6 @@
 // histogram_quantile-style p50/p99). Only after the writing phase does a consumer in this process
 // read the topic, to verify every written line arrived (it no longer competes for the CPU during
 // the measurement, so the old write-to-consumer figure is gone).
-#include <malloc.h>
 #include <prometheus/registry.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -35,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/allocator.h"
 #include "agent/logs/pipeline.h"
 #include "tests/integration/logs/harness.h"
 
@@ -341,7 +341,8 @@ int main(int argc, char** argv) {
       ::_exit(1);
     }
     // --memory-timeline: every 100 ms of the ship pass, the process's RSS, what malloc holds in
-    // use and from the system (mallinfo2), and the in-flight bytes the budget counts.
+    // use and from the system (agent/allocator.h; in use is -1 under mimalloc, which keeps no such
+    // count), and the in-flight bytes the budget counts.
     std::atomic<bool> sampling{memory_timeline};
     std::string samples;
     std::thread sampler([&] {
@@ -354,17 +355,17 @@ int main(int argc, char** argv) {
           if (std::fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
           std::fclose(f);
         }
-        const struct mallinfo2 mi = ::mallinfo2();
+        const auto mi = keelson::agent::allocatorFigures();
         const double inflight = gaugeValue(*(*p)->metricsRegistry(), "keelson_log_inflight_bytes");
         char line[240];
         std::snprintf(line, sizeof line,
                       "    t=%5.2f s  rss %6.1f MiB  malloc in use %6.1f MiB  from system %6.1f "
-                      "MiB (mmapped %5.1f)  inflight (budget) %5.1f MiB\n",
+                      "MiB (%s)  inflight (budget) %5.1f MiB\n",
                       std::chrono::duration<double>(Clock::now() - t0).count(),
                       static_cast<double>(resident * page) / 1048576.0,
-                      static_cast<double>(mi.uordblks + mi.hblkhd) / 1048576.0,
-                      static_cast<double>(mi.arena + mi.hblkhd) / 1048576.0,
-                      static_cast<double>(mi.hblkhd) / 1048576.0, inflight / 1048576.0);
+                      mi.in_use ? static_cast<double>(*mi.in_use) / 1048576.0 : -1.0,
+                      static_cast<double>(mi.from_system) / 1048576.0,
+                      std::string(keelson::agent::allocatorName()).c_str(), inflight / 1048576.0);
         samples += line;
       }
     });

@@ -1,0 +1,29 @@
+// The process's allocator, whichever is linked: keelson-agent links mimalloc (KEELSON_MIMALLOC,
+// cmake/KeelsonDependencies.cmake), the tests and a sanitizer build run on glibc's malloc. The
+// library code asks here instead of calling either allocator's own functions, so it behaves the
+// same under both (mimalloc's functions are found at run time, weakly).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace keelson::agent {
+
+// "mimalloc" or "glibc".
+std::string_view allocatorName();
+
+// Gives the pages of freed memory back to the kernel (after a burst): malloc_trim(0) under glibc,
+// mi_collect(true) under mimalloc.
+void releaseFreeMemory();
+
+// What malloc holds, for the benchmarks' memory timelines. glibc: in use and taken from the
+// system (mallinfo2); mimalloc: committed bytes (mi_process_info; it keeps no in-use count in a
+// release build).
+struct AllocatorFigures {
+  std::optional<std::size_t> in_use;
+  std::size_t from_system = 0;
+};
+AllocatorFigures allocatorFigures();
+
+}  // namespace keelson::agent
