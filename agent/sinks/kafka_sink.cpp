@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdio>
+#include <utility>
 
 #include "agent/logs/logs_config.h"
 #include "agent/sinks/sink_registry.h"
@@ -175,44 +176,88 @@ void KafkaSink::pruneIdle() {
   }
 }
 
-ProduceResult KafkaSink::produce(const OutRecord& record, std::uint64_t token) {
-  TopicHandle* topic = topicFor(record);
-  if (topic == nullptr) return Outcome::retryLater("KafkaError", "cannot create a topic handle");
-  // No RD_KAFKA_MSG_F_COPY: the caller keeps the value alive until the delivery report (sink.h),
-  // so the in-flight buffer is the only copy of the data. The key is always copied by librdkafka.
-  // rd_kafka_produceva rather than the RD_KAFKA_V_* macros, which are C casts.
-  rd_kafka_vu_t vus[5];
-  vus[0].vtype = RD_KAFKA_VTYPE_RKT;
-  vus[0].u.rkt = topic->rkt;
-  vus[1].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-  vus[1].u.i = 0;
-  vus[2].vtype = RD_KAFKA_VTYPE_VALUE;
-  vus[2].u.mem.ptr = const_cast<char*>(record.value.data());
-  vus[2].u.mem.size = record.value.size();
-  vus[3].vtype = RD_KAFKA_VTYPE_OPAQUE;
-  vus[3].u.ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(token));
-  std::size_t n = 4;
-  if (!record.key.empty()) {  // no key (key: none, or an absent label): a null key
-    vus[4].vtype = RD_KAFKA_VTYPE_KEY;
-    vus[4].u.mem.ptr = const_cast<char*>(record.key.data());
-    vus[4].u.mem.size = record.key.size();
-    n = 5;
-  }
-  rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus, n);
-  const rd_kafka_resp_err_t e =
-      error == nullptr ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_error_code(error);
-  if (error != nullptr) rd_kafka_error_destroy(error);
-  if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    ++outstanding_;
-    ++topic->outstanding;
-    topic->used = true;
-    return Outcome::accepted();
-  }
+namespace {
+
+// At most this many records wait in the batch before produce() submits it (poll() and flush()
+// submit it anyway): the topic's lock is held for one batch, and a fuller batch gains nothing.
+constexpr std::size_t kMaxPending = 512;
+
+DeliveryReport reportOf(rd_kafka_resp_err_t e) {
   if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
     return Outcome::full("_QUEUE_FULL", "the producer queue is full");
   if (classifyKafkaError(e) == Outcome::Kind::Rejected)
     return Outcome::rejected(rd_kafka_err2name(e), rd_kafka_err2str(e));
   return Outcome::retryLater(rd_kafka_err2name(e), rd_kafka_err2str(e));
+}
+
+}  // namespace
+
+ProduceResult KafkaSink::produce(const OutRecord& record, std::uint64_t token) {
+  // A producer with a fatal error takes nothing more (the owner replaces it: broken()).
+  if (fatal_) return reportOf(RD_KAFKA_RESP_ERR__FATAL);
+  TopicHandle* topic = topicFor(record);
+  if (topic == nullptr) return Outcome::retryLater("KafkaError", "cannot create a topic handle");
+  // No RD_KAFKA_MSG_F_COPY: the caller keeps the value alive until the delivery report (sink.h),
+  // so the in-flight buffer is the only copy of the data. The key is copied by librdkafka when
+  // the batch is submitted (the caller's key also lives until the report).
+  rd_kafka_message_t& m = pending_.emplace_back();
+  m = rd_kafka_message_t{};
+  m.partition = RD_KAFKA_PARTITION_UA;
+  m.payload = const_cast<char*>(record.value.data());
+  m.len = record.value.size();
+  if (!record.key.empty()) {  // no key (key: none, or an absent label): a null key
+    m.key = const_cast<char*>(record.key.data());
+    m.key_len = record.key.size();
+  }
+  m._private = reinterpret_cast<void*>(static_cast<std::uintptr_t>(token));
+  pending_topics_.push_back(topic);
+  ++outstanding_;
+  ++topic->outstanding;
+  topic->used = true;
+  if (pending_.size() >= kMaxPending) submitPending();
+  return Outcome::accepted();
+}
+
+void KafkaSink::submitPending() {
+  for (std::size_t begin = 0; begin < pending_.size();) {
+    TopicHandle* topic = pending_topics_[begin];
+    std::size_t end = begin + 1;
+    while (end < pending_.size() && pending_topics_[end] == topic)
+      ++end;
+    // The partitioner runs per message (RD_KAFKA_PARTITION_UA): the key decides, as for a single
+    // produce; the messages of one key keep their order.
+    const int n = static_cast<int>(end - begin);
+    if (rd_kafka_produce_batch(topic->rkt, RD_KAFKA_PARTITION_UA, 0, &pending_[begin], n) != n) {
+      for (std::size_t i = begin; i < end; ++i) {
+        if (pending_[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+        if (topic->outstanding > 0) --topic->outstanding;
+        failed_.push_back(
+            {static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(pending_[i]._private)),
+             reportOf(pending_[i].err)});
+      }
+    }
+    begin = end;
+  }
+  pending_.clear();
+  pending_topics_.clear();
+}
+
+bool KafkaSink::reportFailed() {
+  if (failed_.empty()) return false;
+  // A handler may cause new failures (it must not, but then they wait for the next call).
+  std::vector<Failed> failed = std::exchange(failed_, {});
+  for (const Failed& f : failed) {
+    if (outstanding_ > 0) --outstanding_;
+    if (!on_delivery_) continue;
+    try {
+      on_delivery_(f.token, f.report);
+    } catch (...) {
+      std::fprintf(stderr, "keelson-agent: error: a delivery handler threw; report dropped\n");
+    }
+  }
+  failed.clear();
+  if (failed_.empty()) failed_ = std::move(failed);  // keeps the capacity
+  return true;
 }
 
 void KafkaSink::injectFatalErrorForTest() {
@@ -221,10 +266,15 @@ void KafkaSink::injectFatalErrorForTest() {
 }
 
 void KafkaSink::poll(std::chrono::milliseconds timeout) {
-  rd_kafka_poll(rk_, static_cast<int>(timeout.count()));
+  submitPending();
+  // Reports served here already: return without waiting for more.
+  const bool reported = reportFailed();
+  rd_kafka_poll(rk_, reported ? 0 : static_cast<int>(timeout.count()));
 }
 
 std::size_t KafkaSink::flush(std::chrono::milliseconds timeout) {
+  submitPending();
+  reportFailed();
   rd_kafka_flush(rk_, static_cast<int>(timeout.count()));
   rd_kafka_poll(rk_, 0);
   return outstanding_;

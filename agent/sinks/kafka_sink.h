@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "agent/sinks/mock_cluster.h"
 #include "agent/sinks/sink.h"
@@ -45,6 +46,10 @@ Outcome::Kind classifyKafkaError(int error);
 // ("InvalidSinkConfig").
 Status checkKafkaOptions(const std::string& brokers, const KafkaSinkOptions& options);
 
+// produce() takes a record into a batch; the batch goes to librdkafka (rd_kafka_produce_batch)
+// when it is full, at the next poll() or flush(): per message, rd_kafka_produceva reads two clocks,
+// an atomic of the fatal-error state and the topic's reference count, where a batch does it once.
+// What librdkafka refuses then is reported by poll()/flush() like any delivery failure.
 class KafkaSink final : public Sink {
  public:
   // `cluster` (embedded sink) is kept alive for as long as the producer. Fails with
@@ -82,6 +87,16 @@ class KafkaSink final : public Sink {
     bool used = false;  // a record was produced since the last pruneIdle
   };
   KafkaSink() = default;
+  // A record librdkafka refused when its batch was submitted, and the report it gets.
+  struct Failed {
+    std::uint64_t token;
+    DeliveryReport report;
+  };
+  // Hands the records taken since the last call to librdkafka, one rd_kafka_produce_batch per
+  // run of one topic; those it refuses are reported by the next poll()/flush().
+  void submitPending();
+  // Reports what submitPending() could not hand over. Returns whether there was any.
+  bool reportFailed();
   static void onDelivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
   static void onError(rd_kafka_s* rk, int err, const char* reason, void* opaque);
   TopicHandle* topicFor(const OutRecord& record);
@@ -92,6 +107,11 @@ class KafkaSink final : public Sink {
   MessageKey key_;
   std::map<std::string, TopicHandle, std::less<>> topics_;
   TopicHandle constant_;  // the topic of a template without placeholder
+  // Records taken by produce() and not yet submitted (at most kMaxPending): each message and
+  // its topic.
+  std::vector<rd_kafka_message_s> pending_;
+  std::vector<TopicHandle*> pending_topics_;
+  std::vector<Failed> failed_;
   DeliveryFn on_delivery_;
   std::size_t outstanding_ = 0;
   std::string description_;

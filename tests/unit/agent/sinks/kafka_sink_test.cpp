@@ -64,6 +64,76 @@ TEST(KafkaSink, ReportsEveryRecordDelivered) {
   EXPECT_EQ(sink->outstanding(), 0u);
 }
 
+// produce() takes records into batches (submitted when full, by poll() and by flush()): every
+// record of runs of different topics, more than one batch long, is reported once, and never from
+// inside produce().
+TEST(KafkaSink, BatchedRecordsOfSeveralTopicsAreEachReportedOnce) {
+  auto cluster = MockCluster::create(1);
+  ASSERT_TRUE(cluster.ok());
+  Reports reports;
+  auto sink = makeKafka(*cluster, reports);
+  const std::string v = "{}";
+  std::uint64_t token = 0;
+  for (const auto& [topic, n] : std::vector<std::pair<std::string, int>>{
+           {"logs-a", 700}, {"logs-b", 3}, {"logs-a", 1}, {"logs-c", 1200}, {"logs-b", 2}}) {
+    for (int i = 0; i < n; ++i)
+      ASSERT_TRUE(sink->produce(OutRecord{v, topic, "k"}, token++).ok());
+  }
+  EXPECT_TRUE(reports.by_token.empty());
+  EXPECT_EQ(sink->outstanding(), token);
+  EXPECT_EQ(sink->flush(std::chrono::seconds(20)), 0u);
+  ASSERT_EQ(reports.by_token.size(), token);
+  for (const auto& [t, r] : reports.by_token)
+    EXPECT_TRUE(r.ok()) << t << " " << r.error;
+  EXPECT_EQ(sink->topicHandles(), 3u);
+}
+
+// What librdkafka refuses when a batch is submitted (here: larger than message.max.bytes) is
+// reported by the next poll() with its error, and only that record: its neighbours are delivered.
+TEST(KafkaSink, ARecordRefusedAtSubmissionIsReportedByPoll) {
+  auto cluster = MockCluster::create(1);
+  ASSERT_TRUE(cluster.ok());
+  Reports reports;
+  auto sink = makeKafka(*cluster, reports, {{"message.max.bytes", "2000"}});
+  const std::string small = "{}";
+  const std::string big(5000, 'x');
+  ASSERT_TRUE(sink->produce(OutRecord{small, "logs-shop", "k"}, 1).ok());
+  ASSERT_TRUE(sink->produce(OutRecord{big, "logs-shop", "k"}, 2).ok());
+  ASSERT_TRUE(sink->produce(OutRecord{small, "logs-shop", "k"}, 3).ok());
+  EXPECT_TRUE(reports.by_token.empty());
+  sink->poll(milliseconds(0));
+  ASSERT_EQ(reports.by_token.count(2), 1u);
+  EXPECT_EQ(reports.by_token[2].kind, Outcome::Kind::Rejected);
+  EXPECT_EQ(reports.by_token[2].error, "MSG_SIZE_TOO_LARGE");
+  awaitReports(*sink, reports, 3);
+  EXPECT_TRUE(reports.by_token[1].ok());
+  EXPECT_TRUE(reports.by_token[3].ok());
+  EXPECT_EQ(sink->outstanding(), 0u);
+}
+
+// A full producer queue at submission is the busy answer (retry as soon as reports are served),
+// for the records that did not fit only.
+TEST(KafkaSink, AFullQueueAtSubmissionIsReportedBusy) {
+  auto cluster = MockCluster::create(1);
+  ASSERT_TRUE(cluster.ok());
+  Reports reports;
+  auto sink = makeKafka(*cluster, reports, {{"queue.buffering.max.messages", "2"}});
+  const std::string v = "{}";
+  for (std::uint64_t i = 1; i <= 5; ++i)
+    ASSERT_TRUE(sink->produce(OutRecord{v, "logs-shop", "k"}, i).ok());
+  sink->poll(milliseconds(0));
+  for (std::uint64_t i = 3; i <= 5; ++i) {
+    ASSERT_EQ(reports.by_token.count(i), 1u) << i;
+    EXPECT_EQ(reports.by_token[i].kind, Outcome::Kind::RetryLater);
+    EXPECT_TRUE(reports.by_token[i].busy);
+    EXPECT_EQ(reports.by_token[i].error, "_QUEUE_FULL");
+  }
+  awaitReports(*sink, reports, 5);
+  EXPECT_TRUE(reports.by_token[1].ok());
+  EXPECT_TRUE(reports.by_token[2].ok());
+  EXPECT_EQ(sink->outstanding(), 0u);
+}
+
 TEST(KafkaSink, PermanentProduceErrorIsReportedWithItsName) {
   auto cluster = MockCluster::create(1);
   ASSERT_TRUE(cluster.ok());
