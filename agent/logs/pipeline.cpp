@@ -38,8 +38,9 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kMaxBackoff{10000};
 constexpr milliseconds kMetricsEvery{250};
-// While records are in flight, acknowledgements are served at least this often: the latency from
-// a broker's ack to the committed offset (and to freeing budget) is bounded by it.
+// While records are in flight at a sink without a report descriptor (Sink::reportFd),
+// acknowledgements are served at least this often: the latency from a broker's ack to the
+// committed offset (and to freeing budget) is bounded by it. A sink with one wakes the wait.
 constexpr milliseconds kAckPollSlice{5};
 // Bytes read per turn of the loop at most, so that file events (a rotation, a new file) are
 // handled between reads even when a large budget is free: at a high write rate a renamed file can
@@ -634,7 +635,8 @@ class LogPipeline::Impl final : public logs::RecordSink {
     // promptly. Otherwise wait for file events up to the poll interval or the tailer's next timer.
     auto wait = opts.config.poll_interval;
     const bool at_sink = ledger.inFlightRecords() > 0;
-    if (at_sink) wait = kAckPollSlice;
+    const int report_fd = at_sink ? sink->reportFd() : -1;
+    if (at_sink && report_fd < 0) wait = kAckPollSlice;
     // Rounded up: a wait cut short by the rounding wakes before the timer and spins until it is
     // due.
     if (const auto due = ledger.nextDue()) {
@@ -656,8 +658,9 @@ class LogPipeline::Impl final : public logs::RecordSink {
       }
       return;
     }
-    // Until a file is written (inotify), the loop is woken (stop, reload) or the wait is over.
-    const bool written = tailer->waitForEvents(wait, wake_fd.get());
+    // Until a file is written (inotify), the loop is woken (stop, reload), reports wait at the
+    // sink (served by the turn that follows) or the wait is over.
+    const bool written = tailer->waitForEvents(wait, wake_fd.get(), report_fd);
     if (wake_requested.load(std::memory_order_acquire)) {
       // Emptied before the flag is cleared: a wake() in between finds the flag still set and
       // writes nothing, but what it asks for (stop, settings) was set before it and the next turn

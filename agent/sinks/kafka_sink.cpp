@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -133,6 +135,15 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::create(const std::string& brokers,
   }
   conf.release();  // owned by rk now
   sink->rk_ = rk;
+  // The owner waits on this beside its files instead of polling for reports on a timer:
+  // librdkafka writes it once each time its main queue turns non-empty, poll() drains it.
+  sink->report_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (sink->report_fd_ >= 0) {
+    rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(rk);
+    const std::uint64_t one = 1;
+    rd_kafka_queue_io_event_enable(main_queue, sink->report_fd_, &one, sizeof one);
+    rd_kafka_queue_destroy(main_queue);
+  }
   if (sink->topic_.isConstant()) {
     sink->constant_.rkt =
         rd_kafka_topic_new(rk, sink->topic_.render(logs::PodMetadata{}).c_str(), nullptr);
@@ -151,6 +162,7 @@ KafkaSink::~KafkaSink() {
   on_delivery_ = nullptr;
   rd_kafka_poll(rk_, 0);
   rd_kafka_destroy(rk_);
+  if (report_fd_ >= 0) ::close(report_fd_);
 }
 
 KafkaSink::TopicHandle* KafkaSink::topicFor(const OutRecord& record) {
@@ -265,7 +277,14 @@ void KafkaSink::injectFatalErrorForTest() {
                             "injected by a test");
 }
 
+void KafkaSink::drainReportFd() const {
+  std::uint64_t count = 0;
+  if (report_fd_ >= 0) [[maybe_unused]] const auto n = ::read(report_fd_, &count, sizeof count);
+}
+
 void KafkaSink::poll(std::chrono::milliseconds timeout) {
+  // Drained before the queue is served: a report queued after this writes the descriptor again.
+  drainReportFd();
   submitPending();
   // Reports served here already: return without waiting for more.
   const bool reported = reportFailed();
@@ -273,6 +292,7 @@ void KafkaSink::poll(std::chrono::milliseconds timeout) {
 }
 
 std::size_t KafkaSink::flush(std::chrono::milliseconds timeout) {
+  drainReportFd();
   submitPending();
   reportFailed();
   rd_kafka_flush(rk_, static_cast<int>(timeout.count()));

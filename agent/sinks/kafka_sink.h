@@ -64,6 +64,8 @@ class KafkaSink final : public Sink {
   void poll(std::chrono::milliseconds timeout) override;
   std::size_t flush(std::chrono::milliseconds timeout) override;
   std::size_t outstanding() const override { return outstanding_; }
+  // An eventfd librdkafka writes when its main queue (delivery reports, errors) turns non-empty.
+  int reportFd() const override { return report_fd_; }
   std::string describe() const override { return description_; }
   bool broken() const override { return fatal_; }
   Route route(const logs::PodMetadata& pod) const override {
@@ -97,6 +99,7 @@ class KafkaSink final : public Sink {
   void submitPending();
   // Reports what submitPending() could not hand over. Returns whether there was any.
   bool reportFailed();
+  void drainReportFd() const;
   static void onDelivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
   static void onError(rd_kafka_s* rk, int err, const char* reason, void* opaque);
   TopicHandle* topicFor(const OutRecord& record);
@@ -114,6 +117,7 @@ class KafkaSink final : public Sink {
   std::vector<Failed> failed_;
   DeliveryFn on_delivery_;
   std::size_t outstanding_ = 0;
+  int report_fd_ = -1;
   std::string description_;
   bool outage_logged_ = false;
   bool fatal_ = false;

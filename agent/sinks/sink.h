@@ -94,6 +94,9 @@ class Sink {
 
   // Records produced and not yet reported.
   virtual std::size_t outstanding() const = 0;
+  // A descriptor that becomes readable when delivery reports wait for poll() (poll() and flush()
+  // drain it), for the owner to wait on beside its own; -1: none, the owner polls at its own pace.
+  virtual int reportFd() const { return -1; }
 
   // True once the sink can never deliver again (librdkafka's fatal error of an idempotent
   // producer): the owner must destroy it (its outstanding records get no report) and re-produce

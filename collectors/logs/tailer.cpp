@@ -1511,12 +1511,13 @@ void Tailer::handleEvents(RecordSink& sink) {
 void Tailer::flushMultiline(RecordSink& sink) {
   impl_->flushMultiline(sink);
 }
-bool Tailer::waitForEvents(Duration timeout, int wake_fd) const {
+bool Tailer::waitForEvents(Duration timeout, int wake_fd, int other_fd) const {
   const int fd = impl_->eventFd();
-  if (fd < 0 && wake_fd < 0) return false;
-  pollfd p[2] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};  // a negative fd is ignored by poll(2)
+  if (fd < 0 && wake_fd < 0 && other_fd < 0) return false;
+  // A negative fd is ignored by poll(2).
+  pollfd p[3] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}, {other_fd, POLLIN, 0}};
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
-  if (::poll(p, 2, static_cast<int>(std::clamp<long long>(ms, 0, 1 << 30))) <= 0) return false;
+  if (::poll(p, 3, static_cast<int>(std::clamp<long long>(ms, 0, 1 << 30))) <= 0) return false;
   return fd >= 0 && (p[0].revents & POLLIN) != 0;
 }
 Instant Tailer::nextWakeup() const {

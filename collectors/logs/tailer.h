@@ -258,10 +258,11 @@ class Tailer {
   // groups stay open: their line is not complete). For `ship`, once poll() has no backlog.
   void flushMultiline(RecordSink& sink);
 
-  // Waits up to `timeout` for eventFd() to become readable (plain poll(2)), or `wake_fd` (the
-  // caller's own eventfd, to be woken early; -1: none); returns true if eventFd() became readable.
-  // Without inotify it waits on `wake_fd` alone (returning false), or returns at once.
-  bool waitForEvents(Duration timeout, int wake_fd = -1) const;
+  // Waits up to `timeout` for eventFd() to become readable (plain poll(2)), or `wake_fd` or
+  // `other_fd` (the caller's own descriptors, to be woken early: its eventfd, its sink's
+  // delivery reports; -1: none); returns true if eventFd() became readable. Without inotify it
+  // waits on the caller's descriptors alone (returning false), or returns at once.
+  bool waitForEvents(Duration timeout, int wake_fd = -1, int other_fd = -1) const;
 
   // The next instant handleEvents() has timed work to do (rescan, multiline flush, hold expiry,
   // the next turn while some directory is busy).

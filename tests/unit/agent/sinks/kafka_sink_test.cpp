@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
+#include <poll.h>
 
 #include <chrono>
 #include <map>
@@ -132,6 +133,30 @@ TEST(KafkaSink, AFullQueueAtSubmissionIsReportedBusy) {
   EXPECT_TRUE(reports.by_token[1].ok());
   EXPECT_TRUE(reports.by_token[2].ok());
   EXPECT_EQ(sink->outstanding(), 0u);
+}
+
+// The report descriptor turns readable when reports wait, so the owner can sleep on it instead of
+// polling on a timer; poll() drains it.
+TEST(KafkaSink, TheReportDescriptorIsReadableWhileReportsWait) {
+  auto cluster = MockCluster::create(1);
+  ASSERT_TRUE(cluster.ok());
+  Reports reports;
+  auto sink = makeKafka(*cluster, reports);
+  ASSERT_GE(sink->reportFd(), 0);
+  const auto readable = [&](int timeout_ms) {
+    pollfd p{sink->reportFd(), POLLIN, 0};
+    return ::poll(&p, 1, timeout_ms) == 1;
+  };
+  const std::string v = "{}";
+  for (std::uint64_t round = 0; round < 3; ++round) {
+    ASSERT_TRUE(sink->produce(OutRecord{v, "logs-shop", "k"}, round).ok());
+    sink->poll(milliseconds(0));  // submits the batch
+    ASSERT_TRUE(readable(20000)) << round;
+    while (reports.by_token.size() <= round && readable(20000))
+      sink->poll(milliseconds(0));
+    EXPECT_EQ(reports.by_token.size(), round + 1);
+    EXPECT_FALSE(readable(0)) << round;
+  }
 }
 
 TEST(KafkaSink, PermanentProduceErrorIsReportedWithItsName) {

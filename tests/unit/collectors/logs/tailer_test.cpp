@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1277,6 +1278,24 @@ TEST_F(BusyDirectoryTest, ReadAtEveryTurnWithoutEvents) {
   EXPECT_TRUE(t->waitForEvents(Duration::zero()));
   drain(*t, s);
   EXPECT_EQ(s.logs().back(), "reported again");
+}
+
+// The caller's own descriptors (its wake eventfd, its sink's delivery reports) end the wait
+// early; only the tailer's events make it return true.
+TEST_F(TailerTest, TheCallersDescriptorsEndTheWait) {
+  write(kLog, cri("0"));
+  auto t = make(config());
+  Sink s;
+  drain(*t, s);
+  Fd wake(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  Fd reports(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  ASSERT_TRUE(wake && reports);
+  const std::uint64_t one = 1;
+  ASSERT_EQ(::write(reports.get(), &one, sizeof one), 8);
+  // Would wait an hour: the readable descriptor returns at once, without a file event.
+  EXPECT_FALSE(t->waitForEvents(std::chrono::hours(1), wake.get(), reports.get()));
+  write(kLog, cri("1"));
+  EXPECT_TRUE(t->waitForEvents(std::chrono::hours(1), wake.get(), -1));
 }
 
 // Zero (the default, or a reload to zero) leaves every directory reporting its writes.
