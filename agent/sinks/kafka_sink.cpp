@@ -279,7 +279,8 @@ void KafkaSink::injectFatalErrorForTest() {
 
 void KafkaSink::drainReportFd() const {
   std::uint64_t count = 0;
-  if (report_fd_ >= 0) [[maybe_unused]] const auto n = ::read(report_fd_, &count, sizeof count);
+  if (report_fd_ >= 0) [[maybe_unused]]
+    const auto n = ::read(report_fd_, &count, sizeof count);
 }
 
 void KafkaSink::poll(std::chrono::milliseconds timeout) {

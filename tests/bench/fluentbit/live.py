@@ -13,7 +13,8 @@ keelson-agent `run` (metrics port on 127.0.0.1, an empty cgroup root so its scra
              writes each file the lines due by then (1-2 lines per write at 100 lines/s and 20 ms),
              stamped with the time of writing
 
-Per phase and tool: CPU-seconds (utime+stime of every thread, /proc/<pid>/stat) over the lines
+Per phase and tool: CPU-seconds (each thread's time on a CPU in ns, /proc/<pid>/task/*/schedstat;
+utime+stime of /proc/<pid>/stat, in 10 ms ticks, if a thread ended in the phase) over the lines
 written in the phase (per million lines), CPU as % of a core and ms per second, context switches
 per second (voluntary + involuntary, every thread: the wakeups), read/write-family system calls
 per second (/proc/<pid>/io syscr+syscw), RSS at the end; for keelson the lines delivered and the
@@ -88,9 +89,30 @@ def task_counters(pid):
     return switches, calls
 
 
+def thread_cpu_ns(pid):
+    """{tid: ns on a CPU} of every thread of `pid` (schedstat: exact, where /proc/<pid>/stat counts
+    10 ms ticks, too coarse for an idle agent's ~1 ms per second)."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                out[tid] = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
+def cpu_between(b, e):
+    """CPU-seconds between two snapshots: exact per thread, or the ticks if a thread ended."""
+    if not set(b["threads"]) <= set(e["threads"]):
+        return e["cpu"] - b["cpu"]
+    return sum(ns - b["threads"].get(tid, 0) for tid, ns in e["threads"].items()) / 1e9
+
+
 def snapshot(pid):
     switches, calls = task_counters(pid)
-    return {"cpu": proc_cpu(pid), "switches": switches, "calls": calls, "t": time.monotonic()}
+    return {"cpu": proc_cpu(pid), "threads": thread_cpu_ns(pid), "switches": switches,
+            "calls": calls, "t": time.monotonic()}
 
 
 def scrape(port):
@@ -195,7 +217,7 @@ def main():
             for name, p in tools.items():
                 b, e = before[name], after[name]
                 secs = e["t"] - b["t"]
-                cpu = e["cpu"] - b["cpu"]
+                cpu = cpu_between(b, e)
                 row = {"rate": rate, "tool": name, "secs": secs, "cpu": cpu, "written": written,
                        "per_m": cpu / (written / 1e6) if written else None,
                        "core_pct": 100 * cpu / secs, "ms_per_s": 1000 * cpu / secs,
