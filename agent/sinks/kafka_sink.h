@@ -47,9 +47,10 @@ Outcome::Kind classifyKafkaError(int error);
 Status checkKafkaOptions(const std::string& brokers, const KafkaSinkOptions& options);
 
 // produce() takes a record into a batch; the batch goes to librdkafka (rd_kafka_produce_batch)
-// when it is full, at the next poll() or flush(): per message, rd_kafka_produceva reads two clocks,
-// an atomic of the fatal-error state and the topic's reference count, where a batch does it once.
-// What librdkafka refuses then is reported by poll()/flush() like any delivery failure.
+// when it is full, at the next poll() or flush(): per message, rd_kafka_produceva reads the wall
+// clock and does locked read-modify-writes of the fatal-error state and of the topic's reference
+// count, where a batch does each once. What librdkafka refuses then is reported by poll()/flush()
+// like any delivery failure.
 class KafkaSink final : public Sink {
  public:
   // `cluster` (embedded sink) is kept alive for as long as the producer. Fails with
