@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -89,50 +90,59 @@ TEST(KafkaSink, BatchedRecordsOfSeveralTopicsAreEachReportedOnce) {
   EXPECT_EQ(sink->topicHandles(), 3u);
 }
 
-// What librdkafka refuses when a batch is submitted (here: larger than message.max.bytes) is
-// reported by the next poll() with its error, and only that record: its neighbours are delivered.
-TEST(KafkaSink, ARecordRefusedAtSubmissionIsReportedByPoll) {
-  auto cluster = MockCluster::create(1);
-  ASSERT_TRUE(cluster.ok());
-  Reports reports;
-  auto sink = makeKafka(*cluster, reports, {{"message.max.bytes", "2000"}});
-  const std::string small = "{}";
-  const std::string big(5000, 'x');
-  ASSERT_TRUE(sink->produce(OutRecord{small, "logs-shop", "k"}, 1).ok());
-  ASSERT_TRUE(sink->produce(OutRecord{big, "logs-shop", "k"}, 2).ok());
-  ASSERT_TRUE(sink->produce(OutRecord{small, "logs-shop", "k"}, 3).ok());
-  EXPECT_TRUE(reports.by_token.empty());
-  sink->poll(milliseconds(0));
-  ASSERT_EQ(reports.by_token.count(2), 1u);
-  EXPECT_EQ(reports.by_token[2].kind, Outcome::Kind::Rejected);
-  EXPECT_EQ(reports.by_token[2].error, "MSG_SIZE_TOO_LARGE");
-  awaitReports(*sink, reports, 3);
-  EXPECT_TRUE(reports.by_token[1].ok());
-  EXPECT_TRUE(reports.by_token[3].ok());
-  EXPECT_EQ(sink->outstanding(), 0u);
-}
-
-// A full producer queue at submission is the busy answer (retry as soon as reports are served),
-// for the records that did not fit only.
-TEST(KafkaSink, AFullQueueAtSubmissionIsReportedBusy) {
-  auto cluster = MockCluster::create(1);
-  ASSERT_TRUE(cluster.ok());
-  Reports reports;
-  auto sink = makeKafka(*cluster, reports, {{"queue.buffering.max.messages", "2"}});
-  const std::string v = "{}";
-  for (std::uint64_t i = 1; i <= 5; ++i)
-    ASSERT_TRUE(sink->produce(OutRecord{v, "logs-shop", "k"}, i).ok());
-  sink->poll(milliseconds(0));
-  for (std::uint64_t i = 3; i <= 5; ++i) {
-    ASSERT_EQ(reports.by_token.count(i), 1u) << i;
-    EXPECT_EQ(reports.by_token[i].kind, Outcome::Kind::RetryLater);
-    EXPECT_TRUE(reports.by_token[i].busy);
-    EXPECT_EQ(reports.by_token[i].error, "_QUEUE_FULL");
+// What librdkafka refuses when a batch is submitted is reported by the next poll() with its error,
+// and only those records: the others of the batch are delivered. Larger than message.max.bytes:
+// refused for good; a full producer queue: busy (retry as soon as reports are served).
+TEST(KafkaSink, RecordsRefusedAtSubmissionAreReportedByPoll) {
+  struct Case {
+    std::map<std::string, std::string> properties;
+    std::vector<std::size_t> sizes;  // of the records produced, tokens 1, 2, ...
+    std::set<std::uint64_t> refused;
+    std::string error;
+    Outcome::Kind kind;
+    bool busy;
+  };
+  const std::vector<Case> cases = {
+      {{{"message.max.bytes", "2000"}},
+       {2, 5000, 2},
+       {2},
+       "MSG_SIZE_TOO_LARGE",
+       Outcome::Kind::Rejected,
+       false},
+      {{{"queue.buffering.max.messages", "2"}},
+       {2, 2, 2, 2, 2},
+       {3, 4, 5},
+       "_QUEUE_FULL",
+       Outcome::Kind::RetryLater,
+       true},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.error);
+    auto cluster = MockCluster::create(1);
+    ASSERT_TRUE(cluster.ok());
+    std::vector<std::string> values;  // outlive the sink
+    for (const std::size_t size : c.sizes)
+      values.emplace_back(size, 'x');
+    Reports reports;
+    auto sink = makeKafka(*cluster, reports, c.properties);
+    for (std::uint64_t t = 1; t <= values.size(); ++t)
+      ASSERT_TRUE(sink->produce(OutRecord{values[t - 1], "logs-shop", "k"}, t).ok());
+    EXPECT_TRUE(reports.by_token.empty());
+    sink->poll(milliseconds(0));
+    for (const std::uint64_t t : c.refused) {
+      ASSERT_EQ(reports.by_token.count(t), 1u) << t;
+      EXPECT_EQ(reports.by_token[t].kind, c.kind) << t;
+      EXPECT_EQ(reports.by_token[t].busy, c.busy) << t;
+      EXPECT_EQ(reports.by_token[t].error, c.error) << t;
+    }
+    awaitReports(*sink, reports, values.size());
+    for (std::uint64_t t = 1; t <= values.size(); ++t) {
+      if (!c.refused.contains(t)) {
+        EXPECT_TRUE(reports.by_token[t].ok()) << t;
+      }
+    }
+    EXPECT_EQ(sink->outstanding(), 0u);
   }
-  awaitReports(*sink, reports, 5);
-  EXPECT_TRUE(reports.by_token[1].ok());
-  EXPECT_TRUE(reports.by_token[2].ok());
-  EXPECT_EQ(sink->outstanding(), 0u);
 }
 
 // The report descriptor turns readable when reports wait, so the owner can sleep on it instead of
