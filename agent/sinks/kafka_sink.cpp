@@ -137,11 +137,11 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::create(const std::string& brokers,
   sink->rk_ = rk;
   // The owner waits on this beside its files instead of polling for reports on a timer:
   // librdkafka writes it once each time its main queue turns non-empty, poll() drains it.
-  sink->report_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (sink->report_fd_ >= 0) {
+  sink->report_fd_ = logs::Fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (sink->report_fd_) {
     rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(rk);
     const std::uint64_t one = 1;
-    rd_kafka_queue_io_event_enable(main_queue, sink->report_fd_, &one, sizeof one);
+    rd_kafka_queue_io_event_enable(main_queue, sink->report_fd_.get(), &one, sizeof one);
     rd_kafka_queue_destroy(main_queue);
   }
   if (sink->topic_.isConstant()) {
@@ -161,8 +161,7 @@ KafkaSink::~KafkaSink() {
   rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   on_delivery_ = nullptr;
   rd_kafka_poll(rk_, 0);
-  rd_kafka_destroy(rk_);
-  if (report_fd_ >= 0) ::close(report_fd_);
+  rd_kafka_destroy(rk_);  // report_fd_ is closed after this, as a member
 }
 
 KafkaSink::TopicHandle* KafkaSink::topicFor(const OutRecord& record) {
@@ -194,7 +193,9 @@ namespace {
 // submit it anyway): the topic's lock is held for one batch, and a fuller batch gains nothing.
 constexpr std::size_t kMaxPending = 512;
 
+// The report of a message librdkafka delivered, failed, or refused when its batch was submitted.
 DeliveryReport reportOf(rd_kafka_resp_err_t e) {
+  if (e == RD_KAFKA_RESP_ERR_NO_ERROR) return Outcome::accepted();
   if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
     return Outcome::full("_QUEUE_FULL", "the producer queue is full");
   if (classifyKafkaError(e) == Outcome::Kind::Rejected)
@@ -258,15 +259,8 @@ bool KafkaSink::reportFailed() {
   if (failed_.empty()) return false;
   // A handler may cause new failures (it must not, but then they wait for the next call).
   std::vector<Failed> failed = std::exchange(failed_, {});
-  for (const Failed& f : failed) {
-    if (outstanding_ > 0) --outstanding_;
-    if (!on_delivery_) continue;
-    try {
-      on_delivery_(f.token, f.report);
-    } catch (...) {
-      std::fprintf(stderr, "keelson-agent: error: a delivery handler threw; report dropped\n");
-    }
-  }
+  for (const Failed& f : failed)
+    deliver(f.token, f.report);
   failed.clear();
   if (failed_.empty()) failed_ = std::move(failed);  // keeps the capacity
   return true;
@@ -279,8 +273,8 @@ void KafkaSink::injectFatalErrorForTest() {
 
 void KafkaSink::drainReportFd() const {
   std::uint64_t count = 0;
-  if (report_fd_ >= 0) [[maybe_unused]]
-    const auto n = ::read(report_fd_, &count, sizeof count);
+  if (report_fd_) [[maybe_unused]]
+    const auto n = ::read(report_fd_.get(), &count, sizeof count);
 }
 
 void KafkaSink::poll(std::chrono::milliseconds timeout) {
@@ -301,33 +295,30 @@ std::size_t KafkaSink::flush(std::chrono::milliseconds timeout) {
   return outstanding_;
 }
 
+void KafkaSink::deliver(std::uint64_t token, const DeliveryReport& report) {
+  if (outstanding_ > 0) --outstanding_;
+  if (!on_delivery_) return;
+  // Nothing may unwind through librdkafka.
+  try {
+    on_delivery_(token, report);
+  } catch (...) {
+    std::fprintf(stderr, "keelson-agent: error: a delivery handler threw; report dropped\n");
+  }
+}
+
 void KafkaSink::onDelivery(rd_kafka_s* /*rk*/, const rd_kafka_message_s* message, void* opaque) {
   auto* self = static_cast<KafkaSink*>(opaque);
-  if (self->outstanding_ > 0) --self->outstanding_;
   if (self->constant_.rkt == nullptr && message->rkt != nullptr) {
     const auto t = self->topics_.find(std::string_view(rd_kafka_topic_name(message->rkt)));
     if (t != self->topics_.end() && t->second.outstanding > 0) --t->second.outstanding;
   }
-  if (!self->on_delivery_) return;
-  DeliveryReport report;
-  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    const char* name = rd_kafka_err2name(message->err);
-    const char* text = rd_kafka_err2str(message->err);
-    report = classifyKafkaError(message->err) == Outcome::Kind::Rejected
-                 ? Outcome::rejected(name, text)
-                 : Outcome::retryLater(name, text);
-  } else if (self->outage_logged_) {
+  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR && self->outage_logged_) {
     self->outage_logged_ = false;
     std::fprintf(stderr, "keelson-agent: info: Kafka deliveries succeed again (%s)\n",
                  self->description_.c_str());
   }
-  // Nothing may unwind through librdkafka.
-  try {
-    self->on_delivery_(
-        static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(message->_private)), report);
-  } catch (...) {
-    std::fprintf(stderr, "keelson-agent: error: a delivery handler threw; report dropped\n");
-  }
+  self->deliver(static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(message->_private)),
+                reportOf(message->err));
 }
 
 void KafkaSink::onError(rd_kafka_s* rk, int err, const char* reason, void* opaque) {

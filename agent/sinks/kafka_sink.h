@@ -14,6 +14,7 @@
 #include "agent/sinks/mock_cluster.h"
 #include "agent/sinks/sink.h"
 #include "agent/sinks/sink_spec.h"
+#include "collectors/logs/safe_open.h"
 
 struct rd_kafka_s;
 struct rd_kafka_topic_s;
@@ -66,7 +67,7 @@ class KafkaSink final : public Sink {
   std::size_t flush(std::chrono::milliseconds timeout) override;
   std::size_t outstanding() const override { return outstanding_; }
   // An eventfd librdkafka writes when its main queue (delivery reports, errors) turns non-empty.
-  int reportFd() const override { return report_fd_; }
+  int reportFd() const override { return report_fd_.get(); }
   std::string describe() const override { return description_; }
   bool broken() const override { return fatal_; }
   Route route(const logs::PodMetadata& pod) const override {
@@ -101,6 +102,8 @@ class KafkaSink final : public Sink {
   // Reports what submitPending() could not hand over. Returns whether there was any.
   bool reportFailed();
   void drainReportFd() const;
+  // Counts `token` reported and hands its report to the owner (never letting an exception out).
+  void deliver(std::uint64_t token, const DeliveryReport& report);
   static void onDelivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
   static void onError(rd_kafka_s* rk, int err, const char* reason, void* opaque);
   TopicHandle* topicFor(const OutRecord& record);
@@ -118,7 +121,7 @@ class KafkaSink final : public Sink {
   std::vector<Failed> failed_;
   DeliveryFn on_delivery_;
   std::size_t outstanding_ = 0;
-  int report_fd_ = -1;
+  logs::Fd report_fd_;
   std::string description_;
   bool outage_logged_ = false;
   bool fatal_ = false;
