@@ -57,6 +57,7 @@ ScanListing walkPods(int root_fd, const NamespaceFilter& namespaces, ScanVisitor
   ScanListing listing;
   Fd pods = openInWalk(root_fd, "pods", true, visitor);
   if (!pods) return listing;
+  listing.pods_found = true;
   visitor.onDirectory(pods.get(), "pods");
   for (const auto& pe : listDir(pods.get())) {
     listing.pod_dirs.insert(pe.name);

@@ -39,6 +39,7 @@ struct ScanListing {
   std::set<std::string, std::less<>> pod_dirs;   // every entry of pods/ the walk listed
   std::set<std::string, std::less<>> pod_uids;   // uids of the pod directories listed
   std::set<std::string, std::less<>> log_files;  // files passed to onFile
+  bool pods_found = false;                       // root/pods was there and opened
 };
 
 // Walks root/pods: pods of namespaces `namespaces` does not allow are listed (pod_dirs, pod_uids)

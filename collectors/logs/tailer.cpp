@@ -236,7 +236,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     while (!truncated_.empty() && now >= truncated_.front().at + config_.deleted_hold_time)
       truncated_.erase(truncated_.begin());
     drainInotify(now);
-    if (rescan_requested_ || now >= last_rescan_ + config_.rescan_interval) {
+    if (rescan_requested_ || now >= last_rescan_ + periodicRescan()) {
       rescan(sink);
       // A truncation first noticed by that scan's last pass asked for another: its walk may have
       // listed the directory before the copy was made (see restartInstance).
@@ -277,7 +277,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
 
   Instant nextWakeup() const {
     if (rescan_requested_) return last_rescan_;  // due now
-    Instant next = last_rescan_ + config_.rescan_interval;
+    Instant next = last_rescan_ + periodicRescan();
     if (counters_.busy_directories > 0)
       next = std::min(next, last_busy_poll_ + config_.busy_poll_interval);
     for (const auto& f : files_) {
@@ -292,6 +292,13 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   }
 
   int eventFd() const { return watcher_.fd(); }
+
+  // TailerConfig::rescan_interval / watched_rescan_interval.
+  Duration periodicRescan() const {
+    return watcher_.watchesAll() && scan_complete_ ? config_.watched_rescan_interval
+                                                   : config_.rescan_interval;
+  }
+
   void setBusyPollInterval(Duration interval) { config_.busy_poll_interval = interval; }
   bool hasBacklog() const { return backlog_; }
   bool hasPausedBacklog() const { return paused_backlog_; }
@@ -1201,7 +1208,10 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   void loadContainerIds() {
     container_ids_.clear();
     Fd dir = openInWalk(root_.get(), "containers", true, *this);
-    if (!dir) return;
+    if (!dir) {
+      watcher_.notThere();
+      return;
+    }
     watcher_.add(dir.get(), "containers");  // a link made after its file was found: a rescan
     container_ids_ = readContainerLinks(dir.get());
   }
@@ -1234,10 +1244,12 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     scan_complete_ = true;
     for (auto& f : files_)
       f->seen = false;
+    watcher_.beginWalk();
     loadContainerIds();
     scan_now_ = now;
     const ScanListing listing =
         walkPods(root_.get(), config_.namespaces, *this, config_.pods, config_.containers);
+    if (!listing.pods_found) watcher_.notThere();
     resumeCopies();
     ageNewLiveFiles();
     applyContainerIds();

@@ -58,7 +58,11 @@ void DirWatcher::add(int dir_fd, const std::string& rel) {
   if (fd_ < 0) return;
   const std::string proc = "/proc/self/fd/" + std::to_string(dir_fd);
   const int wd = ::inotify_add_watch(fd_, proc.c_str(), mask(!writes_off_.contains(rel)));
-  if (wd >= 0) watches_[wd] = rel;
+  if (wd >= 0) {
+    watches_[wd] = rel;
+  } else {
+    ++unwatched_;
+  }
 }
 
 bool DirWatcher::reportWrites(int root_fd, const std::string& rel, bool on) {

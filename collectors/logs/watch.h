@@ -4,6 +4,7 @@
 // the directory the scan opened beneath the root, so the watch is on what was validated.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -41,6 +42,16 @@ class DirWatcher {
   int fd() const { return fd_; }
   // Watches the directory open as `dir_fd` (a scan's fd), named `rel` in events.
   void add(int dir_fd, const std::string& rel);
+  // A scan's walk begins: watchesAll() tells afterwards whether it watched every directory whose
+  // changes matter.
+  void beginWalk() { unwatched_ = 0; }
+  // A directory the walk needs watched is not there yet (the kubelet makes pods/ and containers/):
+  // its creation is not reported.
+  void notThere() { ++unwatched_; }
+  // inotify is on, and since beginWalk() no add() was refused (the user's watch limit, a directory
+  // gone meanwhile) and nothing was notThere(): every change under the root that matters is
+  // reported.
+  bool watchesAll() const { return fd_ >= 0 && unwatched_ == 0; }
   // Whether writes to the files of `rel` are reported (IN_MODIFY; on after add). Off, the watch
   // still reports creations, moves and deletions: a busy directory whose files the tailer reads
   // at every turn anyway costs no event per write. The directory is opened beneath `root_fd`
@@ -53,6 +64,7 @@ class DirWatcher {
  private:
   static std::uint32_t mask(bool writes);
   int fd_ = -1;
+  std::size_t unwatched_ = 0;  // since beginWalk(): add() calls the kernel refused, notThere()
   std::unordered_map<int, std::string> watches_;
   std::unordered_set<std::string> writes_off_;  // watched directories whose writes are not reported
 };

@@ -168,10 +168,15 @@ def main():
     rates = [float(r) for r in a.rates.split(",")]
     work = tempfile.mkdtemp(dir=a.dir, prefix="keelson-live-bench-")
     root = os.path.join(work, "root")
+    # As the kubelet lays it out: pods/<ns>_<pod>_<uid>/<container>/0.log, and containers/ with a
+    # link per container instance naming its id (the agent reads and watches both).
+    os.makedirs(os.path.join(root, "containers"))
     for f in range(a.files):
         d = os.path.join(root, "pods", f"shop_live-{f}_uid-{f:04d}", "app")
         os.makedirs(d)
         open(os.path.join(d, "0.log"), "w").close()
+        os.symlink(os.path.join(d, "0.log"),
+                   os.path.join(root, "containers", f"live-{f}_shop_app-{f:064x}.log"))
     os.makedirs(os.path.join(work, "cgroup"))
     with open(os.path.join(work, "agent.yaml"), "w") as f:
         f.write(f"logs: {a.logs}\n")

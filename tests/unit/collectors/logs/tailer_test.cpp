@@ -329,6 +329,43 @@ TEST_F(TailerTest, WithoutInotifyTheRescanFindsNewData) {
   EXPECT_EQ(s.logs(), (std::vector<std::string>{"a", "b", "c"}));
 }
 
+// inotify reports every creation, move and deletion under the directories it watches (each
+// rescans at once): the periodic scan waits watched_rescan_interval while the last one watched
+// every directory, pods/ and containers/ included, and rescan_interval while one was missing.
+TEST_F(TailerTest, TheRescanWaitsLongerWhileEveryDirectoryIsWatched) {
+  write(kLog, cri("a"));
+  auto c = config();
+  c.rescan_interval = std::chrono::seconds(5);
+  c.watched_rescan_interval = std::chrono::seconds(30);
+  auto t = make(c);
+  ASSERT_GE(t->eventFd(), 0);
+  Sink s;
+  drain(*t, s);
+  // No containers/ yet: its creation would not be reported.
+  EXPECT_EQ(t->nextWakeup(), clock_.now() + std::chrono::seconds(5));
+  fs::create_directories(at("containers"));
+  clock_.advance(std::chrono::seconds(5));
+  drain(*t, s);
+  EXPECT_EQ(t->counters().rescans, 2u);
+  EXPECT_EQ(t->nextWakeup(), clock_.now() + std::chrono::seconds(30));
+  // A new container's directory and file: reported, rescanned at once, not at the next period.
+  write(kPodDir + "/sidecar/0.log", cri("b"));
+  drain(*t, s);
+  EXPECT_EQ(s.logs(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(t->nextWakeup(), clock_.now() + std::chrono::seconds(30));
+  const auto rescans = t->counters().rescans;
+  clock_.advance(std::chrono::seconds(29));
+  drain(*t, s);
+  EXPECT_EQ(t->counters().rescans, rescans);
+  clock_.advance(std::chrono::seconds(1));
+  drain(*t, s);
+  EXPECT_EQ(t->counters().rescans, rescans + 1);
+  // containers/ gone: back to the short period.
+  fs::remove(at("containers"));
+  drain(*t, s);
+  EXPECT_EQ(t->nextWakeup(), clock_.now() + std::chrono::seconds(5));
+}
+
 TEST_F(TailerTest, RenameAndCreateRotationReadsTheOldFileToItsEnd) {
   write(kLog, cri("old-1"));
   auto t = make(config());
