@@ -224,6 +224,7 @@ bool DeliveryLedger::paused(std::string_view destination) const {
 }
 
 bool DeliveryLedger::parkIfPaused(std::uint32_t s) {
+  if (paused_.empty()) return false;  // every record asks: most of the time nothing is paused
   Slot& f = checked(s);
   const auto it = paused_.find(f.file->destination);
   if (it == paused_.end()) return false;
