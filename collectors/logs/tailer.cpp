@@ -246,7 +246,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
       TrackedFile& f = *fp;
       if (f.released()) continue;
       current_ = &f;
-      if (f.pending.empty()) f.assembler.flushExpired(now, *this);
+      if (!rules_.empty() && f.pending.empty()) f.assembler.flushExpired(now, *this);
       if (f.state() == FileState::Deleted) {
         if (f.at_end && f.pending.empty() && f.offsets.read_offset >= f.size) {
           release(f, ReleaseReason::Deleted, now);
@@ -263,6 +263,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   }
 
   void flushMultiline(RecordSink& sink) {
+    if (rules_.empty()) return;  // no file has a multiline rule (ruleFor)
     sink_ = &sink;
     budget_ = std::numeric_limits<std::size_t>::max();
     emitted_ = 0;
@@ -281,7 +282,9 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     if (counters_.busy_directories > 0)
       next = std::min(next, last_busy_poll_ + config_.busy_poll_interval);
     for (const auto& f : files_) {
-      if (auto d = f->assembler.nextDeadline(); d && *d < next) next = *d;
+      if (!rules_.empty()) {
+        if (auto d = f->assembler.nextDeadline(); d && *d < next) next = *d;
+      }
       if (f->state() == FileState::Deleted)
         next = std::min(next, f->deleted_at + config_.deleted_hold_time);
       if (!f->released() && f->link_wait_until != Instant{} && f->state() == FileState::Live &&
@@ -468,6 +471,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   void groupSiblings() {
     if (!groups_dirty_) return;
     groups_dirty_ = false;
+    ++groups_generation_;
     by_dir_.clear();
     for (auto& fp : files_) {
       fp->siblings = nullptr;
@@ -1025,7 +1029,21 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     std::uint32_t written_slots = 0;  // in a row, up to last_written_slot
     Instant last_read{};              // busy: the last turn that read bytes from it
     bool busy = false;
+    // Its files in by_dir_ as of groups_generation_ `files_generation` (filesOf).
+    std::vector<TrackedFile*>* files = nullptr;
+    std::uint64_t files_generation = 0;
   };
+
+  // The files of `dir` (by_dir_; nullptr: none), remembered in its activity until by_dir_ is
+  // rebuilt: the path hashed once per directory and rebuild, not at every turn.
+  std::vector<TrackedFile*>* filesOf(std::string_view dir, DirActivity& a) {
+    if (a.files_generation != groups_generation_) {
+      const auto it = by_dir_.find(dir);
+      a.files = it == by_dir_.end() ? nullptr : &it->second;
+      a.files_generation = groups_generation_;
+    }
+    return a.files;
+  }
   static constexpr std::uint32_t kBusyAfterSlots = 3;
   static constexpr std::int64_t kQuietAfterSlots = 3;
 
@@ -1061,9 +1079,9 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
         ++it;
         continue;
       }
-      const auto files = by_dir_.find(it->first);
+      std::vector<TrackedFile*>* const files = filesOf(it->first, a);
       if (!a.busy) {
-        if (!enabled || files == by_dir_.end() || a.last_written_slot + 1 < slot) {
+        if (!enabled || files == nullptr || a.last_written_slot + 1 < slot) {
           it = activity_.erase(it);  // no write in this slot or the last: forgotten
           continue;
         }
@@ -1072,32 +1090,32 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
           a.busy = true;
           a.last_read = now;
           ++counters_.busy_directories;
-          lookAtAll(files->second);
+          lookAtAll(*files);
         }
         ++it;
         continue;
       }
       bool read = false;
-      if (files != by_dir_.end()) {
-        for (TrackedFile* f : files->second) {
+      if (files != nullptr) {
+        for (TrackedFile* f : *files) {
           read = read || f->read_since_poll;
           f->read_since_poll = false;
         }
       }
       if (read) a.last_read = now;
-      if (files == by_dir_.end() || !enabled ||
+      if (files == nullptr || !enabled ||
           now - a.last_read >= kQuietAfterSlots * config_.busy_poll_interval) {
         if (!watcher_.reportWrites(root_.get(), it->first, true)) {
-          if (files != by_dir_.end()) lookAtAll(files->second);  // still busy (kernel refused)
+          if (files != nullptr) lookAtAll(*files);  // still busy (kernel refused)
           ++it;
           continue;
         }
         --counters_.busy_directories;
-        if (files != by_dir_.end()) lookAtAll(files->second);  // the last look
+        if (files != nullptr) lookAtAll(*files);  // the last look
         it = activity_.erase(it);
         continue;
       }
-      lookAtAll(files->second);
+      lookAtAll(*files);
       ++it;
     }
   }
@@ -1501,8 +1519,9 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   bool paused_backlog_ = false;
   std::uint64_t generation_ = 0;  // rescans (and copytruncate restarts) so far
   std::unordered_map<std::string_view, std::vector<TrackedFile*>> by_dir_;  // poll(): siblings
-  bool groups_dirty_ = true;     // by_dir_ and the siblings lists no longer match files_
-  std::size_t small_reads_ = 0;  // poll(): files read short since inotify was last read
+  bool groups_dirty_ = true;             // by_dir_ and the siblings lists no longer match files_
+  std::uint64_t groups_generation_ = 1;  // by_dir_ rebuilds so far (DirActivity::files)
+  std::size_t small_reads_ = 0;          // poll(): files read short since inotify was last read
 };
 
 Result<std::unique_ptr<Tailer>> Tailer::create(TailerConfig config, const Clock& clock,
