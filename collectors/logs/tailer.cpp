@@ -242,19 +242,26 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
       // listed the directory before the copy was made (see restartInstance).
       if (rescan_requested_) rescan(sink);
     }
-    for (auto& fp : files_) {
-      TrackedFile& f = *fp;
-      if (f.released()) continue;
-      current_ = &f;
-      if (!rules_.empty() && f.pending.empty()) f.assembler.flushExpired(now, *this);
-      if (f.state() == FileState::Deleted) {
-        if (f.at_end && f.pending.empty() && f.offsets.read_offset >= f.size) {
-          release(f, ReleaseReason::Deleted, now);
-        } else if (now >= f.deleted_at + config_.deleted_hold_time) {
-          release(f, ReleaseReason::HoldExpired, now);
+    // Multiline records past their flush timeout, deleted files read to their end or held too long:
+    // with no multiline rule and no deleted file, nothing to look at in each file at each turn.
+    if (!rules_.empty() || deleted_files_) {
+      bool deleted = false;
+      for (auto& fp : files_) {
+        TrackedFile& f = *fp;
+        if (f.released()) continue;
+        current_ = &f;
+        if (!rules_.empty() && f.pending.empty()) f.assembler.flushExpired(now, *this);
+        if (f.state() == FileState::Deleted) {
+          if (f.at_end && f.pending.empty() && f.offsets.read_offset >= f.size) {
+            release(f, ReleaseReason::Deleted, now);
+          } else if (now >= f.deleted_at + config_.deleted_hold_time) {
+            release(f, ReleaseReason::HoldExpired, now);
+          }
+          deleted = deleted || !f.released();
         }
+        current_ = nullptr;
       }
-      current_ = nullptr;
+      if (added_.empty()) deleted_files_ = deleted;  // added_: looked at by the next call
     }
     sweep();
     pruneGonePods();
@@ -1208,6 +1215,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
         break;
     }
     f.rename(change.name, after.rotated_name);
+    if (f.state() == FileState::Deleted) deleted_files_ = true;
     switch (change.content) {
       case ContentChange::Truncated:
       case ContentChange::Copytruncated:
@@ -1318,6 +1326,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
     fresh->encoder = f.encoder;
     fresh->assembler = FileAssembler(config_.max_record_bytes, ruleFor(f.encoder.metadata()));
     fresh->copyNameOf(f);
+    if (fresh->state() == FileState::Deleted) deleted_files_ = true;
     // Newer than the truncated instance and its copy: the same inode, so its birth time is the
     // truncated instance's; this instance began when the truncation was noticed, after the copy was
     // made (copytruncate copies first).
@@ -1521,6 +1530,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
   std::unordered_map<std::string_view, std::vector<TrackedFile*>> by_dir_;  // poll(): siblings
   bool groups_dirty_ = true;             // by_dir_ and the siblings lists no longer match files_
   std::uint64_t groups_generation_ = 1;  // by_dir_ rebuilds so far (DirActivity::files)
+  bool deleted_files_ = false;           // a file may be Deleted and not released (handleEvents)
   std::size_t small_reads_ = 0;          // poll(): files read short since inotify was last read
 };
 
