@@ -17,7 +17,8 @@ Per phase and tool: CPU-seconds (each thread's time on a CPU in ns, /proc/<pid>/
 utime+stime of /proc/<pid>/stat, in 10 ms ticks, if a thread ended in the phase) over the lines
 written in the phase (per million lines), CPU as % of a core and ms per second, context switches
 per second (voluntary + involuntary, every thread: the wakeups), read/write-family system calls
-per second (/proc/<pid>/io syscr+syscw), RSS at the end; for keelson the lines delivered and the
+per second (/proc/<pid>/io syscr+syscw), the share of the CPU spent in the kernel (stime over
+utime + stime of /proc/<pid>/stat), RSS at the end; for keelson the lines delivered and the
 write-to-acknowledge p50/p99 of the phase (keelson_log_delivery_latency_seconds buckets, the
 bucket's upper bound); for Fluent Bit the lines its tail read. The agent's /metrics is scraped
 only between phases, outside the measured window. The writer's own CPU is its own process's.
@@ -109,10 +110,18 @@ def cpu_between(b, e):
     return sum(ns - b["threads"].get(tid, 0) for tid, ns in e["threads"].items()) / 1e9
 
 
+def user_system_ticks(pid):
+    """(utime, stime) of /proc/<pid>/stat, in clock ticks: what share of the CPU the kernel took."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]), int(fields[12])
+
+
 def snapshot(pid):
     switches, calls = task_counters(pid)
+    user, system = user_system_ticks(pid)
     return {"cpu": proc_cpu(pid), "threads": thread_cpu_ns(pid), "switches": switches,
-            "calls": calls, "t": time.monotonic()}
+            "calls": calls, "user": user, "system": system, "t": time.monotonic()}
 
 
 def scrape(port):
@@ -228,6 +237,8 @@ def main():
                        "core_pct": 100 * cpu / secs, "ms_per_s": 1000 * cpu / secs,
                        "switches_s": (e["switches"] - b["switches"]) / secs,
                        "calls_s": (e["calls"] - b["calls"]) / secs, "rss": proc_status_mib(p.pid, "VmRSS")}
+                ticks = (e["user"] - b["user"]) + (e["system"] - b["system"])
+                row["system_pct"] = 100 * (e["system"] - b["system"]) / ticks if ticks else None
                 if name == "keelson":
                     row["done"] = delivered1 - delivered0
                     row["p50"] = quantile(buckets0, buckets1, 0.5)
@@ -253,13 +264,14 @@ def main():
 
     print(f"\n{a.files} files, {a.seconds:g} s per phase, writes every {a.tick_ms:g} ms, sink {a.sink}")
     print("| lines/s per file | tool | CPU-s per M lines | % of a core | ms CPU per s | wakeups/s | "
-          "read+write syscalls/s | RSS MiB | lines done / written | write-to-ack p50 / p99 |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "read+write syscalls/s | in the kernel | RSS MiB | lines done / written | write-to-ack p50 / p99 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         latency = (f"<= {f(r['p50'], 'g')} s / <= {f(r['p99'], 'g')} s" if r["tool"] == "keelson"
                    and r["written"] else "-")
         print(f"| {r['rate']:g} | {r['tool']} | {f(r['per_m'], '.2f')} | {r['core_pct']:.2f} | "
-              f"{r['ms_per_s']:.2f} | {r['switches_s']:.0f} | {r['calls_s']:.0f} | {r['rss']:.1f} | "
+              f"{r['ms_per_s']:.2f} | {r['switches_s']:.0f} | {r['calls_s']:.0f} | "
+              f"{f(r['system_pct'], '.0f')} % | {r['rss']:.1f} | "
               f"{r['done']:.0f} / {r['written']} | {latency} |")
 
 
