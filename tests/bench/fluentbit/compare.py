@@ -202,10 +202,15 @@ def fb_metrics(port):
         return json.load(r)
 
 
-def proc_cpu(pid):
+def proc_ticks(pid):
+    """(utime, stime) of /proc/<pid>/stat, in clock ticks."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return int(fields[11]), int(fields[12])
+
+
+def proc_cpu(pid):
+    return sum(proc_ticks(pid)) / CLK_TCK
 
 
 def proc_status_mib(pid, key="VmHWM"):

@@ -39,7 +39,7 @@ import tempfile
 import time
 import urllib.request
 
-from compare import REPO, fb_metrics, fluent_bit_config, free_port, proc_cpu, proc_status_mib
+from compare import REPO, fb_metrics, fluent_bit_config, free_port, proc_cpu, proc_status_mib, proc_ticks
 
 MESSAGE = ("GET /api/v1/products/{n} HTTP/1.1 200 1532 \"-\" \"shop-gateway/2.4\" "
            "rt=0.0{n2} upstream=product-service:8080 request_id={n:08x}-7c1e-4d2a-9f3b")
@@ -110,16 +110,9 @@ def cpu_between(b, e):
     return sum(ns - b["threads"].get(tid, 0) for tid, ns in e["threads"].items()) / 1e9
 
 
-def user_system_ticks(pid):
-    """(utime, stime) of /proc/<pid>/stat, in clock ticks: what share of the CPU the kernel took."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]), int(fields[12])
-
-
 def snapshot(pid):
     switches, calls = task_counters(pid)
-    user, system = user_system_ticks(pid)
+    user, system = proc_ticks(pid)  # the kernel's share
     return {"cpu": proc_cpu(pid), "threads": thread_cpu_ns(pid), "switches": switches,
             "calls": calls, "user": user, "system": system, "t": time.monotonic()}
 
