@@ -39,7 +39,7 @@ import tempfile
 import time
 import urllib.request
 
-from compare import REPO, fb_metrics, fluent_bit_config, free_port, proc_cpu, proc_status_mib, proc_ticks
+from compare import CLK_TCK, REPO, fb_metrics, fluent_bit_config, free_port, proc_status_mib, proc_ticks
 
 MESSAGE = ("GET /api/v1/products/{n} HTTP/1.1 200 1532 \"-\" \"shop-gateway/2.4\" "
            "rt=0.0{n2} upstream=product-service:8080 request_id={n:08x}-7c1e-4d2a-9f3b")
@@ -112,8 +112,8 @@ def cpu_between(b, e):
 
 def snapshot(pid):
     switches, calls = task_counters(pid)
-    user, system = proc_ticks(pid)  # the kernel's share
-    return {"cpu": proc_cpu(pid), "threads": thread_cpu_ns(pid), "switches": switches,
+    user, system = proc_ticks(pid)  # one read of /proc/<pid>/stat: the total and the kernel's share
+    return {"cpu": (user + system) / CLK_TCK, "threads": thread_cpu_ns(pid), "switches": switches,
             "calls": calls, "user": user, "system": system, "t": time.monotonic()}
 
 
@@ -264,7 +264,7 @@ def main():
                    and r["written"] else "-")
         print(f"| {r['rate']:g} | {r['tool']} | {f(r['per_m'], '.2f')} | {r['core_pct']:.2f} | "
               f"{r['ms_per_s']:.2f} | {r['switches_s']:.0f} | {r['calls_s']:.0f} | "
-              f"{f(r['system_pct'], '.0f')} % | {r['rss']:.1f} | "
+              f"{f(r['system_pct'], '.0f')}{'' if r['system_pct'] is None else ' %'} | {r['rss']:.1f} | "
               f"{r['done']:.0f} / {r['written']} | {latency} |")
 
 
