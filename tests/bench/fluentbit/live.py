@@ -26,6 +26,14 @@ only between phases, outside the measured window. The writer's own CPU is its ow
   tests/bench/fluentbit/live.py --fluent-bit "$(tests/bench/fluentbit/build.sh REPO)"
   tests/bench/fluentbit/live.py --rates 0,20,100 --seconds 60 --sink kafka://127.0.0.1:PORT/logs
 
+With --baseline-agent, a second keelson-agent (another build) runs beside the first on the same
+files in the same window, its own state and port (to Kafka, its own topic: the --sink topic with
+"-baseline" appended), and each phase prints the ratio of their CPU: this VM's CPU costs drift by
+±20 % within minutes, which runs taken one after the other cannot tell from a change of a few
+percent; two agents in the same window see the same machine.
+
+  tests/bench/fluentbit/live.py --agent NEW --baseline-agent OLD --rates 20,100 --seconds 60
+
 Run it alone: on 2 cores anything else running changes the figures.
 """
 import argparse
@@ -156,6 +164,7 @@ def fb_read(port):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--agent", default=os.path.join(REPO, "build-release", "agent", "keelson-agent"))
+    ap.add_argument("--baseline-agent", help="another keelson-agent build run beside --agent in the same window")
     ap.add_argument("--fluent-bit", help="the fluent-bit binary (build.sh prints it); absent: keelson alone")
     ap.add_argument("--files", type=int, default=500)
     ap.add_argument("--rates", default="0,20,100", help="lines per second per file, one phase each")
@@ -182,30 +191,41 @@ def main():
     os.makedirs(os.path.join(work, "cgroup"))
     with open(os.path.join(work, "agent.yaml"), "w") as f:
         f.write(f"logs: {a.logs}\n")
-    port_file = os.path.join(work, "port")
-    agent = subprocess.Popen(
-        [a.agent, "run", "--config", os.path.join(work, "agent.yaml"), "--log-root", root,
-         "--state-dir", os.path.join(work, "state"), "--cgroup-root", os.path.join(work, "cgroup"),
-         "--listen", "127.0.0.1:0", "--port-file", port_file, "--node-name", "bench", "--sink", a.sink],
-        stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "agent.log"), "w"))
-    tools = {"keelson": agent}
+
+    def start_agent(binary, name, sink):
+        return subprocess.Popen(
+            [binary, "run", "--config", os.path.join(work, "agent.yaml"), "--log-root", root,
+             "--state-dir", os.path.join(work, f"state-{name}"), "--cgroup-root", os.path.join(work, "cgroup"),
+             "--listen", "127.0.0.1:0", "--port-file", os.path.join(work, f"port-{name}"),
+             "--node-name", "bench", "--sink", sink],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, f"agent-{name}.log"), "w"))
+
+    tools = {"keelson": start_agent(a.agent, "keelson", a.sink)}
+    if a.baseline_agent:
+        sink = a.sink + "-baseline" if a.sink.startswith("kafka://") else a.sink
+        tools["baseline"] = start_agent(a.baseline_agent, "baseline", sink)
+    agents = list(tools)  # the keelson-agents: their /metrics say what they delivered
     fb_port = None
     if a.fluent_bit:
         tools["fluent-bit"], fb_port = start_fluent_bit(a.fluent_bit, root, work)
     rows = []
     try:
+        ports = {}
         deadline = time.monotonic() + 30
-        while not os.path.exists(port_file) or not open(port_file).read().strip():
-            if agent.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"keelson-agent did not start: {open(os.path.join(work, 'agent.log')).read()[-2000:]}")
-            time.sleep(0.1)
-        port = int(open(port_file).read().strip())
+        for name in agents:
+            port_file = os.path.join(work, f"port-{name}")
+            while not os.path.exists(port_file) or not open(port_file).read().strip():
+                if tools[name].poll() is not None or time.monotonic() > deadline:
+                    log = open(os.path.join(work, f"agent-{name}.log")).read()[-2000:]
+                    sys.exit(f"keelson-agent ({name}) did not start: {log}")
+                time.sleep(0.1)
+            ports[name] = int(open(port_file).read().strip())
         time.sleep(a.settle)  # both tools open every file; not measured
         for rate in rates:
             for name, p in tools.items():
                 if p.poll() is not None:
                     sys.exit(f"{name} exited ({p.returncode})")
-            delivered0, buckets0 = scrape(port)
+            scraped0 = {name: scrape(ports[name]) for name in agents}
             fb0 = fb_read(fb_port) if fb_port else 0
             before = {name: snapshot(p.pid) for name, p in tools.items()}
             written = 0
@@ -219,7 +239,7 @@ def main():
             # Let the last writes arrive (<= 1 s; Fluent Bit flushes every second), then close the window.
             time.sleep(1.5 if rate > 0 else 0)
             after = {name: snapshot(p.pid) for name, p in tools.items()}
-            delivered1, buckets1 = scrape(port)
+            scraped1 = {name: scrape(ports[name]) for name in agents}
             fb1 = fb_read(fb_port) if fb_port else 0
             for name, p in tools.items():
                 b, e = before[name], after[name]
@@ -232,7 +252,9 @@ def main():
                        "calls_s": (e["calls"] - b["calls"]) / secs, "rss": proc_status_mib(p.pid, "VmRSS")}
                 ticks = (e["user"] - b["user"]) + (e["system"] - b["system"])
                 row["system_pct"] = 100 * (e["system"] - b["system"]) / ticks if ticks else None
-                if name == "keelson":
+                row["ticks"] = ticks
+                if name in agents:
+                    (delivered0, buckets0), (delivered1, buckets1) = scraped0[name], scraped1[name]
                     row["done"] = delivered1 - delivered0
                     row["p50"] = quantile(buckets0, buckets1, 0.5)
                     row["p99"] = quantile(buckets0, buckets1, 0.99)
@@ -260,12 +282,24 @@ def main():
           "read+write syscalls/s | in the kernel | RSS MiB | lines done / written | write-to-ack p50 / p99 |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        latency = (f"<= {f(r['p50'], 'g')} s / <= {f(r['p99'], 'g')} s" if r["tool"] == "keelson"
+        latency = (f"<= {f(r['p50'], 'g')} s / <= {f(r['p99'], 'g')} s" if r["tool"] in agents
                    and r["written"] else "-")
         print(f"| {r['rate']:g} | {r['tool']} | {f(r['per_m'], '.2f')} | {r['core_pct']:.2f} | "
               f"{r['ms_per_s']:.2f} | {r['switches_s']:.0f} | {r['calls_s']:.0f} | "
               f"{f(r['system_pct'], '.0f')}{'' if r['system_pct'] is None else ' %'} | {r['rss']:.1f} | "
               f"{r['done']:.0f} / {r['written']} | {latency} |")
+    if a.baseline_agent:
+        print(f"\nkeelson = {a.agent}, baseline = {a.baseline_agent}, in the same window")
+        for rate in rates:
+            phase = {r["tool"]: r for r in rows if r["rate"] == rate}
+            k, b = phase["keelson"], phase["baseline"]
+            line = f"{rate:g} lines/s per file: keelson / baseline CPU {k['cpu'] / b['cpu']:.3f}"
+            # The kernel's share comes in 10 ms ticks: below a second of CPU it says little.
+            if min(k["ticks"], b["ticks"]) >= CLK_TCK:
+                def user(r):
+                    return r["cpu"] * (1 - r["system_pct"] / 100)
+                line += f", user-space part {user(k) / user(b):.3f}"
+            print(line)
 
 
 if __name__ == "__main__":
