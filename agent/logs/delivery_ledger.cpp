@@ -15,6 +15,23 @@ std::chrono::milliseconds retryBackoff(std::chrono::milliseconds base, std::uint
   return backoff > max ? max : backoff;
 }
 
+namespace {
+
+// Asks for the cache lines of `bytes` (at most 1 KiB of them) at `p` ahead of a write. The slot
+// and the buffer the next record will most likely take were freed by acknowledgements a turn or
+// more ago: to the broker that is ~100 ms and megabytes of other data later, and each record's
+// writes into them stalled on the misses (the memcpy in add() and the stores after it, ~10 % of
+// the log thread's CPU at 50,000 records a second, `perf` on a frame-pointer build). Fetched
+// while the next record is parsed and encoded, they are in the cache when it is added.
+void prefetchForWrite(const void* p, std::size_t bytes) {
+  const auto* c = static_cast<const char*>(p);
+  const std::size_t n = std::min<std::size_t>(bytes, 1024);
+  for (std::size_t i = 0; i < n; i += 64)
+    __builtin_prefetch(c + i, 1);
+}
+
+}  // namespace
+
 DeliveryLedger::DeliveryLedger(LedgerConfig config)
     : config_(config), budget_(config.inflight_budget) {}
 
@@ -24,8 +41,17 @@ void DeliveryLedger::carry(const std::vector<checkpoint::Entry>& entries) {
 }
 
 TrackedFile* DeliveryLedger::findTrack(std::uint64_t serial) {
+  if (last_track_ != nullptr && last_serial_ == serial) return last_track_;
   const auto it = tracks_.find(serial);
-  return it == tracks_.end() ? nullptr : it->second.get();
+  if (it == tracks_.end()) return nullptr;
+  last_serial_ = serial;
+  last_track_ = it->second.get();
+  return last_track_;
+}
+
+void DeliveryLedger::eraseTrack(Tracks::iterator it) {
+  if (it->second.get() == last_track_) last_track_ = nullptr;
+  tracks_.erase(it);
 }
 
 TrackedFile& DeliveryLedger::track(const logs::Record& rec, std::string_view destination) {
@@ -60,6 +86,7 @@ std::uint32_t DeliveryLedger::allocSlot() {
   if (!free_slots_.empty()) {
     const std::uint32_t s = free_slots_.back();
     free_slots_.pop_back();
+    if (!free_slots_.empty()) prefetchForWrite(&slots_[free_slots_.back()], sizeof(Slot));
     return s;
   }
   slots_.emplace_back();
@@ -99,6 +126,7 @@ void DeliveryLedger::takeBuffer(Slot& f, std::size_t size) {
     f.json = std::move(list.back());
     list.pop_back();
     pooled_bytes_ -= capacity;
+    if (!list.empty()) prefetchForWrite(list.back().get(), capacity);
   } else {
     f.json = std::make_unique_for_overwrite<char[]>(capacity);
   }
@@ -144,7 +172,7 @@ void DeliveryLedger::released(std::uint64_t serial) {
   const auto it = tracks_.find(serial);
   if (it == tracks_.end()) return;
   it->second->released = true;
-  if (it->second->tracker.pending() == 0) tracks_.erase(it);
+  if (it->second->tracker.pending() == 0) eraseTrack(it);
 }
 
 DeliveryLedger::Acknowledged DeliveryLedger::acknowledge(std::uint32_t s, Instant now) {
@@ -170,7 +198,10 @@ DeliveryLedger::Acknowledged DeliveryLedger::acknowledge(std::uint32_t s, Instan
   budget_.release(f.size + kRecordOverhead);
   --in_flight_records_;
   freeSlot(s);
-  if (t->released && t->tracker.pending() == 0) tracks_.erase(t->serial);
+  if (t->released && t->tracker.pending() == 0) {
+    const auto it = tracks_.find(t->serial);
+    if (it != tracks_.end()) eraseTrack(it);
+  }
   return out;
 }
 

@@ -184,6 +184,7 @@ class Tailer::Impl final : public AssembledSink, private ScanVisitor {
         }
         if (f.at_end) continue;
         if (waitsForLink(f, now)) continue;  // nextWakeup() includes the deadline
+        if (n > 1) files_[(cursor_ + k + 1) % n]->prefetchForRead();
         current_ = &f;
         const std::size_t got = readChunk(f, now);
         current_ = nullptr;

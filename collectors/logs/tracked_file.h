@@ -170,6 +170,18 @@ struct TrackedFile {
 
   // Not yet read to its end (or records queued): what an older instance must finish first.
   bool hasUnread() const { return !pending.empty() || !at_end; }
+
+  // Asks the cache for what a read of this file touches (the struct, its tail's bytes) without
+  // waiting for it. Following 500 live files, a file's state was last used a whole turn ago and
+  // each of its lines was a cache miss when its turn came (~1.8 us of user time per file read,
+  // beside ~2 us in the pread); asked while the file before it is read, most of it is there.
+  void prefetchForRead() const {
+    const auto* p = reinterpret_cast<const char*>(this);
+    for (std::size_t i = 0; i < sizeof(TrackedFile); i += 64)
+      __builtin_prefetch(p + i, 1);
+    for (std::size_t i = 0; i < tail.size(); i += 64)
+      __builtin_prefetch(tail.data() + i, 0);
+  }
 };
 
 // Whether an instance of age `a` is older than one of age `b` in the same container directory:

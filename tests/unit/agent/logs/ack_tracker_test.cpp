@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <vector>
 
 namespace keelson::agent {
@@ -54,6 +56,52 @@ TEST(AckTracker, SequenceNumbersSurviveTheWindowMoving) {
     EXPECT_EQ(t.committed(), i * 10);
   }
   EXPECT_EQ(t.pending(), 0u);
+}
+
+// Acknowledgements out of order, a few to thousands in flight, commit exactly what a plain model
+// (the longest acknowledged prefix) says.
+TEST(AckTracker, AgreesWithAModelWhateverTheOrder) {
+  struct Case {
+    const char* name;
+    std::size_t in_flight;  // records registered ahead of the acknowledgements
+    std::size_t shuffle;    // acknowledgements arrive shuffled within groups of this many
+  };
+  const std::vector<Case> cases = {
+      {"steady, in order", 5, 1},      {"steady, shuffled", 7, 7},          {"a few apart", 13, 4},
+      {"hundreds in flight", 300, 50}, {"a burst, then drained", 2000, 97},
+  };
+  for (const auto& c : cases) {
+    std::mt19937 rng(7);
+    AckTracker t;
+    std::vector<bool> acked;  // the model: by sequence number
+    std::uint64_t next_end = 0, registered = 0;
+    const std::uint64_t total = 5000;
+    std::vector<std::uint64_t> due;  // registered, not yet acknowledged, in arrival order
+    auto commit_model = [&] {
+      std::uint64_t n = 0;
+      while (n < acked.size() && acked[n])
+        ++n;
+      return n * 10;
+    };
+    while (registered < total || !due.empty()) {
+      while (registered < total && due.size() < c.in_flight) {
+        next_end += 10;
+        ASSERT_EQ(t.add(next_end), registered) << c.name;
+        acked.push_back(false);
+        due.push_back(registered++);
+      }
+      const std::size_t group = std::min(c.shuffle, due.size());
+      std::shuffle(due.begin(), due.begin() + static_cast<std::ptrdiff_t>(group), rng);
+      const std::uint64_t seq = due.front();
+      due.erase(due.begin());
+      ASSERT_TRUE(t.ack(seq)) << c.name << " seq " << seq;
+      ASSERT_FALSE(t.ack(seq)) << c.name << " seq " << seq << " twice";
+      acked[seq] = true;
+      ASSERT_EQ(t.committed(), commit_model()) << c.name << " after seq " << seq;
+    }
+    EXPECT_EQ(t.pending(), 0u) << c.name;
+    EXPECT_EQ(t.committed(), total * 10) << c.name;
+  }
 }
 
 TEST(AckTrackerDeathTest, NonIncreasingOffsetIsABug) {

@@ -216,6 +216,27 @@ TEST(DeliveryLedger, CheckpointsCoverOnlyTheAcknowledgedPrefix) {
   }
 }
 
+// findTrack remembers the instance it found last (records come in runs per file): a released
+// instance whose records are all acknowledged is gone, found or not just before.
+TEST(DeliveryLedger, FindTrackForgetsAReleasedInstance) {
+  DeliveryLedger ledger;
+  const logs::PodMetadata pod{"ns", "pod", "uid-1", "app", "", "", {}, {}};
+  const FileDef a{1, 11}, b{2, 12};
+  auto& ta = ledger.track(recordOf(a, pod), "logs");
+  auto& tb = ledger.track(recordOf(b, pod), "logs");
+  const auto s = ledger.add(ta, Position{10, 10}, "{}", 0);
+  EXPECT_EQ(ledger.findTrack(1), &ta);
+  EXPECT_EQ(ledger.findTrack(1), &ta);
+  ledger.released(1);  // a record still in flight: kept until it is acknowledged
+  EXPECT_EQ(ledger.findTrack(1), &ta);
+  ledger.acknowledge(s, kT0);
+  EXPECT_EQ(ledger.findTrack(1), nullptr);
+  EXPECT_EQ(ledger.findTrack(2), &tb);
+  ledger.released(2);  // nothing in flight: gone at once
+  EXPECT_EQ(ledger.findTrack(2), nullptr);
+  EXPECT_EQ(ledger.trackedFiles(), 0u);
+}
+
 TEST(DeliveryLedger, RetryBackoffDoublesUpToItsMaximum) {
   struct BackoffCase {
     std::uint32_t attempt;
