@@ -41,17 +41,16 @@ void DeliveryLedger::carry(const std::vector<checkpoint::Entry>& entries) {
 }
 
 TrackedFile* DeliveryLedger::findTrack(std::uint64_t serial) {
-  if (last_track_ != nullptr && last_serial_ == serial) return last_track_;
+  if (last_track_ != nullptr && last_track_->serial == serial) return last_track_;
   const auto it = tracks_.find(serial);
   if (it == tracks_.end()) return nullptr;
-  last_serial_ = serial;
   last_track_ = it->second.get();
   return last_track_;
 }
 
-void DeliveryLedger::eraseTrack(Tracks::iterator it) {
-  if (it->second.get() == last_track_) last_track_ = nullptr;
-  tracks_.erase(it);
+void DeliveryLedger::eraseTrack(std::uint64_t serial) {
+  if (last_track_ != nullptr && last_track_->serial == serial) last_track_ = nullptr;
+  tracks_.erase(serial);
 }
 
 TrackedFile& DeliveryLedger::track(const logs::Record& rec, std::string_view destination) {
@@ -172,7 +171,7 @@ void DeliveryLedger::released(std::uint64_t serial) {
   const auto it = tracks_.find(serial);
   if (it == tracks_.end()) return;
   it->second->released = true;
-  if (it->second->tracker.pending() == 0) eraseTrack(it);
+  if (it->second->tracker.pending() == 0) eraseTrack(serial);
 }
 
 DeliveryLedger::Acknowledged DeliveryLedger::acknowledge(std::uint32_t s, Instant now) {
@@ -198,10 +197,7 @@ DeliveryLedger::Acknowledged DeliveryLedger::acknowledge(std::uint32_t s, Instan
   budget_.release(f.size + kRecordOverhead);
   --in_flight_records_;
   freeSlot(s);
-  if (t->released && t->tracker.pending() == 0) {
-    const auto it = tracks_.find(t->serial);
-    if (it != tracks_.end()) eraseTrack(it);
-  }
+  if (t->released && t->tracker.pending() == 0) eraseTrack(t->serial);
   return out;
 }
 

@@ -236,16 +236,14 @@ class DeliveryLedger {
   void freeSlot(std::uint32_t s);
   void takeBuffer(Slot& f, std::size_t size);
   Slot& checked(std::uint32_t s);
-  using Tracks = std::unordered_map<std::uint64_t, std::unique_ptr<TrackedFile>>;
-  void eraseTrack(Tracks::iterator it);
+  void eraseTrack(std::uint64_t serial);
   void parkSorted(PausedDestination& d, std::uint32_t s);
 
   LedgerConfig config_;
   InflightBudget budget_;
-  Tracks tracks_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<TrackedFile>> tracks_;
   // The instance findTrack found last: a file's records come in runs (a turn reads ~10 lines of a
-  // live file, a backlog thousands), each looked up. Reset wherever tracks_ erases.
-  std::uint64_t last_serial_ = 0;
+  // live file, a backlog thousands), each looked up. Reset by eraseTrack.
   TrackedFile* last_track_ = nullptr;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;

@@ -252,7 +252,8 @@ def main():
                        "calls_s": (e["calls"] - b["calls"]) / secs, "rss": proc_status_mib(p.pid, "VmRSS")}
                 ticks = (e["user"] - b["user"]) + (e["system"] - b["system"])
                 row["system_pct"] = 100 * (e["system"] - b["system"]) / ticks if ticks else None
-                row["ticks"] = ticks
+                # The kernel's share comes in 10 ms ticks: below a second of CPU it says little.
+                row["user_cpu"] = cpu * (e["user"] - b["user"]) / ticks if ticks >= CLK_TCK else None
                 if name in agents:
                     (delivered0, buckets0), (delivered1, buckets1) = scraped0[name], scraped1[name]
                     row["done"] = delivered1 - delivered0
@@ -294,11 +295,8 @@ def main():
             phase = {r["tool"]: r for r in rows if r["rate"] == rate}
             k, b = phase["keelson"], phase["baseline"]
             line = f"{rate:g} lines/s per file: keelson / baseline CPU {k['cpu'] / b['cpu']:.3f}"
-            # The kernel's share comes in 10 ms ticks: below a second of CPU it says little.
-            if min(k["ticks"], b["ticks"]) >= CLK_TCK:
-                def user(r):
-                    return r["cpu"] * (1 - r["system_pct"] / 100)
-                line += f", user-space part {user(k) / user(b):.3f}"
+            if k["user_cpu"] and b["user_cpu"]:
+                line += f", user-space part {k['user_cpu'] / b['user_cpu']:.3f}"
             print(line)
 
 
